@@ -1,0 +1,50 @@
+import { createLogger, loadEnvOrExit, onShutdownSignal } from '@pbshop/config';
+import { type ProcessorSet, startWorkers } from '@pbshop/queues';
+import { buildCrawlerProcessors } from '@pbshop/worker-crawler/processor';
+import { buildSearchProcessors } from '@pbshop/worker-search/processor';
+import { buildTranscodeProcessors } from '@pbshop/worker-transcode/processor';
+import { buildApp } from './app.ts';
+import { createApiDeps } from './deps.ts';
+import { activityLogProcessor } from './modules/activity/processor.ts';
+
+const env = loadEnvOrExit('api');
+const logger = createLogger(env, 'api');
+const deps = createApiDeps(env, logger);
+const app = await buildApp(deps);
+
+// The API consumes activity-log by default; WORKERS=inline adds every worker's processors so a
+// small install runs as one process.
+const workerDeps = { env, logger, redis: deps.workerRedis };
+const sets: ProcessorSet[] = [
+  { processors: env.ACTIVITY_LOG_CONSUMER ? [activityLogProcessor(deps.database.db)] : [] },
+];
+if (env.WORKERS === 'inline') {
+  sets.push(
+    buildSearchProcessors(workerDeps),
+    buildTranscodeProcessors(workerDeps),
+    buildCrawlerProcessors(workerDeps),
+  );
+}
+const workers = startWorkers(env.WORKERS === 'inline' ? 'api-inline' : 'api', workerDeps, {
+  processors: sets.flatMap((set) => set.processors),
+  async close() {
+    await Promise.all(sets.map((set) => set.close?.()));
+  },
+});
+
+onShutdownSignal(logger, env.SHUTDOWN_GRACE_MS, async () => {
+  // stop accepting requests first, then let the jobs finish, then close the pools
+  await app.close();
+  await workers.close();
+  await deps.close();
+});
+
+try {
+  await app.listen({ host: env.HOST, port: env.PORT });
+} catch (error) {
+  logger.fatal(
+    { err: error },
+    `cannot listen on ${env.HOST}:${env.PORT}; is another process using the port?`,
+  );
+  process.exit(1);
+}

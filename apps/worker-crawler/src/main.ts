@@ -1,0 +1,4 @@
+import { runWorkerProcess } from '@pbshop/queues';
+import { buildCrawlerProcessors } from './processor.ts';
+
+await runWorkerProcess('worker-crawler', buildCrawlerProcessors);

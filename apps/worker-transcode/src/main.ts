@@ -1,0 +1,4 @@
+import { runWorkerProcess } from '@pbshop/queues';
+import { buildTranscodeProcessors } from './processor.ts';
+
+await runWorkerProcess('worker-transcode', buildTranscodeProcessors);

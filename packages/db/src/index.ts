@@ -1,0 +1,12 @@
+export { createDatabase, type Database, type DatabaseHandle, type DatabaseOptions } from './client.ts';
+export {
+  ensureDatabaseExists,
+  type JournalEntry,
+  journalProblems,
+  type MigrationStatus,
+  migrationStatus,
+  migrationsFolder,
+  readJournal,
+  runMigrations,
+} from './migrations.ts';
+export * from './schema/index.ts';

@@ -1,0 +1,28 @@
+export { bullPrefix, createRedis, type RedisRole } from './connection.ts';
+export { listWorkerBeats, startHeartbeat, type WorkerBeat } from './heartbeat.ts';
+export { defaultJobOptions } from './job-options.ts';
+export { isQueueName, type QueueName, queueNames } from './names.ts';
+export {
+  activityLogPayload,
+  crawlerCollectPayload,
+  type JobInput,
+  type JobPayload,
+  jobPayloadSchemas,
+  searchIndexSyncPayload,
+  videoTranscodePayload,
+} from './payloads.ts';
+export { JobPayloadError, JobProducers } from './producers.ts';
+export {
+  type AnyQueueProcessor,
+  type ProcessorContext,
+  type QueueProcessor,
+  QueueWorker,
+  type QueueWorkerOptions,
+} from './worker.ts';
+export {
+  type ProcessorSet,
+  type RunningWorkers,
+  runWorkerProcess,
+  startWorkers,
+  type WorkerDeps,
+} from './worker-process.ts';

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import type { QueueName } from './names.ts';
+
+// Every job carries the id of the request that caused it, so its logs join the request's.
+const jobBase = z.object({ requestId: z.string().min(1).max(200) });
+
+export const activityLogPayload = jobBase.extend({
+  type: z.string().min(1).max(64),
+  userId: z.uuid().optional(),
+  occurredAt: z.iso.datetime({ offset: true }),
+  data: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const videoTranscodePayload = jobBase.extend({
+  videoId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" and "-" only'),
+  // relative to STORAGE_DIR, so a job can never point the worker at an arbitrary file
+  sourcePath: z
+    .string()
+    .min(1)
+    .max(500)
+    .refine(
+      (path) => !path.startsWith('/') && !path.split('/').includes('..'),
+      'must be relative to STORAGE_DIR',
+    ),
+});
+
+export const crawlerCollectPayload = jobBase.extend({
+  url: z.url({ protocol: /^https?$/ }),
+  sellerId: z.string().max(64).optional(),
+});
+
+export const searchIndexSyncPayload = jobBase.extend({
+  reason: z.enum(['bootstrap', 'outbox-write', 'sweep', 'reindex']),
+});
+
+export const jobPayloadSchemas = {
+  'activity-log': activityLogPayload,
+  'video-transcode': videoTranscodePayload,
+  'crawler-collect': crawlerCollectPayload,
+  'search-index-sync': searchIndexSyncPayload,
+} as const satisfies Record<QueueName, z.ZodType>;
+
+/** What a producer passes in (defaults not yet applied). */
+export type JobInput<Q extends QueueName> = z.input<(typeof jobPayloadSchemas)[Q]>;
+/** What a processor receives (validated, defaults applied). */
+export type JobPayload<Q extends QueueName> = z.output<(typeof jobPayloadSchemas)[Q]>;

@@ -1,0 +1,14 @@
+export {
+  createAttemptPolicies,
+  createBreaker,
+  type PolicyFamily,
+  type PolicySettings,
+  policySettings,
+  settingsFor,
+} from './policies.ts';
+export {
+  type BreakerSnapshot,
+  type BreakerState,
+  ResilienceRegistry,
+  type ResilienceRegistryOptions,
+} from './registry.ts';

@@ -1,0 +1,82 @@
+import type { SearchClient } from './client.ts';
+
+export type KoreanAnalyzer = 'nori' | 'cjk';
+
+/** Korean text uses nori when the node has the analysis-nori plugin, else CJK bigrams. */
+export async function detectKoreanAnalyzer(client: SearchClient): Promise<KoreanAnalyzer> {
+  const { body } = await client.cat.plugins({ format: 'json' });
+  const plugins = body as unknown as { component: string }[];
+  return plugins.some((plugin) => plugin.component === 'analysis-nori') ? 'nori' : 'cjk';
+}
+
+export function productAlias(indexPrefix: string): string {
+  return `${indexPrefix}-products`;
+}
+
+function productIndexBody(analyzer: KoreanAnalyzer) {
+  const korean =
+    analyzer === 'nori'
+      ? {
+          type: 'custom' as const,
+          tokenizer: 'nori_tokenizer',
+          filter: ['lowercase', 'nori_part_of_speech', 'nori_readingform'],
+        }
+      : { type: 'custom' as const, tokenizer: 'standard', filter: ['cjk_width', 'lowercase', 'cjk_bigram'] };
+  return {
+    settings: {
+      number_of_shards: 1,
+      number_of_replicas: 0,
+      analysis: { analyzer: { korean } },
+    },
+    mappings: {
+      dynamic: 'strict' as const,
+      _meta: { koreanAnalyzer: analyzer },
+      properties: {
+        productId: { type: 'keyword' as const },
+        name: {
+          type: 'text' as const,
+          analyzer: 'korean',
+          fields: { english: { type: 'text' as const, analyzer: 'standard' } },
+        },
+        brand: { type: 'keyword' as const, fields: { text: { type: 'text' as const, analyzer: 'korean' } } },
+        description: { type: 'text' as const, analyzer: 'korean' },
+        categoryId: { type: 'keyword' as const },
+        lowestPrice: { type: 'long' as const },
+        rating: { type: 'float' as const },
+        updatedAt: { type: 'date' as const },
+      },
+    },
+  };
+}
+
+export interface ProductIndexState {
+  alias: string;
+  index: string;
+  analyzer: KoreanAnalyzer;
+  created: boolean;
+}
+
+/**
+ * Makes sure the products read alias points at an index. The first index has a fixed name so
+ * concurrent replicas cannot each create one; later versions come from a full reindex.
+ */
+export async function ensureProductIndex(
+  client: SearchClient,
+  indexPrefix: string,
+): Promise<ProductIndexState> {
+  const alias = productAlias(indexPrefix);
+  const analyzer = await detectKoreanAnalyzer(client);
+  const existing = await client.indices.getAlias({ name: alias }, { ignore: [404] });
+  const indices = existing.statusCode === 404 ? [] : Object.keys(existing.body ?? {});
+  if (indices[0]) return { alias, index: indices[0], analyzer, created: false };
+  const index = `${alias}-v1`;
+  const created = await client.indices.create(
+    { index, body: { ...productIndexBody(analyzer), aliases: { [alias]: {} } } },
+    { ignore: [400] },
+  );
+  const body = created.body as { error?: { type?: string; reason?: string } };
+  if (created.statusCode === 400 && body.error?.type !== 'resource_already_exists_exception') {
+    throw new Error(`cannot create ${index}: ${body.error?.reason ?? 'bad request'}`);
+  }
+  return { alias, index, analyzer, created: created.statusCode !== 400 };
+}

@@ -1,0 +1,7 @@
+export { type LogLine, type RunningProcess, spawnProcess } from './child-process.ts';
+export { createTestContext, type TestContext } from './context.ts';
+export { createTestDatabase, type TestDatabase } from './database.ts';
+export { type FixtureServer, startFixtureServer } from './fixture-server.ts';
+export { freePort } from './ports.ts';
+export { type PrivateRedis, startPrivateRedis } from './redis-server.ts';
+export { serviceUrls } from './services.ts';
