@@ -11,7 +11,7 @@ export {
   searchIndexSyncPayload,
   videoTranscodePayload,
 } from './payloads.ts';
-export { JobPayloadError, JobProducers } from './producers.ts';
+export { JobPayloadError, JobProducers, QueueUnavailableError } from './producers.ts';
 export {
   type AnyQueueProcessor,
   type ProcessorContext,

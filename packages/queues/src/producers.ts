@@ -15,6 +15,18 @@ export class JobPayloadError extends Error {
   }
 }
 
+export class QueueUnavailableError extends Error {
+  readonly queue: QueueName;
+  constructor(queue: QueueName, reason: string) {
+    super(`cannot enqueue ${queue}: ${reason}`);
+    this.name = 'QueueUnavailableError';
+    this.queue = queue;
+  }
+}
+
+// an add that Redis has not acknowledged by then is reported as failed rather than left hanging
+const ENQUEUE_TIMEOUT_MS = 3000;
+
 /**
  * Typed producers for every queue. A payload is validated before it reaches Redis, so a bad job
  * is a caller error now rather than a failed job later.
@@ -22,7 +34,10 @@ export class JobPayloadError extends Error {
 export class JobProducers {
   readonly queues: Record<QueueName, Queue>;
 
+  private readonly connection: Redis;
+
   constructor(connection: Redis, prefix: string) {
+    this.connection = connection;
     this.queues = Object.fromEntries(
       queueNames.map((name) => [
         name,
@@ -39,7 +54,26 @@ export class JobProducers {
         parsed.error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`),
       );
     }
-    return this.queues[queue].add(queue, parsed.data, options);
+    // BullMQ would wait for the connection to come back; a request must not
+    if (this.connection.status !== 'ready')
+      throw new QueueUnavailableError(queue, `Redis is ${this.connection.status}`);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        this.queues[queue].add(queue, parsed.data, options),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new QueueUnavailableError(queue, `Redis did not answer within ${ENQUEUE_TIMEOUT_MS} ms`),
+              ),
+            ENQUEUE_TIMEOUT_MS,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async close(): Promise<void> {

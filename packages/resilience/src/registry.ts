@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { Logger } from '@pbshop/config';
 import {
   BrokenCircuitError,
   type CircuitBreakerPolicy,
@@ -7,7 +8,6 @@ import {
   TaskCancelledError,
 } from 'cockatiel';
 import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
 import {
   createAttemptPolicies,
   createBreaker,

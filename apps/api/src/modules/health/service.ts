@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -48,6 +49,9 @@ export function healthService(deps: ApiDeps) {
 
   const checkRedis = () =>
     probe(timeoutMs, async () => {
+      // the request connection refuses commands while (re)connecting; give it the probe's time
+      if (deps.redis.status !== 'ready')
+        await once(deps.redis, 'ready', { signal: AbortSignal.timeout(timeoutMs) });
       await deps.redis.ping();
       return undefined;
     });

@@ -1,0 +1,94 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compareEnvFiles, EnvError, envKeys, parseEnv, readEnvFileKeys } from '../src/index.ts';
+
+const valid = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/pbshop',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+};
+const repoRoot = resolve(import.meta.dirname, '../../..');
+
+function issuesOf(source: Record<string, string>): string[] {
+  try {
+    parseEnv(source);
+  } catch (error) {
+    if (error instanceof EnvError) return error.issues;
+    throw error;
+  }
+  return [];
+}
+
+describe('environment schema', () => {
+  it('applies defaults to a minimal environment', () => {
+    const env = parseEnv(valid);
+    expect(env.PORT).toBe(8000);
+    expect(env.WORKERS).toBe('separate');
+    expect(env.ACTIVITY_LOG_CONSUMER).toBe(true);
+  });
+
+  it('names a missing required variable', () => {
+    expect(issuesOf({ REDIS_URL: valid.REDIS_URL })).toEqual([
+      expect.stringMatching(/^DATABASE_URL: .*\(missing\)$/),
+    ]);
+  });
+
+  it.each([
+    ['PORT', '80a'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://localhost/x'],
+    ['REDIS_URL', 'not-a-url'],
+    ['WORKERS', 'sometimes'],
+    ['FFMPEG_CRF', '99'],
+    ['REDIS_KEY_PREFIX', 'has space'],
+    ['ACTIVITY_LOG_CONSUMER', 'yes'],
+  ])('names %s when it is %s', (key, value) => {
+    const issues = issuesOf({ ...valid, [key]: value });
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(new RegExp(`^${key}: .*got "${value}"`));
+  });
+
+  it('treats empty values as unset', () => {
+    expect(parseEnv({ ...valid, PORT: '' }).PORT).toBe(8000);
+  });
+
+  it('.env.example lists exactly the keys of the schema', () => {
+    expect(readEnvFileKeys(join(repoRoot, '.env.example')).sort()).toEqual([...envKeys].sort());
+  });
+
+  it('.env.example itself is a valid environment', () => {
+    const example = Object.fromEntries(
+      readEnvFileKeys(join(repoRoot, '.env.example')).map((key) => [key, process.env[key] ?? '']),
+    );
+    expect(() => parseEnv({ ...example, ...valid })).not.toThrow();
+  });
+});
+
+describe('env:check', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'env-check-'));
+  const example = join(dir, '.env.example');
+  writeFileSync(example, '# comment\nA=1\nB=\n\nC=x\n');
+
+  it('reports missing and unknown keys', () => {
+    const env = join(dir, 'partial.env');
+    writeFileSync(env, 'A=2\nexport C=3\nD=4\n');
+    expect(compareEnvFiles(example, env)).toEqual({ missing: ['B'], unknown: ['D'] });
+  });
+
+  it('exits 1 naming the keys, 0 when the files match', () => {
+    const cli = join(import.meta.dirname, '../src/env-check-cli.ts');
+    const bad = join(dir, 'bad.env');
+    writeFileSync(bad, 'A=1\nC=1\nTYPO=1\n');
+    const failed = spawnSync(process.execPath, [cli, bad, example], { encoding: 'utf8' });
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toContain('missing key B');
+    expect(failed.stderr).toContain('unknown key TYPO');
+
+    const good = join(dir, 'good.env');
+    writeFileSync(good, 'A=1\nB=2\nC=3\n');
+    const passed = spawnSync(process.execPath, [cli, good, example], { encoding: 'utf8' });
+    expect(passed.status).toBe(0);
+  });
+});

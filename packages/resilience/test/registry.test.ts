@@ -1,0 +1,115 @@
+import { createLogger } from '@pbshop/config';
+import { createRedis } from '@pbshop/queues';
+import { createTestContext, type TestContext } from '@pbshop/testing';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { policySettings, ResilienceRegistry, settingsFor } from '../src/index.ts';
+
+let ctx: TestContext;
+const connections: Redis[] = [];
+const logger = createLogger({ LOG_LEVEL: 'silent' }, 'resilience-test');
+
+function registry(service: string): ResilienceRegistry {
+  const redis = createRedis(ctx.env.REDIS_URL!, 'worker');
+  const subscriber = createRedis(ctx.env.REDIS_URL!, 'worker');
+  connections.push(redis, subscriber);
+  return new ResilienceRegistry({
+    service,
+    logger,
+    redis,
+    subscriber,
+    keyPrefix: ctx.redisPrefix,
+    overrides: { crawler: { retries: 0, timeoutMs: 200 } },
+  });
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+const failing = async () => {
+  throw new Error('seller down');
+};
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+});
+
+afterAll(async () => {
+  for (const connection of connections) connection.disconnect();
+  await ctx.cleanup();
+});
+
+describe('named policies', () => {
+  it('maps crawler:<host> to the crawler settings and refuses unknown names', () => {
+    expect(settingsFor('crawler:shop.example')).toEqual(policySettings.crawler);
+    expect(() => settingsFor('nonsense')).toThrow(/no resilience policy named "nonsense"/);
+  });
+
+  it('abandons an attempt at its timeout', async () => {
+    const guard = registry('timeout-test');
+    const started = Date.now();
+    const error = await guard
+      .execute(
+        'crawler:slow.example',
+        (signal) =>
+          new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
+      )
+      .catch((caught: unknown) => caught);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(error).toBeInstanceOf(Error);
+    await guard.close();
+  });
+
+  it('retries a safe call before giving up', async () => {
+    const guard = registry('retry-test');
+    let calls = 0;
+    const result = await guard.execute('search', async () => {
+      calls += 1;
+      if (calls === 1) throw new Error('transient');
+      return 'found';
+    });
+    expect(result).toBe('found');
+    expect(calls).toBe(2);
+    await guard.close();
+  });
+});
+
+describe('circuit breakers across processes', () => {
+  it('open after consecutive failures, are visible to every process, and reset everywhere', async () => {
+    const crawler = registry('worker-crawler');
+    const api = registry('api');
+    const name = 'crawler:down.example';
+    for (let attempt = 0; attempt < policySettings.crawler.breakAfterFailures; attempt += 1) {
+      await expect(crawler.execute(name, failing)).rejects.toThrow('seller down');
+    }
+    const rejected = await crawler.execute(name, async () => 'never runs').catch((error: unknown) => error);
+    expect(crawler.isOpenError(rejected)).toBe(true);
+
+    await eventually(async () =>
+      (await api.publishedSnapshots()).some(
+        (snapshot) => snapshot.name === name && snapshot.state === 'open',
+      ),
+    );
+    const snapshot = (await api.publishedSnapshots()).find((entry) => entry.name === name);
+    expect(snapshot).toMatchObject({ service: 'worker-crawler', lastFailure: 'seller down' });
+
+    // an operator resets from the API process; the crawler process closes its breaker
+    await api.reset(name);
+    await eventually(
+      async () => crawler.snapshots().find((entry) => entry.name === name)?.state === 'closed',
+    );
+    await expect(crawler.execute(name, async () => 'back')).resolves.toBe('back');
+    await eventually(async () =>
+      (await api.publishedSnapshots()).some((entry) => entry.name === name && entry.state === 'closed'),
+    );
+
+    await crawler.close();
+    await api.close();
+    expect((await api.publishedSnapshots()).filter((entry) => entry.name === name)).toEqual([]);
+  });
+});
