@@ -15,6 +15,10 @@ import { eq } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
+interface HealthBody {
+  data: { checks: Record<string, { status: string }>; workers: { unconsumedQueues: string[] } };
+}
+
 const entry = new URL('../src/main.ts', import.meta.url).pathname;
 let ctx: TestContext;
 let redis: Redis;
@@ -125,7 +129,7 @@ describe('api process', () => {
       const base = await listening(api);
       const down = await fetch(`${base}/health`);
       expect(down.status).toBe(503);
-      expect((await down.json()).data.checks.redis.status).toBe('down');
+      expect(((await down.json()) as HealthBody).data.checks.redis.status).toBe('down');
 
       await privateRedis.start();
       const up = await poll(
@@ -133,7 +137,7 @@ describe('api process', () => {
         (response) => response.status === 200,
       );
       expect(up.status).toBe(200);
-      const body = await up.json();
+      const body = (await up.json()) as HealthBody;
       expect(body.data.checks.redis.status).toBe('up');
       const { code, ms } = await api.stop('SIGTERM');
       expect(code).toBe(0);
@@ -148,7 +152,7 @@ describe('api process', () => {
     const api = startApi({ WORKERS: 'inline', SHUTDOWN_GRACE_MS: '2000' });
     const base = await listening(api);
     const health = await poll(
-      async () => (await fetch(`${base}/health`)).json(),
+      async () => (await (await fetch(`${base}/health`)).json()) as HealthBody,
       (body) => body.data.workers.unconsumedQueues.length === 0,
     );
     expect(health.data.workers.unconsumedQueues).toEqual([]);
