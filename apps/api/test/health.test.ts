@@ -7,6 +7,7 @@ import {
   createTestContext,
   freePort,
   type PrivateRedis,
+  pollUntil,
   startPrivateRedis,
   type TestContext,
 } from '@pbshop/testing';
@@ -54,19 +55,6 @@ async function health(app: Awaited<ReturnType<typeof appWith>>['app'], path = '/
   return { status: response.statusCode, body: response.json(), headers: response.headers };
 }
 
-async function until<T>(
-  read: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 describe('GET /health', () => {
   it('reports every dependency up, with latencies, at the root and under /api/v1', async () => {
     const { app } = await appWith();
@@ -95,7 +83,7 @@ describe('GET /health', () => {
     expect((await health(app)).status).toBe(200);
 
     await privateRedis.stop();
-    const down = await until(
+    const down = await pollUntil(
       () => health(app),
       (result) => result.status === 503,
     );
@@ -109,7 +97,7 @@ describe('GET /health', () => {
     expect(down.body.data.checks.database.status).toBe('up');
 
     await privateRedis.start();
-    const back = await until(
+    const back = await pollUntil(
       () => health(app),
       (result) => result.status === 200,
     );
@@ -163,7 +151,7 @@ describe('GET /health', () => {
       queues: ['crawler-collect'],
       intervalMs: 1000,
     });
-    const { body } = await until(
+    const { body } = await pollUntil(
       () => health(app),
       (result) => result.body.data.workers.instances.length > 0,
     );

@@ -5,6 +5,7 @@ import {
   createTestContext,
   type FixtureServer,
   type PrivateRedis,
+  pollUntil,
   type RunningProcess,
   spawnProcess,
   startFixtureServer,
@@ -39,19 +40,6 @@ async function listening(api: RunningProcess): Promise<string> {
     (log) => typeof log.msg === 'string' && log.msg.startsWith('Server listening at'),
   );
   return String(line.msg).replace('Server listening at ', '');
-}
-
-async function poll<T>(
-  read: () => Promise<T>,
-  accept: (value: T) => boolean,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (accept(value) || Date.now() > deadline) return value;
-    await sleep(200);
-  }
 }
 
 beforeAll(async () => {
@@ -103,7 +91,7 @@ describe('api process', () => {
       occurredAt: new Date().toISOString(),
       data: { productId: 'p-1' },
     });
-    const rows = await poll(
+    const rows = await pollUntil(
       () =>
         database.db
           .select()
@@ -132,7 +120,7 @@ describe('api process', () => {
       expect(((await down.json()) as HealthBody).data.checks.redis?.status).toBe('down');
 
       await privateRedis.start();
-      const up = await poll(
+      const up = await pollUntil(
         () => fetch(`${base}/health`),
         (response) => response.status === 200,
       );
@@ -151,7 +139,7 @@ describe('api process', () => {
     sellerDelayMs = 30_000;
     const api = startApi({ WORKERS: 'inline', SHUTDOWN_GRACE_MS: '2000' });
     const base = await listening(api);
-    const health = await poll(
+    const health = await pollUntil(
       async () => (await (await fetch(`${base}/health`)).json()) as HealthBody,
       (body) => body.data.workers.unconsumedQueues.length === 0,
     );
@@ -161,7 +149,7 @@ describe('api process', () => {
       requestId: 'req-inline-1',
       url: `${seller.url}/p/1`,
     });
-    await poll(
+    await pollUntil(
       () => job.isActive(),
       (active) => active,
     );
@@ -176,7 +164,7 @@ describe('api process', () => {
     sellerDelayMs = 0;
     const again = startApi({ WORKERS: 'inline' });
     await listening(again);
-    const done = await poll(
+    const done = await pollUntil(
       async () => producers.queues['crawler-collect'].getJob(job.id!),
       (found) => found?.finishedOn !== undefined,
     );

@@ -5,3 +5,4 @@ export { type FixtureServer, startFixtureServer } from './fixture-server.ts';
 export { freePort } from './ports.ts';
 export { type PrivateRedis, startPrivateRedis } from './redis-server.ts';
 export { serviceUrls } from './services.ts';
+export { pollUntil } from './wait.ts';
