@@ -8,7 +8,9 @@ await runWorkerProcess('worker-search', (deps) => {
   producerRedis.once('ready', () => {
     producers
       .enqueue('search-index-sync', { requestId: `worker-search-start-${process.pid}`, reason: 'bootstrap' })
-      .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not enqueue the index bootstrap job'));
+      .catch((error: unknown) =>
+        deps.logger.warn({ err: error }, 'could not enqueue the index bootstrap job'),
+      );
   });
   const set = buildSearchProcessors(deps);
   return {

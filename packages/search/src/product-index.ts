@@ -18,15 +18,24 @@ function productIndexBody(analyzer: KoreanAnalyzer) {
     analyzer === 'nori'
       ? {
           type: 'custom' as const,
-          tokenizer: 'nori_tokenizer',
+          tokenizer: 'korean_nori',
           filter: ['lowercase', 'nori_part_of_speech', 'nori_readingform'],
         }
       : { type: 'custom' as const, tokenizer: 'standard', filter: ['cjk_width', 'lowercase', 'cjk_bigram'] };
+  // "mixed" keeps a dictionary compound (노트북) beside its parts (노트, 북); nori's default
+  // ("discard") drops the compound, so the word shoppers type would never be a token
+  const analysis =
+    analyzer === 'nori'
+      ? {
+          tokenizer: { korean_nori: { type: 'nori_tokenizer' as const, decompound_mode: 'mixed' as const } },
+          analyzer: { korean },
+        }
+      : { analyzer: { korean } };
   return {
     settings: {
       number_of_shards: 1,
       number_of_replicas: 0,
-      analysis: { analyzer: { korean } },
+      analysis,
     },
     mappings: {
       dynamic: 'strict' as const,

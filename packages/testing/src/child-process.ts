@@ -92,3 +92,37 @@ export function spawnProcess(entry: string, env: Record<string, string>, cwd?: s
 
   return { child, logs, stderr, waitForLog, stop, exited };
 }
+
+/** Spawns processes of one entry point and makes sure none outlives the test that started it. */
+export function trackProcesses(entry: string) {
+  const running = new Set<RunningProcess>();
+  return {
+    spawn(env: Record<string, string>): RunningProcess {
+      const started = spawnProcess(entry, env);
+      running.add(started);
+      // should the test process end without its hooks (a runner bailing out), the child goes too
+      const orphanGuard = () => {
+        if (started.child.exitCode === null && started.child.signalCode === null)
+          started.child.kill('SIGTERM');
+      };
+      process.once('exit', orphanGuard);
+      void started.exited.then(() => process.off('exit', orphanGuard));
+      return started;
+    },
+    async stopAll(): Promise<void> {
+      await Promise.all([...running].map((started) => started.stop('SIGTERM', 10_000)));
+      running.clear();
+    },
+  };
+}
+
+/** Resolves once a process's stdout and stderr have closed: everything it wrote has been read. */
+export async function outputClosed(running: RunningProcess): Promise<void> {
+  await Promise.all(
+    [running.child.stdout, running.child.stderr].map((stream) =>
+      !stream || stream.closed
+        ? undefined
+        : new Promise<void>((resolve) => stream.once('close', () => resolve())),
+    ),
+  );
+}

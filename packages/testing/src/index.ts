@@ -1,8 +1,14 @@
-export { type LogLine, type RunningProcess, spawnProcess } from './child-process.ts';
+export {
+  type LogLine,
+  outputClosed,
+  type RunningProcess,
+  spawnProcess,
+  trackProcesses,
+} from './child-process.ts';
 export { createTestContext, type TestContext } from './context.ts';
 export { createTestDatabase, type TestDatabase } from './database.ts';
 export { type FixtureServer, startFixtureServer } from './fixture-server.ts';
 export { freePort } from './ports.ts';
 export { type PrivateRedis, startPrivateRedis } from './redis-server.ts';
 export { serviceUrls } from './services.ts';
-export { pollUntil } from './wait.ts';
+export { pollUntil, waitFor } from './wait.ts';
