@@ -24,6 +24,11 @@ source .env
 set +a
 pnpm --silent db:migrate
 
+api="http://127.0.0.1:${PORT:-8000}"
+if curl -s -o /dev/null --max-time 2 "$api/health/live"; then
+  die "port ${PORT:-8000} is already answering (another ./scripts/dev.sh or API running?); stop it or set PORT in .env"
+fi
+
 pids=()
 stop_all() {
   trap - INT TERM
@@ -40,7 +45,6 @@ for app in api worker-search worker-transcode worker-crawler; do
 done
 
 # report once the API answers with every dependency up and every queue consumed
-api="http://127.0.0.1:${PORT:-8000}"
 for _ in $(seq 1 120); do
   if health=$(curl -fsS "$api/health" 2>/dev/null) &&
     node -e 'const h = JSON.parse(process.argv[1]).data; process.exit(h.status === "up" && h.workers.unconsumedQueues.length === 0 ? 0 : 1)' "$health"; then
