@@ -26,8 +26,6 @@ let brokenHits = 0;
 beforeAll(async () => {
   ctx = await createTestContext();
   redis = createRedis(ctx.env.REDIS_URL!, 'worker');
-  // JobProducers.enqueue refuses to queue while its connection is not ready yet
-  await redis.ping();
   producers = new JobProducers(redis, bullPrefix(ctx.redisPrefix));
   seller = await startFixtureServer((request, response) => {
     sellerRequests.push({ url: request.url ?? '', headers: request.headers });

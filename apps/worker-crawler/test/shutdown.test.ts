@@ -17,8 +17,6 @@ let abandoned = 0;
 beforeAll(async () => {
   ctx = await createTestContext();
   redis = createRedis(ctx.env.REDIS_URL!, 'worker');
-  // JobProducers.enqueue refuses to queue while its connection is not ready yet
-  await redis.ping();
   producers = new JobProducers(redis, bullPrefix(ctx.redisPrefix));
   seller = await startFixtureServer((_request, response) => {
     requests += 1;

@@ -29,8 +29,6 @@ beforeAll(async () => {
   base = ctx.env.OPENSEARCH_URL!;
   alias = `${ctx.indexPrefix}-products`;
   redis = createRedis(ctx.env.REDIS_URL!, 'worker');
-  // JobProducers.enqueue refuses to queue while its connection is not ready yet
-  await redis.ping();
   producers = new JobProducers(redis, bullPrefix(ctx.redisPrefix));
   worker = workers.spawn({ ...ctx.env, LOG_LEVEL: 'info' });
 });

@@ -11,8 +11,6 @@ const workers = processTracker();
 beforeAll(async () => {
   ctx = await createTestContext();
   redis = createRedis(ctx.env.REDIS_URL!, 'worker');
-  // JobProducers.enqueue refuses to queue while its connection is not ready yet
-  await redis.ping();
   producers = new JobProducers(redis, bullPrefix(ctx.redisPrefix));
 });
 

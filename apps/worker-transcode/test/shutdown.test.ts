@@ -13,8 +13,6 @@ const workers = processTracker();
 beforeAll(async () => {
   ctx = await createTestContext();
   redis = createRedis(ctx.env.REDIS_URL!, 'worker');
-  // JobProducers.enqueue refuses to queue while its connection is not ready yet
-  await redis.ping();
   producers = new JobProducers(redis, bullPrefix(ctx.redisPrefix));
   // 20 s of 720p: ultrafast makes it in about a second; veryslow needs far longer than the grace period
   await makeClip(join(ctx.storageDir, 'uploads/long.mp4'), 20);

@@ -54,9 +54,11 @@ export class JobProducers {
         parsed.error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`),
       );
     }
-    // BullMQ would wait for the connection to come back; a request must not
-    if (this.connection.status !== 'ready')
+    // BullMQ would wait for the connection to come back; a request (on a connection without an
+    // offline queue, see createRedis) must not
+    if (this.connection.options.enableOfflineQueue === false && this.connection.status !== 'ready') {
       throw new QueueUnavailableError(queue, `Redis is ${this.connection.status}`);
+    }
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
