@@ -1,6 +1,6 @@
 import type { Env } from '@pbshop/config';
 import type { ProcessorSet, WorkerDeps } from '@pbshop/queues';
-import { ResilienceRegistry } from '@pbshop/resilience';
+import { PermanentFailure, ResilienceRegistry } from '@pbshop/resilience';
 
 const MAX_PAGE_BYTES = 5 * 1024 * 1024;
 export const crawlerUserAgent = 'PBShopBot/0.1 (+https://github.com/pbshop; price comparison)';
@@ -25,7 +25,7 @@ async function readLimited(response: Response, limit: number): Promise<string> {
     total += value.byteLength;
     if (total > limit) {
       await reader.cancel();
-      throw new Error(`page larger than ${limit} bytes`);
+      throw new PermanentFailure(`page larger than ${limit} bytes`);
     }
     chunks.push(value);
   }
@@ -42,25 +42,32 @@ export async function fetchSellerPage(
   signal: AbortSignal,
 ): Promise<FetchedPage> {
   const host = new URL(url).host;
-  return resilience.execute(`crawler:${host}`, async (attemptSignal) => {
-    const response = await fetch(url, {
-      signal: AbortSignal.any([signal, attemptSignal]),
-      redirect: 'follow',
-      headers: { 'user-agent': crawlerUserAgent, accept: 'text/html,application/xhtml+xml,application/json' },
-    });
-    if (response.status >= 500 || response.status === 429) {
-      await response.body?.cancel();
-      throw new Error(`${host} answered ${response.status}`);
-    }
-    const body = await readLimited(response, MAX_PAGE_BYTES);
-    return {
-      url: response.url,
-      status: response.status,
-      contentType: response.headers.get('content-type'),
-      bytes: Buffer.byteLength(body),
-      body,
-    };
-  });
+  return resilience.execute(
+    `crawler:${host}`,
+    async (attemptSignal) => {
+      const response = await fetch(url, {
+        signal: attemptSignal,
+        redirect: 'follow',
+        headers: {
+          'user-agent': crawlerUserAgent,
+          accept: 'text/html,application/xhtml+xml,application/json',
+        },
+      });
+      if (response.status >= 500 || response.status === 429) {
+        await response.body?.cancel();
+        throw new Error(`${host} answered ${response.status}`);
+      }
+      const body = await readLimited(response, MAX_PAGE_BYTES);
+      return {
+        url: response.url,
+        status: response.status,
+        contentType: response.headers.get('content-type'),
+        bytes: Buffer.byteLength(body),
+        body,
+      };
+    },
+    signal,
+  );
 }
 
 export function buildCrawlerProcessors({ env, logger, redis }: WorkerDeps): ProcessorSet {

@@ -1,6 +1,8 @@
 export {
+  CallerAborted,
   createAttemptPolicies,
   createBreaker,
+  PermanentFailure,
   type PolicyFamily,
   type PolicySettings,
   policySettings,

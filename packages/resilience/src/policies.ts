@@ -3,13 +3,34 @@ import {
   ConsecutiveBreaker,
   circuitBreaker,
   ExponentialBackoff,
-  handleAll,
+  handleWhen,
   type IPolicy,
   noop,
   retry,
   TimeoutStrategy,
   timeout,
 } from 'cockatiel';
+
+/** A failure that repeating will not fix (a 4xx, an oversized page): counted by the breaker, never retried. */
+export class PermanentFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentFailure';
+  }
+}
+
+/** The caller gave up (its own signal aborted, e.g. a shutdown): says nothing about the dependency. */
+export class CallerAborted extends Error {
+  constructor(reason: unknown) {
+    super(`caller aborted: ${reason instanceof Error ? reason.message : String(reason)}`);
+    this.name = 'CallerAborted';
+  }
+}
+
+const dependencyFailure = handleWhen((error) => !(error instanceof CallerAborted));
+const retryableFailure = handleWhen(
+  (error) => !(error instanceof CallerAborted || error instanceof PermanentFailure),
+);
 
 /** How calls to one dependency are guarded: a timeout, optional retries, and a breaker. */
 export interface PolicySettings {
@@ -43,7 +64,7 @@ export function settingsFor(name: string): PolicySettings {
 }
 
 export function createBreaker(settings: PolicySettings): CircuitBreakerPolicy {
-  return circuitBreaker(handleAll, {
+  return circuitBreaker(dependencyFailure, {
     halfOpenAfter: settings.halfOpenAfterMs,
     breaker: new ConsecutiveBreaker(settings.breakAfterFailures),
   });
@@ -54,7 +75,7 @@ export function createAttemptPolicies(settings: PolicySettings): { retry: IPolic
   return {
     retry:
       settings.retries > 0
-        ? retry(handleAll, {
+        ? retry(retryableFailure, {
             maxAttempts: settings.retries,
             backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 2000 }),
           })

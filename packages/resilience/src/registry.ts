@@ -9,6 +9,7 @@ import {
 } from 'cockatiel';
 import type { Redis } from 'ioredis';
 import {
+  CallerAborted,
   createAttemptPolicies,
   createBreaker,
   type PolicyFamily,
@@ -84,11 +85,25 @@ export class ResilienceRegistry {
   }
 
   /** Runs `fn` under the named policy: retries around a breaker around a per-attempt timeout. */
-  async execute<T>(name: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async execute<T>(
+    name: string,
+    fn: (signal: AbortSignal) => Promise<T>,
+    callerSignal?: AbortSignal,
+  ): Promise<T> {
     const guard = this.guard(name);
+    const attempt = async (signal: AbortSignal) => {
+      const combined = callerSignal ? AbortSignal.any([callerSignal, signal]) : signal;
+      try {
+        return await fn(combined);
+      } catch (error) {
+        // the caller's own abort must neither open the breaker nor be retried
+        if (callerSignal?.aborted) throw new CallerAborted(callerSignal.reason);
+        throw error;
+      }
+    };
     return guard.retry.execute(() =>
       // the breaker is read per attempt so a reset between attempts takes effect
-      this.guard(name).breaker.execute(() => guard.timeout.execute(({ signal }) => fn(signal))),
+      this.guard(name).breaker.execute(() => guard.timeout.execute(({ signal }) => attempt(signal))),
     );
   }
 

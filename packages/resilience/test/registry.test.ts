@@ -3,7 +3,13 @@ import { createRedis } from '@pbshop/queues';
 import { createTestContext, type TestContext } from '@pbshop/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { policySettings, ResilienceRegistry, settingsFor } from '../src/index.ts';
+import {
+  CallerAborted,
+  PermanentFailure,
+  policySettings,
+  ResilienceRegistry,
+  settingsFor,
+} from '../src/index.ts';
 
 let ctx: TestContext;
 const connections: Redis[] = [];
@@ -75,6 +81,44 @@ describe('named policies', () => {
     });
     expect(result).toBe('found');
     expect(calls).toBe(2);
+    await guard.close();
+  });
+});
+
+describe('failures that say nothing about the dependency', () => {
+  it('a caller abort (shutdown) neither opens the breaker nor is retried', async () => {
+    const guard = registry('abort-test');
+    const name = 'crawler:fine.example';
+    let calls = 0;
+    for (let attempt = 0; attempt < policySettings.crawler.breakAfterFailures + 2; attempt += 1) {
+      const caller = new AbortController();
+      const pending = guard.execute(
+        name,
+        (signal) =>
+          new Promise((_, reject) => {
+            calls += 1;
+            signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+          }),
+        caller.signal,
+      );
+      caller.abort(new Error('shutting down'));
+      await expect(pending).rejects.toBeInstanceOf(CallerAborted);
+    }
+    expect(calls).toBe(policySettings.crawler.breakAfterFailures + 2);
+    expect(guard.snapshots().find((entry) => entry.name === name)?.state).toBe('closed');
+    await guard.close();
+  });
+
+  it('a permanent failure is not retried', async () => {
+    const guard = registry('permanent-test');
+    let calls = 0;
+    await expect(
+      guard.execute('search', async () => {
+        calls += 1;
+        throw new PermanentFailure('bad request');
+      }),
+    ).rejects.toBeInstanceOf(PermanentFailure);
+    expect(calls).toBe(1);
     await guard.close();
   });
 });
