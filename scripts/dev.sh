@@ -15,8 +15,8 @@ ensure_toolchain
 
 cd "$REPO_ROOT"
 if [ ! -f .env ]; then
-  cp .env.example .env
-  log "created .env from .env.example"
+  sed "s/^JWT_SECRET=.*/JWT_SECRET=$(node -p 'require("crypto").randomBytes(32).toString("hex")')/" .env.example >.env
+  log "created .env from .env.example (with a fresh JWT_SECRET)"
 fi
 set -a
 # shellcheck disable=SC1091

@@ -1,12 +1,61 @@
 import { z } from 'zod';
 
+export const socialProviders = ['google', 'naver', 'kakao', 'facebook', 'instagram'] as const;
+export type SocialProviderName = (typeof socialProviders)[number];
+
+/** Where each provider's OAuth 2.0 endpoints are, unless the env points elsewhere (tests do). */
+export const oauthEndpointDefaults: Record<
+  SocialProviderName,
+  { authorize: string; token: string; userinfo: string }
+> = {
+  google: {
+    authorize: 'https://accounts.google.com/o/oauth2/v2/auth',
+    token: 'https://oauth2.googleapis.com/token',
+    userinfo: 'https://openidconnect.googleapis.com/v1/userinfo',
+  },
+  naver: {
+    authorize: 'https://nid.naver.com/oauth2.0/authorize',
+    token: 'https://nid.naver.com/oauth2.0/token',
+    userinfo: 'https://openapi.naver.com/v1/nid/me',
+  },
+  kakao: {
+    authorize: 'https://kauth.kakao.com/oauth/authorize',
+    token: 'https://kauth.kakao.com/oauth/token',
+    userinfo: 'https://kapi.kakao.com/v2/user/me',
+  },
+  facebook: {
+    authorize: 'https://www.facebook.com/v19.0/dialog/oauth',
+    token: 'https://graph.facebook.com/v19.0/oauth/access_token',
+    userinfo: 'https://graph.facebook.com/me?fields=id,name,email',
+  },
+  instagram: {
+    authorize: 'https://api.instagram.com/oauth/authorize',
+    token: 'https://api.instagram.com/oauth/access_token',
+    userinfo: 'https://graph.instagram.com/me?fields=id,username',
+  },
+};
+
+const oauthKeys = Object.fromEntries(
+  socialProviders.flatMap((provider) => {
+    const prefix = `OAUTH_${provider.toUpperCase()}`;
+    const defaults = oauthEndpointDefaults[provider];
+    return [
+      [`${prefix}_CLIENT_ID`, z.string().min(1).optional()],
+      [`${prefix}_CLIENT_SECRET`, z.string().min(1).optional()],
+      [`${prefix}_AUTHORIZE_URL`, z.url({ protocol: /^https?$/ }).default(defaults.authorize)],
+      [`${prefix}_TOKEN_URL`, z.url({ protocol: /^https?$/ }).default(defaults.token)],
+      [`${prefix}_USERINFO_URL`, z.url({ protocol: /^https?$/ }).default(defaults.userinfo)],
+    ];
+  }),
+) as Record<string, z.ZodType<string | undefined>>;
+
 const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /**
  * The one environment schema every PBShop process validates at start. `.env.example`
  * lists exactly these keys (a test keeps the two in step).
  */
-export const envSchema = z.object({
+const envShape = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -38,7 +87,46 @@ export const envSchema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(60_000).default(8000),
   HEALTH_PROBE_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1500),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8000'),
+  CORS_ORIGINS: z
+    .string()
+    .default('http://localhost:3000')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(10),
+  JWT_SECRET: z.string().min(32, 'at least 32 characters (e.g. `openssl rand -hex 32`)'),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(1800),
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  ARGON2_MEMORY_KIB: z.coerce.number().int().min(1024).max(1_048_576).default(19_456),
+  ARGON2_TIME_COST: z.coerce.number().int().min(1).max(10).default(2),
+  MAIL_TRANSPORT: z.enum(['file', 'smtp']).default('file'),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  MAIL_FROM: z.string().min(3).default('PBShop <no-reply@pbshop.local>'),
+  MAIL_DIR: z.string().min(1).default('./.data/mail'),
+  ADMIN_EMAIL: z.email().optional(),
+  ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').optional(),
+  ...oauthKeys,
 });
+
+export const envSchema = envShape.superRefine((env, context) => {
+  if (env.MAIL_TRANSPORT === 'smtp' && !env.SMTP_URL) {
+    context.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'required when MAIL_TRANSPORT=smtp' });
+  }
+  if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['ADMIN_PASSWORD'],
+      message: 'ADMIN_EMAIL and ADMIN_PASSWORD go together',
+    });
+  }
+});
+
+export const envKeys = Object.keys(envShape.shape) as (keyof Env)[];
 
 export type Env = z.infer<typeof envSchema>;
 
@@ -51,36 +139,60 @@ export class EnvError extends Error {
   }
 }
 
-/** Parses an environment; empty strings count as unset so `.env` placeholders fall back to defaults. */
-export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+function cleanedSource(source: Record<string, string | undefined>): Record<string, string> {
   const cleaned: Record<string, string> = {};
-  for (const key of Object.keys(envSchema.shape)) {
+  for (const key of envKeys) {
     const value = source[key];
     if (value !== undefined && value !== '') cleaned[key] = value;
   }
+  return cleaned;
+}
+
+function issuesOf(error: z.ZodError, cleaned: Record<string, string>): string[] {
+  return error.issues.map((issue) => {
+    const key = issue.path.join('.');
+    const received = cleaned[key] === undefined ? 'missing' : `got ${JSON.stringify(cleaned[key])}`;
+    return `${key}: ${issue.message} (${received})`;
+  });
+}
+
+/** Parses an environment; empty strings count as unset so `.env` placeholders fall back to defaults. */
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const cleaned = cleanedSource(source);
   const result = envSchema.safeParse(cleaned);
-  if (!result.success) {
-    throw new EnvError(
-      result.error.issues.map((issue) => {
-        const key = issue.path.join('.');
-        const received = cleaned[key] === undefined ? 'missing' : `got ${JSON.stringify(cleaned[key])}`;
-        return `${key}: ${issue.message} (${received})`;
-      }),
-    );
-  }
+  if (!result.success) throw new EnvError(issuesOf(result.error, cleaned));
   return result.data;
+}
+
+/** Parses only the named keys: for commands (migrations, CLIs) that need a few of them. */
+export function parseEnvSubset<K extends keyof Env>(
+  keys: readonly K[],
+  source: Record<string, string | undefined> = process.env,
+): Pick<Env, K> {
+  const cleaned = cleanedSource(source);
+  const mask = Object.fromEntries(keys.map((key) => [key, true])) as Record<K, true>;
+  const result = envShape.pick(mask as never).safeParse(cleaned);
+  if (!result.success) throw new EnvError(issuesOf(result.error, cleaned));
+  return result.data as unknown as Pick<Env, K>;
 }
 
 /**
  * For a process's main: parse the environment, or print one clear line naming each bad
  * variable and exit 1.
  */
-export function loadEnvOrExit(
+export function loadEnvOrExit(processName: string, source?: Record<string, string | undefined>): Env;
+export function loadEnvOrExit<K extends keyof Env>(
+  processName: string,
+  source: Record<string, string | undefined>,
+  keys: readonly K[],
+): Pick<Env, K>;
+export function loadEnvOrExit<K extends keyof Env>(
   processName: string,
   source: Record<string, string | undefined> = process.env,
-): Env {
+  keys?: readonly K[],
+): Env | Pick<Env, K> {
   try {
-    return parseEnv(source);
+    return keys ? parseEnvSubset(keys, source) : parseEnv(source);
   } catch (error) {
     if (error instanceof EnvError) {
       for (const issue of error.issues)
@@ -90,5 +202,3 @@ export function loadEnvOrExit(
     throw error;
   }
 }
-
-export const envKeys = Object.keys(envSchema.shape) as (keyof Env)[];

@@ -1,4 +1,15 @@
-export { type Env, EnvError, envKeys, envSchema, loadEnvOrExit, parseEnv } from './env.ts';
+export {
+  type Env,
+  EnvError,
+  envKeys,
+  envSchema,
+  loadEnvOrExit,
+  oauthEndpointDefaults,
+  parseEnv,
+  parseEnvSubset,
+  type SocialProviderName,
+  socialProviders,
+} from './env.ts';
 export { compareEnvFiles, type EnvFileComparison, readEnvFileKeys } from './env-file.ts';
 export { onShutdownSignal } from './lifecycle.ts';
 export { createLogger, type Logger } from './logger.ts';

@@ -3,11 +3,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareEnvFiles, EnvError, envKeys, parseEnv, readEnvFileKeys } from '../src/index.ts';
+import {
+  compareEnvFiles,
+  EnvError,
+  envKeys,
+  parseEnv,
+  parseEnvSubset,
+  readEnvFileKeys,
+} from '../src/index.ts';
 
 const valid = {
   DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/pbshop',
   REDIS_URL: 'redis://127.0.0.1:6379',
+  JWT_SECRET: 'x'.repeat(32),
 };
 const repoRoot = resolve(import.meta.dirname, '../../..');
 
@@ -30,7 +38,7 @@ describe('environment schema', () => {
   });
 
   it('names a missing required variable', () => {
-    expect(issuesOf({ REDIS_URL: valid.REDIS_URL })).toEqual([
+    expect(issuesOf({ REDIS_URL: valid.REDIS_URL, JWT_SECRET: valid.JWT_SECRET })).toEqual([
       expect.stringMatching(/^DATABASE_URL: .*\(missing\)$/),
     ]);
   });
@@ -48,6 +56,21 @@ describe('environment schema', () => {
     const issues = issuesOf({ ...valid, [key]: value });
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatch(new RegExp(`^${key}: .*got "${value}"`));
+  });
+
+  it('requires SMTP_URL with the smtp transport, and ADMIN_EMAIL with ADMIN_PASSWORD', () => {
+    expect(issuesOf({ ...valid, MAIL_TRANSPORT: 'smtp' })).toEqual([
+      expect.stringMatching(/^SMTP_URL: required/),
+    ]);
+    expect(issuesOf({ ...valid, ADMIN_EMAIL: 'a@b.co' })).toEqual([
+      expect.stringMatching(/^ADMIN_PASSWORD: /),
+    ]);
+  });
+
+  it('parses a subset for commands that need only a few keys', () => {
+    expect(parseEnvSubset(['DATABASE_URL'], { DATABASE_URL: valid.DATABASE_URL })).toEqual({
+      DATABASE_URL: valid.DATABASE_URL,
+    });
   });
 
   it('treats empty values as unset', () => {

@@ -41,6 +41,10 @@ export async function createTestContext(overrides: Record<string, string> = {}):
     FFMPEG_BIN: process.env.FFMPEG_BIN ?? 'ffmpeg',
     HEARTBEAT_INTERVAL_MS: '500',
     SHUTDOWN_GRACE_MS: '3000',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    ARGON2_MEMORY_KIB: '4096',
+    ARGON2_TIME_COST: '1',
+    MAIL_DIR: join(storageDir, 'mail'),
     ...overrides,
   };
   return {

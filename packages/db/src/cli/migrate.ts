@@ -2,7 +2,7 @@
 import { loadEnvOrExit } from '@pbshop/config';
 import { ensureDatabaseExists, journalProblems, migrationStatus, runMigrations } from '../migrations.ts';
 
-const env = loadEnvOrExit('db:migrate');
+const env = loadEnvOrExit('db:migrate', process.env, ['DATABASE_URL']);
 const problems = journalProblems();
 if (problems.length > 0) {
   for (const problem of problems) console.error(`db:migrate: journal problem: ${problem}`);

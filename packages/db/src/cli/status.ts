@@ -2,7 +2,7 @@
 import { loadEnvOrExit } from '@pbshop/config';
 import { journalProblems, migrationStatus } from '../migrations.ts';
 
-const env = loadEnvOrExit('db:status');
+const env = loadEnvOrExit('db:status', process.env, ['DATABASE_URL']);
 try {
   const problems = journalProblems();
   for (const problem of problems) console.error(`db:status: journal problem: ${problem}`);

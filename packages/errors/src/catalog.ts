@@ -1,0 +1,289 @@
+/**
+ * The one error catalog of PBShop: every code a client can receive, its HTTP status and its
+ * message in Korean (the default), English and Japanese. The API and the workers use these codes;
+ * `GET /errors/codes` serves this table, so its documentation is the code itself.
+ */
+export const languages = ['ko', 'en', 'ja'] as const;
+export type Language = (typeof languages)[number];
+
+export interface CatalogEntry {
+  status: number;
+  message: Record<Language, string>;
+}
+
+const entry = (status: number, ko: string, en: string, ja: string): CatalogEntry => ({
+  status,
+  message: { ko, en, ja },
+});
+
+export const errorCatalog = {
+  // common
+  VALIDATION_ERROR: entry(
+    400,
+    '입력값이 올바르지 않습니다.',
+    'Input validation failed.',
+    '入力値が正しくありません。',
+  ),
+  MALFORMED_JSON: entry(
+    400,
+    '요청 본문이 올바른 JSON이 아닙니다.',
+    'The request body is not valid JSON.',
+    'リクエスト本文が正しいJSONではありません。',
+  ),
+  UNAUTHORIZED: entry(401, '로그인이 필요합니다.', 'Authentication required.', 'ログインが必要です。'),
+  TOKEN_EXPIRED: entry(
+    401,
+    '토큰이 만료되었습니다.',
+    'The token has expired.',
+    'トークンの有効期限が切れました。',
+  ),
+  TOKEN_INVALID: entry(401, '토큰이 유효하지 않습니다.', 'The token is invalid.', 'トークンが無効です。'),
+  FORBIDDEN: entry(403, '권한이 없습니다.', 'You do not have permission.', '権限がありません。'),
+  NOT_FOUND: entry(
+    404,
+    '요청한 리소스를 찾을 수 없습니다.',
+    'The resource was not found.',
+    'リソースが見つかりません。',
+  ),
+  CONFLICT: entry(
+    409,
+    '다른 변경과 충돌했습니다.',
+    'The request conflicts with the current state.',
+    '現在の状態と競合しています。',
+  ),
+  PAYLOAD_TOO_LARGE: entry(
+    413,
+    '요청 본문이 너무 큽니다.',
+    'The request body is too large.',
+    'リクエスト本文が大きすぎます。',
+  ),
+  FILE_TOO_LARGE: entry(413, '파일이 너무 큽니다.', 'The file is too large.', 'ファイルが大きすぎます。'),
+  MEDIA_TYPE_NOT_ALLOWED: entry(
+    415,
+    '허용되지 않는 형식입니다.',
+    'This media type is not allowed.',
+    '許可されていない形式です。',
+  ),
+  TOO_MANY_REQUESTS: entry(
+    429,
+    '요청이 너무 많습니다. 잠시 후 다시 시도하세요.',
+    'Too many requests; try again later.',
+    'リクエストが多すぎます。しばらくしてから再試行してください。',
+  ),
+  INTERNAL_ERROR: entry(
+    500,
+    '서버 오류가 발생했습니다.',
+    'Internal server error.',
+    'サーバーエラーが発生しました。',
+  ),
+  SERVICE_UNAVAILABLE: entry(
+    503,
+    '서비스를 일시적으로 사용할 수 없습니다.',
+    'The service is temporarily unavailable.',
+    'サービスは一時的に利用できません。',
+  ),
+  // auth
+  DUPLICATE_EMAIL: entry(
+    409,
+    '이미 가입된 이메일입니다.',
+    'This e-mail is already registered.',
+    'このメールアドレスは登録済みです。',
+  ),
+  INVALID_CREDENTIALS: entry(
+    401,
+    '이메일 또는 비밀번호가 올바르지 않습니다.',
+    'Wrong e-mail or password.',
+    'メールアドレスまたはパスワードが正しくありません。',
+  ),
+  EMAIL_NOT_VERIFIED: entry(
+    403,
+    '이메일 인증이 필요합니다.',
+    'The e-mail address is not verified yet.',
+    'メール認証が必要です。',
+  ),
+  USER_BLOCKED: entry(
+    403,
+    '이용이 제한된 계정입니다.',
+    'This account is blocked.',
+    'このアカウントは利用停止中です。',
+  ),
+  INVALID_VERIFICATION_CODE: entry(
+    400,
+    '인증 코드가 올바르지 않습니다.',
+    'The verification code is wrong.',
+    '認証コードが正しくありません。',
+  ),
+  VERIFICATION_CODE_EXPIRED: entry(
+    410,
+    '인증 코드가 만료되었습니다.',
+    'The verification code has expired.',
+    '認証コードの有効期限が切れました。',
+  ),
+  VERIFICATION_ATTEMPT_EXCEEDED: entry(
+    429,
+    '인증 시도 횟수를 초과했습니다.',
+    'Too many wrong codes; request a new one.',
+    '認証の試行回数を超えました。',
+  ),
+  ALREADY_VERIFIED: entry(409, '이미 인증되었습니다.', 'Already verified.', 'すでに認証済みです。'),
+  RESEND_RATE_LIMITED: entry(
+    429,
+    '1분 후에 다시 요청하세요.',
+    'Wait a minute before asking again.',
+    '1分後に再度お試しください。',
+  ),
+  PHONE_MISMATCH: entry(
+    400,
+    '전화번호가 일치하지 않습니다.',
+    'The phone number does not match.',
+    '電話番号が一致しません。',
+  ),
+  INVALID_RESET_TOKEN: entry(
+    401,
+    '비밀번호 재설정 토큰이 유효하지 않습니다.',
+    'The password reset token is invalid or used.',
+    'パスワード再設定トークンが無効です。',
+  ),
+  SAME_PASSWORD: entry(
+    400,
+    '이전과 같은 비밀번호는 사용할 수 없습니다.',
+    'The new password equals the old one.',
+    '以前と同じパスワードは使用できません。',
+  ),
+  INVALID_PROVIDER: entry(
+    400,
+    '지원하지 않는 소셜 로그인입니다.',
+    'Unsupported social login provider.',
+    'サポートされていないソーシャルログインです。',
+  ),
+  INVALID_STATE: entry(
+    400,
+    '소셜 로그인 요청이 유효하지 않습니다.',
+    'The social login state is invalid or expired.',
+    'ソーシャルログインの要求が無効です。',
+  ),
+  SOCIAL_AUTH_FAILED: entry(
+    401,
+    '소셜 인증에 실패했습니다.',
+    'Social authentication failed.',
+    'ソーシャル認証に失敗しました。',
+  ),
+  SOCIAL_ALREADY_LINKED: entry(
+    409,
+    '다른 계정에 연결된 소셜 계정입니다.',
+    'This social account is linked to another account.',
+    'このソーシャルアカウントは別のアカウントに連携済みです。',
+  ),
+  PROVIDER_ALREADY_LINKED: entry(
+    409,
+    '이미 연결된 소셜 로그인입니다.',
+    'A social account of this provider is already linked.',
+    'このプロバイダーはすでに連携済みです。',
+  ),
+  SOCIAL_NOT_LINKED: entry(
+    404,
+    '연결되지 않은 소셜 계정입니다.',
+    'No social account of this provider is linked.',
+    '連携されていないソーシャルアカウントです。',
+  ),
+  CANNOT_UNLINK: entry(
+    400,
+    '로그인 수단이 없어 연결을 해제할 수 없습니다.',
+    'Cannot unlink: no other way to log in would remain.',
+    'ログイン手段がなくなるため連携を解除できません。',
+  ),
+  // users
+  USER_NOT_FOUND: entry(404, '사용자를 찾을 수 없습니다.', 'User not found.', 'ユーザーが見つかりません。'),
+  NICKNAME_TAKEN: entry(
+    409,
+    '이미 사용 중인 닉네임입니다.',
+    'This nickname is taken.',
+    'このニックネームは使用中です。',
+  ),
+  // domain codes of the contract, used by later modules
+  PRODUCT_NOT_FOUND: entry(404, '상품을 찾을 수 없습니다.', 'Product not found.', '商品が見つかりません。'),
+  INSUFFICIENT_STOCK: entry(400, '재고가 부족합니다.', 'Insufficient stock.', '在庫が不足しています。'),
+  INSUFFICIENT_POINT: entry(
+    400,
+    '포인트가 부족합니다.',
+    'Insufficient points.',
+    'ポイントが不足しています。',
+  ),
+  INVALID_STATUS_TRANSITION: entry(
+    400,
+    '변경할 수 없는 상태입니다.',
+    'Invalid status change.',
+    '変更できない状態です。',
+  ),
+  AMOUNT_MISMATCH: entry(
+    400,
+    '결제 금액이 일치하지 않습니다.',
+    'Payment amount mismatch.',
+    '決済金額が一致しません。',
+  ),
+  ALERT_EXISTS: entry(
+    409,
+    '이미 등록된 알림입니다.',
+    'This alert already exists.',
+    'このアラートは登録済みです。',
+  ),
+  SEARCH_UNAVAILABLE: entry(
+    503,
+    '검색을 일시적으로 사용할 수 없습니다.',
+    'Search is temporarily unavailable.',
+    '検索は一時的に利用できません。',
+  ),
+  CRAWLER_BUSY: entry(
+    503,
+    '수집 대기열이 가득 찼습니다.',
+    'The crawler queue is overloaded.',
+    'クローラーのキューが混雑しています。',
+  ),
+} as const satisfies Record<string, CatalogEntry>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(errorCatalog, value);
+}
+
+/** Picks ko, en or ja from an Accept-Language header (quality values honoured); Korean by default. */
+export function languageFrom(header: string | undefined): Language {
+  if (!header) return 'ko';
+  const ranked = header
+    .split(',')
+    .map((part, index) => {
+      const [tag = '', ...params] = part.trim().toLowerCase().split(';');
+      const q = params.map((param) => /^\s*q=([0-9.]+)\s*$/.exec(param)?.[1]).find(Boolean);
+      return { base: tag.split('-')[0] ?? '', quality: q === undefined ? 1 : Number(q), index };
+    })
+    .filter((item) => item.quality > 0)
+    .sort((a, b) => b.quality - a.quality || a.index - b.index);
+  return (
+    (ranked.find((item) => (languages as readonly string[]).includes(item.base))?.base as Language) ?? 'ko'
+  );
+}
+
+export function messageOf(code: ErrorCode, language: Language): string {
+  return errorCatalog[code].message[language];
+}
+
+/** An error a client is meant to see: a catalog code, optionally with details for the fields at fault. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    code: ErrorCode,
+    options: { details?: unknown; cause?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    super(errorCatalog[code].message.en, { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = errorCatalog[code].status;
+    this.details = options.details;
+    this.headers = options.headers ?? {};
+  }
+}

@@ -1,0 +1,11 @@
+export {
+  AppError,
+  type CatalogEntry,
+  type ErrorCode,
+  errorCatalog,
+  isErrorCode,
+  type Language,
+  languageFrom,
+  languages,
+  messageOf,
+} from './catalog.ts';
