@@ -1,11 +1,18 @@
 import Fastify, { LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from './deps.ts';
+import { errorRoutes } from './modules/errors/routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
+import { accessControl } from './plugins/access.ts';
+import { docs } from './plugins/docs.ts';
 import { errorHandling } from './plugins/errors.ts';
 import { requestContext, requestIdFrom } from './plugins/request-context.ts';
+import { security } from './plugins/security.ts';
 
-/** The whole HTTP API as one Fastify instance; main.ts listens on it, tests `inject` into it. */
+/**
+ * The whole HTTP API as one Fastify instance; main.ts listens on it, tests `inject` into it.
+ * Layers: external plugins (security, docs), our own (errors, access control), then the modules.
+ */
 export async function buildApp(deps: ApiDeps) {
   const app = Fastify({
     loggerInstance: deps.logger,
@@ -19,10 +26,22 @@ export async function buildApp(deps: ApiDeps) {
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(requestContext);
+  await app.register(security, { env: deps.env, redis: deps.redis });
   await app.register(errorHandling);
+  await app.register(docs);
+  // routes registered from here on must declare their access
+  await app.register(accessControl, { env: deps.env, users: deps.users });
 
   // load balancers probe /health at the root; clients use the versioned base
   await app.register(healthRoutes(deps));
-  await app.register(healthRoutes(deps), { prefix: '/api/v1' });
+  await app.register(
+    async (v1) => {
+      await v1.register(healthRoutes(deps));
+      await v1.register(errorRoutes);
+    },
+    { prefix: '/api/v1' },
+  );
   return app;
 }
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

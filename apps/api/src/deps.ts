@@ -4,6 +4,7 @@ import { bullPrefix, createRedis, JobProducers } from '@pbshop/queues';
 import { ResilienceRegistry } from '@pbshop/resilience';
 import { createSearchClient, type SearchClient } from '@pbshop/search';
 import type { Redis } from 'ioredis';
+import { type UsersService, usersService } from './modules/users/service.ts';
 
 /** Everything the API's modules use, built once in main.ts (or by a test) and passed in. */
 export interface ApiDeps {
@@ -18,6 +19,7 @@ export interface ApiDeps {
   producers: JobProducers;
   search: SearchClient;
   resilience: ResilienceRegistry;
+  users: UsersService;
   close(): Promise<void>;
 }
 
@@ -48,6 +50,7 @@ export function createApiDeps(env: Env, logger: Logger): ApiDeps {
     producers,
     search,
     resilience,
+    users: usersService(database.db),
     async close() {
       await resilience.close();
       await producers.close().catch(() => {});

@@ -178,7 +178,7 @@ describe('unknown routes', () => {
     expect(response.statusCode).toBe(404);
     expect(response.json()).toEqual({
       success: false,
-      error: { code: 'NOT_FOUND', message: expect.any(String) },
+      error: { code: 'NOT_FOUND', message: expect.any(String), details: expect.anything() },
       requestId: 'abc-1',
     });
   });

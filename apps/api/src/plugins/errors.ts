@@ -1,31 +1,77 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError, type ErrorCode, errorCatalog, isErrorCode, languageFrom, messageOf } from '@pbshop/errors';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 
-/** The failure envelope; the error catalog of the platform issue replaces these inline codes. */
-export function failure(code: string, message: string, requestId: string, details?: unknown) {
-  return {
-    success: false as const,
+/** Sends the failure envelope with the catalog message in the client's language. */
+export function sendError(request: FastifyRequest, reply: FastifyReply, code: ErrorCode, details?: unknown) {
+  const message = messageOf(code, languageFrom(request.headers['accept-language']));
+  return reply.code(errorCatalog[code].status).send({
+    success: false,
     error: { code, message, ...(details === undefined ? {} : { details }) },
-    requestId,
-  };
+    requestId: request.id,
+  });
 }
 
+// Fastify's own errors for bodies it cannot take, mapped to our codes
+const fastifyCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'MEDIA_TYPE_NOT_ALLOWED',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'VALIDATION_ERROR',
+  FST_ERR_VALIDATION: 'VALIDATION_ERROR',
+  FST_ERR_NOT_FOUND: 'NOT_FOUND',
+  FST_REQ_FILE_TOO_LARGE: 'FILE_TOO_LARGE',
+  FST_FILES_LIMIT: 'VALIDATION_ERROR',
+  FST_PARTS_LIMIT: 'VALIDATION_ERROR',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'MEDIA_TYPE_NOT_ALLOWED',
+};
+
+function codeForStatus(status: number): ErrorCode {
+  if (status === 401) return 'UNAUTHORIZED';
+  if (status === 403) return 'FORBIDDEN';
+  if (status === 404) return 'NOT_FOUND';
+  if (status === 409) return 'CONFLICT';
+  if (status === 413) return 'PAYLOAD_TOO_LARGE';
+  if (status === 415) return 'MEDIA_TYPE_NOT_ALLOWED';
+  if (status === 429) return 'TOO_MANY_REQUESTS';
+  return 'VALIDATION_ERROR';
+}
+
+/**
+ * One error handler: catalog errors as they are, validation failures with the offending fields,
+ * Fastify's body errors mapped to codes, and anything else a 500 INTERNAL_ERROR with no
+ * internals in the body, logged with its stack and the request id.
+ */
 export const errorHandling = fp(async (app: FastifyInstance) => {
-  app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send(failure('NOT_FOUND', `no route ${request.method} ${request.url}`, request.id));
-  });
+  app.setNotFoundHandler({ preHandler: app.rateLimit ? app.rateLimit() : undefined }, (request, reply) =>
+    sendError(request, reply, 'NOT_FOUND', { method: request.method, url: request.url.slice(0, 200) }),
+  );
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof AppError) {
+      reply.headers(error.headers);
+      return sendError(request, reply, error.code, error.details);
+    }
     if (hasZodFastifySchemaValidationErrors(error)) {
-      return reply
-        .code(400)
-        .send(failure('VALIDATION_ERROR', 'request validation failed', request.id, error.validation));
+      const fields = error.validation.map((issue) => ({
+        field: [error.validationContext, issue.instancePath.replace(/^\//, '').replaceAll('/', '.')]
+          .filter(Boolean)
+          .join('.'),
+        message: issue.message,
+      }));
+      return sendError(request, reply, 'VALIDATION_ERROR', fields);
     }
     const status = error.statusCode ?? 500;
     if (status < 500) {
-      return reply.code(status).send(failure(error.code ?? `HTTP_${status}`, error.message, request.id));
+      const mapped =
+        (error.code && fastifyCodes[error.code]) ||
+        (isErrorCode(error.code ?? '') ? (error.code as ErrorCode) : undefined);
+      const code = mapped ?? (error instanceof SyntaxError ? 'MALFORMED_JSON' : codeForStatus(status));
+      request.log.info({ err: error, code }, 'request refused');
+      return sendError(request, reply, code);
     }
     request.log.error({ err: error }, 'unhandled error');
-    return reply.code(500).send(failure('INTERNAL_ERROR', 'internal server error', request.id));
+    return sendError(request, reply, 'INTERNAL_ERROR');
   });
 });

@@ -11,6 +11,8 @@ export function healthRoutes(deps: ApiDeps): FastifyPluginAsync {
     routes.get(
       '/health',
       {
+        // probes must never be rate limited
+        config: { access: 'public', rateLimit: false },
         schema: {
           tags: ['health'],
           summary: 'Each dependency with status and latency, and the live workers',
@@ -36,6 +38,8 @@ export function healthRoutes(deps: ApiDeps): FastifyPluginAsync {
     routes.get(
       '/health/live',
       {
+        // probes must never be rate limited
+        config: { access: 'public', rateLimit: false },
         schema: {
           tags: ['health'],
           summary: 'Liveness: the process answers',

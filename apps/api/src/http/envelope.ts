@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/** Success envelope: `{ success: true, data, meta? }`. */
+export function ok<T>(data: T) {
+  return { success: true as const, data };
+}
+
+export interface PageMeta {
+  page: number;
+  limit: number;
+  totalCount: number;
+  totalPages: number;
+}
+
+export function page<T>(data: T[], meta: Omit<PageMeta, 'totalPages'>) {
+  return {
+    success: true as const,
+    data,
+    meta: { ...meta, totalPages: Math.ceil(meta.totalCount / meta.limit) },
+  };
+}
+
+/** Response schema of a success envelope around `data`. */
+export function envelope<T extends z.ZodType>(data: T) {
+  return z.object({ success: z.literal(true), data });
+}
+
+export const pageMeta = z.object({
+  page: z.number().int(),
+  limit: z.number().int(),
+  totalCount: z.number().int(),
+  totalPages: z.number().int(),
+});
+
+export function pagedEnvelope<T extends z.ZodType>(item: T) {
+  return z.object({ success: z.literal(true), data: z.array(item), meta: pageMeta });
+}
+
+/** `page` from 1 and `limit` 1..100 (default 20), as every list takes them. */
+export const pageQuery = z.object({
+  page: z.coerce.number().int().min(1).max(100_000).default(1),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const errorBody = z.object({
+  success: z.literal(false),
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  requestId: z.string(),
+});
+
+export const messageBody = envelope(z.object({ message: z.string() }));

@@ -1,0 +1,60 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import type { Env } from '@pbshop/config';
+import { AppError } from '@pbshop/errors';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
+
+/** Route config for the auth routes' own, lower limit. */
+export function authRateLimit(env: Pick<Env, 'AUTH_RATE_LIMIT_PER_MINUTE'>) {
+  return { max: env.AUTH_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 };
+}
+
+/**
+ * Helmet headers, CORS for the configured origins, and rate limits counted in Redis so they hold
+ * across API replicas. While Redis is down requests are let through (skipOnError) rather than
+ * refused: the health check reports the outage.
+ */
+export const security = fp(
+  async (app: FastifyInstance, options: { env: Env; redis: Redis }) => {
+    const { env } = options;
+    await app.register(helmet, {
+      // the Swagger UI at /docs needs inline scripts and styles; the API itself serves only JSON
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'", "'unsafe-inline'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+        },
+      },
+    });
+    await app.register(cors, {
+      origin: env.CORS_ORIGINS,
+      credentials: true,
+      exposedHeaders: [
+        'x-request-id',
+        'retry-after',
+        'x-ratelimit-limit',
+        'x-ratelimit-remaining',
+        'x-ratelimit-reset',
+      ],
+    });
+    await app.register(rateLimit, {
+      global: true,
+      max: env.RATE_LIMIT_PER_MINUTE,
+      timeWindow: 60_000,
+      redis: options.redis,
+      nameSpace: `${env.REDIS_KEY_PREFIX}:rate:`,
+      skipOnError: true,
+      errorResponseBuilder: (_request, context) =>
+        new AppError('TOO_MANY_REQUESTS', {
+          details: { limit: context.max, retryAfterSeconds: Math.ceil(context.ttl / 1000) },
+          headers: { 'retry-after': String(Math.ceil(context.ttl / 1000)) },
+        }),
+    });
+  },
+  { name: 'security' },
+);
