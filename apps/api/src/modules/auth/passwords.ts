@@ -4,7 +4,8 @@ import argon2 from 'argon2';
 /** argon2id with the configured cost; verifying against a fixed dummy hash keeps unknown e-mails as slow as wrong passwords. */
 export function passwordHasher(env: Pick<Env, 'ARGON2_MEMORY_KIB' | 'ARGON2_TIME_COST'>) {
   const options = {
-    type: argon2.argon2id,
+    // argon2's typings widen argon2id (2) to number; the option wants the literal
+    type: argon2.argon2id as 2,
     memoryCost: env.ARGON2_MEMORY_KIB,
     timeCost: env.ARGON2_TIME_COST,
     parallelism: 1,
