@@ -1,11 +1,14 @@
 import Fastify, { LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from './deps.ts';
+import { authRoutes } from './modules/auth/routes.ts';
 import { errorRoutes } from './modules/errors/routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
+import { socialRoutes } from './modules/social/routes.ts';
+import { profileImageMediaRoutes, userRoutes } from './modules/users/routes.ts';
 import { accessControl } from './plugins/access.ts';
 import { docs } from './plugins/docs.ts';
-import { errorHandling } from './plugins/errors.ts';
+import { errorHandling, sendError } from './plugins/errors.ts';
 import { requestContext, requestIdFrom } from './plugins/request-context.ts';
 import { security } from './plugins/security.ts';
 
@@ -21,6 +24,11 @@ export async function buildApp(deps: ApiDeps) {
     bodyLimit: 1024 * 1024,
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
+    // errors Fastify raises before routing (an over-long path parameter, a bad URL) use our envelope too
+    frameworkErrors: (error, request, reply) => {
+      request.log.info({ err: error }, 'request refused before routing');
+      void sendError(request, reply, 'VALIDATION_ERROR', { reason: error.message.slice(0, 200) });
+    },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -34,10 +42,15 @@ export async function buildApp(deps: ApiDeps) {
 
   // load balancers probe /health at the root; clients use the versioned base
   await app.register(healthRoutes(deps));
+  // stored profile images: PUBLIC_BASE_URL/media/profile-images/...
+  await app.register(profileImageMediaRoutes(deps));
   await app.register(
     async (v1) => {
       await v1.register(healthRoutes(deps));
       await v1.register(errorRoutes);
+      await v1.register(authRoutes(deps));
+      await v1.register(socialRoutes(deps));
+      await v1.register(userRoutes(deps));
     },
     { prefix: '/api/v1' },
   );

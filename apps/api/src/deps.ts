@@ -1,9 +1,11 @@
 import type { Env, Logger } from '@pbshop/config';
 import { createDatabase, type DatabaseHandle } from '@pbshop/db';
 import { bullPrefix, createRedis, JobProducers } from '@pbshop/queues';
-import { ResilienceRegistry } from '@pbshop/resilience';
+import { ResilienceRegistry, type ResilienceRegistryOptions } from '@pbshop/resilience';
 import { createSearchClient, type SearchClient } from '@pbshop/search';
 import type { Redis } from 'ioredis';
+import { type PasswordHasher, passwordHasher } from './modules/auth/passwords.ts';
+import { createMailer, type Mailer } from './modules/mail/mailer.ts';
 import { type UsersService, usersService } from './modules/users/service.ts';
 
 /** Everything the API's modules use, built once in main.ts (or by a test) and passed in. */
@@ -20,10 +22,17 @@ export interface ApiDeps {
   search: SearchClient;
   resilience: ResilienceRegistry;
   users: UsersService;
+  passwords: PasswordHasher;
+  mailer: Mailer;
   close(): Promise<void>;
 }
 
-export function createApiDeps(env: Env, logger: Logger): ApiDeps {
+export interface ApiDepsOptions {
+  /** per-family policy adjustments (tests shorten timeouts) */
+  resilienceOverrides?: ResilienceRegistryOptions['overrides'];
+}
+
+export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions = {}): ApiDeps {
   const database = createDatabase(env.DATABASE_URL, {
     max: env.DATABASE_POOL_MAX,
     applicationName: 'pbshop-api',
@@ -33,12 +42,14 @@ export function createApiDeps(env: Env, logger: Logger): ApiDeps {
   const subscriberRedis = createRedis(env.REDIS_URL, 'worker');
   const producers = new JobProducers(redis, bullPrefix(env.REDIS_KEY_PREFIX));
   const search = createSearchClient(env.OPENSEARCH_URL);
+  const mailer = createMailer(env, logger);
   const resilience = new ResilienceRegistry({
     service: 'api',
     logger,
     redis,
     subscriber: subscriberRedis,
     keyPrefix: env.REDIS_KEY_PREFIX,
+    overrides: options.resilienceOverrides,
   });
   return {
     env,
@@ -51,10 +62,16 @@ export function createApiDeps(env: Env, logger: Logger): ApiDeps {
     search,
     resilience,
     users: usersService(database.db),
+    passwords: passwordHasher(env),
+    mailer,
     async close() {
       await resilience.close();
-      await producers.close().catch(() => {});
-      await Promise.allSettled([database.close(), search.close()]);
+      // BullMQ waits for Redis to close its queues; an outage must not hold the shutdown up
+      await Promise.race([
+        producers.close().catch(() => {}),
+        new Promise((resolve) => setTimeout(resolve, 2000).unref()),
+      ]);
+      await Promise.allSettled([database.close(), search.close(), mailer.close()]);
       for (const connection of [redis, workerRedis, subscriberRedis]) connection.disconnect();
     },
   };

@@ -6,11 +6,14 @@ import { buildTranscodeProcessors } from '@pbshop/worker-transcode/processor';
 import { buildApp } from './app.ts';
 import { createApiDeps } from './deps.ts';
 import { activityLogProcessor } from './modules/activity/processor.ts';
+import { ensureFirstAdminInBackground } from './modules/auth/admin.ts';
 
 const env = loadEnvOrExit('api');
 const logger = createLogger(env, 'api');
 const deps = createApiDeps(env, logger);
 const app = await buildApp(deps);
+// ADMIN_EMAIL + ADMIN_PASSWORD: the first administrator, once (retried while PostgreSQL is down)
+const stopFirstAdmin = ensureFirstAdminInBackground(deps);
 
 // The API consumes activity-log by default; WORKERS=inline adds every worker's processors so a
 // small install runs as one process.
@@ -34,6 +37,7 @@ const workers = startWorkers(env.WORKERS === 'inline' ? 'api-inline' : 'api', wo
 
 onShutdownSignal(logger, env.SHUTDOWN_GRACE_MS, async () => {
   // stop accepting requests first, then let the jobs finish, then close the pools
+  stopFirstAdmin();
   await app.close();
   await workers.close();
   await deps.close();

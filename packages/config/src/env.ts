@@ -151,7 +151,14 @@ function cleanedSource(source: Record<string, string | undefined>): Record<strin
 function issuesOf(error: z.ZodError, cleaned: Record<string, string>): string[] {
   return error.issues.map((issue) => {
     const key = issue.path.join('.');
-    const received = cleaned[key] === undefined ? 'missing' : `got ${JSON.stringify(cleaned[key])}`;
+    const value = cleaned[key];
+    // secrets are never echoed into logs
+    const received =
+      value === undefined
+        ? 'missing'
+        : /PASSWORD|SECRET/.test(key)
+          ? 'value hidden'
+          : `got ${JSON.stringify(value)}`;
     return `${key}: ${issue.message} (${received})`;
   });
 }

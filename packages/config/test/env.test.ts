@@ -67,6 +67,12 @@ describe('environment schema', () => {
     ]);
   });
 
+  it('never echoes a secret value', () => {
+    const issues = issuesOf({ ...valid, JWT_SECRET: 'short-secret' });
+    expect(issues).toEqual([expect.stringMatching(/^JWT_SECRET: .*\(value hidden\)$/)]);
+    expect(issues.join()).not.toContain('short-secret');
+  });
+
   it('parses a subset for commands that need only a few keys', () => {
     expect(parseEnvSubset(['DATABASE_URL'], { DATABASE_URL: valid.DATABASE_URL })).toEqual({
       DATABASE_URL: valid.DATABASE_URL,

@@ -200,6 +200,24 @@ export const errorCatalog = {
     'This nickname is taken.',
     'このニックネームは使用中です。',
   ),
+  CANNOT_CHANGE_OWN_STATUS: entry(
+    400,
+    '자신의 계정 상태는 변경할 수 없습니다.',
+    'You cannot deactivate or block your own account.',
+    '自分のアカウントの状態は変更できません。',
+  ),
+  INVALID_IMAGE: entry(
+    400,
+    '이미지를 읽을 수 없습니다. 손상되었거나 잘린 파일입니다.',
+    'The image cannot be read; the file is damaged or truncated.',
+    '画像を読み込めません。ファイルが破損しているか途中で切れています。',
+  ),
+  IMAGE_DIMENSIONS_TOO_LARGE: entry(
+    413,
+    '이미지의 가로세로 크기가 너무 큽니다.',
+    'The image has too many pixels.',
+    '画像の縦横サイズが大きすぎます。',
+  ),
   // domain codes of the contract, used by later modules
   PRODUCT_NOT_FOUND: entry(404, '상품을 찾을 수 없습니다.', 'Product not found.', '商品が見つかりません。'),
   INSUFFICIENT_STOCK: entry(400, '재고가 부족합니다.', 'Insufficient stock.', '在庫が不足しています。'),

@@ -39,10 +39,14 @@ export class JobProducers {
   constructor(connection: Redis, prefix: string) {
     this.connection = connection;
     this.queues = Object.fromEntries(
-      queueNames.map((name) => [
-        name,
-        new Queue(name, { connection, prefix, defaultJobOptions: defaultJobOptions[name] }),
-      ]),
+      queueNames.map((name) => {
+        const queue = new Queue(name, { connection, prefix, defaultJobOptions: defaultJobOptions[name] });
+        // BullMQ re-emits connection errors (e.g. "Connection is closed" when a process stops while
+        // still connecting); unheard, an 'error' event would crash the process. Outages surface
+        // through /health and through enqueue failures instead.
+        queue.on('error', () => {});
+        return [name, queue];
+      }),
     ) as Record<QueueName, Queue>;
   }
 

@@ -49,6 +49,8 @@ export const policySettings = {
   search: { timeoutMs: 3000, retries: 1, breakAfterFailures: 5, halfOpenAfterMs: 10_000 },
   payment: { timeoutMs: 10_000, retries: 0, breakAfterFailures: 5, halfOpenAfterMs: 30_000 },
   crawler: { timeoutMs: 10_000, retries: 1, breakAfterFailures: 5, halfOpenAfterMs: 60_000 },
+  // social login providers (`social:<provider>`): a code is single-use, so never retried
+  social: { timeoutMs: 5000, retries: 0, breakAfterFailures: 5, halfOpenAfterMs: 30_000 },
 } as const satisfies Record<string, PolicySettings>;
 
 export type PolicyFamily = keyof typeof policySettings;

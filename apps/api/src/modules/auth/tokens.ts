@@ -69,26 +69,32 @@ export function tokenService(
       loadSubject: (userId: string) => Promise<TokenSubject | 'blocked' | undefined>,
     ): Promise<TokenPair> {
       const hash = sha256(refreshToken);
-      return db.transaction(async (tx) => {
+      // the member is read before the transaction: a query on another pooled connection while
+      // the row lock is held could starve the pool when many refreshes of one token queue up
+      const [peek] = await db
+        .select({ userId: refreshTokens.userId })
+        .from(refreshTokens)
+        .where(eq(refreshTokens.tokenHash, hash));
+      if (!peek) throw new AppError('TOKEN_INVALID');
+      const subject = await loadSubject(peek.userId);
+      // outcomes are returned, not thrown, so the revocation of a reused family commits
+      const outcome = await db.transaction(async (tx) => {
         const [row] = await tx
           .select()
           .from(refreshTokens)
           .where(eq(refreshTokens.tokenHash, hash))
           .for('update');
-        if (!row) throw new AppError('TOKEN_INVALID');
+        if (!row) return 'invalid' as const;
         if (row.usedAt || row.revokedAt) {
           await tx
             .update(refreshTokens)
             .set({ revokedAt: new Date(), updatedAt: new Date() })
             .where(and(eq(refreshTokens.familyId, row.familyId), isNull(refreshTokens.revokedAt)));
-          throw new AppError('TOKEN_INVALID', {
-            details: { reason: 'refresh token reused; every session of it is revoked' },
-          });
+          return 'reused' as const;
         }
-        if (row.expiresAt.getTime() <= Date.now()) throw new AppError('TOKEN_EXPIRED');
-        const subject = await loadSubject(row.userId);
-        if (subject === 'blocked') throw new AppError('USER_BLOCKED');
-        if (!subject) throw new AppError('TOKEN_INVALID');
+        if (row.expiresAt.getTime() <= Date.now()) return 'expired' as const;
+        if (subject === 'blocked') return 'blocked' as const;
+        if (!subject) return 'invalid' as const;
         await tx
           .update(refreshTokens)
           .set({ usedAt: new Date(), updatedAt: new Date() })
@@ -100,16 +106,37 @@ export function tokenService(
           tokenHash: sha256(next),
           expiresAt: new Date(Date.now() + refreshTtlMs),
         });
-        return { accessToken: access(subject), refreshToken: next, expiresIn: env.ACCESS_TOKEN_TTL_SECONDS };
+        return { next, subject };
       });
+      if (outcome === 'invalid') throw new AppError('TOKEN_INVALID');
+      if (outcome === 'reused') {
+        throw new AppError('TOKEN_INVALID', {
+          details: { reason: 'refresh token reused; every session of it is revoked' },
+        });
+      }
+      if (outcome === 'expired') throw new AppError('TOKEN_EXPIRED');
+      if (outcome === 'blocked') throw new AppError('USER_BLOCKED');
+      return {
+        accessToken: access(outcome.subject),
+        refreshToken: outcome.next,
+        expiresIn: env.ACCESS_TOKEN_TTL_SECONDS,
+      };
     },
 
-    /** Ends one session (logout): its refresh family is revoked. Unknown tokens are ignored. */
-    async revokeFamilyOf(refreshToken: string): Promise<void> {
+    /**
+     * Ends one session (logout): its refresh family is revoked. Unknown tokens, and with `userId`
+     * tokens of another member, are ignored.
+     */
+    async revokeFamilyOf(refreshToken: string, userId?: string): Promise<void> {
       const [row] = await db
         .select()
         .from(refreshTokens)
-        .where(eq(refreshTokens.tokenHash, sha256(refreshToken)));
+        .where(
+          and(
+            eq(refreshTokens.tokenHash, sha256(refreshToken)),
+            userId === undefined ? undefined : eq(refreshTokens.userId, userId),
+          ),
+        );
       if (!row) return;
       await db
         .update(refreshTokens)

@@ -1,0 +1,97 @@
+// `pnpm bench:auth`: logins/s at the configured argon2id cost and GET /users/me, each next to a
+// bare Fastify route measured in the same process and run. Prints figures; asserts nothing.
+import { createLogger, parseEnv } from '@pbshop/config';
+import { createTestContext } from '@pbshop/testing';
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import { buildApp } from '../src/app.ts';
+import { createApiDeps } from '../src/deps.ts';
+import { passwordHasher } from '../src/modules/auth/passwords.ts';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const ctx = await createTestContext();
+// production password cost (the test context lowers it), limits out of the way
+const env = parseEnv({
+  ...ctx.env,
+  LOG_LEVEL: 'warn',
+  ARGON2_MEMORY_KIB: '',
+  ARGON2_TIME_COST: '',
+  RATE_LIMIT_PER_MINUTE: '100000000',
+  AUTH_RATE_LIMIT_PER_MINUTE: '100000000',
+});
+const deps = createApiDeps(env, createLogger(env, 'bench'));
+const app = await buildApp(deps);
+const api = await app.listen({ host: '127.0.0.1', port: 0 });
+
+const bare = Fastify();
+bare.get('/bare', async () => ({ success: true, data: { ok: true } }));
+const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
+
+const password = 'Bench-pass-123!';
+const user = await deps.users.create({
+  email: 'bench@example.com',
+  name: 'Bench',
+  passwordHash: await passwordHasher(env).hash(password),
+  emailVerified: true,
+});
+const token = app.signAccessToken({ sub: user.id, role: user.role, ver: user.tokenVersion });
+
+interface Row {
+  name: string;
+  connections: number;
+  requests: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+}
+
+async function measure(name: string, options: autocannon.Options): Promise<Row> {
+  const result = await autocannon({ duration: seconds, ...options });
+  return {
+    name,
+    connections: options.connections ?? 10,
+    requests: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+  };
+}
+
+const rows: Row[] = [];
+rows.push(await measure('bare Fastify route', { url: `${bareUrl}/bare`, connections: 50 }));
+rows.push(
+  await measure('GET /api/v1/users/me', {
+    url: `${api}/api/v1/users/me`,
+    connections: 50,
+    headers: { authorization: `Bearer ${token}` },
+  }),
+);
+rows.push(await measure('bare Fastify route (10 conns)', { url: `${bareUrl}/bare`, connections: 10 }));
+rows.push(
+  await measure('POST /api/v1/auth/login (argon2id)', {
+    url: `${api}/api/v1/auth/login`,
+    method: 'POST',
+    connections: 10,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'bench@example.com', password }),
+  }),
+);
+
+const baseline = rows[0]!.requests;
+console.log(
+  `\nargon2id memory ${env.ARGON2_MEMORY_KIB} KiB, time cost ${env.ARGON2_TIME_COST}; ${seconds} s per run; ${rows[0]!.connections} conns unless noted\n`,
+);
+console.log('| run | conns | req/s | p50 ms | p99 ms | non-2xx | vs bare |');
+console.log('|---|---|---|---|---|---|---|');
+for (const row of rows) {
+  const base = row.connections === 10 ? rows[2]!.requests : baseline;
+  console.log(
+    `| ${row.name} | ${row.connections} | ${row.requests.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.non2xx} | ${((row.requests / base) * 100).toFixed(1)}% |`,
+  );
+}
+
+await app.close();
+await bare.close();
+await deps.close();
+await ctx.cleanup();
+process.exit(0);

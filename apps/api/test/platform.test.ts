@@ -1,0 +1,248 @@
+import { once } from 'node:events';
+import { createLogger, parseEnv } from '@pbshop/config';
+import { errorCatalog } from '@pbshop/errors';
+import { createTestContext, type TestContext } from '@pbshop/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type App, buildApp } from '../src/app.ts';
+import { type ApiDeps, createApiDeps } from '../src/deps.ts';
+
+let ctx: TestContext;
+const closers: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+});
+
+afterAll(async () => {
+  for (const close of closers.reverse()) await close().catch(() => {});
+  await ctx.cleanup();
+});
+
+async function appWith(overrides: Record<string, string> = {}): Promise<{ app: App; deps: ApiDeps }> {
+  const env = parseEnv({
+    ...ctx.env,
+    RATE_LIMIT_PER_MINUTE: '100000',
+    AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+    ...overrides,
+  });
+  const deps = createApiDeps(env, createLogger(env, 'platform-test'));
+  const app = await buildApp(deps);
+  await app.ready();
+  // the limiter lets requests through while its Redis connection is still being made
+  if (deps.redis.status !== 'ready') await once(deps.redis, 'ready');
+  closers.push(async () => {
+    await app.close();
+    await deps.close();
+  });
+  return { app, deps };
+}
+
+async function memberToken(app: App, deps: ApiDeps, role: 'USER' | 'ADMIN', email: string): Promise<string> {
+  const user = await deps.users.create({
+    email,
+    name: 'Member',
+    passwordHash: null,
+    role,
+    emailVerified: true,
+  });
+  return app.signAccessToken({ sub: user.id, role: user.role, ver: user.tokenVersion });
+}
+
+// a concrete URL for a route pattern: path parameters get a well-formed but unknown value
+function concrete(url: string): string {
+  return url.replace(/:([A-Za-z]+)|\*/g, (_match, name: string | undefined) =>
+    name === 'provider' ? 'google' : name === 'key' ? 'NOT_FOUND' : '00000000-0000-4000-8000-000000000000',
+  );
+}
+
+describe('authorization boundary (every registered route, from the route table)', () => {
+  it('every route declares its access', async () => {
+    const { app } = await appWith();
+    expect(app.routeAccess.length).toBeGreaterThan(5);
+    for (const route of app.routeAccess)
+      expect(['public', 'user', 'seller', 'admin']).toContain(route.access);
+  });
+
+  it('admin routes: 401 anonymous, 403 USER, neither for ADMIN; user routes: 401 anonymous', async () => {
+    const { app, deps } = await appWith();
+    const userToken = await memberToken(app, deps, 'USER', 'boundary-user@example.com');
+    const adminToken = await memberToken(app, deps, 'ADMIN', 'boundary-admin@example.com');
+    const guarded = app.routeAccess.filter((route) => route.access !== 'public');
+    expect(guarded.some((route) => route.access === 'admin')).toBe(true);
+    for (const route of guarded) {
+      const request = {
+        method: route.method as 'GET',
+        url: concrete(route.url),
+        payload: route.method === 'GET' ? undefined : {},
+      };
+      const anonymous = await app.inject(request);
+      expect(anonymous.statusCode, `${route.method} ${route.url} anonymous`).toBe(401);
+      expect(anonymous.json().error.code).toBe('UNAUTHORIZED');
+      if (route.access !== 'admin') continue;
+      const asUser = await app.inject({ ...request, headers: { authorization: `Bearer ${userToken}` } });
+      expect(asUser.statusCode, `${route.method} ${route.url} as USER`).toBe(403);
+      expect(asUser.json().error.code).toBe('FORBIDDEN');
+      const asAdmin = await app.inject({ ...request, headers: { authorization: `Bearer ${adminToken}` } });
+      expect([401, 403], `${route.method} ${route.url} as ADMIN got ${asAdmin.statusCode}`).not.toContain(
+        asAdmin.statusCode,
+      );
+    }
+  });
+
+  it('refuses malformed, tampered and foreign tokens with TOKEN_INVALID', async () => {
+    const { app, deps } = await appWith();
+    const token = await memberToken(app, deps, 'USER', 'boundary-tamper@example.com');
+    const route = app.routeAccess.find((entry) => entry.access === 'user');
+    expect(route).toBeDefined();
+    const [header, payload, signature] = token.split('.');
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), role: 'ADMIN' }),
+    ).toString('base64url');
+    const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${payload}.`;
+    for (const bad of [
+      'Bearer nonsense',
+      `Bearer ${header}.${forged}.${signature}`,
+      `Bearer ${none}`,
+      `Bearer ${token}x`,
+      'Basic dXNlcjpwYXNz',
+    ]) {
+      const response = await app.inject({
+        method: route!.method as 'GET',
+        url: concrete(route!.url),
+        headers: { authorization: bad },
+      });
+      expect(response.statusCode, bad).toBe(401);
+      expect(['TOKEN_INVALID', 'UNAUTHORIZED']).toContain(response.json().error.code);
+    }
+  });
+});
+
+describe('rate limits kept in Redis', () => {
+  it('hold across two API instances sharing one Redis, with Retry-After', async () => {
+    const limits = { RATE_LIMIT_PER_MINUTE: '6', REDIS_KEY_PREFIX: `${ctx.redisPrefix}:shared` };
+    const [first, second] = await Promise.all([appWith(limits), appWith(limits)]);
+    const statuses: number[] = [];
+    let limited: Awaited<ReturnType<App['inject']>> | undefined;
+    for (let call = 0; call < 8; call += 1) {
+      const response = await (call % 2 === 0 ? first : second).app.inject({
+        method: 'GET',
+        url: '/api/v1/errors/codes',
+      });
+      statuses.push(response.statusCode);
+      if (response.statusCode === 429) limited ??= response;
+    }
+    expect(statuses.slice(0, 6)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(statuses.slice(6)).toEqual([429, 429]);
+    expect(Number(limited?.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited?.json()).toMatchObject({ success: false, error: { code: 'TOO_MANY_REQUESTS' } });
+  });
+
+  it('health probes are never limited', async () => {
+    const { app } = await appWith({
+      RATE_LIMIT_PER_MINUTE: '1',
+      REDIS_KEY_PREFIX: `${ctx.redisPrefix}:health`,
+    });
+    for (let call = 0; call < 4; call += 1) {
+      expect((await app.inject({ method: 'GET', url: '/health/live' })).statusCode).toBe(200);
+    }
+  });
+});
+
+describe('error envelope and catalog', () => {
+  it('GET /errors/codes lists the catalog in the asked language', async () => {
+    const { app } = await appWith();
+    const response = await app.inject({
+      method: 'GET',
+      url: '/api/v1/errors/codes',
+      headers: { 'accept-language': 'ja' },
+    });
+    const body = response.json();
+    expect(body.data.total).toBe(Object.keys(errorCatalog).length);
+    expect(body.data.items).toContainEqual({
+      key: 'NOT_FOUND',
+      status: 404,
+      message: errorCatalog.NOT_FOUND.message.ja,
+    });
+  });
+
+  it('GET /errors/codes/:key answers one code or 404', async () => {
+    const { app } = await appWith();
+    const found = await app.inject({
+      method: 'GET',
+      url: '/api/v1/errors/codes/TOO_MANY_REQUESTS',
+      headers: { 'accept-language': 'en' },
+    });
+    expect(found.json().data).toEqual({
+      key: 'TOO_MANY_REQUESTS',
+      status: 429,
+      message: errorCatalog.TOO_MANY_REQUESTS.message.en,
+    });
+    const missing = await app.inject({ method: 'GET', url: '/api/v1/errors/codes/NO_SUCH_CODE' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error).toMatchObject({
+      code: 'NOT_FOUND',
+      message: errorCatalog.NOT_FOUND.message.ko,
+    });
+  });
+
+  it.each([
+    ['malformed JSON', { 'content-type': 'application/json' }, '{"email": ', 400, 'MALFORMED_JSON'],
+    ['empty JSON body', { 'content-type': 'application/json' }, '', 400, 'MALFORMED_JSON'],
+    [
+      'a content type nobody parses',
+      { 'content-type': 'application/x-evil' },
+      'x',
+      415,
+      'MEDIA_TYPE_NOT_ALLOWED',
+    ],
+    [
+      'an oversized body',
+      { 'content-type': 'application/json' },
+      JSON.stringify({ blob: 'x'.repeat(1_100_000) }),
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
+    [
+      'a prototype-pollution body',
+      { 'content-type': 'application/json' },
+      '{"__proto__": {"admin": true}}',
+      400,
+      undefined,
+    ],
+  ])('%s → %s with a code, never 500', async (_name, headers, payload, status, code) => {
+    const { app } = await appWith();
+    const target = app.routeAccess.find((route) => route.method === 'POST' && route.access === 'public');
+    const url = target ? concrete(target.url) : '/api/v1/errors/codes';
+    const response = await app.inject({ method: 'POST', url, headers, payload });
+    expect(response.statusCode).toBeLessThan(500);
+    expect(response.json().success).toBe(false);
+    if (code) {
+      expect(response.statusCode).toBe(status);
+      expect(response.json().error.code).toBe(code);
+    }
+  });
+
+  it('unknown routes are rate limited too, so nobody enumerates URLs cheaply', async () => {
+    const { app } = await appWith({
+      RATE_LIMIT_PER_MINUTE: '3',
+      REDIS_KEY_PREFIX: `${ctx.redisPrefix}:notfound`,
+    });
+    const statuses = [];
+    for (let call = 0; call < 5; call += 1)
+      statuses.push((await app.inject({ method: 'GET', url: `/api/v1/probe-${call}` })).statusCode);
+    expect(statuses).toEqual([404, 404, 404, 429, 429]);
+  });
+
+  it('serves the OpenAPI document and Swagger UI at /docs with every API route', async () => {
+    const { app } = await appWith();
+    expect((await app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
+    const document = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    for (const route of app.routeAccess.filter((entry) => entry.url.startsWith('/api/v1'))) {
+      const path = route.url.replace(/:([A-Za-z]+)/g, '{$1}');
+      expect(
+        document.paths[path]?.[route.method.toLowerCase()],
+        `${route.method} ${route.url} in OpenAPI`,
+      ).toBeDefined();
+    }
+  });
+});
