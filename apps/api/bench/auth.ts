@@ -14,10 +14,11 @@ const ctx = await createTestContext();
 const env = parseEnv({
   ...ctx.env,
   LOG_LEVEL: 'warn',
+  DATABASE_POOL_MAX: '10',
   ARGON2_MEMORY_KIB: '',
   ARGON2_TIME_COST: '',
-  RATE_LIMIT_PER_MINUTE: '100000000',
-  AUTH_RATE_LIMIT_PER_MINUTE: '100000000',
+  RATE_LIMIT_PER_MINUTE: '100000',
+  AUTH_RATE_LIMIT_PER_MINUTE: '100000',
 });
 const deps = createApiDeps(env, createLogger(env, 'bench'));
 const app = await buildApp(deps);

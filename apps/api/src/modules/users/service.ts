@@ -51,6 +51,36 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
 /** The users module owns the `users` table; auth and social reach it only through here. */
 export function usersService(db: Database) {
   const active = isNull(users.deletedAt);
+  /**
+   * Creates a member and, in the same transaction, what the caller attaches to it (the social
+   * module: the social account of a member without password). Nothing is kept if either fails.
+   */
+  async function createWith(
+    input: NewUser,
+    attach: (tx: Transaction, user: UserRow) => Promise<void>,
+  ): Promise<UserRow> {
+    try {
+      return await db.transaction(async (tx) => {
+        const [row] = await tx
+          .insert(users)
+          .values({
+            email: normalizeEmail(input.email),
+            name: input.name,
+            passwordHash: input.passwordHash,
+            phone: input.phone ?? null,
+            role: input.role ?? 'USER',
+            emailVerifiedAt: input.emailVerified ? new Date() : null,
+          })
+          .returning();
+        await attach(tx, row!);
+        return row!;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, 'users_email_active_key')) throw new AppError('DUPLICATE_EMAIL');
+      throw error;
+    }
+  }
+
   return {
     async findById(id: string): Promise<UserRow | undefined> {
       const [row] = await db
@@ -82,23 +112,7 @@ export function usersService(db: Database) {
     },
 
     async create(input: NewUser): Promise<UserRow> {
-      try {
-        const [row] = await db
-          .insert(users)
-          .values({
-            email: normalizeEmail(input.email),
-            name: input.name,
-            passwordHash: input.passwordHash,
-            phone: input.phone ?? null,
-            role: input.role ?? 'USER',
-            emailVerifiedAt: input.emailVerified ? new Date() : null,
-          })
-          .returning();
-        return row!;
-      } catch (error) {
-        if (isUniqueViolation(error, 'users_email_active_key')) throw new AppError('DUPLICATE_EMAIL');
-        throw error;
-      }
+      return createWith(input, async () => {});
     },
 
     async markEmailVerified(id: string): Promise<void> {
@@ -241,35 +255,7 @@ export function usersService(db: Database) {
       return row?.count ?? 0;
     },
 
-    /**
-     * Creates a member and, in the same transaction, what the caller attaches to it (the social
-     * module: the social account of a member without password). Nothing is kept if either fails.
-     */
-    async createWith(
-      input: NewUser,
-      attach: (tx: Transaction, user: UserRow) => Promise<void>,
-    ): Promise<UserRow> {
-      try {
-        return await db.transaction(async (tx) => {
-          const [row] = await tx
-            .insert(users)
-            .values({
-              email: normalizeEmail(input.email),
-              name: input.name,
-              passwordHash: input.passwordHash,
-              phone: input.phone ?? null,
-              role: input.role ?? 'USER',
-              emailVerifiedAt: input.emailVerified ? new Date() : null,
-            })
-            .returning();
-          await attach(tx, row!);
-          return row!;
-        });
-      } catch (error) {
-        if (isUniqueViolation(error, 'users_email_active_key')) throw new AppError('DUPLICATE_EMAIL');
-        throw error;
-      }
-    },
+    createWith,
 
     /** Phone and nickname of a member (social sign-up completion); a nickname is unique, case-insensitively. */
     async setPhoneAndNickname(
