@@ -1,0 +1,185 @@
+import { sql } from 'drizzle-orm';
+import {
+  type AnyPgColumn,
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { users } from './users.ts';
+
+/** Category tree (adjacency list; `path` is the materialised id path for descendant queries). Owned by the categories module. */
+export const categories = pgTable(
+  'categories',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    parentId: uuid('parent_id').references((): AnyPgColumn => categories.id, { onDelete: 'restrict' }),
+    name: text('name').notNull(),
+    sortOrder: integer('sort_order').notNull().default(0),
+    // ids from the root to this category joined by '/', e.g. 'a1/b2/c3'
+    path: text('path').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    index('categories_parent_sort_idx').on(table.parentId, table.sortOrder),
+    index('categories_path_idx').on(table.path.op('text_pattern_ops')),
+    uniqueIndex('categories_parent_name_key').on(
+      sql`coalesce(${table.parentId}, '00000000-0000-0000-0000-000000000000'::uuid)`,
+      sql`lower(${table.name})`,
+    ),
+  ],
+);
+
+/** Shops whose offers we compare. Owned by the sellers module. */
+export const sellers = pgTable(
+  'sellers',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    name: text('name').notNull(),
+    url: text('url').notNull(),
+    logoUrl: text('logo_url'),
+    description: text('description'),
+    // 0..100, maintained by operators and (later) fraud and review signals
+    trustScore: integer('trust_score').notNull().default(50),
+    // the SELLER member who manages this shop's offers
+    ownerUserId: uuid('owner_user_id').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+  },
+  (table) => [
+    uniqueIndex('sellers_name_key').on(sql`lower(${table.name})`).where(sql`${table.deletedAt} is null`),
+    uniqueIndex('sellers_owner_key').on(table.ownerUserId).where(sql`${table.deletedAt} is null`),
+  ],
+);
+
+export const productStatus = pgEnum('product_status', ['ON_SALE', 'SOLD_OUT', 'DISCONTINUED', 'HIDDEN']);
+
+/** Products. `lowest_price` etc. are kept in step with offers in the same transaction. Owned by the products module. */
+export const products = pgTable(
+  'products',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    categoryId: uuid('category_id')
+      .notNull()
+      .references(() => categories.id, { onDelete: 'restrict' }),
+    name: text('name').notNull(),
+    brand: text('brand'),
+    description: text('description').notNull().default(''),
+    status: productStatus('status').notNull().default('ON_SALE'),
+    stock: integer('stock').notNull().default(0),
+    // grams, sheets, millilitres…: for unit prices ("per 100 g"); null when not meaningful
+    unitQuantity: numeric('unit_quantity', { precision: 12, scale: 3, mode: 'number' }),
+    unitLabel: text('unit_label'),
+    lowestPrice: bigint('lowest_price', { mode: 'number' }),
+    highestPrice: bigint('highest_price', { mode: 'number' }),
+    averagePrice: bigint('average_price', { mode: 'number' }),
+    sellerCount: integer('seller_count').notNull().default(0),
+    viewCount: bigint('view_count', { mode: 'number' }).notNull().default(0),
+    reviewCount: integer('review_count').notNull().default(0),
+    salesCount: integer('sales_count').notNull().default(0),
+    averageRating: numeric('average_rating', { precision: 3, scale: 2, mode: 'number' }).notNull().default(0),
+    popularityScore: numeric('popularity_score', { precision: 14, scale: 2, mode: 'number' })
+      .notNull()
+      .generatedAlwaysAs(sql`view_count * 0.3 + review_count * 0.5 + sales_count * 0.2`),
+    version: integer('version').notNull().default(1),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    deletedAt: timestamp('deleted_at', { withTimezone: true }),
+  },
+  (table) => [
+    index('products_category_created_idx')
+      .on(table.categoryId, table.createdAt)
+      .where(sql`${table.deletedAt} is null`),
+    index('products_lowest_price_idx').on(table.lowestPrice).where(sql`${table.deletedAt} is null`),
+    index('products_popularity_idx').on(table.popularityScore).where(sql`${table.deletedAt} is null`),
+    index('products_created_idx').on(table.createdAt).where(sql`${table.deletedAt} is null`),
+  ],
+);
+
+export const productOptions = pgTable('product_options', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  productId: uuid('product_id')
+    .notNull()
+    .references(() => products.id, { onDelete: 'cascade' }),
+  name: text('name').notNull(),
+  values: jsonb('values').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+  sortOrder: integer('sort_order').notNull().default(0),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const productImages = pgTable(
+  'product_images',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    productId: uuid('product_id')
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    url: text('url').notNull(),
+    isMain: boolean('is_main').notNull().default(false),
+    sortOrder: integer('sort_order').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('product_images_product_idx').on(table.productId, table.sortOrder)],
+);
+
+export const shippingRule = pgEnum('shipping_rule', ['FREE', 'PAID', 'FREE_OVER']);
+export const stockState = pgEnum('stock_state', ['IN_STOCK', 'LOW_STOCK', 'OUT_OF_STOCK']);
+
+/** One seller's offer for one product (the contract's "price entry"). Owned by the prices module. */
+export const offers = pgTable(
+  'offers',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    productId: uuid('product_id')
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    sellerId: uuid('seller_id')
+      .notNull()
+      .references(() => sellers.id, { onDelete: 'cascade' }),
+    price: bigint('price', { mode: 'number' }).notNull(),
+    shippingRule: shippingRule('shipping_rule').notNull().default('FREE'),
+    shippingCost: bigint('shipping_cost', { mode: 'number' }).notNull().default(0),
+    // FREE_OVER: shipping is free from this order amount on
+    freeShippingThreshold: bigint('free_shipping_threshold', { mode: 'number' }),
+    stockState: stockState('stock_state').notNull().default('IN_STOCK'),
+    url: text('url').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex('offers_product_seller_key').on(table.productId, table.sellerId),
+    index('offers_seller_idx').on(table.sellerId),
+  ],
+);
+
+/** Every offer change, append-only: the source of price history and analytics. */
+export const priceHistory = pgTable(
+  'price_history',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    productId: uuid('product_id')
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    sellerId: uuid('seller_id').notNull(),
+    // null when the offer was withdrawn
+    price: bigint('price', { mode: 'number' }),
+    // the product's lowest offer right after this change (null: no offer left)
+    productLowestPrice: bigint('product_lowest_price', { mode: 'number' }),
+    recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('price_history_product_recorded_idx').on(table.productId, table.recordedAt)],
+);
