@@ -5,7 +5,9 @@ import { ResilienceRegistry, type ResilienceRegistryOptions } from '@pbshop/resi
 import { createSearchClient, type SearchClient } from '@pbshop/search';
 import type { Redis } from 'ioredis';
 import { type PasswordHasher, passwordHasher } from './modules/auth/passwords.ts';
+import { type CategoriesService, categoriesService } from './modules/categories/service.ts';
 import { createMailer, type Mailer } from './modules/mail/mailer.ts';
+import { type SellersService, sellersService } from './modules/sellers/service.ts';
 import { type UsersService, usersService } from './modules/users/service.ts';
 
 /** Everything the API's modules use, built once in main.ts (or by a test) and passed in. */
@@ -22,6 +24,8 @@ export interface ApiDeps {
   search: SearchClient;
   resilience: ResilienceRegistry;
   users: UsersService;
+  categories: CategoriesService;
+  sellers: SellersService;
   passwords: PasswordHasher;
   mailer: Mailer;
   close(): Promise<void>;
@@ -62,6 +66,8 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     search,
     resilience,
     users: usersService(database.db),
+    categories: categoriesService(database.db),
+    sellers: sellersService(database.db),
     passwords: passwordHasher(env),
     mailer,
     async close() {
