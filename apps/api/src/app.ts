@@ -2,8 +2,12 @@ import Fastify, { LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from './deps.ts';
 import { authRoutes } from './modules/auth/routes.ts';
+import { categoryRoutes } from './modules/categories/routes.ts';
 import { errorRoutes } from './modules/errors/routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
+import { priceRoutes } from './modules/prices/routes.ts';
+import { productRoutes } from './modules/products/routes.ts';
+import { sellerRoutes } from './modules/sellers/routes.ts';
 import { socialRoutes } from './modules/social/routes.ts';
 import { profileImageMediaRoutes, userRoutes } from './modules/users/routes.ts';
 import { accessControl } from './plugins/access.ts';
@@ -51,6 +55,10 @@ export async function buildApp(deps: ApiDeps) {
       await v1.register(authRoutes(deps));
       await v1.register(socialRoutes(deps));
       await v1.register(userRoutes(deps));
+      await v1.register(productRoutes(deps));
+      await v1.register(priceRoutes(deps));
+      await v1.register(categoryRoutes(deps));
+      await v1.register(sellerRoutes(deps));
     },
     { prefix: '/api/v1' },
   );

@@ -218,8 +218,46 @@ export const errorCatalog = {
     'The image has too many pixels.',
     '画像の縦横サイズが大きすぎます。',
   ),
+  // categories and sellers
+  CATEGORY_NOT_FOUND: entry(
+    404,
+    '카테고리를 찾을 수 없습니다.',
+    'Category not found.',
+    'カテゴリが見つかりません。',
+  ),
+  CATEGORY_HAS_CHILDREN: entry(
+    409,
+    '하위 카테고리가 있는 카테고리는 삭제할 수 없습니다.',
+    'The category has subcategories; delete or move them first.',
+    'サブカテゴリがあるカテゴリは削除できません。',
+  ),
+  CATEGORY_HAS_PRODUCTS: entry(
+    409,
+    '상품이 등록된 카테고리는 삭제할 수 없습니다.',
+    'Products still belong to this category; move them first.',
+    '商品が登録されているカテゴリは削除できません。',
+  ),
+  SELLER_NOT_FOUND: entry(404, '판매처를 찾을 수 없습니다.', 'Seller not found.', '販売店が見つかりません。'),
   // domain codes of the contract, used by later modules
   PRODUCT_NOT_FOUND: entry(404, '상품을 찾을 수 없습니다.', 'Product not found.', '商品が見つかりません。'),
+  PRODUCT_OPTION_NOT_FOUND: entry(
+    404,
+    '상품 옵션을 찾을 수 없습니다.',
+    'Product option not found.',
+    '商品オプションが見つかりません。',
+  ),
+  PRODUCT_IMAGE_NOT_FOUND: entry(
+    404,
+    '상품 이미지를 찾을 수 없습니다.',
+    'Product image not found.',
+    '商品画像が見つかりません。',
+  ),
+  OFFER_NOT_FOUND: entry(
+    404,
+    '판매 가격 정보를 찾을 수 없습니다.',
+    'Price entry not found.',
+    '販売価格情報が見つかりません。',
+  ),
   INSUFFICIENT_STOCK: entry(400, '재고가 부족합니다.', 'Insufficient stock.', '在庫が不足しています。'),
   INSUFFICIENT_POINT: entry(
     400,

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@pbshop/config';
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -104,6 +105,9 @@ export class QueueWorker<Q extends QueueName = QueueName> {
    * release their jobs back to the queue.
    */
   async close(graceMs: number): Promise<void> {
+    // closing a worker whose connections are still being made leaves BullMQ emitting
+    // "Connection is closed" on a connection nobody listens to any more; let them finish first
+    await Promise.race([this.worker.waitUntilReady().catch(() => {}), sleep(Math.min(graceMs, 2000))]);
     const closed = this.worker.close();
     let timer: NodeJS.Timeout | undefined;
     const graceOver = new Promise<'grace-over'>((resolve) => {

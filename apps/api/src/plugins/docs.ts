@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 
 /** OpenAPI 3 generated from the routes' zod schemas, with Swagger UI at /docs. */
 export const docs = fp(
@@ -19,6 +19,8 @@ export const docs = fp(
         servers: [{ url: '/' }],
         components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       },
+      // schemas registered by id (recursive ones like the category tree) become components
+      transformObject: jsonSchemaTransformObject,
       transform: (input) => {
         const transformed = jsonSchemaTransform(input);
         const access = input.route.config?.access;

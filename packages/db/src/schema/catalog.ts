@@ -101,6 +101,10 @@ export const products = pgTable(
       .on(table.categoryId, table.createdAt)
       .where(sql`${table.deletedAt} is null`),
     index('products_lowest_price_idx').on(table.lowestPrice).where(sql`${table.deletedAt} is null`),
+    // price_desc sorts products without offers last: an ascending index cannot serve that order
+    index('products_lowest_price_desc_idx')
+      .on(table.lowestPrice.desc().nullsLast())
+      .where(sql`${table.deletedAt} is null`),
     index('products_popularity_idx').on(table.popularityScore).where(sql`${table.deletedAt} is null`),
     index('products_created_idx').on(table.createdAt).where(sql`${table.deletedAt} is null`),
   ],

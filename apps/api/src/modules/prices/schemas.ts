@@ -1,0 +1,133 @@
+import { z } from 'zod';
+
+export const shippingRules = ['FREE', 'PAID', 'FREE_OVER'] as const;
+export const stockStates = ['IN_STOCK', 'LOW_STOCK', 'OUT_OF_STOCK'] as const;
+
+/** KRW amounts are whole won; 10^10 is far above any real offer and far below 2^53. */
+const MAX_WON = 10_000_000_000;
+const won = (min: number) => z.number().int().min(min).max(MAX_WON);
+
+const httpUrl = z
+  .string()
+  .trim()
+  .max(2000)
+  .pipe(z.url({ protocol: /^https?$/, message: 'an http(s) URL' }));
+
+export const offerIdParams = z.object({ id: z.uuid() });
+export const productIdParams = z.object({ id: z.uuid() });
+
+interface ShippingFields {
+  shippingRule?: (typeof shippingRules)[number];
+  shippingCost?: number;
+  freeShippingThreshold?: number | null;
+}
+
+/** FREE_OVER needs a threshold and only FREE_OVER may have one; FREE ships at no cost. */
+export function shippingProblems(offer: ShippingFields): { field: string; message: string }[] {
+  const problems: { field: string; message: string }[] = [];
+  const threshold = offer.freeShippingThreshold ?? null;
+  if (offer.shippingRule === 'FREE_OVER' && threshold === null) {
+    problems.push({ field: 'freeShippingThreshold', message: 'required when shippingRule is FREE_OVER' });
+  }
+  if (offer.shippingRule !== 'FREE_OVER' && threshold !== null) {
+    problems.push({ field: 'freeShippingThreshold', message: 'only allowed when shippingRule is FREE_OVER' });
+  }
+  if (offer.shippingRule === 'FREE' && (offer.shippingCost ?? 0) !== 0) {
+    problems.push({ field: 'shippingCost', message: 'must be 0 when shippingRule is FREE' });
+  }
+  return problems;
+}
+
+const offerFields = {
+  price: won(1),
+  shippingRule: z.enum(shippingRules),
+  shippingCost: won(0),
+  freeShippingThreshold: won(1).nullable(),
+  stockState: z.enum(stockStates),
+  url: httpUrl,
+};
+
+export const createOfferBody = z
+  .object({
+    sellerId: z.uuid(),
+    ...offerFields,
+    shippingRule: offerFields.shippingRule.default('FREE'),
+    shippingCost: offerFields.shippingCost.default(0),
+    freeShippingThreshold: offerFields.freeShippingThreshold.optional(),
+    stockState: offerFields.stockState.default('IN_STOCK'),
+  })
+  .superRefine((body, context) => {
+    for (const problem of shippingProblems(body)) {
+      context.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
+    }
+  });
+
+export const updateOfferBody = z
+  .object({
+    price: offerFields.price.optional(),
+    shippingRule: offerFields.shippingRule.optional(),
+    shippingCost: offerFields.shippingCost.optional(),
+    freeShippingThreshold: offerFields.freeShippingThreshold.optional(),
+    stockState: offerFields.stockState.optional(),
+    url: offerFields.url.optional(),
+  })
+  .refine((body) => Object.values(body).some((value) => value !== undefined), {
+    message: 'send at least one field',
+  });
+
+export const periods = ['1w', '1m', '3m', '6m', '1y'] as const;
+export const bucketTypes = ['daily', 'weekly', 'monthly'] as const;
+
+export const priceHistoryQuery = z.object({
+  period: z.enum(periods).default('3m'),
+  type: z.enum(bucketTypes).default('daily'),
+});
+
+export const priceEntry = z.object({
+  id: z.uuid(),
+  seller: z.object({
+    id: z.uuid(),
+    name: z.string(),
+    logoUrl: z.string().nullable(),
+    trustScore: z.number().int(),
+  }),
+  price: z.number().int(),
+  shippingRule: z.enum(shippingRules),
+  shippingCost: z.number().int(),
+  freeShippingThreshold: z.number().int().nullable(),
+  realPrice: z.number().int(),
+  stockState: z.enum(stockStates),
+  productUrl: z.string(),
+  updatedAt: z.string(),
+});
+
+export const priceComparison = z.object({
+  lowestPrice: z.number().int().nullable(),
+  averagePrice: z.number().int().nullable(),
+  highestPrice: z.number().int().nullable(),
+  lowestRealPrice: z.number().int().nullable(),
+  entries: z.array(priceEntry),
+});
+
+export const priceHistoryResponse = z.object({
+  productId: z.uuid(),
+  productName: z.string(),
+  allTimeLowest: z.number().int().nullable(),
+  allTimeHighest: z.number().int().nullable(),
+  isAllTimeLow: z.boolean(),
+  history: z.array(
+    z.object({
+      date: z.string(),
+      lowestPrice: z.number().int().nullable(),
+      averagePrice: z.number().int().nullable(),
+    }),
+  ),
+});
+
+export type CreateOfferBody = z.infer<typeof createOfferBody>;
+export type UpdateOfferBody = z.infer<typeof updateOfferBody>;
+export type PriceEntry = z.infer<typeof priceEntry>;
+export type PriceComparison = z.infer<typeof priceComparison>;
+export type PriceHistoryResponse = z.infer<typeof priceHistoryResponse>;
+export type Period = (typeof periods)[number];
+export type BucketType = (typeof bucketTypes)[number];

@@ -1,0 +1,317 @@
+import { type Database, offers, priceHistory, products, sellers } from '@pbshop/db';
+import { AppError } from '@pbshop/errors';
+import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import type { SellersService } from '../sellers/service.ts';
+import type { Principal } from '../users/service.ts';
+import {
+  type BucketType,
+  type CreateOfferBody,
+  type Period,
+  type PriceComparison,
+  type PriceEntry,
+  type PriceHistoryResponse,
+  shippingProblems,
+  type UpdateOfferBody,
+} from './schemas.ts';
+
+type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+type Executor = Database | Transaction;
+export type OfferRow = typeof offers.$inferSelect;
+
+/** What one unit costs delivered: the price plus the shipping the rule charges for it. */
+export function realPriceOf(
+  offer: Pick<OfferRow, 'price' | 'shippingRule' | 'shippingCost' | 'freeShippingThreshold'>,
+): number {
+  if (offer.shippingRule === 'FREE') return offer.price;
+  if (offer.shippingRule === 'FREE_OVER' && offer.price >= (offer.freeShippingThreshold ?? Infinity)) {
+    return offer.price;
+  }
+  return offer.price + offer.shippingCost;
+}
+
+/**
+ * Offers that count for the product's lowest/highest/average price and seller count: in stock (or
+ * low stock) at a shop that is not deleted. An OUT_OF_STOCK offer cannot be bought, so it must not
+ * be the "lowest price"; it is still listed in the comparison.
+ */
+const counts = sql`${offers.stockState} <> 'OUT_OF_STOCK'`;
+
+/** Every offer of a product at a live shop, cheapest delivered first (ties: price, then id). */
+export async function offerEntries(db: Executor, productId: string): Promise<PriceEntry[]> {
+  const rows = await db
+    .select({ offer: offers, seller: sellers })
+    .from(offers)
+    .innerJoin(sellers, and(eq(sellers.id, offers.sellerId), isNull(sellers.deletedAt)))
+    .where(eq(offers.productId, productId))
+    .orderBy(asc(offers.price), asc(offers.id));
+  return rows
+    .map(({ offer, seller }) => ({
+      id: offer.id,
+      seller: { id: seller.id, name: seller.name, logoUrl: seller.logoUrl, trustScore: seller.trustScore },
+      price: offer.price,
+      shippingRule: offer.shippingRule,
+      shippingCost: offer.shippingCost,
+      freeShippingThreshold: offer.freeShippingThreshold,
+      realPrice: realPriceOf(offer),
+      stockState: offer.stockState,
+      productUrl: offer.url,
+      updatedAt: offer.updatedAt.toISOString(),
+    }))
+    .sort((a, b) => a.realPrice - b.realPrice || a.price - b.price || (a.id < b.id ? -1 : 1));
+}
+
+const periodInterval: Record<Period, string> = {
+  '1w': '7 days',
+  '1m': '1 month',
+  '3m': '3 months',
+  '6m': '6 months',
+  '1y': '1 year',
+};
+const bucketUnit: Record<BucketType, string> = { daily: 'day', weekly: 'week', monthly: 'month' };
+
+/** Seller prices (PRICE-01/02, SELL-04/05) and the price history; owns `offers` and `price_history`. */
+export function pricesService(db: Database, shops: SellersService) {
+  /** Locks the product row: every offer write of one product runs one after the other. */
+  async function lockProduct(tx: Transaction, productId: string) {
+    const [row] = await tx
+      .select({ id: products.id })
+      .from(products)
+      .where(and(eq(products.id, productId), isNull(products.deletedAt)))
+      .for('update');
+    if (!row) throw new AppError('PRODUCT_NOT_FOUND');
+  }
+
+  /** Recomputes the product's price aggregates from its offers and appends the history row. */
+  async function afterOfferChange(
+    tx: Transaction,
+    productId: string,
+    sellerId: string,
+    price: number | null,
+  ): Promise<void> {
+    // the product row is locked, so no other offer write of this product runs in between
+    const [aggregate] = await tx
+      .select({
+        lowest: sql<string | null>`min(${offers.price})`,
+        highest: sql<string | null>`max(${offers.price})`,
+        average: sql<string | null>`round(avg(${offers.price}))::bigint`,
+        sellerCount: sql<number>`count(*)::int`,
+      })
+      .from(offers)
+      .innerJoin(sellers, and(eq(sellers.id, offers.sellerId), isNull(sellers.deletedAt)))
+      .where(and(eq(offers.productId, productId), counts));
+    const toNumber = (value: string | null | undefined) => (value == null ? null : Number(value));
+    const lowestPrice = toNumber(aggregate?.lowest);
+    await tx
+      .update(products)
+      .set({
+        lowestPrice,
+        highestPrice: toNumber(aggregate?.highest),
+        averagePrice: toNumber(aggregate?.average),
+        sellerCount: aggregate?.sellerCount ?? 0,
+        updatedAt: new Date(),
+      })
+      .where(eq(products.id, productId));
+    await tx.insert(priceHistory).values({
+      productId,
+      sellerId,
+      price,
+      productLowestPrice: lowestPrice,
+    });
+  }
+
+  /** The shop a caller may act for: an ADMIN any live shop, a SELLER only their own. */
+  async function assertMayActFor(principal: Principal, sellerId: string): Promise<void> {
+    if (principal.role === 'ADMIN') {
+      if (!(await shops.findById(sellerId))) throw new AppError('SELLER_NOT_FOUND');
+      return;
+    }
+    const own = await shops.findByOwner(principal.id);
+    if (!own || own.id !== sellerId) throw new AppError('FORBIDDEN');
+  }
+
+  async function entryById(tx: Executor, productId: string, offerId: string): Promise<PriceEntry> {
+    const entry = (await offerEntries(tx, productId)).find((item) => item.id === offerId);
+    if (!entry) throw new AppError('OFFER_NOT_FOUND');
+    return entry;
+  }
+
+  return {
+    async comparison(productId: string): Promise<PriceComparison> {
+      const [product] = await db
+        .select()
+        .from(products)
+        .where(and(eq(products.id, productId), isNull(products.deletedAt)));
+      if (!product) throw new AppError('PRODUCT_NOT_FOUND');
+      const entries = await offerEntries(db, productId);
+      const buyable = entries.filter((entry) => entry.stockState !== 'OUT_OF_STOCK');
+      return {
+        lowestPrice: product.lowestPrice,
+        averagePrice: product.averagePrice,
+        highestPrice: product.highestPrice,
+        lowestRealPrice: buyable.length === 0 ? null : Math.min(...buyable.map((entry) => entry.realPrice)),
+        entries,
+      };
+    },
+
+    async create(productId: string, body: CreateOfferBody, principal: Principal): Promise<PriceEntry> {
+      await assertMayActFor(principal, body.sellerId);
+      return db.transaction(async (tx) => {
+        await lockProduct(tx, productId);
+        const [row] = await tx
+          .insert(offers)
+          .values({
+            productId,
+            sellerId: body.sellerId,
+            price: body.price,
+            shippingRule: body.shippingRule,
+            shippingCost: body.shippingCost,
+            freeShippingThreshold: body.freeShippingThreshold ?? null,
+            stockState: body.stockState,
+            url: body.url,
+          })
+          .onConflictDoNothing({ target: [offers.productId, offers.sellerId] })
+          .returning();
+        if (!row) {
+          throw new AppError('CONFLICT', {
+            details: { reason: 'this seller already has a price for this product; PATCH /prices/:id' },
+          });
+        }
+        await afterOfferChange(tx, productId, row.sellerId, row.price);
+        return entryById(tx, productId, row.id);
+      });
+    },
+
+    async update(offerId: string, body: UpdateOfferBody, principal: Principal): Promise<PriceEntry> {
+      const [current] = await db.select().from(offers).where(eq(offers.id, offerId));
+      if (!current) throw new AppError('OFFER_NOT_FOUND');
+      await assertMayActFor(principal, current.sellerId);
+      return db.transaction(async (tx) => {
+        await lockProduct(tx, current.productId);
+        // read again under the product lock: the offer may have changed or gone meanwhile
+        const [locked] = await tx.select().from(offers).where(eq(offers.id, offerId));
+        if (!locked) throw new AppError('OFFER_NOT_FOUND');
+        const merged = {
+          price: body.price ?? locked.price,
+          shippingRule: body.shippingRule ?? locked.shippingRule,
+          shippingCost: body.shippingCost ?? locked.shippingCost,
+          freeShippingThreshold:
+            body.freeShippingThreshold !== undefined
+              ? body.freeShippingThreshold
+              : // switching away from FREE_OVER drops the threshold
+                (body.shippingRule ?? locked.shippingRule) === 'FREE_OVER'
+                ? locked.freeShippingThreshold
+                : null,
+          stockState: body.stockState ?? locked.stockState,
+          url: body.url ?? locked.url,
+        };
+        if (body.shippingRule === 'FREE' && body.shippingCost === undefined) merged.shippingCost = 0;
+        const problems = shippingProblems(merged);
+        if (problems.length > 0) throw new AppError('VALIDATION_ERROR', { details: problems });
+        await tx
+          .update(offers)
+          .set({ ...merged, updatedAt: new Date() })
+          .where(eq(offers.id, offerId));
+        await afterOfferChange(tx, locked.productId, locked.sellerId, merged.price);
+        return entryById(tx, locked.productId, offerId);
+      });
+    },
+
+    async remove(offerId: string): Promise<void> {
+      const [current] = await db.select().from(offers).where(eq(offers.id, offerId));
+      if (!current) throw new AppError('OFFER_NOT_FOUND');
+      await db.transaction(async (tx) => {
+        // a deleted product keeps its offers; deleting one still works, without the lock check
+        const [product] = await tx
+          .select({ id: products.id })
+          .from(products)
+          .where(eq(products.id, current.productId))
+          .for('update');
+        if (!product) throw new AppError('OFFER_NOT_FOUND');
+        const [deleted] = await tx.delete(offers).where(eq(offers.id, offerId)).returning();
+        if (!deleted) throw new AppError('OFFER_NOT_FOUND');
+        await afterOfferChange(tx, deleted.productId, deleted.sellerId, null);
+      });
+    },
+
+    /**
+     * The lowest-price trend in Asia/Seoul calendar buckets, built in SQL: a series of buckets
+     * left-joined to the per-bucket aggregates of `product_lowest_price`; a bucket without a change
+     * carries the last value recorded before it (also from before the period), buckets before the
+     * first record stay null.
+     */
+    async history(productId: string, period: Period, type: BucketType): Promise<PriceHistoryResponse> {
+      const [product] = await db
+        .select({ id: products.id, name: products.name, lowestPrice: products.lowestPrice })
+        .from(products)
+        .where(and(eq(products.id, productId), isNull(products.deletedAt)));
+      if (!product) throw new AppError('PRODUCT_NOT_FOUND');
+      // whitelisted literals, never client text
+      const unit = sql.raw(`'${bucketUnit[type]}'`);
+      const step = sql.raw(`'1 ${bucketUnit[type]}'::interval`);
+      const span = sql.raw(`'${periodInterval[period]}'::interval`);
+      const rows = await db.execute<{
+        date: string;
+        lowest_price: string | null;
+        average_price: string | null;
+      }>(sql`
+        with today as (
+          select (now() at time zone 'Asia/Seoul')::date as day
+        ),
+        buckets as (
+          select generate_series(
+                   date_trunc(${unit}, (select day from today) - ${span}),
+                   date_trunc(${unit}, (select day::timestamp from today)),
+                   ${step}
+                 )::date as bucket
+        ),
+        changes as (
+          select date_trunc(${unit}, recorded_at at time zone 'Asia/Seoul')::date as bucket,
+                 min(product_lowest_price) as lowest,
+                 round(avg(product_lowest_price))::bigint as average
+          from price_history
+          where product_id = ${productId}
+            and recorded_at >= ((select min(bucket) from buckets)::timestamp at time zone 'Asia/Seoul')
+          group by 1
+        )
+        select to_char(b.bucket, 'YYYY-MM-DD') as date,
+               case when c.bucket is null then carried.lowest else c.lowest end as lowest_price,
+               case when c.bucket is null then carried.lowest else c.average end as average_price
+        from buckets b
+        left join changes c on c.bucket = b.bucket
+        left join lateral (
+          select h.product_lowest_price as lowest
+          from price_history h
+          where h.product_id = ${productId}
+            and h.recorded_at < (b.bucket::timestamp at time zone 'Asia/Seoul')
+          order by h.recorded_at desc, h.id desc
+          limit 1
+        ) carried on c.bucket is null
+        order by b.bucket
+      `);
+      const [extremes] = await db
+        .select({
+          lowest: sql<string | null>`min(${priceHistory.productLowestPrice})`,
+          highest: sql<string | null>`max(${priceHistory.productLowestPrice})`,
+        })
+        .from(priceHistory)
+        .where(eq(priceHistory.productId, productId));
+      const num = (value: string | number | null | undefined) =>
+        value === null || value === undefined ? null : Number(value);
+      const allTimeLowest = num(extremes?.lowest);
+      return {
+        productId: product.id,
+        productName: product.name,
+        allTimeLowest,
+        allTimeHighest: num(extremes?.highest),
+        isAllTimeLow: product.lowestPrice !== null && product.lowestPrice === allTimeLowest,
+        history: [...rows].map((row) => ({
+          date: row.date,
+          lowestPrice: num(row.lowest_price),
+          averagePrice: num(row.average_price),
+        })),
+      };
+    },
+  };
+}
+
+export type PricesService = ReturnType<typeof pricesService>;

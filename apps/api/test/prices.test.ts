@@ -1,0 +1,449 @@
+// PRICE-01/02, SELL-04/05: seller prices, their consistency with the product's price aggregates
+// under concurrency, and the Asia/Seoul bucketed price history; against real PostgreSQL and Redis.
+import { offers, priceHistory, products } from '@pbshop/db';
+import { createTestContext, type TestContext } from '@pbshop/testing';
+import { asc, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../src/app.ts';
+import type { ApiDeps } from '../src/deps.ts';
+import {
+  type CategoryData,
+  createCategory,
+  createSeller,
+  type SellerData,
+  uniqueName,
+} from './helpers/catalog.ts';
+import { buildTestApp, createMember, type Member } from './helpers/users.ts';
+
+let ctx: TestContext;
+let app: App;
+let deps: ApiDeps;
+let close: () => Promise<void>;
+let admin: Member;
+let sellerMember: Member;
+let otherSellerMember: Member;
+let user: Member;
+let category: CategoryData;
+let ownShop: SellerData;
+let otherShop: SellerData;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  ({ app, deps, close } = await buildTestApp(ctx));
+  admin = await createMember(deps, app, { role: 'ADMIN' });
+  sellerMember = await createMember(deps, app, { role: 'SELLER' });
+  otherSellerMember = await createMember(deps, app, { role: 'SELLER' });
+  user = await createMember(deps, app);
+  category = await createCategory(app, admin.authHeader, { name: uniqueName('Monitors') });
+  ownShop = await createSeller(app, admin.authHeader, { ownerUserId: sellerMember.user.id, trustScore: 80 });
+  otherShop = await createSeller(app, admin.authHeader, { ownerUserId: otherSellerMember.user.id });
+});
+
+afterAll(async () => {
+  await close?.();
+  await ctx?.cleanup();
+});
+
+type Method = 'GET' | 'PATCH' | 'DELETE' | 'POST';
+
+async function call(method: Method, url: string, options: { headers?: object; body?: unknown } = {}) {
+  const response = await app.inject({
+    method,
+    url,
+    headers: options.headers as Record<string, string>,
+    ...(options.body === undefined ? {} : { payload: options.body as object }),
+  });
+  return { status: response.statusCode, body: response.json() };
+}
+
+function expectError(
+  result: { status: number; body: { error?: { code: string } } },
+  status: number,
+  code: string,
+) {
+  expect({ status: result.status, code: result.body.error?.code }).toEqual({ status, code });
+}
+
+const missingId = '00000000-0000-4000-8000-000000000000';
+
+async function createProduct(name = uniqueName('Monitor')) {
+  const result = await call('POST', '/api/v1/products', {
+    headers: admin.authHeader,
+    body: { categoryId: category.id, name },
+  });
+  expect(result.status).toBe(201);
+  return result.body.data as { id: string; name: string };
+}
+
+async function productRow(id: string) {
+  const [row] = await deps.database.db.select().from(products).where(eq(products.id, id));
+  return row!;
+}
+
+async function historyOf(id: string) {
+  return deps.database.db
+    .select()
+    .from(priceHistory)
+    .where(eq(priceHistory.productId, id))
+    .orderBy(asc(priceHistory.id));
+}
+
+const offer = (sellerId: string, fields: Record<string, unknown> = {}) => ({
+  sellerId,
+  price: 100_000,
+  url: 'https://shop.example.com/item/1',
+  ...fields,
+});
+
+describe('seller prices (PRICE-01, SELL-04/05)', () => {
+  it('registers, compares by delivered price and keeps the product aggregates and history', async () => {
+    const product = await createProduct();
+    const url = `/api/v1/products/${product.id}/prices`;
+    const own = await call('POST', url, {
+      headers: sellerMember.authHeader,
+      body: offer(ownShop.id, { price: 100_000, shippingRule: 'PAID', shippingCost: 3000 }),
+    });
+    expect(own.status).toBe(201);
+    expect(own.body.data).toMatchObject({
+      seller: { id: ownShop.id, name: ownShop.name, logoUrl: null, trustScore: 80 },
+      price: 100_000,
+      shippingRule: 'PAID',
+      shippingCost: 3000,
+      freeShippingThreshold: null,
+      realPrice: 103_000,
+      stockState: 'IN_STOCK',
+      productUrl: 'https://shop.example.com/item/1',
+    });
+    const byAdmin = await call('POST', url, {
+      headers: admin.authHeader,
+      body: offer(otherShop.id, {
+        price: 101_000,
+        shippingRule: 'FREE_OVER',
+        shippingCost: 2500,
+        freeShippingThreshold: 50_000,
+      }),
+    });
+    expect(byAdmin.status).toBe(201);
+    expect(byAdmin.body.data.realPrice).toBe(101_000);
+    const outOfStockShop = await createSeller(app, admin.authHeader);
+    await call('POST', url, {
+      headers: admin.authHeader,
+      body: offer(outOfStockShop.id, { price: 50_000, stockState: 'OUT_OF_STOCK' }),
+    });
+
+    const comparison = await call('GET', url);
+    expect(comparison.status).toBe(200);
+    // the out-of-stock offer is listed, but does not count for lowest/average/highest
+    expect(comparison.body.data).toMatchObject({
+      lowestPrice: 100_000,
+      highestPrice: 101_000,
+      averagePrice: 100_500,
+      lowestRealPrice: 101_000,
+    });
+    expect(comparison.body.data.entries.map((entry: { realPrice: number }) => entry.realPrice)).toEqual([
+      50_000, 101_000, 103_000,
+    ]);
+    const row = await productRow(product.id);
+    expect({ lowest: row.lowestPrice, sellers: row.sellerCount }).toEqual({ lowest: 100_000, sellers: 2 });
+    const detail = await call('GET', `/api/v1/products/${product.id}`);
+    expect(detail.body.data.priceEntries).toHaveLength(3);
+    expect((await historyOf(product.id)).map((h) => [h.price, h.productLowestPrice])).toEqual([
+      [100_000, 100_000],
+      [101_000, 100_000],
+      [50_000, 100_000],
+    ]);
+
+    // a second offer of the same shop is a conflict
+    expectError(
+      await call('POST', url, { headers: sellerMember.authHeader, body: offer(ownShop.id) }),
+      409,
+      'CONFLICT',
+    );
+
+    // update: own shop only; the aggregates follow
+    const updated = await call('PATCH', `/api/v1/prices/${own.body.data.id}`, {
+      headers: sellerMember.authHeader,
+      body: { price: 90_000, shippingRule: 'FREE' },
+    });
+    expect(updated.status).toBe(200);
+    expect(updated.body.data).toMatchObject({
+      price: 90_000,
+      shippingRule: 'FREE',
+      shippingCost: 0,
+      realPrice: 90_000,
+    });
+    expect((await productRow(product.id)).lowestPrice).toBe(90_000);
+    expectError(
+      await call('PATCH', `/api/v1/prices/${byAdmin.body.data.id}`, {
+        headers: sellerMember.authHeader,
+        body: { price: 1 },
+      }),
+      403,
+      'FORBIDDEN',
+    );
+    expectError(
+      await call('PATCH', `/api/v1/prices/${own.body.data.id}`, {
+        headers: sellerMember.authHeader,
+        body: { shippingRule: 'FREE_OVER' },
+      }),
+      400,
+      'VALIDATION_ERROR',
+    );
+
+    // delete: admin only; history records the withdrawal with price null
+    expectError(
+      await call('DELETE', `/api/v1/prices/${own.body.data.id}`, { headers: sellerMember.authHeader }),
+      403,
+      'FORBIDDEN',
+    );
+    expect(
+      (await call('DELETE', `/api/v1/prices/${own.body.data.id}`, { headers: admin.authHeader })).status,
+    ).toBe(200);
+    expectError(
+      await call('DELETE', `/api/v1/prices/${own.body.data.id}`, { headers: admin.authHeader }),
+      404,
+      'OFFER_NOT_FOUND',
+    );
+    const after = await productRow(product.id);
+    expect({ lowest: after.lowestPrice, highest: after.highestPrice, sellers: after.sellerCount }).toEqual({
+      lowest: 101_000,
+      highest: 101_000,
+      sellers: 1,
+    });
+    expect((await historyOf(product.id)).at(-1)).toMatchObject({ price: null, productLowestPrice: 101_000 });
+  });
+
+  it('enforces who may register: SELLER only for their own shop, USER never', async () => {
+    const product = await createProduct();
+    const url = `/api/v1/products/${product.id}/prices`;
+    expectError(
+      await call('POST', url, { headers: sellerMember.authHeader, body: offer(otherShop.id) }),
+      403,
+      'FORBIDDEN',
+    );
+    const shopless = await createMember(deps, app, { role: 'SELLER' });
+    expectError(
+      await call('POST', url, { headers: shopless.authHeader, body: offer(ownShop.id) }),
+      403,
+      'FORBIDDEN',
+    );
+    expectError(
+      await call('POST', url, { headers: user.authHeader, body: offer(ownShop.id) }),
+      403,
+      'FORBIDDEN',
+    );
+    expectError(await call('POST', url, { body: offer(ownShop.id) }), 401, 'UNAUTHORIZED');
+    expectError(
+      await call('POST', url, { headers: admin.authHeader, body: offer(missingId) }),
+      404,
+      'SELLER_NOT_FOUND',
+    );
+    expectError(
+      await call('POST', `/api/v1/products/${missingId}/prices`, {
+        headers: admin.authHeader,
+        body: offer(ownShop.id),
+      }),
+      404,
+      'PRODUCT_NOT_FOUND',
+    );
+    expectError(
+      await call('PATCH', `/api/v1/prices/${missingId}`, { headers: admin.authHeader, body: { price: 5 } }),
+      404,
+      'OFFER_NOT_FOUND',
+    );
+    expectError(await call('GET', `/api/v1/products/${missingId}/prices`), 404, 'PRODUCT_NOT_FOUND');
+  });
+
+  it('refuses hostile input with 4xx codes', async () => {
+    const product = await createProduct();
+    const url = `/api/v1/products/${product.id}/prices`;
+    for (const body of [
+      offer(ownShop.id, { price: 0 }),
+      offer(ownShop.id, { price: 10_000_000_001 }),
+      offer(ownShop.id, { price: 1.5 }),
+      offer(ownShop.id, { price: '1000' }),
+      offer(ownShop.id, { price: 1e308 }),
+      offer(ownShop.id, { shippingRule: 'FREE_OVER' }),
+      offer(ownShop.id, { shippingRule: 'PAID', freeShippingThreshold: 10 }),
+      offer(ownShop.id, { shippingRule: 'FREE', shippingCost: 100 }),
+      offer(ownShop.id, { shippingCost: -1 }),
+      offer(ownShop.id, { stockState: 'MAYBE' }),
+      offer(ownShop.id, { url: 'javascript:alert(1)' }),
+      offer(ownShop.id, { url: 'file:///etc/passwd' }),
+      offer('not-a-uuid'),
+      {},
+    ]) {
+      expectError(await call('POST', url, { headers: admin.authHeader, body }), 400, 'VALIDATION_ERROR');
+    }
+    expectError(
+      await call('PATCH', '/api/v1/prices/x', { headers: admin.authHeader, body: { price: 5 } }),
+      400,
+      'VALIDATION_ERROR',
+    );
+    expectError(await call('GET', '/api/v1/products/not-a-uuid/prices'), 400, 'VALIDATION_ERROR');
+    const raw = await app.inject({
+      method: 'POST',
+      url,
+      headers: { ...admin.authHeader, 'content-type': 'application/json' },
+      payload: '{"price":',
+    });
+    expect(raw.statusCode).toBe(400);
+  });
+
+  it('20 concurrent offer updates on one product leave the right lowest price', async () => {
+    const product = await createProduct();
+    const shops = await Promise.all(Array.from({ length: 5 }, () => createSeller(app, admin.authHeader)));
+    const created: string[] = [];
+    for (const shop of shops) {
+      const result = await call('POST', `/api/v1/products/${product.id}/prices`, {
+        headers: admin.authHeader,
+        body: offer(shop.id, { price: 50_000 }),
+      });
+      created.push(result.body.data.id as string);
+    }
+    const updates = Array.from({ length: 20 }, (_, i) => ({
+      id: created[i % created.length]!,
+      price: 10_000 + ((i * 7919) % 40_000),
+      stockState: i % 6 === 5 ? 'OUT_OF_STOCK' : 'IN_STOCK',
+    }));
+    const results = await Promise.all(
+      updates.map((u) =>
+        call('PATCH', `/api/v1/prices/${u.id}`, {
+          headers: admin.authHeader,
+          body: { price: u.price, stockState: u.stockState },
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
+    const rows = await deps.database.db.select().from(offers).where(eq(offers.productId, product.id));
+    const counting = rows.filter((row) => row.stockState !== 'OUT_OF_STOCK').map((row) => row.price);
+    const row = await productRow(product.id);
+    expect(row.lowestPrice).toBe(counting.length ? Math.min(...counting) : null);
+    expect(row.highestPrice).toBe(counting.length ? Math.max(...counting) : null);
+    expect(row.sellerCount).toBe(counting.length);
+    const history = await historyOf(product.id);
+    expect(history).toHaveLength(25);
+    expect(history.at(-1)?.productLowestPrice).toBe(row.lowestPrice);
+  });
+});
+
+describe('GET /products/:id/price-history (PRICE-02)', () => {
+  /** The Asia/Seoul calendar date `daysAgo` days before today, as YYYY-MM-DD. */
+  function seoulDate(daysAgo: number): string {
+    const now = new Date(Date.now() + 9 * 3600_000);
+    now.setUTCDate(now.getUTCDate() - daysAgo);
+    return now.toISOString().slice(0, 10);
+  }
+  /** A moment on that Seoul date (hour in Seoul time). */
+  function at(date: string, seoulHour: number): Date {
+    return new Date(Date.parse(`${date}T00:00:00+09:00`) + seoulHour * 3600_000);
+  }
+  async function record(productId: string, recordedAt: Date, lowest: number | null) {
+    await deps.database.db
+      .insert(priceHistory)
+      .values({ productId, sellerId: missingId, price: lowest, productLowestPrice: lowest, recordedAt });
+  }
+
+  it('daily buckets carry the last known lowest forward, also from before the period', async () => {
+    const product = await createProduct();
+    await record(product.id, at(seoulDate(40), 12), 1200);
+    await record(product.id, at(seoulDate(10), 9), 1000);
+    await record(product.id, at(seoulDate(5), 1), 900);
+    // 23:30 Seoul time is still the same Seoul day (14:30 UTC)
+    await record(product.id, at(seoulDate(5), 23.5), 950);
+    const result = await call('GET', `/api/v1/products/${product.id}/price-history?period=1m`);
+    expect(result.status).toBe(200);
+    const data = result.body.data;
+    expect(data).toMatchObject({
+      productId: product.id,
+      productName: product.name,
+      allTimeLowest: 900,
+      allTimeHighest: 1200,
+      isAllTimeLow: false,
+    });
+    const byDate = new Map(data.history.map((h: { date: string }) => [h.date, h]));
+    expect(data.history.at(-1).date).toBe(seoulDate(0));
+    expect(data.history[0].lowestPrice).toBe(1200);
+    expect(byDate.get(seoulDate(11))).toEqual({ date: seoulDate(11), lowestPrice: 1200, averagePrice: 1200 });
+    expect(byDate.get(seoulDate(10))).toEqual({ date: seoulDate(10), lowestPrice: 1000, averagePrice: 1000 });
+    expect(byDate.get(seoulDate(7))).toEqual({ date: seoulDate(7), lowestPrice: 1000, averagePrice: 1000 });
+    expect(byDate.get(seoulDate(5))).toEqual({ date: seoulDate(5), lowestPrice: 900, averagePrice: 925 });
+    expect(byDate.get(seoulDate(0))).toEqual({ date: seoulDate(0), lowestPrice: 950, averagePrice: 950 });
+    // consecutive days, no gaps
+    const dates = data.history.map((h: { date: string }) => Date.parse(h.date));
+    for (let i = 1; i < dates.length; i++) expect(dates[i] - dates[i - 1]).toBe(86_400_000);
+  });
+
+  it('buckets before the first record stay null; monthly and weekly buckets cross month boundaries', async () => {
+    const product = await createProduct();
+    const firstOfMonth = `${seoulDate(0).slice(0, 8)}01`;
+    const lastOfPrevious = new Date(Date.parse(`${firstOfMonth}T00:00:00Z`) - 86_400_000)
+      .toISOString()
+      .slice(0, 10);
+    await record(product.id, at(lastOfPrevious, 10), 500);
+    await record(product.id, at(lastOfPrevious, 20), 700);
+    await record(product.id, at(firstOfMonth, 0.25), 600);
+
+    const monthly = (await call('GET', `/api/v1/products/${product.id}/price-history?period=3m&type=monthly`))
+      .body.data;
+    expect(monthly.history).toHaveLength(4);
+    expect(monthly.history.map((h: { date: string }) => h.date.slice(8))).toEqual(['01', '01', '01', '01']);
+    expect(monthly.history.slice(0, 2).map((h: { lowestPrice: null }) => h.lowestPrice)).toEqual([
+      null,
+      null,
+    ]);
+    expect(monthly.history[2]).toEqual({
+      date: `${lastOfPrevious.slice(0, 8)}01`,
+      lowestPrice: 500,
+      averagePrice: 600,
+    });
+    expect(monthly.history[3]).toEqual({ date: firstOfMonth, lowestPrice: 600, averagePrice: 600 });
+
+    const daily = (await call('GET', `/api/v1/products/${product.id}/price-history?period=1m&type=daily`))
+      .body.data;
+    const byDate = new Map(daily.history.map((h: { date: string }) => [h.date, h]));
+    expect(byDate.get(lastOfPrevious)).toEqual({ date: lastOfPrevious, lowestPrice: 500, averagePrice: 600 });
+    expect(byDate.get(firstOfMonth)).toEqual({ date: firstOfMonth, lowestPrice: 600, averagePrice: 600 });
+    expect(daily.history[0]).toMatchObject({ lowestPrice: null, averagePrice: null });
+
+    const weekly = (await call('GET', `/api/v1/products/${product.id}/price-history?period=1m&type=weekly`))
+      .body.data;
+    for (const bucket of weekly.history) expect(new Date(`${bucket.date}T00:00:00Z`).getUTCDay()).toBe(1);
+    expect(weekly.history.at(-1).lowestPrice).not.toBeNull();
+  });
+
+  it('isAllTimeLow follows the current lowest; defaults; bad queries are 400', async () => {
+    const product = await createProduct();
+    const shop = await createSeller(app, admin.authHeader);
+    await call('POST', `/api/v1/products/${product.id}/prices`, {
+      headers: admin.authHeader,
+      body: offer(shop.id, { price: 700 }),
+    });
+    const result = await call('GET', `/api/v1/products/${product.id}/price-history`);
+    expect(result.body.data).toMatchObject({ allTimeLowest: 700, allTimeHighest: 700, isAllTimeLow: true });
+    // default 3m daily: about 90 buckets ending today
+    expect(result.body.data.history.length).toBeGreaterThanOrEqual(89);
+    expect(result.body.data.history.at(-1)).toEqual({
+      date: seoulDate(0),
+      lowestPrice: 700,
+      averagePrice: 700,
+    });
+    for (const query of ['period=2y', 'type=hourly', 'period=', "type=daily'--"]) {
+      expectError(
+        await call('GET', `/api/v1/products/${product.id}/price-history?${query}`),
+        400,
+        'VALIDATION_ERROR',
+      );
+    }
+    expectError(await call('GET', `/api/v1/products/${missingId}/price-history`), 404, 'PRODUCT_NOT_FOUND');
+    for (const period of ['1w', '1y']) {
+      for (const type of ['daily', 'weekly', 'monthly']) {
+        const ok = await call(
+          'GET',
+          `/api/v1/products/${product.id}/price-history?period=${period}&type=${type}`,
+        );
+        expect(ok.status).toBe(200);
+      }
+    }
+  });
+});
