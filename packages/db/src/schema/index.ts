@@ -1,4 +1,5 @@
 export * from './activity.ts';
 export * from './auth.ts';
 export * from './catalog.ts';
+export * from './specs.ts';
 export * from './users.ts';
