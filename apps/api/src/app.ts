@@ -1,6 +1,7 @@
 import Fastify, { LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from './deps.ts';
+import { alertRoutes } from './modules/alerts/routes.ts';
 import { authRoutes } from './modules/auth/routes.ts';
 import { categoryRoutes } from './modules/categories/routes.ts';
 import { errorRoutes } from './modules/errors/routes.ts';
@@ -9,6 +10,7 @@ import { priceRoutes } from './modules/prices/routes.ts';
 import { productRoutes } from './modules/products/routes.ts';
 import { sellerRoutes } from './modules/sellers/routes.ts';
 import { socialRoutes } from './modules/social/routes.ts';
+import { specRoutes } from './modules/specs/routes.ts';
 import { profileImageMediaRoutes, userRoutes } from './modules/users/routes.ts';
 import { accessControl } from './plugins/access.ts';
 import { docs } from './plugins/docs.ts';
@@ -57,8 +59,10 @@ export async function buildApp(deps: ApiDeps) {
       await v1.register(userRoutes(deps));
       await v1.register(productRoutes(deps));
       await v1.register(priceRoutes(deps));
+      await v1.register(alertRoutes(deps));
       await v1.register(categoryRoutes(deps));
       await v1.register(sellerRoutes(deps));
+      await v1.register(specRoutes(deps));
     },
     { prefix: '/api/v1' },
   );

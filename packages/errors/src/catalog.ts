@@ -258,6 +258,25 @@ export const errorCatalog = {
     'Price entry not found.',
     '販売価格情報が見つかりません。',
   ),
+  // specs (SPEC-01..04, SENG-01..05)
+  SPEC_DEFINITION_NOT_FOUND: entry(
+    404,
+    '스펙 정의를 찾을 수 없습니다.',
+    'Spec definition not found.',
+    'スペック定義が見つかりません。',
+  ),
+  SPEC_TEMPLATE_CYCLE: entry(
+    409,
+    '스펙 템플릿 상속이 순환합니다.',
+    'The spec template inheritance would form a cycle.',
+    'スペックテンプレートの継承が循環します。',
+  ),
+  INVALID_SPEC_VALUE: entry(
+    400,
+    '스펙 값이 정의와 맞지 않습니다.',
+    'A spec value does not match its definition.',
+    'スペック値が定義と一致しません。',
+  ),
   INSUFFICIENT_STOCK: entry(400, '재고가 부족합니다.', 'Insufficient stock.', '在庫が不足しています。'),
   INSUFFICIENT_POINT: entry(
     400,

@@ -1,6 +1,7 @@
 import { type Database, offers, priceHistory, products, sellers } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { fireAlerts } from '../alerts/service.ts';
 import type { SellersService } from '../sellers/service.ts';
 import type { Principal } from '../users/service.ts';
 import {
@@ -117,6 +118,8 @@ export function pricesService(db: Database, shops: SellersService) {
       price,
       productLowestPrice: lowestPrice,
     });
+    // same transaction, still under the product lock: a rolled-back change fires nothing
+    await fireAlerts(tx, productId, lowestPrice);
   }
 
   /** The shop a caller may act for: an ADMIN any live shop, a SELLER only their own. */

@@ -58,7 +58,7 @@ export function productRoutes(deps: ApiDeps): FastifyPluginAsync {
         schema: {
           tags: ['products'],
           summary:
-            'Products: category (with its subcategories), search, price range, seller; sorted (PROD-01)',
+            'Products: category (with its subcategories), search, price range, seller, specs; sorted (PROD-01, SPEC-03)',
           querystring: productListQuery,
           response: { 200: pagedEnvelope(productSummary), ...errors },
         },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { pageQuery } from '../../http/envelope.ts';
 import { priceEntry } from '../prices/schemas.ts';
+import { specFilters } from '../specs/schemas.ts';
 
 export const productStatuses = ['ON_SALE', 'SOLD_OUT', 'DISCONTINUED', 'HIDDEN'] as const;
 export const productSorts = [
@@ -60,6 +61,8 @@ export const productListQuery = pageQuery
     maxPrice: z.coerce.number().int().min(0).max(MAX_WON).optional(),
     sellerId: z.uuid().optional(),
     sort: z.enum(productSorts).default('newest'),
+    // JSON object of spec key → value or { min, max } (SPEC-03)
+    specs: specFilters.optional(),
   })
   .refine(
     (query) =>

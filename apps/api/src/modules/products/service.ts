@@ -18,6 +18,7 @@ import {
 } from 'drizzle-orm';
 import type { CategoriesService } from '../categories/service.ts';
 import { offerEntries } from '../prices/service.ts';
+import { specFilterConditions } from '../specs/service.ts';
 import { escapeLike } from '../users/service.ts';
 import type {
   CreateImageBody,
@@ -161,6 +162,7 @@ export function productsService(db: Database, categoryService: CategoriesService
           sql`exists (select 1 from offers offer where offer.product_id = "products"."id" and offer.seller_id = ${query.sellerId})`,
         );
       }
+      if (query.specs) conditions.push(...(await specFilterConditions(db, query.specs)));
       const where = and(...conditions);
       const [rows, [total]] = await Promise.all([
         db

@@ -1,0 +1,175 @@
+import { type Database, notifications, priceAlerts, products } from '@pbshop/db';
+import { AppError } from '@pbshop/errors';
+import { and, count, desc, eq, isNull, or, sql } from 'drizzle-orm';
+import type { AlertKind, CreateAlertBody, PriceAlert } from './schemas.ts';
+
+type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+type Executor = Database | Transaction;
+type AlertRow = typeof priceAlerts.$inferSelect;
+
+export const NOTIFICATION_TYPE_PRICE_ALERT = 'PRICE_ALERT';
+
+/** The error a database call raised, looked for in drizzle's wrapper too. */
+function pgCode(error: unknown): { code?: string; constraint_name?: string } {
+  return ((error as { cause?: unknown }).cause ?? error) as { code?: string; constraint_name?: string };
+}
+
+function toAlert(row: AlertRow, product: { name: string; lowestPrice: number | null }): PriceAlert {
+  return {
+    id: row.id,
+    productId: row.productId,
+    productName: product.name,
+    kind: row.kind,
+    targetPrice: row.targetPrice,
+    dropPercent: row.dropPercent,
+    currentLowestPrice: product.lowestPrice,
+    isTriggered: row.triggeredAt !== null,
+    triggeredAt: row.triggeredAt?.toISOString() ?? null,
+    triggeredPrice: row.triggeredPrice,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export interface FiredAlert {
+  alertId: string;
+  userId: string;
+  kind: AlertKind;
+}
+
+/**
+ * Fires the product's pending alerts that `newLowestPrice` satisfies; called by the prices module
+ * INSIDE its offer transaction (product row locked), after the lowest price is recomputed.
+ *
+ * One conditional UPDATE marks them (`triggered_at is null` in its WHERE: an alert fires once, even
+ * if two transactions raced past the product lock, the second re-checks the row after the first
+ * commits and no longer matches), then one `notifications` row per fired alert is written in the
+ * same transaction, so a rolled-back offer change neither fires nor notifies.
+ *
+ * - TARGET_PRICE: lowest <= target_price.
+ * - DROP_FROM_LAST_WEEK: lowest <= last week's lowest x (1 - drop_percent/100), in integers
+ *   (lowest x 100 <= reference x (100 - drop_percent)). Last week's lowest is the last
+ *   `product_lowest_price` recorded at or before now() - 7 days; without one (no history that old,
+ *   or no offer then) the alert does not fire.
+ * - No lowest price (no buyable offer) fires nothing.
+ */
+export async function fireAlerts(
+  tx: Executor,
+  productId: string,
+  newLowestPrice: number | null,
+): Promise<FiredAlert[]> {
+  if (newLowestPrice === null) return [];
+  const lastWeekLowest = sql`(
+    select h.product_lowest_price from price_history h
+    where h.product_id = ${productId} and h.recorded_at <= now() - interval '7 days'
+    order by h.recorded_at desc, h.id desc
+    limit 1
+  )`;
+  const fired = await tx
+    .update(priceAlerts)
+    .set({ triggeredAt: sql`now()`, triggeredPrice: newLowestPrice, updatedAt: sql`now()` })
+    .where(
+      and(
+        eq(priceAlerts.productId, productId),
+        isNull(priceAlerts.triggeredAt),
+        or(
+          and(
+            eq(priceAlerts.kind, 'TARGET_PRICE'),
+            sql`${priceAlerts.targetPrice} >= ${newLowestPrice}::bigint`,
+          ),
+          and(
+            eq(priceAlerts.kind, 'DROP_FROM_LAST_WEEK'),
+            sql`${newLowestPrice}::bigint * 100 <= ${lastWeekLowest} * (100 - ${priceAlerts.dropPercent})`,
+          ),
+        ),
+      ),
+    )
+    .returning();
+  if (fired.length === 0) return [];
+  const [product] = await tx.select({ name: products.name }).from(products).where(eq(products.id, productId));
+  await tx.insert(notifications).values(
+    fired.map((alert) => ({
+      userId: alert.userId,
+      type: NOTIFICATION_TYPE_PRICE_ALERT,
+      payload: {
+        alertId: alert.id,
+        productId,
+        productName: product?.name ?? '',
+        price: newLowestPrice,
+        kind: alert.kind,
+        targetPrice: alert.targetPrice,
+        dropPercent: alert.dropPercent,
+      },
+    })),
+  );
+  return fired.map((alert) => ({ alertId: alert.id, userId: alert.userId, kind: alert.kind }));
+}
+
+/**
+ * Members' lowest-price alerts (PRICE-05, ANLY-03); owns `price_alerts` and writes PRICE_ALERT
+ * `notifications`. A new alert whose condition already holds does not fire at creation: it fires
+ * on the next offer change of the product that finds the condition true (firing is evaluated only
+ * inside offer transactions, under the product lock).
+ */
+export function alertsService(db: Database) {
+  return {
+    async list(userId: string, pageNumber: number, limit: number) {
+      const mine = eq(priceAlerts.userId, userId);
+      const [rows, [total]] = await Promise.all([
+        db
+          .select({ alert: priceAlerts, name: products.name, lowestPrice: products.lowestPrice })
+          .from(priceAlerts)
+          .innerJoin(products, eq(products.id, priceAlerts.productId))
+          .where(mine)
+          .orderBy(desc(priceAlerts.createdAt), desc(priceAlerts.id))
+          .limit(limit)
+          .offset((pageNumber - 1) * limit),
+        db.select({ value: count() }).from(priceAlerts).where(mine),
+      ]);
+      return {
+        items: rows.map((row) => toAlert(row.alert, { name: row.name, lowestPrice: row.lowestPrice })),
+        totalCount: total?.value ?? 0,
+      };
+    },
+
+    async create(userId: string, body: CreateAlertBody): Promise<PriceAlert> {
+      const [product] = await db
+        .select({ id: products.id, name: products.name, lowestPrice: products.lowestPrice })
+        .from(products)
+        .where(and(eq(products.id, body.productId), isNull(products.deletedAt)));
+      if (!product) throw new AppError('PRODUCT_NOT_FOUND');
+      try {
+        const [row] = await db
+          .insert(priceAlerts)
+          .values({
+            userId,
+            productId: body.productId,
+            kind: body.kind,
+            targetPrice: body.kind === 'TARGET_PRICE' ? (body.targetPrice ?? null) : null,
+            dropPercent: body.kind === 'DROP_FROM_LAST_WEEK' ? (body.dropPercent ?? null) : null,
+          })
+          .returning();
+        return toAlert(row!, product);
+      } catch (error) {
+        const pg = pgCode(error);
+        // the unique index decides, so two racing requests get one 201 and one 409
+        if (pg.code === '23505' && pg.constraint_name === 'price_alerts_user_product_kind_key') {
+          throw new AppError('ALERT_EXISTS');
+        }
+        // the product was hard-deleted in between
+        if (pg.code === '23503') throw new AppError('PRODUCT_NOT_FOUND');
+        throw error;
+      }
+    },
+
+    /** Deletes one of the caller's alerts; someone else's is reported as not found. */
+    async remove(userId: string, alertId: string): Promise<void> {
+      const [deleted] = await db
+        .delete(priceAlerts)
+        .where(and(eq(priceAlerts.id, alertId), eq(priceAlerts.userId, userId)))
+        .returning({ id: priceAlerts.id });
+      if (!deleted) throw new AppError('NOT_FOUND');
+    },
+  };
+}
+
+export type AlertsService = ReturnType<typeof alertsService>;
