@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The development command: installs what is missing, brings the services up, creates .env
-# from .env.example when absent, migrates the database, then runs the API on port 8000 and
-# the three workers. Ctrl-C (or SIGTERM) stops all four gracefully. Safe to run again.
+# from .env.example when absent, migrates the database and seeds the demo catalogue (once), then
+# runs the API on port 8000 and the three workers. Ctrl-C (or SIGTERM) stops all four gracefully.
+# Safe to run again.
 set -euo pipefail
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,6 +24,8 @@ set -a
 source .env
 set +a
 pnpm --silent db:migrate
+# demo catalogue (default size); does nothing once seeded
+pnpm --silent db:seed
 
 api="http://127.0.0.1:${PORT:-8000}"
 if curl -s -o /dev/null --max-time 2 "$api/health/live"; then

@@ -1,0 +1,147 @@
+// `pnpm bench:catalog`: the catalogue's read routes on a seeded database (BENCH_PRODUCTS, default
+// 100000), each next to a bare Fastify route measured in the same process and run, then the
+// EXPLAIN (ANALYZE, BUFFERS) plans of the list and the price-history queries. Prints figures;
+// asserts nothing. Ids are drawn at random from a pool per request so caches do not flatter it.
+import { createLogger, parseEnv } from '@pbshop/config';
+import { createDatabase } from '@pbshop/db';
+import * as schema from '@pbshop/db/schema';
+import { seedDatabase } from '@pbshop/db/seed';
+import { createTestContext } from '@pbshop/testing';
+import autocannon from 'autocannon';
+import { drizzle } from 'drizzle-orm/postgres-js';
+import Fastify from 'fastify';
+import { buildApp } from '../src/app.ts';
+import { createApiDeps } from '../src/deps.ts';
+import { categoriesService } from '../src/modules/categories/service.ts';
+import { pricesService } from '../src/modules/prices/service.ts';
+import { productListQuery } from '../src/modules/products/schemas.ts';
+import { productsService } from '../src/modules/products/service.ts';
+import { sellersService } from '../src/modules/sellers/service.ts';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const productCount = Number(process.env.BENCH_PRODUCTS ?? 100_000);
+const connections = 50;
+const ctx = await createTestContext();
+
+const seeded = await seedDatabase(ctx.env.DATABASE_URL!, {
+  products: productCount,
+  batchSize: 2000,
+  log: (line) => {
+    if (/ (\d+)0000\//.test(line) || line.includes(`${productCount}/`)) console.log(line);
+  },
+});
+const handle = createDatabase(ctx.env.DATABASE_URL!, { max: 1, applicationName: 'bench' });
+const admin = handle.sql;
+await admin`analyze`;
+const [sizes] = await admin<{ offers: number; history: number }[]>`
+  select (select count(*)::int from offers) as offers, (select count(*)::int from price_history) as history`;
+const pool = (await admin<{ id: string }[]>`select id from products order by random() limit 5000`).map(
+  (row) => row.id,
+);
+const randomId = () => pool[Math.floor(Math.random() * pool.length)]!;
+const bigCategory = seeded.categoryIds['가전/디지털']!;
+const listQuery = {
+  categoryId: bigCategory,
+  minPrice: 100_000,
+  maxPrice: 2_000_000,
+  sort: 'price_asc',
+  page: 3,
+};
+const listPath = `/api/v1/products?${new URLSearchParams(Object.entries(listQuery).map(([k, v]) => [k, String(v)] as [string, string]))}`;
+
+const env = parseEnv({
+  ...ctx.env,
+  LOG_LEVEL: 'warn',
+  DATABASE_POOL_MAX: '10',
+  RATE_LIMIT_PER_MINUTE: '100000',
+});
+const deps = createApiDeps(env, createLogger(env, 'bench'));
+const app = await buildApp(deps);
+const api = await app.listen({ host: '127.0.0.1', port: 0 });
+
+const bare = Fastify();
+bare.get('/bare', async () => ({ success: true, data: { ok: true } }));
+const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
+
+interface Row {
+  name: string;
+  requests: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+}
+
+async function measure(name: string, url: string, path: () => string): Promise<Row> {
+  const result = await autocannon({
+    url,
+    connections,
+    duration: seconds,
+    requests: [{ setupRequest: (request) => ({ ...request, path: path() }) }],
+  });
+  return {
+    name,
+    requests: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx + result.errors,
+  };
+}
+
+const rows: Row[] = [];
+rows.push(await measure('bare Fastify route', bareUrl, () => '/bare'));
+rows.push(
+  await measure('GET /products?categoryId&minPrice&maxPrice&sort=price_asc&page=3', api, () => listPath),
+);
+rows.push(await measure('GET /products/:id', api, () => `/api/v1/products/${randomId()}`));
+rows.push(await measure('GET /products/:id/prices', api, () => `/api/v1/products/${randomId()}/prices`));
+rows.push(
+  await measure(
+    'GET /products/:id/price-history?period=1y&type=weekly',
+    api,
+    () => `/api/v1/products/${randomId()}/price-history?period=1y&type=weekly`,
+  ),
+);
+
+// the services' own SQL, captured through a drizzle logger, then explained with its parameters
+const captured: { query: string; parameters: unknown[] }[] = [];
+const tracedDb = drizzle(admin, {
+  schema,
+  casing: 'snake_case',
+  logger: { logQuery: (query, parameters) => captured.push({ query, parameters }) },
+});
+const categories = categoriesService(tracedDb);
+await productsService(tracedDb, categories).list(productListQuery.parse(listQuery));
+const listSql = captured.find((entry) => /from "products".*order by.*limit/is.test(entry.query))!;
+captured.length = 0;
+await pricesService(tracedDb, sellersService(tracedDb)).history(randomId(), '1y', 'weekly');
+const historySql = captured.find((entry) => entry.query.includes('generate_series'))!;
+
+async function explain(entry: { query: string; parameters: unknown[] }): Promise<string> {
+  const plan = await admin.unsafe(`explain (analyze, buffers) ${entry.query}`, entry.parameters as never[]);
+  return plan.map((row) => row['QUERY PLAN']).join('\n');
+}
+const listPlan = await explain(listSql);
+const historyPlan = await explain(historySql);
+
+const baseline = rows[0]!.requests;
+console.log(
+  `\n${seeded.products} products (${seeded.status}), ${sizes!.offers} offers, ${sizes!.history} price history rows; ` +
+    `seeded in ${(seeded.milliseconds / 1000).toFixed(1)} s; ${seconds} s per run, ${connections} connections, ` +
+    `pool of ${pool.length} random product ids\n`,
+);
+console.log('| run | req/s | p50 ms | p99 ms | non-2xx | vs bare |');
+console.log('|---|---|---|---|---|---|');
+for (const row of rows) {
+  console.log(
+    `| ${row.name} | ${row.requests.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.non2xx} | ${((row.requests / baseline) * 100).toFixed(1)}% |`,
+  );
+}
+console.log(`\nlist query (${listPath}):\n\n${listSql.query}\n\n${listPlan}\n`);
+console.log(`price-history query (1y, weekly):\n\n${historySql.query}\n\n${historyPlan}\n`);
+
+await app.close();
+await bare.close();
+await deps.close();
+await handle.close();
+await ctx.cleanup();
+process.exit(0);

@@ -1,0 +1,1 @@
+export { type SeedOptions, type SeedResult, seedDatabase } from './seed.ts';

@@ -1,0 +1,92 @@
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureDatabaseExists, runMigrations } from '../src/index.ts';
+import { seedDatabase } from '../src/seed/index.ts';
+
+// packages/testing depends on this package, so this file creates and drops its own database
+const adminUrl = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const databaseName = `pbshop_t_${Date.now()}_seed`;
+const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${databaseName}` }).toString();
+const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+let sql: postgres.Sql;
+
+beforeAll(async () => {
+  await ensureDatabaseExists(databaseUrl);
+  await runMigrations(databaseUrl);
+  sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+});
+
+afterAll(async () => {
+  await sql?.end();
+  await admin`drop database if exists ${admin(databaseName)} with (force)`;
+  await admin.end();
+});
+
+const silent = () => {};
+
+async function snapshot() {
+  const [row] = await sql<{ products: number; offers: number; history: number; digest: string }[]>`
+    select (select count(*)::int from products) as products,
+           (select count(*)::int from offers) as offers,
+           (select count(*)::int from price_history) as history,
+           (select md5(string_agg(id::text || name || coalesce(lowest_price::text, '-'), ',' order by id))
+              from products) as digest`;
+  return row!;
+}
+
+describe('db:seed', () => {
+  it('seeds consistent demo data, and a second run changes nothing', async () => {
+    const first = await seedDatabase(databaseUrl, { products: 200, batchSize: 64, log: silent });
+    expect(first).toMatchObject({ status: 'seeded', products: 200, sellers: 30 });
+
+    const [counts] = await sql<{ sellers: number; products: number }[]>`
+      select (select count(*)::int from sellers) as sellers, (select count(*)::int from products) as products`;
+    expect(counts).toEqual({ sellers: 30, products: 200 });
+
+    // aggregates as the prices service computes them: offers not OUT_OF_STOCK at live shops
+    const inconsistent = await sql`
+      select p.id, p.lowest_price, agg.*
+      from products p
+      left join lateral (
+        select min(o.price) as lowest, max(o.price) as highest, round(avg(o.price))::bigint as average,
+               count(*)::int as sellers, (select count(*)::int from offers a where a.product_id = p.id) as all_offers
+        from offers o join sellers s on s.id = o.seller_id and s.deleted_at is null
+        where o.product_id = p.id and o.stock_state <> 'OUT_OF_STOCK'
+      ) agg on true
+      where p.lowest_price is distinct from agg.lowest
+         or p.highest_price is distinct from agg.highest
+         or p.average_price is distinct from agg.average
+         or p.seller_count <> agg.sellers
+         or agg.all_offers not between 2 and 12`;
+    expect(inconsistent).toEqual([]);
+
+    // every path is the parent's path plus the own id; roots are their own id
+    const badPaths = await sql`
+      select c.id from categories c left join categories parent on parent.id = c.parent_id
+      where c.path <> case when c.parent_id is null then c.id::text else parent.path || '/' || c.id::text end`;
+    expect(badPaths).toEqual([]);
+
+    // the history ends at today's lowest price
+    const badHistory = await sql`
+      select p.id from products p
+      where p.lowest_price is distinct from (
+        select h.product_lowest_price from price_history h where h.product_id = p.id
+        order by h.recorded_at desc, h.id desc limit 1)`;
+    expect(badHistory).toEqual([]);
+    const [history] = await sql<{ min: number }[]>`
+      select min(n)::int as min from (select count(*) as n from price_history group by product_id) per_product`;
+    expect(history!.min).toBeGreaterThan(1);
+
+    const before = await snapshot();
+    const second = await seedDatabase(databaseUrl, { products: 200, log: silent });
+    expect(second).toMatchObject({ status: 'already-seeded', products: 200 });
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('is deterministic: --reset seeds the same data again', async () => {
+    const before = await snapshot();
+    const again = await seedDatabase(databaseUrl, { products: 200, reset: true, log: silent });
+    expect(again.status).toBe('seeded');
+    expect(await snapshot()).toEqual(before);
+  });
+});
