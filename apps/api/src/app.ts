@@ -2,6 +2,7 @@ import Fastify, { LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from './deps.ts';
 import { alertRoutes } from './modules/alerts/routes.ts';
+import { analyticsRoutes } from './modules/analytics/routes.ts';
 import { authRoutes } from './modules/auth/routes.ts';
 import { categoryRoutes } from './modules/categories/routes.ts';
 import { errorRoutes } from './modules/errors/routes.ts';
@@ -63,6 +64,7 @@ export async function buildApp(deps: ApiDeps) {
       await v1.register(categoryRoutes(deps));
       await v1.register(sellerRoutes(deps));
       await v1.register(specRoutes(deps));
+      await v1.register(analyticsRoutes(deps));
     },
     { prefix: '/api/v1' },
   );

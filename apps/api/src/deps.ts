@@ -5,6 +5,7 @@ import { ResilienceRegistry, type ResilienceRegistryOptions } from '@pbshop/resi
 import { createSearchClient, type SearchClient } from '@pbshop/search';
 import type { Redis } from 'ioredis';
 import { type PasswordHasher, passwordHasher } from './modules/auth/passwords.ts';
+import { type CatalogCache, catalogCache } from './modules/catalog-cache/cache.ts';
 import { type CategoriesService, categoriesService } from './modules/categories/service.ts';
 import { createMailer, type Mailer } from './modules/mail/mailer.ts';
 import { type SellersService, sellersService } from './modules/sellers/service.ts';
@@ -28,6 +29,8 @@ export interface ApiDeps {
   sellers: SellersService;
   passwords: PasswordHasher;
   mailer: Mailer;
+  /** product list/detail/comparison cache over `redis` */
+  cache: CatalogCache;
   close(): Promise<void>;
 }
 
@@ -70,6 +73,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     sellers: sellersService(database.db),
     passwords: passwordHasher(env),
     mailer,
+    cache: catalogCache(redis, env.REDIS_KEY_PREFIX, logger),
     async close() {
       await resilience.close();
       // BullMQ waits for Redis to close its queues; an outage must not hold the shutdown up

@@ -327,6 +327,56 @@ describe('seller prices (PRICE-01, SELL-04/05)', () => {
   });
 });
 
+describe('a deleted shop', () => {
+  it('leaves the price aggregates, the comparison and the cached detail at once', async () => {
+    const product = await createProduct();
+    const url = `/api/v1/products/${product.id}/prices`;
+    const cheap = await createSeller(app, admin.authHeader, { trustScore: 10 });
+    const dear = await createSeller(app, admin.authHeader);
+    expect(
+      (await call('POST', url, { headers: admin.authHeader, body: offer(cheap.id, { price: 50_000 }) }))
+        .status,
+    ).toBe(201);
+    expect(
+      (await call('POST', url, { headers: admin.authHeader, body: offer(dear.id, { price: 70_000 }) }))
+        .status,
+    ).toBe(201);
+    // warm the caches
+    expect((await call('GET', url)).body.data.lowestPrice).toBe(50_000);
+    expect((await call('GET', `/api/v1/products/${product.id}`)).body.data.lowestPrice).toBe(50_000);
+
+    expect((await call('DELETE', `/api/v1/sellers/${cheap.id}`, { headers: admin.authHeader })).status).toBe(
+      200,
+    );
+
+    const comparison = await call('GET', url);
+    expect(comparison.body.data.lowestPrice).toBe(70_000);
+    expect(comparison.body.data.entries.map((entry: { seller: { id: string } }) => entry.seller.id)).toEqual([
+      dear.id,
+    ]);
+    expect((await call('GET', `/api/v1/products/${product.id}`)).body.data.lowestPrice).toBe(70_000);
+    expect((await productRow(product.id)).sellerCount).toBe(1);
+  });
+
+  it('shows a renamed shop in the cached comparison at once', async () => {
+    const product = await createProduct();
+    const url = `/api/v1/products/${product.id}/prices`;
+    const shop = await createSeller(app, admin.authHeader);
+    await call('POST', url, { headers: admin.authHeader, body: offer(shop.id, { price: 12_000 }) });
+    expect((await call('GET', url)).body.data.entries[0].seller.name).toBe(shop.name);
+    const renamed = uniqueName('Renamed shop');
+    expect(
+      (
+        await call('PATCH', `/api/v1/sellers/${shop.id}`, {
+          headers: admin.authHeader,
+          body: { name: renamed },
+        })
+      ).status,
+    ).toBe(200);
+    expect((await call('GET', url)).body.data.entries[0].seller.name).toBe(renamed);
+  });
+});
+
 describe('GET /products/:id/price-history (PRICE-02)', () => {
   /** The Asia/Seoul calendar date `daysAgo` days before today, as YYYY-MM-DD. */
   function seoulDate(daysAgo: number): string {

@@ -30,7 +30,9 @@ const adminErrors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: error
 
 /** The category tree (CAT-01..04): public reads, admin writes. */
 export function categoryRoutes(deps: ApiDeps): FastifyPluginAsync {
-  const { categories } = deps;
+  const { categories, cache } = deps;
+  /** a category write changes list results (subtree filters) and the category name in details */
+  const writing = <T>(work: () => Promise<T>) => cache.afterWrite(work, () => cache.invalidateCategories());
 
   const toCategory = async (row: CategoryRow): Promise<CategoryResponse> => {
     const [path, children] = await Promise.all([categories.breadcrumb(row), categories.children(row.id)]);
@@ -83,7 +85,7 @@ export function categoryRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const row = await categories.create(request.body);
+        const row = await writing(() => categories.create(request.body));
         reply.code(201);
         return ok(await toCategory(row));
       },
@@ -103,7 +105,7 @@ export function categoryRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request) => {
-        const row = await categories.update(request.params.id, request.body);
+        const row = await writing(() => categories.update(request.params.id, request.body));
         if (!row) throw new AppError('CATEGORY_NOT_FOUND');
         return ok(await toCategory(row));
       },
@@ -121,7 +123,7 @@ export function categoryRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request) => {
-        const removed = await categories.remove(request.params.id);
+        const removed = await writing(() => categories.remove(request.params.id));
         if (!removed) throw new AppError('CATEGORY_NOT_FOUND');
         return ok({ message: say(request, 'deleted') });
       },

@@ -1,4 +1,6 @@
+import { offers } from '@pbshop/db';
 import { AppError, type Language, languageFrom } from '@pbshop/errors';
+import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from '../../deps.ts';
@@ -33,6 +35,18 @@ const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody 
 /** Per-seller prices and the price history (PRICE-01/02, SELL-04/05). */
 export function priceRoutes(deps: ApiDeps): FastifyPluginAsync {
   const prices = pricesService(deps.database.db, deps.sellers);
+  const { cache } = deps;
+  /** an offer's product never changes, so it can be read before the write to know what to invalidate */
+  const offerProductId = async (offerId: string) => {
+    const [row] = await deps.database.db
+      .select({ productId: offers.productId })
+      .from(offers)
+      .where(eq(offers.id, offerId));
+    return row?.productId;
+  };
+  /** an offer write changes the product's prices (detail, comparison) and the list order/filters */
+  const writing = async <T>(productId: string | undefined, work: () => Promise<T>) =>
+    productId === undefined ? work() : cache.afterWrite(work, () => cache.invalidateProduct(productId));
   return async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
 
@@ -47,7 +61,8 @@ export function priceRoutes(deps: ApiDeps): FastifyPluginAsync {
           response: { 200: envelope(priceComparison), ...errors },
         },
       },
-      async (request) => ok(await prices.comparison(request.params.id)),
+      async (request) =>
+        ok(await cache.comparison(request.params.id, () => prices.comparison(request.params.id))),
     );
 
     routes.post(
@@ -63,7 +78,9 @@ export function priceRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const entry = await prices.create(request.params.id, request.body, me(request));
+        const entry = await writing(request.params.id, () =>
+          prices.create(request.params.id, request.body, me(request)),
+        );
         return reply.code(201).send(ok(entry));
       },
     );
@@ -80,7 +97,12 @@ export function priceRoutes(deps: ApiDeps): FastifyPluginAsync {
           response: { 200: envelope(priceEntry), ...errors },
         },
       },
-      async (request) => ok(await prices.update(request.params.id, request.body, me(request))),
+      async (request) =>
+        ok(
+          await writing(await offerProductId(request.params.id), () =>
+            prices.update(request.params.id, request.body, me(request)),
+          ),
+        ),
     );
 
     routes.delete(
@@ -95,7 +117,7 @@ export function priceRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request) => {
-        await prices.remove(request.params.id);
+        await writing(await offerProductId(request.params.id), () => prices.remove(request.params.id));
         return ok({ message: messages.deleted[languageFrom(request.headers['accept-language'])] });
       },
     );

@@ -70,6 +70,70 @@ const periodInterval: Record<Period, string> = {
 };
 const bucketUnit: Record<BucketType, string> = { daily: 'day', weekly: 'week', monthly: 'month' };
 
+/**
+ * The lowest-price trend of a product in Asia/Seoul calendar buckets over `period` up to today,
+ * built in SQL: a series of buckets left-joined to the per-bucket aggregates of
+ * `product_lowest_price`; a bucket without a change carries the last value recorded before it (also
+ * from before the period), buckets before the first record stay null. Used by the price history and
+ * the price analytics.
+ */
+export async function lowestPriceBuckets(
+  db: Executor,
+  productId: string,
+  period: Period,
+  type: BucketType,
+): Promise<{ date: string; lowestPrice: number | null; averagePrice: number | null }[]> {
+  // whitelisted literals, never client text
+  const unit = sql.raw(`'${bucketUnit[type]}'`);
+  const step = sql.raw(`'1 ${bucketUnit[type]}'::interval`);
+  const span = sql.raw(`'${periodInterval[period]}'::interval`);
+  const rows = await db.execute<{
+    date: string;
+    lowest_price: string | null;
+    average_price: string | null;
+  }>(sql`
+      with today as (
+        select (now() at time zone 'Asia/Seoul')::date as day
+      ),
+      buckets as (
+        select generate_series(
+                 date_trunc(${unit}, (select day from today) - ${span}),
+                 date_trunc(${unit}, (select day::timestamp from today)),
+                 ${step}
+               )::date as bucket
+      ),
+      changes as (
+        select date_trunc(${unit}, recorded_at at time zone 'Asia/Seoul')::date as bucket,
+               min(product_lowest_price) as lowest,
+               round(avg(product_lowest_price))::bigint as average
+        from price_history
+        where product_id = ${productId}
+          and recorded_at >= ((select min(bucket) from buckets)::timestamp at time zone 'Asia/Seoul')
+        group by 1
+      )
+      select to_char(b.bucket, 'YYYY-MM-DD') as date,
+             case when c.bucket is null then carried.lowest else c.lowest end as lowest_price,
+             case when c.bucket is null then carried.lowest else c.average end as average_price
+      from buckets b
+      left join changes c on c.bucket = b.bucket
+      left join lateral (
+        select h.product_lowest_price as lowest
+        from price_history h
+        where h.product_id = ${productId}
+          and h.recorded_at < (b.bucket::timestamp at time zone 'Asia/Seoul')
+        order by h.recorded_at desc, h.id desc
+        limit 1
+      ) carried on c.bucket is null
+      order by b.bucket
+    `);
+  const num = (value: string | null) => (value === null ? null : Number(value));
+  return [...rows].map((row) => ({
+    date: row.date,
+    lowestPrice: num(row.lowest_price),
+    averagePrice: num(row.average_price),
+  }));
+}
+
 /** Seller prices (PRICE-01/02, SELL-04/05) and the price history; owns `offers` and `price_history`. */
 export function pricesService(db: Database, shops: SellersService) {
   /** Locks the product row: every offer write of one product runs one after the other. */
@@ -122,6 +186,28 @@ export function pricesService(db: Database, shops: SellersService) {
     await fireAlerts(tx, productId, lowestPrice);
   }
 
+  /**
+   * After a shop is deleted its offers no longer count: every product it offered is recomputed
+   * (and gets a history row), one product transaction at a time under the product lock.
+   */
+  async function withdrawSeller(sellerId: string): Promise<number> {
+    const affected = await db
+      .selectDistinct({ productId: offers.productId })
+      .from(offers)
+      .where(eq(offers.sellerId, sellerId));
+    for (const { productId } of affected) {
+      await db.transaction(async (tx) => {
+        const [row] = await tx
+          .select({ id: products.id })
+          .from(products)
+          .where(eq(products.id, productId))
+          .for('update');
+        if (row) await afterOfferChange(tx, productId, sellerId, null);
+      });
+    }
+    return affected.length;
+  }
+
   /** The shop a caller may act for: an ADMIN any live shop, a SELLER only their own. */
   async function assertMayActFor(principal: Principal, sellerId: string): Promise<void> {
     if (principal.role === 'ADMIN') {
@@ -139,6 +225,7 @@ export function pricesService(db: Database, shops: SellersService) {
   }
 
   return {
+    withdrawSeller,
     async comparison(productId: string): Promise<PriceComparison> {
       const [product] = await db
         .select()
@@ -248,49 +335,7 @@ export function pricesService(db: Database, shops: SellersService) {
         .from(products)
         .where(and(eq(products.id, productId), isNull(products.deletedAt)));
       if (!product) throw new AppError('PRODUCT_NOT_FOUND');
-      // whitelisted literals, never client text
-      const unit = sql.raw(`'${bucketUnit[type]}'`);
-      const step = sql.raw(`'1 ${bucketUnit[type]}'::interval`);
-      const span = sql.raw(`'${periodInterval[period]}'::interval`);
-      const rows = await db.execute<{
-        date: string;
-        lowest_price: string | null;
-        average_price: string | null;
-      }>(sql`
-        with today as (
-          select (now() at time zone 'Asia/Seoul')::date as day
-        ),
-        buckets as (
-          select generate_series(
-                   date_trunc(${unit}, (select day from today) - ${span}),
-                   date_trunc(${unit}, (select day::timestamp from today)),
-                   ${step}
-                 )::date as bucket
-        ),
-        changes as (
-          select date_trunc(${unit}, recorded_at at time zone 'Asia/Seoul')::date as bucket,
-                 min(product_lowest_price) as lowest,
-                 round(avg(product_lowest_price))::bigint as average
-          from price_history
-          where product_id = ${productId}
-            and recorded_at >= ((select min(bucket) from buckets)::timestamp at time zone 'Asia/Seoul')
-          group by 1
-        )
-        select to_char(b.bucket, 'YYYY-MM-DD') as date,
-               case when c.bucket is null then carried.lowest else c.lowest end as lowest_price,
-               case when c.bucket is null then carried.lowest else c.average end as average_price
-        from buckets b
-        left join changes c on c.bucket = b.bucket
-        left join lateral (
-          select h.product_lowest_price as lowest
-          from price_history h
-          where h.product_id = ${productId}
-            and h.recorded_at < (b.bucket::timestamp at time zone 'Asia/Seoul')
-          order by h.recorded_at desc, h.id desc
-          limit 1
-        ) carried on c.bucket is null
-        order by b.bucket
-      `);
+      const rows = await lowestPriceBuckets(db, productId, period, type);
       const [extremes] = await db
         .select({
           lowest: sql<string | null>`min(${priceHistory.productLowestPrice})`,
@@ -307,11 +352,7 @@ export function pricesService(db: Database, shops: SellersService) {
         allTimeLowest,
         allTimeHighest: num(extremes?.highest),
         isAllTimeLow: product.lowestPrice !== null && product.lowestPrice === allTimeLowest,
-        history: [...rows].map((row) => ({
-          date: row.date,
-          lowestPrice: num(row.lowest_price),
-          averagePrice: num(row.average_price),
-        })),
+        history: rows,
       };
     },
   };

@@ -47,6 +47,10 @@ const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody 
 /** Products, options and images (PROD-01..08); images by URL only. */
 export function productRoutes(deps: ApiDeps): FastifyPluginAsync {
   const products = productsService(deps.database.db, deps.categories);
+  const { cache } = deps;
+  /** every product write invalidates that product's cached detail/comparison and the lists */
+  const writing = <T>(id: string, work: () => Promise<T>) =>
+    cache.afterWrite(work, () => cache.invalidateProduct(id));
   return async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
     const admin = { access: 'admin' as const };
@@ -64,7 +68,7 @@ export function productRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request) => {
-        const { rows, totalCount } = await products.list(request.query);
+        const { rows, totalCount } = await cache.list(request.query, () => products.list(request.query));
         return page(rows, { page: request.query.page, limit: request.query.limit, totalCount });
       },
     );
@@ -81,7 +85,7 @@ export function productRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request) => {
-        const detail = await products.detail(request.params.id);
+        const detail = await cache.detail(request.params.id, () => products.detail(request.params.id));
         // best effort: a lost view must never fail or slow the read
         products.countView(request.params.id).catch((error: unknown) => {
           request.log.warn({ err: error }, 'product view not counted');
@@ -101,7 +105,14 @@ export function productRoutes(deps: ApiDeps): FastifyPluginAsync {
           response: { 201: envelope(productDetail), ...errors },
         },
       },
-      async (request, reply) => reply.code(201).send(ok(await products.create(request.body))),
+      async (request, reply) => {
+        // a new product has no cached detail yet (errors are never cached): only the lists change
+        const created = await cache.afterWrite(
+          () => products.create(request.body),
+          () => cache.invalidateList(),
+        );
+        return reply.code(201).send(ok(created));
+      },
     );
 
     routes.patch(
@@ -116,7 +127,8 @@ export function productRoutes(deps: ApiDeps): FastifyPluginAsync {
           response: { 200: envelope(productDetail), ...errors, 409: errorBody },
         },
       },
-      async (request) => ok(await products.update(request.params.id, request.body)),
+      async (request) =>
+        ok(await writing(request.params.id, () => products.update(request.params.id, request.body))),
     );
 
     routes.delete(
@@ -131,7 +143,7 @@ export function productRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request) => {
-        await products.remove(request.params.id);
+        await writing(request.params.id, () => products.remove(request.params.id));
         return ok({ message: say(request, 'productDeleted') });
       },
     );
@@ -149,7 +161,11 @@ export function productRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request, reply) =>
-        reply.code(201).send(ok(await products.addOption(request.params.id, request.body))),
+        reply
+          .code(201)
+          .send(
+            ok(await writing(request.params.id, () => products.addOption(request.params.id, request.body))),
+          ),
     );
 
     routes.patch(
@@ -165,7 +181,11 @@ export function productRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request) =>
-        ok(await products.updateOption(request.params.id, request.params.optionId, request.body)),
+        ok(
+          await writing(request.params.id, () =>
+            products.updateOption(request.params.id, request.params.optionId, request.body),
+          ),
+        ),
     );
 
     routes.delete(
@@ -180,7 +200,9 @@ export function productRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request) => {
-        await products.removeOption(request.params.id, request.params.optionId);
+        await writing(request.params.id, () =>
+          products.removeOption(request.params.id, request.params.optionId),
+        );
         return ok({ message: say(request, 'optionDeleted') });
       },
     );
@@ -198,7 +220,11 @@ export function productRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request, reply) =>
-        reply.code(201).send(ok(await products.addImage(request.params.id, request.body))),
+        reply
+          .code(201)
+          .send(
+            ok(await writing(request.params.id, () => products.addImage(request.params.id, request.body))),
+          ),
     );
 
     routes.delete(
@@ -213,7 +239,9 @@ export function productRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request) => {
-        await products.removeImage(request.params.id, request.params.imageId);
+        await writing(request.params.id, () =>
+          products.removeImage(request.params.id, request.params.imageId),
+        );
         return ok({ message: say(request, 'imageDeleted') });
       },
     );

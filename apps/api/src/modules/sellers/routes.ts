@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from '../../deps.ts';
 import { envelope, errorBody, messageBody, ok, page, pagedEnvelope } from '../../http/envelope.ts';
+import { pricesService } from '../prices/service.ts';
 import {
   createSellerBody,
   type SellerResponse,
@@ -40,6 +41,7 @@ const adminErrors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: error
 /** Shops (SELL-01..03) and the link to the SELLER member who manages one (SELL-05). */
 export function sellerRoutes(deps: ApiDeps): FastifyPluginAsync {
   const { sellers, users } = deps;
+  const prices = pricesService(deps.database.db, sellers);
 
   /** The owner must be an existing member with role SELLER; a 400 with details otherwise. */
   const checkOwner = async (ownerUserId: string | null | undefined) => {
@@ -130,7 +132,11 @@ export function sellerRoutes(deps: ApiDeps): FastifyPluginAsync {
         const { id } = request.params;
         if (!(await sellers.findById(id))) throw new AppError('SELLER_NOT_FOUND');
         await checkOwner(request.body.ownerUserId);
-        const row = await sellers.update(id, request.body);
+        // detail and comparison show the shop's name, logo and trust score
+        const row = await deps.cache.afterWrite(
+          () => sellers.update(id, request.body),
+          () => deps.cache.invalidateSellers(),
+        );
         if (!row) throw new AppError('SELLER_NOT_FOUND');
         return ok(toSeller(row));
       },
@@ -149,6 +155,11 @@ export function sellerRoutes(deps: ApiDeps): FastifyPluginAsync {
       },
       async (request) => {
         if (!(await sellers.softDelete(request.params.id))) throw new AppError('SELLER_NOT_FOUND');
+        // the shop's offers leave the products' lowest/highest/average prices at once
+        await deps.cache.afterWrite(
+          () => prices.withdrawSeller(request.params.id),
+          () => deps.cache.invalidateSellers(),
+        );
         return ok({ message: say(request, 'deleted') });
       },
     );

@@ -89,7 +89,13 @@ export function specRoutes(deps: ApiDeps): FastifyPluginAsync {
           response: { 200: envelope(specDefinition), ...errors, 409: errorBody },
         },
       },
-      async (request) => ok(await specs.updateDefinition(request.params.id, request.body)),
+      async (request) =>
+        ok(
+          await deps.cache.afterWrite(
+            () => specs.updateDefinition(request.params.id, request.body),
+            () => deps.cache.invalidateList(), // spec filters of the list
+          ),
+        ),
     );
 
     routes.delete(
@@ -104,7 +110,10 @@ export function specRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request) => {
-        await specs.removeDefinition(request.params.id);
+        await deps.cache.afterWrite(
+          () => specs.removeDefinition(request.params.id),
+          () => deps.cache.invalidateList(), // its product values go, spec filters of the list change
+        );
         return ok({ message: say(request, 'definitionDeleted') });
       },
     );
@@ -139,7 +148,11 @@ export function specRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request) => {
-        await specs.setProductSpecs(request.params.id, request.body);
+        // spec values feed the list's spec filters
+        await deps.cache.afterWrite(
+          () => specs.setProductSpecs(request.params.id, request.body),
+          () => deps.cache.invalidateProduct(request.params.id),
+        );
         return ok(await specs.productSpecs(request.params.id));
       },
     );

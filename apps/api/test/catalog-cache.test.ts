@@ -1,0 +1,260 @@
+// Catalog cache: product list, detail and price comparison in Redis, invalidated on every API write;
+// never a price older than the last completed write, also under concurrency; Redis down → the
+// database answers. Against real PostgreSQL and Redis.
+import { createTestContext, type PrivateRedis, startPrivateRedis, type TestContext } from '@pbshop/testing';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../src/app.ts';
+import type { ApiDeps } from '../src/deps.ts';
+import {
+  type CategoryData,
+  createCategory,
+  createSeller,
+  type SellerData,
+  uniqueName,
+} from './helpers/catalog.ts';
+import { buildTestApp, createMember, type Member } from './helpers/users.ts';
+
+let ctx: TestContext;
+let app: App;
+let deps: ApiDeps;
+let close: () => Promise<void>;
+let admin: Member;
+let category: CategoryData;
+let shop: SellerData;
+let prefix: string;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  ({ app, deps, close } = await buildTestApp(ctx));
+  prefix = deps.env.REDIS_KEY_PREFIX;
+  admin = await createMember(deps, app, { role: 'ADMIN' });
+  category = await createCategory(app, admin.authHeader, { name: uniqueName('Laptops') });
+  shop = await createSeller(app, admin.authHeader);
+});
+
+afterAll(async () => {
+  await close?.();
+  await ctx?.cleanup();
+});
+
+async function call(
+  target: App,
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+  url: string,
+  body?: object,
+) {
+  const response = await target.inject({
+    method,
+    url,
+    headers: method === 'GET' ? {} : admin.authHeader,
+    ...(body === undefined ? {} : { payload: body }),
+  });
+  return { status: response.statusCode, raw: response.body, body: response.json() };
+}
+
+const get = (url: string) => call(app, 'GET', url);
+
+async function productWithOffer(price = 100_000) {
+  const product = await call(app, 'POST', '/api/v1/products', {
+    categoryId: category.id,
+    name: uniqueName('Laptop'),
+  });
+  expect(product.status).toBe(201);
+  const id = product.body.data.id as string;
+  const offer = await call(app, 'POST', `/api/v1/products/${id}/prices`, {
+    sellerId: shop.id,
+    price,
+    url: 'https://shop.example.com/item/1',
+  });
+  expect(offer.status).toBe(201);
+  return { id, offerId: offer.body.data.id as string };
+}
+
+const listUrl = () => `/api/v1/products?categoryId=${category.id}&limit=100`;
+
+async function listedPrice(id: string) {
+  const list = await get(listUrl());
+  expect(list.status).toBe(200);
+  return (list.body.data as { id: string; lowestPrice: number | null }[]).find((row) => row.id === id)
+    ?.lowestPrice;
+}
+
+async function keys(pattern: string) {
+  return deps.redis.keys(`${prefix}:cache:${pattern}`);
+}
+
+describe('catalog cache', () => {
+  it('serves the second read from Redis: a raw SQL change stays invisible until an API write', async () => {
+    const { id } = await productWithOffer(100_000);
+    const first = {
+      detail: await get(`/api/v1/products/${id}`),
+      prices: await get(`/api/v1/products/${id}/prices`),
+      list: await get(listUrl()),
+    };
+    expect(await keys(`product:${id}:detail:*`)).toHaveLength(1);
+    expect(await keys(`product:${id}:prices:*`)).toHaveLength(1);
+    // behind the API's back: the cache does not see it
+    await deps.database.db.execute(sql`update products set name = 'changed by sql' where id = ${id}`);
+    await deps.database.db.execute(sql`update offers set price = 1 where product_id = ${id}`);
+    const second = {
+      detail: await get(`/api/v1/products/${id}`),
+      prices: await get(`/api/v1/products/${id}/prices`),
+      list: await get(listUrl()),
+    };
+    // byte for byte what the uncached path returned
+    expect(second.detail.raw).toBe(first.detail.raw);
+    expect(second.prices.raw).toBe(first.prices.raw);
+    expect(second.list.raw).toBe(first.list.raw);
+    // an API write invalidates: the next read is the database's
+    const patched = await call(app, 'PATCH', `/api/v1/products/${id}`, {
+      version: first.detail.body.data.version,
+      description: 'new',
+    });
+    expect(patched.status).toBe(200);
+    const detail = await get(`/api/v1/products/${id}`);
+    expect(detail.body.data.name).toBe('changed by sql');
+    expect(detail.raw).toBe(JSON.stringify({ success: true, data: patched.body.data }));
+    expect((await get(`/api/v1/products/${id}/prices`)).body.data.entries[0].price).toBe(1);
+  });
+
+  it('an offer write shows the new price at once in detail, comparison and list', async () => {
+    const { id, offerId } = await productWithOffer(200_000);
+    expect(await listedPrice(id)).toBe(200_000);
+    expect((await get(`/api/v1/products/${id}`)).body.data.lowestPrice).toBe(200_000);
+    expect((await get(`/api/v1/products/${id}/prices`)).body.data.lowestPrice).toBe(200_000);
+
+    expect((await call(app, 'PATCH', `/api/v1/prices/${offerId}`, { price: 150_000 })).status).toBe(200);
+    expect((await get(`/api/v1/products/${id}`)).body.data.lowestPrice).toBe(150_000);
+    expect((await get(`/api/v1/products/${id}/prices`)).body.data.entries[0].price).toBe(150_000);
+    expect(await listedPrice(id)).toBe(150_000);
+
+    expect((await call(app, 'DELETE', `/api/v1/prices/${offerId}`)).status).toBe(200);
+    expect((await get(`/api/v1/products/${id}`)).body.data.lowestPrice).toBeNull();
+    expect((await get(`/api/v1/products/${id}/prices`)).body.data.entries).toEqual([]);
+    expect(await listedPrice(id)).toBeNull();
+
+    const created = await call(app, 'POST', `/api/v1/products/${id}/prices`, {
+      sellerId: shop.id,
+      price: 120_000,
+      url: 'https://shop.example.com/item/2',
+    });
+    expect(created.status).toBe(201);
+    expect((await get(`/api/v1/products/${id}`)).body.data.lowestPrice).toBe(120_000);
+    expect((await get(`/api/v1/products/${id}/prices`)).body.data.lowestPrice).toBe(120_000);
+    expect(await listedPrice(id)).toBe(120_000);
+  });
+
+  it('product, option, image, spec and category writes invalidate', async () => {
+    const { id } = await productWithOffer();
+    const detail = await get(`/api/v1/products/${id}`);
+    await get(listUrl());
+
+    await call(app, 'POST', `/api/v1/products/${id}/options`, { name: 'Color', values: ['red'] });
+    expect((await get(`/api/v1/products/${id}`)).body.data.options).toHaveLength(1);
+    const image = await call(app, 'POST', `/api/v1/products/${id}/images`, {
+      url: 'https://img.example.com/a.png',
+    });
+    expect(image.status).toBe(201);
+    expect((await get(`/api/v1/products/${id}`)).body.data.images).toHaveLength(1);
+    const [listed] = (await get(listUrl())).body.data.filter((row: { id: string }) => row.id === id);
+    expect(listed.thumbnailUrl).toBe('https://img.example.com/a.png');
+
+    // a rename of the category reaches the cached detail
+    const renamed = uniqueName('Notebooks');
+    expect((await call(app, 'PATCH', `/api/v1/categories/${category.id}`, { name: renamed })).status).toBe(
+      200,
+    );
+    expect((await get(`/api/v1/products/${id}`)).body.data.category.name).toBe(renamed);
+
+    // a spec values write reaches the list (spec filters)
+    const definition = await call(app, 'POST', '/api/v1/specs/definitions', {
+      categoryId: category.id,
+      key: `ram${Date.now()}`,
+      name: 'RAM',
+      type: 'NUMBER',
+    });
+    expect(definition.status).toBe(201);
+    const key = definition.body.data.key as string;
+    const filtered = async () => {
+      const result = await get(`${listUrl()}&specs=${encodeURIComponent(JSON.stringify({ [key]: 16 }))}`);
+      expect(result.status).toBe(200);
+      return result.body.data.map((row: { id: string }) => row.id);
+    };
+    expect(await filtered()).not.toContain(id);
+    const put = await call(app, 'PUT', `/api/v1/products/${id}/specs`, { values: [{ key, value: 16 }] });
+    expect(put.status).toBe(200);
+    expect(await filtered()).toContain(id);
+
+    expect((await call(app, 'DELETE', `/api/v1/products/${id}`)).status).toBe(200);
+    expect((await get(`/api/v1/products/${id}`)).status).toBe(404);
+    expect((await get(`/api/v1/products/${id}/prices`)).status).toBe(404);
+    expect(await listedPrice(id)).toBeUndefined();
+    expect(detail.status).toBe(200);
+  });
+
+  it('never serves a price older than the last completed write under concurrency', async () => {
+    const { id, offerId } = await productWithOffer(500_000);
+    let stop = false;
+    const readers = Array.from({ length: 8 }, async (_, index) => {
+      while (!stop) {
+        const url = [`/api/v1/products/${id}`, `/api/v1/products/${id}/prices`, listUrl()][index % 3]!;
+        expect((await get(url)).status).toBe(200);
+      }
+    });
+    try {
+      for (let round = 1; round <= 25; round++) {
+        const price = 500_000 - round * 1000;
+        const write = await call(app, 'PATCH', `/api/v1/prices/${offerId}`, { price });
+        expect(write.status).toBe(200);
+        // the write completed: every read from now on shows its price
+        const [detail, prices, listed] = await Promise.all([
+          get(`/api/v1/products/${id}`),
+          get(`/api/v1/products/${id}/prices`),
+          listedPrice(id),
+        ]);
+        expect(detail.body.data.lowestPrice).toBe(price);
+        expect(prices.body.data.entries[0].price).toBe(price);
+        expect(listed).toBe(price);
+      }
+    } finally {
+      stop = true;
+      await Promise.all(readers);
+    }
+  });
+});
+
+describe('catalog cache with Redis down', () => {
+  let redis: PrivateRedis;
+  let downApp: App;
+  let downClose: () => Promise<void>;
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    ({ app: downApp, close: downClose } = await buildTestApp(ctx, { REDIS_URL: redis.url }));
+  });
+
+  afterAll(async () => {
+    await downClose?.();
+    await redis?.stop();
+  });
+
+  it('reads still answer 200 from the database, and writes still apply', async () => {
+    const { id, offerId } = await productWithOffer(300_000);
+    expect((await call(downApp, 'GET', `/api/v1/products/${id}`)).status).toBe(200);
+    await redis.stop();
+    const detail = await call(downApp, 'GET', `/api/v1/products/${id}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.data.lowestPrice).toBe(300_000);
+    expect((await call(downApp, 'GET', `/api/v1/products/${id}/prices`)).status).toBe(200);
+    const list = await call(downApp, 'GET', listUrl());
+    expect(list.status).toBe(200);
+    // a write while Redis is down: its INCR fails; this instance must not serve the old entry later
+    const write = await call(downApp, 'PATCH', `/api/v1/prices/${offerId}`, { price: 250_000 });
+    expect(write.status).toBe(200);
+    expect((await call(downApp, 'GET', `/api/v1/products/${id}`)).body.data.lowestPrice).toBe(250_000);
+    await redis.start();
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // ioredis reconnects
+    expect((await call(downApp, 'GET', `/api/v1/products/${id}`)).body.data.lowestPrice).toBe(250_000);
+  });
+});
