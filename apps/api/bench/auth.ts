@@ -17,8 +17,8 @@ const env = parseEnv({
   DATABASE_POOL_MAX: '10',
   ARGON2_MEMORY_KIB: '',
   ARGON2_TIME_COST: '',
-  RATE_LIMIT_PER_MINUTE: '100000',
-  AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+  RATE_LIMIT_PER_MINUTE: '10000000',
+  AUTH_RATE_LIMIT_PER_MINUTE: '10000000',
 });
 const deps = createApiDeps(env, createLogger(env, 'bench'));
 const app = await buildApp(deps);
