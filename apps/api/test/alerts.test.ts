@@ -13,6 +13,7 @@ import {
   type SellerData,
   uniqueName,
 } from './helpers/catalog.ts';
+import { caller, expectError, missingId } from './helpers/http.ts';
 import { buildTestApp, createMember, type Member } from './helpers/users.ts';
 
 let ctx: TestContext;
@@ -40,27 +41,7 @@ afterAll(async () => {
   await ctx?.cleanup();
 });
 
-type Method = 'GET' | 'PATCH' | 'DELETE' | 'POST';
-
-async function call(method: Method, url: string, options: { headers?: object; body?: unknown } = {}) {
-  const response = await app.inject({
-    method,
-    url,
-    headers: options.headers as Record<string, string>,
-    ...(options.body === undefined ? {} : { payload: options.body as object }),
-  });
-  return { status: response.statusCode, body: response.json() };
-}
-
-function expectError(
-  result: { status: number; body: { error?: { code: string } } },
-  status: number,
-  code: string,
-) {
-  expect({ status: result.status, code: result.body.error?.code }).toEqual({ status, code });
-}
-
-const missingId = '00000000-0000-4000-8000-000000000000';
+const call = caller(() => app);
 const alertsUrl = '/api/v1/price-alerts';
 
 async function createProduct(name = uniqueName('GPU')) {

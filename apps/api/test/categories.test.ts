@@ -8,6 +8,7 @@ import type { App } from '../src/app.ts';
 import type { ApiDeps } from '../src/deps.ts';
 import { buildTree } from '../src/modules/categories/service.ts';
 import { type CategoryData, createCategory, uniqueName } from './helpers/catalog.ts';
+import { caller, expectError, type Method, missingId } from './helpers/http.ts';
 import { buildTestApp, createMember, type Member } from './helpers/users.ts';
 
 let ctx: TestContext;
@@ -31,35 +32,7 @@ afterAll(async () => {
   await ctx?.cleanup();
 });
 
-type Method = 'GET' | 'PATCH' | 'DELETE' | 'POST';
-
-async function call(
-  method: Method,
-  url: string,
-  options: { headers?: Record<string, string>; body?: unknown; payload?: string } = {},
-) {
-  const response = await app.inject({
-    method,
-    url,
-    headers: options.headers,
-    ...(options.payload !== undefined
-      ? { payload: options.payload }
-      : options.body === undefined
-        ? {}
-        : { payload: options.body as object }),
-  });
-  return { status: response.statusCode, body: response.json() };
-}
-
-function expectError(
-  result: { status: number; body: { error?: { code: string } } },
-  status: number,
-  code: string,
-) {
-  expect({ status: result.status, code: result.body.error?.code }).toEqual({ status, code });
-}
-
-const missingId = '00000000-0000-4000-8000-000000000000';
+const call = caller(() => app);
 const create = (input: { name: string; parentId?: string | null; sortOrder?: number }) =>
   createCategory(app, admin.authHeader, input);
 

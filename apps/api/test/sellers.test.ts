@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
 import type { ApiDeps } from '../src/deps.ts';
 import { createSeller, type SellerFields, uniqueName } from './helpers/catalog.ts';
+import { caller, expectError, type Method, missingId } from './helpers/http.ts';
 import { buildTestApp, createMember, type Member } from './helpers/users.ts';
 
 let ctx: TestContext;
@@ -28,35 +29,7 @@ afterAll(async () => {
   await ctx?.cleanup();
 });
 
-type Method = 'GET' | 'PATCH' | 'DELETE' | 'POST';
-
-async function call(
-  method: Method,
-  url: string,
-  options: { headers?: Record<string, string>; body?: unknown; payload?: string } = {},
-) {
-  const response = await app.inject({
-    method,
-    url,
-    headers: options.headers,
-    ...(options.payload !== undefined
-      ? { payload: options.payload }
-      : options.body === undefined
-        ? {}
-        : { payload: options.body as object }),
-  });
-  return { status: response.statusCode, body: response.json() };
-}
-
-function expectError(
-  result: { status: number; body: { error?: { code: string } } },
-  status: number,
-  code: string,
-) {
-  expect({ status: result.status, code: result.body.error?.code }).toEqual({ status, code });
-}
-
-const missingId = '00000000-0000-4000-8000-000000000000';
+const call = caller(() => app);
 const make = (input: SellerFields = {}) => createSeller(app, admin.authHeader, input);
 
 async function rowOf(id: string) {

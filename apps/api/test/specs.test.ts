@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
 import type { ApiDeps } from '../src/deps.ts';
 import { type CategoryData, createCategory, uniqueName } from './helpers/catalog.ts';
+import { caller, expectError, type Method, missingId } from './helpers/http.ts';
 import { buildTestApp, createMember, type Member } from './helpers/users.ts';
 
 let ctx: TestContext;
@@ -23,27 +24,7 @@ const defs: Record<string, { id: string }> = {};
 const ids: Record<string, string> = {};
 const tag = uniqueName('SpecTag').replace(' ', '');
 
-type Method = 'GET' | 'PATCH' | 'DELETE' | 'POST' | 'PUT';
-
-async function call(method: Method, url: string, options: { headers?: object; body?: unknown } = {}) {
-  const response = await app.inject({
-    method,
-    url,
-    headers: options.headers as Record<string, string>,
-    ...(options.body === undefined ? {} : { payload: options.body as object }),
-  });
-  return { status: response.statusCode, body: response.json() };
-}
-
-function expectError(
-  result: { status: number; body: { error?: { code: string } } },
-  status: number,
-  code: string,
-) {
-  expect({ status: result.status, code: result.body.error?.code }).toEqual({ status, code });
-}
-
-const missingId = '00000000-0000-4000-8000-000000000000';
+const call = caller(() => app);
 
 async function define(categoryId: string, body: Record<string, unknown>) {
   const result = await call('POST', '/api/v1/specs/definitions', {
