@@ -42,7 +42,7 @@ function createAdmin(args: string[], env: Record<string, string | undefined> = {
       ...env,
     } as Record<string, string>,
     encoding: 'utf8',
-    timeout: 30_000,
+    timeout: 90_000,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -112,7 +112,7 @@ describe('pnpm user:create-admin', () => {
       expect(result.stderr).not.toContain(env.ADMIN_PASSWORD ?? '\u0000');
     }
     expect(await userRow(email)).toBeUndefined();
-  });
+  }, 180_000);
 });
 
 describe('ADMIN_EMAIL and ADMIN_PASSWORD at start', () => {

@@ -25,7 +25,12 @@ afterAll(async () => {
   await producers?.close();
   await redis?.quit();
   if (!ctx) return;
-  for (const pid of await pidsMentioning(ctx.storageDir)) process.kill(pid, 'SIGKILL');
+  for (const pid of await pidsMentioning(ctx.storageDir)) {
+    // it may have exited since it was listed
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
   await ctx.cleanup();
 });
 

@@ -30,7 +30,12 @@ beforeAll(async () => {
 afterAll(async () => {
   if (!ctx) return;
   // a safety net for a failed abort assertion: no ffmpeg of this file may outlive it
-  for (const pid of await pidsMentioning(ctx.storageDir)) process.kill(pid, 'SIGKILL');
+  for (const pid of await pidsMentioning(ctx.storageDir)) {
+    // it may have exited since it was listed
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
   await ctx.cleanup();
 });
 
