@@ -90,7 +90,26 @@ async function measure(name: string, url: string, path: () => string): Promise<R
 const rows: Row[] = [];
 rows.push(await measure('bare Fastify route', bareUrl, () => '/bare'));
 rows.push(
-  await measure('GET /products?categoryId&minPrice&maxPrice&sort=price_asc&page=3', api, () => listPath),
+  await measure(
+    'GET /products?categoryId&minPrice&maxPrice&sort=price_asc&page=3 (one query: cached)',
+    api,
+    () => listPath,
+  ),
+);
+// a different page and price floor per request: (almost) every request misses the cache
+rows.push(
+  await measure(
+    'GET /products?categoryId&minPrice&maxPrice&sort=price_asc&page=1..40 (uncached)',
+    api,
+    () => {
+      const query = {
+        ...listQuery,
+        minPrice: 100_000 + Math.floor(Math.random() * 1000) * 100,
+        page: 1 + Math.floor(Math.random() * 40),
+      };
+      return `/api/v1/products?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)] as [string, string]))}`;
+    },
+  ),
 );
 rows.push(await measure('GET /products/:id', api, () => `/api/v1/products/${randomId()}`));
 rows.push(await measure('GET /products/:id/prices', api, () => `/api/v1/products/${randomId()}/prices`));
