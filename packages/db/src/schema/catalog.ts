@@ -14,6 +14,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { timestamps } from './columns.ts';
 import { users } from './users.ts';
 
 /** Category tree (adjacency list; `path` is the materialised id path for descendant queries). Owned by the categories module. */
@@ -26,8 +27,7 @@ export const categories = pgTable(
     sortOrder: integer('sort_order').notNull().default(0),
     // ids from the root to this category joined by '/', e.g. 'a1/b2/c3'
     path: text('path').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
   },
   (table) => [
     index('categories_parent_sort_idx').on(table.parentId, table.sortOrder),
@@ -52,8 +52,7 @@ export const sellers = pgTable(
     trustScore: integer('trust_score').notNull().default(50),
     // the SELLER member who manages this shop's offers
     ownerUserId: uuid('owner_user_id').references(() => users.id, { onDelete: 'set null' }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
   },
   (table) => [
@@ -92,8 +91,7 @@ export const products = pgTable(
       .notNull()
       .generatedAlwaysAs(sql`view_count * 0.3 + review_count * 0.5 + sales_count * 0.2`),
     version: integer('version').notNull().default(1),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
   },
   (table) => [
@@ -118,8 +116,7 @@ export const productOptions = pgTable('product_options', {
   name: text('name').notNull(),
   values: jsonb('values').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
   sortOrder: integer('sort_order').notNull().default(0),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  ...timestamps,
 });
 
 export const productImages = pgTable(
@@ -132,8 +129,7 @@ export const productImages = pgTable(
     url: text('url').notNull(),
     isMain: boolean('is_main').notNull().default(false),
     sortOrder: integer('sort_order').notNull().default(0),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
   },
   (table) => [index('product_images_product_idx').on(table.productId, table.sortOrder)],
 );
@@ -159,8 +155,7 @@ export const offers = pgTable(
     freeShippingThreshold: bigint('free_shipping_threshold', { mode: 'number' }),
     stockState: stockState('stock_state').notNull().default('IN_STOCK'),
     url: text('url').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
   },
   (table) => [
     uniqueIndex('offers_product_seller_key').on(table.productId, table.sellerId),
@@ -182,8 +177,7 @@ export const priceHistory = pgTable(
     // the product's lowest offer right after this change (null: no offer left)
     productLowestPrice: bigint('product_lowest_price', { mode: 'number' }),
     recordedAt: timestamp('recorded_at', { withTimezone: true }).notNull().defaultNow(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
   },
   (table) => [index('price_history_product_recorded_idx').on(table.productId, table.recordedAt)],
 );

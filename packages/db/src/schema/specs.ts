@@ -16,6 +16,7 @@ import {
   uuid,
 } from 'drizzle-orm/pg-core';
 import { categories, products } from './catalog.ts';
+import { timestamps } from './columns.ts';
 
 export const specType = pgEnum('spec_type', ['NUMBER', 'SELECT', 'TEXT', 'BOOLEAN']);
 export const specDirection = pgEnum('spec_direction', ['HIGHER_IS_BETTER', 'LOWER_IS_BETTER', 'NONE']);
@@ -31,8 +32,7 @@ export const specTemplates = pgTable('spec_templates', {
   inheritsFromCategoryId: uuid('inherits_from_category_id').references((): AnyPgColumn => categories.id, {
     onDelete: 'set null',
   }),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  ...timestamps,
 });
 
 export const specDefinitions = pgTable(
@@ -52,8 +52,7 @@ export const specDefinitions = pgTable(
     direction: specDirection('direction').notNull().default('NONE'),
     filterable: boolean('filterable').notNull().default(true),
     sortOrder: integer('sort_order').notNull().default(0),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
   },
   (table) => [uniqueIndex('spec_definitions_category_key').on(table.categoryId, table.key)],
 );
@@ -70,8 +69,7 @@ export const productSpecValues = pgTable(
       .references(() => specDefinitions.id, { onDelete: 'cascade' }),
     textValue: text('text_value'),
     numberValue: numeric('number_value', { precision: 18, scale: 4, mode: 'number' }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
   },
   (table) => [
     primaryKey({ columns: [table.productId, table.specDefinitionId] }),
@@ -92,8 +90,7 @@ export const specScores = pgTable(
     minValue: numeric('min_value', { precision: 18, scale: 4, mode: 'number' }),
     maxValue: numeric('max_value', { precision: 18, scale: 4, mode: 'number' }),
     score: integer('score').notNull(),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
   },
   (table) => [index('spec_scores_definition_idx').on(table.specDefinitionId)],
 );
@@ -116,8 +113,7 @@ export const priceAlerts = pgTable(
     dropPercent: integer('drop_percent'),
     triggeredAt: timestamp('triggered_at', { withTimezone: true }),
     triggeredPrice: bigint('triggered_price', { mode: 'number' }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
   },
   (table) => [
     uniqueIndex('price_alerts_user_product_kind_key').on(table.userId, table.productId, table.kind),
@@ -135,8 +131,7 @@ export const notifications = pgTable(
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
     readAt: timestamp('read_at', { withTimezone: true }),
     deliveredAt: timestamp('delivered_at', { withTimezone: true }),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
   },
   (table) => [index('notifications_user_created_idx').on(table.userId, table.createdAt)],
 );

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { timestamps } from './columns.ts';
 
 export const userRole = pgEnum('user_role', ['USER', 'SELLER', 'ADMIN']);
 export const userStatus = pgEnum('user_status', ['ACTIVE', 'INACTIVE', 'BLOCKED']);
@@ -24,8 +25,7 @@ export const users = pgTable(
     emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
     // bumped when every issued token must stop working (block, password reset, withdrawal)
     tokenVersion: integer('token_version').notNull().default(0),
-    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    ...timestamps,
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
   },
   (table) => [
