@@ -84,9 +84,21 @@ const envShape = z.object({
   CRAWLER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   CRAWLER_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   SEARCH_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
+  // search index sync (transactional outbox → worker-search → OpenSearch)
+  SEARCH_OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(200),
+  SEARCH_OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  SEARCH_OUTBOX_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(1000),
+  SEARCH_OUTBOX_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(60_000),
+  SEARCH_OUTBOX_SWEEP_MS: z.coerce.number().int().min(200).max(86_400_000).default(30_000),
+  SEARCH_OUTBOX_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
+  SEARCH_REINDEX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(60_000).default(8000),
   HEALTH_PROBE_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1500),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  // popular search keywords: the ranking is recomputed at most this often (0: on every request)
+  SEARCH_POPULAR_REFRESH_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
+  // popular search keywords: the sliding window the searches are counted over
+  SEARCH_POPULAR_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8000'),
   CORS_ORIGINS: z
     .string()

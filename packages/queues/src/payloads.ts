@@ -29,9 +29,30 @@ export const crawlerCollectPayload = jobBase.extend({
   sellerId: z.string().max(64).optional(),
 });
 
-export const searchIndexSyncPayload = jobBase.extend({
-  reason: z.enum(['bootstrap', 'outbox-write', 'sweep', 'reindex']),
-});
+/**
+ * bootstrap: make sure the index exists (and start a full reindex when its mapping is outdated);
+ * outbox-write / requeue / retry: drain the outbox (after a write, a requeue, or when backed-off
+ * rows are due); product-reindex: drain after an admin's single-product reindex row; sweep: the
+ * periodic drain, prune and check of reindex runs; full-reindex: run `runId`.
+ */
+export const searchIndexSyncPayload = jobBase
+  .extend({
+    reason: z.enum([
+      'bootstrap',
+      'outbox-write',
+      'requeue',
+      'retry',
+      'product-reindex',
+      'sweep',
+      'full-reindex',
+    ]),
+    productId: z.uuid().optional(),
+    runId: z.uuid().optional(),
+  })
+  .refine((payload) => payload.reason !== 'full-reindex' || payload.runId !== undefined, {
+    message: 'a full-reindex job names its runId',
+    path: ['runId'],
+  });
 
 export const jobPayloadSchemas = {
   'activity-log': activityLogPayload,

@@ -13,7 +13,10 @@ export function productAlias(indexPrefix: string): string {
   return `${indexPrefix}-products`;
 }
 
-function productIndexBody(analyzer: KoreanAnalyzer) {
+/** Bumped whenever the mapping or analysis changes; an index with an older one needs a full reindex. */
+export const PRODUCT_MAPPING_VERSION = 2;
+
+export function productIndexBody(analyzer: KoreanAnalyzer) {
   const korean =
     analyzer === 'nori'
       ? {
@@ -24,34 +27,91 @@ function productIndexBody(analyzer: KoreanAnalyzer) {
       : { type: 'custom' as const, tokenizer: 'standard', filter: ['cjk_width', 'lowercase', 'cjk_bigram'] };
   // "mixed" keeps a dictionary compound (노트북) beside its parts (노트, 북); nori's default
   // ("discard") drops the compound, so the word shoppers type would never be a token
-  const analysis =
-    analyzer === 'nori'
-      ? {
-          tokenizer: { korean_nori: { type: 'nori_tokenizer' as const, decompound_mode: 'mixed' as const } },
-          analyzer: { korean },
-        }
-      : { analyzer: { korean } };
+  const tokenizer = {
+    ...(analyzer === 'nori'
+      ? { korean_nori: { type: 'nori_tokenizer' as const, decompound_mode: 'mixed' as const } }
+      : {}),
+    // prefixes of every word for autocomplete: "갤럭" and "gal" match as they are typed
+    prefix_ngram: {
+      type: 'edge_ngram' as const,
+      min_gram: 1,
+      max_gram: 20,
+      token_chars: ['letter' as const, 'digit' as const],
+    },
+  };
   return {
     settings: {
       number_of_shards: 1,
       number_of_replicas: 0,
-      analysis,
+      max_ngram_diff: 19,
+      analysis: {
+        tokenizer,
+        analyzer: {
+          korean,
+          autocomplete_index: { type: 'custom' as const, tokenizer: 'prefix_ngram', filter: ['lowercase'] },
+          autocomplete_search: { type: 'custom' as const, tokenizer: 'standard', filter: ['lowercase'] },
+        },
+      },
     },
     mappings: {
       dynamic: 'strict' as const,
-      _meta: { koreanAnalyzer: analyzer },
+      _meta: { koreanAnalyzer: analyzer, mappingVersion: PRODUCT_MAPPING_VERSION },
       properties: {
         productId: { type: 'keyword' as const },
         name: {
           type: 'text' as const,
           analyzer: 'korean',
+          fields: {
+            english: { type: 'text' as const, analyzer: 'standard' },
+            prefix: {
+              type: 'text' as const,
+              analyzer: 'autocomplete_index',
+              search_analyzer: 'autocomplete_search',
+            },
+            raw: { type: 'keyword' as const, ignore_above: 256 },
+          },
+        },
+        brand: {
+          type: 'keyword' as const,
+          fields: {
+            text: { type: 'text' as const, analyzer: 'korean' },
+            english: { type: 'text' as const, analyzer: 'standard' },
+          },
+        },
+        description: {
+          type: 'text' as const,
+          analyzer: 'korean',
           fields: { english: { type: 'text' as const, analyzer: 'standard' } },
         },
-        brand: { type: 'keyword' as const, fields: { text: { type: 'text' as const, analyzer: 'korean' } } },
-        description: { type: 'text' as const, analyzer: 'korean' },
+        specsText: {
+          type: 'text' as const,
+          analyzer: 'korean',
+          fields: { english: { type: 'text' as const, analyzer: 'standard' } },
+        },
+        specs: {
+          type: 'nested' as const,
+          properties: {
+            key: { type: 'keyword' as const },
+            name: { type: 'keyword' as const },
+            value: { type: 'keyword' as const },
+            numberValue: { type: 'double' as const },
+          },
+        },
         categoryId: { type: 'keyword' as const },
+        categoryName: {
+          type: 'keyword' as const,
+          fields: { text: { type: 'text' as const, analyzer: 'korean' } },
+        },
+        categoryPath: { type: 'keyword' as const },
+        sellerIds: { type: 'keyword' as const },
+        status: { type: 'keyword' as const },
         lowestPrice: { type: 'long' as const },
         rating: { type: 'float' as const },
+        reviewCount: { type: 'integer' as const },
+        popularityScore: { type: 'double' as const },
+        thumbnailUrl: { type: 'keyword' as const, index: false, doc_values: false },
+        suggest: { type: 'completion' as const, analyzer: 'autocomplete_search' },
+        createdAt: { type: 'date' as const },
         updatedAt: { type: 'date' as const },
       },
     },

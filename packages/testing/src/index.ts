@@ -11,4 +11,5 @@ export { type FixtureServer, startFixtureServer } from './fixture-server.ts';
 export { freePort } from './ports.ts';
 export { type PrivateRedis, startPrivateRedis } from './redis-server.ts';
 export { serviceUrls } from './services.ts';
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 export { pollUntil, waitFor } from './wait.ts';

@@ -105,6 +105,14 @@ export const products = pgTable(
       .where(sql`${table.deletedAt} is null`),
     index('products_popularity_idx').on(table.popularityScore).where(sql`${table.deletedAt} is null`),
     index('products_created_idx').on(table.createdAt).where(sql`${table.deletedAt} is null`),
+    // the list's count of a category filter with a price range, as an index-only scan (status is
+    // a key column so HIDDEN products are filtered without a heap visit)
+    index('products_category_price_idx')
+      .on(table.categoryId, table.lowestPrice, table.status)
+      .where(sql`${table.deletedAt} is null`),
+    // ILIKE '%…%' text filters and the search fallback (pg_trgm, created by migration 0005)
+    index('products_name_trgm_idx').using('gin', sql`${table.name} gin_trgm_ops`),
+    index('products_brand_trgm_idx').using('gin', sql`${table.brand} gin_trgm_ops`),
   ],
 );
 

@@ -1,5 +1,6 @@
 export * from './activity.ts';
 export * from './auth.ts';
 export * from './catalog.ts';
+export * from './search.ts';
 export * from './specs.ts';
 export * from './users.ts';
