@@ -37,7 +37,9 @@ it('with OpenSearch unreachable the worker still starts, and its bootstrap job i
   const job = await waitFor(
     'the bootstrap job to be retried',
     async () => {
-      const [found] = await queue.getJobs(['wait', 'delayed', 'active', 'failed', 'completed']);
+      const found = (await queue.getJobs(['wait', 'delayed', 'active', 'failed', 'completed'])).find(
+        (candidate) => candidate.data.reason === 'bootstrap',
+      );
       return found && found.attemptsMade >= 2 && found;
     },
     20_000,
