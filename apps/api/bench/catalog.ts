@@ -23,14 +23,17 @@ const productCount = Number(process.env.BENCH_PRODUCTS ?? 100_000);
 const connections = 50;
 const ctx = await createTestContext();
 
-const seeded = await seedDatabase(ctx.env.DATABASE_URL!, {
+// BENCH_DATABASE_URL reuses a database seeded by an earlier run (seeding 100,000 products takes
+// minutes); it must be migrated (`pnpm db:migrate`). Otherwise the run seeds a fresh test database.
+const databaseUrl = process.env.BENCH_DATABASE_URL ?? ctx.env.DATABASE_URL!;
+const seeded = await seedDatabase(databaseUrl, {
   products: productCount,
   batchSize: 2000,
   log: (line) => {
     if (/ (\d+)0000\//.test(line) || line.includes(`${productCount}/`)) console.log(line);
   },
 });
-const handle = createDatabase(ctx.env.DATABASE_URL!, { max: 1, applicationName: 'bench' });
+const handle = createDatabase(databaseUrl, { max: 1, applicationName: 'bench' });
 const admin = handle.sql;
 await admin`analyze`;
 const [sizes] = await admin<{ offers: number; history: number }[]>`
@@ -47,10 +50,10 @@ const listQuery = {
   sort: 'price_asc',
   page: 3,
 };
-const listPath = `/api/v1/products?${new URLSearchParams(Object.entries(listQuery).map(([k, v]) => [k, String(v)] as [string, string]))}`;
 
 const env = parseEnv({
   ...ctx.env,
+  DATABASE_URL: databaseUrl,
   LOG_LEVEL: 'warn',
   DATABASE_POOL_MAX: '10',
   RATE_LIMIT_PER_MINUTE: '10000000',
@@ -87,48 +90,55 @@ async function measure(name: string, url: string, path: () => string): Promise<R
   };
 }
 
-const rows: Row[] = [];
-rows.push(await measure('bare Fastify route', bareUrl, () => '/bare'));
-rows.push(
-  await measure(
-    'GET /products?categoryId&minPrice&maxPrice&sort=price_asc&page=3 (one query: cached)',
-    api,
-    () => listPath,
-  ),
-);
-// a different page and price floor per request: (almost) every request misses the cache
-rows.push(
-  await measure(
-    'GET /products?categoryId&minPrice&maxPrice&sort=price_asc&page=1..40 (uncached)',
-    api,
-    () => {
-      const query = {
+const listUrl = (query: Record<string, string | number>) =>
+  `/api/v1/products?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)] as [string, string]))}`;
+// the storefront's hot products: 50 ids read over and over, as the cache sees them in practice
+const hot = pool.slice(0, 50);
+const runs: { key: string; name: string; url: string; path: () => string }[] = [
+  {
+    key: 'list-cached',
+    name: 'GET /products?categoryId&minPrice&maxPrice&sort=price_asc&page=3 (one query: cached)',
+    url: api,
+    path: () => listUrl(listQuery),
+  },
+  // a different page and price floor per request: (almost) every request misses the cache
+  {
+    key: 'list',
+    name: 'GET /products?categoryId&minPrice&maxPrice&sort=price_asc&page=1..40 (uncached)',
+    url: api,
+    path: () =>
+      listUrl({
         ...listQuery,
         minPrice: 100_000 + Math.floor(Math.random() * 1000) * 100,
         page: 1 + Math.floor(Math.random() * 40),
-      };
-      return `/api/v1/products?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)] as [string, string]))}`;
-    },
-  ),
-);
-rows.push(await measure('GET /products/:id', api, () => `/api/v1/products/${randomId()}`));
-rows.push(await measure('GET /products/:id/prices', api, () => `/api/v1/products/${randomId()}/prices`));
-// the storefront's hot products: 50 ids read over and over, as the cache sees them in practice
-const hot = pool.slice(0, 50);
-rows.push(
-  await measure(
-    'GET /products/:id/prices (50 hot products, cached)',
-    api,
-    () => `/api/v1/products/${hot[Math.floor(Math.random() * hot.length)]}/prices`,
-  ),
-);
-rows.push(
-  await measure(
-    'GET /products/:id/price-history?period=1y&type=weekly',
-    api,
-    () => `/api/v1/products/${randomId()}/price-history?period=1y&type=weekly`,
-  ),
-);
+      }),
+  },
+  { key: 'detail', name: 'GET /products/:id', url: api, path: () => `/api/v1/products/${randomId()}` },
+  {
+    key: 'prices',
+    name: 'GET /products/:id/prices',
+    url: api,
+    path: () => `/api/v1/products/${randomId()}/prices`,
+  },
+  {
+    key: 'prices-hot',
+    name: 'GET /products/:id/prices (50 hot products, cached)',
+    url: api,
+    path: () => `/api/v1/products/${hot[Math.floor(Math.random() * hot.length)]}/prices`,
+  },
+  {
+    key: 'history',
+    name: 'GET /products/:id/price-history?period=1y&type=weekly',
+    url: api,
+    path: () => `/api/v1/products/${randomId()}/price-history?period=1y&type=weekly`,
+  },
+];
+// BENCH_RUNS=list,prices-hot measures only those (the bare route always runs: it is the baseline)
+const only = process.env.BENCH_RUNS?.split(',').map((key) => key.trim());
+const rows: Row[] = [await measure('bare Fastify route', bareUrl, () => '/bare')];
+for (const run of runs) {
+  if (!only || only.includes(run.key)) rows.push(await measure(run.name, run.url, run.path));
+}
 
 // the services' own SQL, captured through a drizzle logger, then explained with its parameters
 const captured: { query: string; parameters: unknown[] }[] = [];
@@ -164,7 +174,7 @@ for (const row of rows) {
     `| ${row.name} | ${row.requests.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.non2xx} | ${((row.requests / baseline) * 100).toFixed(1)}% |`,
   );
 }
-console.log(`\nlist query (${listPath}):\n\n${listSql.query}\n\n${listPlan}\n`);
+console.log(`\nlist query (${listUrl(listQuery)}):\n\n${listSql.query}\n\n${listPlan}\n`);
 console.log(`price-history query (1y, weekly):\n\n${historySql.query}\n\n${historyPlan}\n`);
 
 await app.close();

@@ -9,6 +9,8 @@ import { errorRoutes } from './modules/errors/routes.ts';
 import { healthRoutes } from './modules/health/routes.ts';
 import { priceRoutes } from './modules/prices/routes.ts';
 import { productRoutes } from './modules/products/routes.ts';
+import { searchRoutes } from './modules/search/routes.ts';
+import { searchAdminRoutes } from './modules/search-admin/routes.ts';
 import { sellerRoutes } from './modules/sellers/routes.ts';
 import { socialRoutes } from './modules/social/routes.ts';
 import { specRoutes } from './modules/specs/routes.ts';
@@ -65,6 +67,8 @@ export async function buildApp(deps: ApiDeps) {
       await v1.register(sellerRoutes(deps));
       await v1.register(specRoutes(deps));
       await v1.register(analyticsRoutes(deps));
+      await v1.register(searchAdminRoutes(deps));
+      await v1.register(searchRoutes(deps));
     },
     { prefix: '/api/v1' },
   );

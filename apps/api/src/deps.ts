@@ -8,6 +8,8 @@ import { type PasswordHasher, passwordHasher } from './modules/auth/passwords.ts
 import { type CatalogCache, catalogCache } from './modules/catalog-cache/cache.ts';
 import { type CategoriesService, categoriesService } from './modules/categories/service.ts';
 import { createMailer, type Mailer } from './modules/mail/mailer.ts';
+import { type ProductViewCounter, productViewCounter } from './modules/products/views.ts';
+import { type SearchSyncSignal, searchSyncSignal } from './modules/search-admin/service.ts';
 import { type SellersService, sellersService } from './modules/sellers/service.ts';
 import { type UsersService, usersService } from './modules/users/service.ts';
 
@@ -23,6 +25,8 @@ export interface ApiDeps {
   subscriberRedis: Redis;
   producers: JobProducers;
   search: SearchClient;
+  /** wakes worker-search after a write recorded search changes (transactional outbox) */
+  searchSync: SearchSyncSignal;
   resilience: ResilienceRegistry;
   users: UsersService;
   categories: CategoriesService;
@@ -31,6 +35,8 @@ export interface ApiDeps {
   mailer: Mailer;
   /** product list/detail/comparison cache over `redis` */
   cache: CatalogCache;
+  /** buffered product view counts, written once a second */
+  productViews: ProductViewCounter;
   close(): Promise<void>;
 }
 
@@ -44,12 +50,15 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     max: env.DATABASE_POOL_MAX,
     applicationName: 'pbshop-api',
   });
-  const redis = createRedis(env.REDIS_URL, 'producer');
+  // auto-pipelining: the commands of concurrent requests (rate limit, cache) share one write
+  const redis = createRedis(env.REDIS_URL, 'producer', { enableAutoPipelining: true });
   const workerRedis = createRedis(env.REDIS_URL, 'worker');
   const subscriberRedis = createRedis(env.REDIS_URL, 'worker');
   const producers = new JobProducers(redis, bullPrefix(env.REDIS_KEY_PREFIX));
   const search = createSearchClient(env.OPENSEARCH_URL);
+  const searchSync = searchSyncSignal(producers, logger);
   const mailer = createMailer(env, logger);
+  const productViews = productViewCounter(database.db, logger);
   const resilience = new ResilienceRegistry({
     service: 'api',
     logger,
@@ -67,15 +76,18 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     subscriberRedis,
     producers,
     search,
+    searchSync,
     resilience,
     users: usersService(database.db),
-    categories: categoriesService(database.db),
+    categories: categoriesService(database.db, searchSync),
     sellers: sellersService(database.db),
     passwords: passwordHasher(env),
     mailer,
     cache: catalogCache(redis, env.REDIS_KEY_PREFIX, logger),
+    productViews,
     async close() {
       await resilience.close();
+      await productViews.close();
       // BullMQ waits for Redis to close its queues; an outage must not hold the shutdown up
       await Promise.race([
         producers.close().catch(() => {}),

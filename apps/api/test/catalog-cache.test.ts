@@ -118,6 +118,18 @@ describe('catalog cache', () => {
     expect((await get(`/api/v1/products/${id}/prices`)).body.data.entries[0].price).toBe(1);
   });
 
+  it('shares the match count across pages and sorts, and a new product counts at once', async () => {
+    const pageOf = (query: string) => get(`/api/v1/products?categoryId=${category.id}&limit=1&${query}`);
+    const before = await pageOf('page=1');
+    expect(await keys('list:*:count:*')).not.toHaveLength(0);
+    const countKeys = (await keys('list:*:count:*')).length;
+    // other pages and sorts of the same filters reuse that count
+    expect((await pageOf('page=2&sort=price_asc')).body.meta.totalCount).toBe(before.body.meta.totalCount);
+    expect(await keys('list:*:count:*')).toHaveLength(countKeys);
+    await productWithOffer(123_000);
+    expect((await pageOf('page=1')).body.meta.totalCount).toBe(before.body.meta.totalCount + 1);
+  });
+
   it('an offer write shows the new price at once in detail, comparison and list', async () => {
     const { id, offerId } = await productWithOffer(200_000);
     expect(await listedPrice(id)).toBe(200_000);

@@ -245,4 +245,17 @@ describe('error envelope and catalog', () => {
       ).toBeDefined();
     }
   });
+
+  it('sends security headers: a deny-all policy on API responses, the Swagger UI its own', async () => {
+    const { app } = await appWith();
+    const api = await app.inject({ method: 'GET', url: '/api/v1/errors/codes' });
+    expect(api.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(api.headers['x-content-type-options']).toBe('nosniff');
+    expect(api.headers['strict-transport-security']).toContain('max-age=');
+    const docs = await app.inject({ method: 'GET', url: '/docs/static/index.html' });
+    expect(docs.headers['content-security-policy']).toContain("script-src 'self' 'unsafe-inline'");
+    // errors carry them too
+    const missing = await app.inject({ method: 'GET', url: '/api/v1/nowhere' });
+    expect(missing.headers['x-content-type-options']).toBe('nosniff');
+  });
 });

@@ -308,6 +308,71 @@ describe('seller prices (PRICE-01, SELL-04/05)', () => {
   });
 });
 
+describe('GET /products/:id/real-price (FRAUD-02)', () => {
+  it("gives a shop's delivered price, or the cheapest in stock, and follows every rule", async () => {
+    const product = await createProduct();
+    const shops = await Promise.all(Array.from({ length: 3 }, () => createSeller(app, admin.authHeader)));
+    const [paid, freeOver, soldOut] = shops as [SellerData, SellerData, SellerData];
+    for (const [shop, fields] of [
+      [paid, { price: 30_000, shippingRule: 'PAID', shippingCost: 3_000 }],
+      [
+        freeOver,
+        { price: 31_000, shippingRule: 'FREE_OVER', shippingCost: 2_500, freeShippingThreshold: 50_000 },
+      ],
+      [soldOut, { price: 10_000, shippingRule: 'FREE', stockState: 'OUT_OF_STOCK' }],
+    ] as const) {
+      const result = await call('POST', `/api/v1/products/${product.id}/prices`, {
+        headers: admin.authHeader,
+        body: offer(shop.id, fields),
+      });
+      expect(result.status, JSON.stringify(result.body)).toBe(201);
+    }
+    const realPrice = (query = '') => call('GET', `/api/v1/products/${product.id}/real-price${query}`);
+    // 30,000 + 3,000 = 33,000 beats 31,000 + 2,500 (below the free-shipping threshold); the sold-out
+    // shop's 10,000 cannot be bought
+    const cheapest = await realPrice();
+    expect(cheapest.status).toBe(200);
+    expect(cheapest.body.data).toMatchObject({
+      sellerId: paid.id,
+      productPrice: 30_000,
+      shippingFee: 3_000,
+      totalPrice: 33_000,
+      shippingType: 'PAID',
+    });
+    expect((await realPrice(`?sellerId=${freeOver.id}`)).body.data).toMatchObject({
+      productPrice: 31_000,
+      shippingFee: 2_500,
+      totalPrice: 33_500,
+      shippingType: 'FREE_OVER',
+      freeShippingThreshold: 50_000,
+    });
+    expect((await realPrice(`?sellerId=${soldOut.id}`)).body.data).toMatchObject({
+      totalPrice: 10_000,
+      shippingFee: 0,
+      stockState: 'OUT_OF_STOCK',
+    });
+    // a price change shows at once (the comparison cache is invalidated by the write)
+    const offerId = (await call('GET', `/api/v1/products/${product.id}/prices`)).body.data.entries.find(
+      (entry: { seller: { id: string } }) => entry.seller.id === freeOver.id,
+    ).id;
+    await call('PATCH', `/api/v1/prices/${offerId}`, { headers: admin.authHeader, body: { price: 50_000 } });
+    expect((await realPrice(`?sellerId=${freeOver.id}`)).body.data).toMatchObject({
+      productPrice: 50_000,
+      shippingFee: 0,
+      totalPrice: 50_000,
+    });
+
+    expectError(await realPrice(`?sellerId=${otherShop.id}`), 404, 'OFFER_NOT_FOUND');
+    expectError(await realPrice('?sellerId=abc'), 400, 'VALIDATION_ERROR');
+    expectError(await call('GET', `/api/v1/products/${missingId}/real-price`), 404, 'PRODUCT_NOT_FOUND');
+    expectError(
+      await call('GET', `/api/v1/products/${(await createProduct()).id}/real-price`),
+      404,
+      'OFFER_NOT_FOUND',
+    );
+  });
+});
+
 describe('a deleted shop', () => {
   it('leaves the price aggregates, the comparison and the cached detail at once', async () => {
     const product = await createProduct();

@@ -2,10 +2,11 @@
 // images; against real PostgreSQL and Redis.
 import { products } from '@pbshop/db';
 import { createTestContext, type TestContext } from '@pbshop/testing';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
 import type { ApiDeps } from '../src/deps.ts';
+import { LIST_COUNT_CAP } from '../src/modules/products/service.ts';
 import { type CategoryData, createCategory, createSeller, uniqueName } from './helpers/catalog.ts';
 import { caller, expectError, missingId } from './helpers/http.ts';
 import { buildTestApp, createMember, type Member } from './helpers/users.ts';
@@ -200,17 +201,21 @@ describe('admin product CRUD (PROD-03..05)', () => {
 });
 
 describe('GET /products/:id (PROD-02)', () => {
-  it('returns the detail and counts the view', async () => {
+  it('returns the detail and counts the views, written in one batch', async () => {
     const product = await createProduct();
-    const result = await call('GET', `/api/v1/products/${product.id}`);
-    expect(result.status).toBe(200);
-    expect(result.body.data.id).toBe(product.id);
-    await expect
-      .poll(async () => {
-        const [row] = await deps.database.db.select().from(products).where(eq(products.id, product.id));
-        return row?.viewCount;
-      })
-      .toBe(1);
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => call('GET', `/api/v1/products/${product.id}`)),
+    );
+    for (const result of results) {
+      expect(result.status).toBe(200);
+      expect(result.body.data.id).toBe(product.id);
+    }
+    // an unknown product counts nothing (and fails nothing)
+    expectError(await call('GET', `/api/v1/products/${missingId}`), 404, 'PRODUCT_NOT_FOUND');
+    await deps.productViews.flush();
+    const [row] = await deps.database.db.select().from(products).where(eq(products.id, product.id));
+    expect(row?.viewCount).toBe(5);
+    expect(row?.popularityScore).toBe(1.5);
   });
 
   it('400 for a non-uuid id, 404 for an unknown one', async () => {
@@ -399,7 +404,7 @@ describe('GET /products (PROD-01)', () => {
   it('lists newest first by default with the summary shape and meta; HIDDEN is not listed', async () => {
     const body = await list('');
     expect(keys(body)).toEqual(['e', 'd', 'c', 'b', 'a']);
-    expect(body.meta).toEqual({ page: 1, limit: 20, totalCount: 5, totalPages: 1 });
+    expect(body.meta).toEqual({ page: 1, limit: 20, totalCount: 5, totalPages: 1, totalCountCapped: false });
     expect(body.data[0]).toEqual({
       id: ids.e,
       name: `${tag} item e`,
@@ -454,7 +459,7 @@ describe('GET /products (PROD-01)', () => {
     const first = await list('limit=2&page=1');
     const second = await list('limit=2&page=2');
     const third = await list('limit=2&page=3');
-    expect(first.meta).toEqual({ page: 1, limit: 2, totalCount: 5, totalPages: 3 });
+    expect(first.meta).toEqual({ page: 1, limit: 2, totalCount: 5, totalPages: 3, totalCountCapped: false });
     expect([...keys(first), ...keys(second), ...keys(third)]).toEqual(['e', 'd', 'c', 'b', 'a']);
     for (const query of [
       'limit=101',
@@ -471,5 +476,22 @@ describe('GET /products (PROD-01)', () => {
     ]) {
       expectError(await call('GET', `/api/v1/products?${query}`), 400, 'VALIDATION_ERROR');
     }
+  });
+
+  it('counts matches up to the cap and says when it stopped there', async () => {
+    const broad = await createCategory(app, admin.authHeader, { name: uniqueName('Broad') });
+    await deps.database.db.execute(sql`
+      insert into products (category_id, name)
+      select ${broad.id}, 'bulk ' || n from generate_series(1, ${LIST_COUNT_CAP + 5}) as n`);
+    const result = await call('GET', `/api/v1/products?categoryId=${broad.id}&limit=100&page=2`);
+    expect(result.status).toBe(200);
+    expect(result.body.data).toHaveLength(100);
+    expect(result.body.meta).toEqual({
+      page: 2,
+      limit: 100,
+      totalCount: LIST_COUNT_CAP,
+      totalPages: LIST_COUNT_CAP / 100,
+      totalCountCapped: true,
+    });
   });
 });

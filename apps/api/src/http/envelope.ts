@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 
 /** Success envelope: `{ success: true, data, meta? }`. */
@@ -10,6 +11,8 @@ export interface PageMeta {
   limit: number;
   totalCount: number;
   totalPages: number;
+  /** true when counting stopped at a cap: there are more than `totalCount` matches */
+  totalCountCapped?: boolean;
 }
 
 export function page<T>(data: T[], meta: Omit<PageMeta, 'totalPages'>) {
@@ -30,6 +33,10 @@ export const pageMeta = z.object({
   limit: z.number().int(),
   totalCount: z.number().int(),
   totalPages: z.number().int(),
+  totalCountCapped: z
+    .boolean()
+    .optional()
+    .describe('true when counting stopped at a cap: there are more matches than totalCount'),
 });
 
 export function pagedEnvelope<T extends z.ZodType>(item: T) {
@@ -49,3 +56,16 @@ export const errorBody = z.object({
 });
 
 export const messageBody = envelope(z.object({ message: z.string() }));
+
+/**
+ * The response body as the route's serializer would write it: validated against `schema` (a
+ * mismatch is a bug, reported as a 500 like any response that fails its schema), then JSON.
+ */
+export function serializeWith<S extends z.ZodType>(schema: S) {
+  return (value: z.input<S>): string => JSON.stringify(schema.parse(value));
+}
+
+/** Sends an already serialized JSON body; Fastify passes a string with a JSON type through as is. */
+export function sendJson(reply: FastifyReply, body: string) {
+  return reply.type('application/json; charset=utf-8').send(body);
+}

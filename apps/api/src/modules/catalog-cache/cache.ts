@@ -17,7 +17,9 @@ const REDIS_TIMEOUT_MS = 250;
  *   the seller version (detail and comparison embed seller data);
  * - `product:<id>:detail:<product ver>.<category ver>.<seller ver>`,
  *   `product:<id>:prices:<product ver>.<seller ver>`,
- *   `list:<list ver>:<sha256 of the normalised query>`; each with EX 300.
+ *   `list:<list ver>:<sha256 of the normalised query>`, `list:<list ver>:count:<sha256 of the
+ *   filters>` (the match count, shared by the pages and sorts of one filter); each with EX 300, holding the serialized
+ *   response body, so a hit is sent as it is (no parse, no re-validation, one Redis round trip).
  *
  * Why no client reads a value older than a completed write: a read takes the version(s) FIRST, then
  * looks up the entry, and on a miss stores what the database returned under the version read BEFORE
@@ -35,10 +37,16 @@ const REDIS_TIMEOUT_MS = 250;
  * list entries cannot be enumerated for a DEL.) A version key evicted by an `allkeys-*` maxmemory
  * policy has the same effect; version keys carry no TTL, so `volatile-*` policies never evict them.
  */
+/** Turns a loaded value into the response body: validated against the route's schema, then JSON. */
+export type BodySerializer<T> = (value: T) => string;
+
 export interface CatalogCache {
-  detail<T>(productId: string, load: () => Promise<T>): Promise<T>;
-  comparison<T>(productId: string, load: () => Promise<T>): Promise<T>;
-  list<T>(query: unknown, load: () => Promise<T>): Promise<T>;
+  /** the serialized response body: from Redis on a hit, else loaded, serialized and stored */
+  detail<T>(productId: string, load: () => Promise<T>, serialize: BodySerializer<T>): Promise<string>;
+  comparison<T>(productId: string, load: () => Promise<T>, serialize: BodySerializer<T>): Promise<string>;
+  list<T>(query: unknown, load: () => Promise<T>, serialize: BodySerializer<T>): Promise<string>;
+  /** the number of products matching list filters (no page or sort): shared by every page of them */
+  listCount<T>(filters: unknown, load: () => Promise<T>): Promise<T>;
   /** after a committed write to the product, its offers or spec values: its detail, comparison and every list */
   invalidateProduct(productId: string): Promise<void>;
   /** after a committed write that can change list results only */
@@ -50,6 +58,24 @@ export interface CatalogCache {
   /** Runs a write and invalidates afterwards, also when it failed (a failure may follow a commit). */
   afterWrite<T>(work: () => Promise<T>, invalidate: () => Promise<void>): Promise<T>;
 }
+
+/**
+ * One round trip for a read: the versions (MGET), the entry key built from them, and the entry.
+ * KEYS are the version keys; the entry key is ARGV[1] .. versions joined by '.' .. ARGV[2]. (Not
+ * Redis Cluster-safe: the entry key is not declared; a cluster would need the keys hash-tagged.)
+ */
+const READ_SCRIPT = `
+local versions = redis.call('MGET', unpack(KEYS))
+for i = 1, #KEYS do
+  if not versions[i] then versions[i] = '0' end
+end
+local key = ARGV[1] .. table.concat(versions, '.') .. ARGV[2]
+return { key, redis.call('GET', key) }
+`;
+
+type CacheRedis = Redis & {
+  catalogCacheRead(numberOfKeys: number, ...keysAndArgs: string[]): Promise<[string, string | null]>;
+};
 
 function withTimeout<T>(promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -73,6 +99,12 @@ function normalise(value: unknown): unknown {
   return value;
 }
 
+function queryHash(query: unknown): string {
+  return createHash('sha256')
+    .update(JSON.stringify(normalise(query)) ?? '')
+    .digest('hex');
+}
+
 export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): CatalogCache {
   const base = `${keyPrefix}:cache:`;
   const productVersion = (id: string) => `${base}v:product:${id}`;
@@ -82,6 +114,10 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
   const sellerVersion = `${base}v:seller`;
   /** version keys whose INCR failed after a committed write */
   const pending = new Set<string>();
+  const cacheRedis = redis as CacheRedis;
+  if (typeof cacheRedis.catalogCacheRead !== 'function') {
+    redis.defineCommand('catalogCacheRead', { lua: READ_SCRIPT });
+  }
 
   /** Retries failed INCRs; false while one still fails (then the cache must be bypassed). */
   async function flushPending(): Promise<boolean> {
@@ -99,28 +135,31 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
 
   async function cached<T>(
     versionKeys: string[],
-    entryKey: (version: string) => string,
+    entryKey: { prefix: string; suffix: string },
     load: () => Promise<T>,
-  ): Promise<T> {
+    serialize: BodySerializer<T>,
+  ): Promise<string> {
+    const loadBody = async () => serialize(await load());
     let key: string;
     try {
-      if (!(await flushPending())) return load();
-      // the version(s) first, before the database read
-      const versions = await withTimeout(redis.mget(...versionKeys));
-      key = entryKey(versions.map((value) => value ?? '0').join('.'));
-      const hit = await withTimeout(redis.get(key));
-      if (hit !== null) return JSON.parse(hit) as T;
+      if (!(await flushPending())) return loadBody();
+      // the version(s) first, before the database read (in the same round trip as the lookup)
+      const [readKey, hit] = await withTimeout(
+        cacheRedis.catalogCacheRead(versionKeys.length, ...versionKeys, entryKey.prefix, entryKey.suffix),
+      );
+      if (hit !== null) return hit;
+      key = readKey;
     } catch (error) {
       logger.warn({ err: error }, 'catalog cache unavailable; reading the database');
-      return load();
+      return loadBody();
     }
-    const value = await load();
+    const body = await loadBody();
     try {
-      await withTimeout(redis.set(key, JSON.stringify(value), 'EX', CATALOG_CACHE_TTL_SECONDS));
+      await withTimeout(redis.set(key, body, 'EX', CATALOG_CACHE_TTL_SECONDS));
     } catch (error) {
       logger.warn({ err: error }, 'catalog cache entry not stored');
     }
-    return value;
+    return body;
   }
 
   async function bump(keys: string[]): Promise<void> {
@@ -139,24 +178,31 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
   }
 
   return {
-    detail: (productId, load) =>
+    detail: (productId, load, serialize) =>
       cached(
         [productVersion(productId), categoryVersion, sellerVersion],
-        (version) => `${base}product:${productId}:detail:${version}`,
+        { prefix: `${base}product:${productId}:detail:`, suffix: '' },
         load,
+        serialize,
       ),
-    comparison: (productId, load) =>
+    comparison: (productId, load, serialize) =>
       cached(
         [productVersion(productId), sellerVersion],
-        (version) => `${base}product:${productId}:prices:${version}`,
+        { prefix: `${base}product:${productId}:prices:`, suffix: '' },
         load,
+        serialize,
       ),
-    list: (query, load) => {
-      const hash = createHash('sha256')
-        .update(JSON.stringify(normalise(query)) ?? '')
-        .digest('hex');
-      return cached([listVersion], (version) => `${base}list:${version}:${hash}`, load);
-    },
+    list: (query, load, serialize) =>
+      cached([listVersion], { prefix: `${base}list:`, suffix: `:${queryHash(query)}` }, load, serialize),
+    listCount: async (filters, load) =>
+      JSON.parse(
+        await cached(
+          [listVersion],
+          { prefix: `${base}list:`, suffix: `:count:${queryHash(filters)}` },
+          load,
+          JSON.stringify,
+        ),
+      ),
     invalidateProduct: (productId) => bump([productVersion(productId), listVersion]),
     invalidateList: () => bump([listVersion]),
     invalidateCategories: () => bump([listVersion, categoryVersion]),

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { categories, type Database, products } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
-import { and, asc, count, eq, inArray, isNull, like, or, sql } from 'drizzle-orm';
+import { recordCategorySearchChange } from '@pbshop/search';
+import { and, asc, count, eq, inArray, isNull, like, sql } from 'drizzle-orm';
+import { noSearchSync, type SearchSyncSignal } from '../search-admin/service.ts';
 
 export type CategoryRow = typeof categories.$inferSelect;
 
@@ -66,7 +68,7 @@ export function buildTree(
 }
 
 /** The categories module owns `categories`; products and search call these. */
-export function categoriesService(db: Database) {
+export function categoriesService(db: Database, searchSync: SearchSyncSignal = noSearchSync) {
   async function findById(id: string): Promise<CategoryRow | undefined> {
     const [row] = await db.select().from(categories).where(eq(categories.id, id));
     return row;
@@ -82,12 +84,11 @@ export function categoriesService(db: Database) {
 
     /** The category and every category below it (for "laptops" including "gaming laptops"). */
     async selfAndDescendantIds(id: string): Promise<string[]> {
-      const category = await findById(id);
-      if (!category) return [];
-      const rows = await db
-        .select({ id: categories.id })
-        .from(categories)
-        .where(or(eq(categories.id, id), like(categories.path, `${category.path}/%`)));
+      // one round trip: the category and every category whose path is below its path
+      const rows = await db.execute<{ id: string }>(sql`
+        select category.id from categories root
+        join categories category on category.id = root.id or category.path like root.path || '/%'
+        where root.id = ${id}`);
       return rows.map((row) => row.id);
     },
 
@@ -179,7 +180,7 @@ export function categoriesService(db: Database) {
      */
     async update(id: string, changes: CategoryChanges): Promise<CategoryRow | undefined> {
       try {
-        return await db.transaction(async (tx) => {
+        const updated = await db.transaction(async (tx) => {
           await tx.execute(TREE_LOCK);
           const current = await lockedRow(tx, id);
           if (!current) return undefined;
@@ -219,8 +220,12 @@ export function categoriesService(db: Database) {
               .where(like(categories.path, `${current.path}/%`));
           }
           const [row] = await tx.update(categories).set(set).where(eq(categories.id, id)).returning();
+          // documents carry the category name and path: a rename or a move reindexes the subtree
+          if (set.name !== undefined || set.path !== undefined) await recordCategorySearchChange(tx, id);
           return row;
         });
+        if (updated) await searchSync.wake();
+        return updated;
       } catch (error) {
         throw duplicateName(error) ?? error;
       }

@@ -4,15 +4,19 @@ import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from '../../deps.ts';
-import { envelope, errorBody, messageBody, ok } from '../../http/envelope.ts';
+import { envelope, errorBody, messageBody, ok, sendJson, serializeWith } from '../../http/envelope.ts';
 import {
   createOfferBody,
   offerIdParams,
+  type PriceComparison,
   priceComparison,
   priceEntry,
   priceHistoryQuery,
   priceHistoryResponse,
   productIdParams,
+  type RealPrice,
+  realPriceQuery,
+  realPriceResponse,
   updateOfferBody,
 } from './schemas.ts';
 import { pricesService } from './service.ts';
@@ -32,9 +36,28 @@ function me(request: FastifyRequest) {
 
 const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
 
+/** The offer of `sellerId`, or the cheapest delivered one in stock; 404 OFFER_NOT_FOUND when none. */
+function realPriceOf(productId: string, comparison: PriceComparison, sellerId?: string): RealPrice {
+  const entry = sellerId
+    ? comparison.entries.find((item) => item.seller.id === sellerId)
+    : comparison.entries.find((item) => item.stockState !== 'OUT_OF_STOCK');
+  if (!entry) throw new AppError('OFFER_NOT_FOUND');
+  return {
+    productId,
+    sellerId: entry.seller.id,
+    offerId: entry.id,
+    productPrice: entry.price,
+    shippingFee: entry.realPrice - entry.price,
+    totalPrice: entry.realPrice,
+    shippingType: entry.shippingRule,
+    freeShippingThreshold: entry.freeShippingThreshold,
+    stockState: entry.stockState,
+  };
+}
+
 /** Per-seller prices and the price history (PRICE-01/02, SELL-04/05). */
 export function priceRoutes(deps: ApiDeps): FastifyPluginAsync {
-  const prices = pricesService(deps.database.db, deps.sellers);
+  const prices = pricesService(deps.database.db, deps.sellers, deps.searchSync);
   const { cache } = deps;
   /** an offer's product never changes, so it can be read before the write to know what to invalidate */
   const offerProductId = async (offerId: string) => {
@@ -47,6 +70,7 @@ export function priceRoutes(deps: ApiDeps): FastifyPluginAsync {
   /** an offer write changes the product's prices (detail, comparison) and the list order/filters */
   const writing = async <T>(productId: string | undefined, work: () => Promise<T>) =>
     productId === undefined ? work() : cache.afterWrite(work, () => cache.invalidateProduct(productId));
+  const comparisonBody = serializeWith(envelope(priceComparison));
   return async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
 
@@ -61,8 +85,13 @@ export function priceRoutes(deps: ApiDeps): FastifyPluginAsync {
           response: { 200: envelope(priceComparison), ...errors },
         },
       },
-      async (request) =>
-        ok(await cache.comparison(request.params.id, () => prices.comparison(request.params.id))),
+      async (request, reply) => {
+        const { id } = request.params;
+        return sendJson(
+          reply,
+          await cache.comparison(id, async () => ok(await prices.comparison(id)), comparisonBody),
+        );
+      },
     );
 
     routes.post(
@@ -119,6 +148,28 @@ export function priceRoutes(deps: ApiDeps): FastifyPluginAsync {
       async (request) => {
         await writing(await offerProductId(request.params.id), () => prices.remove(request.params.id));
         return ok({ message: messages.deleted[languageFrom(request.headers['accept-language'])] });
+      },
+    );
+
+    routes.get(
+      '/products/:id/real-price',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['prices'],
+          summary:
+            "A shop's delivered price: price, shipping fee, total (FRAUD-02); default the cheapest in stock",
+          params: productIdParams,
+          querystring: realPriceQuery,
+          response: { 200: envelope(realPriceResponse), ...errors },
+        },
+      },
+      async (request) => {
+        const { id } = request.params;
+        // read through the cached comparison: the same entries, never older than the last write
+        const body = await cache.comparison(id, async () => ok(await prices.comparison(id)), comparisonBody);
+        const comparison = (JSON.parse(body) as { data: PriceComparison }).data;
+        return ok(realPriceOf(id, comparison, request.query.sellerId));
       },
     );
 

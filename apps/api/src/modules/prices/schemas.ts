@@ -109,6 +109,23 @@ export const priceComparison = z.object({
   entries: z.array(priceEntry),
 });
 
+export const realPriceQuery = z.object({
+  sellerId: z.uuid().optional().describe('a shop; without it, the cheapest delivered offer in stock'),
+});
+
+/** FRAUD-02: what one unit costs delivered at one shop. */
+export const realPriceResponse = z.object({
+  productId: z.uuid(),
+  sellerId: z.uuid(),
+  offerId: z.uuid(),
+  productPrice: z.number().int(),
+  shippingFee: z.number().int(),
+  totalPrice: z.number().int(),
+  shippingType: z.enum(shippingRules),
+  freeShippingThreshold: z.number().int().nullable(),
+  stockState: z.enum(stockStates),
+});
+
 export const priceHistoryResponse = z.object({
   productId: z.uuid(),
   productName: z.string(),
@@ -128,6 +145,7 @@ export type CreateOfferBody = z.infer<typeof createOfferBody>;
 export type UpdateOfferBody = z.infer<typeof updateOfferBody>;
 export type PriceEntry = z.infer<typeof priceEntry>;
 export type PriceComparison = z.infer<typeof priceComparison>;
+export type RealPrice = z.infer<typeof realPriceResponse>;
 export type PriceHistoryResponse = z.infer<typeof priceHistoryResponse>;
 export type Period = (typeof periods)[number];
 export type BucketType = (typeof bucketTypes)[number];

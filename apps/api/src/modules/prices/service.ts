@@ -1,7 +1,9 @@
 import { type Database, offers, priceHistory, products, sellers } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { recordSearchChange } from '@pbshop/search';
+import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import { fireAlerts } from '../alerts/service.ts';
+import { noSearchSync, type SearchSyncSignal } from '../search-admin/service.ts';
 import type { SellersService } from '../sellers/service.ts';
 import type { Principal } from '../users/service.ts';
 import {
@@ -37,18 +39,51 @@ export function realPriceOf(
  */
 const counts = sql`${offers.stockState} <> 'OUT_OF_STOCK'`;
 
-/** Every offer of a product at a live shop, cheapest delivered first (ties: price, then id). */
-export async function offerEntries(db: Executor, productId: string): Promise<PriceEntry[]> {
-  const rows = await db
-    .select({ offer: offers, seller: sellers })
-    .from(offers)
-    .innerJoin(sellers, and(eq(sellers.id, offers.sellerId), isNull(sellers.deletedAt)))
-    .where(eq(offers.productId, productId))
-    .orderBy(asc(offers.price), asc(offers.id));
+/** An offer and its shop as `offersJson` returns them (timestamps as PostgreSQL writes them in JSON). */
+interface OfferJson {
+  id: string;
+  price: number;
+  shippingRule: OfferRow['shippingRule'];
+  shippingCost: number;
+  freeShippingThreshold: number | null;
+  stockState: OfferRow['stockState'];
+  url: string;
+  updatedAt: string;
+  sellerId: string;
+  sellerName: string;
+  sellerLogoUrl: string | null;
+  sellerTrustScore: number;
+}
+
+/**
+ * Every offer of the product `productId` at a live shop,
+ * as one JSON array: the detail and the comparison read a product and its offers in one query.
+ */
+export function offersJson(productId: string): SQL<OfferJson[]> {
+  return sql<OfferJson[]>`coalesce((
+    select json_agg(json_build_object(
+      'id', offer.id, 'price', offer.price, 'shippingRule', offer.shipping_rule,
+      'shippingCost', offer.shipping_cost, 'freeShippingThreshold', offer.free_shipping_threshold,
+      'stockState', offer.stock_state, 'url', offer.url, 'updatedAt', offer.updated_at,
+      'sellerId', seller.id, 'sellerName', seller.name, 'sellerLogoUrl', seller.logo_url,
+      'sellerTrustScore', seller.trust_score))
+    from offers offer
+    join sellers seller on seller.id = offer.seller_id and seller.deleted_at is null
+    where offer.product_id = ${productId}
+  ), '[]'::json)`;
+}
+
+/** The comparison entries of `offersJson`, cheapest delivered first (ties: price, then id). */
+export function toPriceEntries(rows: OfferJson[]): PriceEntry[] {
   return rows
-    .map(({ offer, seller }) => ({
+    .map((offer) => ({
       id: offer.id,
-      seller: { id: seller.id, name: seller.name, logoUrl: seller.logoUrl, trustScore: seller.trustScore },
+      seller: {
+        id: offer.sellerId,
+        name: offer.sellerName,
+        logoUrl: offer.sellerLogoUrl,
+        trustScore: offer.sellerTrustScore,
+      },
       price: offer.price,
       shippingRule: offer.shippingRule,
       shippingCost: offer.shippingCost,
@@ -56,9 +91,15 @@ export async function offerEntries(db: Executor, productId: string): Promise<Pri
       realPrice: realPriceOf(offer),
       stockState: offer.stockState,
       productUrl: offer.url,
-      updatedAt: offer.updatedAt.toISOString(),
+      updatedAt: new Date(offer.updatedAt).toISOString(),
     }))
     .sort((a, b) => a.realPrice - b.realPrice || a.price - b.price || (a.id < b.id ? -1 : 1));
+}
+
+/** Every offer of a product at a live shop, cheapest delivered first (ties: price, then id). */
+export async function offerEntries(db: Executor, productId: string): Promise<PriceEntry[]> {
+  const [row] = await db.execute<{ offers: OfferJson[] }>(sql`select ${offersJson(productId)} as offers`);
+  return toPriceEntries(row?.offers ?? []);
 }
 
 const periodInterval: Record<Period, string> = {
@@ -135,7 +176,11 @@ export async function lowestPriceBuckets(
 }
 
 /** Seller prices (PRICE-01/02, SELL-04/05) and the price history; owns `offers` and `price_history`. */
-export function pricesService(db: Database, shops: SellersService) {
+export function pricesService(
+  db: Database,
+  shops: SellersService,
+  searchSync: SearchSyncSignal = noSearchSync,
+) {
   /** Locks the product row: every offer write of one product runs one after the other. */
   async function lockProduct(tx: Transaction, productId: string) {
     const [row] = await tx
@@ -184,6 +229,8 @@ export function pricesService(db: Database, shops: SellersService) {
     });
     // same transaction, still under the product lock: a rolled-back change fires nothing
     await fireAlerts(tx, productId, lowestPrice);
+    // the document's lowest price and sellers: in the same transaction (transactional outbox)
+    await recordSearchChange(tx, { eventType: 'PRICE_CHANGED', productIds: [productId] });
   }
 
   /**
@@ -205,6 +252,7 @@ export function pricesService(db: Database, shops: SellersService) {
         if (row) await afterOfferChange(tx, productId, sellerId, null);
       });
     }
+    if (affected.length > 0) await searchSync.wake();
     return affected.length;
   }
 
@@ -228,11 +276,16 @@ export function pricesService(db: Database, shops: SellersService) {
     withdrawSeller,
     async comparison(productId: string): Promise<PriceComparison> {
       const [product] = await db
-        .select()
+        .select({
+          lowestPrice: products.lowestPrice,
+          averagePrice: products.averagePrice,
+          highestPrice: products.highestPrice,
+          offers: offersJson(productId),
+        })
         .from(products)
         .where(and(eq(products.id, productId), isNull(products.deletedAt)));
       if (!product) throw new AppError('PRODUCT_NOT_FOUND');
-      const entries = await offerEntries(db, productId);
+      const entries = toPriceEntries(product.offers);
       const buyable = entries.filter((entry) => entry.stockState !== 'OUT_OF_STOCK');
       return {
         lowestPrice: product.lowestPrice,
@@ -245,7 +298,7 @@ export function pricesService(db: Database, shops: SellersService) {
 
     async create(productId: string, body: CreateOfferBody, principal: Principal): Promise<PriceEntry> {
       await assertMayActFor(principal, body.sellerId);
-      return db.transaction(async (tx) => {
+      const entry = await db.transaction(async (tx) => {
         await lockProduct(tx, productId);
         const [row] = await tx
           .insert(offers)
@@ -269,13 +322,15 @@ export function pricesService(db: Database, shops: SellersService) {
         await afterOfferChange(tx, productId, row.sellerId, row.price);
         return entryById(tx, productId, row.id);
       });
+      await searchSync.wake();
+      return entry;
     },
 
     async update(offerId: string, body: UpdateOfferBody, principal: Principal): Promise<PriceEntry> {
       const [current] = await db.select().from(offers).where(eq(offers.id, offerId));
       if (!current) throw new AppError('OFFER_NOT_FOUND');
       await assertMayActFor(principal, current.sellerId);
-      return db.transaction(async (tx) => {
+      const entry = await db.transaction(async (tx) => {
         await lockProduct(tx, current.productId);
         // read again under the product lock: the offer may have changed or gone meanwhile
         const [locked] = await tx.select().from(offers).where(eq(offers.id, offerId));
@@ -304,6 +359,8 @@ export function pricesService(db: Database, shops: SellersService) {
         await afterOfferChange(tx, locked.productId, locked.sellerId, merged.price);
         return entryById(tx, locked.productId, offerId);
       });
+      await searchSync.wake();
+      return entry;
     },
 
     async remove(offerId: string): Promise<void> {
@@ -321,6 +378,7 @@ export function pricesService(db: Database, shops: SellersService) {
         if (!deleted) throw new AppError('OFFER_NOT_FOUND');
         await afterOfferChange(tx, deleted.productId, deleted.sellerId, null);
       });
+      await searchSync.wake();
     },
 
     /**

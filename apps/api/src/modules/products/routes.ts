@@ -2,7 +2,16 @@ import { type Language, languageFrom } from '@pbshop/errors';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from '../../deps.ts';
-import { envelope, errorBody, messageBody, ok, page, pagedEnvelope } from '../../http/envelope.ts';
+import {
+  envelope,
+  errorBody,
+  messageBody,
+  ok,
+  page,
+  pagedEnvelope,
+  sendJson,
+  serializeWith,
+} from '../../http/envelope.ts';
 import {
   createImageBody,
   createOptionBody,
@@ -46,11 +55,14 @@ const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody 
 
 /** Products, options and images (PROD-01..08); images by URL only. */
 export function productRoutes(deps: ApiDeps): FastifyPluginAsync {
-  const products = productsService(deps.database.db, deps.categories);
+  const products = productsService(deps.database.db, deps.categories, deps.searchSync);
   const { cache } = deps;
   /** every product write invalidates that product's cached detail/comparison and the lists */
   const writing = <T>(id: string, work: () => Promise<T>) =>
     cache.afterWrite(work, () => cache.invalidateProduct(id));
+  const listBody = serializeWith(pagedEnvelope(productSummary));
+  const detailBody = serializeWith(envelope(productDetail));
+  const views = deps.productViews;
   return async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
     const admin = { access: 'admin' as const };
@@ -67,9 +79,20 @@ export function productRoutes(deps: ApiDeps): FastifyPluginAsync {
           response: { 200: pagedEnvelope(productSummary), ...errors },
         },
       },
-      async (request) => {
-        const { rows, totalCount } = await cache.list(request.query, () => products.list(request.query));
-        return page(rows, { page: request.query.page, limit: request.query.limit, totalCount });
+      async (request, reply) => {
+        const { query } = request;
+        const body = await cache.list(
+          query,
+          async () => {
+            const { page: _page, limit: _limit, sort: _sort, ...filters } = query;
+            const { rows, totalCount, totalCountCapped } = await products.list(query, (count) =>
+              cache.listCount(filters, count),
+            );
+            return page(rows, { page: query.page, limit: query.limit, totalCount, totalCountCapped });
+          },
+          listBody,
+        );
+        return sendJson(reply, body);
       },
     );
 
@@ -84,13 +107,11 @@ export function productRoutes(deps: ApiDeps): FastifyPluginAsync {
           response: { 200: envelope(productDetail), ...errors },
         },
       },
-      async (request) => {
-        const detail = await cache.detail(request.params.id, () => products.detail(request.params.id));
-        // best effort: a lost view must never fail or slow the read
-        products.countView(request.params.id).catch((error: unknown) => {
-          request.log.warn({ err: error }, 'product view not counted');
-        });
-        return ok(detail);
+      async (request, reply) => {
+        const { id } = request.params;
+        const body = await cache.detail(id, async () => ok(await products.detail(id)), detailBody);
+        views.count(id);
+        return sendJson(reply, body);
       },
     );
 

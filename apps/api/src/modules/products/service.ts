@@ -1,5 +1,6 @@
 import { categories, type Database, productImages, productOptions, products } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
+import { recordSearchChange, type SearchChangeEvent } from '@pbshop/search';
 import {
   and,
   asc,
@@ -17,7 +18,8 @@ import {
   sql,
 } from 'drizzle-orm';
 import type { CategoriesService } from '../categories/service.ts';
-import { offerEntries } from '../prices/service.ts';
+import { offersJson, toPriceEntries } from '../prices/service.ts';
+import { noSearchSync, type SearchSyncSignal } from '../search-admin/service.ts';
 import { specFilterConditions } from '../specs/service.ts';
 import { escapeLike } from '../users/service.ts';
 import type {
@@ -37,6 +39,14 @@ type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 export type ProductRow = typeof products.$inferSelect;
 
 const live = isNull(products.deletedAt);
+
+/** The list counts matching products up to this many; beyond it `totalCountCapped` is true. */
+export const LIST_COUNT_CAP = 10_000;
+
+export interface ListCount {
+  totalCount: number;
+  totalCountCapped: boolean;
+}
 
 const toOption = (row: typeof productOptions.$inferSelect): ProductOption => ({
   id: row.id,
@@ -77,7 +87,25 @@ function orderFor(sort: ProductListQuery['sort']): SQL[] {
 }
 
 /** Products, their options and images (PROD-01..08); owns `products`, `product_options`, `product_images`. */
-export function productsService(db: Database, categoryService: CategoriesService) {
+export function productsService(
+  db: Database,
+  categoryService: CategoriesService,
+  searchSync: SearchSyncSignal = noSearchSync,
+) {
+  /** A product write and its search outbox rows in one transaction; then the search worker is woken. */
+  async function withSearchChange<T extends { id: string }>(
+    eventType: SearchChangeEvent,
+    write: (tx: Transaction) => Promise<T[]>,
+  ): Promise<T[]> {
+    const rows = await db.transaction(async (tx) => {
+      const written = await write(tx);
+      await recordSearchChange(tx, { eventType, productIds: written.map((row) => row.id) });
+      return written;
+    });
+    if (rows.length > 0) await searchSync.wake();
+    return rows;
+  }
+
   async function requireCategory(id: string) {
     if (!(await categoryService.findById(id))) throw new AppError('CATEGORY_NOT_FOUND');
   }
@@ -92,26 +120,31 @@ export function productsService(db: Database, categoryService: CategoriesService
   }
 
   async function detail(id: string): Promise<ProductDetail> {
+    // one query: the product, its category, options, images and offers (JSON sub-selects)
     const [found] = await db
-      .select({ product: products, category: { id: categories.id, name: categories.name } })
+      .select({
+        product: products,
+        category: { id: categories.id, name: categories.name },
+        options: sql<ProductOption[]>`coalesce((
+          select json_agg(json_build_object(
+            'id', opt.id, 'name', opt.name, 'values', opt.values, 'sortOrder', opt.sort_order)
+            order by opt.sort_order, opt.created_at)
+          from product_options opt where opt.product_id = ${products.id}
+        ), '[]'::json)`,
+        images: sql<ProductImage[]>`coalesce((
+          select json_agg(json_build_object(
+            'id', image.id, 'url', image.url, 'isMain', image.is_main, 'sortOrder', image.sort_order)
+            order by image.is_main desc, image.sort_order, image.created_at)
+          from product_images image where image.product_id = ${products.id}
+        ), '[]'::json)`,
+        offers: offersJson(id),
+      })
       .from(products)
       .innerJoin(categories, eq(categories.id, products.categoryId))
       .where(and(eq(products.id, id), live));
     if (!found) throw new AppError('PRODUCT_NOT_FOUND');
-    const [options, images, priceEntries] = await Promise.all([
-      db
-        .select()
-        .from(productOptions)
-        .where(eq(productOptions.productId, id))
-        .orderBy(asc(productOptions.sortOrder), asc(productOptions.createdAt)),
-      db
-        .select()
-        .from(productImages)
-        .where(eq(productImages.productId, id))
-        .orderBy(desc(productImages.isMain), asc(productImages.sortOrder), asc(productImages.createdAt)),
-      offerEntries(db, id),
-    ]);
-    const { product, category } = found;
+    const { product, category, options, images } = found;
+    const priceEntries = toPriceEntries(found.offers);
     return {
       id: product.id,
       name: product.name,
@@ -126,8 +159,8 @@ export function productsService(db: Database, categoryService: CategoriesService
       unitQuantity: product.unitQuantity,
       unitLabel: product.unitLabel,
       category,
-      options: options.map(toOption),
-      images: images.map(toImage),
+      options,
+      images,
       priceEntries,
       sellerCount: product.sellerCount,
       reviewCount: product.reviewCount,
@@ -144,11 +177,15 @@ export function productsService(db: Database, categoryService: CategoriesService
      * The public list: one query for the page, one for the count. HIDDEN products are not listed
      * (their detail stays reachable by id for the admin who hid them).
      */
-    async list(query: ProductListQuery): Promise<{ rows: ProductSummary[]; totalCount: number }> {
+    async list(
+      query: ProductListQuery,
+      /** wraps the count, which depends on the filters only: the route caches it across pages and sorts */
+      countThrough: (load: () => Promise<ListCount>) => Promise<ListCount> = (load) => load(),
+    ): Promise<{ rows: ProductSummary[] } & ListCount> {
       const conditions: SQL[] = [live, ne(products.status, 'HIDDEN')];
       if (query.categoryId) {
         const ids = await categoryService.selfAndDescendantIds(query.categoryId);
-        if (ids.length === 0) return { rows: [], totalCount: 0 };
+        if (ids.length === 0) return { rows: [], totalCount: 0, totalCountCapped: false };
         conditions.push(inArray(products.categoryId, ids));
       }
       if (query.search) {
@@ -164,7 +201,7 @@ export function productsService(db: Database, categoryService: CategoriesService
       }
       if (query.specs) conditions.push(...(await specFilterConditions(db, query.specs)));
       const where = and(...conditions);
-      const [rows, [total]] = await Promise.all([
+      const [rows, counted] = await Promise.all([
         db
           .select({
             id: products.id,
@@ -182,7 +219,22 @@ export function productsService(db: Database, categoryService: CategoriesService
           .orderBy(...orderFor(query.sort))
           .limit(query.limit)
           .offset((query.page - 1) * query.limit),
-        db.select({ value: count() }).from(products).where(where),
+        countThrough(async () => {
+          // counting stops past the cap: an exact count of a broad filter costs more than the page
+          const [total] = await db.select({ value: count() }).from(
+            db
+              .select({ one: sql`1` })
+              .from(products)
+              .where(where)
+              .limit(LIST_COUNT_CAP + 1)
+              .as('matching'),
+          );
+          const matching = total?.value ?? 0;
+          return {
+            totalCount: Math.min(matching, LIST_COUNT_CAP),
+            totalCountCapped: matching > LIST_COUNT_CAP,
+          };
+        }),
       ]);
       return {
         rows: rows.map((row) => ({
@@ -190,33 +242,27 @@ export function productsService(db: Database, categoryService: CategoriesService
           averageRating: Number(row.averageRating),
           createdAt: row.createdAt.toISOString(),
         })),
-        totalCount: total?.value ?? 0,
+        ...counted,
       };
-    },
-
-    /** Counts a view; best effort, outside any read transaction. */
-    async countView(id: string): Promise<void> {
-      await db
-        .update(products)
-        .set({ viewCount: sql`${products.viewCount} + 1` })
-        .where(and(eq(products.id, id), live));
     },
 
     async create(body: CreateProductBody): Promise<ProductDetail> {
       await requireCategory(body.categoryId);
-      const [row] = await db
-        .insert(products)
-        .values({
-          categoryId: body.categoryId,
-          name: body.name,
-          brand: body.brand ?? null,
-          description: body.description ?? '',
-          status: body.status ?? 'ON_SALE',
-          stock: body.stock ?? 0,
-          unitQuantity: body.unitQuantity ?? null,
-          unitLabel: body.unitLabel ?? null,
-        })
-        .returning({ id: products.id });
+      const [row] = await withSearchChange('PRODUCT_UPSERT', (tx) =>
+        tx
+          .insert(products)
+          .values({
+            categoryId: body.categoryId,
+            name: body.name,
+            brand: body.brand ?? null,
+            description: body.description ?? '',
+            status: body.status ?? 'ON_SALE',
+            stock: body.stock ?? 0,
+            unitQuantity: body.unitQuantity ?? null,
+            unitLabel: body.unitLabel ?? null,
+          })
+          .returning({ id: products.id }),
+      );
       if (!row) throw new Error('product insert returned no row');
       return detail(row.id);
     },
@@ -226,11 +272,13 @@ export function productsService(db: Database, categoryService: CategoriesService
       const { version, ...fields } = body;
       if (fields.categoryId) await requireCategory(fields.categoryId);
       const changes = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
-      const [row] = await db
-        .update(products)
-        .set({ ...changes, version: sql`${products.version} + 1`, updatedAt: new Date() })
-        .where(and(eq(products.id, id), live, eq(products.version, version)))
-        .returning({ id: products.id });
+      const [row] = await withSearchChange('PRODUCT_UPSERT', (tx) =>
+        tx
+          .update(products)
+          .set({ ...changes, version: sql`${products.version} + 1`, updatedAt: new Date() })
+          .where(and(eq(products.id, id), live, eq(products.version, version)))
+          .returning({ id: products.id }),
+      );
       if (!row) {
         const [current] = await db
           .select({ version: products.version })
@@ -248,11 +296,13 @@ export function productsService(db: Database, categoryService: CategoriesService
     },
 
     async remove(id: string): Promise<void> {
-      const [row] = await db
-        .update(products)
-        .set({ deletedAt: new Date(), updatedAt: new Date(), version: sql`${products.version} + 1` })
-        .where(and(eq(products.id, id), live))
-        .returning({ id: products.id });
+      const [row] = await withSearchChange('PRODUCT_DELETE', (tx) =>
+        tx
+          .update(products)
+          .set({ deletedAt: new Date(), updatedAt: new Date(), version: sql`${products.version} + 1` })
+          .where(and(eq(products.id, id), live))
+          .returning({ id: products.id }),
+      );
       if (!row) throw new AppError('PRODUCT_NOT_FOUND');
     },
 
@@ -292,7 +342,7 @@ export function productsService(db: Database, categoryService: CategoriesService
      * main image clears the others, and the first image becomes the main one.
      */
     async addImage(productId: string, body: CreateImageBody): Promise<ProductImage> {
-      return db.transaction(async (tx) => {
+      const image = await db.transaction(async (tx) => {
         await requireProduct(tx, productId, true);
         const [main] = await tx
           .select({ id: productImages.id })
@@ -310,8 +360,12 @@ export function productsService(db: Database, categoryService: CategoriesService
           .values({ productId, url: body.url, isMain, sortOrder: body.sortOrder ?? 0 })
           .returning();
         if (!row) throw new Error('image insert returned no row');
+        // the main image is the document's thumbnail
+        await recordSearchChange(tx, { eventType: 'PRODUCT_UPSERT', productIds: [productId] });
         return toImage(row);
       });
+      await searchSync.wake();
+      return image;
     },
 
     /** Deletes an image; when it was the main one, the next by sort order takes its place. */
@@ -323,6 +377,7 @@ export function productsService(db: Database, categoryService: CategoriesService
           .where(and(eq(productImages.id, imageId), eq(productImages.productId, productId)))
           .returning();
         if (!row) throw new AppError('PRODUCT_IMAGE_NOT_FOUND');
+        await recordSearchChange(tx, { eventType: 'PRODUCT_UPSERT', productIds: [productId] });
         if (!row.isMain) return;
         const [next] = await tx
           .select({ id: productImages.id })
@@ -337,6 +392,7 @@ export function productsService(db: Database, categoryService: CategoriesService
             .where(eq(productImages.id, next.id));
         }
       });
+      await searchSync.wake();
     },
   };
 }

@@ -41,7 +41,7 @@ const adminErrors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: error
 /** Shops (SELL-01..03) and the link to the SELLER member who manages one (SELL-05). */
 export function sellerRoutes(deps: ApiDeps): FastifyPluginAsync {
   const { sellers, users } = deps;
-  const prices = pricesService(deps.database.db, sellers);
+  const prices = pricesService(deps.database.db, sellers, deps.searchSync);
 
   /** The owner must be an existing member with role SELLER; a 400 with details otherwise. */
   const checkOwner = async (ownerUserId: string | null | undefined) => {

@@ -44,7 +44,7 @@ const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody 
 
 /** Spec definitions, templates, product specs, comparison and the spec engine (SPEC-01..04, SENG-01..05). */
 export function specRoutes(deps: ApiDeps): FastifyPluginAsync {
-  const specs = specsService(deps.database.db, deps.categories);
+  const specs = specsService(deps.database.db, deps.categories, deps.searchSync);
   return async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
     const admin = { access: 'admin' as const };

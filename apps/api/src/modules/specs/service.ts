@@ -7,8 +7,10 @@ import {
   specTemplates,
 } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
+import { recordSearchChange, recordSpecDefinitionSearchChange } from '@pbshop/search';
 import { and, asc, eq, inArray, isNull, ne, notInArray, type SQL, sql } from 'drizzle-orm';
 import type { CategoriesService } from '../categories/service.ts';
+import { noSearchSync, type SearchSyncSignal } from '../search-admin/service.ts';
 import type {
   CompareResult,
   CreateDefinitionBody,
@@ -192,7 +194,11 @@ export async function specFilterConditions(db: Database, filters: SpecFilters): 
  * products (SPEC-01..04, SENG-01..05); owns `spec_templates`, `spec_definitions`,
  * `product_spec_values` and `spec_scores`.
  */
-export function specsService(db: Database, categoryService: CategoriesService) {
+export function specsService(
+  db: Database,
+  categoryService: CategoriesService,
+  searchSync: SearchSyncSignal = noSearchSync,
+) {
   async function requireCategory(id: string) {
     if (!(await categoryService.findById(id))) throw new AppError('CATEGORY_NOT_FOUND');
   }
@@ -381,22 +387,34 @@ export function specsService(db: Database, categoryService: CategoriesService) {
       const changes = Object.fromEntries(
         Object.entries({ ...rest, groupName: group }).filter(([, value]) => value !== undefined),
       );
-      const [row] = await db
-        .update(specDefinitions)
-        .set({ ...changes, updatedAt: new Date() })
-        .where(eq(specDefinitions.id, id))
-        .returning();
+      // a new name or unit changes how the products' values read in the index
+      const indexed = changes.name !== undefined || changes.unit !== undefined;
+      const [row] = await db.transaction(async (tx) => {
+        const updated = await tx
+          .update(specDefinitions)
+          .set({ ...changes, updatedAt: new Date() })
+          .where(eq(specDefinitions.id, id))
+          .returning();
+        if (updated.length > 0 && indexed) await recordSpecDefinitionSearchChange(tx, id);
+        return updated;
+      });
       if (!row) throw new AppError('SPEC_DEFINITION_NOT_FOUND');
+      if (indexed) await searchSync.wake();
       return toDefinition(row);
     },
 
     /** Deletes the definition with its product values and score mapping (cascade). */
     async removeDefinition(id: string): Promise<void> {
-      const [row] = await db
-        .delete(specDefinitions)
-        .where(eq(specDefinitions.id, id))
-        .returning({ id: specDefinitions.id });
+      const [row] = await db.transaction(async (tx) => {
+        // before the cascade takes the values: their products leave this spec in the index
+        await recordSpecDefinitionSearchChange(tx, id);
+        return tx
+          .delete(specDefinitions)
+          .where(eq(specDefinitions.id, id))
+          .returning({ id: specDefinitions.id });
+      });
       if (!row) throw new AppError('SPEC_DEFINITION_NOT_FOUND');
+      await searchSync.wake();
     },
 
     /** Sets (or clears) what a category's template inherits from; a cycle is a 409. */
@@ -491,7 +509,9 @@ export function specsService(db: Database, categoryService: CategoriesService) {
         await tx.select({ id: products.id }).from(products).where(eq(products.id, productId)).for('update');
         await tx.delete(productSpecValues).where(eq(productSpecValues.productId, productId));
         if (rows.length > 0) await tx.insert(productSpecValues).values(rows);
+        await recordSearchChange(tx, { eventType: 'PRODUCT_UPSERT', productIds: [productId] });
       });
+      await searchSync.wake();
     },
 
     /** Side by side (SPEC-04); numeric winners by direction highlighted (SENG-03). */

@@ -1,0 +1,187 @@
+// `pnpm bench:search`: the search routes on a seeded database (BENCH_PRODUCTS, default 100000)
+// whose products are indexed into this run's own OpenSearch index, each next to a bare Fastify
+// route measured in the same process and run; then the same routes answered by the PostgreSQL
+// fallback (OpenSearch unreachable). Prints figures; asserts nothing. Queries and prefixes are
+// drawn per request from words of the seeded names (and misspellings of them), so no two
+// consecutive requests are alike.
+import { createLogger, parseEnv } from '@pbshop/config';
+import { createDatabase, type Database } from '@pbshop/db';
+import { seedDatabase } from '@pbshop/db/seed';
+import { ensureProductIndex, loadProductDocuments, productAlias, type SearchClient } from '@pbshop/search';
+import { createTestContext } from '@pbshop/testing';
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import { buildApp } from '../src/app.ts';
+import { createApiDeps } from '../src/deps.ts';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const productCount = Number(process.env.BENCH_PRODUCTS ?? 100_000);
+const connections = 50;
+const LIGHT_CONNECTIONS = 4;
+const PAGE = 1000;
+const ctx = await createTestContext();
+
+const seeded = await seedDatabase(ctx.env.DATABASE_URL!, {
+  products: productCount,
+  batchSize: 2000,
+  log: (line) => {
+    if (/ (\d+)0000\//.test(line) || line.includes(`${productCount}/`)) console.log(line);
+  },
+});
+const handle = createDatabase(ctx.env.DATABASE_URL!, { max: 4, applicationName: 'bench' });
+await handle.sql`analyze`;
+
+const env = parseEnv({
+  ...ctx.env,
+  LOG_LEVEL: 'warn',
+  DATABASE_POOL_MAX: '10',
+  RATE_LIMIT_PER_MINUTE: '10000000',
+});
+const deps = createApiDeps(env, createLogger(env, 'bench'));
+
+/**
+ * Fills the index from PostgreSQL: documents built by @pbshop/search's `loadProductDocuments`
+ * (what the index-sync worker writes), bulk-written a keyset page at a time with refreshes off,
+ * then one refresh. Unversioned plain writes: nothing else writes to this index meanwhile.
+ */
+async function indexCatalog(db: Database, client: SearchClient, indexPrefix: string): Promise<number> {
+  const { index } = await ensureProductIndex(client, indexPrefix);
+  await client.indices.putSettings({ index, body: { index: { refresh_interval: '-1' } } });
+  let cursor = '00000000-0000-0000-0000-000000000000';
+  let indexed = 0;
+  for (;;) {
+    const ids = (
+      await handle.sql<{ id: string }[]>`
+        select id from products where id > ${cursor} and deleted_at is null order by id limit ${PAGE}`
+    ).map((row) => row.id);
+    if (ids.length === 0) break;
+    cursor = ids.at(-1)!;
+    const { documents } = await loadProductDocuments(db, ids);
+    if (documents.length === 0) continue;
+    const response = await client.bulk({
+      body: documents.flatMap((document) => [
+        { index: { _index: productAlias(indexPrefix), _id: document.productId } },
+        document,
+      ]),
+    });
+    if (response.body.errors) throw new Error('bulk indexing reported errors');
+    indexed += documents.length;
+  }
+  await client.indices.putSettings({ index, body: { index: { refresh_interval: '1s' } } });
+  await client.indices.refresh({ index });
+  await client.indices.forcemerge({ index, max_num_segments: 1 });
+  return indexed;
+}
+
+const indexStarted = performance.now();
+const indexed = await indexCatalog(handle.db, deps.search, ctx.indexPrefix);
+const indexSeconds = (performance.now() - indexStarted) / 1000;
+
+// words of the seeded names: what shoppers type, and the same words with two letters swapped
+const names = (
+  await handle.sql<{ name: string }[]>`select name from products order by random() limit 2000`
+).map((row) => row.name);
+const words = [
+  ...new Set(
+    names.flatMap((name) => name.split(/\s+/)).filter((word) => word.length >= 2 && !/^\d+$/.test(word)),
+  ),
+];
+const twoWords = names.map((name) => name.split(/\s+/).slice(0, 2).join(' '));
+const misspell = (word: string) => {
+  const chars = Array.from(word);
+  if (chars.length < 4) return word;
+  const at = 1 + Math.floor(Math.random() * (chars.length - 2));
+  [chars[at], chars[at + 1]] = [chars[at + 1]!, chars[at]!];
+  return chars.join('');
+};
+const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)]!;
+const bigCategory = seeded.categoryIds['가전/디지털']!;
+const encode = (value: string) => encodeURIComponent(value);
+
+const api = await buildApp(deps);
+const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
+
+// the same app with OpenSearch unreachable: the PostgreSQL fallback
+const downEnv = parseEnv({
+  ...ctx.env,
+  LOG_LEVEL: 'error',
+  DATABASE_POOL_MAX: '10',
+  RATE_LIMIT_PER_MINUTE: '10000000',
+  OPENSEARCH_URL: 'http://127.0.0.1:1',
+});
+const downDeps = createApiDeps(downEnv, createLogger(downEnv, 'bench-down'));
+const down = await buildApp(downDeps);
+const downUrl = await down.listen({ host: '127.0.0.1', port: 0 });
+
+const bare = Fastify();
+bare.get('/bare', async () => ({ success: true, data: { ok: true } }));
+const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
+
+interface Row {
+  name: string;
+  requests: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+}
+
+async function measure(name: string, url: string, path: () => string, clients = connections): Promise<Row> {
+  // let the previous run's queued requests drain first
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const result = await autocannon({
+    url,
+    connections: clients,
+    duration: seconds,
+    requests: [{ setupRequest: (request) => ({ ...request, path: path() }) }],
+  });
+  return {
+    name,
+    requests: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx + result.errors,
+  };
+}
+
+const searchPath = () => `/api/v1/search?q=${encode(pick(Math.random() < 0.5 ? words : twoWords))}`;
+const filteredPath = () =>
+  `/api/v1/search?q=${encode(pick(words))}&categoryId=${bigCategory}&minPrice=100000&sort=price_asc&page=${1 + Math.floor(Math.random() * 3)}`;
+const typoPath = () => `/api/v1/search?q=${encode(misspell(pick(words)))}`;
+const prefixPath = () => {
+  const word = Array.from(pick(words));
+  return `/api/v1/search/autocomplete?q=${encode(word.slice(0, 1 + Math.floor(Math.random() * Math.min(4, word.length))).join(''))}`;
+};
+
+// warm the caches of OpenSearch and the JIT a little before measuring
+await measure('warm-up', apiUrl, searchPath);
+
+const rows: Row[] = [];
+rows.push(await measure('bare Fastify route', bareUrl, () => '/bare'));
+rows.push(await measure('GET /search?q=<word or two words of a name>', apiUrl, searchPath));
+rows.push(await measure('GET /search?q&categoryId&minPrice&sort=price_asc&page=1..3', apiUrl, filteredPath));
+rows.push(await measure('GET /search?q=<misspelled word>', apiUrl, typoPath));
+rows.push(await measure('GET /search/autocomplete?q=<1..4 characters of a word>', apiUrl, prefixPath));
+// the latency a typing shopper sees when the machine is not saturated (target p99 ≤ 30 ms)
+rows.push(await measure('GET /search/autocomplete, 4 connections', apiUrl, prefixPath, LIGHT_CONNECTIONS));
+rows.push(await measure('GET /search?q, 4 connections', apiUrl, searchPath, LIGHT_CONNECTIONS));
+rows.push(await measure('degraded: GET /search from PostgreSQL', downUrl, searchPath));
+rows.push(await measure('degraded: GET /search/autocomplete from PostgreSQL', downUrl, prefixPath));
+
+const baseline = rows[0]!.requests;
+console.log(
+  `\n${seeded.products} products (${seeded.status}), ${indexed} indexed in ${indexSeconds.toFixed(1)} s; ` +
+    `${seconds} s per run, ${connections} connections unless stated, ${words.length} distinct query words\n`,
+);
+console.log('| run | req/s | p50 ms | p99 ms | non-2xx | vs bare |');
+console.log('|---|---|---|---|---|---|');
+for (const row of rows) {
+  console.log(
+    `| ${row.name} | ${row.requests.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.non2xx} | ${((row.requests / baseline) * 100).toFixed(1)}% |`,
+  );
+}
+
+await Promise.all([api.close(), down.close(), bare.close()]);
+await Promise.all([deps.close(), downDeps.close()]);
+await handle.close();
+await ctx.cleanup();
+process.exit(0);

@@ -1,0 +1,238 @@
+import type { Logger } from '@pbshop/config';
+import { AppError } from '@pbshop/errors';
+import type { JobProducers } from '@pbshop/queues';
+import { policySettings, type ResilienceRegistry } from '@pbshop/resilience';
+import { productAlias, type SearchClient } from '@pbshop/search';
+import type { SearchFallback } from './fallback.ts';
+import type { PopularKeywords, RecentKeywords } from './keywords.ts';
+import {
+  type AutocompleteResponseBody,
+  autocompleteRequestBody,
+  autocompleteResultFrom,
+  type SearchResponseBody,
+  SUGGEST_BELOW_HITS,
+  type SuggestResponseBody,
+  searchRequestBody,
+  searchResultFrom,
+  suggestionsFrom,
+  suggestRequestBody,
+} from './query.ts';
+import { type AutocompleteResult, normaliseKeyword, type SearchInput, type SearchResult } from './schemas.ts';
+import type { SearchWeightsStore } from './weights.ts';
+
+/**
+ * Autocomplete gives up on OpenSearch after this long and answers from PostgreSQL. A caller
+ * abort: it does not count against the breaker (GET /search, under the full policy, does).
+ */
+const AUTOCOMPLETE_TIMEOUT_MS = 800;
+
+export interface SearchServiceDeps {
+  client: SearchClient;
+  indexPrefix: string;
+  resilience: ResilienceRegistry;
+  weights: SearchWeightsStore;
+  fallback: SearchFallback;
+  popular: PopularKeywords;
+  recent: RecentKeywords;
+  producers: JobProducers;
+  logger: Logger;
+}
+
+/** Who searched, for the side effects of a search (logs, popular and recent keywords). */
+export interface SearchActor {
+  requestId: string;
+  userId?: string;
+}
+
+/** Stands for the error when a call was not even tried because the breaker is open. */
+const breakerStillOpen = Symbol('search breaker open');
+
+type Answer<T> = { ok: true; body: T } | { ok: false; error: unknown };
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { meta?: { statusCode?: unknown } } | null)?.meta?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** What went wrong, without the client's error object (it carries the whole request body). */
+function summary(error: unknown) {
+  const body = (error as { meta?: { body?: { error?: { type?: string; reason?: string } } } } | null)?.meta
+    ?.body;
+  return {
+    name: error instanceof Error ? error.name : typeof error,
+    message: error instanceof Error ? error.message.slice(0, 300) : String(error).slice(0, 300),
+    status: statusOf(error),
+    type: body?.error?.type,
+    reason: body?.error?.reason?.slice(0, 300),
+  };
+}
+
+/** Unified search, autocomplete and their bookkeeping (SRCH-01..10). */
+export function searchService(deps: SearchServiceDeps) {
+  const { client, resilience, fallback, logger } = deps;
+  const path = `/${encodeURIComponent(productAlias(deps.indexPrefix))}/_search`;
+
+  /**
+   * One `_search` under the `search` policy (timeout, retry, breaker). A 4xx answer (a missing
+   * index, a refused query) is returned rather than thrown: OpenSearch is up, so the breaker must
+   * not count it, but the caller still falls back.
+   */
+  async function openSearch<T>(
+    body: Record<string, unknown>,
+    callerSignal?: AbortSignal,
+  ): Promise<Answer<T>> {
+    if (breakerOpen()) return { ok: false, error: breakerStillOpen };
+    return resilience.execute(
+      'search',
+      async (signal) => {
+        const request = client.transport.request({ method: 'POST', path, body });
+        const abort = () => request.abort();
+        signal.addEventListener('abort', abort, { once: true });
+        try {
+          const response = await request;
+          return { ok: true, body: response.body as T };
+        } catch (error) {
+          const status = statusOf(error);
+          if (status !== undefined && status >= 400 && status < 500 && status !== 429)
+            return { ok: false, error };
+          throw error;
+        } finally {
+          signal.removeEventListener('abort', abort);
+        }
+      },
+      callerSignal,
+    );
+  }
+
+  /**
+   * While the breaker is open and not yet due for its trial call, go straight to PostgreSQL: the
+   * policy would otherwise wait out a retry backoff on the open breaker before failing.
+   */
+  function breakerOpen(): boolean {
+    const breaker = resilience.snapshots().find((snapshot) => snapshot.name === 'search');
+    return (
+      breaker?.state === 'open' &&
+      Date.now() < Date.parse(breaker.updatedAt) + policySettings.search.halfOpenAfterMs
+    );
+  }
+
+  function noteFailure(what: string, error: unknown) {
+    const status = statusOf(error);
+    if (error === breakerStillOpen || resilience.isOpenError(error)) {
+      logger.debug({ what }, 'search breaker open: answering from PostgreSQL');
+    } else if (status === 404) {
+      logger.warn({ what, error: summary(error) }, 'search index missing: answering from PostgreSQL');
+    } else if (status !== undefined && status < 500 && status !== 429) {
+      // a query OpenSearch refuses is our bug, not an outage
+      logger.error(
+        { what, error: summary(error) },
+        'OpenSearch refused the query: answering from PostgreSQL',
+      );
+    } else {
+      logger.warn({ what, error: summary(error) }, 'OpenSearch unavailable: answering from PostgreSQL');
+    }
+  }
+
+  /** "Did you mean" phrases; none when OpenSearch cannot say (the hits stand on their own). */
+  async function suggestions(text: string): Promise<string[]> {
+    try {
+      const answer = await openSearch<SuggestResponseBody>(suggestRequestBody(text));
+      if (answer.ok) return suggestionsFrom(answer.body, text);
+      noteFailure('suggest', answer.error);
+    } catch (error) {
+      noteFailure('suggest', error);
+    }
+    return [];
+  }
+
+  async function degraded<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      logger.error({ err: error }, 'search fallback failed too');
+      throw new AppError('SEARCH_UNAVAILABLE');
+    }
+  }
+
+  return {
+    /** From OpenSearch; from PostgreSQL (degraded: no facets, no suggestions) when it is down. */
+    async search(input: SearchInput): Promise<{ result: SearchResult; degraded: boolean }> {
+      const weights = await deps.weights.current();
+      try {
+        const answer = await openSearch<SearchResponseBody>(searchRequestBody(input, weights));
+        if (answer.ok) {
+          const result = searchResultFrom(answer.body);
+          if (result.totalCount < SUGGEST_BELOW_HITS && input.page === 1) {
+            result.suggestions = await suggestions(input.text);
+          }
+          return { result, degraded: false };
+        }
+        noteFailure('search', answer.error);
+      } catch (error) {
+        noteFailure('search', error);
+      }
+      return { result: await degraded(() => fallback.search(input)), degraded: true };
+    },
+
+    async autocomplete(text: string): Promise<{ result: AutocompleteResult; degraded: boolean }> {
+      try {
+        const answer = await openSearch<AutocompleteResponseBody>(
+          autocompleteRequestBody(text),
+          AbortSignal.timeout(AUTOCOMPLETE_TIMEOUT_MS),
+        );
+        if (answer.ok) return { result: autocompleteResultFrom(answer.body, text), degraded: false };
+        noteFailure('autocomplete', answer.error);
+      } catch (error) {
+        noteFailure('autocomplete', error);
+      }
+      return { result: await degraded(() => fallback.autocomplete(text)), degraded: true };
+    },
+
+    /**
+     * After a search: count the keyword for the popular ranking, save it to the member's recent
+     * keywords (unless they turned that off), and log it. Best effort, never awaited by the
+     * request: a failure is logged and the search answer stands.
+     */
+    recordSearch(
+      text: string,
+      outcome: { resultCount: number; degraded: boolean },
+      actor: SearchActor,
+    ): void {
+      const keyword = normaliseKeyword(text);
+      deps.popular.record(keyword).catch((error: unknown) => {
+        logger.warn({ err: error, requestId: actor.requestId }, 'popular keyword not counted');
+      });
+      if (actor.userId) {
+        const userId = actor.userId;
+        deps.recent
+          .preferences(userId)
+          .then((preferences) => (preferences.saveRecentSearches ? deps.recent.add(userId, text) : undefined))
+          .catch((error: unknown) => {
+            logger.warn({ err: error, requestId: actor.requestId }, 'recent keyword not saved');
+          });
+      }
+      logActivity('search', { keyword: text, ...outcome }, actor);
+    },
+
+    recordClick(keyword: string, productId: string, actor: SearchActor): void {
+      logActivity('search_click', { keyword, productId }, actor);
+    },
+  };
+
+  function logActivity(type: string, data: Record<string, unknown>, actor: SearchActor) {
+    deps.producers
+      .enqueue('activity-log', {
+        requestId: actor.requestId,
+        type,
+        ...(actor.userId ? { userId: actor.userId } : {}),
+        occurredAt: new Date().toISOString(),
+        data,
+      })
+      .catch((error: unknown) => {
+        logger.warn({ err: error, requestId: actor.requestId, type }, 'search activity not logged');
+      });
+  }
+}
+
+export type SearchService = ReturnType<typeof searchService>;

@@ -1,0 +1,93 @@
+// worker-search as its own process beside an in-process API, and reads of the test file's own
+// products index: for the tests of the search index sync (outbox → worker → OpenSearch).
+import { productAlias } from '@pbshop/search';
+import { type TestContext, trackProcesses, waitFor } from '@pbshop/testing';
+import type { App } from '../../src/app.ts';
+
+export const workerEntry = new URL('../../../worker-search/src/main.ts', import.meta.url).pathname;
+
+/** Spawns worker-search processes; none outlives the test file (stopAll in afterAll). */
+export const searchWorkers = () => trackProcesses(workerEntry);
+
+/** The worker env of a test: short sweep and backoff so outages and retries play out in seconds. */
+export function workerEnv(ctx: TestContext, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...ctx.env,
+    LOG_LEVEL: 'info',
+    SEARCH_OUTBOX_SWEEP_MS: '1000',
+    SEARCH_OUTBOX_BACKOFF_MS: '100',
+    ...overrides,
+  };
+}
+
+/** A JSON request to OpenSearch: status and parsed body. */
+export async function opensearch<T>(
+  base: string,
+  path: string,
+  init: { method?: string; body?: unknown } = {},
+): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${base}${path}`, {
+    method: init.method ?? 'GET',
+    headers: init.body === undefined ? {} : { 'content-type': 'application/json' },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+export type IndexedDocument = { _version: number; _source: Record<string, unknown> };
+
+/** The product's document in the read alias (real-time GET), or null. */
+export async function indexedDocument(ctx: TestContext, id: string): Promise<IndexedDocument | null> {
+  const alias = productAlias(ctx.indexPrefix);
+  const { status, body } = await opensearch<IndexedDocument>(ctx.env.OPENSEARCH_URL!, `/${alias}/_doc/${id}`);
+  return status === 200 ? body : null;
+}
+
+/** Waits until the product's document satisfies `accept` (null: absent); returns it and how long it took. */
+export async function waitForDocument(
+  ctx: TestContext,
+  id: string,
+  accept: (document: IndexedDocument | null) => boolean,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<{ document: IndexedDocument | null; ms: number }> {
+  const started = performance.now();
+  const document = await waitFor(
+    what,
+    async () => {
+      const found = await indexedDocument(ctx, id);
+      return accept(found) ? { found } : undefined;
+    },
+    timeoutMs,
+    50,
+  );
+  return { document: document.found, ms: performance.now() - started };
+}
+
+/** Every product id in the index (after a refresh), sorted. */
+export async function indexedIds(ctx: TestContext): Promise<string[]> {
+  const alias = productAlias(ctx.indexPrefix);
+  const base = ctx.env.OPENSEARCH_URL!;
+  await opensearch(base, `/${alias}/_refresh`, { method: 'POST' });
+  const { body } = await opensearch<{ hits: { hits: { _id: string }[] } }>(base, `/${alias}/_search`, {
+    method: 'POST',
+    body: { size: 10_000, _source: false, query: { match_all: {} } },
+  });
+  return body.hits.hits.map((hit) => hit._id).sort();
+}
+
+/** An admin API call that must succeed; its `data`. */
+export async function adminCall<T>(
+  app: App,
+  authHeader: { authorization: string },
+  method: 'POST' | 'PATCH' | 'PUT' | 'DELETE' | 'GET',
+  url: string,
+  payload?: object,
+): Promise<T> {
+  const response = await app.inject({ method, url, headers: authHeader, ...(payload ? { payload } : {}) });
+  if (response.statusCode >= 300) {
+    throw new Error(`${method} ${url} answered ${response.statusCode}: ${response.body}`);
+  }
+  return response.json().data as T;
+}

@@ -1,0 +1,242 @@
+// Full reindex (POST /search/admin/index/reindex, SRCH-06): worker-search (its own process) builds
+// `<alias>-v2` while writes continue through the API and searches keep answering from v1; the new
+// index ends up with every change, the alias is swapped in one step and v1 is deleted.
+import { products, searchOutbox } from '@pbshop/db';
+import { productAlias } from '@pbshop/search';
+import {
+  createTestContext,
+  type RunningProcess,
+  serviceUrls,
+  startTcpProxy,
+  type TcpProxy,
+  type TestContext,
+  waitFor,
+} from '@pbshop/testing';
+import { and, isNull, ne, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { App } from '../src/app.ts';
+import type { ApiDeps } from '../src/deps.ts';
+import { type CategoryData, createCategory, createSeller, uniqueName } from './helpers/catalog.ts';
+import { caller, expectError } from './helpers/http.ts';
+import {
+  adminCall,
+  indexedIds,
+  opensearch,
+  searchWorkers,
+  waitForDocument,
+  workerEnv,
+} from './helpers/search-sync.ts';
+import { buildTestApp, createMember, type Member } from './helpers/users.ts';
+
+const SEEDED = 600;
+
+let ctx: TestContext;
+let proxy: TcpProxy;
+let app: App;
+let deps: ApiDeps;
+let close: () => Promise<void>;
+let admin: Member;
+let category: CategoryData;
+let worker: RunningProcess;
+let alias: string;
+const workers = searchWorkers();
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  alias = productAlias(ctx.indexPrefix);
+  // the worker reaches OpenSearch through a slightly slow proxy, so the copy takes a few seconds
+  const target = new URL(serviceUrls.opensearch);
+  proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+  worker = workers.spawn(workerEnv(ctx, { OPENSEARCH_URL: proxy.url, SEARCH_REINDEX_BATCH_SIZE: '50' }));
+  ({ app, deps, close } = await buildTestApp(ctx));
+  admin = await createMember(deps, app, { role: 'ADMIN' });
+  category = await createCategory(app, admin.authHeader, { name: uniqueName('카메라') });
+  await worker.waitForLog((line) => line.msg === 'created the products index');
+});
+
+afterAll(async () => {
+  await workers.stopAll();
+  await close?.();
+  await proxy?.close();
+  await ctx?.cleanup();
+});
+
+const call = caller(() => app);
+const write = <T>(method: 'POST' | 'PATCH' | 'DELETE' | 'GET', url: string, payload?: object) =>
+  adminCall<T>(app, admin.authHeader, method, url, payload);
+
+async function indexNames(): Promise<string[]> {
+  const { body } = await opensearch<{ index: string }[]>(
+    ctx.env.OPENSEARCH_URL!,
+    `/_cat/indices/${ctx.indexPrefix}-*?format=json`,
+  );
+  return body.map((row) => row.index).sort();
+}
+
+it('rebuilds into v2 while writes continue and searches answer; every change is in v2, v1 is gone', async () => {
+  // a bulk import that bypassed the outbox: the live index misses these products
+  await deps.database.db.execute(sql`
+    insert into products (category_id, name, brand)
+    select ${category.id}::uuid, '미러리스 ' || n, 'Brand ' || (n % 7) from generate_series(1, ${SEEDED}) n`);
+  const synced = await write<{ id: string }>('POST', '/api/v1/products', {
+    categoryId: category.id,
+    name: '캐논 R6',
+  });
+  await waitForDocument(ctx, synced.id, (doc) => doc !== null, 'the synced product');
+  // the document count is of refreshed documents (a second at most)
+  await opensearch(ctx.env.OPENSEARCH_URL!, `/${alias}/_refresh`, { method: 'POST' });
+  const before = await call('GET', '/api/v1/search/admin/index/status', { headers: admin.authHeader });
+  expect(before.body.data).toMatchObject({
+    index: `${alias}-v1`,
+    exists: true,
+    documentCount: 1,
+    productCount: SEEDED + 1,
+    missingDocuments: SEEDED,
+    mappingVersion: 2,
+    latestMappingVersion: 2,
+    reindex: null,
+  });
+  const seller = await createSeller(app, admin.authHeader);
+
+  proxy.setDelay(40);
+  const queued = await call('POST', '/api/v1/search/admin/index/reindex', { headers: admin.authHeader });
+  expect(queued.status).toBe(202);
+  expect(queued.body.data).toEqual({
+    message: 'full reindex queued',
+    queued: true,
+    jobId: expect.any(String),
+    runId: expect.any(String),
+  });
+  // one at a time
+  const again = await call('POST', '/api/v1/search/admin/index/reindex', { headers: admin.authHeader });
+  expectError(again, 409, 'CONFLICT');
+  expect(again.body.error.details).toMatchObject({ runId: queued.body.data.runId });
+
+  // writes and searches go on until the run ends
+  let running = true;
+  const searchStatuses: number[] = [];
+  const searching = (async () => {
+    while (running) {
+      const { status, body } = await opensearch<{ hits: { total: { value: number } } }>(
+        ctx.env.OPENSEARCH_URL!,
+        `/${alias}/_search`,
+        { method: 'POST', body: { query: { match_all: {} }, size: 1 } },
+      );
+      searchStatuses.push(status === 200 && body.hits.total.value > 0 ? 200 : status);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  const seeded = await deps.database.db
+    .select({ id: products.id })
+    .from(products)
+    .where(sql`${products.name} like '미러리스 %'`)
+    .orderBy(products.id);
+  const changed: string[] = [];
+  let writes = 0;
+  const writing = (async () => {
+    for (let step = 0; running && step < 40; step++) {
+      const target = seeded[(step * 37) % seeded.length]!.id;
+      if (step % 4 === 0) {
+        await write('DELETE', `/api/v1/products/${target}`).catch(() => {});
+      } else if (step % 4 === 1) {
+        await write('POST', '/api/v1/products', { categoryId: category.id, name: `새 카메라 ${step}` });
+      } else if (step % 4 === 2) {
+        await write('POST', `/api/v1/products/${target}/prices`, {
+          sellerId: seller.id,
+          price: 1_000_000 + step,
+          url: `https://shop.example.com/c/${step}`,
+        }).catch(() => {});
+      } else {
+        const { version } = await write<{ version: number }>('GET', `/api/v1/products/${target}`).catch(
+          () => ({
+            version: 0,
+          }),
+        );
+        await write('PATCH', `/api/v1/products/${target}`, { name: `개명 ${step}`, version }).catch(() => {});
+      }
+      changed.push(target);
+      writes++;
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    }
+  })();
+
+  const progress: number[] = [];
+  const finished = await waitFor(
+    'the full reindex to complete',
+    async () => {
+      const { body } = await call('GET', '/api/v1/search/admin/index/status', { headers: admin.authHeader });
+      const run = body.data.reindex;
+      if (run.status === 'RUNNING') progress.push(run.indexedProducts);
+      if (run.status === 'FAILED') throw new Error(`reindex failed: ${run.error}`);
+      return run.status === 'COMPLETED' && body.data;
+    },
+    60_000,
+    100,
+  );
+  running = false;
+  await Promise.all([searching, writing]);
+  proxy.setDelay(0);
+
+  expect(writes).toBeGreaterThan(5);
+  // searches answered throughout, from v1 and then from v2
+  expect(searchStatuses.length).toBeGreaterThan(5);
+  expect(searchStatuses.filter((status) => status !== 200)).toEqual([]);
+  expect(finished.reindex).toMatchObject({
+    id: queued.body.data.runId,
+    targetIndex: `${alias}-v2`,
+    previousIndex: `${alias}-v1`,
+    progressPercent: 100,
+    error: null,
+    requestedBy: admin.user.id,
+  });
+  expect(finished.reindex.indexedProducts).toBeGreaterThanOrEqual(SEEDED - 20);
+  // progress was written page by page
+  expect(new Set(progress).size).toBeGreaterThan(1);
+
+  // v1 deleted, the alias on v2 alone
+  expect(await indexNames()).toEqual([`${alias}-v2`]);
+  const aliases = await opensearch<Record<string, unknown>>(ctx.env.OPENSEARCH_URL!, `/_alias/${alias}`);
+  expect(Object.keys(aliases.body)).toEqual([`${alias}-v2`]);
+
+  // every change is in v2: once the outbox is drained, the index is exactly PostgreSQL
+  await waitFor('the outbox to settle', async () => {
+    const [row] = await deps.database.db.execute<{ open: number }>(
+      sql`select count(*)::int as open from ${searchOutbox} where status <> 'COMPLETED'`,
+    );
+    return row?.open === 0;
+  });
+  const live = await deps.database.db
+    .select({ id: products.id, name: products.name, lowestPrice: products.lowestPrice })
+    .from(products)
+    .where(and(isNull(products.deletedAt), ne(products.status, 'HIDDEN')));
+  expect(await indexedIds(ctx)).toEqual(live.map((row) => row.id).sort());
+  const byId = new Map(live.map((row) => [row.id, row]));
+  const docs = await opensearch<{
+    docs: { _id: string; found: boolean; _source?: Record<string, unknown> }[];
+  }>(ctx.env.OPENSEARCH_URL!, `/${alias}/_mget`, { method: 'POST', body: { ids: [...new Set(changed)] } });
+  for (const doc of docs.body.docs) {
+    const row = byId.get(doc._id);
+    if (!row) expect(doc.found).toBe(false);
+    else expect(doc._source).toMatchObject({ name: row.name, lowestPrice: row.lowestPrice });
+  }
+  await opensearch(ctx.env.OPENSEARCH_URL!, `/${alias}/_refresh`, { method: 'POST' });
+  const after = await call('GET', '/api/v1/search/admin/index/status', { headers: admin.authHeader });
+  expect(after.body.data).toMatchObject({
+    index: `${alias}-v2`,
+    exists: true,
+    missingDocuments: 0,
+    mappingVersion: 2,
+    error: null,
+  });
+  expect(after.body.data.documentCount).toBe(after.body.data.productCount);
+  expect(worker.logs.some((line) => line.msg === 'full reindex: read alias swapped')).toBe(true);
+
+  // a second run is accepted now, and builds v3
+  const next = await call('POST', '/api/v1/search/admin/index/reindex', { headers: admin.authHeader });
+  expect(next.status).toBe(202);
+  await waitFor('the second run', async () => {
+    const { body } = await call('GET', '/api/v1/search/admin/index/status', { headers: admin.authHeader });
+    return body.data.reindex.status === 'COMPLETED' && body.data.index === `${alias}-v3`;
+  });
+  expect(await indexNames()).toEqual([`${alias}-v3`]);
+});

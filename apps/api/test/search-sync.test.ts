@@ -1,0 +1,218 @@
+// SRCH index sync (NFR 4.3, "search index synced on DB change, event based"): writes through the
+// API record outbox rows in their transaction and wake worker-search, running as its own process,
+// which brings OpenSearch in step within seconds. Real PostgreSQL, Redis and OpenSearch.
+import { searchOutbox } from '@pbshop/db';
+import { createTestContext, type RunningProcess, type TestContext, waitFor } from '@pbshop/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../src/app.ts';
+import type { ApiDeps } from '../src/deps.ts';
+import {
+  type CategoryData,
+  createCategory,
+  createSeller,
+  type SellerData,
+  uniqueName,
+} from './helpers/catalog.ts';
+import {
+  adminCall,
+  indexedDocument,
+  searchWorkers,
+  waitForDocument,
+  workerEnv,
+} from './helpers/search-sync.ts';
+import { buildTestApp, createMember, type Member } from './helpers/users.ts';
+
+let ctx: TestContext;
+let app: App;
+let deps: ApiDeps;
+let close: () => Promise<void>;
+let admin: Member;
+let parent: CategoryData;
+let category: CategoryData;
+let seller: SellerData;
+let worker: RunningProcess;
+const workers = searchWorkers();
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  worker = workers.spawn(workerEnv(ctx));
+  ({ app, deps, close } = await buildTestApp(ctx));
+  admin = await createMember(deps, app, { role: 'ADMIN' });
+  parent = await createCategory(app, admin.authHeader, { name: uniqueName('컴퓨터') });
+  category = await createCategory(app, admin.authHeader, { name: uniqueName('노트북'), parentId: parent.id });
+  seller = await createSeller(app, admin.authHeader);
+  await worker.waitForLog((line) => line.msg === 'created the products index');
+});
+
+afterAll(async () => {
+  await workers.stopAll();
+  await close?.();
+  await ctx?.cleanup();
+});
+
+const call = <T>(method: 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, payload?: object) =>
+  adminCall<T>(app, admin.authHeader, method, url, payload);
+
+describe('the index follows API writes (worker-search as its own process)', () => {
+  let productId: string;
+
+  it('a created product is searchable within seconds', async () => {
+    const created = await call<{ id: string }>('POST', '/api/v1/products', {
+      categoryId: category.id,
+      name: '갤럭시북4 프로 16인치',
+      brand: '삼성',
+      description: '가벼운 게이밍 노트북',
+    });
+    productId = created.id;
+    const { document, ms } = await waitForDocument(ctx, productId, (doc) => doc !== null, 'the new document');
+    expect(ms).toBeLessThan(5000);
+    expect(document!._source).toMatchObject({
+      productId,
+      name: '갤럭시북4 프로 16인치',
+      brand: '삼성',
+      categoryId: category.id,
+      categoryName: category.name,
+      categoryPath: [parent.id, category.id],
+      status: 'ON_SALE',
+      lowestPrice: null,
+      sellerIds: [],
+      suggest: ['갤럭시북4 프로 16인치', '삼성'],
+    });
+    // a real search on the alias finds it by a Korean word of its name
+    const base = ctx.env.OPENSEARCH_URL!;
+    await fetch(`${base}/${ctx.indexPrefix}-products/_refresh`, { method: 'POST' });
+    const search = await fetch(`${base}/${ctx.indexPrefix}-products/_search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: { match: { description: '노트북' } } }),
+    }).then((response) => response.json() as Promise<{ hits: { hits: { _id: string }[] } }>);
+    expect(search.hits.hits.map((hit) => hit._id)).toEqual([productId]);
+  });
+
+  it('an update, a price, spec values and an image each reach the document', async () => {
+    const product = await adminCall<{ version: number }>(
+      app,
+      admin.authHeader,
+      'GET',
+      `/api/v1/products/${productId}`,
+    );
+    await call('PATCH', `/api/v1/products/${productId}`, {
+      name: '갤럭시북4 울트라',
+      version: product.version,
+    });
+    await waitForDocument(
+      ctx,
+      productId,
+      (doc) => doc?._source.name === '갤럭시북4 울트라',
+      'the renamed document',
+    );
+
+    await call('POST', `/api/v1/products/${productId}/prices`, {
+      sellerId: seller.id,
+      price: 2_190_000,
+      url: 'https://shop.example.com/item/1',
+    });
+    const priced = await waitForDocument(
+      ctx,
+      productId,
+      (doc) => doc?._source.lowestPrice === 2_190_000,
+      'the priced document',
+    );
+    expect(priced.document!._source.sellerIds).toEqual([seller.id]);
+
+    const ram = await call<{ id: string }>('POST', '/api/v1/specs/definitions', {
+      categoryId: category.id,
+      key: 'ram',
+      name: '메모리',
+      type: 'NUMBER',
+      unit: 'GB',
+    });
+    await call('PUT', `/api/v1/products/${productId}/specs`, { values: [{ key: 'ram', value: 32 }] });
+    const specced = await waitForDocument(
+      ctx,
+      productId,
+      (doc) => doc?._source.specsText === '메모리 32GB',
+      'the document with its specs',
+    );
+    expect(specced.document!._source.specs).toEqual([
+      { key: 'ram', name: '메모리', value: '32GB', numberValue: 32 },
+    ]);
+    // renaming the definition reindexes the products that have a value of it
+    await call('PATCH', `/api/v1/specs/definitions/${ram.id}`, { name: 'RAM' });
+    await waitForDocument(ctx, productId, (doc) => doc?._source.specsText === 'RAM 32GB', 'the renamed spec');
+
+    await call('POST', `/api/v1/products/${productId}/images`, { url: 'https://img.example.com/a.jpg' });
+    await waitForDocument(
+      ctx,
+      productId,
+      (doc) => doc?._source.thumbnailUrl === 'https://img.example.com/a.jpg',
+      'the thumbnail',
+    );
+  });
+
+  it('a category rename or move reaches the documents of its whole subtree', async () => {
+    await call('PATCH', `/api/v1/categories/${category.id}`, { name: '울트라북' });
+    await waitForDocument(
+      ctx,
+      productId,
+      (doc) => doc?._source.categoryName === '울트라북',
+      'the new category name',
+    );
+    const other = await createCategory(app, admin.authHeader, { name: uniqueName('가전') });
+    await call('PATCH', `/api/v1/categories/${category.id}`, { parentId: other.id });
+    await waitForDocument(
+      ctx,
+      productId,
+      (doc) => JSON.stringify(doc?._source.categoryPath) === JSON.stringify([other.id, category.id]),
+      'the new category path',
+    );
+  });
+
+  it('an offer removed, then the product hidden and deleted: out of the index within seconds', async () => {
+    const withSeller = await indexedDocument(ctx, productId);
+    expect(withSeller?._source.sellerIds).toEqual([seller.id]);
+    await call('DELETE', `/api/v1/sellers/${seller.id}`);
+    await waitForDocument(
+      ctx,
+      productId,
+      (doc) => Array.isArray(doc?._source.sellerIds) && (doc._source.sellerIds as unknown[]).length === 0,
+      'the withdrawn seller',
+    );
+    const { version } = await adminCall<{ version: number }>(
+      app,
+      admin.authHeader,
+      'GET',
+      `/api/v1/products/${productId}`,
+    );
+    await call('PATCH', `/api/v1/products/${productId}`, { status: 'HIDDEN', version });
+    await waitForDocument(ctx, productId, (doc) => doc === null, 'the hidden product to leave');
+    const latest = await adminCall<{ version: number }>(
+      app,
+      admin.authHeader,
+      'GET',
+      `/api/v1/products/${productId}`,
+    );
+    await call('PATCH', `/api/v1/products/${productId}`, { status: 'ON_SALE', version: latest.version });
+    await waitForDocument(ctx, productId, (doc) => doc !== null, 'the product shown again');
+
+    await call('DELETE', `/api/v1/products/${productId}`);
+    const { ms } = await waitForDocument(
+      ctx,
+      productId,
+      (doc) => doc === null,
+      'the deleted product to leave',
+    );
+    expect(ms).toBeLessThan(5000);
+  });
+
+  it('every outbox row is COMPLETED; the worker logged no error', async () => {
+    const rows = await waitFor('the outbox to settle', async () => {
+      const all = await deps.database.db.select().from(searchOutbox);
+      return all.every((row) => row.status === 'COMPLETED') && all;
+    });
+    expect(rows.length).toBeGreaterThanOrEqual(10);
+    expect(rows.every((row) => row.attemptCount === 1 && row.lastError === null)).toBe(true);
+    expect(worker.logs.filter((line) => (line.level ?? 0) >= 50)).toEqual([]);
+    expect(worker.logs.some((line) => line.msg === 'outbox batch synced')).toBe(true);
+  });
+});
