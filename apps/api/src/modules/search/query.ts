@@ -225,7 +225,7 @@ function sortFor(sort: SearchInput['sort']): unknown[] {
   }
 }
 
-const facetAggregations = {
+const commonFacets = {
   categories: {
     terms: { field: 'categoryId', size: FACET_SIZE },
     aggs: { name: { terms: { field: 'categoryName', size: 1 } } },
@@ -246,6 +246,13 @@ const facetAggregations = {
   ratings: {
     range: { field: 'rating', ranges: ratingSteps.map((min) => ({ key: String(min), from: min })) },
   },
+};
+
+/**
+ * Spec facets (nested, with a reverse_nested count per value: the costliest aggregation) only for a
+ * category: specs differ per category, and across the whole catalogue they mean little.
+ */
+const specFacets = {
   specs: {
     nested: { path: 'specs' },
     aggs: {
@@ -262,8 +269,37 @@ const facetAggregations = {
   },
 };
 
-/** The `_search` body of GET /search: one request for the hits, their highlights and the facets. */
-export function searchRequestBody(input: SearchInput, weights: SearchWeights): Record<string, unknown> {
+function facetAggregations(input: SearchInput) {
+  return input.categoryId ? { ...commonFacets, ...specFacets } : commonFacets;
+}
+
+/** Matches counted exactly up to this many (the deepest page reachable); beyond, a lower bound. */
+export const TRACK_TOTAL_HITS = 10_000;
+
+/**
+ * The two searches of GET /search, sent together in one `_msearch`: the page of hits with their
+ * highlights, and the facets. The facets request has no hits (size 0), so OpenSearch's shard request
+ * cache keeps its answer until the next refresh that changes the index: every page and sort of one
+ * query and filter set reuses it.
+ */
+export function searchRequestBodies(
+  input: SearchInput,
+  weights: SearchWeights,
+): { hits: Record<string, unknown>; facets: Record<string, unknown> } {
+  const matched = { bool: { must: [textQuery(input.text, weights)], ...searchFilters(input) } };
+  return {
+    hits: searchRequestBody(input, weights),
+    facets: {
+      size: 0,
+      track_total_hits: TRACK_TOTAL_HITS,
+      timeout: '2s',
+      query: matched,
+      aggs: facetAggregations(input),
+    },
+  };
+}
+
+function searchRequestBody(input: SearchInput, weights: SearchWeights): Record<string, unknown> {
   const matched = { bool: { must: [textQuery(input.text, weights)], ...searchFilters(input) } };
   const query =
     weights.clickWeight > 0
@@ -284,7 +320,7 @@ export function searchRequestBody(input: SearchInput, weights: SearchWeights): R
   return {
     from: (input.page - 1) * input.limit,
     size: input.limit,
-    track_total_hits: true,
+    track_total_hits: TRACK_TOTAL_HITS,
     track_scores: true,
     timeout: '2s',
     _source: ['productId', 'name', 'lowestPrice', 'thumbnailUrl', 'categoryName'],
@@ -296,7 +332,6 @@ export function searchRequestBody(input: SearchInput, weights: SearchWeights): R
       encoder: 'html',
       fields: { name: { number_of_fragments: 0 }, 'name.english': { number_of_fragments: 0 } },
     },
-    aggs: facetAggregations,
   };
 }
 
@@ -367,7 +402,7 @@ interface SearchResponseBody {
     sellers: { buckets: Bucket[] };
     prices: { buckets: (Bucket & { from?: number; to?: number })[] };
     ratings: { buckets: Bucket[] };
-    specs: { keys: { buckets: (Bucket & { values: { buckets: (Bucket & { products: Bucket })[] } })[] } };
+    specs?: { keys: { buckets: (Bucket & { values: { buckets: (Bucket & { products: Bucket })[] } })[] } };
   };
 }
 
@@ -383,7 +418,7 @@ export const emptyFacets = (): SearchFacets => ({
 function facetsFrom(aggregations: SearchResponseBody['aggregations']): SearchFacets {
   if (!aggregations) return emptyFacets();
   const specs: SearchFacets['specs'] = {};
-  for (const key of aggregations.specs.keys.buckets) {
+  for (const key of aggregations.specs?.keys.buckets ?? []) {
     specs[String(key.key)] = key.values.buckets.map((value) => ({
       value: String(value.key),
       count: value.products.doc_count,
@@ -418,7 +453,7 @@ function facetsFrom(aggregations: SearchResponseBody['aggregations']): SearchFac
 }
 
 /** Hits and facets; the suggestions come from `suggestRequestBody` when there are few hits. */
-export function searchResultFrom(body: SearchResponseBody): SearchResult {
+export function searchResultFrom(body: SearchResponseBody, facets: SearchResponseBody): SearchResult {
   const total = body.hits.total;
   const totalCount = typeof total === 'number' ? total : total.value;
   return {
@@ -430,7 +465,7 @@ export function searchResultFrom(body: SearchResponseBody): SearchResult {
       categoryName: hit._source.categoryName ?? '',
       score: hit._score ?? 0,
     })),
-    facets: facetsFrom(body.aggregations),
+    facets: facetsFrom(facets.aggregations),
     suggestions: [],
     totalCount,
   };
@@ -442,6 +477,8 @@ export function searchResultFrom(body: SearchResponseBody): SearchResult {
 export const AUTOCOMPLETE_PRODUCTS = 5;
 export const AUTOCOMPLETE_KEYWORDS = 8;
 export const AUTOCOMPLETE_CATEGORIES = 5;
+/** best-scoring matches whose categories are suggested */
+const AUTOCOMPLETE_CATEGORY_SAMPLE = 200;
 /** max_gram of the index's prefix_ngram tokenizer */
 const MAX_PREFIX_LENGTH = 20;
 
@@ -474,9 +511,15 @@ export function autocompleteRequestBody(text: string): Record<string, unknown> {
       fields: { 'name.prefix': { number_of_fragments: 0 } },
     },
     aggs: {
-      categories: {
-        terms: { field: 'categoryId', size: AUTOCOMPLETE_CATEGORIES },
-        aggs: { name: { terms: { field: 'categoryName', size: 1 } } },
+      // the categories of the best matches only: a one-letter prefix matches most of the catalogue
+      best: {
+        sampler: { shard_size: AUTOCOMPLETE_CATEGORY_SAMPLE },
+        aggs: {
+          categories: {
+            terms: { field: 'categoryId', size: AUTOCOMPLETE_CATEGORIES },
+            aggs: { name: { terms: { field: 'categoryName', size: 1 } } },
+          },
+        },
       },
     },
     suggest: {
@@ -502,7 +545,7 @@ interface AutocompleteResponseBody {
       highlight?: Record<string, string[]>;
     }[];
   };
-  aggregations?: { categories: { buckets: (Bucket & { name: { buckets: Bucket[] } })[] } };
+  aggregations?: { best: { categories: { buckets: (Bucket & { name: { buckets: Bucket[] } })[] } } };
   suggest?: { keywords?: { options: { text: string; _source?: { status?: string } }[] }[] };
 }
 
@@ -525,7 +568,7 @@ export function autocompleteResultFrom(body: AutocompleteResponseBody, text: str
       thumbnailUrl: hit._source.thumbnailUrl ?? null,
       lowestPrice: hit._source.lowestPrice ?? null,
     })),
-    categories: (body.aggregations?.categories.buckets ?? []).map((bucket) => ({
+    categories: (body.aggregations?.best.categories.buckets ?? []).map((bucket) => ({
       id: String(bucket.key),
       name: String(bucket.name.buckets[0]?.key ?? ''),
     })),

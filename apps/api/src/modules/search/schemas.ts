@@ -136,7 +136,9 @@ export const searchFacets = z.object({
   ),
   sellers: z.array(z.object({ id: z.string(), count: z.number().int() })),
   ratings: z.array(z.object({ min: z.number(), count: z.number().int() })),
-  specs: z.record(z.string(), z.array(z.object({ value: z.string(), count: z.number().int() }))),
+  specs: z
+    .record(z.string(), z.array(z.object({ value: z.string(), count: z.number().int() })))
+    .describe('value counts per spec key; only when the search has a categoryId (specs differ per category)'),
 });
 
 export const searchResult = z.object({

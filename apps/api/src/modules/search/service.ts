@@ -12,7 +12,7 @@ import {
   type SearchResponseBody,
   SUGGEST_BELOW_HITS,
   type SuggestResponseBody,
-  searchRequestBody,
+  searchRequestBodies,
   searchResultFrom,
   suggestionsFrom,
   suggestRequestBody,
@@ -25,6 +25,9 @@ import type { SearchWeightsStore } from './weights.ts';
  * abort: it does not count against the breaker (GET /search, under the full policy, does).
  */
 const AUTOCOMPLETE_TIMEOUT_MS = 800;
+/** how long, and for how many typed texts, a completion is answered from memory */
+const AUTOCOMPLETE_MEMORY_MS = 5000;
+const AUTOCOMPLETE_MEMORY_ENTRIES = 10_000;
 
 export interface SearchServiceDeps {
   client: SearchClient;
@@ -71,6 +74,7 @@ function summary(error: unknown) {
 export function searchService(deps: SearchServiceDeps) {
   const { client, resilience, fallback, logger } = deps;
   const path = `/${encodeURIComponent(productAlias(deps.indexPrefix))}/_search`;
+  const multiPath = `/${encodeURIComponent(productAlias(deps.indexPrefix))}/_msearch`;
 
   /**
    * One `_search` under the `search` policy (timeout, retry, breaker). A 4xx answer (a missing
@@ -81,11 +85,45 @@ export function searchService(deps: SearchServiceDeps) {
     body: Record<string, unknown>,
     callerSignal?: AbortSignal,
   ): Promise<Answer<T>> {
+    return call<T>({ method: 'POST', path, body }, callerSignal);
+  }
+
+  /**
+   * Several searches in one `_msearch` round trip. A search that failed inside it counts as the
+   * whole call failing, by its status (5xx: OpenSearch trouble; 4xx: handed back).
+   */
+  async function openMultiSearch<T>(bodies: Record<string, unknown>[]): Promise<Answer<T[]>> {
+    const answer = await call<{ responses: (T & { status?: number; error?: unknown })[] }>({
+      method: 'POST',
+      path: multiPath,
+      bulkBody: bodies.flatMap((body) => [{ request_cache: body.size === 0 }, body]),
+    });
+    if (!answer.ok) return answer;
+    const failed = answer.body.responses.find((response) => response.error !== undefined);
+    if (failed) {
+      const error = Object.assign(new Error('a search of the _msearch failed'), {
+        meta: { statusCode: failed.status ?? 500, body: { error: failed.error } },
+      });
+      if ((failed.status ?? 500) >= 500 || failed.status === 429) throw error;
+      return { ok: false, error };
+    }
+    return { ok: true, body: answer.body.responses };
+  }
+
+  async function call<T>(
+    params: {
+      method: 'POST';
+      path: string;
+      body?: Record<string, unknown>;
+      bulkBody?: Record<string, unknown>[];
+    },
+    callerSignal?: AbortSignal,
+  ): Promise<Answer<T>> {
     if (breakerOpen()) return { ok: false, error: breakerStillOpen };
     return resilience.execute(
       'search',
       async (signal) => {
-        const request = client.transport.request({ method: 'POST', path, body });
+        const request = client.transport.request(params);
         const abort = () => request.abort();
         signal.addEventListener('abort', abort, { once: true });
         try {
@@ -145,6 +183,20 @@ export function searchService(deps: SearchServiceDeps) {
     return [];
   }
 
+  /**
+   * Completions answered in the last few seconds, per typed text: shoppers type the same prefixes
+   * over and over, and a completion a few seconds old is as good (the index itself lags writes by
+   * about a second). Bounded; the oldest entry goes first.
+   */
+  const recentCompletions = new Map<string, { result: AutocompleteResult; until: number }>();
+  function remember(key: string, result: AutocompleteResult) {
+    recentCompletions.delete(key);
+    recentCompletions.set(key, { result, until: Date.now() + AUTOCOMPLETE_MEMORY_MS });
+    if (recentCompletions.size > AUTOCOMPLETE_MEMORY_ENTRIES) {
+      recentCompletions.delete(recentCompletions.keys().next().value!);
+    }
+  }
+
   async function degraded<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
@@ -160,9 +212,11 @@ export function searchService(deps: SearchServiceDeps) {
     async search(input: SearchInput): Promise<{ result: SearchResult; degraded: boolean }> {
       const weights = await deps.weights.current();
       try {
-        const answer = await openSearch<SearchResponseBody>(searchRequestBody(input, weights));
+        const bodies = searchRequestBodies(input, weights);
+        const answer = await openMultiSearch<SearchResponseBody>([bodies.hits, bodies.facets]);
         if (answer.ok) {
-          const result = searchResultFrom(answer.body);
+          const [hits, facets] = answer.body as [SearchResponseBody, SearchResponseBody];
+          const result = searchResultFrom(hits, facets);
           if (result.totalCount < SUGGEST_BELOW_HITS && input.page === 1) {
             result.suggestions = await suggestions(input.text);
           }
@@ -176,12 +230,19 @@ export function searchService(deps: SearchServiceDeps) {
     },
 
     async autocomplete(text: string): Promise<{ result: AutocompleteResult; degraded: boolean }> {
+      const key = normaliseKeyword(text);
+      const remembered = recentCompletions.get(key);
+      if (remembered && remembered.until > Date.now()) return { result: remembered.result, degraded: false };
       try {
         const answer = await openSearch<AutocompleteResponseBody>(
           autocompleteRequestBody(text),
           AbortSignal.timeout(AUTOCOMPLETE_TIMEOUT_MS),
         );
-        if (answer.ok) return { result: autocompleteResultFrom(answer.body, text), degraded: false };
+        if (answer.ok) {
+          const result = autocompleteResultFrom(answer.body, text);
+          remember(key, result);
+          return { result, degraded: false };
+        }
         noteFailure('autocomplete', answer.error);
       } catch (error) {
         noteFailure('autocomplete', error);
