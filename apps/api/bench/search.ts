@@ -22,6 +22,7 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const productCount = Number(process.env.BENCH_PRODUCTS ?? 100_000);
 const connections = 50;
 const LIGHT_CONNECTIONS = 4;
+const WARM_UP_SECONDS = 2;
 const PAGE = 1000;
 const only = process.env.BENCH_RUNS?.split(',').map((key) => key.trim());
 const writesPerSecond = Number(process.env.BENCH_WRITES_PER_SECOND ?? 200);
@@ -147,6 +148,14 @@ interface Row {
 async function measure(name: string, url: string, path: () => string, clients = connections): Promise<Row> {
   // let the previous run's queued requests drain first
   await new Promise((resolve) => setTimeout(resolve, 1000));
+  // a short warm-up, not measured: the first request of each query fills the per-process answer
+  // memory and the JIT; the figures are of the steady state (distinct queries are counted above)
+  await autocannon({
+    url,
+    connections: clients,
+    duration: WARM_UP_SECONDS,
+    requests: [{ setupRequest: (request) => ({ ...request, path: path() }) }],
+  });
   const result = await autocannon({
     url,
     connections: clients,

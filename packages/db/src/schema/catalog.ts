@@ -98,13 +98,21 @@ export const products = pgTable(
     index('products_category_created_idx')
       .on(table.categoryId, table.createdAt)
       .where(sql`${table.deletedAt} is null`),
-    index('products_lowest_price_idx').on(table.lowestPrice).where(sql`${table.deletedAt} is null`),
-    // price_desc sorts products without offers last: an ascending index cannot serve that order
-    index('products_lowest_price_desc_idx')
-      .on(table.lowestPrice.desc().nullsLast())
+    // The list's sort orders, each covering the list filters (category, status, price) so a page
+    // is found by an index-only scan and only its rows are read (the deferred join in the products
+    // service). price_desc puts products without offers last: an ascending index cannot serve it.
+    index('products_lowest_price_idx')
+      .on(table.lowestPrice, table.id, table.categoryId, table.status)
       .where(sql`${table.deletedAt} is null`),
-    index('products_popularity_idx').on(table.popularityScore).where(sql`${table.deletedAt} is null`),
-    index('products_created_idx').on(table.createdAt).where(sql`${table.deletedAt} is null`),
+    index('products_lowest_price_desc_idx')
+      .on(table.lowestPrice.desc().nullsLast(), table.id, table.categoryId, table.status)
+      .where(sql`${table.deletedAt} is null`),
+    index('products_popularity_idx')
+      .on(table.popularityScore, table.id, table.categoryId, table.status, table.lowestPrice)
+      .where(sql`${table.deletedAt} is null`),
+    index('products_created_idx')
+      .on(table.createdAt, table.id, table.categoryId, table.status, table.lowestPrice)
+      .where(sql`${table.deletedAt} is null`),
     // the list's count of a category filter with a price range, as an index-only scan (status is
     // a key column so HIDDEN products are filtered without a heap visit)
     index('products_category_price_idx')

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { categories, type Database, products } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { recordCategorySearchChange } from '@pbshop/search';
-import { and, asc, count, eq, inArray, isNull, like, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, like, type SQL, sql } from 'drizzle-orm';
 import { noSearchSync, type SearchSyncSignal } from '../search-admin/service.ts';
 
 export type CategoryRow = typeof categories.$inferSelect;
@@ -90,6 +90,17 @@ export function categoriesService(db: Database, searchSync: SearchSyncSignal = n
         join categories category on category.id = root.id or category.path like root.path || '/%'
         where root.id = ${id}`);
       return rows.map((row) => row.id);
+    },
+
+    /**
+     * The same ids as a SQL array for another query's filter (`category_id = any(…)`): evaluated
+     * once inside that query, so a product list needs no round trip of its own for the tree.
+     */
+    selfAndDescendantIdsSql(id: string): SQL {
+      return sql`array(
+        select category.id from categories root
+        join categories category on category.id = root.id or category.path like root.path || '/%'
+        where root.id = ${id})`;
     },
 
     /** The whole tree: one query, built in memory; siblings by sortOrder, then name. */

@@ -1,22 +1,7 @@
 import { categories, type Database, productImages, productOptions, products } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { recordSearchChange, type SearchChangeEvent } from '@pbshop/search';
-import {
-  and,
-  asc,
-  count,
-  desc,
-  eq,
-  gte,
-  ilike,
-  inArray,
-  isNull,
-  lte,
-  ne,
-  or,
-  type SQL,
-  sql,
-} from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, ilike, isNull, lte, ne, or, type SQL, sql } from 'drizzle-orm';
 import type { CategoriesService } from '../categories/service.ts';
 import { offersJson, toPriceEntries } from '../prices/service.ts';
 import { noSearchSync, type SearchSyncSignal } from '../search-admin/service.ts';
@@ -184,9 +169,9 @@ export function productsService(
     ): Promise<{ rows: ProductSummary[] } & ListCount> {
       const conditions: SQL[] = [live, ne(products.status, 'HIDDEN')];
       if (query.categoryId) {
-        const ids = await categoryService.selfAndDescendantIds(query.categoryId);
-        if (ids.length === 0) return { rows: [], totalCount: 0, totalCountCapped: false };
-        conditions.push(inArray(products.categoryId, ids));
+        conditions.push(
+          sql`${products.categoryId} = any(${categoryService.selfAndDescendantIdsSql(query.categoryId)})`,
+        );
       }
       if (query.search) {
         const pattern = `%${escapeLike(query.search)}%`;
@@ -201,6 +186,16 @@ export function productsService(
       }
       if (query.specs) conditions.push(...(await specFilterConditions(db, query.specs)));
       const where = and(...conditions);
+      // deferred join: the page's ids come from an index-only scan of the sort's covering index
+      // (it skips `offset` entries without reading their rows); only the page's rows are read
+      const pageIds = db
+        .select({ pageId: products.id })
+        .from(products)
+        .where(where)
+        .orderBy(...orderFor(query.sort))
+        .limit(query.limit)
+        .offset((query.page - 1) * query.limit)
+        .as('page');
       const [rows, counted] = await Promise.all([
         db
           .select({
@@ -214,11 +209,9 @@ export function productsService(
             averageRating: products.averageRating,
             createdAt: products.createdAt,
           })
-          .from(products)
-          .where(where)
-          .orderBy(...orderFor(query.sort))
-          .limit(query.limit)
-          .offset((query.page - 1) * query.limit),
+          .from(pageIds)
+          .innerJoin(products, eq(products.id, pageIds.pageId))
+          .orderBy(...orderFor(query.sort)),
         countThrough(async () => {
           // counting stops past the cap: an exact count of a broad filter costs more than the page
           const [total] = await db.select({ value: count() }).from(

@@ -25,9 +25,45 @@ import type { SearchWeightsStore } from './weights.ts';
  * abort: it does not count against the breaker (GET /search, under the full policy, does).
  */
 const AUTOCOMPLETE_TIMEOUT_MS = 800;
-/** how long, and for how many typed texts, a completion is answered from memory */
+/** how long a completion and a search answer are reused (see `recentAnswers`) */
 const AUTOCOMPLETE_MEMORY_MS = 5000;
-const AUTOCOMPLETE_MEMORY_ENTRIES = 10_000;
+const SEARCH_MEMORY_MS = 5000;
+const REMEMBERED_ANSWERS = 5000;
+
+interface Answered<T> {
+  result: T;
+  degraded: boolean;
+}
+
+/**
+ * Answers of the last `ttlMs` per key, bounded (the oldest goes first when full), and one
+ * OpenSearch request per key at a time: requests asking the same while it runs share its answer
+ * (no stampede when a popular keyword's entry expires). Degraded answers are never kept.
+ */
+function recentAnswers<T>(ttlMs: number) {
+  const entries = new Map<string, { value: T; until: number }>();
+  const running = new Map<string, Promise<Answered<T>>>();
+  return {
+    answer(key: string, work: () => Promise<Answered<T>>): Promise<Answered<T>> {
+      const entry = entries.get(key);
+      if (entry && entry.until > Date.now()) return Promise.resolve({ result: entry.value, degraded: false });
+      const shared = running.get(key);
+      if (shared) return shared;
+      const answer = work()
+        .then((answered) => {
+          if (!answered.degraded) {
+            entries.delete(key);
+            entries.set(key, { value: answered.result, until: Date.now() + ttlMs });
+            if (entries.size > REMEMBERED_ANSWERS) entries.delete(entries.keys().next().value!);
+          }
+          return answered;
+        })
+        .finally(() => running.delete(key));
+      running.set(key, answer);
+      return answer;
+    },
+  };
+}
 
 export interface SearchServiceDeps {
   client: SearchClient;
@@ -184,18 +220,13 @@ export function searchService(deps: SearchServiceDeps) {
   }
 
   /**
-   * Completions answered in the last few seconds, per typed text: shoppers type the same prefixes
-   * over and over, and a completion a few seconds old is as good (the index itself lags writes by
-   * about a second). Bounded; the oldest entry goes first.
+   * Answers of the last few seconds, per typed text (and filters): shoppers type the same prefixes
+   * and search the same keywords over and over, and an answer a few seconds old is as good (the
+   * index itself lags writes by about a second). Per process, bounded; degraded answers are never
+   * kept.
    */
-  const recentCompletions = new Map<string, { result: AutocompleteResult; until: number }>();
-  function remember(key: string, result: AutocompleteResult) {
-    recentCompletions.delete(key);
-    recentCompletions.set(key, { result, until: Date.now() + AUTOCOMPLETE_MEMORY_MS });
-    if (recentCompletions.size > AUTOCOMPLETE_MEMORY_ENTRIES) {
-      recentCompletions.delete(recentCompletions.keys().next().value!);
-    }
-  }
+  const recentCompletions = recentAnswers<AutocompleteResult>(AUTOCOMPLETE_MEMORY_MS);
+  const recentSearches = recentAnswers<SearchResult>(SEARCH_MEMORY_MS);
 
   async function degraded<T>(work: () => Promise<T>): Promise<T> {
     try {
@@ -209,45 +240,44 @@ export function searchService(deps: SearchServiceDeps) {
 
   return {
     /** From OpenSearch; from PostgreSQL (degraded: no facets, no suggestions) when it is down. */
-    async search(input: SearchInput): Promise<{ result: SearchResult; degraded: boolean }> {
+    async search(input: SearchInput): Promise<Answered<SearchResult>> {
       const weights = await deps.weights.current();
-      try {
-        const bodies = searchRequestBodies(input, weights);
-        const answer = await openMultiSearch<SearchResponseBody>([bodies.hits, bodies.facets]);
-        if (answer.ok) {
-          const [hits, facets] = answer.body as [SearchResponseBody, SearchResponseBody];
-          const result = searchResultFrom(hits, facets);
-          if (result.totalCount < SUGGEST_BELOW_HITS && input.page === 1) {
-            result.suggestions = await suggestions(input.text);
+      // the weights are part of the key: a PATCH takes effect on the next search
+      const key = JSON.stringify([{ ...input, text: normaliseKeyword(input.text) }, weights]);
+      return recentSearches.answer(key, async () => {
+        try {
+          const bodies = searchRequestBodies(input, weights);
+          const answer = await openMultiSearch<SearchResponseBody>([bodies.hits, bodies.facets]);
+          if (answer.ok) {
+            const [hits, facets] = answer.body as [SearchResponseBody, SearchResponseBody];
+            const result = searchResultFrom(hits, facets);
+            if (result.totalCount < SUGGEST_BELOW_HITS && input.page === 1) {
+              result.suggestions = await suggestions(input.text);
+            }
+            return { result, degraded: false };
           }
-          return { result, degraded: false };
+          noteFailure('search', answer.error);
+        } catch (error) {
+          noteFailure('search', error);
         }
-        noteFailure('search', answer.error);
-      } catch (error) {
-        noteFailure('search', error);
-      }
-      return { result: await degraded(() => fallback.search(input)), degraded: true };
+        return { result: await degraded(() => fallback.search(input)), degraded: true };
+      });
     },
 
-    async autocomplete(text: string): Promise<{ result: AutocompleteResult; degraded: boolean }> {
-      const key = normaliseKeyword(text);
-      const remembered = recentCompletions.get(key);
-      if (remembered && remembered.until > Date.now()) return { result: remembered.result, degraded: false };
-      try {
-        const answer = await openSearch<AutocompleteResponseBody>(
-          autocompleteRequestBody(text),
-          AbortSignal.timeout(AUTOCOMPLETE_TIMEOUT_MS),
-        );
-        if (answer.ok) {
-          const result = autocompleteResultFrom(answer.body, text);
-          remember(key, result);
-          return { result, degraded: false };
+    async autocomplete(text: string): Promise<Answered<AutocompleteResult>> {
+      return recentCompletions.answer(normaliseKeyword(text), async () => {
+        try {
+          const answer = await openSearch<AutocompleteResponseBody>(
+            autocompleteRequestBody(text),
+            AbortSignal.timeout(AUTOCOMPLETE_TIMEOUT_MS),
+          );
+          if (answer.ok) return { result: autocompleteResultFrom(answer.body, text), degraded: false };
+          noteFailure('autocomplete', answer.error);
+        } catch (error) {
+          noteFailure('autocomplete', error);
         }
-        noteFailure('autocomplete', answer.error);
-      } catch (error) {
-        noteFailure('autocomplete', error);
-      }
-      return { result: await degraded(() => fallback.autocomplete(text)), degraded: true };
+        return { result: await degraded(() => fallback.autocomplete(text)), degraded: true };
+      });
     },
 
     /**
