@@ -133,13 +133,18 @@ export class ResilienceRegistry {
     return error instanceof TaskCancelledError;
   }
 
+  /**
+   * Removes this process's breaker states and stops listening for resets, each bounded: with Redis
+   * down a subscriber connection (offline queue on) would wait for it forever and hold the
+   * shutdown up.
+   */
   async close(): Promise<void> {
     if (this.options.redis && this.guards.size > 0) {
-      await this.options.redis
-        .hdel(this.hashKey, ...[...this.guards.keys()].map((name) => this.field(name)))
-        .catch(() => {});
+      await bounded(
+        this.options.redis.hdel(this.hashKey, ...[...this.guards.keys()].map((name) => this.field(name))),
+      );
     }
-    await this.options.subscriber?.unsubscribe(this.resetChannel).catch(() => {});
+    if (this.options.subscriber) await bounded(this.options.subscriber.unsubscribe(this.resetChannel));
   }
 
   private guard(name: string): Guard {
@@ -210,4 +215,17 @@ export class ResilienceRegistry {
       ?.hset(this.hashKey, this.field(name), JSON.stringify(this.snapshot(name)))
       .catch(() => {});
   }
+}
+
+/** How long `close()` waits for each Redis call before giving up on it. */
+const CLOSE_REDIS_TIMEOUT_MS = 1000;
+
+async function bounded(call: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    call.catch(() => {}),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, CLOSE_REDIS_TIMEOUT_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }

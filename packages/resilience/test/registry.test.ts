@@ -1,6 +1,6 @@
 import { createLogger } from '@pbshop/config';
 import { createRedis } from '@pbshop/queues';
-import { createTestContext, type TestContext } from '@pbshop/testing';
+import { createTestContext, startPrivateRedis, type TestContext } from '@pbshop/testing';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -155,5 +155,26 @@ describe('circuit breakers across processes', () => {
     await crawler.close();
     await api.close();
     expect((await api.publishedSnapshots()).filter((entry) => entry.name === name)).toEqual([]);
+  });
+});
+
+describe('close', () => {
+  it('returns promptly while Redis is down (it never holds a shutdown up)', async () => {
+    const server = await startPrivateRedis();
+    const redis = createRedis(server.url, 'worker');
+    const subscriber = createRedis(server.url, 'worker');
+    connections.push(redis, subscriber);
+    const guarded = new ResilienceRegistry({
+      service: 'close-test',
+      logger,
+      redis,
+      subscriber,
+      keyPrefix: 'close',
+    });
+    await guarded.execute('search', async () => 'ok');
+    await server.stop();
+    const started = Date.now();
+    await guarded.close();
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 });

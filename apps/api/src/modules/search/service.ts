@@ -3,6 +3,7 @@ import { AppError } from '@pbshop/errors';
 import type { JobProducers } from '@pbshop/queues';
 import { policySettings, type ResilienceRegistry } from '@pbshop/resilience';
 import { productAlias, type SearchClient } from '@pbshop/search';
+import { type Answered, recentAnswers } from './answer-memory.ts';
 import type { SearchFallback } from './fallback.ts';
 import type { PopularKeywords, RecentKeywords } from './keywords.ts';
 import {
@@ -29,41 +30,6 @@ const AUTOCOMPLETE_TIMEOUT_MS = 800;
 const AUTOCOMPLETE_MEMORY_MS = 5000;
 const SEARCH_MEMORY_MS = 5000;
 const REMEMBERED_ANSWERS = 5000;
-
-interface Answered<T> {
-  result: T;
-  degraded: boolean;
-}
-
-/**
- * Answers of the last `ttlMs` per key, bounded (the oldest goes first when full), and one
- * OpenSearch request per key at a time: requests asking the same while it runs share its answer
- * (no stampede when a popular keyword's entry expires). Degraded answers are never kept.
- */
-function recentAnswers<T>(ttlMs: number) {
-  const entries = new Map<string, { value: T; until: number }>();
-  const running = new Map<string, Promise<Answered<T>>>();
-  return {
-    answer(key: string, work: () => Promise<Answered<T>>): Promise<Answered<T>> {
-      const entry = entries.get(key);
-      if (entry && entry.until > Date.now()) return Promise.resolve({ result: entry.value, degraded: false });
-      const shared = running.get(key);
-      if (shared) return shared;
-      const answer = work()
-        .then((answered) => {
-          if (!answered.degraded) {
-            entries.delete(key);
-            entries.set(key, { value: answered.result, until: Date.now() + ttlMs });
-            if (entries.size > REMEMBERED_ANSWERS) entries.delete(entries.keys().next().value!);
-          }
-          return answered;
-        })
-        .finally(() => running.delete(key));
-      running.set(key, answer);
-      return answer;
-    },
-  };
-}
 
 export interface SearchServiceDeps {
   client: SearchClient;
@@ -225,8 +191,8 @@ export function searchService(deps: SearchServiceDeps) {
    * index itself lags writes by about a second). Per process, bounded; degraded answers are never
    * kept.
    */
-  const recentCompletions = recentAnswers<AutocompleteResult>(AUTOCOMPLETE_MEMORY_MS);
-  const recentSearches = recentAnswers<SearchResult>(SEARCH_MEMORY_MS);
+  const recentCompletions = recentAnswers<AutocompleteResult>(AUTOCOMPLETE_MEMORY_MS, REMEMBERED_ANSWERS);
+  const recentSearches = recentAnswers<SearchResult>(SEARCH_MEMORY_MS, REMEMBERED_ANSWERS);
 
   async function degraded<T>(work: () => Promise<T>): Promise<T> {
     try {
