@@ -1,4 +1,5 @@
 import {
+  BrokenCircuitError,
   type CircuitBreakerPolicy,
   ConsecutiveBreaker,
   circuitBreaker,
@@ -29,7 +30,13 @@ export class CallerAborted extends Error {
 
 const dependencyFailure = handleWhen((error) => !(error instanceof CallerAborted));
 const retryableFailure = handleWhen(
-  (error) => !(error instanceof CallerAborted || error instanceof PermanentFailure),
+  // an open breaker fails fast: waiting out a backoff to be refused again helps nobody
+  (error) =>
+    !(
+      error instanceof CallerAborted ||
+      error instanceof PermanentFailure ||
+      error instanceof BrokenCircuitError
+    ),
 );
 
 /** How calls to one dependency are guarded: a timeout, optional retries, and a breaker. */

@@ -158,6 +158,23 @@ describe('circuit breakers across processes', () => {
   });
 });
 
+describe('an open breaker', () => {
+  it('fails fast, without waiting out a retry backoff', async () => {
+    const guard = registry('open-fast');
+    const name = 'search';
+    expect(policySettings.search.retries).toBeGreaterThan(0);
+    for (let attempt = 0; attempt < policySettings.search.breakAfterFailures; attempt += 1) {
+      await guard.execute(name, failing).catch(() => {});
+    }
+    const started = Date.now();
+    const rejected = await guard.execute(name, async () => 'never runs').catch((error: unknown) => error);
+    expect(guard.isOpenError(rejected)).toBe(true);
+    // the retry policy's first backoff is 200 ms: an open breaker must not wait for it
+    expect(Date.now() - started).toBeLessThan(150);
+    await guard.close();
+  });
+});
+
 describe('close', () => {
   it('returns promptly while Redis is down (it never holds a shutdown up)', async () => {
     const server = await startPrivateRedis();
