@@ -135,7 +135,9 @@ export function userRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request) => {
-        const row = await users.findById(me(request).id);
+        const principal = me(request);
+        // read by authentication moments ago, in this request
+        const row = principal.account ?? (await users.findById(principal.id));
         if (!row) throw new AppError('USER_NOT_FOUND');
         return ok(toUser(row));
       },

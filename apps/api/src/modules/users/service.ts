@@ -11,6 +11,8 @@ export interface Principal {
   id: string;
   role: Role;
   tokenVersion: number;
+  /** the member's row as authentication read it (so `GET /users/me` needs no second read) */
+  account?: UserRow;
 }
 
 export interface NewUser {
@@ -101,14 +103,17 @@ export function usersService(db: Database) {
     /** The principal behind a token, or undefined when the member is gone, blocked or the token outdated. */
     async principal(id: string, tokenVersion: number): Promise<Principal | 'blocked' | undefined> {
       const [row] = await db
-        .select({ id: users.id, role: users.role, status: users.status, tokenVersion: users.tokenVersion })
+        .select()
         .from(users)
         .where(and(eq(users.id, id), active));
       if (!row) return undefined;
       // before the version check: blocking bumps the version, and the member must hear "blocked"
       if (row.status !== 'ACTIVE') return 'blocked';
       if (row.tokenVersion !== tokenVersion) return undefined;
-      return { id: row.id, role: row.role, tokenVersion: row.tokenVersion };
+      const principal: Principal = { id: row.id, role: row.role, tokenVersion: row.tokenVersion };
+      // not enumerable: the row holds the password hash, which no log or JSON of a principal may carry
+      Object.defineProperty(principal, 'account', { value: row, enumerable: false });
+      return principal;
     },
 
     async create(input: NewUser): Promise<UserRow> {
