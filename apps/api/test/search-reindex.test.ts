@@ -231,6 +231,17 @@ it('rebuilds into v2 while writes continue and searches answer; every change is 
   expect(after.body.data.documentCount).toBe(after.body.data.productCount);
   expect(worker.logs.some((line) => line.msg === 'full reindex: read alias swapped')).toBe(true);
 
+  // the building alias stays on the live index (a late delete through it must find an index),
+  // so no stray index of its name can appear
+  const building = await opensearch<Record<string, unknown>>(
+    ctx.env.OPENSEARCH_URL!,
+    `/_alias/${alias}-reindex`,
+  );
+  expect(Object.keys(building.body)).toEqual([`${alias}-v2`]);
+  // a stray index of that name (what a vanished alias used to cause) does not block the next run
+  await opensearch(ctx.env.OPENSEARCH_URL!, `/${alias}-v2/_alias/${alias}-reindex`, { method: 'DELETE' });
+  await opensearch(ctx.env.OPENSEARCH_URL!, `/${alias}-reindex`, { method: 'PUT', body: {} });
+
   // a second run is accepted now, and builds v3
   const next = await call('POST', '/api/v1/search/admin/index/reindex', { headers: admin.authHeader });
   expect(next.status).toBe(202);

@@ -142,9 +142,11 @@ async function runLocked(
       indexedProducts = await copyProducts(context, run.id, building, options, current.totalProducts);
       // changes committed since the watermark: the drain wrote most into both indexes; make sure
       cursor = await catchUp(context, watermark, building, options);
+      // The building alias stays on the new index (the next run moves it): a drain that read
+      // "reindex running" just before the swap may still send a delete through it, and a bulk
+      // delete to a name that no longer exists would auto-create a stray index of that name.
       const actions: object[] = [
         ...(holders.length > 0 ? [{ remove: { indices: holders, alias } }] : []),
-        { remove: { index: target, alias: building } },
         { add: { index: target, alias } },
       ];
       await call((signal) => abortable(signal, client.indices.updateAliases({ body: { actions } })));
@@ -184,13 +186,14 @@ async function runLocked(
     const message = swapped
       ? `${cause}. The read alias already points at the new index ${target}; check GET /search/admin/index/status and delete any old index left behind`
       : `${cause}. Searches still use ${livePart}, unchanged. Fix the cause (GET /search/admin/index/status, /health), then start a new full reindex with POST /search/admin/index/reindex`;
+    // FAILED first, so drains stop writing into the half-built index before it is dropped
+    await failReindexRun(db, run.id, message);
     if (!swapped && target) {
       const dropped = target;
       await call((signal) =>
         abortable(signal, client.indices.delete({ index: dropped }, { ignore: [404] })),
       ).catch(() => {});
     }
-    await failReindexRun(db, run.id, message);
     logger.warn({ runId: run.id, target, err: error }, 'full reindex failed');
     throw new Error(`full reindex ${run.id} failed: ${message}`, { cause: error });
   }
@@ -217,13 +220,29 @@ async function createTarget(
   analyzer: Parameters<typeof productIndexBody>[0],
   building: string,
 ): Promise<void> {
-  // a building alias left on another index by an interrupted run would make writes ambiguous
+  // the building alias stays on the live index after a run, and an interrupted run may leave it
+  // elsewhere: on two indexes it would make writes ambiguous. No drain writes through it now (no
+  // run is RUNNING with a target yet).
   await context.call((signal) =>
     abortable(
       signal,
       context.client.indices.deleteAlias({ index: '_all', name: building }, { ignore: [404] }),
     ),
   );
+  // an index of that very name (auto-created by a write through a vanished alias, before the
+  // alias was kept) would block the alias: it never holds anything the live index lacks
+  const stray = await context.call((signal) =>
+    abortable(signal, context.client.indices.get({ index: building }, { ignore: [404] })),
+  );
+  if (stray.statusCode !== 404 && Object.keys(stray.body ?? {}).includes(building)) {
+    context.logger.warn(
+      { index: building },
+      'full reindex: deleting a stray index named like the building alias',
+    );
+    await context.call((signal) =>
+      abortable(signal, context.client.indices.delete({ index: building }, { ignore: [404] })),
+    );
+  }
   await context.call((signal) =>
     abortable(
       signal,
