@@ -109,10 +109,12 @@ it('a batch whose worker was SIGKILLed mid-bulk is finished by another worker af
     100,
   );
   // taken over after the lease: a second attempt, by the new worker
+  // (its sweep and wake-up jobs run side by side, so the rows may come in more than one batch)
   expect(finished.every((row) => row.attemptCount === 2)).toBe(true);
-  expect(new Set(finished.map((row) => row.claimedBy)).size).toBe(1);
-  expect(finished[0]!.claimedBy).not.toBe(claimed[0]!.claimedBy);
-  expect(finished[0]!.claimedBy).toContain(`:${second.child.pid}:`);
+  for (const row of finished) {
+    expect(row.claimedBy).not.toBe(claimed[0]!.claimedBy);
+    expect(row.claimedBy).toContain(`:${second.child.pid}:`);
+  }
   expect(await indexedCount()).toBe(ids.length);
 });
 
