@@ -7,9 +7,7 @@ import { createDatabase } from '@pbshop/db';
 import * as schema from '@pbshop/db/schema';
 import { seedDatabase } from '@pbshop/db/seed';
 import { createTestContext } from '@pbshop/testing';
-import autocannon from 'autocannon';
 import { drizzle } from 'drizzle-orm/postgres-js';
-import Fastify from 'fastify';
 import { buildApp } from '../src/app.ts';
 import { createApiDeps } from '../src/deps.ts';
 import { categoriesService } from '../src/modules/categories/service.ts';
@@ -17,6 +15,7 @@ import { pricesService } from '../src/modules/prices/service.ts';
 import { productListQuery } from '../src/modules/products/schemas.ts';
 import { productsService } from '../src/modules/products/service.ts';
 import { sellersService } from '../src/modules/sellers/service.ts';
+import { measure, printRows, type Row, startBareRoute } from './harness.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const productCount = Number(process.env.BENCH_PRODUCTS ?? 100_000);
@@ -62,33 +61,7 @@ const deps = createApiDeps(env, createLogger(env, 'bench'));
 const app = await buildApp(deps);
 const api = await app.listen({ host: '127.0.0.1', port: 0 });
 
-const bare = Fastify();
-bare.get('/bare', async () => ({ success: true, data: { ok: true } }));
-const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
-
-interface Row {
-  name: string;
-  requests: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-}
-
-async function measure(name: string, url: string, path: () => string): Promise<Row> {
-  const result = await autocannon({
-    url,
-    connections,
-    duration: seconds,
-    requests: [{ setupRequest: (request) => ({ ...request, path: path() }) }],
-  });
-  return {
-    name,
-    requests: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx + result.errors,
-  };
-}
+const bare = await startBareRoute();
 
 const listUrl = (query: Record<string, string | number>) =>
   `/api/v1/products?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)] as [string, string]))}`;
@@ -135,9 +108,11 @@ const runs: { key: string; name: string; url: string; path: () => string }[] = [
 ];
 // BENCH_RUNS=list,prices-hot measures only those (the bare route always runs: it is the baseline)
 const only = process.env.BENCH_RUNS?.split(',').map((key) => key.trim());
-const rows: Row[] = [await measure('bare Fastify route', bareUrl, () => '/bare')];
-for (const run of runs) {
-  if (!only || only.includes(run.key)) rows.push(await measure(run.name, run.url, run.path));
+const run = (name: string, url: string, path: () => string) =>
+  measure(name, { url, path, connections, seconds });
+const rows: Row[] = [await run('bare Fastify route', bare.url, bare.path)];
+for (const entry of runs) {
+  if (!only || only.includes(entry.key)) rows.push(await run(entry.name, entry.url, entry.path));
 }
 
 // the services' own SQL, captured through a drizzle logger, then explained with its parameters
@@ -161,19 +136,12 @@ async function explain(entry: { query: string; parameters: unknown[] }): Promise
 const listPlan = await explain(listSql);
 const historyPlan = await explain(historySql);
 
-const baseline = rows[0]!.requests;
 console.log(
   `\n${seeded.products} products (${seeded.status}), ${sizes!.offers} offers, ${sizes!.history} price history rows; ` +
     `seeded in ${(seeded.milliseconds / 1000).toFixed(1)} s; ${seconds} s per run, ${connections} connections, ` +
     `pool of ${pool.length} random product ids\n`,
 );
-console.log('| run | req/s | p50 ms | p99 ms | non-2xx | vs bare |');
-console.log('|---|---|---|---|---|---|');
-for (const row of rows) {
-  console.log(
-    `| ${row.name} | ${row.requests.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.non2xx} | ${((row.requests / baseline) * 100).toFixed(1)}% |`,
-  );
-}
+printRows(rows);
 console.log(`\nlist query (${listUrl(listQuery)}):\n\n${listSql.query}\n\n${listPlan}\n`);
 console.log(`price-history query (1y, weekly):\n\n${historySql.query}\n\n${historyPlan}\n`);
 

@@ -12,10 +12,9 @@ import { createDatabase, type Database } from '@pbshop/db';
 import { seedDatabase } from '@pbshop/db/seed';
 import { ensureProductIndex, loadProductDocuments, productAlias, type SearchClient } from '@pbshop/search';
 import { createTestContext } from '@pbshop/testing';
-import autocannon from 'autocannon';
-import Fastify from 'fastify';
 import { buildApp } from '../src/app.ts';
 import { createApiDeps } from '../src/deps.ts';
+import { measure, printRows, type Row, startBareRoute } from './harness.ts';
 import { measureOutboxLag } from './outbox-lag.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -133,43 +132,11 @@ const downDeps = createApiDeps(downEnv, createLogger(downEnv, 'bench-down'));
 const down = await buildApp(downDeps);
 const downUrl = await down.listen({ host: '127.0.0.1', port: 0 });
 
-const bare = Fastify();
-bare.get('/bare', async () => ({ success: true, data: { ok: true } }));
-const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
+const bare = await startBareRoute();
 
-interface Row {
-  name: string;
-  requests: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-}
-
-async function measure(name: string, url: string, path: () => string, clients = connections): Promise<Row> {
-  // let the previous run's queued requests drain first
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  // a short warm-up, not measured: the first request of each query fills the per-process answer
-  // memory and the JIT; the figures are of the steady state (distinct queries are counted above)
-  await autocannon({
-    url,
-    connections: clients,
-    duration: WARM_UP_SECONDS,
-    requests: [{ setupRequest: (request) => ({ ...request, path: path() }) }],
-  });
-  const result = await autocannon({
-    url,
-    connections: clients,
-    duration: seconds,
-    requests: [{ setupRequest: (request) => ({ ...request, path: path() }) }],
-  });
-  return {
-    name,
-    requests: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx + result.errors,
-  };
-}
+/** A run after a pause (the previous run's queued requests drain) and an unmeasured warm-up. */
+const run = (name: string, url: string, path: () => string, clients = connections) =>
+  measure(name, { url, path, connections: clients, seconds, pauseMs: 1000, warmUpSeconds: WARM_UP_SECONDS });
 
 const searchPath = () => `/api/v1/search?q=${encode(pick(Math.random() < 0.5 ? words : twoWords))}`;
 const filteredPath = () =>
@@ -187,30 +154,21 @@ console.log(
 
 if (!only || only.includes('http')) {
   // warm the caches of OpenSearch and the JIT a little before measuring
-  await measure('warm-up', apiUrl, searchPath);
+  await run('warm-up', apiUrl, searchPath);
 
   const rows: Row[] = [];
-  rows.push(await measure('bare Fastify route', bareUrl, () => '/bare'));
-  rows.push(await measure('GET /search?q=<word or two words of a name>', apiUrl, searchPath));
-  rows.push(
-    await measure('GET /search?q&categoryId&minPrice&sort=price_asc&page=1..3', apiUrl, filteredPath),
-  );
-  rows.push(await measure('GET /search?q=<misspelled word>', apiUrl, typoPath));
-  rows.push(await measure('GET /search/autocomplete?q=<1..4 characters of a word>', apiUrl, prefixPath));
+  rows.push(await run('bare Fastify route', bare.url, bare.path));
+  rows.push(await run('GET /search?q=<word or two words of a name>', apiUrl, searchPath));
+  rows.push(await run('GET /search?q&categoryId&minPrice&sort=price_asc&page=1..3', apiUrl, filteredPath));
+  rows.push(await run('GET /search?q=<misspelled word>', apiUrl, typoPath));
+  rows.push(await run('GET /search/autocomplete?q=<1..4 characters of a word>', apiUrl, prefixPath));
   // the latency a typing shopper sees when the machine is not saturated (target p99 ≤ 30 ms)
-  rows.push(await measure('GET /search/autocomplete, 4 connections', apiUrl, prefixPath, LIGHT_CONNECTIONS));
-  rows.push(await measure('GET /search?q, 4 connections', apiUrl, searchPath, LIGHT_CONNECTIONS));
-  rows.push(await measure('degraded: GET /search from PostgreSQL', downUrl, searchPath));
-  rows.push(await measure('degraded: GET /search/autocomplete from PostgreSQL', downUrl, prefixPath));
+  rows.push(await run('GET /search/autocomplete, 4 connections', apiUrl, prefixPath, LIGHT_CONNECTIONS));
+  rows.push(await run('GET /search?q, 4 connections', apiUrl, searchPath, LIGHT_CONNECTIONS));
+  rows.push(await run('degraded: GET /search from PostgreSQL', downUrl, searchPath));
+  rows.push(await run('degraded: GET /search/autocomplete from PostgreSQL', downUrl, prefixPath));
 
-  const baseline = rows[0]!.requests;
-  console.log('| run | req/s | p50 ms | p99 ms | non-2xx | vs bare |');
-  console.log('|---|---|---|---|---|---|');
-  for (const row of rows) {
-    console.log(
-      `| ${row.name} | ${row.requests.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.non2xx} | ${((row.requests / baseline) * 100).toFixed(1)}% |`,
-    );
-  }
+  printRows(rows);
 }
 
 if (!only || only.includes('outbox-lag')) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { envelope, pageQuery } from '../../http/envelope.ts';
-import { specKey } from '../specs/schemas.ts';
+import { specFilterRange, specFiltersParam } from '../specs/schemas.ts';
 
 export const searchSorts = [
   'relevance',
@@ -46,40 +46,14 @@ const specScalar = z.union([z.string().max(200), z.number().finite(), z.boolean(
 const specFilterValue = z.union([
   specScalar,
   z.array(specScalar).min(1).max(20),
-  z
-    .object({ min: z.number().finite().optional(), max: z.number().finite().optional() })
-    .strict()
-    .refine((range) => range.min !== undefined || range.max !== undefined, 'send min and/or max')
-    .refine(
-      (range) => range.min === undefined || range.max === undefined || range.min <= range.max,
-      'min must not exceed max',
-    ),
+  specFilterRange(z.number().finite()),
 ]);
 
 /**
  * `specs`: a JSON object of spec key → a value, a list of values (any of them) or a numeric
  * `{ min, max }` range, e.g. `{"ram":["16GB","32GB"],"screen_size":{"min":15}}`.
  */
-export const searchSpecFilters = z
-  .string()
-  .max(2000)
-  .transform((text, context) => {
-    try {
-      // a "__proto__" key is refused rather than silently dropped
-      return JSON.parse(text, (key, value) => {
-        if (key === '__proto__') throw new SyntaxError('__proto__');
-        return value;
-      }) as unknown;
-    } catch {
-      context.addIssue({ code: 'custom', message: 'specs must be a JSON object of spec keys' });
-      return z.NEVER;
-    }
-  })
-  .pipe(
-    z
-      .record(specKey, specFilterValue)
-      .refine((filters) => Object.keys(filters).length <= 20, 'at most 20 spec filters'),
-  );
+export const searchSpecFilters = specFiltersParam(specFilterValue);
 
 export type SearchSpecFilters = z.infer<typeof searchSpecFilters>;
 

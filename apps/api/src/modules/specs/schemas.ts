@@ -262,43 +262,51 @@ export type ScoredCompareResult = z.infer<typeof scoredCompareResult>;
 export type SpecScore = z.infer<typeof specScore>;
 export type SimilarProduct = z.infer<typeof similarProduct>;
 
-const specFilterValue = z.union([
-  z.string().max(200),
-  specNumber,
-  z.boolean(),
-  z
-    .object({ min: specNumber.optional(), max: specNumber.optional() })
+/** A numeric `{ min, max }` spec filter over numbers of `number`'s shape. */
+export function specFilterRange(number: z.ZodNumber) {
+  return z
+    .object({ min: number.optional(), max: number.optional() })
     .strict()
     .refine((range) => range.min !== undefined || range.max !== undefined, 'send min and/or max')
     .refine(
       (range) => range.min === undefined || range.max === undefined || range.min <= range.max,
       'min must not exceed max',
-    ),
-]);
+    );
+}
+
+const specFilterValue = z.union([z.string().max(200), specNumber, z.boolean(), specFilterRange(specNumber)]);
+
+/**
+ * A `specs` query parameter: a JSON object of spec key → a filter value of `value`'s shape, at
+ * most 20 keys. The product list and search each say which values they take.
+ */
+export function specFiltersParam<V extends z.ZodType>(value: V) {
+  return z
+    .string()
+    .max(2000)
+    .transform((text, context) => {
+      try {
+        // a "__proto__" key is refused rather than silently dropped
+        return JSON.parse(text, (key, item) => {
+          if (key === '__proto__') throw new SyntaxError('__proto__');
+          return item;
+        }) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'specs must be a JSON object of spec keys' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z
+        .record(specKey, value)
+        .refine((filters) => Object.keys(filters).length <= 20, 'at most 20 spec filters'),
+    );
+}
 
 /**
  * The `specs` query parameter of the product list: a JSON object of spec key → value (equality)
  * or `{ min, max }` (NUMBER range), e.g. `{"ram":"16GB","screen_size":{"min":15}}`.
  */
-export const specFilters = z
-  .string()
-  .max(2000)
-  .transform((text, context) => {
-    try {
-      // a "__proto__" key is refused rather than silently dropped
-      return JSON.parse(text, (key, value) => {
-        if (key === '__proto__') throw new SyntaxError('__proto__');
-        return value;
-      }) as unknown;
-    } catch {
-      context.addIssue({ code: 'custom', message: 'specs must be a JSON object of spec keys' });
-      return z.NEVER;
-    }
-  })
-  .pipe(
-    z
-      .record(specKey, specFilterValue)
-      .refine((filters) => Object.keys(filters).length <= 20, 'at most 20 spec filters'),
-  );
+export const specFilters = specFiltersParam(specFilterValue);
 
 export type SpecFilters = z.infer<typeof specFilters>;

@@ -1,0 +1,68 @@
+// What the HTTP benchmarks share: the bare Fastify baseline, one autocannon run with a path drawn
+// per request, and the figures table (each run next to the bare route's requests/s).
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+
+export interface Row {
+  name: string;
+  requests: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+}
+
+/** The baseline: a bare Fastify route answering a small envelope, in the same process. */
+export async function startBareRoute(): Promise<{
+  url: string;
+  path: () => string;
+  close: () => Promise<void>;
+}> {
+  const bare = Fastify();
+  bare.get('/bare', async () => ({ success: true, data: { ok: true } }));
+  const url = await bare.listen({ host: '127.0.0.1', port: 0 });
+  return { url, path: () => '/bare', close: () => bare.close() };
+}
+
+export interface RunOptions {
+  url: string;
+  /** the path of each request (drawn per request so caches do not flatter the figures) */
+  path: () => string;
+  connections: number;
+  seconds: number;
+  /** a pause first, so the previous run's queued requests drain */
+  pauseMs?: number;
+  /** an unmeasured run first (JIT, per-process memories) */
+  warmUpSeconds?: number;
+}
+
+export async function measure(name: string, options: RunOptions): Promise<Row> {
+  const load = (duration: number) =>
+    autocannon({
+      url: options.url,
+      connections: options.connections,
+      duration,
+      requests: [{ setupRequest: (request) => ({ ...request, path: options.path() }) }],
+    });
+  if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
+  if (options.warmUpSeconds) await load(options.warmUpSeconds);
+  const result = await load(options.seconds);
+  return {
+    name,
+    requests: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx + result.errors,
+  };
+}
+
+/** The table of runs; the first row is the bare route, the baseline of the last column. */
+export function printRows(rows: Row[]): void {
+  const baseline = rows[0]!.requests;
+  console.log('| run | req/s | p50 ms | p99 ms | non-2xx | vs bare |');
+  console.log('|---|---|---|---|---|---|');
+  for (const row of rows) {
+    console.log(
+      `| ${row.name} | ${row.requests.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.non2xx} | ${((row.requests / baseline) * 100).toFixed(1)}% |`,
+    );
+  }
+}
