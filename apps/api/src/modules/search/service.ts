@@ -1,7 +1,7 @@
 import type { Logger } from '@pbshop/config';
 import { AppError } from '@pbshop/errors';
 import type { JobProducers } from '@pbshop/queues';
-import { policySettings, type ResilienceRegistry } from '@pbshop/resilience';
+import type { ResilienceRegistry } from '@pbshop/resilience';
 import { productAlias, type SearchClient } from '@pbshop/search';
 import { type Answered, recentAnswers } from './answer-memory.ts';
 import type { SearchFallback } from './fallback.ts';
@@ -48,9 +48,6 @@ export interface SearchActor {
   requestId: string;
   userId?: string;
 }
-
-/** Stands for the error when a call was not even tried because the breaker is open. */
-const breakerStillOpen = Symbol('search breaker open');
 
 type Answer<T> = { ok: true; body: T } | { ok: false; error: unknown };
 
@@ -121,7 +118,7 @@ export function searchService(deps: SearchServiceDeps) {
     },
     callerSignal?: AbortSignal,
   ): Promise<Answer<T>> {
-    if (breakerOpen()) return { ok: false, error: breakerStillOpen };
+    // an open breaker refuses at once (no retry backoff): the caller falls back to PostgreSQL
     return resilience.execute(
       'search',
       async (signal) => {
@@ -144,21 +141,9 @@ export function searchService(deps: SearchServiceDeps) {
     );
   }
 
-  /**
-   * While the breaker is open and not yet due for its trial call, go straight to PostgreSQL: the
-   * policy would otherwise wait out a retry backoff on the open breaker before failing.
-   */
-  function breakerOpen(): boolean {
-    const breaker = resilience.snapshots().find((snapshot) => snapshot.name === 'search');
-    return (
-      breaker?.state === 'open' &&
-      Date.now() < Date.parse(breaker.updatedAt) + policySettings.search.halfOpenAfterMs
-    );
-  }
-
   function noteFailure(what: string, error: unknown) {
     const status = statusOf(error);
-    if (error === breakerStillOpen || resilience.isOpenError(error)) {
+    if (resilience.isOpenError(error)) {
       logger.debug({ what }, 'search breaker open: answering from PostgreSQL');
     } else if (status === 404) {
       logger.warn({ what, error: summary(error) }, 'search index missing: answering from PostgreSQL');
