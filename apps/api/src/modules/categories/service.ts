@@ -67,6 +67,13 @@ export function buildTree(
   return roots;
 }
 
+/** The select list and source of a category's subtree ids: itself and every path below its path. */
+function subtree(id: string): SQL {
+  return sql`category.id from categories root
+    join categories category on category.id = root.id or category.path like root.path || '/%'
+    where root.id = ${id}`;
+}
+
 /** The categories module owns `categories`; products and search call these. */
 export function categoriesService(db: Database, searchSync: SearchSyncSignal = noSearchSync) {
   async function findById(id: string): Promise<CategoryRow | undefined> {
@@ -84,11 +91,7 @@ export function categoriesService(db: Database, searchSync: SearchSyncSignal = n
 
     /** The category and every category below it (for "laptops" including "gaming laptops"). */
     async selfAndDescendantIds(id: string): Promise<string[]> {
-      // one round trip: the category and every category whose path is below its path
-      const rows = await db.execute<{ id: string }>(sql`
-        select category.id from categories root
-        join categories category on category.id = root.id or category.path like root.path || '/%'
-        where root.id = ${id}`);
+      const rows = await db.execute<{ id: string }>(sql`select ${subtree(id)}`);
       return rows.map((row) => row.id);
     },
 
@@ -97,10 +100,7 @@ export function categoriesService(db: Database, searchSync: SearchSyncSignal = n
      * once inside that query, so a product list needs no round trip of its own for the tree.
      */
     selfAndDescendantIdsSql(id: string): SQL {
-      return sql`array(
-        select category.id from categories root
-        join categories category on category.id = root.id or category.path like root.path || '/%'
-        where root.id = ${id})`;
+      return sql`array(select ${subtree(id)})`;
     },
 
     /** The whole tree: one query, built in memory; siblings by sortOrder, then name. */
