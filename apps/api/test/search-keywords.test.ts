@@ -135,6 +135,20 @@ describe('popular keywords (SRCH-03)', () => {
     expect((await popular.realtime(10, now + 5 * MINUTE)).items).toEqual([]);
   });
 
+  it('answers a search with the popular keywords that share a word with it', async () => {
+    for (const q of ['tablet pro', 'tablet pro', 'tablet mini', 'desk lamp']) await searchFor(q);
+    // the related keywords come from the stored ranking, which a read of it refreshes
+    await vi.waitFor(async () => {
+      const ranking = await call('GET', '/api/v1/search/popular?limit=50');
+      expect(ranking.body.data.map((item: { keyword: string }) => item.keyword)).toContain('tablet mini');
+    });
+    const result = await call('GET', `/api/v1/search?q=${encodeURIComponent(' Tablet ')}`);
+    expect(result.status).toBe(200);
+    expect(result.body.data.relatedKeywords).toEqual(['tablet pro', 'tablet mini']);
+    const exact = await call('GET', '/api/v1/search?q=tablet%20pro');
+    expect(exact.body.data.relatedKeywords).toEqual(['tablet mini']);
+  });
+
   it('refuses a limit outside 1..50 and a bad realtime flag', async () => {
     for (const query of ['limit=0', 'limit=51', 'limit=x', 'realtime=maybe']) {
       expectError(await call('GET', `/api/v1/search/popular?${query}`), 400, 'VALIDATION_ERROR');

@@ -144,6 +144,20 @@ export function popularKeywords(redis: Redis, keyPrefix: string, options: Popula
       };
     },
 
+    /**
+     * Popular keywords related to `keyword` (already normalised): those of the latest stored
+     * ranking that share a word with it, most searched first. Reads the stored ranking only (one
+     * GET, never a recount), so it can sit on every search.
+     */
+    async related(keyword: string, limit: number): Promise<string[]> {
+      const stored = await readSnapshot();
+      const words = new Set(keyword.split(' '));
+      return (stored?.items ?? [])
+        .filter((item) => item.keyword !== keyword && item.keyword.split(' ').some((word) => words.has(word)))
+        .slice(0, limit)
+        .map((item) => item.keyword);
+    },
+
     /** Counted now over the window; rankChange against the current snapshot. */
     async realtime(limit: number, now = Date.now()): Promise<PopularRanking> {
       const [items, stored] = await Promise.all([count(limit, now), readSnapshot()]);

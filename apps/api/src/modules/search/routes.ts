@@ -118,7 +118,8 @@ export function searchRoutes(deps: ApiDeps): FastifyPluginAsync {
         config: { access: 'public' },
         schema: {
           tags: ['search'],
-          summary: 'Unified product search with facets, highlights and suggestions (SRCH-01..05)',
+          summary:
+            'Unified product search with facets, highlights, suggestions and related keywords (SRCH-01..05)',
           description: [
             '`q` (or `keyword`): 1..200 characters after trimming; any text is searched as words',
             '(no query syntax). Typos are tolerated (fuzzy matching); Korean uses the nori analyzer.',
@@ -135,14 +136,15 @@ export function searchRoutes(deps: ApiDeps): FastifyPluginAsync {
       async (request) => {
         const { q, keyword, ...filters } = request.query;
         const text = (q ?? keyword)!;
-        const [actor, { result, degraded }] = await Promise.all([
+        const [actor, { result, degraded }, relatedKeywords] = await Promise.all([
           actorOf(request),
           service.search({ ...filters, text }),
+          service.relatedKeywords(text),
         ]);
         service.recordSearch(text, { resultCount: result.totalCount, degraded }, actor);
         return {
           success: true as const,
-          data: result,
+          data: { ...result, relatedKeywords },
           meta: {
             page: filters.page,
             limit: filters.limit,

@@ -119,6 +119,9 @@ export const searchResult = z.object({
   hits: z.array(searchHit),
   facets: searchFacets,
   suggestions: z.array(z.string()).describe('"did you mean" phrases, when the search found few hits'),
+  relatedKeywords: z
+    .array(z.string())
+    .describe('popular keywords sharing a word with the search (from the latest popular ranking)'),
   totalCount: z.number().int(),
 });
 
@@ -221,7 +224,8 @@ export const searchWeightsBody = z
     message: 'send at least one weight',
   });
 
-export type SearchResult = z.infer<typeof searchResult>;
+/** What the engine (OpenSearch or the fallback) answers; the route adds the related keywords. */
+export type SearchResult = Omit<z.infer<typeof searchResult>, 'relatedKeywords'>;
 export type SearchHit = z.infer<typeof searchHit>;
 export type SearchFacets = z.infer<typeof searchFacets>;
 export type AutocompleteResult = z.infer<typeof autocompleteResult>;

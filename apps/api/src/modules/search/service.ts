@@ -30,6 +30,8 @@ const AUTOCOMPLETE_TIMEOUT_MS = 800;
 const AUTOCOMPLETE_MEMORY_MS = 5000;
 const SEARCH_MEMORY_MS = 5000;
 const REMEMBERED_ANSWERS = 5000;
+/** related keywords per search at most */
+const RELATED_KEYWORDS = 8;
 
 export interface SearchServiceDeps {
   client: SearchClient;
@@ -255,6 +257,16 @@ export function searchService(deps: SearchServiceDeps) {
           });
       }
       logActivity('search', { keyword: text, ...outcome }, actor);
+    },
+
+    /** Popular keywords related to the search; none when Redis cannot say (the hits stand alone). */
+    async relatedKeywords(text: string): Promise<string[]> {
+      try {
+        return await deps.popular.related(normaliseKeyword(text), RELATED_KEYWORDS);
+      } catch (error) {
+        logger.warn({ err: error }, 'related keywords unavailable');
+        return [];
+      }
     },
 
     recordClick(keyword: string, productId: string, actor: SearchActor): void {
