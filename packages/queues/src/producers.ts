@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { defaultJobOptions } from './job-options.ts';
@@ -83,6 +84,14 @@ export class JobProducers {
   }
 
   async close(): Promise<void> {
-    await Promise.all(Object.values(this.queues).map((queue) => queue.close()));
+    await Promise.all(
+      Object.values(this.queues).map(async (queue) => {
+        await queue.close();
+        // BullMQ's close removes every listener of the queue's connection wrapper, but on a shared
+        // connection it leaves an in-flight start-up (e.g. Redis dropped right after "ready")
+        // running, whose failure it then emits as 'error': unheard, that is an unhandled rejection.
+        (queue as unknown as { connection: EventEmitter }).connection.on('error', () => {});
+      }),
+    );
   }
 }
