@@ -168,3 +168,28 @@ it('changes made while OpenSearch is down end FAILED, and after requeue-failed a
   expect(up).toMatchObject({ documentCount: 6, productCount: 6, missingDocuments: 0, error: null });
   expect(worker.logs.some((line) => line.msg === 'outbox drain stopped: the batch failed')).toBe(true);
 });
+
+it('a slow OpenSearch: searches past their time limit are given up and answered from PostgreSQL, and the API lives on', async () => {
+  const product = await createProduct(uniqueName('느린모니터'));
+  await waitForDocument(ctx, product.id, (doc) => doc !== null, 'the product to be indexed');
+  proxy.setDelay(1500);
+  try {
+    // autocomplete gives up after 800 ms: the abort reaches the OpenSearch request under way
+    const { status, body } = await call(
+      'GET',
+      `/api/v1/search/autocomplete?q=${encodeURIComponent('느린모')}`,
+    );
+    expect(status).toBe(200);
+    expect(body.meta.degraded).toBe(true);
+    expect(body.data.products.map((hit: { id: string }) => hit.id)).toContain(product.id);
+  } finally {
+    proxy.setDelay(0);
+  }
+  // an aborted request rejects nothing unhandled (the test run would report it) and the next
+  // autocomplete is answered by OpenSearch again
+  const again = await waitFor('autocomplete from OpenSearch again', async () => {
+    const { body } = await call('GET', `/api/v1/search/autocomplete?q=${encodeURIComponent('느린모니')}`);
+    return body.meta.degraded === false && body;
+  });
+  expect(again.data.products.map((hit: { id: string }) => hit.id)).toContain(product.id);
+});

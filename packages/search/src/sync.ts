@@ -61,6 +61,8 @@ export function abortable<T>(signal: AbortSignal, request: Promise<T> & { abort(
     } catch {
       // the client throws when the request failed already; a throw here would crash the process
     }
+    // and nothing is returned: abort() returns the request's thenable, and a thenable an abort
+    // listener returns that rejects (it does: aborted) is an uncaught exception too
   };
   if (signal.aborted) {
     abort();

@@ -2,7 +2,7 @@ import type { Logger } from '@pbshop/config';
 import { AppError } from '@pbshop/errors';
 import type { JobProducers } from '@pbshop/queues';
 import type { ResilienceRegistry } from '@pbshop/resilience';
-import { productAlias, type SearchClient } from '@pbshop/search';
+import { abortable, productAlias, type SearchClient } from '@pbshop/search';
 import { type Answered, recentAnswers } from './answer-memory.ts';
 import type { SearchFallback } from './fallback.ts';
 import type { PopularKeywords, RecentKeywords } from './keywords.ts';
@@ -124,19 +124,14 @@ export function searchService(deps: SearchServiceDeps) {
     return resilience.execute(
       'search',
       async (signal) => {
-        const request = client.transport.request(params);
-        const abort = () => request.abort();
-        signal.addEventListener('abort', abort, { once: true });
         try {
-          const response = await request;
+          const response = await abortable(signal, client.transport.request(params));
           return { ok: true, body: response.body as T };
         } catch (error) {
           const status = statusOf(error);
           if (status !== undefined && status >= 400 && status < 500 && status !== 429)
             return { ok: false, error };
           throw error;
-        } finally {
-          signal.removeEventListener('abort', abort);
         }
       },
       callerSignal,
