@@ -1,7 +1,13 @@
 // What the HTTP benchmarks share: the bare Fastify baseline, one autocannon run with a path drawn
 // per request, and the figures table (each run next to the bare route's requests/s).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
+
+/** paths drawn per run; each request takes one of them at random */
+const PATHS_PER_RUN = 50_000;
 
 export interface Row {
   name: string;
@@ -35,24 +41,39 @@ export interface RunOptions {
   warmUpSeconds?: number;
 }
 
+/**
+ * One run. autocannon fires from its own worker thread, so the server under test has this
+ * process's event loop to itself (as it would behind a real network): the paths are drawn here
+ * beforehand and handed over in a file (bench/request-path.cjs picks one per request).
+ */
 export async function measure(name: string, options: RunOptions): Promise<Row> {
+  const folder = mkdtempSync(join(tmpdir(), 'pbshop-bench-'));
+  const pathsFile = join(folder, 'paths.json');
+  writeFileSync(pathsFile, JSON.stringify(Array.from({ length: PATHS_PER_RUN }, options.path)));
+  // the worker thread copies the environment when it starts
+  process.env.BENCH_PATHS_FILE = pathsFile;
   const load = (duration: number) =>
     autocannon({
       url: options.url,
       connections: options.connections,
       duration,
-      requests: [{ setupRequest: (request) => ({ ...request, path: options.path() }) }],
+      workers: 1,
+      requests: [{ setupRequest: join(import.meta.dirname, 'request-path.cjs') as never }],
     });
-  if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
-  if (options.warmUpSeconds) await load(options.warmUpSeconds);
-  const result = await load(options.seconds);
-  return {
-    name,
-    requests: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx + result.errors,
-  };
+  try {
+    if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
+    if (options.warmUpSeconds) await load(options.warmUpSeconds);
+    const result = await load(options.seconds);
+    return {
+      name,
+      requests: result.requests.average,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      non2xx: result.non2xx + result.errors,
+    };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 }
 
 /** The table of runs; the first row is the bare route, the baseline of the last column. */
