@@ -17,6 +17,12 @@ export const MAX_QUERY_WORDS = 10;
 const FUZZY_EXPANSIONS = 20;
 /** Below this many hits the response carries "did you mean" suggestions. */
 export const SUGGEST_BELOW_HITS = 5;
+/**
+ * Below this many hits of the words as typed, the search is asked again typo-tolerant: the fuzzy
+ * clause roughly doubles the cost of a search (term expansion, and again in the highlighter), and
+ * a word that matches as typed needs no neighbours of it.
+ */
+export const FUZZY_BELOW_HITS = 5;
 const FACET_SIZE = 20;
 
 export const priceRanges = [
@@ -31,6 +37,9 @@ export const priceRanges = [
 export const ratingSteps = [4, 3, 2, 1] as const;
 
 type Clause = Record<string, unknown>;
+
+/** "2<75%": one or two words must all match, longer queries three in four */
+const MINIMUM_SHOULD_MATCH = '2<75%';
 
 /** The searched part of the text: its first MAX_QUERY_WORDS words. */
 export function searchedText(text: string): string {
@@ -151,14 +160,12 @@ export function searchFilters(input: SearchInput): { filter: Clause[]; must_not:
 
 /**
  * The scored text query: the words as typed in the name, brand, specs and description (each field
- * at its weight), typo-tolerant words (fuzziness AUTO) in the name and brand at half weight, and
- * the whole phrase in the name at double weight; all scaled by keywordWeight.
+ * at its weight), with `fuzzy` typo-tolerant words (fuzziness AUTO) in the name and brand at half
+ * weight, and the whole phrase in the name at double weight; all scaled by keywordWeight.
  */
-export function textQuery(text: string, weights: SearchWeights): Clause {
+export function textQuery(text: string, weights: SearchWeights, fuzzy: boolean): Clause {
   const query = searchedText(text);
   const { nameWeight: name, brandWeight: brand, specWeight: spec, descriptionWeight: description } = weights;
-  // "2<75%": one or two words must all match, longer queries three in four
-  const minimumShouldMatch = '2<75%';
   return {
     bool: {
       should: [
@@ -176,21 +183,10 @@ export function textQuery(text: string, weights: SearchWeights): Clause {
               `description^${description}`,
             ],
             tie_breaker: 0.3,
-            minimum_should_match: minimumShouldMatch,
+            minimum_should_match: MINIMUM_SHOULD_MATCH,
           },
         },
-        {
-          multi_match: {
-            query,
-            type: 'best_fields',
-            fields: [`name^${name / 2}`, `name.english^${name / 2}`, `brand.english^${brand / 2}`],
-            fuzziness: 'AUTO',
-            // the first letter is taken as typed: far fewer candidate terms to score
-            prefix_length: 1,
-            max_expansions: FUZZY_EXPANSIONS,
-            minimum_should_match: minimumShouldMatch,
-          },
-        },
+        ...(fuzzy ? [typoTolerant(query, weights)] : []),
         {
           multi_match: {
             query,
@@ -201,6 +197,22 @@ export function textQuery(text: string, weights: SearchWeights): Clause {
       ],
       minimum_should_match: 1,
       boost: weights.keywordWeight,
+    },
+  };
+}
+
+function typoTolerant(query: string, weights: SearchWeights): Clause {
+  const { nameWeight: name, brandWeight: brand } = weights;
+  return {
+    multi_match: {
+      query,
+      type: 'best_fields',
+      fields: [`name^${name / 2}`, `name.english^${name / 2}`, `brand.english^${brand / 2}`],
+      fuzziness: 'AUTO',
+      // the first letter is taken as typed: far fewer candidate terms to score
+      prefix_length: 1,
+      max_expansions: FUZZY_EXPANSIONS,
+      minimum_should_match: MINIMUM_SHOULD_MATCH,
     },
   };
 }
@@ -285,10 +297,11 @@ export const TRACK_TOTAL_HITS = 10_000;
 export function searchRequestBodies(
   input: SearchInput,
   weights: SearchWeights,
+  fuzzy: boolean,
 ): { hits: Record<string, unknown>; facets: Record<string, unknown> } {
-  const matched = { bool: { must: [textQuery(input.text, weights)], ...searchFilters(input) } };
+  const matched = { bool: { must: [textQuery(input.text, weights, fuzzy)], ...searchFilters(input) } };
   return {
-    hits: searchRequestBody(input, weights),
+    hits: searchRequestBody(matched, input, weights),
     facets: {
       size: 0,
       track_total_hits: TRACK_TOTAL_HITS,
@@ -299,8 +312,11 @@ export function searchRequestBodies(
   };
 }
 
-function searchRequestBody(input: SearchInput, weights: SearchWeights): Record<string, unknown> {
-  const matched = { bool: { must: [textQuery(input.text, weights)], ...searchFilters(input) } };
+function searchRequestBody(
+  matched: Clause,
+  input: SearchInput,
+  weights: SearchWeights,
+): Record<string, unknown> {
   const query =
     weights.clickWeight > 0
       ? {

@@ -65,6 +65,7 @@ export function searchRoutes(deps: ApiDeps): FastifyPluginAsync {
     windowMinutes: env.SEARCH_POPULAR_WINDOW_MINUTES,
     refreshMs: env.SEARCH_POPULAR_REFRESH_MS,
   });
+  popular.startFlushing((error) => logger.warn({ err: error }, 'popular keyword counts not written; kept'));
   const recent = recentKeywords(deps.redis, env.REDIS_KEY_PREFIX);
   const service = searchService({
     client: deps.search,
@@ -108,6 +109,7 @@ export function searchRoutes(deps: ApiDeps): FastifyPluginAsync {
   }
 
   return async (app) => {
+    app.addHook('onClose', () => popular.close());
     const routes = app.withTypeProvider<ZodTypeProvider>();
     const user = { access: 'user' as const };
     const admin = { access: 'admin' as const };

@@ -10,6 +10,7 @@ import {
   type AutocompleteResponseBody,
   autocompleteRequestBody,
   autocompleteResultFrom,
+  FUZZY_BELOW_HITS,
   type SearchResponseBody,
   SUGGEST_BELOW_HITS,
   type SuggestResponseBody,
@@ -19,17 +20,18 @@ import {
   suggestRequestBody,
 } from './query.ts';
 import { type AutocompleteResult, normaliseKeyword, type SearchInput, type SearchResult } from './schemas.ts';
-import type { SearchWeightsStore } from './weights.ts';
+import type { SearchWeights, SearchWeightsStore } from './weights.ts';
 
 /**
  * Autocomplete gives up on OpenSearch after this long and answers from PostgreSQL. A caller
  * abort: it does not count against the breaker (GET /search, under the full policy, does).
  */
 const AUTOCOMPLETE_TIMEOUT_MS = 800;
-/** how long a completion and a search answer are reused (see `recentAnswers`) */
-const AUTOCOMPLETE_MEMORY_MS = 5000;
-const SEARCH_MEMORY_MS = 5000;
-const REMEMBERED_ANSWERS = 5000;
+/**
+ * Completions and search answers are reused for 5 s, then served for up to a minute more while a
+ * background request renews them, at most two renewals at a time per process (see `recentAnswers`).
+ */
+const ANSWER_MEMORY = { freshMs: 5000, staleMs: 60_000, maxEntries: 5000, maxRefreshing: 2 };
 /** related keywords per search at most */
 const RELATED_KEYWORDS = 8;
 
@@ -168,13 +170,36 @@ export function searchService(deps: SearchServiceDeps) {
   }
 
   /**
+   * Hits and facets from the index, undefined when OpenSearch refused the query (noted): the words
+   * as typed first, and typo-tolerant only when those find fewer than FUZZY_BELOW_HITS.
+   */
+  async function searchIndex(input: SearchInput, weights: SearchWeights): Promise<SearchResult | undefined> {
+    let result: SearchResult | undefined;
+    for (const fuzzy of [false, true]) {
+      const bodies = searchRequestBodies(input, weights, fuzzy);
+      const answer = await openMultiSearch<SearchResponseBody>([bodies.hits, bodies.facets]);
+      if (!answer.ok) {
+        noteFailure('search', answer.error);
+        return undefined;
+      }
+      const [hits, facets] = answer.body as [SearchResponseBody, SearchResponseBody];
+      result = searchResultFrom(hits, facets);
+      if (result.totalCount >= FUZZY_BELOW_HITS) break;
+    }
+    if (result && result.totalCount < SUGGEST_BELOW_HITS && input.page === 1) {
+      result.suggestions = await suggestions(input.text);
+    }
+    return result;
+  }
+
+  /**
    * Answers of the last few seconds, per typed text (and filters): shoppers type the same prefixes
    * and search the same keywords over and over, and an answer a few seconds old is as good (the
    * index itself lags writes by about a second). Per process, bounded; degraded answers are never
    * kept.
    */
-  const recentCompletions = recentAnswers<AutocompleteResult>(AUTOCOMPLETE_MEMORY_MS, REMEMBERED_ANSWERS);
-  const recentSearches = recentAnswers<SearchResult>(SEARCH_MEMORY_MS, REMEMBERED_ANSWERS);
+  const recentCompletions = recentAnswers<AutocompleteResult>(ANSWER_MEMORY);
+  const recentSearches = recentAnswers<SearchResult>(ANSWER_MEMORY);
 
   async function degraded<T>(work: () => Promise<T>): Promise<T> {
     try {
@@ -192,28 +217,20 @@ export function searchService(deps: SearchServiceDeps) {
       const weights = await deps.weights.current();
       // the weights are part of the key: a PATCH takes effect on the next search
       const key = JSON.stringify([{ ...input, text: normaliseKeyword(input.text) }, weights]);
-      return recentSearches.answer(key, async () => {
+      return recentSearches.answer(key, async (background) => {
         try {
-          const bodies = searchRequestBodies(input, weights);
-          const answer = await openMultiSearch<SearchResponseBody>([bodies.hits, bodies.facets]);
-          if (answer.ok) {
-            const [hits, facets] = answer.body as [SearchResponseBody, SearchResponseBody];
-            const result = searchResultFrom(hits, facets);
-            if (result.totalCount < SUGGEST_BELOW_HITS && input.page === 1) {
-              result.suggestions = await suggestions(input.text);
-            }
-            return { result, degraded: false };
-          }
-          noteFailure('search', answer.error);
+          const result = await searchIndex(input, weights);
+          if (result) return { result, degraded: false };
         } catch (error) {
           noteFailure('search', error);
         }
+        if (background) throw new Error('search not renewed: the answer kept stands');
         return { result: await degraded(() => fallback.search(input)), degraded: true };
       });
     },
 
     async autocomplete(text: string): Promise<Answered<AutocompleteResult>> {
-      return recentCompletions.answer(normaliseKeyword(text), async () => {
+      return recentCompletions.answer(normaliseKeyword(text), async (background) => {
         try {
           const answer = await openSearch<AutocompleteResponseBody>(
             autocompleteRequestBody(text),
@@ -224,6 +241,7 @@ export function searchService(deps: SearchServiceDeps) {
         } catch (error) {
           noteFailure('autocomplete', error);
         }
+        if (background) throw new Error('completion not renewed: the answer kept stands');
         return { result: await degraded(() => fallback.autocomplete(text)), degraded: true };
       });
     },
@@ -239,9 +257,7 @@ export function searchService(deps: SearchServiceDeps) {
       actor: SearchActor,
     ): void {
       const keyword = normaliseKeyword(text);
-      deps.popular.record(keyword).catch((error: unknown) => {
-        logger.warn({ err: error, requestId: actor.requestId }, 'popular keyword not counted');
-      });
+      deps.popular.count(keyword);
       if (actor.userId) {
         const userId = actor.userId;
         deps.recent
