@@ -6,6 +6,10 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
+import { rateLimitStore } from './rate-limit-store.ts';
+
+/** how often the counts an API process keeps of clients far from their limit reach Redis */
+const RATE_LIMIT_SYNC_MS = 100;
 
 /** Route config for the auth routes' own, lower limit. */
 export function authRateLimit(env: Pick<Env, 'AUTH_RATE_LIMIT_PER_MINUTE'>) {
@@ -14,8 +18,9 @@ export function authRateLimit(env: Pick<Env, 'AUTH_RATE_LIMIT_PER_MINUTE'>) {
 
 /**
  * Helmet headers, CORS for the configured origins, and rate limits counted in Redis so they hold
- * across API replicas. While Redis is down requests are let through (skipOnError) rather than
- * refused: the health check reports the outage.
+ * across API replicas (see `rateLimitStore`: far from the limit, counted locally and synced every
+ * 100 ms). While Redis is down requests are let through (skipOnError) rather than refused: the
+ * health check reports the outage.
  */
 export const security = fp(
   async (app: FastifyInstance, options: { env: Env; redis: Redis }) => {
@@ -54,12 +59,17 @@ export const security = fp(
         'x-ratelimit-reset',
       ],
     });
+    const counts = rateLimitStore({
+      redis: options.redis,
+      prefix: `${env.REDIS_KEY_PREFIX}:rate:`,
+      syncMs: RATE_LIMIT_SYNC_MS,
+    });
+    app.addHook('onClose', () => counts.flush());
     await app.register(rateLimit, {
       global: true,
       max: env.RATE_LIMIT_PER_MINUTE,
       timeWindow: 60_000,
-      redis: options.redis,
-      nameSpace: `${env.REDIS_KEY_PREFIX}:rate:`,
+      store: counts.Store,
       skipOnError: true,
       errorResponseBuilder: (_request, context) =>
         new AppError('TOO_MANY_REQUESTS', {
