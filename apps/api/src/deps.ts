@@ -59,6 +59,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
   const searchSync = searchSyncSignal(producers, logger);
   const mailer = createMailer(env, logger);
   const productViews = productViewCounter(database.db, logger);
+  const cache = catalogCache(redis, env.REDIS_KEY_PREFIX, logger);
   const resilience = new ResilienceRegistry({
     service: 'api',
     logger,
@@ -83,7 +84,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     sellers: sellersService(database.db),
     passwords: passwordHasher(env),
     mailer,
-    cache: catalogCache(redis, env.REDIS_KEY_PREFIX, logger),
+    cache,
     productViews,
     async close() {
       await resilience.close();
@@ -93,7 +94,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
         producers.close().catch(() => {}),
         new Promise((resolve) => setTimeout(resolve, 2000).unref()),
       ]);
-      await Promise.allSettled([database.close(), search.close(), mailer.close()]);
+      await Promise.allSettled([database.close(), search.close(), mailer.close(), cache.close()]);
       for (const connection of [redis, workerRedis, subscriberRedis]) connection.disconnect();
     },
   };

@@ -1,8 +1,16 @@
-// Catalog cache: product list, detail and price comparison in Redis, invalidated on every API write;
-// never a price older than the last completed write, also under concurrency; Redis down → the
-// database answers. Against real PostgreSQL and Redis.
-import { createTestContext, type PrivateRedis, startPrivateRedis, type TestContext } from '@pbshop/testing';
+// Catalog cache: product list, detail and price comparison in Redis (and in each API process,
+// kept current by Redis invalidation messages), invalidated on every API write; never a price older
+// than the last completed write, also under concurrency and across two API replicas; Redis or the
+// tracking connection down → Redis or the database answers. Against real PostgreSQL and Redis.
+import {
+  createTestContext,
+  type PrivateRedis,
+  startPrivateRedis,
+  type TestContext,
+  waitFor,
+} from '@pbshop/testing';
 import { sql } from 'drizzle-orm';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
 import type { ApiDeps } from '../src/deps.ts';
@@ -268,5 +276,96 @@ describe('catalog cache with Redis down', () => {
     await redis.start();
     await new Promise((resolve) => setTimeout(resolve, 1500)); // ioredis reconnects
     expect((await call(downApp, 'GET', `/api/v1/products/${id}`)).body.data.lowestPrice).toBe(250_000);
+  });
+});
+
+describe('catalog cache across two API replicas', () => {
+  let redis: PrivateRedis;
+  let first: Awaited<ReturnType<typeof buildTestApp>>;
+  let second: Awaited<ReturnType<typeof buildTestApp>>;
+
+  beforeAll(async () => {
+    // a Redis of their own: the test cuts the tracking connections without touching other tests'
+    redis = await startPrivateRedis();
+    [first, second] = await Promise.all([
+      buildTestApp(ctx, { REDIS_URL: redis.url }),
+      buildTestApp(ctx, { REDIS_URL: redis.url }),
+    ]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([first?.close(), second?.close()]);
+    await redis?.stop();
+  });
+
+  const read = async (target: App, url: string) => {
+    const response = await call(target, 'GET', url);
+    expect(response.status).toBe(200);
+    return response.body.data;
+  };
+
+  it('a write through one replica is never read stale through the other, also under concurrency', async () => {
+    const { id, offerId } = await productWithOffer(700_000);
+    expect((await read(second.app, `/api/v1/products/${id}/prices`)).entries[0].price).toBe(700_000);
+    let stop = false;
+    const readers = Array.from({ length: 6 }, async (_, index) => {
+      while (!stop) {
+        await read(second.app, index % 2 ? `/api/v1/products/${id}` : `/api/v1/products/${id}/prices`);
+      }
+    });
+    try {
+      for (let round = 1; round <= 20; round++) {
+        const price = 700_000 - round * 1000;
+        expect((await call(first.app, 'PATCH', `/api/v1/prices/${offerId}`, { price })).status).toBe(200);
+        const [detail, prices] = await Promise.all([
+          read(second.app, `/api/v1/products/${id}`),
+          read(second.app, `/api/v1/products/${id}/prices`),
+        ]);
+        expect(detail.lowestPrice).toBe(price);
+        expect(prices.entries[0].price).toBe(price);
+      }
+    } finally {
+      stop = true;
+      await Promise.all(readers);
+    }
+  });
+
+  it('serves repeated reads from the process, and a replica whose tracking connection drops forgets them', async () => {
+    const { id, offerId } = await productWithOffer(800_000);
+    const url = `/api/v1/products/${id}/prices`;
+    await read(second.app, url);
+    // behind the API's back: the Redis entry goes and the database changes; the process still
+    // holds the body under the current version, so it answers without either
+    const admin = new Redis(redis.url);
+    try {
+      const entries = await admin.keys(`${second.deps.env.REDIS_KEY_PREFIX}:cache:product:${id}:prices:*`);
+      expect(entries).toHaveLength(1);
+      await admin.del(...entries);
+      await deps.database.db.execute(sql`update offers set price = 1 where id = ${offerId}`);
+      expect((await read(second.app, url)).entries[0].price).toBe(800_000);
+
+      // the tracking connections drop (and with them any invalidation in flight): what the processes
+      // kept is forgotten, reads go to Redis, which has no entry, so to the database
+      const clients = (await admin.client('LIST')) as string;
+      const tracking = clients
+        .split('\n')
+        .filter((line) => / flags=\S*t/.test(line))
+        .map((line) => line.match(/id=(\d+)/)![1]!);
+      expect(tracking.length).toBeGreaterThanOrEqual(2);
+      for (const clientId of tracking) await admin.client('KILL', 'ID', clientId);
+      await waitFor(
+        'a read from the database',
+        async () => (await read(second.app, url)).entries[0].price === 1,
+      );
+
+      // once tracking is back, writes through the other replica still reach this one at once
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect((await call(first.app, 'PATCH', `/api/v1/prices/${offerId}`, { price: 790_000 })).status).toBe(
+        200,
+      );
+      expect((await read(second.app, url)).entries[0].price).toBe(790_000);
+    } finally {
+      admin.disconnect();
+    }
   });
 });

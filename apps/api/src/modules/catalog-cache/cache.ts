@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '@pbshop/config';
 import type { Redis } from 'ioredis';
+import { trackedVersions } from './tracking.ts';
 
 /** How long a cached product list, detail or comparison lives at most. */
 export const CATALOG_CACHE_TTL_SECONDS = 300;
@@ -57,12 +58,14 @@ export interface CatalogCache {
   invalidateSellers(): Promise<void>;
   /** Runs a write and invalidates afterwards, also when it failed (a failure may follow a commit). */
   afterWrite<T>(work: () => Promise<T>, invalidate: () => Promise<void>): Promise<T>;
+  close(): Promise<void>;
 }
 
 /**
- * One round trip for a read: the versions (MGET), the entry key built from them, and the entry.
- * KEYS are the version keys; the entry key is ARGV[1] .. versions joined by '.' .. ARGV[2]. (Not
- * Redis Cluster-safe: the entry key is not declared; a cluster would need the keys hash-tagged.)
+ * One round trip for a read: the versions (MGET), the entry key built from them, the entry, and
+ * the versions again (for the process's own copy). KEYS are the version keys; the entry key is
+ * ARGV[1] .. versions joined by '.' .. ARGV[2]. (Not Redis Cluster-safe: the entry key is not
+ * declared; a cluster would need the keys hash-tagged.)
  */
 const READ_SCRIPT = `
 local versions = redis.call('MGET', unpack(KEYS))
@@ -70,12 +73,56 @@ for i = 1, #KEYS do
   if not versions[i] then versions[i] = '0' end
 end
 local key = ARGV[1] .. table.concat(versions, '.') .. ARGV[2]
-return { key, redis.call('GET', key) }
+return { key, redis.call('GET', key), unpack(versions) }
 `;
 
 type CacheRedis = Redis & {
-  catalogCacheRead(numberOfKeys: number, ...keysAndArgs: string[]): Promise<[string, string | null]>;
+  catalogCacheRead(
+    numberOfKeys: number,
+    ...keysAndArgs: string[]
+  ): Promise<[string, string | null, ...string[]]>;
 };
+
+/** bodies kept in the process at most, in characters (about twice as many bytes) */
+const LOCAL_BODY_CHARS = 32 * 1024 * 1024;
+/** versions kept in the process at most (a product's is one) */
+const LOCAL_VERSIONS = 200_000;
+
+/**
+ * Response bodies by entry key, least recently used first out past `maxChars`. An entry key names
+ * the versions its body was stored under, so a body never changes: only which key is current does.
+ */
+function localBodies(maxChars: number) {
+  const bodies = new Map<string, string>();
+  let chars = 0;
+  return {
+    get(key: string): string | undefined {
+      const body = bodies.get(key);
+      if (body !== undefined) {
+        bodies.delete(key);
+        bodies.set(key, body);
+      }
+      return body;
+    },
+    set(key: string, body: string) {
+      if (body.length > maxChars / 16) return;
+      const previous = bodies.get(key);
+      if (previous !== undefined) chars -= previous.length;
+      bodies.delete(key);
+      bodies.set(key, body);
+      chars += body.length;
+      while (chars > maxChars) {
+        const [oldest, oldBody] = bodies.entries().next().value!;
+        bodies.delete(oldest);
+        chars -= oldBody.length;
+      }
+    },
+    clear() {
+      bodies.clear();
+      chars = 0;
+    },
+  };
+}
 
 function withTimeout<T>(promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -105,8 +152,32 @@ function queryHash(query: unknown): string {
     .digest('hex');
 }
 
-export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): CatalogCache {
+export interface CatalogCacheOptions {
+  /**
+   * Keep bodies and versions in this process too, current through Redis client-side caching (see
+   * `trackedVersions`): a hit then costs one PING shared by the reads under way, not a round trip
+   * each. On by default.
+   */
+  local?: boolean;
+}
+
+export function catalogCache(
+  redis: Redis,
+  keyPrefix: string,
+  logger: Logger,
+  options: CatalogCacheOptions = {},
+): CatalogCache {
   const base = `${keyPrefix}:cache:`;
+  const bodies = localBodies(LOCAL_BODY_CHARS);
+  const local =
+    options.local === false
+      ? undefined
+      : trackedVersions(redis, logger, {
+          prefix: `${base}v:`,
+          timeoutMs: REDIS_TIMEOUT_MS,
+          maxVersions: LOCAL_VERSIONS,
+          onReset: () => bodies.clear(),
+        });
   const productVersion = (id: string) => `${base}v:product:${id}`;
   const listVersion = `${base}v:list`;
   const categoryVersion = `${base}v:category`;
@@ -143,17 +214,33 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
     let key: string;
     try {
       if (!(await flushPending())) return loadBody();
+      if (local && (await local.barrier())) {
+        const versions = versionKeys.map((versionKey) => local.get(versionKey));
+        if (versions.every((version) => version !== undefined)) {
+          const body = bodies.get(entryKey.prefix + versions.join('.') + entryKey.suffix);
+          if (body !== undefined) return body;
+        }
+      }
+      const mark = local?.mark() ?? -1;
       // the version(s) first, before the database read (in the same round trip as the lookup)
-      const [readKey, hit] = await withTimeout(
+      const [readKey, hit, ...versions] = await withTimeout(
         cacheRedis.catalogCacheRead(versionKeys.length, ...versionKeys, entryKey.prefix, entryKey.suffix),
       );
-      if (hit !== null) return hit;
+      local?.remember(
+        mark,
+        versionKeys.map((versionKey, index) => [versionKey, versions[index]!]),
+      );
+      if (hit !== null) {
+        bodies.set(readKey, hit);
+        return hit;
+      }
       key = readKey;
     } catch (error) {
       logger.warn({ err: error }, 'catalog cache unavailable; reading the database');
       return loadBody();
     }
     const body = await loadBody();
+    bodies.set(key, body);
     try {
       await withTimeout(redis.set(key, body, 'EX', CATALOG_CACHE_TTL_SECONDS));
     } catch (error) {
@@ -163,6 +250,7 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
   }
 
   async function bump(keys: string[]): Promise<void> {
+    local?.forget(keys);
     try {
       const pipeline = redis.multi();
       for (const key of keys) pipeline.incr(key);
@@ -213,6 +301,9 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
       } finally {
         await invalidate();
       }
+    },
+    close: async () => {
+      await local?.close();
     },
   };
 }
