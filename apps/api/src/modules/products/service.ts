@@ -211,7 +211,11 @@ export function productsService(
           })
           .from(pageIds)
           .innerJoin(products, eq(products.id, pageIds.pageId))
-          .orderBy(...orderFor(query.sort)),
+          .orderBy(...orderFor(query.sort))
+          // a prepared statement per connection and filter combination (postgres.js keys them by
+          // text): planning this join over the sort indexes costs more than running it
+          .prepare('products_list_page')
+          .execute(),
         countThrough(async () => {
           // counting stops past the cap: an exact count of a broad filter costs more than the page
           const [total] = await db.select({ value: count() }).from(
