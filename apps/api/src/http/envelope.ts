@@ -65,7 +65,7 @@ export function serializeWith<S extends z.ZodType>(schema: S) {
   return (value: z.input<S>): string => JSON.stringify(schema.parse(value));
 }
 
-/** Sends an already serialized JSON body; Fastify passes a string with a JSON type through as is. */
-export function sendJson(reply: FastifyReply, body: string) {
+/** Sends an already serialized JSON body; Fastify passes a string or bytes with a JSON type through as is. */
+export function sendJson(reply: FastifyReply, body: string | Buffer) {
   return reply.type('application/json; charset=utf-8').send(body);
 }

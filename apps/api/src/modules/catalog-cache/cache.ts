@@ -42,10 +42,13 @@ const REDIS_TIMEOUT_MS = 250;
 export type BodySerializer<T> = (value: T) => string;
 
 export interface CatalogCache {
-  /** the serialized response body: from Redis on a hit, else loaded, serialized and stored */
-  detail<T>(productId: string, load: () => Promise<T>, serialize: BodySerializer<T>): Promise<string>;
-  comparison<T>(productId: string, load: () => Promise<T>, serialize: BodySerializer<T>): Promise<string>;
-  list<T>(query: unknown, load: () => Promise<T>, serialize: BodySerializer<T>): Promise<string>;
+  /**
+   * the serialized response body, as UTF-8 bytes (sent as they are, without encoding them per
+   * request): from the process or Redis on a hit, else loaded, serialized and stored
+   */
+  detail<T>(productId: string, load: () => Promise<T>, serialize: BodySerializer<T>): Promise<Buffer>;
+  comparison<T>(productId: string, load: () => Promise<T>, serialize: BodySerializer<T>): Promise<Buffer>;
+  list<T>(query: unknown, load: () => Promise<T>, serialize: BodySerializer<T>): Promise<Buffer>;
   /** the number of products matching list filters (no page or sort): shared by every page of them */
   listCount<T>(filters: unknown, load: () => Promise<T>): Promise<T>;
   /** after a committed write to the product, its offers or spec values: its detail, comparison and every list */
@@ -77,14 +80,15 @@ return { key, redis.call('GET', key), unpack(versions) }
 `;
 
 type CacheRedis = Redis & {
-  catalogCacheRead(
+  /** ioredis's Buffer variant of the defined command: the entry comes back as bytes */
+  catalogCacheReadBuffer(
     numberOfKeys: number,
     ...keysAndArgs: string[]
-  ): Promise<[string, string | null, ...string[]]>;
+  ): Promise<[Buffer, Buffer | null, ...Buffer[]]>;
 };
 
-/** bodies kept in the process at most, in characters (about twice as many bytes) */
-const LOCAL_BODY_CHARS = 32 * 1024 * 1024;
+/** bytes of bodies kept in the process at most */
+const LOCAL_BODY_BYTES = 64 * 1024 * 1024;
 /** versions kept in the process at most (a product's is one) */
 const LOCAL_VERSIONS = 200_000;
 
@@ -92,11 +96,11 @@ const LOCAL_VERSIONS = 200_000;
  * Response bodies by entry key, least recently used first out past `maxChars`. An entry key names
  * the versions its body was stored under, so a body never changes: only which key is current does.
  */
-function localBodies(maxChars: number) {
-  const bodies = new Map<string, string>();
-  let chars = 0;
+function localBodies(maxBytes: number) {
+  const bodies = new Map<string, Buffer>();
+  let bytes = 0;
   return {
-    get(key: string): string | undefined {
+    get(key: string): Buffer | undefined {
       const body = bodies.get(key);
       if (body !== undefined) {
         bodies.delete(key);
@@ -104,22 +108,22 @@ function localBodies(maxChars: number) {
       }
       return body;
     },
-    set(key: string, body: string) {
-      if (body.length > maxChars / 16) return;
+    set(key: string, body: Buffer) {
+      if (body.length > maxBytes / 16) return;
       const previous = bodies.get(key);
-      if (previous !== undefined) chars -= previous.length;
+      if (previous !== undefined) bytes -= previous.length;
       bodies.delete(key);
       bodies.set(key, body);
-      chars += body.length;
-      while (chars > maxChars) {
+      bytes += body.length;
+      while (bytes > maxBytes) {
         const [oldest, oldBody] = bodies.entries().next().value!;
         bodies.delete(oldest);
-        chars -= oldBody.length;
+        bytes -= oldBody.length;
       }
     },
     clear() {
       bodies.clear();
-      chars = 0;
+      bytes = 0;
     },
   };
 }
@@ -168,7 +172,7 @@ export function catalogCache(
   options: CatalogCacheOptions = {},
 ): CatalogCache {
   const base = `${keyPrefix}:cache:`;
-  const bodies = localBodies(LOCAL_BODY_CHARS);
+  const bodies = localBodies(LOCAL_BODY_BYTES);
   const local =
     options.local === false
       ? undefined
@@ -186,7 +190,7 @@ export function catalogCache(
   /** version keys whose INCR failed after a committed write */
   const pending = new Set<string>();
   const cacheRedis = redis as CacheRedis;
-  if (typeof cacheRedis.catalogCacheRead !== 'function') {
+  if (typeof cacheRedis.catalogCacheReadBuffer !== 'function') {
     redis.defineCommand('catalogCacheRead', { lua: READ_SCRIPT });
   }
 
@@ -209,8 +213,8 @@ export function catalogCache(
     entryKey: { prefix: string; suffix: string },
     load: () => Promise<T>,
     serialize: BodySerializer<T>,
-  ): Promise<string> {
-    const loadBody = async () => serialize(await load());
+  ): Promise<Buffer> {
+    const loadBody = async () => Buffer.from(serialize(await load()));
     let key: string;
     try {
       if (!(await flushPending())) return loadBody();
@@ -224,17 +228,22 @@ export function catalogCache(
       const mark = local?.mark() ?? -1;
       // the version(s) first, before the database read (in the same round trip as the lookup)
       const [readKey, hit, ...versions] = await withTimeout(
-        cacheRedis.catalogCacheRead(versionKeys.length, ...versionKeys, entryKey.prefix, entryKey.suffix),
+        cacheRedis.catalogCacheReadBuffer(
+          versionKeys.length,
+          ...versionKeys,
+          entryKey.prefix,
+          entryKey.suffix,
+        ),
       );
+      key = readKey.toString();
       local?.remember(
         mark,
-        versionKeys.map((versionKey, index) => [versionKey, versions[index]!]),
+        versionKeys.map((versionKey, index) => [versionKey, versions[index]!.toString()]),
       );
       if (hit !== null) {
-        bodies.set(readKey, hit);
+        bodies.set(key, hit);
         return hit;
       }
-      key = readKey;
     } catch (error) {
       logger.warn({ err: error }, 'catalog cache unavailable; reading the database');
       return loadBody();
@@ -284,12 +293,14 @@ export function catalogCache(
       cached([listVersion], { prefix: `${base}list:`, suffix: `:${queryHash(query)}` }, load, serialize),
     listCount: async (filters, load) =>
       JSON.parse(
-        await cached(
-          [listVersion],
-          { prefix: `${base}list:`, suffix: `:count:${queryHash(filters)}` },
-          load,
-          JSON.stringify,
-        ),
+        (
+          await cached(
+            [listVersion],
+            { prefix: `${base}list:`, suffix: `:count:${queryHash(filters)}` },
+            load,
+            JSON.stringify,
+          )
+        ).toString(),
       ),
     invalidateProduct: (productId) => bump([productVersion(productId), listVersion]),
     invalidateList: () => bump([listVersion]),

@@ -168,7 +168,7 @@ export function priceRoutes(deps: ApiDeps): FastifyPluginAsync {
         const { id } = request.params;
         // read through the cached comparison: the same entries, never older than the last write
         const body = await cache.comparison(id, async () => ok(await prices.comparison(id)), comparisonBody);
-        const comparison = (JSON.parse(body) as { data: PriceComparison }).data;
+        const comparison = (JSON.parse(body.toString()) as { data: PriceComparison }).data;
         return ok(realPriceOf(id, comparison, request.query.sellerId));
       },
     );
