@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { categories, type Database, products } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { recordCategorySearchChange } from '@pbshop/search';
-import { and, asc, count, eq, inArray, isNull, like, type SQL, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, isNull, like, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import { noSearchSync, type SearchSyncSignal } from '../search-admin/service.ts';
 
 export type CategoryRow = typeof categories.$inferSelect;
@@ -68,7 +68,7 @@ export function buildTree(
 }
 
 /** The select list and source of a category's subtree ids: itself and every path below its path. */
-function subtree(id: string): SQL {
+function subtree(id: string | Placeholder): SQL {
   return sql`category.id from categories root
     join categories category on category.id = root.id or category.path like root.path || '/%'
     where root.id = ${id}`;
@@ -99,7 +99,7 @@ export function categoriesService(db: Database, searchSync: SearchSyncSignal = n
      * The same ids as a SQL array for another query's filter (`category_id = any(…)`): evaluated
      * once inside that query, so a product list needs no round trip of its own for the tree.
      */
-    selfAndDescendantIdsSql(id: string): SQL {
+    selfAndDescendantIdsSql(id: string | Placeholder): SQL {
       return sql`array(select ${subtree(id)})`;
     },
 
