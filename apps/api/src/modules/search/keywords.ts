@@ -20,6 +20,8 @@ export interface PopularKeywordOptions {
   refreshMs: number;
 }
 
+/** how long `related` reuses the stored ranking it read (it is recomputed every few minutes) */
+const SNAPSHOT_REREAD_MS = 1000;
 /** how often searches counted in the process are added to Redis */
 const COUNT_FLUSH_MS = 250;
 /** distinct keywords held while Redis refuses them; beyond, new ones are not counted */
@@ -101,6 +103,21 @@ export function popularKeywords(redis: Redis, keyPrefix: string, options: Popula
     return raw ? (JSON.parse(raw) as Snapshot) : undefined;
   }
 
+  /** the stored ranking as read at most a second ago: `related` runs on every search */
+  let lastRead: { at: number; snapshot: Promise<Snapshot | undefined> } | undefined;
+  function recentSnapshot(): Promise<Snapshot | undefined> {
+    const now = Date.now();
+    if (!lastRead || now - lastRead.at >= SNAPSHOT_REREAD_MS) {
+      const snapshot = readSnapshot();
+      lastRead = { at: now, snapshot };
+      // a failed read is not kept
+      snapshot.catch(() => {
+        if (lastRead?.snapshot === snapshot) lastRead = undefined;
+      });
+    }
+    return lastRead.snapshot;
+  }
+
   /**
    * The stored ranking while younger than refreshMs; else one replica (holding the lock)
    * recomputes and stores it, remembering the old ranks for rankChange, and the others keep
@@ -121,6 +138,7 @@ export function popularKeywords(redis: Redis, keyPrefix: string, options: Popula
     };
     if (locked) {
       await redis.set(snapshotKey, JSON.stringify(next), 'EX', SNAPSHOT_TTL_SECONDS);
+      lastRead = { at: Date.now(), snapshot: Promise.resolve(next) };
       await redis.eval(releaseScript, 1, lockKey, token);
     }
     return next;
@@ -219,7 +237,7 @@ export function popularKeywords(redis: Redis, keyPrefix: string, options: Popula
      * GET, never a recount), so it can sit on every search.
      */
     async related(keyword: string, limit: number): Promise<string[]> {
-      const stored = await readSnapshot();
+      const stored = await recentSnapshot();
       const words = new Set(keyword.split(' '));
       return (stored?.items ?? [])
         .filter((item) => item.keyword !== keyword && item.keyword.split(' ').some((word) => words.has(word)))
