@@ -15,7 +15,7 @@ import { pricesService } from '../src/modules/prices/service.ts';
 import { productListQuery } from '../src/modules/products/schemas.ts';
 import { productsService } from '../src/modules/products/service.ts';
 import { sellersService } from '../src/modules/sellers/service.ts';
-import { measure, printRows, type Row, startBareRoute } from './harness.ts';
+import { measurePaired, printRows, type Row, startBareRoute } from './harness.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const productCount = Number(process.env.BENCH_PRODUCTS ?? 100_000);
@@ -106,13 +106,15 @@ const runs: { key: string; name: string; url: string; path: () => string }[] = [
     path: () => `/api/v1/products/${randomId()}/price-history?period=1y&type=weekly`,
   },
 ];
-// BENCH_RUNS=list,prices-hot measures only those (the bare route always runs: it is the baseline)
+// BENCH_RUNS=list,prices-hot measures only those; each run follows a run of the bare route, its baseline
 const only = process.env.BENCH_RUNS?.split(',').map((key) => key.trim());
-const run = (name: string, url: string, path: () => string) =>
-  measure(name, { url, path, connections, seconds });
-const rows: Row[] = [await run('bare Fastify route', bare.url, bare.path)];
+const rows: Row[] = [];
 for (const entry of runs) {
-  if (!only || only.includes(entry.key)) rows.push(await run(entry.name, entry.url, entry.path));
+  if (!only || only.includes(entry.key)) {
+    rows.push(
+      await measurePaired(bare, entry.name, { url: entry.url, path: entry.path, connections, seconds }),
+    );
+  }
 }
 
 // the services' own SQL, captured through a drizzle logger, then explained with its parameters

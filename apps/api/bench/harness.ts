@@ -15,6 +15,8 @@ export interface Row {
   p50: number;
   p99: number;
   non2xx: number;
+  /** the bare route's requests/s measured right before this run: the machine's pace at the time */
+  baseline?: number;
 }
 
 /** The baseline: a bare Fastify route answering a small envelope, in the same process. */
@@ -76,14 +78,28 @@ export async function measure(name: string, options: RunOptions): Promise<Row> {
   }
 }
 
-/** The table of runs; the first row is the bare route, the baseline of the last column. */
+/**
+ * Each run right after a run of the bare route (same connections and duration), the baseline of
+ * its ratio: this machine's pace drifts by a quarter from minute to minute, so a single baseline at
+ * the start would skew the ratios of later runs.
+ */
+export async function measurePaired(
+  bare: { url: string; path: () => string },
+  name: string,
+  options: RunOptions,
+): Promise<Row> {
+  const baseline = await measure('bare Fastify route', { ...options, url: bare.url, path: bare.path });
+  return { ...(await measure(name, options)), baseline: baseline.requests };
+}
+
+/** The table of runs, each next to its own bare run (else the first row's). */
 export function printRows(rows: Row[]): void {
-  const baseline = rows[0]!.requests;
-  console.log('| run | req/s | p50 ms | p99 ms | non-2xx | vs bare |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| run | req/s | p50 ms | p99 ms | non-2xx | bare req/s | vs bare |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const row of rows) {
+    const baseline = row.baseline ?? rows[0]!.requests;
     console.log(
-      `| ${row.name} | ${row.requests.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.non2xx} | ${((row.requests / baseline) * 100).toFixed(1)}% |`,
+      `| ${row.name} | ${row.requests.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.non2xx} | ${baseline.toFixed(0)} | ${((row.requests / baseline) * 100).toFixed(1)}% |`,
     );
   }
 }

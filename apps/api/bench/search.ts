@@ -14,7 +14,7 @@ import { ensureProductIndex, loadProductDocuments, productAlias, type SearchClie
 import { createTestContext } from '@pbshop/testing';
 import { buildApp } from '../src/app.ts';
 import { createApiDeps } from '../src/deps.ts';
-import { measure, printRows, type Row, startBareRoute } from './harness.ts';
+import { measure, measurePaired, printRows, type Row, startBareRoute } from './harness.ts';
 import { measureOutboxLag } from './outbox-lag.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -134,9 +134,19 @@ const downUrl = await down.listen({ host: '127.0.0.1', port: 0 });
 
 const bare = await startBareRoute();
 
-/** A run after a pause (the previous run's queued requests drain) and an unmeasured warm-up. */
+/**
+ * A run after a pause (the previous run's queued requests drain) and an unmeasured warm-up, right
+ * after a bare-route run of the same shape (its baseline).
+ */
 const run = (name: string, url: string, path: () => string, clients = connections) =>
-  measure(name, { url, path, connections: clients, seconds, pauseMs: 1000, warmUpSeconds: WARM_UP_SECONDS });
+  measurePaired(bare, name, {
+    url,
+    path,
+    connections: clients,
+    seconds,
+    pauseMs: 1000,
+    warmUpSeconds: WARM_UP_SECONDS,
+  });
 
 const searchPath = () => `/api/v1/search?q=${encode(pick(Math.random() < 0.5 ? words : twoWords))}`;
 const filteredPath = () =>
@@ -154,10 +164,9 @@ console.log(
 
 if (!only || only.includes('http')) {
   // warm the caches of OpenSearch and the JIT a little before measuring
-  await run('warm-up', apiUrl, searchPath);
+  await measure('warm-up', { url: apiUrl, path: searchPath, connections, seconds });
 
   const rows: Row[] = [];
-  rows.push(await run('bare Fastify route', bare.url, bare.path));
   rows.push(await run('GET /search?q=<word or two words of a name>', apiUrl, searchPath));
   rows.push(await run('GET /search?q&categoryId&minPrice&sort=price_asc&page=1..3', apiUrl, filteredPath));
   rows.push(await run('GET /search?q=<misspelled word>', apiUrl, typoPath));
