@@ -192,12 +192,14 @@ export function pricesService(
   }
 
   /** Recomputes the product's price aggregates from its offers and appends the history row. */
-  async function afterOfferChange(
+  async function afterOfferChange<T = undefined>(
     tx: Transaction,
     productId: string,
     sellerId: string,
     price: number | null,
-  ): Promise<void> {
+    /** a read of the changed state sent in the same round trip as the writes (it runs after them) */
+    alongside?: () => Promise<T>,
+  ): Promise<T> {
     // the product row is locked, so no other offer write of this product runs in between
     const [aggregate] = await tx
       .select({
@@ -214,7 +216,7 @@ export function pricesService(
     // what follows depends on the aggregate only, not on each other: issued together, postgres.js
     // pipelines them on the transaction's connection (one round trip instead of four; each round
     // trip costs both processes a wake-up, the bulk of an offer write's cost under load)
-    await Promise.all([
+    const [, , , , read] = await Promise.all([
       tx
         .update(products)
         .set({
@@ -234,7 +236,9 @@ export function pricesService(
       fireAlerts(tx, productId, lowestPrice),
       // the document's lowest price and sellers: in the same transaction (transactional outbox)
       recordSearchChange(tx, { eventType: 'PRICE_CHANGED', productIds: [productId] }),
+      alongside?.(),
     ]);
+    return read as T;
   }
 
   /**
@@ -323,8 +327,9 @@ export function pricesService(
             details: { reason: 'this seller already has a price for this product; PATCH /prices/:id' },
           });
         }
-        await afterOfferChange(tx, productId, row.sellerId, row.price);
-        return entryById(tx, productId, row.id);
+        return afterOfferChange(tx, productId, row.sellerId, row.price, () =>
+          entryById(tx, productId, row.id),
+        );
       });
       await searchSync.wake();
       return entry;
@@ -335,10 +340,19 @@ export function pricesService(
       if (!current) throw new AppError('OFFER_NOT_FOUND');
       await assertMayActFor(principal, current.sellerId);
       const entry = await db.transaction(async (tx) => {
-        await lockProduct(tx, current.productId);
-        // read again under the product lock: the offer may have changed or gone meanwhile
-        const [locked] = await tx.select().from(offers).where(eq(offers.id, offerId));
-        if (!locked) throw new AppError('OFFER_NOT_FOUND');
+        // the product's lock and the offer read again under it (it may have changed or gone
+        // meanwhile), in one statement
+        const [row] = await tx
+          .select({ offer: offers })
+          .from(offers)
+          .innerJoin(products, and(eq(products.id, offers.productId), isNull(products.deletedAt)))
+          .where(eq(offers.id, offerId))
+          .for('update', { of: products });
+        if (!row) {
+          await lockProduct(tx, current.productId);
+          throw new AppError('OFFER_NOT_FOUND');
+        }
+        const locked = row.offer;
         const merged = {
           price: body.price ?? locked.price,
           shippingRule: body.shippingRule ?? locked.shippingRule,
@@ -356,12 +370,18 @@ export function pricesService(
         if (body.shippingRule === 'FREE' && body.shippingCost === undefined) merged.shippingCost = 0;
         const problems = shippingProblems(merged);
         if (problems.length > 0) throw new AppError('VALIDATION_ERROR', { details: problems });
-        await tx
-          .update(offers)
-          .set({ ...merged, updatedAt: new Date() })
-          .where(eq(offers.id, offerId));
-        await afterOfferChange(tx, locked.productId, locked.sellerId, merged.price);
-        return entryById(tx, locked.productId, offerId);
+        // the offer's update and the aggregate over it go out together (PostgreSQL runs them in order)
+        const [, entry] = await Promise.all([
+          tx
+            .update(offers)
+            .set({ ...merged, updatedAt: new Date() })
+            .where(eq(offers.id, offerId))
+            .execute(),
+          afterOfferChange(tx, locked.productId, locked.sellerId, merged.price, () =>
+            entryById(tx, locked.productId, offerId),
+          ),
+        ]);
+        return entry;
       });
       await searchSync.wake();
       return entry;
