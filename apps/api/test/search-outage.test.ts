@@ -3,6 +3,7 @@
 // while it is down back off, end FAILED with their error, the status endpoint still answers; once it
 // is back, requeue-failed brings every change in: nothing lost, nothing duplicated.
 import { products, searchOutbox } from '@pbshop/db';
+import { productAlias } from '@pbshop/search';
 import {
   createTestContext,
   type RunningProcess,
@@ -172,6 +173,8 @@ it('changes made while OpenSearch is down end FAILED, and after requeue-failed a
 it('a slow OpenSearch: searches past their time limit are given up and answered from PostgreSQL, and the API lives on', async () => {
   const product = await createProduct(uniqueName('느린모니터'));
   await waitForDocument(ctx, product.id, (doc) => doc !== null, 'the product to be indexed');
+  // searchable now, not at the next refresh (the document read above is real-time, search is not)
+  await deps.search.indices.refresh({ index: productAlias(ctx.indexPrefix) });
   proxy.setDelay(1500);
   try {
     // autocomplete gives up after 800 ms: the abort reaches the OpenSearch request under way
