@@ -36,7 +36,7 @@ export interface SearchSyncSignal {
 }
 
 export function searchSyncSignal(producers: JobProducers, logger: Logger): SearchSyncSignal {
-  const wake: SearchSyncSignal['wake'] = async ({ reason = 'outbox-write', productId, requestId } = {}) => {
+  const send: SearchSyncSignal['wake'] = async ({ reason = 'outbox-write', productId, requestId } = {}) => {
     try {
       await producers.enqueue(
         'search-index-sync',
@@ -50,7 +50,34 @@ export function searchSyncSignal(producers: JobProducers, logger: Logger): Searc
       );
     }
   };
-  return { wake };
+  /**
+   * Plain outbox wake-ups are coalesced in the process: while one is being enqueued, the writes
+   * that ask meanwhile share the next, sent when it is done (so each still gets a wake-up sent
+   * after its commit). BullMQ would drop them anyway (one deduplicated job), after a round trip each.
+   */
+  let sending: Promise<void> | undefined;
+  let next: Promise<void> | undefined;
+  const outboxWrite = (): Promise<void> => {
+    if (!sending) {
+      const current = send();
+      sending = current;
+      current.then(() => {
+        if (sending === current) sending = undefined;
+      });
+      return current;
+    }
+    next ??= sending.then(() => {
+      next = undefined;
+      return outboxWrite();
+    });
+    return next;
+  };
+  return {
+    wake: (options = {}) =>
+      (options.reason ?? 'outbox-write') === 'outbox-write' && !options.productId && !options.requestId
+        ? outboxWrite()
+        : send(options),
+  };
 }
 
 /** For code that writes no search changes (benchmarks, read-only services). */
