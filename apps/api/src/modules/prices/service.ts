@@ -266,11 +266,22 @@ export function pricesService(
 
   /** The shop a caller may act for: an ADMIN any live shop, a SELLER only their own. */
   async function assertMayActFor(principal: Principal, sellerId: string): Promise<void> {
+    const own = principal.role === 'ADMIN' ? undefined : await shops.findByOwner(principal.id);
+    const shopLive = principal.role !== 'ADMIN' || (await shops.findById(sellerId)) !== undefined;
+    mayActFor(principal, own, sellerId, shopLive);
+  }
+
+  /** An ADMIN acts for any live shop; a SELLER for its own (`own`) only. */
+  function mayActFor(
+    principal: Principal,
+    own: { id: string } | undefined,
+    sellerId: string,
+    shopLive: boolean,
+  ) {
     if (principal.role === 'ADMIN') {
-      if (!(await shops.findById(sellerId))) throw new AppError('SELLER_NOT_FOUND');
+      if (!shopLive) throw new AppError('SELLER_NOT_FOUND');
       return;
     }
-    const own = await shops.findByOwner(principal.id);
     if (!own || own.id !== sellerId) throw new AppError('FORBIDDEN');
   }
 
@@ -336,22 +347,29 @@ export function pricesService(
     },
 
     async update(offerId: string, body: UpdateOfferBody, principal: Principal): Promise<PriceEntry> {
-      const [current] = await db.select().from(offers).where(eq(offers.id, offerId));
-      if (!current) throw new AppError('OFFER_NOT_FOUND');
-      await assertMayActFor(principal, current.sellerId);
+      // the shop a SELLER acts for does not depend on the offer: known before the transaction
+      const own = principal.role === 'ADMIN' ? undefined : await shops.findByOwner(principal.id);
       const entry = await db.transaction(async (tx) => {
-        // the product's lock and the offer read again under it (it may have changed or gone
-        // meanwhile), in one statement
+        // in one statement: the product's lock, the offer read under it, and whether its shop is live
         const [row] = await tx
-          .select({ offer: offers })
+          .select({ offer: offers, shopLive: sql<boolean>`${sellers.deletedAt} is null` })
           .from(offers)
           .innerJoin(products, and(eq(products.id, offers.productId), isNull(products.deletedAt)))
+          .innerJoin(sellers, eq(sellers.id, offers.sellerId))
           .where(eq(offers.id, offerId))
           .for('update', { of: products });
         if (!row) {
-          await lockProduct(tx, current.productId);
-          throw new AppError('OFFER_NOT_FOUND');
+          // no such offer, or its product is deleted: which one is said after the permission check
+          const [orphan] = await tx
+            .select({ sellerId: offers.sellerId, shopLive: sql<boolean>`${sellers.deletedAt} is null` })
+            .from(offers)
+            .innerJoin(sellers, eq(sellers.id, offers.sellerId))
+            .where(eq(offers.id, offerId));
+          if (!orphan) throw new AppError('OFFER_NOT_FOUND');
+          mayActFor(principal, own, orphan.sellerId, orphan.shopLive);
+          throw new AppError('PRODUCT_NOT_FOUND');
         }
+        mayActFor(principal, own, row.offer.sellerId, row.shopLive);
         const locked = row.offer;
         const merged = {
           price: body.price ?? locked.price,
