@@ -70,7 +70,10 @@ export function rateLimitStore(options: RateLimitStoreOptions) {
     redis.defineCommand('rateLimitCount', { numberOfKeys: 1, lua: COUNT_SCRIPT });
   }
   const windows = new Map<string, Window>();
+  /** keys with counts kept here: a sync visits these, not every client seen in the window */
+  const dirty = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
+  let lastSweep = Date.now();
 
   const count = (key: string, add: number, windowMs: number) =>
     redis.rateLimitCount(key, add, windowMs).then(([current, ttl]) => ({ current, ttl }));
@@ -87,16 +90,27 @@ export function rateLimitStore(options: RateLimitStoreOptions) {
     };
   }
 
-  /** Sends the counts kept here; a failed send keeps them for the next. */
+  /**
+   * Sends the counts kept here (a failed send keeps them for the next); once a window's length,
+   * forgets the windows that ended.
+   */
   function sync(windowMs: number) {
     timer = undefined;
     const now = Date.now();
-    for (const [key, window] of windows) {
-      if (now >= window.resetAt && window.sending === 0) {
-        windows.delete(key);
+    if (now - lastSweep >= windowMs) {
+      lastSweep = now;
+      for (const [key, window] of windows) {
+        if (now >= window.resetAt && window.sending === 0 && window.pending === 0) windows.delete(key);
+      }
+    }
+    for (const key of dirty) {
+      const window = windows.get(key);
+      if (!window || window.pending === 0) {
+        dirty.delete(key);
         continue;
       }
-      if (window.pending === 0 || window.sending > 0) continue;
+      if (window.sending > 0) continue;
+      dirty.delete(key);
       const sent = window.pending;
       window.pending = 0;
       window.sending = sent;
@@ -109,6 +123,7 @@ export function rateLimitStore(options: RateLimitStoreOptions) {
         () => {
           window.sending = 0;
           window.pending += sent;
+          dirty.add(key);
         },
       );
     }
@@ -129,6 +144,7 @@ export function rateLimitStore(options: RateLimitStoreOptions) {
       const seen = window && now < window.resetAt ? window.known + window.sending + window.pending : -1;
       if (window && seen >= 0 && seen + 1 < max * LOCAL_SHARE) {
         window.pending += 1;
+        dirty.add(redisKey);
         schedule(timeWindow);
         callback(null, { current: seen + 1, ttl: window.resetAt - now });
         return;
@@ -150,7 +166,10 @@ export function rateLimitStore(options: RateLimitStoreOptions) {
         },
         (error: Error) => {
           const kept = windows.get(redisKey);
-          if (kept) kept.pending += add - 1;
+          if (kept && add > 1) {
+            kept.pending += add - 1;
+            dirty.add(redisKey);
+          }
           callback(error);
         },
       );
