@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '@pbshop/config';
 import type { Redis } from 'ioredis';
+import { withTimeout } from '../../async.ts';
 import { trackedVersions } from './tracking.ts';
 
 /** How long a cached product list, detail or comparison lives at most. */
@@ -93,7 +94,7 @@ const LOCAL_BODY_BYTES = 64 * 1024 * 1024;
 const LOCAL_VERSIONS = 200_000;
 
 /**
- * Response bodies by entry key, least recently used first out past `maxChars`. An entry key names
+ * Response bodies by entry key, least recently used first out past `maxBytes`. An entry key names
  * the versions its body was stored under, so a body never changes: only which key is current does.
  */
 function localBodies(maxBytes: number) {
@@ -128,13 +129,8 @@ function localBodies(maxBytes: number) {
   };
 }
 
-function withTimeout<T>(promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('redis cache call timed out')), REDIS_TIMEOUT_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+/** A Redis call of the cache, bounded by REDIS_TIMEOUT_MS. */
+const bounded = <T>(call: Promise<T>) => withTimeout(call, REDIS_TIMEOUT_MS, 'redis cache call timed out');
 
 /** Same query, same key: object keys sorted, undefined dropped. */
 function normalise(value: unknown): unknown {
@@ -156,32 +152,17 @@ function queryHash(query: unknown): string {
     .digest('hex');
 }
 
-export interface CatalogCacheOptions {
-  /**
-   * Keep bodies and versions in this process too, current through Redis client-side caching (see
-   * `trackedVersions`): a hit then costs one PING shared by the reads under way, not a round trip
-   * each. On by default.
-   */
-  local?: boolean;
-}
-
-export function catalogCache(
-  redis: Redis,
-  keyPrefix: string,
-  logger: Logger,
-  options: CatalogCacheOptions = {},
-): CatalogCache {
+export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): CatalogCache {
   const base = `${keyPrefix}:cache:`;
   const bodies = localBodies(LOCAL_BODY_BYTES);
-  const local =
-    options.local === false
-      ? undefined
-      : trackedVersions(redis, logger, {
-          prefix: `${base}v:`,
-          timeoutMs: REDIS_TIMEOUT_MS,
-          maxVersions: LOCAL_VERSIONS,
-          onReset: () => bodies.clear(),
-        });
+  // bodies and versions kept in this process too, current through Redis client-side caching: a
+  // hit costs one PING shared by the reads under way, not a round trip each
+  const local = trackedVersions(redis, logger, {
+    prefix: `${base}v:`,
+    timeoutMs: REDIS_TIMEOUT_MS,
+    maxVersions: LOCAL_VERSIONS,
+    onReset: () => bodies.clear(),
+  });
   const productVersion = (id: string) => `${base}v:product:${id}`;
   const listVersion = `${base}v:list`;
   const categoryVersion = `${base}v:category`;
@@ -199,7 +180,7 @@ export function catalogCache(
     if (pending.size === 0) return true;
     for (const key of [...pending]) {
       try {
-        await withTimeout(redis.incr(key));
+        await bounded(redis.incr(key));
         pending.delete(key);
       } catch {
         return false;
@@ -218,16 +199,16 @@ export function catalogCache(
     let key: string;
     try {
       if (!(await flushPending())) return loadBody();
-      if (local && (await local.barrier())) {
+      if (await local.barrier()) {
         const versions = versionKeys.map((versionKey) => local.get(versionKey));
         if (versions.every((version) => version !== undefined)) {
           const body = bodies.get(entryKey.prefix + versions.join('.') + entryKey.suffix);
           if (body !== undefined) return body;
         }
       }
-      const mark = local?.mark() ?? -1;
+      const mark = local.mark();
       // the version(s) first, before the database read (in the same round trip as the lookup)
-      const [readKey, hit, ...versions] = await withTimeout(
+      const [readKey, hit, ...versions] = await bounded(
         cacheRedis.catalogCacheReadBuffer(
           versionKeys.length,
           ...versionKeys,
@@ -236,7 +217,7 @@ export function catalogCache(
         ),
       );
       key = readKey.toString();
-      local?.remember(
+      local.remember(
         mark,
         versionKeys.map((versionKey, index) => [versionKey, versions[index]!.toString()]),
       );
@@ -251,7 +232,7 @@ export function catalogCache(
     const body = await loadBody();
     bodies.set(key, body);
     try {
-      await withTimeout(redis.set(key, body, 'EX', CATALOG_CACHE_TTL_SECONDS));
+      await bounded(redis.set(key, body, 'EX', CATALOG_CACHE_TTL_SECONDS));
     } catch (error) {
       logger.warn({ err: error }, 'catalog cache entry not stored');
     }
@@ -259,11 +240,11 @@ export function catalogCache(
   }
 
   async function bump(keys: string[]): Promise<void> {
-    local?.forget(keys);
+    local.forget(keys);
     try {
       const pipeline = redis.multi();
       for (const key of keys) pipeline.incr(key);
-      const results = await withTimeout(pipeline.exec());
+      const results = await bounded(pipeline.exec());
       if (!results || results.some(([error]) => error)) throw new Error('INCR failed');
     } catch (error) {
       for (const key of keys) pending.add(key);
@@ -314,7 +295,7 @@ export function catalogCache(
       }
     },
     close: async () => {
-      await local?.close();
+      await local.close();
     },
   };
 }

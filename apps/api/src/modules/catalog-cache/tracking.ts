@@ -1,5 +1,6 @@
 import type { Logger } from '@pbshop/config';
 import type { Redis } from 'ioredis';
+import { coalesced, withTimeout } from '../../async.ts';
 
 const INVALIDATE_CHANNEL = '__redis__:invalidate';
 
@@ -107,39 +108,21 @@ export function trackedVersions(redis: Redis, logger: Logger, options: TrackingO
     // retried by ioredis; reads go to Redis meanwhile
   });
 
-  let flight: Promise<boolean> | undefined;
-  let waiting: Promise<boolean> | undefined;
-
+  /** one PING, answering true if tracking was up all along and still is */
   function ping(): Promise<boolean> {
     const started = session;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), options.timeoutMs);
-    });
-    const answer = Promise.race([
-      connection.ping().then(
-        () => started === session && tracking(),
-        () => false,
-      ),
-      timeout,
-    ]).finally(() => clearTimeout(timer));
-    flight = answer;
-    answer.then(() => {
-      if (flight === answer) flight = undefined;
-    });
-    return answer;
+    return withTimeout(connection.ping(), options.timeoutMs, 'tracking PING timed out').then(
+      () => started === session && tracking(),
+      () => false,
+    );
   }
+  // a PING already under way may have been sent before a read's write completed: it waits for the next
+  const sharedPing = coalesced(ping);
 
   return {
     barrier() {
       if (closed || !tracking()) return Promise.resolve(false);
-      if (!flight) return ping();
-      // a PING already under way may have been sent before this read's write completed: the next
-      waiting ??= flight.then(() => {
-        waiting = undefined;
-        return ping();
-      });
-      return waiting;
+      return sharedPing();
     },
     get: (key) => versions.get(key),
     mark: () => (tracking() ? epoch : -1),

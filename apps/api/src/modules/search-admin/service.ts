@@ -20,6 +20,7 @@ import {
   type SearchClient,
 } from '@pbshop/search';
 import { eq, sql } from 'drizzle-orm';
+import { coalesced } from '../../async.ts';
 import type { IndexStatus, OutboxSummaryResponse, ReindexRun } from './schemas.ts';
 
 /**
@@ -55,23 +56,7 @@ export function searchSyncSignal(producers: JobProducers, logger: Logger): Searc
    * that ask meanwhile share the next, sent when it is done (so each still gets a wake-up sent
    * after its commit). BullMQ would drop them anyway (one deduplicated job), after a round trip each.
    */
-  let sending: Promise<void> | undefined;
-  let next: Promise<void> | undefined;
-  const outboxWrite = (): Promise<void> => {
-    if (!sending) {
-      const current = send();
-      sending = current;
-      current.then(() => {
-        if (sending === current) sending = undefined;
-      });
-      return current;
-    }
-    next ??= sending.then(() => {
-      next = undefined;
-      return outboxWrite();
-    });
-    return next;
-  };
+  const outboxWrite = coalesced(() => send());
   return {
     wake: (options = {}) =>
       (options.reason ?? 'outbox-write') === 'outbox-write' && !options.productId && !options.requestId
