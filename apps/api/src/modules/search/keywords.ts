@@ -18,6 +18,8 @@ export interface PopularKeywordOptions {
   windowMinutes: number;
   /** a snapshot younger than this is served as it is; 0 recomputes on every read */
   refreshMs: number;
+  /** told when counts held in the process could not be written (they are kept for the next try) */
+  onFlushError?: (error: unknown) => void;
 }
 
 /** how long `related` reuses the stored ranking it read (it is recomputed every few minutes) */
@@ -148,7 +150,7 @@ export function popularKeywords(redis: Redis, keyPrefix: string, options: Popula
   let held = new Map<number, Map<string, number>>();
   let heldKeywords = 0;
   let timer: NodeJS.Timeout | undefined;
-  let onFlushError: (error: unknown) => void = () => {};
+  const onFlushError = options.onFlushError ?? (() => {});
 
   function hold(keyword: string, at: number, times = 1) {
     const minute = Math.floor(at / MINUTE);
@@ -192,26 +194,23 @@ export function popularKeywords(redis: Redis, keyPrefix: string, options: Popula
   return {
     /**
      * One search of `keyword` (already normalised), counted in this process and added to Redis
-     * within COUNT_FLUSH_MS once `startFlushing` runs: a busy search route costs one pipeline a
-     * quarter second, not a write per search. A crash loses at most that quarter second of counts.
+     * within COUNT_FLUSH_MS: a busy search route costs one pipeline a quarter second, not a write
+     * per search. A crash loses at most that quarter second of counts.
      */
     count(keyword: string, at = Date.now()): void {
       hold(keyword, at);
+      if (!timer) {
+        timer = setInterval(() => {
+          flush().catch(onFlushError);
+        }, COUNT_FLUSH_MS);
+        timer.unref();
+      }
     },
 
     /** One search of `keyword` in the minute of `at`, written now. */
     async record(keyword: string, at = Date.now()): Promise<void> {
       hold(keyword, at);
       await flush();
-    },
-
-    /** Flushes what `count` holds every COUNT_FLUSH_MS; a failure is reported and retried. */
-    startFlushing(report: (error: unknown) => void): void {
-      onFlushError = report;
-      timer ??= setInterval(() => {
-        flush().catch(onFlushError);
-      }, COUNT_FLUSH_MS);
-      timer.unref();
     },
 
     /** Stops the timer and writes what is held (shutdown). */

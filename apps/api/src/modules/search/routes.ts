@@ -69,8 +69,8 @@ export function searchRoutes(deps: ApiDeps): FastifyPluginAsync {
   const popular = popularKeywords(deps.redis, env.REDIS_KEY_PREFIX, {
     windowMinutes: env.SEARCH_POPULAR_WINDOW_MINUTES,
     refreshMs: env.SEARCH_POPULAR_REFRESH_MS,
+    onFlushError: (error) => logger.warn({ err: error }, 'popular keyword counts not written; kept'),
   });
-  popular.startFlushing((error) => logger.warn({ err: error }, 'popular keyword counts not written; kept'));
   const recent = recentKeywords(deps.redis, env.REDIS_KEY_PREFIX);
   const service = searchService({
     client: deps.search,
