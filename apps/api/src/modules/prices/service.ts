@@ -266,9 +266,16 @@ export function pricesService(
 
   /** The shop a caller may act for: an ADMIN any live shop, a SELLER only their own. */
   async function assertMayActFor(principal: Principal, sellerId: string): Promise<void> {
-    const own = principal.role === 'ADMIN' ? undefined : await shops.findByOwner(principal.id);
-    const shopLive = principal.role !== 'ADMIN' || (await shops.findById(sellerId)) !== undefined;
-    mayActFor(principal, own, sellerId, shopLive);
+    if (principal.role === 'ADMIN') {
+      mayActFor(principal, undefined, sellerId, (await shops.findById(sellerId)) !== undefined);
+    } else {
+      mayActFor(principal, await ownShop(principal), sellerId, true);
+    }
+  }
+
+  /** The shop a SELLER manages (none for an ADMIN, who acts for any). */
+  async function ownShop(principal: Principal): Promise<{ id: string } | undefined> {
+    return principal.role === 'ADMIN' ? undefined : shops.findByOwner(principal.id);
   }
 
   /** An ADMIN acts for any live shop; a SELLER for its own (`own`) only. */
@@ -348,7 +355,7 @@ export function pricesService(
 
     async update(offerId: string, body: UpdateOfferBody, principal: Principal): Promise<PriceEntry> {
       // the shop a SELLER acts for does not depend on the offer: known before the transaction
-      const own = principal.role === 'ADMIN' ? undefined : await shops.findByOwner(principal.id);
+      const own = await ownShop(principal);
       const entry = await db.transaction(async (tx) => {
         // in one statement: the product's lock, the offer read under it, and whether its shop is live
         const [row] = await tx
