@@ -1,5 +1,5 @@
 // What the HTTP benchmarks share: the bare Fastify baseline, one autocannon run with a path drawn
-// per request, and the figures table (each run next to the bare route's requests/s).
+// per request, and the figures table (each run next to its own bare-route run's requests/s).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,14 +9,19 @@ import Fastify from 'fastify';
 /** paths drawn per run; each request takes one of them at random */
 const PATHS_PER_RUN = 50_000;
 
-export interface Row {
+/** One run's figures. */
+export interface Measured {
   name: string;
   requests: number;
   p50: number;
   p99: number;
   non2xx: number;
+}
+
+/** A run next to its baseline. */
+export interface Row extends Measured {
   /** the bare route's requests/s measured right before this run: the machine's pace at the time */
-  baseline?: number;
+  baseline: number;
 }
 
 /** The baseline: a bare Fastify route answering a small envelope, in the same process. */
@@ -33,7 +38,7 @@ export async function startBareRoute(): Promise<{
 
 export interface RunOptions {
   url: string;
-  /** the path of each request (drawn per request so caches do not flatter the figures) */
+  /** draws a request's path (50,000 drawn beforehand, one picked at random per request) */
   path: () => string;
   connections: number;
   seconds: number;
@@ -48,7 +53,7 @@ export interface RunOptions {
  * process's event loop to itself (as it would behind a real network): the paths are drawn here
  * beforehand and handed over in a file (bench/request-path.cjs picks one per request).
  */
-export async function measure(name: string, options: RunOptions): Promise<Row> {
+export async function measure(name: string, options: RunOptions): Promise<Measured> {
   const folder = mkdtempSync(join(tmpdir(), 'pbshop-bench-'));
   const pathsFile = join(folder, 'paths.json');
   writeFileSync(pathsFile, JSON.stringify(Array.from({ length: PATHS_PER_RUN }, options.path)));
@@ -92,14 +97,13 @@ export async function measurePaired(
   return { ...(await measure(name, options)), baseline: baseline.requests };
 }
 
-/** The table of runs, each next to its own bare run (else the first row's). */
+/** The table of runs, each next to its own bare run. */
 export function printRows(rows: Row[]): void {
   console.log('| run | req/s | p50 ms | p99 ms | non-2xx | bare req/s | vs bare |');
   console.log('|---|---|---|---|---|---|---|');
   for (const row of rows) {
-    const baseline = row.baseline ?? rows[0]!.requests;
     console.log(
-      `| ${row.name} | ${row.requests.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.non2xx} | ${baseline.toFixed(0)} | ${((row.requests / baseline) * 100).toFixed(1)}% |`,
+      `| ${row.name} | ${row.requests.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.non2xx} | ${row.baseline.toFixed(0)} | ${((row.requests / row.baseline) * 100).toFixed(1)}% |`,
     );
   }
 }
