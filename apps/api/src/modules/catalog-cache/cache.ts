@@ -101,6 +101,7 @@ function localBodies(maxBytes: number) {
   const bodies = new Map<string, Buffer>();
   let bytes = 0;
   return {
+    has: (key: string) => bodies.has(key),
     get(key: string): Buffer | undefined {
       const body = bodies.get(key);
       if (body !== undefined) {
@@ -196,15 +197,23 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
     serialize: BodySerializer<T>,
   ): Promise<Buffer> {
     const loadBody = async () => Buffer.from(serialize(await load()));
+    /** the entry key under the versions this process knows, if it knows them all */
+    const localKey = () => {
+      const versions = versionKeys.map((versionKey) => local.get(versionKey));
+      return versions.every((version) => version !== undefined)
+        ? entryKey.prefix + versions.join('.') + entryKey.suffix
+        : undefined;
+    };
     let key: string;
     try {
       if (!(await flushPending())) return loadBody();
-      if (await local.barrier()) {
-        const versions = versionKeys.map((versionKey) => local.get(versionKey));
-        if (versions.every((version) => version !== undefined)) {
-          const body = bodies.get(entryKey.prefix + versions.join('.') + entryKey.suffix);
-          if (body !== undefined) return body;
-        }
+      // Only a body held here waits for the barrier (which confirms the versions it was found
+      // under); without one the read goes to Redis at once, which answers with current versions.
+      const held = localKey();
+      if (held !== undefined && bodies.has(held) && (await local.barrier())) {
+        const current = localKey();
+        const body = current === undefined ? undefined : bodies.get(current);
+        if (body !== undefined) return body;
       }
       const mark = local.mark();
       // the version(s) first, before the database read (in the same round trip as the lookup)
@@ -231,11 +240,10 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
     }
     const body = await loadBody();
     bodies.set(key, body);
-    try {
-      await bounded(redis.set(key, body, 'EX', CATALOG_CACHE_TTL_SECONDS));
-    } catch (error) {
+    // the response does not wait for the store: a store that lands late, or not at all, is a miss later
+    bounded(redis.set(key, body, 'EX', CATALOG_CACHE_TTL_SECONDS)).catch((error: unknown) => {
       logger.warn({ err: error }, 'catalog cache entry not stored');
-    }
+    });
     return body;
   }
 

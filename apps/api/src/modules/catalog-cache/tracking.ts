@@ -1,6 +1,6 @@
 import type { Logger } from '@pbshop/config';
 import type { Redis } from 'ioredis';
-import { coalesced, withTimeout } from '../../async.ts';
+import { withTimeout } from '../../async.ts';
 
 const INVALIDATE_CHANNEL = '__redis__:invalidate';
 
@@ -116,8 +116,21 @@ export function trackedVersions(redis: Redis, logger: Logger, options: TrackingO
       () => false,
     );
   }
-  // a PING already under way may have been sent before a read's write completed: it waits for the next
-  const sharedPing = coalesced(ping);
+  /**
+   * The reads that ask during one turn of the event loop share one PING, sent from that turn's
+   * check phase: after the poll phase that read their requests, so after every write they follow
+   * completed. A PING already sent is never shared, and turns do not wait for each other's PINGs.
+   */
+  let unsent: Promise<boolean> | undefined;
+  function sharedPing(): Promise<boolean> {
+    unsent ??= new Promise((resolve) => {
+      setImmediate(() => {
+        unsent = undefined;
+        void ping().then(resolve);
+      });
+    });
+    return unsent;
+  }
 
   return {
     barrier() {
