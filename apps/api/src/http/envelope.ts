@@ -23,6 +23,15 @@ export function page<T>(data: T[], meta: Omit<PageMeta, 'totalPages'>) {
   };
 }
 
+/**
+ * A page's response body around `dataJson`, a JSON array its query built (PostgreSQL's
+ * `json_agg`), embedded as it is; the meta is validated like any response.
+ */
+export function pagedJson(dataJson: string, meta: Omit<PageMeta, 'totalPages'>): string {
+  const { meta: full } = page([], meta);
+  return `{"success":true,"data":${dataJson},"meta":${JSON.stringify(pageMeta.parse(full))}}`;
+}
+
 /** Response schema of a success envelope around `data`. */
 export function envelope<T extends z.ZodType>(data: T) {
   return z.object({ success: z.literal(true), data });

@@ -7,8 +7,8 @@ import {
   errorBody,
   messageBody,
   ok,
-  page,
   pagedEnvelope,
+  pagedJson,
   sendJson,
   serializeWith,
 } from '../../http/envelope.ts';
@@ -60,7 +60,6 @@ export function productRoutes(deps: ApiDeps): FastifyPluginAsync {
   /** every product write invalidates that product's cached detail/comparison and the lists */
   const writing = <T>(id: string, work: () => Promise<T>) =>
     cache.afterWrite(work, () => cache.invalidateProduct(id));
-  const listBody = serializeWith(pagedEnvelope(productSummary));
   const detailBody = serializeWith(envelope(productDetail));
   const views = deps.productViews;
   return async (app) => {
@@ -85,12 +84,17 @@ export function productRoutes(deps: ApiDeps): FastifyPluginAsync {
           query,
           async () => {
             const { page: _page, limit: _limit, sort: _sort, ...filters } = query;
-            const { rows, totalCount, totalCountCapped } = await products.list(query, (count) =>
+            const { pageJson, totalCount, totalCountCapped } = await products.list(query, (count) =>
               cache.listCount(filters, count),
             );
-            return page(rows, { page: query.page, limit: query.limit, totalCount, totalCountCapped });
+            return pagedJson(pageJson, {
+              page: query.page,
+              limit: query.limit,
+              totalCount,
+              totalCountCapped,
+            });
           },
-          listBody,
+          (body) => body,
         );
         return sendJson(reply, body);
       },
