@@ -14,6 +14,7 @@ const ctx = await createTestContext();
 const env = parseEnv({
   ...ctx.env,
   LOG_LEVEL: 'warn',
+  DATABASE_POOL_MAX: '10',
   ARGON2_MEMORY_KIB: '',
   ARGON2_TIME_COST: '',
   RATE_LIMIT_PER_MINUTE: '10000000',

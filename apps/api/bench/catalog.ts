@@ -56,6 +56,7 @@ const env = parseEnv({
   ...ctx.env,
   DATABASE_URL: databaseUrl,
   LOG_LEVEL: 'warn',
+  DATABASE_POOL_MAX: '10',
   RATE_LIMIT_PER_MINUTE: '10000000',
 });
 const deps = createApiDeps(env, createLogger(env, 'bench'));

@@ -41,6 +41,7 @@ await handle.sql`vacuum analyze`;
 const env = parseEnv({
   ...ctx.env,
   LOG_LEVEL: 'warn',
+  DATABASE_POOL_MAX: '10',
   RATE_LIMIT_PER_MINUTE: '10000000',
 });
 const deps = createApiDeps(env, createLogger(env, 'bench'));
@@ -124,6 +125,7 @@ const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
 const downEnv = parseEnv({
   ...ctx.env,
   LOG_LEVEL: 'error',
+  DATABASE_POOL_MAX: '10',
   RATE_LIMIT_PER_MINUTE: '10000000',
   OPENSEARCH_URL: 'http://127.0.0.1:1',
 });
