@@ -18,6 +18,8 @@ export interface ApiDeps {
   env: Env;
   logger: Logger;
   database: DatabaseHandle;
+  /** a smaller pool for the public catalog reads (list, detail, comparison, history): see DATABASE_READ_POOL_MAX */
+  catalogReads: DatabaseHandle;
   /** fails fast while Redis is down: for request paths */
   redis: Redis;
   /** waits through Redis outages: for the processors the API runs */
@@ -50,6 +52,10 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     max: env.DATABASE_POOL_MAX,
     applicationName: 'pbshop-api',
   });
+  const catalogReads = createDatabase(env.DATABASE_URL, {
+    max: env.DATABASE_READ_POOL_MAX,
+    applicationName: 'pbshop-api-reads',
+  });
   // auto-pipelining: the commands of concurrent requests (rate limit, cache) share one write
   const redis = createRedis(env.REDIS_URL, 'producer', { enableAutoPipelining: true });
   const workerRedis = createRedis(env.REDIS_URL, 'worker');
@@ -72,6 +78,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     env,
     logger,
     database,
+    catalogReads,
     redis,
     workerRedis,
     subscriberRedis,
@@ -94,7 +101,13 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
         producers.close().catch(() => {}),
         new Promise((resolve) => setTimeout(resolve, 2000).unref()),
       ]);
-      await Promise.allSettled([database.close(), search.close(), mailer.close(), cache.close()]);
+      await Promise.allSettled([
+        database.close(),
+        catalogReads.close(),
+        search.close(),
+        mailer.close(),
+        cache.close(),
+      ]);
       for (const connection of [redis, workerRedis, subscriberRedis]) connection.disconnect();
     },
   };

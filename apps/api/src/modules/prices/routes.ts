@@ -57,7 +57,7 @@ function realPriceOf(productId: string, comparison: PriceComparison, sellerId?: 
 
 /** Per-seller prices and the price history (PRICE-01/02, SELL-04/05). */
 export function priceRoutes(deps: ApiDeps): FastifyPluginAsync {
-  const prices = pricesService(deps.database.db, deps.sellers, deps.searchSync);
+  const prices = pricesService(deps.database.db, deps.sellers, deps.searchSync, deps.catalogReads.db);
   const { cache } = deps;
   /** an offer's product never changes, so it can be read before the write to know what to invalidate */
   const offerProductId = async (offerId: string) => {

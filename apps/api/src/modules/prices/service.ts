@@ -180,6 +180,8 @@ export function pricesService(
   db: Database,
   shops: SellersService,
   searchSync: SearchSyncSignal = noSearchSync,
+  /** the pool the public reads (comparison, history) use: the API's smaller read pool */
+  reads: Database = db,
 ) {
   /** Locks the product row: every offer write of one product runs one after the other. */
   async function lockProduct(tx: Transaction, productId: string) {
@@ -301,7 +303,7 @@ export function pricesService(
   return {
     withdrawSeller,
     async comparison(productId: string): Promise<PriceComparison> {
-      const [product] = await db
+      const [product] = await reads
         .select({
           lowestPrice: products.lowestPrice,
           averagePrice: products.averagePrice,
@@ -437,13 +439,13 @@ export function pricesService(
      * first record stay null.
      */
     async history(productId: string, period: Period, type: BucketType): Promise<PriceHistoryResponse> {
-      const [product] = await db
+      const [product] = await reads
         .select({ id: products.id, name: products.name, lowestPrice: products.lowestPrice })
         .from(products)
         .where(and(eq(products.id, productId), isNull(products.deletedAt)));
       if (!product) throw new AppError('PRODUCT_NOT_FOUND');
-      const rows = await lowestPriceBuckets(db, productId, period, type);
-      const [extremes] = await db
+      const rows = await lowestPriceBuckets(reads, productId, period, type);
+      const [extremes] = await reads
         .select({
           lowest: sql<string | null>`min(${priceHistory.productLowestPrice})`,
           highest: sql<string | null>`max(${priceHistory.productLowestPrice})`,

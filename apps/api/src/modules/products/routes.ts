@@ -55,7 +55,7 @@ const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody 
 
 /** Products, options and images (PROD-01..08); images by URL only. */
 export function productRoutes(deps: ApiDeps): FastifyPluginAsync {
-  const products = productsService(deps.database.db, deps.categories, deps.searchSync);
+  const products = productsService(deps.database.db, deps.categories, deps.searchSync, deps.catalogReads.db);
   const { cache } = deps;
   /** every product write invalidates that product's cached detail/comparison and the lists */
   const writing = <T>(id: string, work: () => Promise<T>) =>

@@ -92,6 +92,8 @@ export function productsService(
   db: Database,
   categoryService: CategoriesService,
   searchSync: SearchSyncSignal = noSearchSync,
+  /** the pool the public reads (list, detail) use: the API's smaller read pool */
+  reads: Database = db,
 ) {
   /**
    * The public list's page and count, for the filters `query` has, their values given by `value`
@@ -129,7 +131,7 @@ export function productsService(
     }
     conditions.push(...specConditions);
     const where = and(...conditions);
-    const pageIds = db
+    const pageIds = reads
       .select({ pageId: products.id })
       .from(products)
       .where(where)
@@ -140,7 +142,7 @@ export function productsService(
     return {
       // the page as JSON text, built in the sort's order by PostgreSQL: the route embeds it in
       // the envelope as it is (no rows to decode, map, validate and encode again per request)
-      page: db
+      page: reads
         .select({
           json: sql<string>`coalesce(json_agg(json_build_object(
             'id', ${products.id},
@@ -156,8 +158,8 @@ export function productsService(
         })
         .from(pageIds)
         .innerJoin(products, eq(products.id, pageIds.pageId)),
-      count: db.select({ value: count() }).from(
-        db
+      count: reads.select({ value: count() }).from(
+        reads
           .select({ one: sql`1` })
           .from(products)
           .where(where)
@@ -203,7 +205,7 @@ export function productsService(
 
   async function detail(id: string): Promise<ProductDetail> {
     // one query: the product, its category, options, images and offers (JSON sub-selects)
-    const [found] = await db
+    const [found] = await reads
       .select({
         product: products,
         category: { id: categories.id, name: categories.name },
