@@ -204,19 +204,26 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
         ? entryKey.prefix + versions.join('.') + entryKey.suffix
         : undefined;
     };
-    let key: string;
-    try {
-      if (!(await flushPending())) return loadBody();
-      // Only a body held here waits for the barrier (which confirms the versions it was found
-      // under); without one the read goes to Redis at once, which answers with current versions.
+    /**
+     * With every version known here: the body held here or, failing that, a plain GET of its
+     * entry, taken while the barrier confirms the versions. Undefined when they are not all known,
+     * or changed meanwhile.
+     */
+    const confirmedLookup = async (): Promise<{ key: string; hit: Buffer | null } | undefined> => {
       const held = localKey();
-      if (held !== undefined && bodies.has(held) && (await local.barrier())) {
-        const current = localKey();
-        const body = current === undefined ? undefined : bodies.get(current);
-        if (body !== undefined) return body;
-      }
+      if (held === undefined) return undefined;
+      const heldBody = bodies.get(held);
+      const [confirmed, stored] = await Promise.all([
+        local.barrier(),
+        heldBody ?? bounded(redis.getBuffer(held)),
+      ]);
+      if (!confirmed || localKey() !== held) return undefined;
+      if (stored !== null && heldBody === undefined) bodies.set(held, stored);
+      return { key: held, hit: stored };
+    };
+    /** The versions and the entry from Redis in one round trip (the script); the versions are kept. */
+    const scriptLookup = async (): Promise<{ key: string; hit: Buffer | null }> => {
       const mark = local.mark();
-      // the version(s) first, before the database read (in the same round trip as the lookup)
       const [readKey, hit, ...versions] = await bounded(
         cacheRedis.catalogCacheReadBuffer(
           versionKeys.length,
@@ -225,15 +232,21 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
           entryKey.suffix,
         ),
       );
-      key = readKey.toString();
+      const key = readKey.toString();
       local.remember(
         mark,
         versionKeys.map((versionKey, index) => [versionKey, versions[index]!.toString()]),
       );
-      if (hit !== null) {
-        bodies.set(key, hit);
-        return hit;
-      }
+      if (hit !== null) bodies.set(key, hit);
+      return { key, hit };
+    };
+    let key: string;
+    try {
+      if (!(await flushPending())) return loadBody();
+      // the version(s) are read before the database read, so a miss stores under them (see above)
+      const found = (await confirmedLookup()) ?? (await scriptLookup());
+      if (found.hit !== null) return found.hit;
+      key = found.key;
     } catch (error) {
       logger.warn({ err: error }, 'catalog cache unavailable; reading the database');
       return loadBody();
