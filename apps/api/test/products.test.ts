@@ -478,6 +478,17 @@ describe('GET /products (PROD-01)', () => {
     }
   });
 
+  it('returns names and brands that JSON must escape exactly as they were written', async () => {
+    const tag = uniqueName('esc');
+    // (control characters are refused when written)
+    const name = `${tag} "quoted" back\\slash </script> 한글 🚀 \u2028 ﬁ`;
+    const brand = `'single' & <b>bold</b> {"json": [1]}`;
+    const created = await createProduct({ name, brand });
+    const result = await call('GET', `/api/v1/products?search=${encodeURIComponent(tag)}`);
+    expect(result.status).toBe(200);
+    expect(result.body.data).toEqual([expect.objectContaining({ id: created.id, name, brand })]);
+  });
+
   it('counts matches up to the cap and says when it stopped there', async () => {
     const broad = await createCategory(app, admin.authHeader, { name: uniqueName('Broad') });
     await deps.database.db.execute(sql`
