@@ -252,8 +252,14 @@ describe('error envelope and catalog', () => {
     expect(api.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
     expect(api.headers['x-content-type-options']).toBe('nosniff');
     expect(api.headers['strict-transport-security']).toContain('max-age=');
+    expect(api.headers['x-frame-options']).toBe('DENY');
+    expect(api.headers['cross-origin-resource-policy']).toBe('same-origin');
+    // headers that only steer how a browser treats a document stay on the Swagger UI
+    expect(api.headers['x-dns-prefetch-control']).toBeUndefined();
+    expect(api.headers['cross-origin-opener-policy']).toBeUndefined();
     const docs = await app.inject({ method: 'GET', url: '/docs/static/index.html' });
     expect(docs.headers['content-security-policy']).toContain("script-src 'self' 'unsafe-inline'");
+    expect(docs.headers['cross-origin-opener-policy']).toBe('same-origin');
     // errors carry them too
     const missing = await app.inject({ method: 'GET', url: '/api/v1/nowhere' });
     expect(missing.headers['x-content-type-options']).toBe('nosniff');
