@@ -7,8 +7,8 @@ const INVALIDATE_CHANNEL = '__redis__:invalidate';
 export interface TrackedVersions {
   /**
    * Resolves true once every invalidation Redis sent before this call has been applied here (one
-   * PING on the tracking connection, shared by the reads that ask meanwhile); false while tracking
-   * is not up (then read Redis).
+   * PING on the tracking connection, shared by the reads of one event-loop turn); false while
+   * tracking is not up (then read Redis).
    */
   barrier(): Promise<boolean>;
   /** a version as this process knows it, if it does */
@@ -38,9 +38,10 @@ export interface TrackingOptions {
  * replica, is followed by a message naming the key.
  *
  * Why a read never uses a version older than a write that completed before the read began: the
- * read first sends a PING on the tracking connection and waits for the answer. Redis sent the
- * write's invalidation message when it ran the INCR, before the write completed, so before it ran
- * this PING; one connection's messages arrive in order, so the message was applied before the PONG.
+ * read first waits for a PING on the tracking connection sent after its request was read (see
+ * `sharedPing`) and for its answer. Redis sent the write's invalidation message when it ran the
+ * INCR, before the write completed, so before it ran this PING; one connection's messages arrive
+ * in order, so the message was applied before the PONG.
  * Versions read from Redis are kept only when no invalidation arrived while they were read (`mark`).
  * Whenever the connection drops, everything known is forgotten until tracking is set up again on
  * the new connection (a message lost in between must not leave a stale version behind).
