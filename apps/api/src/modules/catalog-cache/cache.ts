@@ -101,7 +101,6 @@ function localBodies(maxBytes: number) {
   const bodies = new Map<string, Buffer>();
   let bytes = 0;
   return {
-    has: (key: string) => bodies.has(key),
     get(key: string): Buffer | undefined {
       const body = bodies.get(key);
       if (body !== undefined) {
@@ -157,7 +156,7 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
   const base = `${keyPrefix}:cache:`;
   const bodies = localBodies(LOCAL_BODY_BYTES);
   // bodies and versions kept in this process too, current through Redis client-side caching: a
-  // hit costs one PING shared by the reads under way, not a round trip each
+  // hit costs a share of one PING per event-loop turn, not a round trip of its own
   const local = trackedVersions(redis, logger, {
     prefix: `${base}v:`,
     timeoutMs: REDIS_TIMEOUT_MS,

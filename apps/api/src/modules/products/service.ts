@@ -258,9 +258,8 @@ export function productsService(
     detail,
 
     /**
-     * The public list: one query for the page (a JSON array of `ProductSummary`, as text), one for
-     * the count. HIDDEN products are not listed
-     * (their detail stays reachable by id for the admin who hid them).
+     * The public list (see `listQueries`): one query for the page (a JSON array of
+     * `ProductSummary`, as text), one for the count.
      */
     async list(
       query: ProductListQuery,
