@@ -53,6 +53,9 @@ export function trackedVersions(redis: Redis, logger: Logger, options: TrackingO
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     lazyConnect: true,
+    // it sends one PING per event-loop turn at most (`sharedPing`): auto-pipelining would only wrap
+    // each in a pipeline of one, a tenth of a cached hit's cost
+    enableAutoPipelining: false,
   });
   const versions = new Map<string, string>();
   /** bumped by every invalidation and every reconnect: what `mark` compares */
