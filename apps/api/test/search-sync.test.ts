@@ -151,6 +151,38 @@ describe('the index follows API writes (worker-search as its own process)', () =
     );
   });
 
+  it('purchase options reach the document, and a search by an option value finds the product', async () => {
+    const option = await call<{ id: string }>('POST', `/api/v1/products/${productId}/options`, {
+      name: '색상',
+      values: ['미드나이트', 'Starlight'],
+    });
+    await waitForDocument(
+      ctx,
+      productId,
+      (doc) => doc?._source.optionsText === '색상 미드나이트 Starlight',
+      'the document with its option',
+    );
+    await call('PATCH', `/api/v1/products/${productId}/options/${option.id}`, {
+      values: ['Starlight', 'Sky Blue'],
+    });
+    await waitForDocument(
+      ctx,
+      productId,
+      (doc) => doc?._source.optionsText === '색상 Starlight Sky Blue',
+      'the changed option values',
+    );
+    await fetch(`${ctx.env.OPENSEARCH_URL!}/${ctx.indexPrefix}-products/_refresh`, { method: 'POST' });
+    const found = await adminCall<{ hits: { id: string }[] }>(
+      app,
+      admin.authHeader,
+      'GET',
+      '/api/v1/search?q=starlight',
+    );
+    expect(found.hits.map((hit) => hit.id)).toContain(productId);
+    await call('DELETE', `/api/v1/products/${productId}/options/${option.id}`);
+    await waitForDocument(ctx, productId, (doc) => doc?._source.optionsText === '', 'the removed option');
+  });
+
   it('a category rename or move reaches the documents of its whole subtree', async () => {
     await call('PATCH', `/api/v1/categories/${category.id}`, { name: '울트라북' });
     await waitForDocument(

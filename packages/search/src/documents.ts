@@ -24,15 +24,15 @@ export function formatSpecValue(
 }
 
 /**
- * Builds the index documents of the given products from PostgreSQL in four set-based queries
- * (products with their category, spec values, sellers, thumbnails), whatever the number of ids.
+ * Builds the index documents of the given products from PostgreSQL in five set-based queries
+ * (products with their category, spec values, options, sellers, thumbnails), whatever the number of ids.
  * A product that is deleted, HIDDEN or gone is reported in `removedIds`.
  */
 export async function loadProductDocuments(db: Executor, productIds: string[]): Promise<ProductDocuments> {
   const ids = [...new Set(productIds)];
   if (ids.length === 0) return { documents: [], removedIds: [] };
   const idList = sql`${sql.param(ids)}::uuid[]`;
-  const [productRows, specRows, sellerRows, imageRows] = await Promise.all([
+  const [productRows, specRows, optionRows, sellerRows, imageRows] = await Promise.all([
     db.execute<{
       id: string;
       name: string;
@@ -71,6 +71,11 @@ export async function loadProductDocuments(db: Executor, productIds: string[]): 
       join spec_definitions definition on definition.id = value.spec_definition_id
       where value.product_id = any(${idList})
       order by value.product_id, definition.sort_order, definition.key`),
+    db.execute<{ product_id: string; name: string; values: string[] }>(sql`
+      select option.product_id, option.name, option.values
+      from product_options option
+      where option.product_id = any(${idList})
+      order by option.product_id, option.sort_order, option.created_at`),
     db.execute<{ product_id: string; seller_id: string }>(sql`
       select distinct offer.product_id, offer.seller_id
       from offers offer
@@ -94,6 +99,13 @@ export async function loadProductDocuments(db: Executor, productIds: string[]): 
     list.push({ key: row.key, name: row.name, value, numberValue: row.type === 'NUMBER' ? number : null });
     specs.set(row.product_id, list);
   }
+  const options = new Map<string, string[]>();
+  for (const row of optionRows) {
+    options.set(row.product_id, [
+      ...(options.get(row.product_id) ?? []),
+      [row.name, ...row.values].join(' '),
+    ]);
+  }
   const sellers = new Map<string, string[]>();
   for (const row of sellerRows) {
     sellers.set(row.product_id, [...(sellers.get(row.product_id) ?? []), row.seller_id]);
@@ -110,6 +122,7 @@ export async function loadProductDocuments(db: Executor, productIds: string[]): 
       description: row.description,
       specsText: productSpecs.map((spec) => `${spec.name} ${spec.value}`).join(' '),
       specs: productSpecs,
+      optionsText: (options.get(row.id) ?? []).join(' '),
       categoryId: row.category_id,
       categoryName: row.category_name,
       categoryPath: row.category_path.split('/'),

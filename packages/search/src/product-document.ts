@@ -21,6 +21,8 @@ export interface ProductDocument {
   /** "name value" of every spec, searched with the spec weight */
   specsText: string;
   specs: ProductDocumentSpec[];
+  /** "name value value…" of every purchase option (colour, capacity…), searched with the spec weight */
+  optionsText: string;
   categoryId: string;
   categoryName: string;
   /** the category and all its ancestors, so a category filter includes descendants */

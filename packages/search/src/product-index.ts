@@ -14,7 +14,7 @@ export function productAlias(indexPrefix: string): string {
 }
 
 /** Bumped whenever the mapping or analysis changes; an index with an older one needs a full reindex. */
-export const PRODUCT_MAPPING_VERSION = 2;
+export const PRODUCT_MAPPING_VERSION = 3;
 
 export function productIndexBody(analyzer: KoreanAnalyzer) {
   const korean =
@@ -84,6 +84,11 @@ export function productIndexBody(analyzer: KoreanAnalyzer) {
           fields: { english: { type: 'text' as const, analyzer: 'standard' } },
         },
         specsText: {
+          type: 'text' as const,
+          analyzer: 'korean',
+          fields: { english: { type: 'text' as const, analyzer: 'standard' } },
+        },
+        optionsText: {
           type: 'text' as const,
           analyzer: 'korean',
           fields: { english: { type: 'text' as const, analyzer: 'standard' } },

@@ -7,6 +7,7 @@ import {
   type DatabaseHandle,
   offers,
   productImages,
+  productOptions,
   productSpecValues,
   products,
   sellers,
@@ -108,6 +109,11 @@ export async function enrichProduct(
   await handle.db.insert(productImages).values([
     { productId: product.id, url: 'https://img.example.com/side.jpg', sortOrder: 0 },
     { productId: product.id, url: 'https://img.example.com/main.jpg', isMain: true, sortOrder: 1 },
+  ]);
+  // listed by sort order, whatever the order they were added in
+  await handle.db.insert(productOptions).values([
+    { productId: product.id, name: '저장용량', values: ['512GB', '1TB'], sortOrder: 1 },
+    { productId: product.id, name: 'Color', values: ['Graphite', 'Silver'], sortOrder: 0 },
   ]);
   return { sellerId: seller!.id };
 }

@@ -60,6 +60,7 @@ describe('documents', () => {
       brand: '삼성',
       description: '가벼운 노트북',
       specsText: '메모리 16GB 색상 실버',
+      optionsText: 'Color Graphite Silver 저장용량 512GB 1TB',
       specs: [
         { key: 'ram', name: '메모리', value: '16GB', numberValue: 16 },
         { key: 'color', name: '색상', value: '실버', numberValue: null },

@@ -100,6 +100,7 @@ export function productDocument(
     description: product.description,
     specsText: specs.map((spec) => `${spec.name} ${spec.value}`).join(' '),
     specs,
+    optionsText: '',
     categoryId: product.category.id,
     categoryName: product.category.name,
     categoryPath: product.category.path.map((step) => step.id),

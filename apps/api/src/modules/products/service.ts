@@ -203,6 +203,21 @@ export function productsService(
     if (!row) throw new AppError('PRODUCT_NOT_FOUND');
   }
 
+  /**
+   * An option write under the product's row lock, with the search document's change recorded in
+   * the same transaction (the options are searchable), then worker-search woken.
+   */
+  async function optionWrite<T>(productId: string, write: (tx: Transaction) => Promise<T>): Promise<T> {
+    const result = await db.transaction(async (tx) => {
+      await requireProduct(tx, productId, true);
+      const written = await write(tx);
+      await recordSearchChange(tx, { eventType: 'PRODUCT_UPSERT', productIds: [productId] });
+      return written;
+    });
+    await searchSync.wake();
+    return result;
+  }
+
   async function detail(id: string): Promise<ProductDetail> {
     // one query: the product, its category, options, images and offers (JSON sub-selects)
     const [found] = await reads
@@ -370,35 +385,39 @@ export function productsService(
       if (!row) throw new AppError('PRODUCT_NOT_FOUND');
     },
 
+    /** Option writes change the index document (its options text): recorded in their transaction. */
     async addOption(productId: string, body: CreateOptionBody): Promise<ProductOption> {
-      await requireProduct(db, productId);
-      const [row] = await db
-        .insert(productOptions)
-        .values({ productId, name: body.name, values: body.values, sortOrder: body.sortOrder ?? 0 })
-        .returning();
-      if (!row) throw new Error('option insert returned no row');
-      return toOption(row);
+      return optionWrite(productId, async (tx) => {
+        const [row] = await tx
+          .insert(productOptions)
+          .values({ productId, name: body.name, values: body.values, sortOrder: body.sortOrder ?? 0 })
+          .returning();
+        if (!row) throw new Error('option insert returned no row');
+        return toOption(row);
+      });
     },
 
     async updateOption(productId: string, optionId: string, body: UpdateOptionBody): Promise<ProductOption> {
-      await requireProduct(db, productId);
       const changes = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
-      const [row] = await db
-        .update(productOptions)
-        .set({ ...changes, updatedAt: new Date() })
-        .where(and(eq(productOptions.id, optionId), eq(productOptions.productId, productId)))
-        .returning();
-      if (!row) throw new AppError('PRODUCT_OPTION_NOT_FOUND');
-      return toOption(row);
+      return optionWrite(productId, async (tx) => {
+        const [row] = await tx
+          .update(productOptions)
+          .set({ ...changes, updatedAt: new Date() })
+          .where(and(eq(productOptions.id, optionId), eq(productOptions.productId, productId)))
+          .returning();
+        if (!row) throw new AppError('PRODUCT_OPTION_NOT_FOUND');
+        return toOption(row);
+      });
     },
 
     async removeOption(productId: string, optionId: string): Promise<void> {
-      await requireProduct(db, productId);
-      const [row] = await db
-        .delete(productOptions)
-        .where(and(eq(productOptions.id, optionId), eq(productOptions.productId, productId)))
-        .returning({ id: productOptions.id });
-      if (!row) throw new AppError('PRODUCT_OPTION_NOT_FOUND');
+      await optionWrite(productId, async (tx) => {
+        const [row] = await tx
+          .delete(productOptions)
+          .where(and(eq(productOptions.id, optionId), eq(productOptions.productId, productId)))
+          .returning({ id: productOptions.id });
+        if (!row) throw new AppError('PRODUCT_OPTION_NOT_FOUND');
+      });
     },
 
     /**

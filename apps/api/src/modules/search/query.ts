@@ -159,7 +159,7 @@ export function searchFilters(input: SearchInput): { filter: Clause[]; must_not:
 }
 
 /**
- * The scored text query: the words as typed in the name, brand, specs and description (each field
+ * The scored text query: the words as typed in the name, brand, specs, options and description (each field
  * at its weight), with `fuzzy` typo-tolerant words (fuzziness AUTO) in the name and brand at half
  * weight, and the whole phrase in the name at double weight; all scaled by keywordWeight.
  */
@@ -180,6 +180,7 @@ export function textQuery(text: string, weights: SearchWeights, fuzzy: boolean):
               `name.english^${name}`,
               `brand.text^${brand}`,
               `specsText^${spec}`,
+              `optionsText^${spec}`,
               `description^${description}`,
             ],
             tie_breaker: 0.3,
