@@ -2,7 +2,7 @@
 // requeue-failed, single-product and full reindex. Admins only; inputs checked; counts right; each
 // action leaves its outbox rows / run and wakes worker-search through the queue. No worker runs here.
 import { searchOutbox, searchReindexRuns } from '@pbshop/db';
-import { productAlias } from '@pbshop/search';
+import { PRODUCT_MAPPING_VERSION, productAlias } from '@pbshop/search';
 import { createTestContext, type TestContext } from '@pbshop/testing';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -99,7 +99,7 @@ describe('GET /search/admin/index/status', () => {
       missingDocuments: 1,
       analyzer: null,
       mappingVersion: null,
-      latestMappingVersion: 2,
+      latestMappingVersion: PRODUCT_MAPPING_VERSION,
       lastSyncAt: null,
       outboxLag: { pending: 2, oldestPendingAgeSeconds: expect.any(Number) },
       reindex: null,

@@ -2,7 +2,7 @@
 // `<alias>-v2` while writes continue through the API and searches keep answering from v1; the new
 // index ends up with every change, the alias is swapped in one step and v1 is deleted.
 import { products, searchOutbox } from '@pbshop/db';
-import { productAlias } from '@pbshop/search';
+import { PRODUCT_MAPPING_VERSION, productAlias } from '@pbshop/search';
 import {
   createTestContext,
   type RunningProcess,
@@ -93,8 +93,8 @@ it('rebuilds into v2 while writes continue and searches answer; every change is 
     documentCount: 1,
     productCount: SEEDED + 1,
     missingDocuments: SEEDED,
-    mappingVersion: 2,
-    latestMappingVersion: 2,
+    mappingVersion: PRODUCT_MAPPING_VERSION,
+    latestMappingVersion: PRODUCT_MAPPING_VERSION,
     reindex: null,
   });
   const seller = await createSeller(app, admin.authHeader);
@@ -226,7 +226,7 @@ it('rebuilds into v2 while writes continue and searches answer; every change is 
     index: `${alias}-v2`,
     exists: true,
     missingDocuments: 0,
-    mappingVersion: 2,
+    mappingVersion: PRODUCT_MAPPING_VERSION,
     error: null,
   });
   expect(after.body.data.documentCount).toBe(after.body.data.productCount);

@@ -3,7 +3,13 @@
 // alias and drops v1. A later start with the current mapping starts none.
 import { randomUUID } from 'node:crypto';
 import { categories, createDatabase, type DatabaseHandle, products, searchReindexRuns } from '@pbshop/db';
-import { createSearchClient, detectKoreanAnalyzer, productAlias, productIndexBody } from '@pbshop/search';
+import {
+  createSearchClient,
+  detectKoreanAnalyzer,
+  PRODUCT_MAPPING_VERSION,
+  productAlias,
+  productIndexBody,
+} from '@pbshop/search';
 import { createTestContext, type TestContext } from '@pbshop/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { opensearch, processTracker, waitFor } from './helpers.ts';
@@ -39,7 +45,7 @@ afterAll(async () => {
 it('an outdated mapping version starts a full reindex at bootstrap, once', async () => {
   const worker = workers.spawn({ ...ctx.env, LOG_LEVEL: 'info', SEARCH_REINDEX_BATCH_SIZE: '10' });
   const started = await worker.waitForLog((line) => line.msg === 'full reindex started automatically');
-  expect(started.reason).toMatch(/mapping version 1, the code 2/);
+  expect(started.reason).toMatch(`mapping version 1, the code ${PRODUCT_MAPPING_VERSION}`);
 
   const run = await waitFor('the automatic run to complete', async () => {
     const [row] = await database.db.select().from(searchReindexRuns);
@@ -59,7 +65,9 @@ it('an outdated mapping version starts a full reindex at bootstrap, once', async
     `/${alias}/_mapping`,
   );
   expect(Object.keys(mapping.body)).toEqual([`${alias}-v2`]);
-  expect(mapping.body[`${alias}-v2`]!.mappings._meta).toMatchObject({ mappingVersion: 2 });
+  expect(mapping.body[`${alias}-v2`]!.mappings._meta).toMatchObject({
+    mappingVersion: PRODUCT_MAPPING_VERSION,
+  });
   await opensearch(ctx.env.OPENSEARCH_URL!, `/${alias}/_refresh`, { method: 'POST' });
   const count = await opensearch<{ count: number }>(ctx.env.OPENSEARCH_URL!, `/${alias}/_count`);
   expect(count.body.count).toBe(30);
@@ -71,7 +79,7 @@ it('an outdated mapping version starts a full reindex at bootstrap, once', async
 
   const again = workers.spawn({ ...ctx.env, LOG_LEVEL: 'info' });
   const current = await again.waitForLog((line) => line.msg === 'products index mapping is current');
-  expect(current.mappingVersion).toBe(2);
+  expect(current.mappingVersion).toBe(PRODUCT_MAPPING_VERSION);
   expect(again.logs.some((line) => line.msg === 'full reindex started automatically')).toBe(false);
   expect(await database.db.select().from(searchReindexRuns)).toHaveLength(1);
 });

@@ -17,6 +17,32 @@ export interface DatabaseOptions {
   applicationName?: string;
 }
 
+/** statements with more parameters (long IN lists, multi-row inserts) vary too much to keep */
+const MAX_PREPARED_PARAMETERS = 32;
+
+type TransactionSql = postgres.TransactionSql;
+
+/**
+ * The transaction's client with its parameterised statements prepared: postgres.js names a
+ * statement and keeps it per connection only when asked, and drizzle asks only for queries given
+ * a name. Statements in transactions are the write path (offer and product writes, the outbox,
+ * alerts): the same strings over and over, looking rows up by key, so a plan that does not depend
+ * on the values is right. PostgreSQL then parses and plans each once per connection instead of on
+ * every call (an offer write spent more CPU there than running its ten statements). Reads outside
+ * transactions stay unnamed: their best plans depend on the values (price ranges, categories).
+ */
+function preparing(tx: TransactionSql): TransactionSql {
+  const unsafe: TransactionSql['unsafe'] = (query, parameters, options) =>
+    tx.unsafe(query, parameters, {
+      ...options,
+      prepare: (parameters?.length ?? 0) > 0 && (parameters?.length ?? 0) <= MAX_PREPARED_PARAMETERS,
+    });
+  return new Proxy(tx, {
+    get: (target, property, receiver) =>
+      property === 'unsafe' ? unsafe : Reflect.get(target, property, receiver),
+  });
+}
+
 /**
  * A pooled client. postgres.js connects lazily and reconnects on the next query, so a process
  * starts while PostgreSQL is down and recovers by itself once it is back.
@@ -29,6 +55,18 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'pbshop' },
   });
-  const db = drizzle(sql, { schema, casing: 'snake_case' });
+  const client = new Proxy(sql, {
+    get(target, property, receiver) {
+      if (property !== 'begin') return Reflect.get(target, property, receiver);
+      // drizzle opens its transactions with begin(callback)
+      return (...args: unknown[]) => {
+        const callback = args.at(-1) as (tx: TransactionSql) => unknown;
+        return (target.begin as (...rest: unknown[]) => unknown)(...args.slice(0, -1), (tx: TransactionSql) =>
+          callback(preparing(tx)),
+        );
+      };
+    },
+  });
+  const db = drizzle(client, { schema, casing: 'snake_case' });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };
 }
