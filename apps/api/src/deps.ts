@@ -64,7 +64,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
   const search = createSearchClient(env.OPENSEARCH_URL);
   const searchSync = searchSyncSignal(producers, logger);
   const mailer = createMailer(env, logger);
-  const productViews = productViewCounter(database.db, logger);
+  const productViews = productViewCounter(database.db, logger, searchSync);
   const cache = catalogCache(redis, env.REDIS_KEY_PREFIX, logger);
   const resilience = new ResilienceRegistry({
     service: 'api',

@@ -183,6 +183,34 @@ describe('the index follows API writes (worker-search as its own process)', () =
     await waitForDocument(ctx, productId, (doc) => doc?._source.optionsText === '', 'the removed option');
   });
 
+  it("views move the document's popularity in steps, through the outbox", async () => {
+    const popularityRows = async () => {
+      const [row] = await deps.database.sql<{ rows: number }[]>`
+        select count(*)::int as rows from search_outbox
+        where aggregate_id = ${productId} and payload->>'reason' = 'popularity'`;
+      return row!.rows;
+    };
+    // earlier tests read the detail too: whatever the score is, 3 more views (× 0.3) leave its step
+    await deps.productViews.flush();
+    const [current] = await deps.database.sql<{ score: string }[]>`
+      select popularity_score as score from products where id = ${productId}`;
+    const score = Number(current!.score);
+    expect(score).toBeLessThan(1);
+    const rowsBefore = await popularityRows();
+    for (let view = 0; view < 3; view++) {
+      const response = await app.inject({ method: 'GET', url: `/api/v1/products/${productId}` });
+      expect(response.statusCode).toBe(200);
+    }
+    // written within a second by the API's own timer
+    await waitForDocument(
+      ctx,
+      productId,
+      (doc) => doc?._source.popularityScore === Math.round((score + 0.9) * 100) / 100,
+      'the document with the viewed popularity',
+    );
+    expect(await popularityRows()).toBe(rowsBefore + 1);
+  });
+
   it('a category rename or move reaches the documents of its whole subtree', async () => {
     await call('PATCH', `/api/v1/categories/${category.id}`, { name: '울트라북' });
     await waitForDocument(
