@@ -1,4 +1,4 @@
-import { type Database, searchOutbox } from '@pbshop/db';
+import type { Database, searchOutbox } from '@pbshop/db';
 import { sql } from 'drizzle-orm';
 
 /** A database handle or a transaction of one: writers pass their own transaction. */
@@ -27,18 +27,17 @@ const PRUNE_CHUNK = 5000;
 
 /**
  * Records that the search index must see a change of these products: one outbox row per product,
- * inside the caller's transaction, so the row exists exactly when the change committed.
+ * inside the caller's transaction, so the row exists exactly when the change committed. One
+ * statement with the ids as one array, however many there are (a views write may move thousands;
+ * a row of parameters per product would meet the protocol's 65,535-parameter limit).
  */
 export async function recordSearchChange(tx: Executor, change: SearchChange): Promise<void> {
   const ids = [...new Set(change.productIds)];
   if (ids.length === 0) return;
-  await tx.insert(searchOutbox).values(
-    ids.map((aggregateId) => ({
-      eventType: change.eventType,
-      aggregateId,
-      payload: change.payload ?? {},
-    })),
-  );
+  await tx.execute(sql`
+    insert into search_outbox (event_type, aggregate_id, payload)
+    select ${change.eventType}::search_outbox_event, id, ${JSON.stringify(change.payload ?? {})}::jsonb
+    from unnest(${sql.param(ids)}::uuid[]) as id`);
 }
 
 /**

@@ -1,6 +1,7 @@
 // The transactional outbox of search changes against real PostgreSQL: rows written in the writer's
 // transaction, claims that replicas share (SKIP LOCKED) and take over after a lease, backoff and
 // FAILED with last_error, the summary, requeue and pruning.
+import { randomUUID } from 'node:crypto';
 import { searchOutbox } from '@pbshop/db';
 import { createTestContext, type TestContext } from '@pbshop/testing';
 import { eq, sql } from 'drizzle-orm';
@@ -67,6 +68,17 @@ describe('recording changes', () => {
       ['PRICE_CHANGED', productIds[0], 'PENDING', { reason: 'test' }],
       ['PRICE_CHANGED', productIds[1], 'PENDING', { reason: 'test' }],
     ]);
+  });
+
+  it('records tens of thousands of products in one call (more than one parameter per product allows)', async () => {
+    const many = Array.from({ length: 30_000 }, () => randomUUID());
+    await db().transaction((tx) =>
+      recordSearchChange(tx, { eventType: 'PRODUCT_UPSERT', productIds: many, payload: { reason: 'bulk' } }),
+    );
+    const [row] = await db().execute<{ rows: number; distinct: number }>(sql`
+      select count(*)::int as rows, count(distinct aggregate_id)::int as distinct from search_outbox
+      where payload->>'reason' = 'bulk' and status = 'PENDING'`);
+    expect(row).toEqual({ rows: 30_000, distinct: 30_000 });
   });
 
   it('a category change records every live product of its subtree', async () => {
