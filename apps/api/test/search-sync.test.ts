@@ -152,25 +152,17 @@ describe('the index follows API writes (worker-search as its own process)', () =
   });
 
   it('purchase options reach the document, and a search by an option value finds the product', async () => {
+    const optionsTextBecomes = (text: string, what: string) =>
+      waitForDocument(ctx, productId, (doc) => doc?._source.optionsText === text, what);
     const option = await call<{ id: string }>('POST', `/api/v1/products/${productId}/options`, {
       name: '색상',
       values: ['미드나이트', 'Starlight'],
     });
-    await waitForDocument(
-      ctx,
-      productId,
-      (doc) => doc?._source.optionsText === '색상 미드나이트 Starlight',
-      'the document with its option',
-    );
+    await optionsTextBecomes('색상 미드나이트 Starlight', 'the document with its option');
     await call('PATCH', `/api/v1/products/${productId}/options/${option.id}`, {
       values: ['Starlight', 'Sky Blue'],
     });
-    await waitForDocument(
-      ctx,
-      productId,
-      (doc) => doc?._source.optionsText === '색상 Starlight Sky Blue',
-      'the changed option values',
-    );
+    await optionsTextBecomes('색상 Starlight Sky Blue', 'the changed option values');
     await fetch(`${ctx.env.OPENSEARCH_URL!}/${ctx.indexPrefix}-products/_refresh`, { method: 'POST' });
     const found = await adminCall<{ hits: { id: string }[] }>(
       app,
@@ -180,7 +172,7 @@ describe('the index follows API writes (worker-search as its own process)', () =
     );
     expect(found.hits.map((hit) => hit.id)).toContain(productId);
     await call('DELETE', `/api/v1/products/${productId}/options/${option.id}`);
-    await waitForDocument(ctx, productId, (doc) => doc?._source.optionsText === '', 'the removed option');
+    await optionsTextBecomes('', 'the removed option');
   });
 
   it("views move the document's popularity in steps, through the outbox", async () => {

@@ -32,10 +32,10 @@ type TransactionSql = postgres.TransactionSql;
  * transactions stay unnamed: their best plans depend on the values (price ranges, categories).
  */
 function preparing(tx: TransactionSql): TransactionSql {
-  const unsafe: TransactionSql['unsafe'] = (query, parameters, options) =>
+  const unsafe: TransactionSql['unsafe'] = (query, parameters = [], options) =>
     tx.unsafe(query, parameters, {
       ...options,
-      prepare: (parameters?.length ?? 0) > 0 && (parameters?.length ?? 0) <= MAX_PREPARED_PARAMETERS,
+      prepare: parameters.length > 0 && parameters.length <= MAX_PREPARED_PARAMETERS,
     });
   return new Proxy(tx, {
     get: (target, property, receiver) =>

@@ -101,10 +101,9 @@ export async function loadProductDocuments(db: Executor, productIds: string[]): 
   }
   const options = new Map<string, string[]>();
   for (const row of optionRows) {
-    options.set(row.product_id, [
-      ...(options.get(row.product_id) ?? []),
-      [row.name, ...row.values].join(' '),
-    ]);
+    const list = options.get(row.product_id) ?? [];
+    list.push([row.name, ...row.values].join(' '));
+    options.set(row.product_id, list);
   }
   const sellers = new Map<string, string[]>();
   for (const row of sellerRows) {

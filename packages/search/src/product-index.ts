@@ -16,6 +16,13 @@ export function productAlias(indexPrefix: string): string {
 /** Bumped whenever the mapping or analysis changes; an index with an older one needs a full reindex. */
 export const PRODUCT_MAPPING_VERSION = 3;
 
+/** free text: Korean-analysed, with a standard-analysed `.english` subfield for whole Latin words */
+const koreanWithEnglish = {
+  type: 'text' as const,
+  analyzer: 'korean',
+  fields: { english: { type: 'text' as const, analyzer: 'standard' } },
+};
+
 export function productIndexBody(analyzer: KoreanAnalyzer) {
   const korean =
     analyzer === 'nori'
@@ -78,21 +85,9 @@ export function productIndexBody(analyzer: KoreanAnalyzer) {
             english: { type: 'text' as const, analyzer: 'standard' },
           },
         },
-        description: {
-          type: 'text' as const,
-          analyzer: 'korean',
-          fields: { english: { type: 'text' as const, analyzer: 'standard' } },
-        },
-        specsText: {
-          type: 'text' as const,
-          analyzer: 'korean',
-          fields: { english: { type: 'text' as const, analyzer: 'standard' } },
-        },
-        optionsText: {
-          type: 'text' as const,
-          analyzer: 'korean',
-          fields: { english: { type: 'text' as const, analyzer: 'standard' } },
-        },
+        description: koreanWithEnglish,
+        specsText: koreanWithEnglish,
+        optionsText: koreanWithEnglish,
         specs: {
           type: 'nested' as const,
           properties: {

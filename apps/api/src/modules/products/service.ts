@@ -204,10 +204,11 @@ export function productsService(
   }
 
   /**
-   * An option write under the product's row lock, with the search document's change recorded in
-   * the same transaction (the options are searchable), then worker-search woken.
+   * A write to a product's options or images under the product's row lock, with the search
+   * document's change recorded in the same transaction (options are searched, the main image is the
+   * thumbnail), then worker-search woken.
    */
-  async function optionWrite<T>(productId: string, write: (tx: Transaction) => Promise<T>): Promise<T> {
+  async function partWrite<T>(productId: string, write: (tx: Transaction) => Promise<T>): Promise<T> {
     const result = await db.transaction(async (tx) => {
       await requireProduct(tx, productId, true);
       const written = await write(tx);
@@ -385,9 +386,8 @@ export function productsService(
       if (!row) throw new AppError('PRODUCT_NOT_FOUND');
     },
 
-    /** Option writes change the index document (its options text): recorded in their transaction. */
     async addOption(productId: string, body: CreateOptionBody): Promise<ProductOption> {
-      return optionWrite(productId, async (tx) => {
+      return partWrite(productId, async (tx) => {
         const [row] = await tx
           .insert(productOptions)
           .values({ productId, name: body.name, values: body.values, sortOrder: body.sortOrder ?? 0 })
@@ -399,7 +399,7 @@ export function productsService(
 
     async updateOption(productId: string, optionId: string, body: UpdateOptionBody): Promise<ProductOption> {
       const changes = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
-      return optionWrite(productId, async (tx) => {
+      return partWrite(productId, async (tx) => {
         const [row] = await tx
           .update(productOptions)
           .set({ ...changes, updatedAt: new Date() })
@@ -411,7 +411,7 @@ export function productsService(
     },
 
     async removeOption(productId: string, optionId: string): Promise<void> {
-      await optionWrite(productId, async (tx) => {
+      await partWrite(productId, async (tx) => {
         const [row] = await tx
           .delete(productOptions)
           .where(and(eq(productOptions.id, optionId), eq(productOptions.productId, productId)))
@@ -425,8 +425,7 @@ export function productsService(
      * main image clears the others, and the first image becomes the main one.
      */
     async addImage(productId: string, body: CreateImageBody): Promise<ProductImage> {
-      const image = await db.transaction(async (tx) => {
-        await requireProduct(tx, productId, true);
+      return partWrite(productId, async (tx) => {
         const [main] = await tx
           .select({ id: productImages.id })
           .from(productImages)
@@ -443,24 +442,18 @@ export function productsService(
           .values({ productId, url: body.url, isMain, sortOrder: body.sortOrder ?? 0 })
           .returning();
         if (!row) throw new Error('image insert returned no row');
-        // the main image is the document's thumbnail
-        await recordSearchChange(tx, { eventType: 'PRODUCT_UPSERT', productIds: [productId] });
         return toImage(row);
       });
-      await searchSync.wake();
-      return image;
     },
 
     /** Deletes an image; when it was the main one, the next by sort order takes its place. */
     async removeImage(productId: string, imageId: string): Promise<void> {
-      await db.transaction(async (tx) => {
-        await requireProduct(tx, productId, true);
+      await partWrite(productId, async (tx) => {
         const [row] = await tx
           .delete(productImages)
           .where(and(eq(productImages.id, imageId), eq(productImages.productId, productId)))
           .returning();
         if (!row) throw new AppError('PRODUCT_IMAGE_NOT_FOUND');
-        await recordSearchChange(tx, { eventType: 'PRODUCT_UPSERT', productIds: [productId] });
         if (!row.isMain) return;
         const [next] = await tx
           .select({ id: productImages.id })
@@ -475,7 +468,6 @@ export function productsService(
             .where(eq(productImages.id, next.id));
         }
       });
-      await searchSync.wake();
     },
   };
 }

@@ -44,7 +44,8 @@ export function productViewCounter(
     const counts = ids.map((id) => batch.get(id)!);
     try {
       const moved = await db.transaction(async (tx) => {
-        // popularity_score is generated: RETURNING gives the new one; views weigh 0.3 in it
+        // popularity_score is generated: RETURNING gives the new one; views weigh 0.3 in it (its
+        // definition in @pbshop/db schema/catalog.ts)
         const rows = await tx.execute<{ id: string; moved: boolean }>(sql`
           update products set view_count = products.view_count + views.count
           from unnest(${arrayLiteral(ids)}::uuid[], ${arrayLiteral(counts)}::int[]) as views(id, count)
