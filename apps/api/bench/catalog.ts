@@ -108,7 +108,7 @@ const runs: { key: string; name: string; url: string; path: () => string }[] = [
     path: () => `/api/v1/products/${randomId()}/price-history?period=1y&type=weekly`,
   },
 ];
-// BENCH_RUNS=list,prices-hot measures only those; each run follows a run of the bare route, its baseline
+// BENCH_RUNS=list,prices-hot measures only those; each alternates with the bare route, its baseline
 const only = process.env.BENCH_RUNS?.split(',').map((key) => key.trim());
 const rows: Row[] = [];
 for (const entry of runs) {

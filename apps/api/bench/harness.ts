@@ -1,5 +1,5 @@
 // What the HTTP benchmarks share: the bare Fastify baseline, one autocannon run with a path drawn
-// per request, and the figures table (each run next to its own bare-route run's requests/s).
+// per request, and the figures table (each route's rounds alternating with the bare route's).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ export interface Measured {
 
 /** A run next to its baseline. */
 export interface Row extends Measured {
-  /** the bare route's requests/s measured right before this run: the machine's pace at the time */
+  /** the bare route's requests/s in the rounds alternating with this run's: the machine's pace at the time */
   baseline: number;
 }
 
@@ -83,22 +83,68 @@ export async function measure(name: string, options: RunOptions): Promise<Measur
   }
 }
 
+/** bare/route alternations a paired measurement is split into */
+const PAIRED_ROUNDS = 5;
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
 /**
- * Each run right after a run of the bare route (same connections and duration), the baseline of
- * its ratio: this machine's pace drifts by a quarter from minute to minute, so a single baseline at
- * the start would skew the ratios of later runs.
+ * A route against the bare route, the baseline of its ratio, in PAIRED_ROUNDS alternations of the
+ * two (bare, route, bare, route…), each a fifth of `seconds`: this machine's pace drifts by a
+ * quarter from minute to minute, and one bare run before one route run let a slow or fast half
+ * minute decide the ratio. Requests/s are the rounds' totals over the time; the latencies are the
+ * median of the rounds' (a percentile cannot be averaged, and the worst round's would overstate it).
  */
 export async function measurePaired(
   bare: { url: string; path: () => string },
   name: string,
   options: RunOptions,
 ): Promise<Row> {
-  const baseline = await measure('bare Fastify route', { ...options, url: bare.url, path: bare.path });
-  return { ...(await measure(name, options)), baseline: baseline.requests };
+  const seconds = Math.max(1, Math.round(options.seconds / PAIRED_ROUNDS));
+  const bareRounds: Measured[] = [];
+  const rounds: Measured[] = [];
+  for (let round = 0; round < PAIRED_ROUNDS; round += 1) {
+    // the pause (queued requests drain) and the route's warm-up once, before the first round
+    const first = round === 0;
+    bareRounds.push(
+      await measure('bare Fastify route', {
+        ...options,
+        seconds,
+        url: bare.url,
+        path: bare.path,
+        pauseMs: first ? options.pauseMs : undefined,
+        warmUpSeconds: undefined,
+      }),
+    );
+    rounds.push(
+      await measure(name, {
+        ...options,
+        seconds,
+        pauseMs: undefined,
+        warmUpSeconds: first ? options.warmUpSeconds : undefined,
+      }),
+    );
+  }
+  const mean = (runs: Measured[]) => runs.reduce((sum, run) => sum + run.requests, 0) / runs.length;
+  return {
+    name,
+    requests: mean(rounds),
+    p50: median(rounds.map((run) => run.p50)),
+    p99: median(rounds.map((run) => run.p99)),
+    non2xx: rounds.reduce((sum, run) => sum + run.non2xx, 0),
+    baseline: mean(bareRounds),
+  };
 }
 
-/** The table of runs, each next to its own bare run. */
+/** The table of runs, each next to the bare route's rounds it alternated with. */
 export function printRows(rows: Row[]): void {
+  console.log(
+    `(${PAIRED_ROUNDS} rounds per run alternating with the bare route; latencies: median of the rounds')\n`,
+  );
   console.log('| run | req/s | p50 ms | p99 ms | non-2xx | bare req/s | vs bare |');
   console.log('|---|---|---|---|---|---|---|');
   for (const row of rows) {

@@ -265,3 +265,47 @@ describe('error envelope and catalog', () => {
     expect(missing.headers['x-content-type-options']).toBe('nosniff');
   });
 });
+
+describe('CORS', () => {
+  it('answers an allowed origin, preflight included; others get no CORS headers, every answer varies by Origin', async () => {
+    const { app } = await appWith({ CORS_ORIGINS: 'https://shop.example, https://m.shop.example' });
+    const url = '/api/v1/errors/codes';
+
+    const allowed = await app.inject({ method: 'GET', url, headers: { origin: 'https://m.shop.example' } });
+    expect(allowed.statusCode).toBe(200);
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://m.shop.example');
+    expect(allowed.headers['access-control-allow-credentials']).toBe('true');
+    expect(allowed.headers['access-control-expose-headers']).toContain('x-ratelimit-remaining');
+    expect(allowed.headers.vary).toContain('Origin');
+
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url,
+      headers: {
+        origin: 'https://shop.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe('https://shop.example');
+    expect(preflight.headers['access-control-allow-methods']).toContain('POST');
+    expect(preflight.headers['access-control-allow-headers']).toBe('authorization, content-type');
+
+    for (const headers of [{ origin: 'https://evil.example' }, {}]) {
+      const response = await app.inject({ method: 'GET', url, headers });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['access-control-allow-origin']).toBeUndefined();
+      expect(response.headers['access-control-allow-credentials']).toBeUndefined();
+      expect(response.headers['access-control-expose-headers']).toBeUndefined();
+      expect(response.headers.vary).toContain('Origin');
+    }
+    const refusedPreflight = await app.inject({
+      method: 'OPTIONS',
+      url,
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'DELETE' },
+    });
+    expect(refusedPreflight.headers['access-control-allow-origin']).toBeUndefined();
+    expect(refusedPreflight.headers['access-control-allow-methods']).toBeUndefined();
+  });
+});

@@ -86,8 +86,15 @@ export const security = fp(
       reply.headers(request.url.startsWith('/docs') ? docsHeaders : apiHeaders);
       done();
     });
+    const allowedOrigins = new Set(env.CORS_ORIGINS);
+    const anyOrigin = allowedOrigins.has('*');
     await app.register(cors, {
-      origin: env.CORS_ORIGINS,
+      // CORS headers go only to requests from an allowed Origin: browsers send one on every
+      // cross-origin request, and to other clients (or a refused origin) the credentials and
+      // exposed-headers lines mean nothing, yet cost each response two headers. Vary: Origin is
+      // sent either way, so a shared cache keeps the two kinds of answer apart.
+      origin: (origin, callback) =>
+        callback(null, origin === undefined ? false : anyOrigin ? '*' : allowedOrigins.has(origin)),
       credentials: true,
       // one string: @fastify/cors joins an array on every request
       exposedHeaders:

@@ -196,12 +196,15 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
     serialize: BodySerializer<T>,
   ): Promise<Buffer> {
     const loadBody = async () => Buffer.from(serialize(await load()));
-    /** the entry key under the versions this process knows, if it knows them all */
-    const localKey = () => {
-      const versions = versionKeys.map((versionKey) => local.get(versionKey));
-      return versions.every((version) => version !== undefined)
-        ? entryKey.prefix + versions.join('.') + entryKey.suffix
-        : undefined;
+    /** the versions this process knows, if it knows them all */
+    const knownVersions = (): string[] | undefined => {
+      const versions: string[] = [];
+      for (const versionKey of versionKeys) {
+        const version = local.get(versionKey);
+        if (version === undefined) return undefined;
+        versions.push(version);
+      }
+      return versions;
     };
     /**
      * With every version known here: the body held here or, failing that, a plain GET of its
@@ -209,14 +212,17 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
      * or changed meanwhile.
      */
     const confirmedLookup = async (): Promise<{ key: string; hit: Buffer | null } | undefined> => {
-      const held = localKey();
-      if (held === undefined) return undefined;
+      const versions = knownVersions();
+      if (versions === undefined) return undefined;
+      const held = entryKey.prefix + versions.join('.') + entryKey.suffix;
       const heldBody = bodies.get(held);
-      const [confirmed, stored] = await Promise.all([
-        local.barrier(),
-        heldBody ?? bounded(redis.getBuffer(held)),
-      ]);
-      if (!confirmed || localKey() !== held) return undefined;
+      // a body held here waits for the barrier alone (no Promise.all of a settled value)
+      const [confirmed, stored] =
+        heldBody === undefined
+          ? await Promise.all([local.barrier(), bounded(redis.getBuffer(held))])
+          : [await local.barrier(), heldBody];
+      const unchanged = versionKeys.every((versionKey, index) => local.get(versionKey) === versions[index]);
+      if (!confirmed || !unchanged) return undefined;
       if (stored !== null && heldBody === undefined) bodies.set(held, stored);
       return { key: held, hit: stored };
     };
