@@ -86,11 +86,14 @@ export async function measure(name: string, options: RunOptions): Promise<Measur
 /** bare/route alternations a paired measurement is split into */
 const PAIRED_ROUNDS = 5;
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
+/** Nearest-rank percentile of sorted values. */
+export const percentile = (sorted: number[], p: number) =>
+  sorted.length === 0 ? Number.NaN : sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 
 /**
  * A route against the bare route, the baseline of its ratio, in PAIRED_ROUNDS alternations of the

@@ -20,6 +20,7 @@ import { pricesService } from '../src/modules/prices/service.ts';
 import { productsService } from '../src/modules/products/service.ts';
 import type { SearchSyncSignal } from '../src/modules/search-admin/service.ts';
 import type { Principal } from '../src/modules/users/service.ts';
+import { percentile } from './harness.ts';
 
 const workerEntry = fileURLToPath(new URL('../../worker-search/src/main.ts', import.meta.url));
 /** a followed write still not searchable after this long counts as a timeout */
@@ -73,9 +74,6 @@ interface CommitClock {
   onCommit?(at: number): void;
 }
 
-/** Nearest-rank percentile of sorted values. */
-const percentile = (sorted: number[], p: number) =>
-  sorted.length === 0 ? Number.NaN : sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
 const ms = (value: number) => (Number.isNaN(value) ? '–' : value.toFixed(0));
 
 /**
