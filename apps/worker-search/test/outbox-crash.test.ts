@@ -119,7 +119,11 @@ it('a batch whose worker was SIGKILLed mid-bulk is finished by another worker af
 });
 
 it('two replicas drain side by side without processing any row twice', async () => {
-  workers.spawn(env());
+  // the 2 s lease above is for the takeover; here a batch slowed past it by a loaded machine would
+  // rightly be taken over (at-least-once), so the replicas hold the default lease
+  await workers.stopAll();
+  const replicas = [0, 1].map(() => workers.spawn({ ...env(), SEARCH_OUTBOX_LEASE_MS: '60000' }));
+  await Promise.all(replicas.map((replica) => replica.waitForLog((line) => line.msg === 'ready')));
   await database.db.delete(searchOutbox);
   const before = await indexedCount();
   const batches = await Promise.all([writeProducts(150), writeProducts(150), writeProducts(100)]);
