@@ -88,43 +88,65 @@ type CacheRedis = Redis & {
   ): Promise<[Buffer, Buffer | null, ...Buffer[]]>;
 };
 
-/** bytes of bodies kept in the process at most */
+/** bytes of bodies (and their keys) kept in the process at most */
 const LOCAL_BODY_BYTES = 64 * 1024 * 1024;
 /** versions kept in the process at most (a product's is one) */
 const LOCAL_VERSIONS = 200_000;
 
 /**
- * Response bodies by entry key, least recently used first out past `maxBytes`. An entry key names
- * the versions its body was stored under, so a body never changes: only which key is current does.
+ * Response bodies by entry key, in two generations: a hit in the recent one is a plain Map lookup,
+ * a hit in the older one moves the body to the recent one, and once the recent one holds half of
+ * `maxBytes` it becomes the older one and the bodies not read since the last such turn go. (A Map
+ * reordered on every hit, for an exact least-recently-used order, cost a tenth of a cached read
+ * once it held thousands of bodies.) An entry key names the versions its body was stored under, so
+ * a body never changes: only which key is current does.
+ *
+ * Each body is kept as a copy of its own: a body Redis returned is a slice of the socket chunk it
+ * arrived in, and a small encoded one a slice of a shared pool, so keeping either would keep the
+ * whole chunk or pool, far past the bytes counted here.
  */
-function localBodies(maxBytes: number) {
-  const bodies = new Map<string, Buffer>();
-  let bytes = 0;
+export function localBodies(maxBytes: number) {
+  let recent = new Map<string, Buffer>();
+  let recentBytes = 0;
+  let older = new Map<string, Buffer>();
+  const sizeOf = (key: string, body: Buffer) => key.length + body.length;
+  function keep(key: string, body: Buffer) {
+    recent.set(key, body);
+    recentBytes += sizeOf(key, body);
+    if (recentBytes >= maxBytes / 2) {
+      older = recent;
+      recent = new Map();
+      recentBytes = 0;
+    }
+  }
   return {
     get(key: string): Buffer | undefined {
-      const body = bodies.get(key);
-      if (body !== undefined) {
-        bodies.delete(key);
-        bodies.set(key, body);
+      const body = recent.get(key);
+      if (body !== undefined) return body;
+      const kept = older.get(key);
+      if (kept !== undefined) {
+        older.delete(key);
+        keep(key, kept);
       }
-      return body;
+      return kept;
     },
     set(key: string, body: Buffer) {
-      if (body.length > maxBytes / 16) return;
-      const previous = bodies.get(key);
-      if (previous !== undefined) bytes -= previous.length;
-      bodies.delete(key);
-      bodies.set(key, body);
-      bytes += body.length;
-      while (bytes > maxBytes) {
-        const [oldest, oldBody] = bodies.entries().next().value!;
-        bodies.delete(oldest);
-        bytes -= oldBody.length;
-      }
+      if (sizeOf(key, body) > maxBytes / 16 || recent.has(key)) return;
+      older.delete(key);
+      const copy = Buffer.allocUnsafeSlow(body.length);
+      body.copy(copy);
+      keep(key, copy);
+    },
+    /** bytes held, counted as the budget counts them */
+    bytes: () => {
+      let total = recentBytes;
+      for (const [key, body] of older) total += sizeOf(key, body);
+      return total;
     },
     clear() {
-      bodies.clear();
-      bytes = 0;
+      recent = new Map();
+      older = new Map();
+      recentBytes = 0;
     },
   };
 }
