@@ -1,4 +1,5 @@
 import { AppError, type ErrorCode, errorCatalog, isErrorCode, languageFrom, messageOf } from '@pbshop/errors';
+import { DrizzleQueryError } from 'drizzle-orm';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
@@ -39,9 +40,60 @@ function codeForStatus(status: number): ErrorCode {
   return 'VALIDATION_ERROR';
 }
 
+/** postgres.js's codes for a connection it lost or could not open in time */
+const DATABASE_CONNECTION_CODES = new Set([
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+]);
+/** a socket that could not reach its server (the database's, or another dependency's) */
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
+/** seconds a client is told to wait before retrying while a dependency is unreachable */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Whether an error means a dependency could not be reached, rather than a fault of ours: the
+ * database's connection failures (postgres.js's codes, or PostgreSQL's SQLSTATE classes 08
+ * connection exception and 57P shutting down, and 53300 too many connections), or a socket that
+ * found no server. 'database' when the database is known to be the one; the chain of causes is
+ * followed, as drizzle wraps the driver's errors.
+ */
+export function unreachableDependency(error: unknown): 'database' | 'unknown' | undefined {
+  let database = false;
+  let unreachable = false;
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (current instanceof DrizzleQueryError) database = true;
+    if (current.name === 'PostgresError' && typeof code === 'string') {
+      database = true;
+      if (code.startsWith('08') || code.startsWith('57P') || code === '53300') unreachable = true;
+    }
+    if (typeof code === 'string' && DATABASE_CONNECTION_CODES.has(code)) {
+      database = true;
+      unreachable = true;
+    }
+    if (typeof code === 'string' && SOCKET_CODES.has(code)) unreachable = true;
+    current = current.cause;
+  }
+  if (!unreachable) return undefined;
+  return database ? 'database' : 'unknown';
+}
+
 /**
  * One error handler: catalog errors as they are, validation failures with the offending fields,
- * Fastify's body errors mapped to codes, and anything else a 500 INTERNAL_ERROR with no
+ * Fastify's body errors mapped to codes, an unreachable dependency a 503 SERVICE_UNAVAILABLE with
+ * Retry-After, and anything else a 500 INTERNAL_ERROR with no
  * internals in the body, logged with its stack and the request id.
  */
 export const errorHandling = fp(async (app: FastifyInstance) => {
@@ -70,6 +122,18 @@ export const errorHandling = fp(async (app: FastifyInstance) => {
       const code = mapped ?? (error instanceof SyntaxError ? 'MALFORMED_JSON' : codeForStatus(status));
       request.log.info({ err: error, code }, 'request refused');
       return sendError(request, reply, code);
+    }
+    const dependency = unreachableDependency(error);
+    if (dependency) {
+      // an outage, not a bug: the client may retry, and the health check names what is down
+      request.log.warn({ err: error, dependency }, 'a dependency is unreachable');
+      reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+      return sendError(
+        request,
+        reply,
+        'SERVICE_UNAVAILABLE',
+        dependency === 'database' ? { dependency } : undefined,
+      );
     }
     request.log.error({ err: error }, 'unhandled error');
     return sendError(request, reply, 'INTERNAL_ERROR');

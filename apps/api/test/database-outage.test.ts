@@ -1,0 +1,82 @@
+// PostgreSQL unreachable (a TCP proxy in front of the real server, stopped and started again):
+// requests that need it answer 503 SERVICE_UNAVAILABLE with Retry-After, not a 500, and the API
+// serves again once the database is back, without a restart.
+import { createTestContext, startTcpProxy, type TcpProxy, type TestContext } from '@pbshop/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../src/app.ts';
+import { unreachableDependency } from '../src/plugins/errors.ts';
+import { missingId } from './helpers/http.ts';
+import { buildTestApp } from './helpers/users.ts';
+
+let ctx: TestContext;
+let proxy: TcpProxy;
+let app: App;
+let close: () => Promise<void>;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  const database = new URL(ctx.env.DATABASE_URL!);
+  proxy = await startTcpProxy({ host: database.hostname, port: Number(database.port || 5432) });
+  database.host = `127.0.0.1:${proxy.port}`;
+  ({ app, close } = await buildTestApp(ctx, { DATABASE_URL: database.toString() }));
+});
+
+afterAll(async () => {
+  await close?.();
+  await proxy?.close();
+  await ctx?.cleanup();
+});
+
+const get = (url: string) => app.inject({ method: 'GET', url });
+
+describe('with PostgreSQL unreachable', () => {
+  it('answers 503 SERVICE_UNAVAILABLE with Retry-After, then serves again once it is back', async () => {
+    expect((await get('/api/v1/categories')).statusCode).toBe(200);
+
+    await proxy.stop();
+    for (const url of ['/api/v1/categories', `/api/v1/products/${missingId}`, `/api/v1/products?page=2`]) {
+      const response = await get(url);
+      expect({ url, status: response.statusCode }).toEqual({ url, status: 503 });
+      expect(response.headers['retry-after']).toBe('5');
+      expect(response.json()).toMatchObject({
+        success: false,
+        error: { code: 'SERVICE_UNAVAILABLE', details: { dependency: 'database' } },
+      });
+    }
+    // a write in a transaction too: its BEGIN finds no server
+    const signup = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/signup',
+      payload: {
+        email: 'outage@example.com',
+        password: 'Outage!Pass2026',
+        name: '장애',
+        phone: '010-1234-5678',
+      },
+    });
+    expect(signup.statusCode).toBe(503);
+    expect(signup.json().error.code).toBe('SERVICE_UNAVAILABLE');
+
+    await proxy.start();
+    expect((await get('/api/v1/categories')).statusCode).toBe(200);
+    expect((await get(`/api/v1/products/${missingId}`)).statusCode).toBe(404);
+  });
+});
+
+describe('unreachableDependency', () => {
+  const withCode = (code: string, name = 'Error') =>
+    Object.assign(new Error(code), { code, ...(name === 'Error' ? {} : { name }) });
+
+  it('tells an outage from a fault of ours', () => {
+    expect(unreachableDependency(withCode('CONNECTION_ENDED'))).toBe('database');
+    expect(unreachableDependency(withCode('57P01', 'PostgresError'))).toBe('database');
+    expect(unreachableDependency(withCode('08006', 'PostgresError'))).toBe('database');
+    expect(unreachableDependency(new Error('fetch failed', { cause: withCode('ECONNREFUSED') }))).toBe(
+      'unknown',
+    );
+    // a statement the database refused is ours to fix, not an outage
+    expect(unreachableDependency(withCode('23505', 'PostgresError'))).toBeUndefined();
+    expect(unreachableDependency(new TypeError('x is undefined'))).toBeUndefined();
+    expect(unreachableDependency('not an error')).toBeUndefined();
+  });
+});
