@@ -439,27 +439,35 @@ export function pricesService(
      * first record stay null.
      */
     async history(productId: string, period: Period, type: BucketType): Promise<PriceHistoryResponse> {
-      const [product] = await reads
-        .select({ id: products.id, name: products.name, lowestPrice: products.lowestPrice })
-        .from(products)
-        .where(and(eq(products.id, productId), isNull(products.deletedAt)));
+      // the product with its all-time extremes, and the buckets, side by side: one round trip
+      // each, on two connections (the buckets of a product that does not exist are thrown away)
+      const [[product], rows] = await Promise.all([
+        reads
+          .select({
+            id: products.id,
+            name: products.name,
+            lowestPrice: products.lowestPrice,
+            // spelt out: drizzle leaves the columns of a one-table select unqualified
+            allTimeLowest: sql<string | null>`(
+              select min(history.product_lowest_price) from price_history history
+              where history.product_id = products.id)`,
+            allTimeHighest: sql<string | null>`(
+              select max(history.product_lowest_price) from price_history history
+              where history.product_id = products.id)`,
+          })
+          .from(products)
+          .where(and(eq(products.id, productId), isNull(products.deletedAt))),
+        lowestPriceBuckets(reads, productId, period, type),
+      ]);
       if (!product) throw new AppError('PRODUCT_NOT_FOUND');
-      const rows = await lowestPriceBuckets(reads, productId, period, type);
-      const [extremes] = await reads
-        .select({
-          lowest: sql<string | null>`min(${priceHistory.productLowestPrice})`,
-          highest: sql<string | null>`max(${priceHistory.productLowestPrice})`,
-        })
-        .from(priceHistory)
-        .where(eq(priceHistory.productId, productId));
       const num = (value: string | number | null | undefined) =>
         value === null || value === undefined ? null : Number(value);
-      const allTimeLowest = num(extremes?.lowest);
+      const allTimeLowest = num(product.allTimeLowest);
       return {
         productId: product.id,
         productName: product.name,
         allTimeLowest,
-        allTimeHighest: num(extremes?.highest),
+        allTimeHighest: num(product.allTimeHighest),
         isAllTimeLow: product.lowestPrice !== null && product.lowestPrice === allTimeLowest,
         history: rows,
       };
