@@ -20,6 +20,7 @@ import { docs } from './plugins/docs.ts';
 import { errorHandling, sendError } from './plugins/errors.ts';
 import { requestContext, requestIdFrom } from './plugins/request-context.ts';
 import { security } from './plugins/security.ts';
+import { wellFormedText } from './plugins/well-formed-text.ts';
 
 /**
  * The whole HTTP API as one Fastify instance; main.ts listens on it, tests `inject` into it.
@@ -45,6 +46,7 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(requestContext);
   await app.register(security, { env: deps.env, redis: deps.redis });
   await app.register(errorHandling);
+  await app.register(wellFormedText);
   await app.register(docs);
   // routes registered from here on must declare their access
   await app.register(accessControl, { env: deps.env, users: deps.users });

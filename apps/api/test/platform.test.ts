@@ -309,3 +309,47 @@ describe('CORS', () => {
     expect(refusedPreflight.headers['access-control-allow-methods']).toBeUndefined();
   });
 });
+
+describe('text with unpaired surrogates', () => {
+  it('refuses unpaired surrogates anywhere in a request, and stores nothing', async () => {
+    const { app, deps } = await appWith();
+    const admin = {
+      authorization: `Bearer ${await memberToken(app, deps, 'ADMIN', 'text-admin@example.com')}`,
+    };
+    // JSON's \uD800 escape is how a lone surrogate arrives: a text column would keep U+FFFD instead
+    const cases = [
+      { url: '/api/v1/categories', payload: '{"name":"노트북\\uD800"}', field: 'body.name' },
+      {
+        url: '/api/v1/categories',
+        payload: '{"name":"ok","extra":{"\\uDC00":1}}',
+        field: 'body.extra.\uFFFD',
+      },
+      {
+        url: '/api/v1/categories',
+        payload: '{"name":"ok","list":[["a",["\\uD83D"]]]}',
+        field: 'body.list.0.1.0',
+      },
+    ];
+    for (const { url, payload, field } of cases) {
+      const response = await app.inject({
+        method: 'POST',
+        url,
+        payload,
+        headers: { ...admin, 'content-type': 'application/json' },
+      });
+      expect(response.statusCode, payload).toBe(400);
+      expect(response.json().error).toMatchObject({ code: 'VALIDATION_ERROR', details: [{ field }] });
+    }
+    const [stored] = await deps.database.sql<{ count: number }[]>`
+      select count(*)::int as count from categories where name like '노트북%'`;
+    expect(stored?.count).toBe(0);
+    // a well-formed pair (an emoji) is text like any other
+    const emoji = await app.inject({
+      method: 'POST',
+      url: '/api/v1/categories',
+      payload: { name: '노트북 💻' },
+      headers: admin,
+    });
+    expect(emoji.statusCode).toBe(201);
+  });
+});

@@ -43,6 +43,8 @@ const description = z
   );
 
 const MAX_WON = 10_000_000_000;
+/** `products.version` is a PostgreSQL integer: a larger one would fail the query, not the lock */
+const MAX_VERSION = 2_147_483_647;
 
 export const productIdParams = z.object({ id: z.uuid() });
 export const optionParams = z.object({ id: z.uuid(), optionId: z.uuid() });
@@ -97,7 +99,7 @@ export const createProductBody = z.object({
 
 export const updateProductBody = z
   .object({
-    version: z.number().int().min(1),
+    version: z.number().int().min(1).max(MAX_VERSION),
     categoryId: productFields.categoryId.optional(),
     name: productFields.name.optional(),
     brand: productFields.brand.optional(),

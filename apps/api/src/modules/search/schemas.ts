@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { envelope, pageQuery } from '../../http/envelope.ts';
-import { specFilterRange, specFiltersParam } from '../specs/schemas.ts';
+import { specFilterRange, specFiltersParam, specFilterText } from '../specs/schemas.ts';
 
 export const searchSorts = [
   'relevance',
@@ -42,7 +42,7 @@ export function normaliseKeyword(keyword: string): string {
   return normaliseText(keyword).toLowerCase();
 }
 
-const specScalar = z.union([z.string().max(200), z.number().finite(), z.boolean()]);
+const specScalar = z.union([specFilterText, z.number().finite(), z.boolean()]);
 const specFilterValue = z.union([
   specScalar,
   z.array(specScalar).min(1).max(20),

@@ -274,7 +274,18 @@ export function specFilterRange(number: z.ZodNumber) {
     );
 }
 
-const specFilterValue = z.union([z.string().max(200), specNumber, z.boolean(), specFilterRange(specNumber)]);
+/**
+ * A text a `specs` filter compares stored values with. The filter arrives as JSON inside a query
+ * parameter, so the request-wide check of storable text sees it still escaped: what no stored
+ * value holds (control characters, unpaired surrogates) is refused here.
+ */
+export const specFilterText = z
+  .string()
+  .max(200)
+  .refine((value) => !controlChars.test(value), 'control characters are not allowed')
+  .refine((value) => value.isWellFormed(), 'unpaired surrogates are not allowed');
+
+const specFilterValue = z.union([specFilterText, specNumber, z.boolean(), specFilterRange(specNumber)]);
 
 /**
  * A `specs` query parameter: a JSON object of spec key → a filter value of `value`'s shape, at
