@@ -97,7 +97,9 @@ it('a batch whose worker was SIGKILLed mid-bulk is finished by another worker af
   expect(orphaned.every((row) => row.status === 'PROCESSING' && row.claimedUntil !== null)).toBe(true);
   expect(await indexedCount()).toBe(0);
 
-  const second = workers.spawn(env());
+  // the takeover waits out the dead worker's 2 s lease; the new worker's own claims hold for the
+  // default 60 s, so a batch it finishes slowly on a loaded machine is not taken over once more
+  const second = workers.spawn({ ...env(), SEARCH_OUTBOX_LEASE_MS: '60000' });
   await second.waitForLog((line) => line.msg === 'ready');
   const finished = await waitFor(
     'the orphaned batch to be finished',
@@ -119,8 +121,8 @@ it('a batch whose worker was SIGKILLed mid-bulk is finished by another worker af
 });
 
 it('two replicas drain side by side without processing any row twice', async () => {
-  // the 2 s lease above is for the takeover; here a batch slowed past it by a loaded machine would
-  // rightly be taken over (at-least-once), so the replicas hold the default lease
+  // a batch slowed past a 2 s lease by a loaded machine would rightly be taken over
+  // (at-least-once), so these replicas hold the default lease
   await workers.stopAll();
   const replicas = [0, 1].map(() => workers.spawn({ ...env(), SEARCH_OUTBOX_LEASE_MS: '60000' }));
   await Promise.all(replicas.map((replica) => replica.waitForLog((line) => line.msg === 'ready')));
