@@ -95,8 +95,8 @@ const LOCAL_VERSIONS = 200_000;
 
 /**
  * Response bodies by entry key, in two generations: a hit in the recent one is a plain Map lookup,
- * a hit in the older one moves the body to the recent one, and once the recent one holds half of
- * `maxBytes` it becomes the older one and the bodies not read since the last such turn go. (A Map
+ * a hit in the older one moves the body to the recent one, and when the recent one would pass half
+ * of `maxBytes` it becomes the older one and the bodies not read since the last such turn go. (A Map
  * reordered on every hit, for an exact least-recently-used order, cost a tenth of a cached read
  * once it held thousands of bodies.) An entry key names the versions its body was stored under, so
  * a body never changes: only which key is current does.
@@ -111,13 +111,15 @@ export function localBodies(maxBytes: number) {
   let older = new Map<string, Buffer>();
   const sizeOf = (key: string, body: Buffer) => key.length + body.length;
   function keep(key: string, body: Buffer) {
-    recent.set(key, body);
-    recentBytes += sizeOf(key, body);
-    if (recentBytes >= maxBytes / 2) {
+    const size = sizeOf(key, body);
+    // turned before the body would take the recent generation past half: neither ever holds more
+    if (recentBytes + size > maxBytes / 2) {
       older = recent;
       recent = new Map();
       recentBytes = 0;
     }
+    recent.set(key, body);
+    recentBytes += size;
   }
   return {
     get(key: string): Buffer | undefined {
