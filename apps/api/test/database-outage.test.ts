@@ -1,6 +1,6 @@
 // PostgreSQL unreachable (a TCP proxy in front of the real server, stopped and started again):
-// requests that need it answer 503 SERVICE_UNAVAILABLE with Retry-After, not a 500, and the API
-// serves again once the database is back, without a restart.
+// requests that need it answer 503 SERVICE_UNAVAILABLE with Retry-After, not a 500, at once even
+// in a burst, and the API serves again within seconds of the database's return, without a restart.
 import { createTestContext, startTcpProxy, type TcpProxy, type TestContext } from '@pbshop/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
@@ -28,6 +28,18 @@ afterAll(async () => {
 });
 
 const get = (url: string) => app.inject({ method: 'GET', url });
+
+/** Polls a database read until it succeeds; how long that took. */
+async function msUntilServing(): Promise<number> {
+  const started = Date.now();
+  let status = 0;
+  while (status !== 200 && Date.now() - started < 10_000) {
+    status = (await get('/api/v1/categories')).statusCode;
+    if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(status).toBe(200);
+  return Date.now() - started;
+}
 
 describe('with PostgreSQL unreachable', () => {
   it('answers 503 SERVICE_UNAVAILABLE with Retry-After, then serves again once it is back', async () => {
@@ -58,8 +70,30 @@ describe('with PostgreSQL unreachable', () => {
     expect(signup.json().error.code).toBe('SERVICE_UNAVAILABLE');
 
     await proxy.start();
-    expect((await get('/api/v1/categories')).statusCode).toBe(200);
+    await msUntilServing();
     expect((await get(`/api/v1/products/${missingId}`)).statusCode).toBe(404);
+  });
+});
+
+describe('a burst of requests while PostgreSQL is unreachable', () => {
+  it('fails at once, not one connection attempt after another, and serves again soon after it is back', async () => {
+    await msUntilServing();
+    await proxy.stop();
+    // more requests than the pools have connections (postgres.js queues the rest)
+    const started = Date.now();
+    const burst = await Promise.all(
+      Array.from({ length: 60 }, (_, index) =>
+        get(index % 2 === 0 ? '/api/v1/categories' : `/api/v1/products/${missingId}`),
+      ),
+    );
+    const tookMs = Date.now() - started;
+    expect(burst.map((response) => response.statusCode)).toEqual(burst.map(() => 503));
+    // queued one connection attempt after another, this burst took 20 s and more
+    expect(tookMs).toBeLessThan(5000);
+
+    await proxy.start();
+    // one query a second goes through while it is down, and reconnects wait at most 1 s
+    expect(await msUntilServing()).toBeLessThan(4000);
   });
 });
 

@@ -1,7 +1,8 @@
 // Hostile and malformed input on every route of the route table: whatever arrives (bad path
 // parameters, query strings, bodies, content types, headers), the answer is never a 5xx — a 503
 // naming an unreachable dependency aside — and every refusal is the failure envelope with a
-// catalog code. Bodies are built from each route's OpenAPI schema, so a new route or field is
+// catalog code. Then every route again with PostgreSQL, then Redis, unreachable (a stopped proxy
+// in front of the real database; a private Redis stopped): a 503 or a 4xx at once, never a 500. Bodies are built from each route's OpenAPI schema, so a new route or field is
 // covered without editing this file. One run reports every offender.
 // Every request is an ADMIN's: that role passes every guard, so each probe reaches validation and
 // the handler (the refusals of other roles are platform.test.ts's). No route is skipped; the
@@ -10,7 +11,15 @@
 import { once } from 'node:events';
 import { errorCatalog, isErrorCode } from '@pbshop/errors';
 import { ensureProductIndex } from '@pbshop/search';
-import { createTestContext, type TestContext } from '@pbshop/testing';
+import {
+  createTestContext,
+  type PrivateRedis,
+  startPrivateRedis,
+  startTcpProxy,
+  type TcpProxy,
+  type TestContext,
+  waitFor,
+} from '@pbshop/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
 import type { ApiDeps } from '../src/deps.ts';
@@ -50,6 +59,8 @@ interface Probe {
 }
 
 let ctx: TestContext;
+let databaseProxy: TcpProxy;
+let privateRedis: PrivateRedis;
 let app: App;
 let deps: ApiDeps;
 let close: () => Promise<void>;
@@ -60,7 +71,16 @@ let ids: { byName: Record<string, string>; byCollection: Record<string, string> 
 beforeAll(async () => {
   ctx = await createTestContext();
   // only unhandled errors are logged: their stacks are what a failure here needs
-  ({ app, deps, close } = await buildTestApp(ctx, { LOG_LEVEL: 'error' }));
+  // the real database behind a proxy and a Redis of its own, so the outage sweeps can stop them
+  const database = new URL(ctx.env.DATABASE_URL!);
+  databaseProxy = await startTcpProxy({ host: database.hostname, port: Number(database.port || 5432) });
+  database.host = `127.0.0.1:${databaseProxy.port}`;
+  privateRedis = await startPrivateRedis();
+  ({ app, deps, close } = await buildTestApp(ctx, {
+    LOG_LEVEL: 'error',
+    DATABASE_URL: database.toString(),
+    REDIS_URL: privateRedis.url,
+  }));
   await app.ready();
   // the limiter lets requests through while its Redis connection is still being made
   if (deps.redis.status !== 'ready') await once(deps.redis, 'ready');
@@ -72,6 +92,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await close?.();
+  await databaseProxy?.close();
+  await privateRedis?.stop();
   await ctx?.cleanup();
 });
 
@@ -529,12 +551,7 @@ async function probeRoute(route: RouteAccess, failures: string[]): Promise<numbe
   let admin = await createMember(deps, app, { role: 'ADMIN' });
   const probes = probesFor(route);
   for (const probe of probes) {
-    const response = await app.inject({
-      method: route.method as 'GET',
-      url: probe.url,
-      headers: { ...admin.authHeader, ...probe.headers },
-      ...(probe.payload === undefined ? {} : { payload: probe.payload }),
-    });
+    const response = await send(route, probe, admin.authHeader);
     const problem = fault(response.statusCode, response.body);
     if (problem)
       failures.push(`${route.method} ${route.url} [${probe.what}] → ${problem} (${probe.url.slice(0, 200)})`);
@@ -544,6 +561,48 @@ async function probeRoute(route: RouteAccess, failures: string[]): Promise<numbe
   }
   return probes.length;
 }
+
+const send = (route: RouteAccess, probe: Probe, authHeader: Record<string, string>) =>
+  app.inject({
+    method: route.method as 'GET',
+    url: probe.url,
+    headers: { ...authHeader, ...probe.headers },
+    ...(probe.payload === undefined ? {} : { payload: probe.payload }),
+  });
+
+/** what a well-meaning client sends: every route gets these during an outage */
+const plainProbes = new Set(['no input', 'a plausible query', 'body: the plausible base']);
+/** an answer slower than this during an outage is a request left hanging */
+const OUTAGE_ANSWER_MS = 3000;
+
+/**
+ * Every route's plain requests, as an ADMIN made before the outage: each answered with a 4xx, a
+ * success (what needs neither dependency) or a 503 naming the dependency, and within
+ * OUTAGE_ANSWER_MS.
+ */
+async function sweepDuringOutage(): Promise<string[]> {
+  const failures: string[] = [];
+  const admin = await createMember(deps, app, { role: 'ADMIN' });
+  await outage();
+  try {
+    for (const route of app.routeAccess) {
+      for (const probe of probesFor(route).filter((entry) => plainProbes.has(entry.what))) {
+        const started = Date.now();
+        const response = await send(route, probe, admin.authHeader);
+        const tookMs = Date.now() - started;
+        const problem =
+          fault(response.statusCode, response.body) ??
+          (tookMs > OUTAGE_ANSWER_MS ? `answered after ${tookMs} ms` : undefined);
+        if (problem) failures.push(`${route.method} ${route.url} [${probe.what}] → ${problem}`);
+      }
+    }
+  } finally {
+    await recovery();
+  }
+  return failures;
+}
+let outage: () => Promise<void>;
+let recovery: () => Promise<void>;
 
 describe('hostile input on every route of the route table', () => {
   it('answers no 5xx but an unreachable dependency, and every refusal is a catalog envelope', async () => {
@@ -564,5 +623,26 @@ describe('hostile input on every route of the route table', () => {
     }
     expect(probed.size).toBe(routes.length);
     expect(failures).toEqual([]);
+  });
+});
+
+describe('every route during an outage', () => {
+  it('PostgreSQL unreachable: a 503 or a 4xx at once, never a 500', async () => {
+    outage = () => databaseProxy.stop();
+    recovery = async () => {
+      await databaseProxy.start();
+      // queries go through again once one a second finds the server back
+      await waitFor('the database to serve again', async () => {
+        const response = await app.inject({ method: 'GET', url: '/api/v1/categories' });
+        return response.statusCode === 200;
+      });
+    };
+    expect(await sweepDuringOutage()).toEqual([]);
+  });
+
+  it('Redis unreachable: a 503, a 4xx or a success at once, never a 500', async () => {
+    outage = () => privateRedis.stop();
+    recovery = () => privateRedis.start();
+    expect(await sweepDuringOutage()).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
+import { reachabilityGate } from './reachability.ts';
 import * as schema from './schema/index.ts';
 
 export type Database = PostgresJsDatabase<typeof schema>;
@@ -43,27 +44,60 @@ function preparing(tx: TransactionSql): TransactionSql {
   });
 }
 
+/** while PostgreSQL is unreachable, one query this often goes through to find it back */
+const PROBE_INTERVAL_MS = 1000;
+
+/** A query refused before it reached the driver: awaited as it is, or through `.values()` as drizzle does. */
+function refusedQuery(error: Error) {
+  const rejected = Promise.reject(error);
+  return Object.assign(rejected, { values: () => rejected });
+}
+
 /**
  * A pooled client. postgres.js connects lazily and reconnects on the next query, so a process
- * starts while PostgreSQL is down and recovers by itself once it is back.
+ * starts while PostgreSQL is down and recovers by itself once it is back. While it is down,
+ * drizzle's queries and transactions fail at once (see `reachabilityGate`); `sql` itself (health
+ * probes, scripts) always goes to the driver.
  */
 export function createDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
   const sql = postgres(url, {
     max: options.max ?? 10,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
     idle_timeout: 30,
+    // seconds before a connection that failed tries again with the next queued query.
+    // postgres.js's default grows to 20 s: the queries queued when the server went away waited
+    // one such delay after another, and a server back went unnoticed that long. Retrying at once
+    // is safe here: the gate below queues nothing more while the server is unreachable, so the
+    // attempts are the queries already queued and one probe a second.
+    backoff: () => 0.05,
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'pbshop' },
   });
+  const gate = reachabilityGate(PROBE_INTERVAL_MS);
   const client = new Proxy(sql, {
     get(target, property, receiver) {
+      if (property === 'unsafe') {
+        return (...args: Parameters<typeof sql.unsafe>) => {
+          const refusal = gate.refusal();
+          if (refusal) return refusedQuery(refusal);
+          const query = target.unsafe(...args);
+          // observing starts the query; it runs a microtask later, after drizzle's `.values()`
+          gate.observe(query);
+          return query;
+        };
+      }
       if (property !== 'begin') return Reflect.get(target, property, receiver);
       // drizzle opens its transactions with begin(callback)
       return (...args: unknown[]) => {
+        const refusal = gate.refusal();
+        if (refusal) return Promise.reject(refusal);
         const callback = args.at(-1) as (tx: TransactionSql) => unknown;
-        return (target.begin as (...rest: unknown[]) => unknown)(...args.slice(0, -1), (tx: TransactionSql) =>
-          callback(preparing(tx)),
+        const transaction = (target.begin as (...rest: unknown[]) => Promise<unknown>)(
+          ...args.slice(0, -1),
+          (tx: TransactionSql) => callback(preparing(tx)),
         );
+        gate.observe(transaction);
+        return transaction;
       };
     },
   });

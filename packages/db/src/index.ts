@@ -9,4 +9,5 @@ export {
   readJournal,
   runMigrations,
 } from './migrations.ts';
+export { DATABASE_UNREACHABLE, isDatabaseUnreachable, isSocketFailure } from './reachability.ts';
 export * from './schema/index.ts';

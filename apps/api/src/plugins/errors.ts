@@ -1,5 +1,5 @@
+import { isDatabaseUnreachable, isSocketFailure } from '@pbshop/db';
 import { AppError, type ErrorCode, errorCatalog, isErrorCode, languageFrom, messageOf } from '@pbshop/errors';
-import { DrizzleQueryError } from 'drizzle-orm';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
@@ -40,54 +40,17 @@ function codeForStatus(status: number): ErrorCode {
   return 'VALIDATION_ERROR';
 }
 
-/** postgres.js's codes for a connection it lost or could not open in time */
-const DATABASE_CONNECTION_CODES = new Set([
-  'CONNECTION_CLOSED',
-  'CONNECTION_ENDED',
-  'CONNECTION_DESTROYED',
-  'CONNECT_TIMEOUT',
-]);
-/** a socket that could not reach its server (the database's, or another dependency's) */
-const SOCKET_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-]);
 /** seconds a client is told to wait before retrying while a dependency is unreachable */
 const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 /**
- * Whether an error means a dependency could not be reached, rather than a fault of ours: the
- * database's connection failures (postgres.js's codes, or PostgreSQL's SQLSTATE classes 08
- * connection exception and 57P shutting down, and 53300 too many connections), or a socket that
- * found no server. 'database' when the database is known to be the one; the chain of causes is
- * followed, as drizzle wraps the driver's errors.
+ * Whether an error means a dependency could not be reached, rather than a fault of ours:
+ * 'database' when it was PostgreSQL (see `isDatabaseUnreachable`), 'unknown' for a socket that
+ * found no server behind another call.
  */
 export function unreachableDependency(error: unknown): 'database' | 'unknown' | undefined {
-  let database = false;
-  let unreachable = false;
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (current instanceof DrizzleQueryError) database = true;
-    if (current.name === 'PostgresError' && typeof code === 'string') {
-      database = true;
-      if (code.startsWith('08') || code.startsWith('57P') || code === '53300') unreachable = true;
-    }
-    if (typeof code === 'string' && DATABASE_CONNECTION_CODES.has(code)) {
-      database = true;
-      unreachable = true;
-    }
-    if (typeof code === 'string' && SOCKET_CODES.has(code)) unreachable = true;
-    current = current.cause;
-  }
-  if (!unreachable) return undefined;
-  return database ? 'database' : 'unknown';
+  if (isDatabaseUnreachable(error)) return 'database';
+  return isSocketFailure(error) ? 'unknown' : undefined;
 }
 
 /**
