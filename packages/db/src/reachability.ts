@@ -11,17 +11,19 @@ const DRIVER_CODES = new Set([
   'CONNECTION_ENDED',
   DATABASE_UNREACHABLE,
 ]);
-/** a socket that found no server, whichever dependency it was meant for */
-const SOCKET_CODES = new Set([
+/** a socket that could not reach its server, whichever dependency it was meant for */
+const CONNECT_SOCKET_CODES = new Set([
   'ECONNREFUSED',
-  'ECONNRESET',
   'ETIMEDOUT',
   'EHOSTUNREACH',
   'ENETUNREACH',
   'ENOTFOUND',
   'EAI_AGAIN',
-  'EPIPE',
 ]);
+/** a socket whose server went away under it */
+const SOCKET_CODES = new Set([...CONNECT_SOCKET_CODES, 'ECONNRESET', 'EPIPE']);
+/** PostgreSQL refusing a new connection: cannot connect now, unable to connect, rejected, too many */
+const CONNECT_SQLSTATES = new Set(['57P03', '08001', '08004', '53300']);
 
 /** The error and its causes (drizzle wraps the driver's errors), a few levels deep. */
 function* chain(error: unknown): Generator<Error & { code?: unknown }> {
@@ -63,11 +65,26 @@ export function isDatabaseUnreachable(error: unknown): boolean {
 }
 
 /**
+ * Whether a query failed because no connection to PostgreSQL could be opened: not a connection
+ * that broke under a query (a backend an operator terminated, a server restarting), which the
+ * next query's new connection may well get past.
+ */
+function isConnectFailure(error: unknown): boolean {
+  for (const link of chain(error)) {
+    const code = typeof link.code === 'string' ? link.code : undefined;
+    if (code === undefined) continue;
+    if (code === 'CONNECT_TIMEOUT' || CONNECT_SOCKET_CODES.has(code)) return true;
+    if (link.name === 'PostgresError' && CONNECT_SQLSTATES.has(code)) return true;
+  }
+  return false;
+}
+
+/**
  * Fails queries at once while PostgreSQL is unreachable, instead of queueing them for a
  * connection: postgres.js gives a queued query to each connection attempt in turn, so with the
  * server down a burst of requests waited one reconnect delay after another (20 concurrent queries
- * on a pool of 10 took 20 s to fail, on a pool of 4 75 s). After a query failed to reach the
- * server, others are refused with DATABASE_UNREACHABLE, except one every `probeIntervalMs` that
+ * on a pool of 10 took 20 s to fail, on a pool of 4 75 s). After a query found no connection could
+ * be opened, others are refused with DATABASE_UNREACHABLE, except one every `probeIntervalMs` that
  * goes through to find the server back; any answer from the server (a result or an SQL error)
  * opens the way again.
  */
@@ -95,7 +112,7 @@ export function reachabilityGate(probeIntervalMs: number) {
           unreachable = false;
         },
         (error: unknown) => {
-          const failed = isSocketFailure(error) || isDatabaseUnreachable(error);
+          const failed = isConnectFailure(error);
           if (failed && !unreachable) lastProbe = Date.now();
           unreachable = failed;
         },

@@ -41,3 +41,47 @@ it('leaves statements with many parameters unprepared (their strings vary with t
   );
   expect(row?.prepared).toBe(0);
 });
+
+it('with no server to connect to, queries after the first fail at once with DATABASE_UNREACHABLE', async () => {
+  // port 1: nothing listens there, so every connection is refused
+  const nowhere = createDatabase('postgres://postgres@127.0.0.1:1/none', { max: 2 });
+  try {
+    await expect(nowhere.db.execute(sql`select 1`)).rejects.toMatchObject({
+      cause: { code: 'ECONNREFUSED' },
+    });
+    await expect(nowhere.db.execute(sql`select 1`)).rejects.toMatchObject({
+      cause: { code: 'DATABASE_UNREACHABLE' },
+    });
+    await expect(nowhere.db.transaction(async () => {})).rejects.toMatchObject({
+      code: 'DATABASE_UNREACHABLE',
+    });
+  } finally {
+    await nowhere.close();
+  }
+});
+
+it('a connection terminated under a query does not hold up the next query (only a failure to connect does)', async () => {
+  const applicationName = 'pbshop-client-test-terminated';
+  const pool = createDatabase(url, { max: 2, applicationName });
+  try {
+    // then() starts it: a drizzle query runs only once awaited
+    const failure = pool.db.execute(sql`select pg_sleep(5)`).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    for (let tries = 0; tries < 100; tries++) {
+      const [row] = await handle.sql<{ terminated: boolean | null }[]>`
+        select bool_or(pg_terminate_backend(pid)) as terminated from pg_stat_activity
+        where application_name = ${applicationName} and state = 'active'`;
+      if (row?.terminated) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // postgres.js reports the terminated backend as its connection closing
+    expect(await failure).toMatchObject({ cause: { code: 'CONNECTION_CLOSED' } });
+    const [row] = await pool.db.execute<{ one: number }>(sql`select 1 as one`);
+    expect(row?.one).toBe(1);
+  } finally {
+    // at once: after a terminated connection, postgres.js's end() waits out its whole timeout
+    await pool.sql.end({ timeout: 0 });
+  }
+});
