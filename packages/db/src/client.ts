@@ -1,6 +1,6 @@
 import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
-import { reachabilityGate } from './reachability.ts';
+import { reachabilityGateOf } from './reachability.ts';
 import * as schema from './schema/index.ts';
 
 export type Database = PostgresJsDatabase<typeof schema>;
@@ -56,7 +56,7 @@ function refusedQuery(error: Error) {
 /**
  * A pooled client. postgres.js connects lazily and reconnects on the next query, so a process
  * starts while PostgreSQL is down and recovers by itself once it is back. While it is down,
- * drizzle's queries and transactions fail at once (see `reachabilityGate`); `sql` itself (health
+ * drizzle's queries and transactions fail at once (see `reachabilityGateOf`); `sql` itself (health
  * probes, scripts) always goes to the driver.
  */
 export function createDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
@@ -73,7 +73,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'pbshop' },
   });
-  const gate = reachabilityGate(PROBE_INTERVAL_MS);
+  const gate = reachabilityGateOf(url, PROBE_INTERVAL_MS);
   const client = new Proxy(sql, {
     get(target, property, receiver) {
       if (property === 'unsafe') {

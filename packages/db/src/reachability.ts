@@ -88,7 +88,7 @@ function isConnectFailure(error: unknown): boolean {
  * goes through to find the server back; any answer from the server (a result or an SQL error)
  * opens the way again.
  */
-export function reachabilityGate(probeIntervalMs: number) {
+function reachabilityGate(probeIntervalMs: number) {
   let unreachable = false;
   let lastProbe = 0;
   return {
@@ -119,4 +119,19 @@ export function reachabilityGate(probeIntervalMs: number) {
       );
     },
   };
+}
+
+const gates = new Map<string, ReturnType<typeof reachabilityGate>>();
+
+/**
+ * The gate of one server (by connection URL): a process's pools of the same server (the API's
+ * main and read pools) learn from each other's queries, so they fail and recover together.
+ */
+export function reachabilityGateOf(url: string, probeIntervalMs: number) {
+  let gate = gates.get(url);
+  if (!gate) {
+    gate = reachabilityGate(probeIntervalMs);
+    gates.set(url, gate);
+  }
+  return gate;
 }
