@@ -1,10 +1,11 @@
 // PostgreSQL unreachable (a TCP proxy in front of the real server, stopped and started again):
 // requests that need it answer 503 SERVICE_UNAVAILABLE with Retry-After, not a 500, at once even
 // in a burst, and the API serves again within seconds of the database's return, without a restart.
-import { createTestContext, startTcpProxy, type TcpProxy, type TestContext } from '@pbshop/testing';
+import { createTestContext, type TcpProxy, type TestContext, waitFor } from '@pbshop/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
 import { unreachableDependency } from '../src/plugins/errors.ts';
+import { proxiedDatabase } from './helpers/database-proxy.ts';
 import { missingId } from './helpers/http.ts';
 import { buildTestApp } from './helpers/users.ts';
 
@@ -15,10 +16,9 @@ let close: () => Promise<void>;
 
 beforeAll(async () => {
   ctx = await createTestContext();
-  const database = new URL(ctx.env.DATABASE_URL!);
-  proxy = await startTcpProxy({ host: database.hostname, port: Number(database.port || 5432) });
-  database.host = `127.0.0.1:${proxy.port}`;
-  ({ app, close } = await buildTestApp(ctx, { DATABASE_URL: database.toString() }));
+  const database = await proxiedDatabase(ctx.env.DATABASE_URL!);
+  proxy = database.proxy;
+  ({ app, close } = await buildTestApp(ctx, { DATABASE_URL: database.url }));
 });
 
 afterAll(async () => {
@@ -32,12 +32,12 @@ const get = (url: string) => app.inject({ method: 'GET', url });
 /** Polls a database read until it succeeds; how long that took. */
 async function msUntilServing(): Promise<number> {
   const started = Date.now();
-  let status = 0;
-  while (status !== 200 && Date.now() - started < 10_000) {
-    status = (await get('/api/v1/categories')).statusCode;
-    if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  expect(status).toBe(200);
+  await waitFor(
+    'a database read to succeed',
+    async () => (await get('/api/v1/categories')).statusCode === 200,
+    10_000,
+    50,
+  );
   return Date.now() - started;
 }
 

@@ -15,7 +15,6 @@ import {
   createTestContext,
   type PrivateRedis,
   startPrivateRedis,
-  startTcpProxy,
   type TcpProxy,
   type TestContext,
   waitFor,
@@ -25,6 +24,7 @@ import type { App } from '../src/app.ts';
 import type { ApiDeps } from '../src/deps.ts';
 import type { RouteAccess } from '../src/plugins/access.ts';
 import { createCategory, createSeller, uniqueName } from './helpers/catalog.ts';
+import { proxiedDatabase } from './helpers/database-proxy.ts';
 import { missingId } from './helpers/http.ts';
 import { buildTestApp, createMember } from './helpers/users.ts';
 
@@ -72,13 +72,12 @@ beforeAll(async () => {
   ctx = await createTestContext();
   // only unhandled errors are logged: their stacks are what a failure here needs
   // the real database behind a proxy and a Redis of its own, so the outage sweeps can stop them
-  const database = new URL(ctx.env.DATABASE_URL!);
-  databaseProxy = await startTcpProxy({ host: database.hostname, port: Number(database.port || 5432) });
-  database.host = `127.0.0.1:${databaseProxy.port}`;
+  const database = await proxiedDatabase(ctx.env.DATABASE_URL!);
+  databaseProxy = database.proxy;
   privateRedis = await startPrivateRedis();
   ({ app, deps, close } = await buildTestApp(ctx, {
     LOG_LEVEL: 'error',
-    DATABASE_URL: database.toString(),
+    DATABASE_URL: database.url,
     REDIS_URL: privateRedis.url,
   }));
   await app.ready();
@@ -580,10 +579,13 @@ const OUTAGE_ANSWER_MS = 3000;
  * success (what needs neither dependency) or a 503 naming the dependency, and within
  * OUTAGE_ANSWER_MS.
  */
-async function sweepDuringOutage(): Promise<string[]> {
+async function sweepDuringOutage(outage: {
+  begin(): Promise<void>;
+  end(): Promise<void>;
+}): Promise<string[]> {
   const failures: string[] = [];
   const admin = await createMember(deps, app, { role: 'ADMIN' });
-  await outage();
+  await outage.begin();
   try {
     for (const route of app.routeAccess) {
       for (const probe of probesFor(route).filter((entry) => plainProbes.has(entry.what))) {
@@ -597,12 +599,10 @@ async function sweepDuringOutage(): Promise<string[]> {
       }
     }
   } finally {
-    await recovery();
+    await outage.end();
   }
   return failures;
 }
-let outage: () => Promise<void>;
-let recovery: () => Promise<void>;
 
 describe('hostile input on every route of the route table', () => {
   it('answers no 5xx but an unreachable dependency, and every refusal is a catalog envelope', async () => {
@@ -628,21 +628,25 @@ describe('hostile input on every route of the route table', () => {
 
 describe('every route during an outage', () => {
   it('PostgreSQL unreachable: a 503 or a 4xx at once, never a 500', async () => {
-    outage = () => databaseProxy.stop();
-    recovery = async () => {
-      await databaseProxy.start();
-      // queries go through again once one a second finds the server back
-      await waitFor('the database to serve again', async () => {
-        const response = await app.inject({ method: 'GET', url: '/api/v1/categories' });
-        return response.statusCode === 200;
-      });
-    };
-    expect(await sweepDuringOutage()).toEqual([]);
+    const failures = await sweepDuringOutage({
+      begin: () => databaseProxy.stop(),
+      async end() {
+        await databaseProxy.start();
+        // queries go through again once one a second finds the server back
+        await waitFor('the database to serve again', async () => {
+          const response = await app.inject({ method: 'GET', url: '/api/v1/categories' });
+          return response.statusCode === 200;
+        });
+      },
+    });
+    expect(failures).toEqual([]);
   });
 
   it('Redis unreachable: a 503, a 4xx or a success at once, never a 500', async () => {
-    outage = () => privateRedis.stop();
-    recovery = () => privateRedis.start();
-    expect(await sweepDuringOutage()).toEqual([]);
+    const failures = await sweepDuringOutage({
+      begin: () => privateRedis.stop(),
+      end: () => privateRedis.start(),
+    });
+    expect(failures).toEqual([]);
   });
 });

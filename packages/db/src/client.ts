@@ -44,9 +44,6 @@ function preparing(tx: TransactionSql): TransactionSql {
   });
 }
 
-/** while PostgreSQL is unreachable, one query this often goes through to find it back */
-const PROBE_INTERVAL_MS = 1000;
-
 /** A query refused before it reached the driver: awaited as it is, or through `.values()` as drizzle does. */
 function refusedQuery(error: Error) {
   const rejected = Promise.reject(error);
@@ -73,33 +70,30 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     onnotice: () => {},
     connection: { application_name: options.applicationName ?? 'pbshop' },
   });
-  const gate = reachabilityGateOf(url, PROBE_INTERVAL_MS);
+  const gate = reachabilityGateOf(url);
+  const unsafe = (...args: Parameters<typeof sql.unsafe>) => {
+    const refusal = gate.refusal();
+    if (refusal) return refusedQuery(refusal);
+    const query = sql.unsafe(...args);
+    // observing starts the query; it runs a microtask later, after drizzle's `.values()`
+    gate.observe(query);
+    return query;
+  };
+  // drizzle opens its transactions with begin(callback)
+  const begin = (...args: unknown[]) => {
+    const refusal = gate.refusal();
+    if (refusal) return Promise.reject(refusal);
+    const callback = args.at(-1) as (tx: TransactionSql) => unknown;
+    const transaction = (sql.begin as (...rest: unknown[]) => Promise<unknown>)(
+      ...args.slice(0, -1),
+      (tx: TransactionSql) => callback(preparing(tx)),
+    );
+    gate.observe(transaction);
+    return transaction;
+  };
   const client = new Proxy(sql, {
-    get(target, property, receiver) {
-      if (property === 'unsafe') {
-        return (...args: Parameters<typeof sql.unsafe>) => {
-          const refusal = gate.refusal();
-          if (refusal) return refusedQuery(refusal);
-          const query = target.unsafe(...args);
-          // observing starts the query; it runs a microtask later, after drizzle's `.values()`
-          gate.observe(query);
-          return query;
-        };
-      }
-      if (property !== 'begin') return Reflect.get(target, property, receiver);
-      // drizzle opens its transactions with begin(callback)
-      return (...args: unknown[]) => {
-        const refusal = gate.refusal();
-        if (refusal) return Promise.reject(refusal);
-        const callback = args.at(-1) as (tx: TransactionSql) => unknown;
-        const transaction = (target.begin as (...rest: unknown[]) => Promise<unknown>)(
-          ...args.slice(0, -1),
-          (tx: TransactionSql) => callback(preparing(tx)),
-        );
-        gate.observe(transaction);
-        return transaction;
-      };
-    },
+    get: (target, property, receiver) =>
+      property === 'unsafe' ? unsafe : property === 'begin' ? begin : Reflect.get(target, property, receiver),
   });
   const db = drizzle(client, { schema, casing: 'snake_case' });
   return { db, sql, close: () => sql.end({ timeout: 5 }) };

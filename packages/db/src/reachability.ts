@@ -25,41 +25,39 @@ const SOCKET_CODES = new Set([...CONNECT_SOCKET_CODES, 'ECONNRESET', 'EPIPE']);
 /** PostgreSQL refusing a new connection: cannot connect now, unable to connect, rejected, too many */
 const CONNECT_SQLSTATES = new Set(['57P03', '08001', '08004', '53300']);
 
-/** The error and its causes (drizzle wraps the driver's errors), a few levels deep. */
-function* chain(error: unknown): Generator<Error & { code?: unknown }> {
+/** The error and its causes (drizzle wraps the driver's errors), a few levels deep, with their codes. */
+function* chain(error: unknown): Generator<{ link: Error; code: string | undefined }> {
   let current = error;
   for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    yield current;
+    const code = (current as { code?: unknown }).code;
+    yield { link: current, code: typeof code === 'string' ? code : undefined };
     current = current.cause;
   }
 }
 
-/** PostgreSQL's own "not now": connection exceptions (08), shutting down (57P), too many clients */
-const isServerUnavailable = (error: Error & { code?: unknown }) =>
-  error.name === 'PostgresError' &&
-  typeof error.code === 'string' &&
-  (error.code.startsWith('08') || error.code.startsWith('57P') || error.code === '53300');
+const isPostgresError = (link: Error) => link.name === 'PostgresError';
 
 /** Whether an error (or a cause of it) is a socket that found no server. */
 export function isSocketFailure(error: unknown): boolean {
-  for (const link of chain(error))
-    if (typeof link.code === 'string' && SOCKET_CODES.has(link.code)) return true;
+  for (const { code } of chain(error)) if (code !== undefined && SOCKET_CODES.has(code)) return true;
   return false;
 }
 
 /**
  * Whether an error says PostgreSQL could not be reached or went away, rather than refusing a
- * statement: the driver's connection codes, PostgreSQL's own "not now", or a socket failure of a
- * query (drizzle's error around it says it was the database's).
+ * statement: the driver's connection codes, PostgreSQL's own "not now" (connection exceptions 08,
+ * shutting down 57P, too many clients), or a socket failure of a query (drizzle's error around it
+ * says it was the database's).
  */
 export function isDatabaseUnreachable(error: unknown): boolean {
   let query = false;
-  for (const link of chain(error)) {
-    const code = typeof link.code === 'string' ? link.code : undefined;
+  for (const { link, code } of chain(error)) {
     if (link instanceof DrizzleQueryError) query = true;
-    if (code !== undefined && DRIVER_CODES.has(code)) return true;
-    if (isServerUnavailable(link)) return true;
-    if (query && code !== undefined && SOCKET_CODES.has(code)) return true;
+    if (code === undefined) continue;
+    if (DRIVER_CODES.has(code)) return true;
+    if (isPostgresError(link) && (code.startsWith('08') || code.startsWith('57P') || code === '53300'))
+      return true;
+    if (query && SOCKET_CODES.has(code)) return true;
   }
   return false;
 }
@@ -70,25 +68,27 @@ export function isDatabaseUnreachable(error: unknown): boolean {
  * next query's new connection may well get past.
  */
 function isConnectFailure(error: unknown): boolean {
-  for (const link of chain(error)) {
-    const code = typeof link.code === 'string' ? link.code : undefined;
+  for (const { link, code } of chain(error)) {
     if (code === undefined) continue;
     if (code === 'CONNECT_TIMEOUT' || CONNECT_SOCKET_CODES.has(code)) return true;
-    if (link.name === 'PostgresError' && CONNECT_SQLSTATES.has(code)) return true;
+    if (isPostgresError(link) && CONNECT_SQLSTATES.has(code)) return true;
   }
   return false;
 }
+
+/** while PostgreSQL is unreachable, one query this often goes through to find it back */
+const PROBE_INTERVAL_MS = 1000;
 
 /**
  * Fails queries at once while PostgreSQL is unreachable, instead of queueing them for a
  * connection: postgres.js gives a queued query to each connection attempt in turn, so with the
  * server down a burst of requests waited one reconnect delay after another (20 concurrent queries
  * on a pool of 10 took 20 s to fail, on a pool of 4 75 s). After a query found no connection could
- * be opened, others are refused with DATABASE_UNREACHABLE, except one every `probeIntervalMs` that
+ * be opened, others are refused with DATABASE_UNREACHABLE, except one every PROBE_INTERVAL_MS that
  * goes through to find the server back; any answer from the server (a result or an SQL error)
  * opens the way again.
  */
-function reachabilityGate(probeIntervalMs: number) {
+function reachabilityGate() {
   let unreachable = false;
   let lastProbe = 0;
   return {
@@ -96,7 +96,7 @@ function reachabilityGate(probeIntervalMs: number) {
     refusal(): Error | undefined {
       if (!unreachable) return undefined;
       const now = Date.now();
-      if (now - lastProbe >= probeIntervalMs) {
+      if (now - lastProbe >= PROBE_INTERVAL_MS) {
         lastProbe = now;
         return undefined;
       }
@@ -127,10 +127,10 @@ const gates = new Map<string, ReturnType<typeof reachabilityGate>>();
  * The gate of one server (by connection URL): a process's pools of the same server (the API's
  * main and read pools) learn from each other's queries, so they fail and recover together.
  */
-export function reachabilityGateOf(url: string, probeIntervalMs: number) {
+export function reachabilityGateOf(url: string) {
   let gate = gates.get(url);
   if (!gate) {
-    gate = reachabilityGate(probeIntervalMs);
+    gate = reachabilityGate();
     gates.set(url, gate);
   }
   return gate;

@@ -2,8 +2,7 @@ import { AppError } from '@pbshop/errors';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 
-function isPlainContainer(value: unknown): value is Record<string, unknown> | unknown[] {
-  if (Array.isArray(value)) return true;
+function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
   const prototype = Object.getPrototypeOf(value);
   return prototype === Object.prototype || prototype === null;
@@ -24,7 +23,7 @@ export function firstIllFormedText(value: unknown, root: string): string | undef
       current.forEach((item, index) => {
         pending.push([item, `${path}.${index}`]);
       });
-    } else if (isPlainContainer(current)) {
+    } else if (isPlainObject(current)) {
       for (const [key, item] of Object.entries(current)) {
         if (!key.isWellFormed()) return `${path}.${key.toWellFormed()}`;
         pending.push([item, `${path}.${key}`]);

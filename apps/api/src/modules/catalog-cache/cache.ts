@@ -121,20 +121,21 @@ export function localBodies(maxBytes: number) {
     recent.set(key, body);
     recentBytes += size;
   }
-  return {
-    get(key: string): Buffer | undefined {
-      const body = recent.get(key);
-      if (body !== undefined) return body;
-      const kept = older.get(key);
-      if (kept !== undefined) {
-        older.delete(key);
-        keep(key, kept);
-      }
-      return kept;
-    },
-    set(key: string, body: Buffer) {
-      if (sizeOf(key, body) > maxBytes / 16 || recent.has(key)) return;
+  function get(key: string): Buffer | undefined {
+    const body = recent.get(key);
+    if (body !== undefined) return body;
+    const kept = older.get(key);
+    if (kept !== undefined) {
       older.delete(key);
+      keep(key, kept);
+    }
+    return kept;
+  }
+  return {
+    get,
+    set(key: string, body: Buffer) {
+      // a key names one body: one held already (moved up if older) is not copied again
+      if (sizeOf(key, body) > maxBytes / 16 || get(key) !== undefined) return;
       const copy = Buffer.allocUnsafeSlow(body.length);
       body.copy(copy);
       keep(key, copy);
