@@ -6,7 +6,7 @@ import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { buildApp } from '../src/app.ts';
 import { createApiDeps } from '../src/deps.ts';
-import { passwordHasher } from '../src/modules/auth/passwords.ts';
+import { passwordHasher } from '../src/modules/identity/auth/passwords.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const ctx = await createTestContext();

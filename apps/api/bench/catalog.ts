@@ -10,11 +10,11 @@ import { createTestContext } from '@pbshop/testing';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { buildApp } from '../src/app.ts';
 import { createApiDeps } from '../src/deps.ts';
-import { categoriesService } from '../src/modules/categories/service.ts';
-import { pricesService } from '../src/modules/prices/service.ts';
-import { productListQuery } from '../src/modules/products/schemas.ts';
-import { productsService } from '../src/modules/products/service.ts';
-import { sellersService } from '../src/modules/sellers/service.ts';
+import { categoriesService } from '../src/modules/catalog/categories/service.ts';
+import { pricesService } from '../src/modules/catalog/prices/service.ts';
+import { productListQuery } from '../src/modules/catalog/products/schemas.ts';
+import { productsService } from '../src/modules/catalog/products/service.ts';
+import { sellersService } from '../src/modules/catalog/sellers/service.ts';
 import { measurePaired, printRows, type Row, startBareRoute } from './harness.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);

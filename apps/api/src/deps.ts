@@ -4,14 +4,14 @@ import { bullPrefix, createRedis, JobProducers } from '@pbshop/queues';
 import { ResilienceRegistry, type ResilienceRegistryOptions } from '@pbshop/resilience';
 import { createSearchClient, type SearchClient } from '@pbshop/search';
 import type { Redis } from 'ioredis';
-import { type PasswordHasher, passwordHasher } from './modules/auth/passwords.ts';
-import { type CatalogCache, catalogCache } from './modules/catalog-cache/cache.ts';
-import { type CategoriesService, categoriesService } from './modules/categories/service.ts';
-import { createMailer, type Mailer } from './modules/mail/mailer.ts';
-import { type ProductViewCounter, productViewCounter } from './modules/products/views.ts';
-import { type SearchSyncSignal, searchSyncSignal } from './modules/search-admin/service.ts';
-import { type SellersService, sellersService } from './modules/sellers/service.ts';
-import { type UsersService, usersService } from './modules/users/service.ts';
+import { type CatalogCache, catalogCache } from './catalog-cache/cache.ts';
+import { createMailer, type Mailer } from './mail/mailer.ts';
+import { type CategoriesService, categoriesService } from './modules/catalog/categories/service.ts';
+import { type ProductViewCounter, productViewCounter } from './modules/catalog/products/views.ts';
+import { type SellersService, sellersService } from './modules/catalog/sellers/service.ts';
+import { type PasswordHasher, passwordHasher } from './modules/identity/auth/passwords.ts';
+import { type UsersService, usersService } from './modules/identity/users/service.ts';
+import { type SearchSyncSignal, searchSyncSignal } from './modules/search/admin/service.ts';
 
 /** Everything the API's modules use, built once in main.ts (or by a test) and passed in. */
 export interface ApiDeps {

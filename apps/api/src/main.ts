@@ -5,8 +5,8 @@ import { buildSearchProcessors } from '@pbshop/worker-search/processor';
 import { buildTranscodeProcessors } from '@pbshop/worker-transcode/processor';
 import { buildApp } from './app.ts';
 import { createApiDeps } from './deps.ts';
-import { activityLogProcessor } from './modules/activity/processor.ts';
-import { ensureFirstAdminInBackground } from './modules/auth/admin.ts';
+import { activityLogProcessor } from './jobs/activity-log.ts';
+import { ensureFirstAdminInBackground } from './modules/identity/auth/admin.ts';
 
 const env = loadEnvOrExit('api');
 const logger = createLogger(env, 'api');

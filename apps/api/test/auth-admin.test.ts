@@ -5,7 +5,7 @@ import { createLogger, parseEnv } from '@pbshop/config';
 import { createTestContext, type RunningProcess, spawnProcess, type TestContext } from '@pbshop/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApiDeps } from '../src/deps.ts';
-import { ensureFirstAdmin } from '../src/modules/auth/admin.ts';
+import { ensureFirstAdmin } from '../src/modules/identity/auth/admin.ts';
 import { buildTestApp, type TestApp } from './auth-helpers.ts';
 
 const cli = new URL('../src/cli/create-admin.ts', import.meta.url).pathname;

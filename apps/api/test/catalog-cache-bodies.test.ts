@@ -1,7 +1,7 @@
 // The bodies each API process keeps of the catalog cache: within their byte budget however many
 // are stored, the ones read keep their place, and a body kept never holds on to a larger buffer.
 import { describe, expect, it } from 'vitest';
-import { localBodies } from '../src/modules/catalog-cache/cache.ts';
+import { localBodies } from '../src/catalog-cache/cache.ts';
 
 const body = (size: number, fill: number) => Buffer.alloc(size, fill);
 

@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
 import type { ApiDeps } from '../src/deps.ts';
-import { buildTree } from '../src/modules/categories/service.ts';
+import { buildTree } from '../src/modules/catalog/categories/service.ts';
 import { type CategoryData, createCategory, uniqueName } from './helpers/catalog.ts';
 import { caller, expectError, type Method, missingId } from './helpers/http.ts';
 import { buildTestApp, createMember, type Member } from './helpers/users.ts';

@@ -8,7 +8,7 @@ import { freePort, waitFor } from '@pbshop/testing';
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codeMail, createMailer } from '../src/modules/mail/mailer.ts';
+import { codeMail, createMailer } from '../src/mail/mailer.ts';
 import { codeOf, mailsInDirectory, startSmtpServer, type TestSmtpServer } from './auth-helpers.ts';
 
 interface LogRecord {

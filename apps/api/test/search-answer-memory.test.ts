@@ -2,7 +2,7 @@
 // answers renewed in the background (capped), bound, and degraded answers never kept. Pure
 // in-process logic, no services.
 import { describe, expect, it } from 'vitest';
-import { recentAnswers } from '../src/modules/search/answer-memory.ts';
+import { recentAnswers } from '../src/modules/search/search/answer-memory.ts';
 
 const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const memoryOf = <T>(options: Partial<Parameters<typeof recentAnswers>[0]> = {}) =>

@@ -6,7 +6,7 @@ import { createTestContext, type PrivateRedis, startPrivateRedis, type TestConte
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../src/app.ts';
 import type { ApiDeps } from '../src/deps.ts';
-import { popularKeywords } from '../src/modules/search/keywords.ts';
+import { popularKeywords } from '../src/modules/search/search/keywords.ts';
 import { caller, expectError, missingId } from './helpers/http.ts';
 import { buildTestApp, createMember, type Member } from './helpers/users.ts';
 

@@ -6,7 +6,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
 import type { ApiDeps } from '../src/deps.ts';
-import { tokenService } from '../src/modules/auth/tokens.ts';
+import { tokenService } from '../src/modules/identity/auth/tokens.ts';
 import { buildTestApp, createMember, type Member, uniqueEmail } from './helpers/users.ts';
 
 let ctx: TestContext;

@@ -5,9 +5,9 @@ import { parseArgs } from 'node:util';
 import { loadEnvOrExit } from '@pbshop/config';
 import { createDatabase } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
-import { adminPasswordProblem, createAdmin, DEFAULT_ADMIN_NAME } from '../modules/auth/admin.ts';
-import { passwordHasher } from '../modules/auth/passwords.ts';
-import { usersService } from '../modules/users/service.ts';
+import { adminPasswordProblem, createAdmin, DEFAULT_ADMIN_NAME } from '../modules/identity/auth/admin.ts';
+import { passwordHasher } from '../modules/identity/auth/passwords.ts';
+import { usersService } from '../modules/identity/users/service.ts';
 
 const name = 'create-admin';
 

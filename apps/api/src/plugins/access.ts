@@ -3,7 +3,7 @@ import type { Env } from '@pbshop/config';
 import { AppError } from '@pbshop/errors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Principal, Role, UsersService } from '../modules/users/service.ts';
+import type { Principal, Role, UsersService } from '../modules/identity/users/service.ts';
 
 /** Who may call a route: every route declares one (`config.access`), or the app refuses to start. */
 export type Access = 'public' | 'user' | 'seller' | 'admin';

@@ -1,0 +1,84 @@
+import { AppError, type Language, languageFrom } from '@pbshop/errors';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ApiDeps } from '../../../deps.ts';
+import { envelope, errorBody, messageBody, ok, page, pagedEnvelope } from '../../../http/envelope.ts';
+import { alertIdParams, alertListQuery, createAlertBody, priceAlert } from './schemas.ts';
+import { alertsService } from './service.ts';
+
+const messages = {
+  deleted: {
+    ko: '가격 알림이 삭제되었습니다.',
+    en: 'The price alert has been deleted.',
+    ja: '価格アラートを削除しました。',
+  },
+} satisfies Record<string, Record<Language, string>>;
+
+function me(request: FastifyRequest) {
+  if (!request.principal) throw new AppError('UNAUTHORIZED');
+  return request.principal;
+}
+
+const errors = { 400: errorBody, 401: errorBody, 403: errorBody };
+
+/** Lowest-price alerts of the caller (PRICE-05, ANLY-03); firing happens in the prices module. */
+export function alertRoutes(deps: ApiDeps): FastifyPluginAsync {
+  const alerts = alertsService(deps.database.db);
+  return async (app) => {
+    const routes = app.withTypeProvider<ZodTypeProvider>();
+
+    routes.get(
+      '/price-alerts',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags: ['prices'],
+          summary: 'My lowest-price alerts, newest first',
+          querystring: alertListQuery,
+          response: { 200: pagedEnvelope(priceAlert), ...errors },
+        },
+      },
+      async (request) => {
+        const { page: pageNumber, limit } = request.query;
+        const { items, totalCount } = await alerts.list(me(request).id, pageNumber, limit);
+        return page(items, { page: pageNumber, limit, totalCount });
+      },
+    );
+
+    routes.post(
+      '/price-alerts',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags: ['prices'],
+          summary:
+            'Create a lowest-price alert: TARGET_PRICE (targetPrice) or DROP_FROM_LAST_WEEK (dropPercent). ' +
+            'It fires once, on the first offer change that makes it true (not at creation).',
+          body: createAlertBody,
+          response: { 201: envelope(priceAlert), ...errors, 404: errorBody, 409: errorBody },
+        },
+      },
+      async (request, reply) => {
+        const alert = await alerts.create(me(request).id, request.body);
+        return reply.code(201).send(ok(alert));
+      },
+    );
+
+    routes.delete(
+      '/price-alerts/:id',
+      {
+        config: { access: 'user' },
+        schema: {
+          tags: ['prices'],
+          summary: 'Delete one of my price alerts',
+          params: alertIdParams,
+          response: { 200: messageBody, ...errors, 404: errorBody },
+        },
+      },
+      async (request) => {
+        await alerts.remove(me(request).id, request.params.id);
+        return ok({ message: messages.deleted[languageFrom(request.headers['accept-language'])] });
+      },
+    );
+  };
+}

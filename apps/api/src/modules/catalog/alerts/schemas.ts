@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { pageQuery } from '../../../http/envelope.ts';
+
+export const alertKinds = ['TARGET_PRICE', 'DROP_FROM_LAST_WEEK'] as const;
+export type AlertKind = (typeof alertKinds)[number];
+
+/** KRW amounts are whole won; 10^10 is far above any real offer and far below 2^53 (as prices). */
+const MAX_WON = 10_000_000_000;
+
+export const alertIdParams = z.object({ id: z.uuid() });
+export const alertListQuery = pageQuery;
+
+/**
+ * TARGET_PRICE (default) needs `targetPrice` and takes no `dropPercent`; DROP_FROM_LAST_WEEK
+ * needs `dropPercent` (1..90) and takes no `targetPrice`.
+ */
+export const createAlertBody = z
+  .object({
+    productId: z.uuid(),
+    kind: z.enum(alertKinds).default('TARGET_PRICE'),
+    targetPrice: z.number().int().min(1).max(MAX_WON).optional(),
+    dropPercent: z.number().int().min(1).max(90).optional(),
+  })
+  .superRefine((body, context) => {
+    if (body.kind === 'TARGET_PRICE') {
+      if (body.targetPrice === undefined) {
+        context.addIssue({ code: 'custom', path: ['targetPrice'], message: 'required for TARGET_PRICE' });
+      }
+      if (body.dropPercent !== undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['dropPercent'],
+          message: 'only allowed for DROP_FROM_LAST_WEEK',
+        });
+      }
+    } else {
+      if (body.dropPercent === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['dropPercent'],
+          message: 'required for DROP_FROM_LAST_WEEK',
+        });
+      }
+      if (body.targetPrice !== undefined) {
+        context.addIssue({ code: 'custom', path: ['targetPrice'], message: 'only allowed for TARGET_PRICE' });
+      }
+    }
+  });
+export type CreateAlertBody = z.infer<typeof createAlertBody>;
+
+export const priceAlert = z.object({
+  id: z.uuid(),
+  productId: z.uuid(),
+  productName: z.string(),
+  kind: z.enum(alertKinds),
+  targetPrice: z.number().int().nullable(),
+  dropPercent: z.number().int().nullable(),
+  currentLowestPrice: z.number().int().nullable(),
+  isTriggered: z.boolean(),
+  triggeredAt: z.string().nullable(),
+  triggeredPrice: z.number().int().nullable(),
+  createdAt: z.string(),
+});
+export type PriceAlert = z.infer<typeof priceAlert>;

@@ -1,0 +1,478 @@
+import { type Database, offers, priceHistory, products, sellers } from '@pbshop/db';
+import { AppError } from '@pbshop/errors';
+import { recordSearchChange } from '@pbshop/search';
+import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
+import type { Principal } from '../../identity/users/service.ts';
+import { noSearchSync, type SearchSyncSignal } from '../../search/admin/service.ts';
+import { fireAlerts } from '../alerts/service.ts';
+import type { SellersService } from '../sellers/service.ts';
+import {
+  type BucketType,
+  type CreateOfferBody,
+  type Period,
+  type PriceComparison,
+  type PriceEntry,
+  type PriceHistoryResponse,
+  shippingProblems,
+  type UpdateOfferBody,
+} from './schemas.ts';
+
+type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+type Executor = Database | Transaction;
+export type OfferRow = typeof offers.$inferSelect;
+
+/** What one unit costs delivered: the price plus the shipping the rule charges for it. */
+export function realPriceOf(
+  offer: Pick<OfferRow, 'price' | 'shippingRule' | 'shippingCost' | 'freeShippingThreshold'>,
+): number {
+  if (offer.shippingRule === 'FREE') return offer.price;
+  if (offer.shippingRule === 'FREE_OVER' && offer.price >= (offer.freeShippingThreshold ?? Infinity)) {
+    return offer.price;
+  }
+  return offer.price + offer.shippingCost;
+}
+
+/**
+ * Offers that count for the product's lowest/highest/average price and seller count: in stock (or
+ * low stock) at a shop that is not deleted. An OUT_OF_STOCK offer cannot be bought, so it must not
+ * be the "lowest price"; it is still listed in the comparison.
+ */
+const counts = sql`${offers.stockState} <> 'OUT_OF_STOCK'`;
+
+/** An offer and its shop as `offersJson` returns them (timestamps as PostgreSQL writes them in JSON). */
+interface OfferJson {
+  id: string;
+  price: number;
+  shippingRule: OfferRow['shippingRule'];
+  shippingCost: number;
+  freeShippingThreshold: number | null;
+  stockState: OfferRow['stockState'];
+  url: string;
+  updatedAt: string;
+  sellerId: string;
+  sellerName: string;
+  sellerLogoUrl: string | null;
+  sellerTrustScore: number;
+}
+
+/**
+ * Every offer of the product `productId` at a live shop,
+ * as one JSON array: the detail and the comparison read a product and its offers in one query.
+ */
+export function offersJson(productId: string): SQL<OfferJson[]> {
+  return sql<OfferJson[]>`coalesce((
+    select json_agg(json_build_object(
+      'id', offer.id, 'price', offer.price, 'shippingRule', offer.shipping_rule,
+      'shippingCost', offer.shipping_cost, 'freeShippingThreshold', offer.free_shipping_threshold,
+      'stockState', offer.stock_state, 'url', offer.url, 'updatedAt', offer.updated_at,
+      'sellerId', seller.id, 'sellerName', seller.name, 'sellerLogoUrl', seller.logo_url,
+      'sellerTrustScore', seller.trust_score))
+    from offers offer
+    join sellers seller on seller.id = offer.seller_id and seller.deleted_at is null
+    where offer.product_id = ${productId}
+  ), '[]'::json)`;
+}
+
+/** The comparison entries of `offersJson`, cheapest delivered first (ties: price, then id). */
+export function toPriceEntries(rows: OfferJson[]): PriceEntry[] {
+  return rows
+    .map((offer) => ({
+      id: offer.id,
+      seller: {
+        id: offer.sellerId,
+        name: offer.sellerName,
+        logoUrl: offer.sellerLogoUrl,
+        trustScore: offer.sellerTrustScore,
+      },
+      price: offer.price,
+      shippingRule: offer.shippingRule,
+      shippingCost: offer.shippingCost,
+      freeShippingThreshold: offer.freeShippingThreshold,
+      realPrice: realPriceOf(offer),
+      stockState: offer.stockState,
+      productUrl: offer.url,
+      updatedAt: new Date(offer.updatedAt).toISOString(),
+    }))
+    .sort((a, b) => a.realPrice - b.realPrice || a.price - b.price || (a.id < b.id ? -1 : 1));
+}
+
+/** Every offer of a product at a live shop, cheapest delivered first (ties: price, then id). */
+export async function offerEntries(db: Executor, productId: string): Promise<PriceEntry[]> {
+  const [row] = await db.execute<{ offers: OfferJson[] }>(sql`select ${offersJson(productId)} as offers`);
+  return toPriceEntries(row?.offers ?? []);
+}
+
+const periodInterval: Record<Period, string> = {
+  '1w': '7 days',
+  '1m': '1 month',
+  '3m': '3 months',
+  '6m': '6 months',
+  '1y': '1 year',
+};
+const bucketUnit: Record<BucketType, string> = { daily: 'day', weekly: 'week', monthly: 'month' };
+
+/**
+ * The lowest-price trend of a product in Asia/Seoul calendar buckets over `period` up to today,
+ * built in SQL: a series of buckets left-joined to the per-bucket aggregates of
+ * `product_lowest_price`; a bucket without a change carries the last value recorded before it (also
+ * from before the period), buckets before the first record stay null. Used by the price history and
+ * the price analytics.
+ */
+export async function lowestPriceBuckets(
+  db: Executor,
+  productId: string,
+  period: Period,
+  type: BucketType,
+): Promise<{ date: string; lowestPrice: number | null; averagePrice: number | null }[]> {
+  // whitelisted literals, never client text
+  const unit = sql.raw(`'${bucketUnit[type]}'`);
+  const step = sql.raw(`'1 ${bucketUnit[type]}'::interval`);
+  const span = sql.raw(`'${periodInterval[period]}'::interval`);
+  const rows = await db.execute<{
+    date: string;
+    lowest_price: string | null;
+    average_price: string | null;
+  }>(sql`
+      with today as (
+        select (now() at time zone 'Asia/Seoul')::date as day
+      ),
+      buckets as (
+        select generate_series(
+                 date_trunc(${unit}, (select day from today) - ${span}),
+                 date_trunc(${unit}, (select day::timestamp from today)),
+                 ${step}
+               )::date as bucket
+      ),
+      changes as (
+        select date_trunc(${unit}, recorded_at at time zone 'Asia/Seoul')::date as bucket,
+               min(product_lowest_price) as lowest,
+               round(avg(product_lowest_price))::bigint as average
+        from price_history
+        where product_id = ${productId}
+          and recorded_at >= ((select min(bucket) from buckets)::timestamp at time zone 'Asia/Seoul')
+        group by 1
+      )
+      select to_char(b.bucket, 'YYYY-MM-DD') as date,
+             case when c.bucket is null then carried.lowest else c.lowest end as lowest_price,
+             case when c.bucket is null then carried.lowest else c.average end as average_price
+      from buckets b
+      left join changes c on c.bucket = b.bucket
+      left join lateral (
+        select h.product_lowest_price as lowest
+        from price_history h
+        where h.product_id = ${productId}
+          and h.recorded_at < (b.bucket::timestamp at time zone 'Asia/Seoul')
+        order by h.recorded_at desc, h.id desc
+        limit 1
+      ) carried on c.bucket is null
+      order by b.bucket
+    `);
+  const num = (value: string | null) => (value === null ? null : Number(value));
+  return [...rows].map((row) => ({
+    date: row.date,
+    lowestPrice: num(row.lowest_price),
+    averagePrice: num(row.average_price),
+  }));
+}
+
+/** Seller prices (PRICE-01/02, SELL-04/05) and the price history; owns `offers` and `price_history`. */
+export function pricesService(
+  db: Database,
+  shops: SellersService,
+  searchSync: SearchSyncSignal = noSearchSync,
+  /** the pool the public reads (comparison, history) use: the API's smaller read pool */
+  reads: Database = db,
+) {
+  /** Locks the product row: every offer write of one product runs one after the other. */
+  async function lockProduct(tx: Transaction, productId: string) {
+    const [row] = await tx
+      .select({ id: products.id })
+      .from(products)
+      .where(and(eq(products.id, productId), isNull(products.deletedAt)))
+      .for('update');
+    if (!row) throw new AppError('PRODUCT_NOT_FOUND');
+  }
+
+  /** Recomputes the product's price aggregates from its offers and appends the history row. */
+  async function afterOfferChange<T = undefined>(
+    tx: Transaction,
+    productId: string,
+    sellerId: string,
+    price: number | null,
+    /** a read of the changed state sent in the same round trip as the writes (it runs after them) */
+    alongside?: () => Promise<T>,
+  ): Promise<T> {
+    // the product row is locked, so no other offer write of this product runs in between
+    const [aggregate] = await tx
+      .select({
+        lowest: sql<string | null>`min(${offers.price})`,
+        highest: sql<string | null>`max(${offers.price})`,
+        average: sql<string | null>`round(avg(${offers.price}))::bigint`,
+        sellerCount: sql<number>`count(*)::int`,
+      })
+      .from(offers)
+      .innerJoin(sellers, and(eq(sellers.id, offers.sellerId), isNull(sellers.deletedAt)))
+      .where(and(eq(offers.productId, productId), counts));
+    const toNumber = (value: string | null | undefined) => (value == null ? null : Number(value));
+    const lowestPrice = toNumber(aggregate?.lowest);
+    // what follows depends on the aggregate only, not on each other: issued together, postgres.js
+    // pipelines them on the transaction's connection (one round trip instead of four; each round
+    // trip costs both processes a wake-up, the bulk of an offer write's cost under load)
+    const [, , , , read] = await Promise.all([
+      tx
+        .update(products)
+        .set({
+          lowestPrice,
+          highestPrice: toNumber(aggregate?.highest),
+          averagePrice: toNumber(aggregate?.average),
+          sellerCount: aggregate?.sellerCount ?? 0,
+          updatedAt: new Date(),
+        })
+        .where(eq(products.id, productId))
+        .execute(),
+      tx
+        .insert(priceHistory)
+        .values({ productId, sellerId, price, productLowestPrice: lowestPrice })
+        .execute(),
+      // same transaction, still under the product lock: a rolled-back change fires nothing
+      fireAlerts(tx, productId, lowestPrice),
+      // the document's lowest price and sellers: in the same transaction (transactional outbox)
+      recordSearchChange(tx, { eventType: 'PRICE_CHANGED', productIds: [productId] }),
+      alongside?.(),
+    ]);
+    return read as T;
+  }
+
+  /**
+   * After a shop is deleted its offers no longer count: every product it offered is recomputed
+   * (and gets a history row), one product transaction at a time under the product lock.
+   */
+  async function withdrawSeller(sellerId: string): Promise<number> {
+    const affected = await db
+      .selectDistinct({ productId: offers.productId })
+      .from(offers)
+      .where(eq(offers.sellerId, sellerId));
+    for (const { productId } of affected) {
+      await db.transaction(async (tx) => {
+        const [row] = await tx
+          .select({ id: products.id })
+          .from(products)
+          .where(eq(products.id, productId))
+          .for('update');
+        if (row) await afterOfferChange(tx, productId, sellerId, null);
+      });
+    }
+    if (affected.length > 0) await searchSync.wake();
+    return affected.length;
+  }
+
+  /** The shop a caller may act for: an ADMIN any live shop, a SELLER only their own. */
+  async function assertMayActFor(principal: Principal, sellerId: string): Promise<void> {
+    if (principal.role === 'ADMIN') {
+      mayActFor(principal, undefined, sellerId, (await shops.findById(sellerId)) !== undefined);
+    } else {
+      mayActFor(principal, await ownShop(principal), sellerId, true);
+    }
+  }
+
+  /** The shop a SELLER manages (none for an ADMIN, who acts for any). */
+  async function ownShop(principal: Principal): Promise<{ id: string } | undefined> {
+    return principal.role === 'ADMIN' ? undefined : shops.findByOwner(principal.id);
+  }
+
+  /** An ADMIN acts for any live shop; a SELLER for its own (`own`) only. */
+  function mayActFor(
+    principal: Principal,
+    own: { id: string } | undefined,
+    sellerId: string,
+    shopLive: boolean,
+  ) {
+    if (principal.role === 'ADMIN') {
+      if (!shopLive) throw new AppError('SELLER_NOT_FOUND');
+      return;
+    }
+    if (!own || own.id !== sellerId) throw new AppError('FORBIDDEN');
+  }
+
+  async function entryById(tx: Executor, productId: string, offerId: string): Promise<PriceEntry> {
+    const entry = (await offerEntries(tx, productId)).find((item) => item.id === offerId);
+    if (!entry) throw new AppError('OFFER_NOT_FOUND');
+    return entry;
+  }
+
+  return {
+    withdrawSeller,
+    async comparison(productId: string): Promise<PriceComparison> {
+      const [product] = await reads
+        .select({
+          lowestPrice: products.lowestPrice,
+          averagePrice: products.averagePrice,
+          highestPrice: products.highestPrice,
+          offers: offersJson(productId),
+        })
+        .from(products)
+        .where(and(eq(products.id, productId), isNull(products.deletedAt)));
+      if (!product) throw new AppError('PRODUCT_NOT_FOUND');
+      const entries = toPriceEntries(product.offers);
+      const buyable = entries.filter((entry) => entry.stockState !== 'OUT_OF_STOCK');
+      return {
+        lowestPrice: product.lowestPrice,
+        averagePrice: product.averagePrice,
+        highestPrice: product.highestPrice,
+        lowestRealPrice: buyable.length === 0 ? null : Math.min(...buyable.map((entry) => entry.realPrice)),
+        entries,
+      };
+    },
+
+    async create(productId: string, body: CreateOfferBody, principal: Principal): Promise<PriceEntry> {
+      await assertMayActFor(principal, body.sellerId);
+      const entry = await db.transaction(async (tx) => {
+        await lockProduct(tx, productId);
+        const [row] = await tx
+          .insert(offers)
+          .values({
+            productId,
+            sellerId: body.sellerId,
+            price: body.price,
+            shippingRule: body.shippingRule,
+            shippingCost: body.shippingCost,
+            freeShippingThreshold: body.freeShippingThreshold ?? null,
+            stockState: body.stockState,
+            url: body.url,
+          })
+          .onConflictDoNothing({ target: [offers.productId, offers.sellerId] })
+          .returning();
+        if (!row) {
+          throw new AppError('CONFLICT', {
+            details: { reason: 'this seller already has a price for this product; PATCH /prices/:id' },
+          });
+        }
+        return afterOfferChange(tx, productId, row.sellerId, row.price, () =>
+          entryById(tx, productId, row.id),
+        );
+      });
+      await searchSync.wake();
+      return entry;
+    },
+
+    async update(offerId: string, body: UpdateOfferBody, principal: Principal): Promise<PriceEntry> {
+      // the shop a SELLER acts for does not depend on the offer: known before the transaction
+      const own = await ownShop(principal);
+      const entry = await db.transaction(async (tx) => {
+        // in one statement: the product's lock, the offer read under it, and whether its shop is live
+        const [row] = await tx
+          .select({ offer: offers, shopLive: sql<boolean>`${sellers.deletedAt} is null` })
+          .from(offers)
+          .innerJoin(products, and(eq(products.id, offers.productId), isNull(products.deletedAt)))
+          .innerJoin(sellers, eq(sellers.id, offers.sellerId))
+          .where(eq(offers.id, offerId))
+          .for('update', { of: products });
+        if (!row) {
+          // no such offer, or its product is deleted: which one is said after the permission check
+          const [orphan] = await tx
+            .select({ sellerId: offers.sellerId, shopLive: sql<boolean>`${sellers.deletedAt} is null` })
+            .from(offers)
+            .innerJoin(sellers, eq(sellers.id, offers.sellerId))
+            .where(eq(offers.id, offerId));
+          if (!orphan) throw new AppError('OFFER_NOT_FOUND');
+          mayActFor(principal, own, orphan.sellerId, orphan.shopLive);
+          throw new AppError('PRODUCT_NOT_FOUND');
+        }
+        mayActFor(principal, own, row.offer.sellerId, row.shopLive);
+        const locked = row.offer;
+        const merged = {
+          price: body.price ?? locked.price,
+          shippingRule: body.shippingRule ?? locked.shippingRule,
+          shippingCost: body.shippingCost ?? locked.shippingCost,
+          freeShippingThreshold:
+            body.freeShippingThreshold !== undefined
+              ? body.freeShippingThreshold
+              : // switching away from FREE_OVER drops the threshold
+                (body.shippingRule ?? locked.shippingRule) === 'FREE_OVER'
+                ? locked.freeShippingThreshold
+                : null,
+          stockState: body.stockState ?? locked.stockState,
+          url: body.url ?? locked.url,
+        };
+        if (body.shippingRule === 'FREE' && body.shippingCost === undefined) merged.shippingCost = 0;
+        const problems = shippingProblems(merged);
+        if (problems.length > 0) throw new AppError('VALIDATION_ERROR', { details: problems });
+        // the offer's update and the aggregate over it go out together (PostgreSQL runs them in order)
+        const [, entry] = await Promise.all([
+          tx
+            .update(offers)
+            .set({ ...merged, updatedAt: new Date() })
+            .where(eq(offers.id, offerId))
+            .execute(),
+          afterOfferChange(tx, locked.productId, locked.sellerId, merged.price, () =>
+            entryById(tx, locked.productId, offerId),
+          ),
+        ]);
+        return entry;
+      });
+      await searchSync.wake();
+      return entry;
+    },
+
+    async remove(offerId: string): Promise<void> {
+      const [current] = await db.select().from(offers).where(eq(offers.id, offerId));
+      if (!current) throw new AppError('OFFER_NOT_FOUND');
+      await db.transaction(async (tx) => {
+        // a deleted product keeps its offers; deleting one still works, without the lock check
+        const [product] = await tx
+          .select({ id: products.id })
+          .from(products)
+          .where(eq(products.id, current.productId))
+          .for('update');
+        if (!product) throw new AppError('OFFER_NOT_FOUND');
+        const [deleted] = await tx.delete(offers).where(eq(offers.id, offerId)).returning();
+        if (!deleted) throw new AppError('OFFER_NOT_FOUND');
+        await afterOfferChange(tx, deleted.productId, deleted.sellerId, null);
+      });
+      await searchSync.wake();
+    },
+
+    /**
+     * The lowest-price trend in Asia/Seoul calendar buckets, built in SQL: a series of buckets
+     * left-joined to the per-bucket aggregates of `product_lowest_price`; a bucket without a change
+     * carries the last value recorded before it (also from before the period), buckets before the
+     * first record stay null.
+     */
+    async history(productId: string, period: Period, type: BucketType): Promise<PriceHistoryResponse> {
+      // the product with its all-time extremes, and the buckets, side by side: one round trip
+      // each, on two connections (the buckets of a product that does not exist are thrown away)
+      const [[product], rows] = await Promise.all([
+        reads
+          .select({
+            id: products.id,
+            name: products.name,
+            lowestPrice: products.lowestPrice,
+            // spelt out: drizzle leaves the columns of a one-table select unqualified
+            allTimeLowest: sql<string | null>`(
+              select min(history.product_lowest_price) from price_history history
+              where history.product_id = products.id)`,
+            allTimeHighest: sql<string | null>`(
+              select max(history.product_lowest_price) from price_history history
+              where history.product_id = products.id)`,
+          })
+          .from(products)
+          .where(and(eq(products.id, productId), isNull(products.deletedAt))),
+        lowestPriceBuckets(reads, productId, period, type),
+      ]);
+      if (!product) throw new AppError('PRODUCT_NOT_FOUND');
+      const num = (value: string | number | null | undefined) =>
+        value === null || value === undefined ? null : Number(value);
+      const allTimeLowest = num(product.allTimeLowest);
+      return {
+        productId: product.id,
+        productName: product.name,
+        allTimeLowest,
+        allTimeHighest: num(product.allTimeHighest),
+        isAllTimeLow: product.lowestPrice !== null && product.lowestPrice === allTimeLowest,
+        history: rows,
+      };
+    },
+  };
+}
+
+export type PricesService = ReturnType<typeof pricesService>;

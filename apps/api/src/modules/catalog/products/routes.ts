@@ -1,0 +1,274 @@
+import { type Language, languageFrom } from '@pbshop/errors';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ApiDeps } from '../../../deps.ts';
+import {
+  envelope,
+  errorBody,
+  messageBody,
+  ok,
+  pagedEnvelope,
+  pagedJson,
+  sendJson,
+  serializeWith,
+} from '../../../http/envelope.ts';
+import {
+  createImageBody,
+  createOptionBody,
+  createProductBody,
+  imageParams,
+  optionParams,
+  productDetail,
+  productIdParams,
+  productImage,
+  productListQuery,
+  productOption,
+  productSummary,
+  updateOptionBody,
+  updateProductBody,
+} from './schemas.ts';
+import { productsService } from './service.ts';
+
+const messages = {
+  productDeleted: {
+    ko: '상품이 삭제되었습니다.',
+    en: 'The product has been deleted.',
+    ja: '商品を削除しました。',
+  },
+  optionDeleted: {
+    ko: '상품 옵션이 삭제되었습니다.',
+    en: 'The product option has been deleted.',
+    ja: '商品オプションを削除しました。',
+  },
+  imageDeleted: {
+    ko: '상품 이미지가 삭제되었습니다.',
+    en: 'The product image has been deleted.',
+    ja: '商品画像を削除しました。',
+  },
+} satisfies Record<string, Record<Language, string>>;
+
+function say(request: FastifyRequest, key: keyof typeof messages) {
+  return messages[key][languageFrom(request.headers['accept-language'])];
+}
+
+const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
+
+/** Products, options and images (PROD-01..08); images by URL only. */
+export function productRoutes(deps: ApiDeps): FastifyPluginAsync {
+  const products = productsService(deps.database.db, deps.categories, deps.searchSync, deps.catalogReads.db);
+  const { cache } = deps;
+  /** every product write invalidates that product's cached detail/comparison and the lists */
+  const writing = <T>(id: string, work: () => Promise<T>) =>
+    cache.afterWrite(work, () => cache.invalidateProduct(id));
+  const detailBody = serializeWith(envelope(productDetail));
+  const views = deps.productViews;
+  return async (app) => {
+    const routes = app.withTypeProvider<ZodTypeProvider>();
+    const admin = { access: 'admin' as const };
+
+    routes.get(
+      '/products',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['products'],
+          summary:
+            'Products: category (with its subcategories), search, price range, seller, specs; sorted (PROD-01, SPEC-03)',
+          querystring: productListQuery,
+          response: { 200: pagedEnvelope(productSummary), ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { query } = request;
+        const body = await cache.list(
+          query,
+          async () => {
+            const { page: _page, limit: _limit, sort: _sort, ...filters } = query;
+            const { pageJson, totalCount, totalCountCapped } = await products.list(query, (count) =>
+              cache.listCount(filters, count),
+            );
+            return pagedJson(pageJson, {
+              page: query.page,
+              limit: query.limit,
+              totalCount,
+              totalCountCapped,
+            });
+          },
+          (body) => body,
+        );
+        return sendJson(reply, body);
+      },
+    );
+
+    routes.get(
+      '/products/:id',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['products'],
+          summary: 'Product detail with options, images and seller prices (PROD-02)',
+          params: productIdParams,
+          response: { 200: envelope(productDetail), ...errors },
+        },
+      },
+      async (request, reply) => {
+        const { id } = request.params;
+        const body = await cache.detail(id, async () => ok(await products.detail(id)), detailBody);
+        views.count(id);
+        return sendJson(reply, body);
+      },
+    );
+
+    routes.post(
+      '/products',
+      {
+        config: admin,
+        schema: {
+          tags: ['products'],
+          summary: 'Create a product (PROD-03)',
+          body: createProductBody,
+          response: { 201: envelope(productDetail), ...errors },
+        },
+      },
+      async (request, reply) => {
+        // a new product has no cached detail yet (errors are never cached): only the lists change
+        const created = await cache.afterWrite(
+          () => products.create(request.body),
+          () => cache.invalidateList(),
+        );
+        return reply.code(201).send(ok(created));
+      },
+    );
+
+    routes.patch(
+      '/products/:id',
+      {
+        config: admin,
+        schema: {
+          tags: ['products'],
+          summary: 'Update a product at the version read (PROD-04); 409 CONFLICT when it changed meanwhile',
+          params: productIdParams,
+          body: updateProductBody,
+          response: { 200: envelope(productDetail), ...errors, 409: errorBody },
+        },
+      },
+      async (request) =>
+        ok(await writing(request.params.id, () => products.update(request.params.id, request.body))),
+    );
+
+    routes.delete(
+      '/products/:id',
+      {
+        config: admin,
+        schema: {
+          tags: ['products'],
+          summary: 'Delete a product (soft) (PROD-05)',
+          params: productIdParams,
+          response: { 200: messageBody, ...errors },
+        },
+      },
+      async (request) => {
+        await writing(request.params.id, () => products.remove(request.params.id));
+        return ok({ message: say(request, 'productDeleted') });
+      },
+    );
+
+    routes.post(
+      '/products/:id/options',
+      {
+        config: admin,
+        schema: {
+          tags: ['products'],
+          summary: 'Add an option (PROD-06)',
+          params: productIdParams,
+          body: createOptionBody,
+          response: { 201: envelope(productOption), ...errors },
+        },
+      },
+      async (request, reply) =>
+        reply
+          .code(201)
+          .send(
+            ok(await writing(request.params.id, () => products.addOption(request.params.id, request.body))),
+          ),
+    );
+
+    routes.patch(
+      '/products/:id/options/:optionId',
+      {
+        config: admin,
+        schema: {
+          tags: ['products'],
+          summary: 'Update an option (PROD-06)',
+          params: optionParams,
+          body: updateOptionBody,
+          response: { 200: envelope(productOption), ...errors },
+        },
+      },
+      async (request) =>
+        ok(
+          await writing(request.params.id, () =>
+            products.updateOption(request.params.id, request.params.optionId, request.body),
+          ),
+        ),
+    );
+
+    routes.delete(
+      '/products/:id/options/:optionId',
+      {
+        config: admin,
+        schema: {
+          tags: ['products'],
+          summary: 'Delete an option (PROD-06)',
+          params: optionParams,
+          response: { 200: messageBody, ...errors },
+        },
+      },
+      async (request) => {
+        await writing(request.params.id, () =>
+          products.removeOption(request.params.id, request.params.optionId),
+        );
+        return ok({ message: say(request, 'optionDeleted') });
+      },
+    );
+
+    routes.post(
+      '/products/:id/images',
+      {
+        config: admin,
+        schema: {
+          tags: ['products'],
+          summary: 'Add an image by URL (PROD-07); one main image per product',
+          params: productIdParams,
+          body: createImageBody,
+          response: { 201: envelope(productImage), ...errors },
+        },
+      },
+      async (request, reply) =>
+        reply
+          .code(201)
+          .send(
+            ok(await writing(request.params.id, () => products.addImage(request.params.id, request.body))),
+          ),
+    );
+
+    routes.delete(
+      '/products/:id/images/:imageId',
+      {
+        config: admin,
+        schema: {
+          tags: ['products'],
+          summary: 'Delete an image (PROD-07)',
+          params: imageParams,
+          response: { 200: messageBody, ...errors },
+        },
+      },
+      async (request) => {
+        await writing(request.params.id, () =>
+          products.removeImage(request.params.id, request.params.imageId),
+        );
+        return ok({ message: say(request, 'imageDeleted') });
+      },
+    );
+  };
+}

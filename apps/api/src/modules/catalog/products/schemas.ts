@@ -1,0 +1,203 @@
+import { z } from 'zod';
+import { pageQuery } from '../../../http/envelope.ts';
+import { priceEntry } from '../prices/schemas.ts';
+import { specFilters } from '../specs/schemas.ts';
+
+export const productStatuses = ['ON_SALE', 'SOLD_OUT', 'DISCONTINUED', 'HIDDEN'] as const;
+export const productSorts = [
+  'newest',
+  'popularity',
+  'price_asc',
+  'price_desc',
+  'rating_desc',
+  'rating_asc',
+] as const;
+
+// C0/C1 controls (line breaks and tabs allowed only in descriptions)
+const controlChars = /\p{Cc}/u;
+const controlButBreaks = /[^\P{Cc}\n\t]/u;
+
+/** One-line text: NFC, trimmed, no control characters, 1..max characters. */
+const line = (max: number) =>
+  z
+    .string()
+    .max(max * 4)
+    .transform((value) => value.normalize('NFC').trim())
+    .pipe(
+      z
+        .string()
+        .min(1)
+        .max(max)
+        .refine((value) => !controlChars.test(value), 'control characters are not allowed'),
+    );
+
+const description = z
+  .string()
+  .max(80_000)
+  .transform((value) => value.normalize('NFC').replace(/\r\n?/g, '\n').trim())
+  .pipe(
+    z
+      .string()
+      .max(20_000)
+      .refine((value) => !controlButBreaks.test(value), 'control characters are not allowed'),
+  );
+
+const MAX_WON = 10_000_000_000;
+/** `products.version` is a PostgreSQL integer: a larger one would fail the query, not the lock */
+const MAX_VERSION = 2_147_483_647;
+
+export const productIdParams = z.object({ id: z.uuid() });
+export const optionParams = z.object({ id: z.uuid(), optionId: z.uuid() });
+export const imageParams = z.object({ id: z.uuid(), imageId: z.uuid() });
+
+export const productListQuery = pageQuery
+  .extend({
+    categoryId: z.uuid().optional(),
+    search: z
+      .string()
+      .max(100)
+      .transform((value) => value.normalize('NFC').trim())
+      .pipe(z.string().refine((value) => !controlChars.test(value), 'control characters are not allowed'))
+      .optional(),
+    minPrice: z.coerce.number().int().min(0).max(MAX_WON).optional(),
+    maxPrice: z.coerce.number().int().min(0).max(MAX_WON).optional(),
+    sellerId: z.uuid().optional(),
+    sort: z.enum(productSorts).default('newest'),
+    // JSON object of spec key → value or { min, max } (SPEC-03)
+    specs: specFilters.optional(),
+  })
+  .refine(
+    (query) =>
+      query.minPrice === undefined || query.maxPrice === undefined || query.minPrice <= query.maxPrice,
+    {
+      path: ['minPrice'],
+      message: 'minPrice must not exceed maxPrice',
+    },
+  );
+
+const productFields = {
+  categoryId: z.uuid(),
+  name: line(200),
+  brand: line(100).nullable(),
+  description,
+  status: z.enum(productStatuses),
+  stock: z.number().int().min(0).max(1_000_000_000),
+  unitQuantity: z.number().positive().max(999_999_999).nullable(),
+  unitLabel: line(20).nullable(),
+};
+
+export const createProductBody = z.object({
+  categoryId: productFields.categoryId,
+  name: productFields.name,
+  brand: productFields.brand.optional(),
+  description: productFields.description.optional(),
+  status: productFields.status.optional(),
+  stock: productFields.stock.optional(),
+  unitQuantity: productFields.unitQuantity.optional(),
+  unitLabel: productFields.unitLabel.optional(),
+});
+
+export const updateProductBody = z
+  .object({
+    version: z.number().int().min(1).max(MAX_VERSION),
+    categoryId: productFields.categoryId.optional(),
+    name: productFields.name.optional(),
+    brand: productFields.brand.optional(),
+    description: productFields.description.optional(),
+    status: productFields.status.optional(),
+    stock: productFields.stock.optional(),
+    unitQuantity: productFields.unitQuantity.optional(),
+    unitLabel: productFields.unitLabel.optional(),
+  })
+  .refine(({ version: _version, ...fields }) => Object.values(fields).some((value) => value !== undefined), {
+    message: 'send at least one field to change besides version',
+  });
+
+const optionValues = z.array(line(100)).max(50);
+
+export const createOptionBody = z.object({
+  name: line(100),
+  values: optionValues,
+  sortOrder: z.number().int().min(0).max(10_000).optional(),
+});
+
+export const updateOptionBody = z
+  .object({
+    name: line(100).optional(),
+    values: optionValues.optional(),
+    sortOrder: z.number().int().min(0).max(10_000).optional(),
+  })
+  .refine((body) => Object.values(body).some((value) => value !== undefined), {
+    message: 'send name, values and/or sortOrder',
+  });
+
+export const createImageBody = z.object({
+  url: z
+    .string()
+    .trim()
+    .max(2000)
+    .pipe(z.url({ protocol: /^https?$/, message: 'an http(s) URL' })),
+  isMain: z.boolean().optional(),
+  sortOrder: z.number().int().min(0).max(10_000).optional(),
+});
+
+export const productOption = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  values: z.array(z.string()),
+  sortOrder: z.number().int(),
+});
+
+export const productImage = z.object({
+  id: z.uuid(),
+  url: z.string(),
+  isMain: z.boolean(),
+  sortOrder: z.number().int(),
+});
+
+export const productSummary = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  brand: z.string().nullable(),
+  lowestPrice: z.number().int().nullable(),
+  sellerCount: z.number().int(),
+  thumbnailUrl: z.string().nullable(),
+  reviewCount: z.number().int(),
+  averageRating: z.number(),
+  createdAt: z.string(),
+});
+
+export const productDetail = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  brand: z.string().nullable(),
+  description: z.string(),
+  lowestPrice: z.number().int().nullable(),
+  highestPrice: z.number().int().nullable(),
+  averagePrice: z.number().int().nullable(),
+  stock: z.number().int(),
+  status: z.enum(productStatuses),
+  version: z.number().int(),
+  unitQuantity: z.number().nullable(),
+  unitLabel: z.string().nullable(),
+  category: z.object({ id: z.uuid(), name: z.string() }),
+  options: z.array(productOption),
+  images: z.array(productImage),
+  priceEntries: z.array(priceEntry),
+  sellerCount: z.number().int(),
+  reviewCount: z.number().int(),
+  averageRating: z.number(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export type ProductListQuery = z.infer<typeof productListQuery>;
+export type CreateProductBody = z.infer<typeof createProductBody>;
+export type UpdateProductBody = z.infer<typeof updateProductBody>;
+export type CreateOptionBody = z.infer<typeof createOptionBody>;
+export type UpdateOptionBody = z.infer<typeof updateOptionBody>;
+export type CreateImageBody = z.infer<typeof createImageBody>;
+export type ProductSummary = z.infer<typeof productSummary>;
+export type ProductDetail = z.infer<typeof productDetail>;
+export type ProductOption = z.infer<typeof productOption>;
+export type ProductImage = z.infer<typeof productImage>;

@@ -1,0 +1,475 @@
+import { categories, type Database, productImages, productOptions, products } from '@pbshop/db';
+import { AppError } from '@pbshop/errors';
+import { recordSearchChange, type SearchChangeEvent } from '@pbshop/search';
+import { and, asc, count, desc, eq, gte, ilike, isNull, lte, ne, or, type SQL, sql } from 'drizzle-orm';
+import { escapeLike } from '../../identity/users/service.ts';
+import { noSearchSync, type SearchSyncSignal } from '../../search/admin/service.ts';
+import type { CategoriesService } from '../categories/service.ts';
+import { offersJson, toPriceEntries } from '../prices/service.ts';
+import { specFilterConditions } from '../specs/service.ts';
+import type {
+  CreateImageBody,
+  CreateOptionBody,
+  CreateProductBody,
+  ProductDetail,
+  ProductImage,
+  ProductListQuery,
+  ProductOption,
+  UpdateOptionBody,
+  UpdateProductBody,
+} from './schemas.ts';
+
+type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+export type ProductRow = typeof products.$inferSelect;
+
+const live = isNull(products.deletedAt);
+
+/** The list counts matching products up to this many; beyond it `totalCountCapped` is true. */
+export const LIST_COUNT_CAP = 1_000;
+
+export interface ListCount {
+  totalCount: number;
+  totalCountCapped: boolean;
+}
+
+const toOption = (row: typeof productOptions.$inferSelect): ProductOption => ({
+  id: row.id,
+  name: row.name,
+  values: row.values,
+  sortOrder: row.sortOrder,
+});
+
+const toImage = (row: typeof productImages.$inferSelect): ProductImage => ({
+  id: row.id,
+  url: row.url,
+  isMain: row.isMain,
+  sortOrder: row.sortOrder,
+});
+
+/** The main image, else the first by sort order. */
+const thumbnail = sql<string | null>`(
+  select image.url from product_images image
+  where image.product_id = "products"."id"
+  order by image.is_main desc, image.sort_order, image.created_at
+  limit 1
+)`;
+function orderFor(sort: ProductListQuery['sort']): SQL[] {
+  switch (sort) {
+    case 'popularity':
+      return [desc(products.popularityScore), desc(products.id)];
+    case 'price_asc':
+      return [sql`${products.lowestPrice} asc nulls last`, asc(products.id)];
+    case 'price_desc':
+      return [sql`${products.lowestPrice} desc nulls last`, asc(products.id)];
+    case 'rating_desc':
+      return [desc(products.averageRating), desc(products.reviewCount), asc(products.id)];
+    case 'rating_asc':
+      return [asc(products.averageRating), desc(products.reviewCount), asc(products.id)];
+    default:
+      return [desc(products.createdAt), desc(products.id)];
+  }
+}
+
+/** The values of a list query's filters and page, by placeholder name. */
+type ListValues = {
+  categoryId: string | undefined;
+  pattern: string | undefined;
+  minPrice: number | undefined;
+  maxPrice: number | undefined;
+  sellerId: string | undefined;
+  limit: number;
+  offset: number;
+};
+
+/** Which filters a list query has, and its sort: the queries of one shape differ in values only. */
+function listShape(query: ProductListQuery): string {
+  const present = [query.categoryId, query.search, query.minPrice, query.maxPrice, query.sellerId];
+  return `${present.map((value) => (value === undefined ? 0 : 1)).join('')}_${query.sort}`;
+}
+
+/** Products, their options and images (PROD-01..08); owns `products`, `product_options`, `product_images`. */
+export function productsService(
+  db: Database,
+  categoryService: CategoriesService,
+  searchSync: SearchSyncSignal = noSearchSync,
+  /** the pool the public reads (list, detail) use: the API's smaller read pool */
+  reads: Database = db,
+) {
+  /**
+   * The public list's page and count, for the filters `query` has, their values given by `value`
+   * (the values themselves, or placeholders). HIDDEN products are not listed (their detail stays
+   * reachable by id for the admin who hid them). The page is a deferred join: its ids come from an
+   * index-only scan of the sort's covering index (which skips `offset` entries without reading
+   * their rows), then only the page's rows are read. Counting stops past the cap: an exact count of
+   * a broad filter costs more than the page.
+   */
+  function listQueries(
+    query: ProductListQuery,
+    value: (name: keyof ListValues) => unknown,
+    specConditions: SQL[],
+  ) {
+    const conditions: SQL[] = [live, ne(products.status, 'HIDDEN')];
+    if (query.categoryId) {
+      conditions.push(
+        sql`${products.categoryId} = any(${categoryService.selfAndDescendantIdsSql(value('categoryId') as string)})`,
+      );
+    }
+    if (query.search !== undefined) {
+      conditions.push(
+        or(
+          ilike(products.name, value('pattern') as string),
+          ilike(products.brand, value('pattern') as string),
+        )!,
+      );
+    }
+    if (query.minPrice !== undefined) conditions.push(gte(products.lowestPrice, value('minPrice') as number));
+    if (query.maxPrice !== undefined) conditions.push(lte(products.lowestPrice, value('maxPrice') as number));
+    if (query.sellerId) {
+      conditions.push(
+        sql`exists (select 1 from offers offer where offer.product_id = "products"."id" and offer.seller_id = ${value('sellerId')})`,
+      );
+    }
+    conditions.push(...specConditions);
+    const where = and(...conditions);
+    const pageIds = reads
+      .select({ pageId: products.id })
+      .from(products)
+      .where(where)
+      .orderBy(...orderFor(query.sort))
+      .limit(value('limit') as number)
+      .offset(value('offset') as number)
+      .as('page');
+    return {
+      // the page as JSON text, built in the sort's order by PostgreSQL: the route embeds it in
+      // the envelope as it is (no rows to decode, map, validate and encode again per request)
+      page: reads
+        .select({
+          json: sql<string>`coalesce(json_agg(json_build_object(
+            'id', ${products.id},
+            'name', ${products.name},
+            'brand', ${products.brand},
+            'lowestPrice', ${products.lowestPrice},
+            'sellerCount', ${products.sellerCount},
+            'thumbnailUrl', ${thumbnail},
+            'reviewCount', ${products.reviewCount},
+            'averageRating', ${products.averageRating}::float8,
+            'createdAt', to_char(${products.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+          ) order by ${sql.join(orderFor(query.sort), sql`, `)}), '[]')::text`,
+        })
+        .from(pageIds)
+        .innerJoin(products, eq(products.id, pageIds.pageId)),
+      count: reads.select({ value: count() }).from(
+        reads
+          .select({ one: sql`1` })
+          .from(products)
+          .where(where)
+          .limit(LIST_COUNT_CAP + 1)
+          .as('matching'),
+      ),
+    };
+  }
+  type ListPageQuery = ReturnType<ReturnType<typeof listQueries>['page']['prepare']>;
+  type ListCountQuery = ReturnType<ReturnType<typeof listQueries>['count']['prepare']>;
+  /**
+   * Prepared once per shape (drizzle builds the SQL once; postgres.js prepares it once per
+   * connection): building the query text cost a fifth of an uncached list request.
+   */
+  const preparedLists = new Map<string, { page: ListPageQuery; count: ListCountQuery }>();
+
+  /** A product write and its search outbox rows in one transaction; then the search worker is woken. */
+  async function withSearchChange<T extends { id: string }>(
+    eventType: SearchChangeEvent,
+    write: (tx: Transaction) => Promise<T[]>,
+  ): Promise<T[]> {
+    const rows = await db.transaction(async (tx) => {
+      const written = await write(tx);
+      await recordSearchChange(tx, { eventType, productIds: written.map((row) => row.id) });
+      return written;
+    });
+    if (rows.length > 0) await searchSync.wake();
+    return rows;
+  }
+
+  async function requireCategory(id: string) {
+    if (!(await categoryService.findById(id))) throw new AppError('CATEGORY_NOT_FOUND');
+  }
+
+  async function requireProduct(executor: Database | Transaction, id: string, lock = false) {
+    const query = executor
+      .select({ id: products.id })
+      .from(products)
+      .where(and(eq(products.id, id), live));
+    const [row] = lock ? await query.for('update') : await query;
+    if (!row) throw new AppError('PRODUCT_NOT_FOUND');
+  }
+
+  /**
+   * A write to a product's options or images under the product's row lock, with the search
+   * document's change recorded in the same transaction (options are searched, the main image is the
+   * thumbnail), then worker-search woken.
+   */
+  async function partWrite<T>(productId: string, write: (tx: Transaction) => Promise<T>): Promise<T> {
+    const result = await db.transaction(async (tx) => {
+      await requireProduct(tx, productId, true);
+      const written = await write(tx);
+      await recordSearchChange(tx, { eventType: 'PRODUCT_UPSERT', productIds: [productId] });
+      return written;
+    });
+    await searchSync.wake();
+    return result;
+  }
+
+  async function detail(id: string): Promise<ProductDetail> {
+    // one query: the product, its category, options, images and offers (JSON sub-selects)
+    const [found] = await reads
+      .select({
+        product: products,
+        category: { id: categories.id, name: categories.name },
+        options: sql<ProductOption[]>`coalesce((
+          select json_agg(json_build_object(
+            'id', opt.id, 'name', opt.name, 'values', opt.values, 'sortOrder', opt.sort_order)
+            order by opt.sort_order, opt.created_at)
+          from product_options opt where opt.product_id = ${products.id}
+        ), '[]'::json)`,
+        images: sql<ProductImage[]>`coalesce((
+          select json_agg(json_build_object(
+            'id', image.id, 'url', image.url, 'isMain', image.is_main, 'sortOrder', image.sort_order)
+            order by image.is_main desc, image.sort_order, image.created_at)
+          from product_images image where image.product_id = ${products.id}
+        ), '[]'::json)`,
+        offers: offersJson(id),
+      })
+      .from(products)
+      .innerJoin(categories, eq(categories.id, products.categoryId))
+      .where(and(eq(products.id, id), live));
+    if (!found) throw new AppError('PRODUCT_NOT_FOUND');
+    const { product, category, options, images } = found;
+    const priceEntries = toPriceEntries(found.offers);
+    return {
+      id: product.id,
+      name: product.name,
+      brand: product.brand,
+      description: product.description,
+      lowestPrice: product.lowestPrice,
+      highestPrice: product.highestPrice,
+      averagePrice: product.averagePrice,
+      stock: product.stock,
+      status: product.status,
+      version: product.version,
+      unitQuantity: product.unitQuantity,
+      unitLabel: product.unitLabel,
+      category,
+      options,
+      images,
+      priceEntries,
+      sellerCount: product.sellerCount,
+      reviewCount: product.reviewCount,
+      averageRating: Number(product.averageRating),
+      createdAt: product.createdAt.toISOString(),
+      updatedAt: product.updatedAt.toISOString(),
+    };
+  }
+
+  return {
+    detail,
+
+    /**
+     * The public list (see `listQueries`): one query for the page (a JSON array of
+     * `ProductSummary`, as text), one for the count.
+     */
+    async list(
+      query: ProductListQuery,
+      /** wraps the count, which depends on the filters only: the route caches it across pages and sorts */
+      countThrough: (load: () => Promise<ListCount>) => Promise<ListCount> = (load) => load(),
+    ): Promise<{ pageJson: string } & ListCount> {
+      const values: ListValues = {
+        categoryId: query.categoryId,
+        pattern: query.search === undefined ? undefined : `%${escapeLike(query.search)}%`,
+        minPrice: query.minPrice,
+        maxPrice: query.maxPrice,
+        sellerId: query.sellerId,
+        limit: query.limit,
+        offset: (query.page - 1) * query.limit,
+      };
+      let queries: { page: ListPageQuery; count: ListCountQuery };
+      if (query.specs) {
+        // spec filters differ in shape from request to request: built for this one
+        const built = listQueries(query, (name) => values[name], await specFilterConditions(db, query.specs));
+        queries = {
+          page: built.page.prepare('products_list_page'),
+          count: built.count.prepare('products_list_count'),
+        };
+      } else {
+        const shape = listShape(query);
+        let prepared = preparedLists.get(shape);
+        if (!prepared) {
+          const built = listQueries(query, (name) => sql.placeholder(name), []);
+          prepared = {
+            page: built.page.prepare(`products_list_page_${shape}`),
+            count: built.count.prepare(`products_list_count_${shape}`),
+          };
+          preparedLists.set(shape, prepared);
+        }
+        queries = prepared;
+      }
+      const [[page], counted] = await Promise.all([
+        queries.page.execute(values),
+        countThrough(async () => {
+          const [total] = await queries.count.execute(values);
+          const matching = total?.value ?? 0;
+          return {
+            totalCount: Math.min(matching, LIST_COUNT_CAP),
+            totalCountCapped: matching > LIST_COUNT_CAP,
+          };
+        }),
+      ]);
+      return { pageJson: page!.json, ...counted };
+    },
+
+    async create(body: CreateProductBody): Promise<ProductDetail> {
+      await requireCategory(body.categoryId);
+      const [row] = await withSearchChange('PRODUCT_UPSERT', (tx) =>
+        tx
+          .insert(products)
+          .values({
+            categoryId: body.categoryId,
+            name: body.name,
+            brand: body.brand ?? null,
+            description: body.description ?? '',
+            status: body.status ?? 'ON_SALE',
+            stock: body.stock ?? 0,
+            unitQuantity: body.unitQuantity ?? null,
+            unitLabel: body.unitLabel ?? null,
+          })
+          .returning({ id: products.id }),
+      );
+      if (!row) throw new Error('product insert returned no row');
+      return detail(row.id);
+    },
+
+    /** Optimistic locking: the update applies only at the version the client read, and bumps it. */
+    async update(id: string, body: UpdateProductBody): Promise<ProductDetail> {
+      const { version, ...fields } = body;
+      if (fields.categoryId) await requireCategory(fields.categoryId);
+      const changes = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+      const [row] = await withSearchChange('PRODUCT_UPSERT', (tx) =>
+        tx
+          .update(products)
+          .set({ ...changes, version: sql`${products.version} + 1`, updatedAt: new Date() })
+          .where(and(eq(products.id, id), live, eq(products.version, version)))
+          .returning({ id: products.id }),
+      );
+      if (!row) {
+        const [current] = await db
+          .select({ version: products.version })
+          .from(products)
+          .where(and(eq(products.id, id), live));
+        if (!current) throw new AppError('PRODUCT_NOT_FOUND');
+        throw new AppError('CONFLICT', {
+          details: {
+            reason: 'the product was changed meanwhile; reload it',
+            currentVersion: current.version,
+          },
+        });
+      }
+      return detail(id);
+    },
+
+    async remove(id: string): Promise<void> {
+      const [row] = await withSearchChange('PRODUCT_DELETE', (tx) =>
+        tx
+          .update(products)
+          .set({ deletedAt: new Date(), updatedAt: new Date(), version: sql`${products.version} + 1` })
+          .where(and(eq(products.id, id), live))
+          .returning({ id: products.id }),
+      );
+      if (!row) throw new AppError('PRODUCT_NOT_FOUND');
+    },
+
+    async addOption(productId: string, body: CreateOptionBody): Promise<ProductOption> {
+      return partWrite(productId, async (tx) => {
+        const [row] = await tx
+          .insert(productOptions)
+          .values({ productId, name: body.name, values: body.values, sortOrder: body.sortOrder ?? 0 })
+          .returning();
+        if (!row) throw new Error('option insert returned no row');
+        return toOption(row);
+      });
+    },
+
+    async updateOption(productId: string, optionId: string, body: UpdateOptionBody): Promise<ProductOption> {
+      const changes = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
+      return partWrite(productId, async (tx) => {
+        const [row] = await tx
+          .update(productOptions)
+          .set({ ...changes, updatedAt: new Date() })
+          .where(and(eq(productOptions.id, optionId), eq(productOptions.productId, productId)))
+          .returning();
+        if (!row) throw new AppError('PRODUCT_OPTION_NOT_FOUND');
+        return toOption(row);
+      });
+    },
+
+    async removeOption(productId: string, optionId: string): Promise<void> {
+      await partWrite(productId, async (tx) => {
+        const [row] = await tx
+          .delete(productOptions)
+          .where(and(eq(productOptions.id, optionId), eq(productOptions.productId, productId)))
+          .returning({ id: productOptions.id });
+        if (!row) throw new AppError('PRODUCT_OPTION_NOT_FOUND');
+      });
+    },
+
+    /**
+     * Adds an image by URL under the product's row lock, so there is one main image at most: a new
+     * main image clears the others, and the first image becomes the main one.
+     */
+    async addImage(productId: string, body: CreateImageBody): Promise<ProductImage> {
+      return partWrite(productId, async (tx) => {
+        const [main] = await tx
+          .select({ id: productImages.id })
+          .from(productImages)
+          .where(and(eq(productImages.productId, productId), eq(productImages.isMain, true)));
+        const isMain = body.isMain === true || !main;
+        if (isMain && main) {
+          await tx
+            .update(productImages)
+            .set({ isMain: false, updatedAt: new Date() })
+            .where(and(eq(productImages.productId, productId), eq(productImages.isMain, true)));
+        }
+        const [row] = await tx
+          .insert(productImages)
+          .values({ productId, url: body.url, isMain, sortOrder: body.sortOrder ?? 0 })
+          .returning();
+        if (!row) throw new Error('image insert returned no row');
+        return toImage(row);
+      });
+    },
+
+    /** Deletes an image; when it was the main one, the next by sort order takes its place. */
+    async removeImage(productId: string, imageId: string): Promise<void> {
+      await partWrite(productId, async (tx) => {
+        const [row] = await tx
+          .delete(productImages)
+          .where(and(eq(productImages.id, imageId), eq(productImages.productId, productId)))
+          .returning();
+        if (!row) throw new AppError('PRODUCT_IMAGE_NOT_FOUND');
+        if (!row.isMain) return;
+        const [next] = await tx
+          .select({ id: productImages.id })
+          .from(productImages)
+          .where(eq(productImages.productId, productId))
+          .orderBy(asc(productImages.sortOrder), asc(productImages.createdAt))
+          .limit(1);
+        if (next) {
+          await tx
+            .update(productImages)
+            .set({ isMain: true, updatedAt: new Date() })
+            .where(eq(productImages.id, next.id));
+        }
+      });
+    },
+  };
+}
+
+export type ProductsService = ReturnType<typeof productsService>;

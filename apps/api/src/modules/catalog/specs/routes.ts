@@ -1,0 +1,232 @@
+import { type Language, languageFrom } from '@pbshop/errors';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ApiDeps } from '../../../deps.ts';
+import { envelope, errorBody, messageBody, ok } from '../../../http/envelope.ts';
+import {
+  categoryIdParams,
+  compareBody,
+  compareResult,
+  createDefinitionBody,
+  definitionIdParams,
+  definitionsQuery,
+  productIdParams,
+  productSpec,
+  productSpecsBody,
+  scoredCompareBody,
+  scoredCompareResult,
+  scoresBody,
+  similarProduct,
+  similarQuery,
+  specDefIdParams,
+  specDefinition,
+  specScore,
+  specTemplate,
+  templateBody,
+  updateDefinitionBody,
+} from './schemas.ts';
+import { specsService } from './service.ts';
+
+const messages = {
+  definitionDeleted: {
+    ko: '스펙 정의가 삭제되었습니다.',
+    en: 'The spec definition has been deleted.',
+    ja: 'スペック定義を削除しました。',
+  },
+} satisfies Record<string, Record<Language, string>>;
+
+function say(request: FastifyRequest, key: keyof typeof messages) {
+  return messages[key][languageFrom(request.headers['accept-language'])];
+}
+
+const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
+
+/** Spec definitions, templates, product specs, comparison and the spec engine (SPEC-01..04, SENG-01..05). */
+export function specRoutes(deps: ApiDeps): FastifyPluginAsync {
+  const specs = specsService(deps.database.db, deps.categories, deps.searchSync);
+  return async (app) => {
+    const routes = app.withTypeProvider<ZodTypeProvider>();
+    const admin = { access: 'admin' as const };
+
+    routes.get(
+      '/specs/definitions',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['specs'],
+          summary: "A category's effective spec definitions, inherited ones included (SPEC-01, SENG-01/02)",
+          querystring: definitionsQuery,
+          response: { 200: envelope(z.array(specDefinition)), ...errors },
+        },
+      },
+      async (request) => ok(await specs.listDefinitions(request.query.categoryId)),
+    );
+
+    routes.post(
+      '/specs/definitions',
+      {
+        config: admin,
+        schema: {
+          tags: ['specs'],
+          summary: 'Create a spec definition (SPEC-01); 409 when the category has the key',
+          body: createDefinitionBody,
+          response: { 201: envelope(specDefinition), ...errors, 409: errorBody },
+        },
+      },
+      async (request, reply) => reply.code(201).send(ok(await specs.createDefinition(request.body))),
+    );
+
+    routes.patch(
+      '/specs/definitions/:id',
+      {
+        config: admin,
+        schema: {
+          tags: ['specs'],
+          summary: 'Update a spec definition (SPEC-01); key and type stay',
+          params: definitionIdParams,
+          body: updateDefinitionBody,
+          response: { 200: envelope(specDefinition), ...errors, 409: errorBody },
+        },
+      },
+      async (request) =>
+        ok(
+          await deps.cache.afterWrite(
+            () => specs.updateDefinition(request.params.id, request.body),
+            () => deps.cache.invalidateList(), // spec filters of the list
+          ),
+        ),
+    );
+
+    routes.delete(
+      '/specs/definitions/:id',
+      {
+        config: admin,
+        schema: {
+          tags: ['specs'],
+          summary: 'Delete a spec definition with its product values and score mapping (SPEC-01)',
+          params: definitionIdParams,
+          response: { 200: messageBody, ...errors },
+        },
+      },
+      async (request) => {
+        await deps.cache.afterWrite(
+          () => specs.removeDefinition(request.params.id),
+          () => deps.cache.invalidateList(), // its product values go, spec filters of the list change
+        );
+        return ok({ message: say(request, 'definitionDeleted') });
+      },
+    );
+
+    routes.put(
+      '/specs/templates/:categoryId',
+      {
+        config: admin,
+        schema: {
+          tags: ['specs'],
+          summary:
+            'Set the category whose spec template this one inherits, or null (SENG-01); 409 on a cycle',
+          params: categoryIdParams,
+          body: templateBody,
+          response: { 200: envelope(specTemplate), ...errors, 409: errorBody },
+        },
+      },
+      async (request) =>
+        ok(await specs.setTemplate(request.params.categoryId, request.body.inheritsFromCategoryId)),
+    );
+
+    routes.put(
+      '/products/:id/specs',
+      {
+        config: admin,
+        schema: {
+          tags: ['specs'],
+          summary: "Replace a product's spec values, each checked against its definition (SPEC-02)",
+          params: productIdParams,
+          body: productSpecsBody,
+          response: { 200: envelope(z.array(productSpec)), ...errors },
+        },
+      },
+      async (request) => {
+        // spec values feed the list's spec filters
+        await deps.cache.afterWrite(
+          () => specs.setProductSpecs(request.params.id, request.body),
+          () => deps.cache.invalidateProduct(request.params.id),
+        );
+        return ok(await specs.productSpecs(request.params.id));
+      },
+    );
+
+    routes.get(
+      '/products/:id/specs',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['specs'],
+          summary: "A product's spec values with group and unit (SPEC-02)",
+          params: productIdParams,
+          response: { 200: envelope(z.array(productSpec)), ...errors },
+        },
+      },
+      async (request) => ok(await specs.productSpecs(request.params.id)),
+    );
+
+    routes.get(
+      '/products/:id/similar',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['specs'],
+          summary: 'Products of the same category by spec similarity, then price closeness (SENG-05)',
+          params: productIdParams,
+          querystring: similarQuery,
+          response: { 200: envelope(z.array(similarProduct)), ...errors },
+        },
+      },
+      async (request) => ok(await specs.similar(request.params.id, request.query.limit)),
+    );
+
+    routes.post(
+      '/specs/compare',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['specs'],
+          summary: 'Compare 2-4 products side by side; numeric winners by direction (SPEC-04, SENG-03)',
+          body: compareBody,
+          response: { 200: envelope(compareResult), ...errors },
+        },
+      },
+      async (request) => ok(await specs.compare(request.body.productIds)),
+    );
+
+    routes.post(
+      '/specs/compare/scored',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['specs'],
+          summary: 'Weighted spec score comparison of 2-4 products; weights sum to 100 (SENG-04)',
+          body: scoredCompareBody,
+          response: { 200: envelope(scoredCompareResult), ...errors },
+        },
+      },
+      async (request) => ok(await specs.scoredCompare(request.body.productIds, request.body.weights)),
+    );
+
+    routes.put(
+      '/specs/scores/:specDefId',
+      {
+        config: admin,
+        schema: {
+          tags: ['specs'],
+          summary: 'Replace the score mapping of a spec: option or [min, max) range → 0..100 (SENG-04)',
+          params: specDefIdParams,
+          body: scoresBody,
+          response: { 200: envelope(z.array(specScore)), ...errors },
+        },
+      },
+      async (request) => ok(await specs.setScores(request.params.specDefId, request.body)),
+    );
+  };
+}

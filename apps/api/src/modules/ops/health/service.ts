@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdir, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { listWorkerBeats, queueNames } from '@pbshop/queues';
+import type { ApiDeps } from '../../../deps.ts';
+import type { DependencyCheck, HealthReport } from './schemas.ts';
+
+const run = promisify(execFile);
+
+/** Runs one probe bounded by a timeout; a throw or a timeout is `down` with the reason. */
+async function probe(timeoutMs: number, check: () => Promise<string | undefined>): Promise<DependencyCheck> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const message = await Promise.race([
+      check(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    return {
+      status: 'up',
+      latencyMs: Math.round(performance.now() - started),
+      ...(message ? { message } : {}),
+    };
+  } catch (error) {
+    return {
+      status: 'down',
+      latencyMs: Math.round(performance.now() - started),
+      message: (error as Error).message,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function healthService(deps: ApiDeps) {
+  const { env } = deps;
+  const timeoutMs = env.HEALTH_PROBE_TIMEOUT_MS;
+
+  const checkDatabase = () =>
+    probe(timeoutMs, async () => {
+      await deps.database.sql`select 1`;
+      return undefined;
+    });
+
+  const checkRedis = () =>
+    probe(timeoutMs, async () => {
+      // the request connection refuses commands while (re)connecting; give it the probe's time
+      if (deps.redis.status !== 'ready')
+        await once(deps.redis, 'ready', { signal: AbortSignal.timeout(timeoutMs) });
+      await deps.redis.ping();
+      return undefined;
+    });
+
+  const checkOpenSearch = () =>
+    probe(timeoutMs, async () => {
+      const { body } = await deps.search.cluster.health({}, { requestTimeout: timeoutMs });
+      if (body.status === 'red') throw new Error('cluster status red');
+      return `cluster ${body.status}`;
+    });
+
+  const checkStorage = () =>
+    probe(timeoutMs, async () => {
+      await mkdir(env.STORAGE_DIR, { recursive: true });
+      const file = join(env.STORAGE_DIR, `.health-${randomUUID()}`);
+      await writeFile(file, 'ok');
+      await unlink(file);
+      return undefined;
+    });
+
+  const checkFfmpeg = () =>
+    probe(timeoutMs, async () => {
+      const { stdout } = await run(env.FFMPEG_BIN, ['-hide_banner', '-version'], { timeout: timeoutMs });
+      return stdout.split('\n')[0]?.trim();
+    });
+
+  return {
+    async report(): Promise<HealthReport> {
+      const [database, redis, opensearch, storage, ffmpeg] = await Promise.all([
+        checkDatabase(),
+        checkRedis(),
+        checkOpenSearch(),
+        checkStorage(),
+        checkFfmpeg(),
+      ]);
+      const instances =
+        redis.status === 'up' ? await listWorkerBeats(deps.redis, env.REDIS_KEY_PREFIX).catch(() => []) : [];
+      const consumed = new Set(instances.flatMap((instance) => instance.queues));
+      const checks = { database, redis, opensearch, storage, ffmpeg };
+      // without PostgreSQL or Redis nothing works; the rest degrade single features
+      const status =
+        database.status === 'down' || redis.status === 'down'
+          ? 'down'
+          : Object.values(checks).some((check) => check.status !== 'up')
+            ? 'degraded'
+            : 'up';
+      return {
+        status,
+        checks,
+        workers: { instances, unconsumedQueues: queueNames.filter((queue) => !consumed.has(queue)) },
+        checkedAt: new Date().toISOString(),
+      };
+    },
+  };
+}
