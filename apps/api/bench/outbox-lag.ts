@@ -13,13 +13,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import type { SearchSyncSignal } from '@pbshop/queues';
 import { listWorkerBeats } from '@pbshop/queues';
 import { type RunningProcess, spawnProcess, waitFor } from '@pbshop/testing';
 import type { ApiDeps } from '../src/deps.ts';
 import { pricesService } from '../src/modules/catalog/prices/service.ts';
 import { productsService } from '../src/modules/catalog/products/service.ts';
 import type { Principal } from '../src/modules/identity/users/service.ts';
-import type { SearchSyncSignal } from '../src/modules/search/admin/service.ts';
 import { percentile } from './harness.ts';
 
 const workerEntry = fileURLToPath(new URL('../../worker-search/src/main.ts', import.meta.url));

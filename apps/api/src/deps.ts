@@ -1,6 +1,12 @@
 import type { Env, Logger } from '@pbshop/config';
 import { createDatabase, type DatabaseHandle } from '@pbshop/db';
-import { bullPrefix, createRedis, JobProducers } from '@pbshop/queues';
+import {
+  bullPrefix,
+  createRedis,
+  JobProducers,
+  type SearchSyncSignal,
+  searchSyncSignal,
+} from '@pbshop/queues';
 import { ResilienceRegistry, type ResilienceRegistryOptions } from '@pbshop/resilience';
 import { createSearchClient, type SearchClient } from '@pbshop/search';
 import type { Redis } from 'ioredis';
@@ -11,7 +17,6 @@ import { type ProductViewCounter, productViewCounter } from './modules/catalog/p
 import { type SellersService, sellersService } from './modules/catalog/sellers/service.ts';
 import { type PasswordHasher, passwordHasher } from './modules/identity/auth/passwords.ts';
 import { type UsersService, usersService } from './modules/identity/users/service.ts';
-import { type SearchSyncSignal, searchSyncSignal } from './modules/search/admin/service.ts';
 
 /** Everything the API's modules use, built once in main.ts (or by a test) and passed in. */
 export interface ApiDeps {

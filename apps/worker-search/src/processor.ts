@@ -4,6 +4,7 @@ import { createDatabase } from '@pbshop/db';
 import {
   bullPrefix,
   createRedis,
+  enqueueSearchWake,
   type JobPayload,
   JobProducers,
   type ProcessorContext,
@@ -19,7 +20,6 @@ import {
   failReindexRun,
   liveIndexInfo,
   nextOutboxRetryAt,
-  OUTBOX_WAKE_DEDUPLICATION_ID,
   PRODUCT_MAPPING_VERSION,
   productAlias,
   pruneCompletedOutboxRows,
@@ -149,11 +149,7 @@ export function buildSearchProcessors({ env, logger, redis }: WorkerDeps): Proce
       );
     } else if (result.more) {
       // more rows than one job drains: a fresh job continues (other jobs get their turn meanwhile)
-      await producers.enqueue(
-        'search-index-sync',
-        { requestId: job.data.requestId, reason: 'outbox-write' },
-        { deduplication: { id: OUTBOX_WAKE_DEDUPLICATION_ID } },
-      );
+      await enqueueSearchWake(producers, { requestId: job.data.requestId });
     } else {
       await scheduleRetry(job.data.requestId);
     }

@@ -1,3 +1,4 @@
+export { coalesced, withTimeout } from './async.ts';
 export {
   type Env,
   EnvError,

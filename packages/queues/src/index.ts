@@ -13,6 +13,14 @@ export {
 } from './payloads.ts';
 export { JobPayloadError, JobProducers, QueueUnavailableError } from './producers.ts';
 export {
+  enqueueSearchWake,
+  noSearchSync,
+  SEARCH_OUTBOX_WAKE_ID,
+  type SearchSyncSignal,
+  type SearchWake,
+  searchSyncSignal,
+} from './search-sync.ts';
+export {
   type AnyQueueProcessor,
   type ProcessorContext,
   type QueueProcessor,

@@ -8,7 +8,6 @@ export {
   failExhaustedLeases,
   failOutboxRows,
   nextOutboxRetryAt,
-  OUTBOX_WAKE_DEDUPLICATION_ID,
   type OutboxRow,
   type OutboxSummary,
   outboxSummary,

@@ -13,12 +13,6 @@ export interface SearchChange {
   payload?: Record<string, unknown>;
 }
 
-/**
- * The BullMQ deduplication id of the after-commit wake-up jobs of `search-index-sync`: a burst of
- * writes is one job until the worker takes it (it then drops the id, so a later write wakes again).
- */
-export const OUTBOX_WAKE_DEDUPLICATION_ID = 'search-outbox-wake';
-
 /** last_error is kept short: enough to read the cause, never a whole response body. */
 const MAX_ERROR_LENGTH = 500;
 /** the longest a failed row waits before its next attempt, whatever the attempt count */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '@pbshop/config';
+import { withTimeout } from '@pbshop/config';
 import type { Redis } from 'ioredis';
-import { withTimeout } from '../async.ts';
 import { trackedVersions } from './tracking.ts';
 
 /** How long a cached product list, detail or comparison lives at most. */

@@ -1,6 +1,6 @@
 import type { Logger } from '@pbshop/config';
+import { withTimeout } from '@pbshop/config';
 import type { Redis } from 'ioredis';
-import { withTimeout } from '../async.ts';
 
 const INVALIDATE_CHANNEL = '__redis__:invalidate';
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { categories, type Database, products } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
+import { noSearchSync, type SearchSyncSignal } from '@pbshop/queues';
 import { recordCategorySearchChange } from '@pbshop/search';
 import { and, asc, count, eq, inArray, isNull, like, type Placeholder, type SQL, sql } from 'drizzle-orm';
-import { noSearchSync, type SearchSyncSignal } from '../../search/admin/service.ts';
 
 export type CategoryRow = typeof categories.$inferSelect;
 

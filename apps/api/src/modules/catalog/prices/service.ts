@@ -1,9 +1,9 @@
 import { type Database, offers, priceHistory, products, sellers } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
+import { noSearchSync, type SearchSyncSignal } from '@pbshop/queues';
 import { recordSearchChange } from '@pbshop/search';
 import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Principal } from '../../identity/users/service.ts';
-import { noSearchSync, type SearchSyncSignal } from '../../search/admin/service.ts';
 import { fireAlerts } from '../alerts/service.ts';
 import type { SellersService } from '../sellers/service.ts';
 import {

@@ -1,9 +1,9 @@
 import { categories, type Database, productImages, productOptions, products } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
+import { noSearchSync, type SearchSyncSignal } from '@pbshop/queues';
 import { recordSearchChange, type SearchChangeEvent } from '@pbshop/search';
 import { and, asc, count, desc, eq, gte, ilike, isNull, lte, ne, or, type SQL, sql } from 'drizzle-orm';
 import { escapeLike } from '../../identity/users/service.ts';
-import { noSearchSync, type SearchSyncSignal } from '../../search/admin/service.ts';
 import type { CategoriesService } from '../categories/service.ts';
 import { offersJson, toPriceEntries } from '../prices/service.ts';
 import { specFilterConditions } from '../specs/service.ts';

@@ -1,8 +1,8 @@
 import type { Logger } from '@pbshop/config';
 import type { Database } from '@pbshop/db';
+import type { SearchSyncSignal } from '@pbshop/queues';
 import { recordSearchChange } from '@pbshop/search';
 import { sql } from 'drizzle-orm';
-import type { SearchSyncSignal } from '../../search/admin/service.ts';
 
 /**
  * The index's popularityScore follows views in steps of 10%: a write whose views move a product

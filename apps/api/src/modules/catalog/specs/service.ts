@@ -7,9 +7,9 @@ import {
   specTemplates,
 } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
+import { noSearchSync, type SearchSyncSignal } from '@pbshop/queues';
 import { recordSearchChange, recordSpecDefinitionSearchChange } from '@pbshop/search';
 import { and, asc, eq, inArray, isNull, ne, notInArray, type SQL, sql } from 'drizzle-orm';
-import { noSearchSync, type SearchSyncSignal } from '../../search/admin/service.ts';
 import type { CategoriesService } from '../categories/service.ts';
 import type {
   CompareResult,

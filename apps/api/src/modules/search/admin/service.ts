@@ -1,14 +1,13 @@
 import type { Env, Logger } from '@pbshop/config';
 import { type Database, products } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
-import type { JobProducers } from '@pbshop/queues';
+import type { JobProducers, SearchSyncSignal } from '@pbshop/queues';
 import type { ResilienceRegistry } from '@pbshop/resilience';
 import {
   countDocuments,
   failReindexRun,
   latestReindexRun,
   liveIndexInfo,
-  OUTBOX_WAKE_DEDUPLICATION_ID,
   outboxSummary,
   PRODUCT_MAPPING_VERSION,
   productAlias,
@@ -20,53 +19,7 @@ import {
   type SearchClient,
 } from '@pbshop/search';
 import { eq, sql } from 'drizzle-orm';
-import { coalesced } from '../../../async.ts';
 import type { IndexStatus, OutboxSummaryResponse, ReindexRun } from './schemas.ts';
-
-/**
- * Wakes worker-search after a committed write that recorded search changes (the outbox rows are
- * already in PostgreSQL, so a lost wake-up only delays the sync until the worker's sweep). Never
- * throws: while Redis is down the request still succeeds.
- */
-export interface SearchSyncSignal {
-  wake(options?: {
-    reason?: 'outbox-write' | 'requeue' | 'product-reindex';
-    productId?: string;
-    requestId?: string;
-  }): Promise<void>;
-}
-
-export function searchSyncSignal(producers: JobProducers, logger: Logger): SearchSyncSignal {
-  const send: SearchSyncSignal['wake'] = async ({ reason = 'outbox-write', productId, requestId } = {}) => {
-    try {
-      await producers.enqueue(
-        'search-index-sync',
-        { requestId: requestId ?? `${reason}-${Date.now()}`, reason, ...(productId ? { productId } : {}) },
-        { deduplication: { id: OUTBOX_WAKE_DEDUPLICATION_ID } },
-      );
-    } catch (error) {
-      logger.warn(
-        { err: error },
-        'search sync wake-up not enqueued; the outbox sweep will pick the change up',
-      );
-    }
-  };
-  /**
-   * Plain outbox wake-ups are coalesced in the process: while one is being enqueued, the writes
-   * that ask meanwhile share the next, sent when it is done (so each still gets a wake-up sent
-   * after its commit). BullMQ would drop them anyway (one deduplicated job), after a round trip each.
-   */
-  const outboxWrite = coalesced(() => send());
-  return {
-    wake: (options = {}) =>
-      (options.reason ?? 'outbox-write') === 'outbox-write' && !options.productId && !options.requestId
-        ? outboxWrite()
-        : send(options),
-  };
-}
-
-/** For code that writes no search changes (benchmarks, read-only services). */
-export const noSearchSync: SearchSyncSignal = { wake: async () => {} };
 
 export interface SearchAdminDeps {
   env: Env;

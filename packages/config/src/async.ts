@@ -1,4 +1,4 @@
-// Small promise helpers shared by modules of the API.
+// Small promise helpers shared by the processes.
 
 /** `promise`, or a rejection with `message` once `ms` have passed without it settling. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
