@@ -22,7 +22,7 @@ import { productsService } from '../src/modules/catalog/products/service.ts';
 import type { Principal } from '../src/modules/identity/users/service.ts';
 import { percentile } from './harness.ts';
 
-const workerEntry = fileURLToPath(new URL('../../worker-search/src/main.ts', import.meta.url));
+const workerEntry = fileURLToPath(import.meta.resolve('@pbshop/worker-search/main'));
 /** a followed write still not searchable after this long counts as a timeout */
 const GIVE_UP_MS = 30_000;
 const POLL_EVERY_MS = 20;

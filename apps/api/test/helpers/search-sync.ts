@@ -1,10 +1,12 @@
 // worker-search as its own process beside an in-process API, and reads of the test file's own
 // products index: for the tests of the search index sync (outbox → worker → OpenSearch).
+import { fileURLToPath } from 'node:url';
 import { productAlias } from '@pbshop/search';
 import { type TestContext, trackProcesses, waitFor } from '@pbshop/testing';
 import type { App } from '../../src/app.ts';
 
-export const workerEntry = new URL('../../../worker-search/src/main.ts', import.meta.url).pathname;
+/** worker-search's main.ts, through the package's own exports */
+export const workerEntry = fileURLToPath(import.meta.resolve('@pbshop/worker-search/main'));
 
 /** Spawns worker-search processes; none outlives the test file (stopAll in afterAll). */
 export const searchWorkers = () => trackProcesses(workerEntry);
