@@ -6,6 +6,7 @@ import { and, asc, count, desc, eq, gte, ilike, isNull, lte, ne, or, type SQL, s
 import { escapeLike } from '../../identity/users/service.ts';
 import type { CategoriesService } from '../categories/service.ts';
 import { offersJson, toPriceEntries } from '../prices/service.ts';
+import { productThumbnail } from '../specs/product-thumbnail.ts';
 import { specFilterConditions } from '../specs/service.ts';
 import type {
   CreateImageBody,
@@ -46,13 +47,6 @@ const toImage = (row: typeof productImages.$inferSelect): ProductImage => ({
   sortOrder: row.sortOrder,
 });
 
-/** The main image, else the first by sort order. */
-const thumbnail = sql<string | null>`(
-  select image.url from product_images image
-  where image.product_id = "products"."id"
-  order by image.is_main desc, image.sort_order, image.created_at
-  limit 1
-)`;
 function orderFor(sort: ProductListQuery['sort']): SQL[] {
   switch (sort) {
     case 'popularity':
@@ -150,7 +144,7 @@ export function productsService(
             'brand', ${products.brand},
             'lowestPrice', ${products.lowestPrice},
             'sellerCount', ${products.sellerCount},
-            'thumbnailUrl', ${thumbnail},
+            'thumbnailUrl', ${productThumbnail()},
             'reviewCount', ${products.reviewCount},
             'averageRating', ${products.averageRating}::float8,
             'createdAt', to_char(${products.createdAt} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')

@@ -2,9 +2,10 @@
 // are to the target's.
 import { type Database, products } from '@pbshop/db';
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
+import { productThumbnail } from './product-thumbnail.ts';
 import type { SimilarProduct } from './schemas.ts';
 import { type DefinitionRow, effectiveDefinitions } from './templates.ts';
-import { decode, live, productsById, thumbnail, valuesOf } from './values.ts';
+import { decode, live, productsById, valuesOf } from './values.ts';
 
 /** Candidates the similarity ranking looks at: the closest in price within the category. */
 const SIMILAR_CANDIDATES = 500;
@@ -21,7 +22,7 @@ export async function similar(db: Database, productId: string, limit: number): P
       id: products.id,
       name: products.name,
       lowestPrice: products.lowestPrice,
-      thumbnailUrl: thumbnail,
+      thumbnailUrl: productThumbnail(),
     })
     .from(products)
     .where(

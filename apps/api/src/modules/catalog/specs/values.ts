@@ -5,7 +5,8 @@ import { type Database, productSpecValues, products } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import type { SearchSyncSignal } from '@pbshop/queues';
 import { recordSearchChange } from '@pbshop/search';
-import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { productThumbnail } from './product-thumbnail.ts';
 import type { ProductSpec, ProductSpecsBody, SpecValue } from './schemas.ts';
 import { MAX_SPEC_NUMBER } from './schemas.ts';
 import { type DefinitionRow, effectiveDefinitions } from './templates.ts';
@@ -18,13 +19,6 @@ export type ValueRow = {
 };
 
 export const live = isNull(products.deletedAt);
-
-export const thumbnail = sql<string | null>`(
-  select image.url from product_images image
-  where image.product_id = "products"."id"
-  order by image.is_main desc, image.sort_order, image.created_at
-  limit 1
-)`;
 
 /** A number written as text, as a NUMBER value or a spec filter may be given. */
 export const NUMBER_TEXT = /^\s*-?\d+(\.\d+)?\s*$/;
@@ -84,7 +78,7 @@ export async function productsById(db: Database, ids: string[]) {
       name: products.name,
       categoryId: products.categoryId,
       lowestPrice: products.lowestPrice,
-      thumbnailUrl: thumbnail,
+      thumbnailUrl: productThumbnail(),
     })
     .from(products)
     .where(and(inArray(products.id, ids), live));
