@@ -5,6 +5,7 @@ import { products, searchOutbox } from '@pbshop/db';
 import { PRODUCT_MAPPING_VERSION, productAlias } from '@pbshop/search';
 import {
   createTestContext,
+  opensearch,
   type RunningProcess,
   serviceUrls,
   startTcpProxy,
@@ -18,14 +19,7 @@ import type { App } from '../src/app.ts';
 import type { ApiDeps } from '../src/deps.ts';
 import { type CategoryData, createCategory, createSeller, uniqueName } from './helpers/catalog.ts';
 import { caller, expectError } from './helpers/http.ts';
-import {
-  adminCall,
-  indexedIds,
-  opensearch,
-  searchWorkers,
-  waitForDocument,
-  workerEnv,
-} from './helpers/search-sync.ts';
+import { adminCall, indexedIds, searchWorkers, waitForDocument, workerEnv } from './helpers/search-sync.ts';
 import { buildTestApp, createMember, type Member } from './helpers/users.ts';
 
 const SEEDED = 600;

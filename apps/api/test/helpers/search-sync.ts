@@ -2,7 +2,7 @@
 // products index: for the tests of the search index sync (outbox → worker → OpenSearch).
 import { fileURLToPath } from 'node:url';
 import { productAlias } from '@pbshop/search';
-import { type TestContext, trackProcesses, waitFor } from '@pbshop/testing';
+import { opensearch, type TestContext, trackProcesses, waitFor } from '@pbshop/testing';
 import type { App } from '../../src/app.ts';
 
 /** worker-search's main.ts, through the package's own exports */
@@ -20,21 +20,6 @@ export function workerEnv(ctx: TestContext, overrides: Record<string, string> = 
     SEARCH_OUTBOX_BACKOFF_MS: '100',
     ...overrides,
   };
-}
-
-/** A JSON request to OpenSearch: status and parsed body. */
-export async function opensearch<T>(
-  base: string,
-  path: string,
-  init: { method?: string; body?: unknown } = {},
-): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${base}${path}`, {
-    method: init.method ?? 'GET',
-    headers: init.body === undefined ? {} : { 'content-type': 'application/json' },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : null) as T };
 }
 
 export type IndexedDocument = { _version: number; _source: Record<string, unknown> };
