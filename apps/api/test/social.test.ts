@@ -1,229 +1,43 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createLogger, parseEnv } from '@pbshop/config';
-import {
-  createTestContext,
-  type FixtureServer,
-  startFixtureServer,
-  startPrivateRedis,
-  type TestContext,
-} from '@pbshop/testing';
-import { Events, OAuth2Server } from 'oauth2-mock-server';
+import { createTestContext, startFixtureServer, startPrivateRedis, type TestContext } from '@pbshop/testing';
+import { Events } from 'oauth2-mock-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type App, buildApp } from '../src/app.ts';
 import { type ApiDepsOptions, createApiDeps } from '../src/deps.ts';
+import {
+  CLIENT,
+  type FixtureUser,
+  type OidcIdentity,
+  type OidcProvider,
+  type ProviderFixture,
+  type SocialProviders,
+  startSocialProviders,
+  type TokenMode,
+  type UserinfoMode,
+} from './helpers/oauth-provider.ts';
 
 // AUTH-10..14 against real providers: Google is an OpenID Connect server (oauth2-mock-server),
-// Kakao and Naver are HTTP fixture servers that speak their OAuth 2.0 dialects.
+// Kakao and Naver are HTTP fixture servers that speak their OAuth 2.0 dialects (helpers/oauth-provider.ts).
 
-interface OidcIdentity {
-  sub: string;
-  email?: string;
-  email_verified?: boolean;
-  name?: string;
-}
-
-interface FixtureUser {
-  id: string | number;
-  email?: string;
-  verified?: boolean;
-  name?: string;
-}
-
-type TokenMode = 'ok' | '500' | 'hang' | 'garbage' | 'no-token' | 'huge' | 'error-200';
-type UserinfoMode = 'ok' | 'garbage' | 'no-id' | '500';
-
-interface ProviderFixture {
-  server: FixtureServer;
-  /** who logs in at the next /authorize */
-  next: FixtureUser;
-  mode: { token: TokenMode; userinfo: UserinfoMode };
-  tokenRequests: URLSearchParams[];
-  hits: { token: number; userinfo: number };
-  /** an access token of this provider for the user (what a mobile SDK hands the client) */
-  issueToken(user: FixtureUser): string;
-}
-
-const CLIENT = { id: 'pbshop-client', secret: 'pbshop-secret-value' };
 const PUBLIC_BASE_URL = 'http://pbshop.test';
 
-async function readBody(request: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function json(response: ServerResponse, status: number, body: unknown) {
-  response.writeHead(status, { 'content-type': 'application/json' });
-  response.end(JSON.stringify(body));
-}
-
-/** A provider in the shape of Kakao or Naver: authorize, token (client_secret_post, PKCE) and a profile API. */
-async function startProvider(
-  shape: (user: FixtureUser) => unknown,
-  options: { requireState?: boolean } = {},
-): Promise<ProviderFixture> {
-  const codes = new Map<
-    string,
-    { user: FixtureUser; redirectUri: string; challenge?: string; method?: string; state?: string }
-  >();
-  const tokens = new Map<string, FixtureUser>();
-  const fixture: Omit<ProviderFixture, 'server'> = {
-    next: { id: 1 },
-    mode: { token: 'ok', userinfo: 'ok' },
-    tokenRequests: [],
-    hits: { token: 0, userinfo: 0 },
-    issueToken(user) {
-      const token = `at-${randomBytes(16).toString('hex')}`;
-      tokens.set(token, user);
-      return token;
-    },
-  };
-  const server = await startFixtureServer(async (request, response) => {
-    const url = new URL(request.url ?? '/', 'http://fixture');
-    if (request.method === 'GET' && url.pathname === '/oauth/authorize') {
-      const redirectUri = url.searchParams.get('redirect_uri') ?? '';
-      if (
-        url.searchParams.get('response_type') !== 'code' ||
-        url.searchParams.get('client_id') !== CLIENT.id
-      ) {
-        return json(response, 400, { error: 'invalid_request' });
-      }
-      const code = randomBytes(12).toString('hex');
-      codes.set(code, {
-        user: fixture.next,
-        redirectUri,
-        challenge: url.searchParams.get('code_challenge') ?? undefined,
-        method: url.searchParams.get('code_challenge_method') ?? undefined,
-        state: url.searchParams.get('state') ?? undefined,
-      });
-      const back = new URL(redirectUri);
-      back.searchParams.set('code', code);
-      back.searchParams.set('state', url.searchParams.get('state') ?? '');
-      response.writeHead(302, { location: back.toString() });
-      response.end();
-      return;
-    }
-    if (request.method === 'POST' && url.pathname === '/oauth/token') {
-      fixture.hits.token += 1;
-      const form = new URLSearchParams(await readBody(request));
-      fixture.tokenRequests.push(form);
-      switch (fixture.mode.token) {
-        case 'hang':
-          return; // never answers
-        case '500':
-          return json(response, 500, { error: 'server_error' });
-        case 'garbage':
-          response.writeHead(200, { 'content-type': 'application/json' });
-          response.end('<html>not json{');
-          return;
-        case 'huge':
-          return json(response, 200, { access_token: 'x', padding: 'y'.repeat(200_000) });
-        case 'no-token':
-          return json(response, 200, { token_type: 'bearer' });
-        case 'error-200':
-          // Naver answers a bad code with 200 and an error field
-          return json(response, 200, {
-            error: 'invalid_request',
-            error_description: 'no valid data in session',
-          });
-        default:
-          break;
-      }
-      const grant = codes.get(form.get('code') ?? '');
-      codes.delete(form.get('code') ?? '');
-      const verifier = form.get('code_verifier');
-      const pkceOk =
-        !grant?.challenge ||
-        (grant.method === 'S256' &&
-          verifier !== null &&
-          createHash('sha256').update(verifier).digest('base64url') === grant.challenge);
-      if (
-        !grant ||
-        form.get('grant_type') !== 'authorization_code' ||
-        form.get('client_id') !== CLIENT.id ||
-        form.get('client_secret') !== CLIENT.secret ||
-        form.get('redirect_uri') !== grant.redirectUri ||
-        !pkceOk ||
-        (options.requireState && form.get('state') !== grant.state)
-      ) {
-        return json(response, 400, { error: 'invalid_grant' });
-      }
-      return json(response, 200, {
-        access_token: fixture.issueToken(grant.user),
-        token_type: 'bearer',
-        expires_in: 3600,
-      });
-    }
-    if (request.method === 'GET' && url.pathname === '/v2/user/me') {
-      fixture.hits.userinfo += 1;
-      const bearer = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1];
-      const user = bearer ? tokens.get(bearer) : undefined;
-      if (!user) return json(response, 401, { msg: 'this access token does not exist', code: -401 });
-      if (fixture.mode.userinfo === 'garbage') {
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end('[1,2');
-        return;
-      }
-      if (fixture.mode.userinfo === '500') return json(response, 500, { msg: 'down' });
-      if (fixture.mode.userinfo === 'no-id') return json(response, 200, { properties: { nickname: 'x' } });
-      return json(response, 200, shape(user));
-    }
-    return json(response, 404, { error: 'not_found' });
-  });
-  return Object.assign(fixture, { server });
-}
-
-const kakaoShape = (user: FixtureUser) => ({
-  id: user.id,
-  connected_at: '2024-01-01T00:00:00Z',
-  properties: { nickname: user.name },
-  kakao_account: {
-    profile: { nickname: user.name },
-    email: user.email,
-    is_email_valid: true,
-    is_email_verified: user.verified ?? false,
-  },
-});
-
-const naverShape = (user: FixtureUser) => ({
-  resultcode: '00',
-  message: 'success',
-  response: { id: String(user.id), email: user.email, name: user.name },
-});
-
 let ctx: TestContext;
-let oidc: OAuth2Server;
-let oidcUrl: string;
+let providers: SocialProviders;
+let google: OidcProvider;
 let kakao: ProviderFixture;
 let naver: ProviderFixture;
-const oidcIdentities = new Map<string, OidcIdentity>();
-let oidcNext: OidcIdentity = { sub: 'nobody' };
-const oidcTokenRequests: Record<string, unknown>[] = [];
 const closers: (() => Promise<unknown>)[] = [];
 
 function providerEnv(): Record<string, string> {
-  const fixture = (prefix: string, provider: ProviderFixture) => ({
-    [`OAUTH_${prefix}_CLIENT_ID`]: CLIENT.id,
-    [`OAUTH_${prefix}_CLIENT_SECRET`]: CLIENT.secret,
-    [`OAUTH_${prefix}_AUTHORIZE_URL`]: `${provider.server.url}/oauth/authorize`,
-    [`OAUTH_${prefix}_TOKEN_URL`]: `${provider.server.url}/oauth/token`,
-    [`OAUTH_${prefix}_USERINFO_URL`]: `${provider.server.url}/v2/user/me`,
-  });
   return {
     PUBLIC_BASE_URL,
     // the provider failures these tests provoke are logged as warnings
     LOG_LEVEL: 'error',
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
     RATE_LIMIT_PER_MINUTE: '100000',
-    OAUTH_GOOGLE_CLIENT_ID: CLIENT.id,
-    OAUTH_GOOGLE_CLIENT_SECRET: CLIENT.secret,
-    OAUTH_GOOGLE_AUTHORIZE_URL: `${oidcUrl}/authorize`,
-    OAUTH_GOOGLE_TOKEN_URL: `${oidcUrl}/token`,
-    OAUTH_GOOGLE_USERINFO_URL: `${oidcUrl}/userinfo`,
-    ...fixture('KAKAO', kakao),
-    ...fixture('NAVER', naver),
+    ...providers.env(),
     // an id without a secret: not enabled
     OAUTH_FACEBOOK_CLIENT_ID: 'facebook-client-without-secret',
   };
@@ -247,45 +61,14 @@ let deps: ReturnType<typeof createApiDeps>;
 
 beforeAll(async () => {
   ctx = await createTestContext();
-  oidc = new OAuth2Server();
-  await oidc.issuer.keys.generate('RS256');
-  await oidc.start(0, '127.0.0.1');
-  oidcUrl = `http://127.0.0.1:${oidc.address().port}`;
-  oidc.issuer.url = oidcUrl;
-  // the access token names the identity that "logged in"; userinfo answers for that token only
-  oidc.service.on(Events.BeforeTokenSigning, (token) => {
-    token.payload.sub = oidcNext.sub;
-    oidcIdentities.set(oidcNext.sub, oidcNext);
-  });
-  oidc.service.on(Events.BeforeResponse, (_response, request) => {
-    oidcTokenRequests.push({ ...(request.body as Record<string, unknown>) });
-  });
-  oidc.service.on(Events.BeforeUserinfo, (response, request) => {
-    const token = /^Bearer (.+)$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
-    let sub: string | undefined;
-    try {
-      sub = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')).sub;
-    } catch {
-      sub = undefined;
-    }
-    const identity = sub === undefined ? undefined : oidcIdentities.get(sub);
-    if (!identity) {
-      response.statusCode = 401;
-      response.body = { error: 'invalid_token' };
-    } else {
-      response.body = { ...identity };
-    }
-  });
-  kakao = await startProvider(kakaoShape);
-  naver = await startProvider(naverShape, { requireState: true });
+  providers = await startSocialProviders();
+  ({ google, kakao, naver } = providers);
   ({ app, deps } = await appWith());
 });
 
 afterAll(async () => {
   for (const close of closers.reverse()) await close().catch(() => {});
-  await oidc?.stop().catch(() => {});
-  await kakao?.server.close();
-  await naver?.server.close();
+  await providers?.close();
   await ctx?.cleanup();
 });
 
@@ -338,24 +121,13 @@ async function socialLogin(target: App, provider: string) {
 }
 
 async function googleLogin(identity: OidcIdentity, target: App = app) {
-  oidcNext = identity;
+  google.next = identity;
   return socialLogin(target, 'google');
 }
 
 async function kakaoLogin(user: FixtureUser, target: App = app) {
   kakao.next = user;
   return socialLogin(target, 'kakao');
-}
-
-/** A Google access token of the identity, straight from the provider's token endpoint. */
-async function googleAccessToken(identity: OidcIdentity): Promise<string> {
-  oidcNext = identity;
-  const response = await fetch(`${oidcUrl}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'openid email' }),
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
 }
 
 async function passwordMember(email = `member-${unique()}@example.com`) {
@@ -392,7 +164,7 @@ describe('GET /auth/login/:provider (AUTH-10)', () => {
     expect(response.statusCode).toBe(302);
     expect(response.headers['cache-control']).toBe('no-store');
     const location = new URL(String(response.headers.location));
-    expect(`${location.origin}${location.pathname}`).toBe(`${oidcUrl}/authorize`);
+    expect(`${location.origin}${location.pathname}`).toBe(`${google.url}/authorize`);
     const params = location.searchParams;
     expect(params.get('response_type')).toBe('code');
     expect(params.get('client_id')).toBe(CLIENT.id);
@@ -467,7 +239,7 @@ describe('GET /auth/callback/:provider (AUTH-11)', () => {
   it('signs a new member up, completes the sign-up, and logs the same member in the next time', async () => {
     const email = `alice-${unique()}@example.com`;
     const identity = { sub: `g-${unique()}`, email, email_verified: true, name: 'Alice Kim' };
-    oidcTokenRequests.length = 0;
+    google.tokenRequests.length = 0;
     const first = await googleLogin(identity);
     expect(first.status).toBe(200);
     expect(first.headers['cache-control']).toBe('no-store');
@@ -479,7 +251,7 @@ describe('GET /auth/callback/:provider (AUTH-11)', () => {
       isNewUser: true,
     });
     // the code went to the token endpoint form-encoded with the secret, redirect URI and PKCE verifier
-    expect(oidcTokenRequests.at(-1)).toMatchObject({
+    expect(google.tokenRequests.at(-1)).toMatchObject({
       grant_type: 'authorization_code',
       client_id: CLIENT.id,
       client_secret: CLIENT.secret,
@@ -518,9 +290,9 @@ describe('GET /auth/callback/:provider (AUTH-11)', () => {
   });
 
   it('refuses a state used twice (replay) with 400 INVALID_STATE', async () => {
-    oidcNext = { sub: `g-${unique()}` };
+    google.next = { sub: `g-${unique()}` };
     // real providers append parameters of their own; they are ignored
-    oidc.service.once(Events.BeforeAuthorizeRedirect, (redirect) => {
+    google.server.service.once(Events.BeforeAuthorizeRedirect, (redirect) => {
       redirect.url.searchParams.set('scope', 'openid email profile');
       redirect.url.searchParams.set('authuser', '0');
       redirect.url.searchParams.set('error_description', 'x'.repeat(3000));
@@ -552,7 +324,7 @@ describe('GET /auth/callback/:provider (AUTH-11)', () => {
   });
 
   it('refuses a state issued for another provider, and that state is spent', async () => {
-    oidcNext = { sub: `g-${unique()}` };
+    google.next = { sub: `g-${unique()}` };
     const callback = await authorize(app, 'google');
     const crossed = await call(app, { url: `/api/v1/auth/callback/kakao${callback.search}` });
     expect(crossed.status).toBe(400);
@@ -563,7 +335,7 @@ describe('GET /auth/callback/:provider (AUTH-11)', () => {
   });
 
   it('refuses an expired state', async () => {
-    oidcNext = { sub: `g-${unique()}` };
+    google.next = { sub: `g-${unique()}` };
     const callback = await authorize(app, 'google');
     const state = callback.searchParams.get('state')!;
     await deps.redis.pexpire(`${ctx.redisPrefix}:oauth:state:${state}`, 1);
@@ -587,8 +359,8 @@ describe('GET /auth/callback/:provider (AUTH-11)', () => {
   });
 
   it('answers 401 SOCIAL_AUTH_FAILED when the provider refuses the code or the token', async () => {
-    oidcNext = { sub: `g-${unique()}` };
-    oidc.service.once(Events.BeforeResponse, (response) => {
+    google.next = { sub: `g-${unique()}` };
+    google.server.service.once(Events.BeforeResponse, (response) => {
       response.statusCode = 400;
       response.body = { error: 'invalid_grant' };
     });
@@ -599,7 +371,7 @@ describe('GET /auth/callback/:provider (AUTH-11)', () => {
       details: { reason: 'rejected' },
     });
 
-    oidc.service.once(Events.BeforeUserinfo, (response) => {
+    google.server.service.once(Events.BeforeUserinfo, (response) => {
       response.statusCode = 401;
       response.body = { error: 'invalid_token' };
     });
@@ -639,7 +411,7 @@ describe('GET /auth/callback/:provider (AUTH-11)', () => {
 
   it('signs a provider account up once when two callbacks race', async () => {
     const identity = { sub: `g-${unique()}`, email: `race-${unique()}@example.com`, email_verified: true };
-    oidcNext = identity;
+    google.next = identity;
     const callbacks = [await authorize(app, 'google'), await authorize(app, 'google')];
     const results = await Promise.all(
       callbacks.map((callback) => call(app, { url: `${callback.pathname}${callback.search}` })),
@@ -666,7 +438,7 @@ describe('GET /auth/callback/:provider (AUTH-11)', () => {
     const redis = await startPrivateRedis();
     closers.push(() => redis.stop()); // runs after the app below is closed
     const { app: isolated } = await appWith({ REDIS_URL: redis.url });
-    oidcNext = { sub: `g-${unique()}` };
+    google.next = { sub: `g-${unique()}` };
     const callback = await authorize(isolated, 'google');
     await redis.stop();
     try {
@@ -706,7 +478,7 @@ describe('GET /auth/callback/:provider (AUTH-11)', () => {
       method: 'POST',
       url: '/api/v1/auth/social/link',
       token,
-      body: { provider: 'google', socialToken: await googleAccessToken(identity) },
+      body: { provider: 'google', socialToken: await google.accessToken(identity) },
     });
     expect(linked.status).toBe(200);
     const login = await googleLogin(identity);
@@ -1033,13 +805,13 @@ describe('POST /auth/social/link and DELETE /auth/social/unlink/:provider (AUTH-
     const member = await googleMember();
     const same = await link(member.token, {
       provider: 'google',
-      socialToken: await googleAccessToken(member.identity),
+      socialToken: await google.accessToken(member.identity),
     });
     expect(same.status).toBe(409);
     expect(same.body.error.code).toBe('PROVIDER_ALREADY_LINKED');
     const other = await link(member.token, {
       provider: 'google',
-      socialToken: await googleAccessToken({ sub: `g-${unique()}` }),
+      socialToken: await google.accessToken({ sub: `g-${unique()}` }),
     });
     expect(other.status).toBe(409);
     expect(other.body.error.code).toBe('PROVIDER_ALREADY_LINKED');
@@ -1050,7 +822,7 @@ describe('POST /auth/social/link and DELETE /auth/social/unlink/:provider (AUTH-
     const { token } = await passwordMember();
     const stolen = await link(token, {
       provider: 'google',
-      socialToken: await googleAccessToken(owner.identity),
+      socialToken: await google.accessToken(owner.identity),
     });
     expect(stolen.status).toBe(409);
     expect(stolen.body.error.code).toBe('SOCIAL_ALREADY_LINKED');
@@ -1120,7 +892,7 @@ describe('POST /auth/social/link and DELETE /auth/social/unlink/:provider (AUTH-
     const { user, token } = await passwordMember();
     const identity = { sub: `g-${unique()}` };
     expect(
-      (await link(token, { provider: 'google', socialToken: await googleAccessToken(identity) })).status,
+      (await link(token, { provider: 'google', socialToken: await google.accessToken(identity) })).status,
     ).toBe(200);
     expect((await unlink(token, 'google')).status).toBe(200);
     expect(await socialRows(user.id)).toEqual([]);
