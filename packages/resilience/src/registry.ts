@@ -112,6 +112,17 @@ export class ResilienceRegistry {
     return [...this.guards.keys()].map((name) => this.snapshot(name));
   }
 
+  /**
+   * How long the named breaker keeps refusing calls before it lets a trial call through, with this
+   * registry's overrides applied: 0 when it is closed, half-open, due for its trial, or never used.
+   */
+  pausedForMs(name: string): number {
+    const guard = this.guards.get(name);
+    if (!guard || guard.breaker.state !== CircuitState.Open) return 0;
+    const trialAt = Date.parse(guard.updatedAt) + guard.settings.halfOpenAfterMs;
+    return Math.max(0, trialAt - Date.now());
+  }
+
   /** Every process's breakers as published to Redis. */
   async publishedSnapshots(): Promise<BreakerSnapshot[]> {
     if (!this.options.redis) return this.snapshots();

@@ -8,6 +8,7 @@ import {
   PermanentFailure,
   policySettings,
   ResilienceRegistry,
+  type ResilienceRegistryOptions,
   settingsFor,
 } from '../src/index.ts';
 
@@ -15,7 +16,10 @@ let ctx: TestContext;
 const connections: Redis[] = [];
 const logger = createLogger({ LOG_LEVEL: 'silent' }, 'resilience-test');
 
-function registry(service: string): ResilienceRegistry {
+function registry(
+  service: string,
+  overrides: ResilienceRegistryOptions['overrides'] = { crawler: { retries: 0, timeoutMs: 200 } },
+): ResilienceRegistry {
   const redis = createRedis(ctx.env.REDIS_URL!, 'worker');
   const subscriber = createRedis(ctx.env.REDIS_URL!, 'worker');
   connections.push(redis, subscriber);
@@ -25,7 +29,7 @@ function registry(service: string): ResilienceRegistry {
     redis,
     subscriber,
     keyPrefix: ctx.redisPrefix,
-    overrides: { crawler: { retries: 0, timeoutMs: 200 } },
+    overrides,
   });
 }
 
@@ -173,6 +177,50 @@ describe('an open breaker', () => {
       expect(guard.isOpenError(rejected)).toBe(true);
     }
     expect(Date.now() - started).toBeLessThan(800);
+    await guard.close();
+  });
+});
+
+describe('how long an open breaker pauses calls', () => {
+  async function open(guard: ResilienceRegistry, name: string, failures: number): Promise<void> {
+    for (let attempt = 0; attempt < failures; attempt += 1) {
+      await guard.execute(name, failing).catch(() => {});
+    }
+    expect(guard.snapshots().find((entry) => entry.name === name)?.state).toBe('open');
+  }
+
+  it("is the breaker's own half-open time, overrides included", async () => {
+    const byDefault = registry('paused-default');
+    const overridden = registry('paused-override', { search: { retries: 0, halfOpenAfterMs: 60_000 } });
+    expect(overridden.pausedForMs('search')).toBe(0); // never used
+    await overridden.execute('search', async () => 'ok');
+    expect(overridden.pausedForMs('search')).toBe(0); // closed
+
+    await open(byDefault, 'search', policySettings.search.breakAfterFailures);
+    await open(overridden, 'search', policySettings.search.breakAfterFailures);
+    const pausedByDefault = byDefault.pausedForMs('search');
+    expect(pausedByDefault).toBeGreaterThan(policySettings.search.halfOpenAfterMs - 1000);
+    expect(pausedByDefault).toBeLessThanOrEqual(policySettings.search.halfOpenAfterMs);
+    const pausedOverridden = overridden.pausedForMs('search');
+    expect(pausedOverridden).toBeGreaterThan(59_000);
+    expect(pausedOverridden).toBeLessThanOrEqual(60_000);
+    await byDefault.close();
+    await overridden.close();
+  });
+
+  it('counts down to the trial call, and is 0 once the trial has closed the breaker', async () => {
+    const guard = registry('paused-trial', { crawler: { retries: 0, timeoutMs: 200, halfOpenAfterMs: 300 } });
+    const name = 'crawler:flaky.example';
+    await open(guard, name, policySettings.crawler.breakAfterFailures);
+    const paused = guard.pausedForMs(name);
+    expect(paused).toBeGreaterThan(0);
+    expect(paused).toBeLessThanOrEqual(300);
+    await eventually(async () => guard.pausedForMs(name) === 0);
+    // still open until a call comes: that call is the trial
+    expect(guard.snapshots().find((entry) => entry.name === name)?.state).toBe('open');
+    await expect(guard.execute(name, async () => 'back')).resolves.toBe('back');
+    expect(guard.snapshots().find((entry) => entry.name === name)?.state).toBe('closed');
+    expect(guard.pausedForMs(name)).toBe(0);
     await guard.close();
   });
 });
