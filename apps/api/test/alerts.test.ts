@@ -1,11 +1,9 @@
 // PRICE-05, ANLY-03: members' lowest-price alerts (TARGET_PRICE, DROP_FROM_LAST_WEEK), fired once
 // inside the offer transaction with one PRICE_ALERT notification; against real PostgreSQL and Redis.
 import { notifications, priceAlerts, priceHistory } from '@pbshop/db';
-import { createTestContext, type TestContext } from '@pbshop/testing';
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.ts';
-import type { ApiDeps } from '../src/deps.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { setupApiTest } from './helpers/api-test.ts';
 import {
   type CategoryData,
   createCategory,
@@ -13,40 +11,24 @@ import {
   type SellerData,
   uniqueName,
 } from './helpers/catalog.ts';
-import { caller, expectError, missingId } from './helpers/http.ts';
-import { buildTestApp, createMember, type Member } from './helpers/users.ts';
+import { expectError, missingId } from './helpers/http.ts';
+import type { Member } from './helpers/users.ts';
 
-let ctx: TestContext;
-let app: App;
-let deps: ApiDeps;
-let close: () => Promise<void>;
-let admin: Member;
-let user: Member;
-let otherUser: Member;
+const api = setupApiTest({ members: { admin: { role: 'ADMIN' }, user: {}, otherUser: {} } });
+const { call } = api;
 let category: CategoryData;
 let shop: SellerData;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  ({ app, deps, close } = await buildTestApp(ctx));
-  admin = await createMember(deps, app, { role: 'ADMIN' });
-  user = await createMember(deps, app);
-  otherUser = await createMember(deps, app);
-  category = await createCategory(app, admin.authHeader, { name: uniqueName('GPUs') });
-  shop = await createSeller(app, admin.authHeader);
+  category = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('GPUs') });
+  shop = await createSeller(api.app, api.admin.authHeader);
 });
 
-afterAll(async () => {
-  await close?.();
-  await ctx?.cleanup();
-});
-
-const call = caller(() => app);
 const alertsUrl = '/api/v1/price-alerts';
 
 async function createProduct(name = uniqueName('GPU')) {
   const result = await call('POST', '/api/v1/products', {
-    headers: admin.authHeader,
+    headers: api.admin.authHeader,
     body: { categoryId: category.id, name },
   });
   expect(result.status).toBe(201);
@@ -57,7 +39,7 @@ async function createProduct(name = uniqueName('GPU')) {
 async function productWithOffer(price: number, sellerId = shop.id) {
   const product = await createProduct();
   const offer = await call('POST', `/api/v1/products/${product.id}/prices`, {
-    headers: admin.authHeader,
+    headers: api.admin.authHeader,
     body: { sellerId, price, url: 'https://shop.example.com/item/1' },
   });
   expect(offer.status).toBe(201);
@@ -66,7 +48,7 @@ async function productWithOffer(price: number, sellerId = shop.id) {
 
 async function setPrice(offerId: string, price: number) {
   const result = await call('PATCH', `/api/v1/prices/${offerId}`, {
-    headers: admin.authHeader,
+    headers: api.admin.authHeader,
     body: { price },
   });
   expect(result.status).toBe(200);
@@ -79,12 +61,12 @@ async function createAlert(member: Member, body: Record<string, unknown>) {
 }
 
 async function alertRow(id: string) {
-  const [row] = await deps.database.db.select().from(priceAlerts).where(eq(priceAlerts.id, id));
+  const [row] = await api.deps.database.db.select().from(priceAlerts).where(eq(priceAlerts.id, id));
   return row;
 }
 
 async function notificationsFor(alertId: string) {
-  return deps.database.db
+  return api.deps.database.db
     .select()
     .from(notifications)
     .where(sql`${notifications.payload}->>'alertId' = ${alertId}`);
@@ -104,7 +86,7 @@ describe('price alert endpoints', () => {
   it('creates, lists (paginated, own only) and refuses duplicates', async () => {
     const { product } = await productWithOffer(100_000);
     const created = await call('POST', alertsUrl, {
-      headers: user.authHeader,
+      headers: api.user.authHeader,
       body: { productId: product.id, targetPrice: 90_000 },
     });
     expect(created.status).toBe(201);
@@ -123,24 +105,24 @@ describe('price alert endpoints', () => {
 
     expectError(
       await call('POST', alertsUrl, {
-        headers: user.authHeader,
+        headers: api.user.authHeader,
         body: { productId: product.id, targetPrice: 80_000 },
       }),
       409,
       'ALERT_EXISTS',
     );
     // another kind on the same product, and the same kind for another member, are fine
-    await createAlert(user, { productId: product.id, kind: 'DROP_FROM_LAST_WEEK', dropPercent: 10 });
-    await createAlert(otherUser, { productId: product.id, targetPrice: 80_000 });
+    await createAlert(api.user, { productId: product.id, kind: 'DROP_FROM_LAST_WEEK', dropPercent: 10 });
+    await createAlert(api.otherUser, { productId: product.id, targetPrice: 80_000 });
 
-    const firstPage = await call('GET', `${alertsUrl}?limit=1`, { headers: user.authHeader });
+    const firstPage = await call('GET', `${alertsUrl}?limit=1`, { headers: api.user.authHeader });
     expect(firstPage.status).toBe(200);
     expect(firstPage.body.meta).toEqual({ page: 1, limit: 1, totalCount: 2, totalPages: 2 });
     expect(firstPage.body.data).toHaveLength(1);
     expect(firstPage.body.data[0].kind).toBe('DROP_FROM_LAST_WEEK');
-    const secondPage = await call('GET', `${alertsUrl}?limit=1&page=2`, { headers: user.authHeader });
+    const secondPage = await call('GET', `${alertsUrl}?limit=1&page=2`, { headers: api.user.authHeader });
     expect(secondPage.body.data[0].id).toBe(created.body.data.id);
-    const others = await call('GET', alertsUrl, { headers: otherUser.authHeader });
+    const others = await call('GET', alertsUrl, { headers: api.otherUser.authHeader });
     expect(others.body.data.map((a: { targetPrice: number }) => a.targetPrice)).toEqual([80_000]);
   });
 
@@ -149,7 +131,7 @@ describe('price alert endpoints', () => {
     const results = await Promise.all(
       Array.from({ length: 8 }, () =>
         call('POST', alertsUrl, {
-          headers: user.authHeader,
+          headers: api.user.authHeader,
           body: { productId: product.id, targetPrice: 5 },
         }),
       ),
@@ -162,7 +144,7 @@ describe('price alert endpoints', () => {
   it('404 for a missing or deleted product', async () => {
     expectError(
       await call('POST', alertsUrl, {
-        headers: user.authHeader,
+        headers: api.user.authHeader,
         body: { productId: missingId, targetPrice: 1 },
       }),
       404,
@@ -170,11 +152,11 @@ describe('price alert endpoints', () => {
     );
     const product = await createProduct();
     expect(
-      (await call('DELETE', `/api/v1/products/${product.id}`, { headers: admin.authHeader })).status,
+      (await call('DELETE', `/api/v1/products/${product.id}`, { headers: api.admin.authHeader })).status,
     ).toBe(200);
     expectError(
       await call('POST', alertsUrl, {
-        headers: user.authHeader,
+        headers: api.user.authHeader,
         body: { productId: product.id, targetPrice: 1 },
       }),
       404,
@@ -184,33 +166,33 @@ describe('price alert endpoints', () => {
 
   it('deletes only own alerts; a deleted alert never fires', async () => {
     const { product, offerId } = await productWithOffer(100_000);
-    const alert = await createAlert(user, { productId: product.id, targetPrice: 50_000 });
+    const alert = await createAlert(api.user, { productId: product.id, targetPrice: 50_000 });
     expectError(
-      await call('DELETE', `${alertsUrl}/${alert.id}`, { headers: otherUser.authHeader }),
+      await call('DELETE', `${alertsUrl}/${alert.id}`, { headers: api.otherUser.authHeader }),
       404,
       'NOT_FOUND',
     );
     expectError(
-      await call('DELETE', `${alertsUrl}/${missingId}`, { headers: user.authHeader }),
+      await call('DELETE', `${alertsUrl}/${missingId}`, { headers: api.user.authHeader }),
       404,
       'NOT_FOUND',
     );
     const deleted = await call('DELETE', `${alertsUrl}/${alert.id}`, {
-      headers: { ...user.authHeader, 'accept-language': 'en' },
+      headers: { ...api.user.authHeader, 'accept-language': 'en' },
     });
     expect(deleted.status).toBe(200);
     expect(deleted.body.data).toEqual({ message: 'The price alert has been deleted.' });
     expectError(
-      await call('DELETE', `${alertsUrl}/${alert.id}`, { headers: user.authHeader }),
+      await call('DELETE', `${alertsUrl}/${alert.id}`, { headers: api.user.authHeader }),
       404,
       'NOT_FOUND',
     );
-    const list = await call('GET', alertsUrl, { headers: user.authHeader });
+    const list = await call('GET', alertsUrl, { headers: api.user.authHeader });
     expect(list.body.data.map((a: { id: string }) => a.id)).not.toContain(alert.id);
     await setPrice(offerId, 40_000);
     expect(await notificationsFor(alert.id)).toHaveLength(0);
     // the same alert can be created again after deleting it
-    await createAlert(user, { productId: product.id, targetPrice: 50_000 });
+    await createAlert(api.user, { productId: product.id, targetPrice: 50_000 });
   });
 
   it('refuses hostile and invalid input with 4xx and a code', async () => {
@@ -236,39 +218,39 @@ describe('price alert endpoints', () => {
       [{ productId: product.id, targetPrice: 1000 }],
     ];
     for (const body of bad) {
-      const result = await call('POST', alertsUrl, { headers: user.authHeader, body });
+      const result = await call('POST', alertsUrl, { headers: api.user.authHeader, body });
       expectError(result, 400, 'VALIDATION_ERROR');
     }
-    const raw = await app.inject({
+    const raw = await api.app.inject({
       method: 'POST',
       url: alertsUrl,
-      headers: { ...user.authHeader, 'content-type': 'application/json' },
+      headers: { ...api.user.authHeader, 'content-type': 'application/json' },
       payload: '{"productId":',
     });
     expect(raw.statusCode).toBe(400);
     expect(raw.json().error.code).toBe('MALFORMED_JSON');
-    const proto = await app.inject({
+    const proto = await api.app.inject({
       method: 'POST',
       url: alertsUrl,
-      headers: { ...user.authHeader, 'content-type': 'application/json' },
+      headers: { ...api.user.authHeader, 'content-type': 'application/json' },
       payload: `{"productId":"${product.id}","targetPrice":1000,"__proto__":{"isAdmin":true}}`,
     });
     expect(proto.statusCode).toBeGreaterThanOrEqual(400);
     expect(proto.statusCode).toBeLessThan(500);
     expectError(
-      await call('DELETE', `${alertsUrl}/not-a-uuid`, { headers: user.authHeader }),
+      await call('DELETE', `${alertsUrl}/not-a-uuid`, { headers: api.user.authHeader }),
       400,
       'VALIDATION_ERROR',
     );
     for (const query of ['page=0', 'limit=0', 'limit=101', 'page=abc']) {
       expectError(
-        await call('GET', `${alertsUrl}?${query}`, { headers: user.authHeader }),
+        await call('GET', `${alertsUrl}?${query}`, { headers: api.user.authHeader }),
         400,
         'VALIDATION_ERROR',
       );
     }
     // nothing was stored by any of the refused calls
-    const list = await call('GET', `${alertsUrl}?limit=100`, { headers: user.authHeader });
+    const list = await call('GET', `${alertsUrl}?limit=100`, { headers: api.user.authHeader });
     expect(list.body.data.filter((a: { productId: string }) => a.productId === product.id)).toHaveLength(0);
   });
 });
@@ -276,7 +258,7 @@ describe('price alert endpoints', () => {
 describe('firing (TARGET_PRICE)', () => {
   it('fires exactly once when an offer change crosses the target, with one notification', async () => {
     const { product, offerId } = await productWithOffer(100_000);
-    const alert = await createAlert(user, { productId: product.id, targetPrice: 90_000 });
+    const alert = await createAlert(api.user, { productId: product.id, targetPrice: 90_000 });
     await setPrice(offerId, 95_000);
     expect((await alertRow(alert.id))?.triggeredAt).toBeNull();
     expect(await notificationsFor(alert.id)).toHaveLength(0);
@@ -288,7 +270,7 @@ describe('firing (TARGET_PRICE)', () => {
     const sent = await notificationsFor(alert.id);
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({
-      userId: user.user.id,
+      userId: api.user.user.id,
       type: 'PRICE_ALERT',
       payload: {
         alertId: alert.id,
@@ -301,16 +283,16 @@ describe('firing (TARGET_PRICE)', () => {
 
     // a further drop (and a new offer at another shop) does not fire again
     await setPrice(offerId, 70_000);
-    const otherShop = await createSeller(app, admin.authHeader);
+    const otherShop = await createSeller(api.app, api.admin.authHeader);
     const again = await call('POST', `/api/v1/products/${product.id}/prices`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { sellerId: otherShop.id, price: 60_000, url: 'https://shop.example.com/item/2' },
     });
     expect(again.status).toBe(201);
     expect(await notificationsFor(alert.id)).toHaveLength(1);
     expect((await alertRow(alert.id))?.triggeredPrice).toBe(89_000);
 
-    const listed = await call('GET', alertsUrl, { headers: user.authHeader });
+    const listed = await call('GET', alertsUrl, { headers: api.user.authHeader });
     const view = listed.body.data.find((a: { id: string }) => a.id === alert.id);
     expect(view).toMatchObject({ isTriggered: true, triggeredPrice: 89_000, currentLowestPrice: 60_000 });
     expect(typeof view.triggeredAt).toBe('string');
@@ -318,10 +300,10 @@ describe('firing (TARGET_PRICE)', () => {
 
   it('fires at exactly the target; an out-of-stock cheaper offer does not count', async () => {
     const { product, offerId } = await productWithOffer(100_000);
-    const alert = await createAlert(user, { productId: product.id, targetPrice: 80_000 });
-    const otherShop = await createSeller(app, admin.authHeader);
+    const alert = await createAlert(api.user, { productId: product.id, targetPrice: 80_000 });
+    const otherShop = await createSeller(api.app, api.admin.authHeader);
     const outOfStock = await call('POST', `/api/v1/products/${product.id}/prices`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: {
         sellerId: otherShop.id,
         price: 1000,
@@ -338,7 +320,7 @@ describe('firing (TARGET_PRICE)', () => {
 
   it('an alert already true at creation fires on the next offer change, not before', async () => {
     const { product, offerId } = await productWithOffer(50_000);
-    const alert = await createAlert(user, { productId: product.id, targetPrice: 60_000 });
+    const alert = await createAlert(api.user, { productId: product.id, targetPrice: 60_000 });
     expect(alert.isTriggered).toBe(false);
     expect(await notificationsFor(alert.id)).toHaveLength(0);
     await setPrice(offerId, 55_000);
@@ -348,21 +330,23 @@ describe('firing (TARGET_PRICE)', () => {
 
   it('10 concurrent offer updates that all satisfy the alert fire it exactly once', async () => {
     const product = await createProduct();
-    const shops = await Promise.all(Array.from({ length: 5 }, () => createSeller(app, admin.authHeader)));
+    const shops = await Promise.all(
+      Array.from({ length: 5 }, () => createSeller(api.app, api.admin.authHeader)),
+    );
     const offerIds: string[] = [];
     for (const s of shops) {
       const result = await call('POST', `/api/v1/products/${product.id}/prices`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { sellerId: s.id, price: 100_000, url: 'https://shop.example.com/item/1' },
       });
       offerIds.push(result.body.data.id as string);
     }
-    const alert = await createAlert(user, { productId: product.id, targetPrice: 50_000 });
-    const other = await createAlert(otherUser, { productId: product.id, targetPrice: 45_000 });
+    const alert = await createAlert(api.user, { productId: product.id, targetPrice: 50_000 });
+    const other = await createAlert(api.otherUser, { productId: product.id, targetPrice: 45_000 });
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         call('PATCH', `/api/v1/prices/${offerIds[i % offerIds.length]}`, {
-          headers: admin.authHeader,
+          headers: api.admin.authHeader,
           body: { price: 40_000 + i * 100 },
         }),
       ),
@@ -381,7 +365,7 @@ describe('firing (DROP_FROM_LAST_WEEK, ANLY-03)', () => {
   const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
 
   async function addHistory(productId: string, lowest: number | null, recordedAt: Date) {
-    await deps.database.db.insert(priceHistory).values({
+    await api.deps.database.db.insert(priceHistory).values({
       productId,
       sellerId: shop.id,
       price: lowest,
@@ -395,12 +379,12 @@ describe('firing (DROP_FROM_LAST_WEEK, ANLY-03)', () => {
     await addHistory(product.id, 300_000, daysAgo(10));
     await addHistory(product.id, 200_000, daysAgo(8)); // the reference: last at or before now - 7 days
     await addHistory(product.id, 120_000, daysAgo(6)); // too recent to be "last week"
-    const half = await createAlert(user, {
+    const half = await createAlert(api.user, {
       productId: product.id,
       kind: 'DROP_FROM_LAST_WEEK',
       dropPercent: 50,
     });
-    const sixty = await createAlert(otherUser, {
+    const sixty = await createAlert(api.otherUser, {
       productId: product.id,
       kind: 'DROP_FROM_LAST_WEEK',
       dropPercent: 60,
@@ -429,7 +413,7 @@ describe('firing (DROP_FROM_LAST_WEEK, ANLY-03)', () => {
   it('does not fire without history a week old, or when no offer existed then', async () => {
     const fresh = await productWithOffer(100_000);
     await addHistory(fresh.product.id, 500_000, daysAgo(6));
-    const noHistory = await createAlert(user, {
+    const noHistory = await createAlert(api.user, {
       productId: fresh.product.id,
       kind: 'DROP_FROM_LAST_WEEK',
       dropPercent: 10,
@@ -439,7 +423,7 @@ describe('firing (DROP_FROM_LAST_WEEK, ANLY-03)', () => {
 
     const withdrawn = await productWithOffer(100_000);
     await addHistory(withdrawn.product.id, null, daysAgo(8));
-    const nullReference = await createAlert(user, {
+    const nullReference = await createAlert(api.user, {
       productId: withdrawn.product.id,
       kind: 'DROP_FROM_LAST_WEEK',
       dropPercent: 10,

@@ -1,45 +1,30 @@
 // PRED-01..04, ANLY-01/02: the price-trend prediction over synthetic daily series, the all-time-low
 // check and unit prices; against real PostgreSQL and Redis.
 import { priceHistory, products } from '@pbshop/db';
-import { createTestContext, type TestContext } from '@pbshop/testing';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.ts';
-import type { ApiDeps } from '../src/deps.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { setupApiTest } from './helpers/api-test.ts';
 import { type CategoryData, createCategory, uniqueName } from './helpers/catalog.ts';
-import { buildTestApp, createMember, type Member } from './helpers/users.ts';
 
-let ctx: TestContext;
-let app: App;
-let deps: ApiDeps;
-let close: () => Promise<void>;
-let admin: Member;
+const api = setupApiTest({ members: { admin: { role: 'ADMIN' } } });
 let category: CategoryData;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  ({ app, deps, close } = await buildTestApp(ctx));
-  admin = await createMember(deps, app, { role: 'ADMIN' });
-  category = await createCategory(app, admin.authHeader, { name: uniqueName('Groceries') });
-});
-
-afterAll(async () => {
-  await close?.();
-  await ctx?.cleanup();
+  category = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('Groceries') });
 });
 
 async function get(url: string) {
-  const response = await app.inject({ method: 'GET', url });
+  const response = await api.app.inject({ method: 'GET', url });
   return { status: response.statusCode, body: response.json() };
 }
 
 const missingId = '00000000-0000-4000-8000-000000000000';
 
 async function createProduct(fields: Record<string, unknown> = {}) {
-  const response = await app.inject({
+  const response = await api.app.inject({
     method: 'POST',
     url: '/api/v1/products',
-    headers: admin.authHeader,
+    headers: api.admin.authHeader,
     payload: { categoryId: category.id, name: uniqueName('Item'), ...fields },
   });
   expect(response.statusCode).toBe(201);
@@ -59,7 +44,7 @@ function seoulDate(daysAgo: number): string {
  */
 async function productWithSeries(points: [daysAgo: number, price: number][], fields = {}) {
   const product = await createProduct(fields);
-  const db = deps.database.db;
+  const db = api.deps.database.db;
   await db.insert(priceHistory).values(
     points.map(([daysAgo, price]) => ({
       productId: product.id,

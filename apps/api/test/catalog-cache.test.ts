@@ -2,18 +2,12 @@
 // kept current by Redis invalidation messages), invalidated on every API write; never a price older
 // than the last completed write, also under concurrency and across two API replicas; Redis or the
 // tracking connection down → Redis or the database answers. Against real PostgreSQL and Redis.
-import {
-  createTestContext,
-  type PrivateRedis,
-  startPrivateRedis,
-  type TestContext,
-  waitFor,
-} from '@pbshop/testing';
+import { type PrivateRedis, startPrivateRedis, waitFor } from '@pbshop/testing';
 import { sql } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
-import type { ApiDeps } from '../src/deps.ts';
+import { setupApiTest } from './helpers/api-test.ts';
 import {
   type CategoryData,
   createCategory,
@@ -21,29 +15,17 @@ import {
   type SellerData,
   uniqueName,
 } from './helpers/catalog.ts';
-import { buildTestApp, createMember, type Member } from './helpers/users.ts';
+import { buildTestApp } from './helpers/users.ts';
 
-let ctx: TestContext;
-let app: App;
-let deps: ApiDeps;
-let close: () => Promise<void>;
-let admin: Member;
+const api = setupApiTest({ members: { admin: { role: 'ADMIN' } } });
 let category: CategoryData;
 let shop: SellerData;
 let prefix: string;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  ({ app, deps, close } = await buildTestApp(ctx));
-  prefix = deps.env.REDIS_KEY_PREFIX;
-  admin = await createMember(deps, app, { role: 'ADMIN' });
-  category = await createCategory(app, admin.authHeader, { name: uniqueName('Laptops') });
-  shop = await createSeller(app, admin.authHeader);
-});
-
-afterAll(async () => {
-  await close?.();
-  await ctx?.cleanup();
+  prefix = api.deps.env.REDIS_KEY_PREFIX;
+  category = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('Laptops') });
+  shop = await createSeller(api.app, api.admin.authHeader);
 });
 
 async function call(
@@ -55,22 +37,22 @@ async function call(
   const response = await target.inject({
     method,
     url,
-    headers: method === 'GET' ? {} : admin.authHeader,
+    headers: method === 'GET' ? {} : api.admin.authHeader,
     ...(body === undefined ? {} : { payload: body }),
   });
   return { status: response.statusCode, raw: response.body, body: response.json() };
 }
 
-const get = (url: string) => call(app, 'GET', url);
+const get = (url: string) => call(api.app, 'GET', url);
 
 async function productWithOffer(price = 100_000) {
-  const product = await call(app, 'POST', '/api/v1/products', {
+  const product = await call(api.app, 'POST', '/api/v1/products', {
     categoryId: category.id,
     name: uniqueName('Laptop'),
   });
   expect(product.status).toBe(201);
   const id = product.body.data.id as string;
-  const offer = await call(app, 'POST', `/api/v1/products/${id}/prices`, {
+  const offer = await call(api.app, 'POST', `/api/v1/products/${id}/prices`, {
     sellerId: shop.id,
     price,
     url: 'https://shop.example.com/item/1',
@@ -89,7 +71,7 @@ async function listedPrice(id: string) {
 }
 
 async function keys(pattern: string) {
-  return deps.redis.keys(`${prefix}:cache:${pattern}`);
+  return api.deps.redis.keys(`${prefix}:cache:${pattern}`);
 }
 
 describe('catalog cache', () => {
@@ -103,8 +85,8 @@ describe('catalog cache', () => {
     expect(await keys(`product:${id}:detail:*`)).toHaveLength(1);
     expect(await keys(`product:${id}:prices:*`)).toHaveLength(1);
     // behind the API's back: the cache does not see it
-    await deps.database.db.execute(sql`update products set name = 'changed by sql' where id = ${id}`);
-    await deps.database.db.execute(sql`update offers set price = 1 where product_id = ${id}`);
+    await api.deps.database.db.execute(sql`update products set name = 'changed by sql' where id = ${id}`);
+    await api.deps.database.db.execute(sql`update offers set price = 1 where product_id = ${id}`);
     const second = {
       detail: await get(`/api/v1/products/${id}`),
       prices: await get(`/api/v1/products/${id}/prices`),
@@ -115,7 +97,7 @@ describe('catalog cache', () => {
     expect(second.prices.raw).toBe(first.prices.raw);
     expect(second.list.raw).toBe(first.list.raw);
     // an API write invalidates: the next read is the database's
-    const patched = await call(app, 'PATCH', `/api/v1/products/${id}`, {
+    const patched = await call(api.app, 'PATCH', `/api/v1/products/${id}`, {
       version: first.detail.body.data.version,
       description: 'new',
     });
@@ -144,17 +126,17 @@ describe('catalog cache', () => {
     expect((await get(`/api/v1/products/${id}`)).body.data.lowestPrice).toBe(200_000);
     expect((await get(`/api/v1/products/${id}/prices`)).body.data.lowestPrice).toBe(200_000);
 
-    expect((await call(app, 'PATCH', `/api/v1/prices/${offerId}`, { price: 150_000 })).status).toBe(200);
+    expect((await call(api.app, 'PATCH', `/api/v1/prices/${offerId}`, { price: 150_000 })).status).toBe(200);
     expect((await get(`/api/v1/products/${id}`)).body.data.lowestPrice).toBe(150_000);
     expect((await get(`/api/v1/products/${id}/prices`)).body.data.entries[0].price).toBe(150_000);
     expect(await listedPrice(id)).toBe(150_000);
 
-    expect((await call(app, 'DELETE', `/api/v1/prices/${offerId}`)).status).toBe(200);
+    expect((await call(api.app, 'DELETE', `/api/v1/prices/${offerId}`)).status).toBe(200);
     expect((await get(`/api/v1/products/${id}`)).body.data.lowestPrice).toBeNull();
     expect((await get(`/api/v1/products/${id}/prices`)).body.data.entries).toEqual([]);
     expect(await listedPrice(id)).toBeNull();
 
-    const created = await call(app, 'POST', `/api/v1/products/${id}/prices`, {
+    const created = await call(api.app, 'POST', `/api/v1/products/${id}/prices`, {
       sellerId: shop.id,
       price: 120_000,
       url: 'https://shop.example.com/item/2',
@@ -170,9 +152,9 @@ describe('catalog cache', () => {
     const detail = await get(`/api/v1/products/${id}`);
     await get(listUrl());
 
-    await call(app, 'POST', `/api/v1/products/${id}/options`, { name: 'Color', values: ['red'] });
+    await call(api.app, 'POST', `/api/v1/products/${id}/options`, { name: 'Color', values: ['red'] });
     expect((await get(`/api/v1/products/${id}`)).body.data.options).toHaveLength(1);
-    const image = await call(app, 'POST', `/api/v1/products/${id}/images`, {
+    const image = await call(api.app, 'POST', `/api/v1/products/${id}/images`, {
       url: 'https://img.example.com/a.png',
     });
     expect(image.status).toBe(201);
@@ -182,13 +164,13 @@ describe('catalog cache', () => {
 
     // a rename of the category reaches the cached detail
     const renamed = uniqueName('Notebooks');
-    expect((await call(app, 'PATCH', `/api/v1/categories/${category.id}`, { name: renamed })).status).toBe(
-      200,
-    );
+    expect(
+      (await call(api.app, 'PATCH', `/api/v1/categories/${category.id}`, { name: renamed })).status,
+    ).toBe(200);
     expect((await get(`/api/v1/products/${id}`)).body.data.category.name).toBe(renamed);
 
     // a spec values write reaches the list (spec filters)
-    const definition = await call(app, 'POST', '/api/v1/specs/definitions', {
+    const definition = await call(api.app, 'POST', '/api/v1/specs/definitions', {
       categoryId: category.id,
       key: `ram${Date.now()}`,
       name: 'RAM',
@@ -202,11 +184,11 @@ describe('catalog cache', () => {
       return result.body.data.map((row: { id: string }) => row.id);
     };
     expect(await filtered()).not.toContain(id);
-    const put = await call(app, 'PUT', `/api/v1/products/${id}/specs`, { values: [{ key, value: 16 }] });
+    const put = await call(api.app, 'PUT', `/api/v1/products/${id}/specs`, { values: [{ key, value: 16 }] });
     expect(put.status).toBe(200);
     expect(await filtered()).toContain(id);
 
-    expect((await call(app, 'DELETE', `/api/v1/products/${id}`)).status).toBe(200);
+    expect((await call(api.app, 'DELETE', `/api/v1/products/${id}`)).status).toBe(200);
     expect((await get(`/api/v1/products/${id}`)).status).toBe(404);
     expect((await get(`/api/v1/products/${id}/prices`)).status).toBe(404);
     expect(await listedPrice(id)).toBeUndefined();
@@ -225,7 +207,7 @@ describe('catalog cache', () => {
     try {
       for (let round = 1; round <= 25; round++) {
         const price = 500_000 - round * 1000;
-        const write = await call(app, 'PATCH', `/api/v1/prices/${offerId}`, { price });
+        const write = await call(api.app, 'PATCH', `/api/v1/prices/${offerId}`, { price });
         expect(write.status).toBe(200);
         // the write completed: every read from now on shows its price
         const [detail, prices, listed] = await Promise.all([
@@ -251,7 +233,7 @@ describe('catalog cache with Redis down', () => {
 
   beforeAll(async () => {
     redis = await startPrivateRedis();
-    ({ app: downApp, close: downClose } = await buildTestApp(ctx, { REDIS_URL: redis.url }));
+    ({ app: downApp, close: downClose } = await buildTestApp(api.ctx, { REDIS_URL: redis.url }));
   });
 
   afterAll(async () => {
@@ -288,8 +270,8 @@ describe('catalog cache across two API replicas', () => {
     // a Redis of their own: the test cuts the tracking connections without touching other tests'
     redis = await startPrivateRedis();
     [first, second] = await Promise.all([
-      buildTestApp(ctx, { REDIS_URL: redis.url }),
-      buildTestApp(ctx, { REDIS_URL: redis.url }),
+      buildTestApp(api.ctx, { REDIS_URL: redis.url }),
+      buildTestApp(api.ctx, { REDIS_URL: redis.url }),
     ]);
   });
 
@@ -341,7 +323,7 @@ describe('catalog cache across two API replicas', () => {
       const entries = await admin.keys(`${second.deps.env.REDIS_KEY_PREFIX}:cache:product:${id}:prices:*`);
       expect(entries).toHaveLength(1);
       await admin.del(...entries);
-      await deps.database.db.execute(sql`update offers set price = 1 where id = ${offerId}`);
+      await api.deps.database.db.execute(sql`update offers set price = 1 where id = ${offerId}`);
       expect((await read(second.app, url)).entries[0].price).toBe(800_000);
 
       // the tracking connections drop (and with them any invalidation in flight): what the processes

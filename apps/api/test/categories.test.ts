@@ -1,43 +1,23 @@
 // CAT-01..04: the category tree, one category with its breadcrumb, and the admin's create, update
 // (rename, reorder, move with the subtree's paths), and delete rules; against real PostgreSQL and Redis.
 import { categories, products } from '@pbshop/db';
-import { createTestContext, type TestContext } from '@pbshop/testing';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.ts';
-import type { ApiDeps } from '../src/deps.ts';
+import { describe, expect, it } from 'vitest';
 import { buildTree } from '../src/modules/catalog/categories/service.ts';
+import { setupApiTest } from './helpers/api-test.ts';
 import { type CategoryData, createCategory, uniqueName } from './helpers/catalog.ts';
-import { caller, expectError, type Method, missingId } from './helpers/http.ts';
-import { buildTestApp, createMember, type Member } from './helpers/users.ts';
+import { expectError, type Method, missingId } from './helpers/http.ts';
 
-let ctx: TestContext;
-let app: App;
-let deps: ApiDeps;
-let close: () => Promise<void>;
-let admin: Member;
-let user: Member;
-let seller: Member;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  ({ app, deps, close } = await buildTestApp(ctx));
-  admin = await createMember(deps, app, { role: 'ADMIN' });
-  user = await createMember(deps, app, { role: 'USER' });
-  seller = await createMember(deps, app, { role: 'SELLER' });
+const api = setupApiTest({
+  members: { admin: { role: 'ADMIN' }, user: { role: 'USER' }, seller: { role: 'SELLER' } },
 });
+const { call } = api;
 
-afterAll(async () => {
-  await close?.();
-  await ctx?.cleanup();
-});
-
-const call = caller(() => app);
 const create = (input: { name: string; parentId?: string | null; sortOrder?: number }) =>
-  createCategory(app, admin.authHeader, input);
+  createCategory(api.app, api.admin.authHeader, input);
 
 async function pathOf(id: string): Promise<string | undefined> {
-  const [row] = await deps.database.db.select().from(categories).where(eq(categories.id, id));
+  const [row] = await api.deps.database.db.select().from(categories).where(eq(categories.id, id));
   return row?.path;
 }
 
@@ -58,7 +38,7 @@ function findNode(nodes: TreeNode[], id: string): TreeNode | undefined {
 }
 
 async function addProduct(categoryId: string, deleted = false) {
-  await deps.database.db
+  await api.deps.database.db
     .insert(products)
     .values({ categoryId, name: uniqueName('Product'), deletedAt: deleted ? new Date() : null });
 }
@@ -159,7 +139,7 @@ describe('GET /categories/:id (CAT-02)', () => {
 describe('POST /categories (CAT-03)', () => {
   it('creates a root and a child; the stored path is parent.path/id', async () => {
     const { status, body } = await call('POST', '/api/v1/categories', {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { name: '  Home Appliances  ', sortOrder: 5 },
     });
     expect(status).toBe(201);
@@ -170,14 +150,14 @@ describe('POST /categories (CAT-03)', () => {
     const child = await create({ name: 'Fridges', parentId: root.id });
     expect(child.sortOrder).toBe(0);
     expect(await pathOf(child.id)).toBe(`${root.id}/${child.id}`);
-    expect(await deps.categories.selfAndDescendantIds(root.id)).toEqual(
+    expect(await api.deps.categories.selfAndDescendantIds(root.id)).toEqual(
       expect.arrayContaining([root.id, child.id]),
     );
   });
 
   it('404 CATEGORY_NOT_FOUND for an unknown parent', async () => {
     const result = await call('POST', '/api/v1/categories', {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { name: 'Orphan', parentId: missingId },
     });
     expectError(result, 404, 'CATEGORY_NOT_FOUND');
@@ -188,7 +168,7 @@ describe('POST /categories (CAT-03)', () => {
     const root = await create({ name: rootName });
     expectError(
       await call('POST', '/api/v1/categories', {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { name: rootName.toUpperCase() },
       }),
       409,
@@ -196,7 +176,7 @@ describe('POST /categories (CAT-03)', () => {
     );
     await create({ name: 'Phones', parentId: root.id });
     const duplicate = await call('POST', '/api/v1/categories', {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { name: 'phones', parentId: root.id },
     });
     expectError(duplicate, 409, 'CONFLICT');
@@ -231,7 +211,7 @@ describe('POST /categories (CAT-03)', () => {
     ];
     for (const body of bodies) {
       const result = await call('POST', '/api/v1/categories', {
-        headers: { ...admin.authHeader, 'content-type': 'application/json' },
+        headers: { ...api.admin.authHeader, 'content-type': 'application/json' },
         payload: JSON.stringify(body),
       });
       expect(result.status, JSON.stringify(body)?.slice(0, 80)).toBe(400);
@@ -239,7 +219,7 @@ describe('POST /categories (CAT-03)', () => {
     }
     expectError(
       await call('POST', '/api/v1/categories', {
-        headers: { ...admin.authHeader, 'content-type': 'application/json' },
+        headers: { ...api.admin.authHeader, 'content-type': 'application/json' },
         payload: '{"name":',
       }),
       400,
@@ -268,7 +248,7 @@ describe('PATCH /categories/:id (CAT-03)', () => {
   it('renames and reorders', async () => {
     const category = await create({ name: uniqueName('Old') });
     const { status, body } = await call('PATCH', `/api/v1/categories/${category.id}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { name: 'Renamed Category', sortOrder: 9 },
     });
     expect(status).toBe(200);
@@ -292,7 +272,7 @@ describe('PATCH /categories/:id (CAT-03)', () => {
     const a2 = await create({ name: 'A2', parentId: a.id });
 
     const { status, body } = await call('PATCH', `/api/v1/categories/${a1.id}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { parentId: b.id },
     });
     expect(status).toBe(200);
@@ -303,8 +283,8 @@ describe('PATCH /categories/:id (CAT-03)', () => {
     expect(await pathOf(a111.id)).toBe(`${b.id}/${a1.id}/${a11.id}/${a111.id}`);
     expect(await pathOf(a12.id)).toBe(`${b.id}/${a1.id}/${a12.id}`);
     expect(await pathOf(a2.id)).toBe(`${a.id}/${a2.id}`);
-    expect((await deps.categories.selfAndDescendantIds(a.id)).sort()).toEqual([a.id, a2.id].sort());
-    expect((await deps.categories.selfAndDescendantIds(b.id)).sort()).toEqual(
+    expect((await api.deps.categories.selfAndDescendantIds(a.id)).sort()).toEqual([a.id, a2.id].sort());
+    expect((await api.deps.categories.selfAndDescendantIds(b.id)).sort()).toEqual(
       [b.id, a1.id, a11.id, a111.id, a12.id].sort(),
     );
     const crumbs = (await call('GET', `/api/v1/categories/${a111.id}`)).body.data.path;
@@ -312,7 +292,7 @@ describe('PATCH /categories/:id (CAT-03)', () => {
 
     // and back to the root
     const toRoot = await call('PATCH', `/api/v1/categories/${a1.id}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { parentId: null },
     });
     expect(toRoot.status).toBe(200);
@@ -329,7 +309,7 @@ describe('PATCH /categories/:id (CAT-03)', () => {
     const grandchild = await create({ name: 'Grandchild', parentId: child.id });
     for (const parentId of [a.id, child.id, grandchild.id]) {
       const result = await call('PATCH', `/api/v1/categories/${a.id}`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { parentId },
       });
       expectError(result, 400, 'VALIDATION_ERROR');
@@ -342,8 +322,14 @@ describe('PATCH /categories/:id (CAT-03)', () => {
     const x = await create({ name: uniqueName('X') });
     const y = await create({ name: uniqueName('Y') });
     const results = await Promise.all([
-      call('PATCH', `/api/v1/categories/${x.id}`, { headers: admin.authHeader, body: { parentId: y.id } }),
-      call('PATCH', `/api/v1/categories/${y.id}`, { headers: admin.authHeader, body: { parentId: x.id } }),
+      call('PATCH', `/api/v1/categories/${x.id}`, {
+        headers: api.admin.authHeader,
+        body: { parentId: y.id },
+      }),
+      call('PATCH', `/api/v1/categories/${y.id}`, {
+        headers: api.admin.authHeader,
+        body: { parentId: x.id },
+      }),
     ]);
     expect(results.map((result) => result.status).sort()).toEqual([200, 400]);
     const [px, py] = [await pathOf(x.id), await pathOf(y.id)];
@@ -353,7 +339,7 @@ describe('PATCH /categories/:id (CAT-03)', () => {
   it('404 for an unknown category or new parent; 409 on a duplicate name after rename or move', async () => {
     expectError(
       await call('PATCH', `/api/v1/categories/${missingId}`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { name: 'x' },
       }),
       404,
@@ -364,7 +350,7 @@ describe('PATCH /categories/:id (CAT-03)', () => {
     await create({ name: 'Two', parentId: root.id });
     expectError(
       await call('PATCH', `/api/v1/categories/${one.id}`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { parentId: missingId },
       }),
       404,
@@ -372,7 +358,7 @@ describe('PATCH /categories/:id (CAT-03)', () => {
     );
     expectError(
       await call('PATCH', `/api/v1/categories/${one.id}`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { name: 'TWO' },
       }),
       409,
@@ -382,7 +368,7 @@ describe('PATCH /categories/:id (CAT-03)', () => {
     const clash = await create({ name: 'One', parentId: elsewhere.id });
     expectError(
       await call('PATCH', `/api/v1/categories/${clash.id}`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { parentId: root.id },
       }),
       409,
@@ -396,14 +382,14 @@ describe('PATCH /categories/:id (CAT-03)', () => {
     const category = await create({ name: uniqueName('Body') });
     for (const body of [{}, { name: '' }, { sortOrder: 'x' }, { parentId: 'nope' }, { name: 'a\u0007' }]) {
       expectError(
-        await call('PATCH', `/api/v1/categories/${category.id}`, { headers: admin.authHeader, body }),
+        await call('PATCH', `/api/v1/categories/${category.id}`, { headers: api.admin.authHeader, body }),
         400,
         'VALIDATION_ERROR',
       );
     }
     expectError(
       await call('PATCH', '/api/v1/categories/not-a-uuid', {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { name: 'x' },
       }),
       400,
@@ -416,14 +402,14 @@ describe('DELETE /categories/:id (CAT-04)', () => {
   it('deletes a leaf without products', async () => {
     const category = await create({ name: uniqueName('Gone') });
     const { status, body } = await call('DELETE', `/api/v1/categories/${category.id}`, {
-      headers: { ...admin.authHeader, 'accept-language': 'en' },
+      headers: { ...api.admin.authHeader, 'accept-language': 'en' },
     });
     expect(status).toBe(200);
     expect(body).toEqual({ success: true, data: { message: 'The category has been deleted.' } });
     expect(await pathOf(category.id)).toBeUndefined();
     expectError(await call('GET', `/api/v1/categories/${category.id}`), 404, 'CATEGORY_NOT_FOUND');
     expectError(
-      await call('DELETE', `/api/v1/categories/${category.id}`, { headers: admin.authHeader }),
+      await call('DELETE', `/api/v1/categories/${category.id}`, { headers: api.admin.authHeader }),
       404,
       'CATEGORY_NOT_FOUND',
     );
@@ -433,7 +419,7 @@ describe('DELETE /categories/:id (CAT-04)', () => {
     const parent = await create({ name: uniqueName('Parent') });
     await create({ name: 'Kid', parentId: parent.id });
     expectError(
-      await call('DELETE', `/api/v1/categories/${parent.id}`, { headers: admin.authHeader }),
+      await call('DELETE', `/api/v1/categories/${parent.id}`, { headers: api.admin.authHeader }),
       409,
       'CATEGORY_HAS_CHILDREN',
     );
@@ -443,16 +429,16 @@ describe('DELETE /categories/:id (CAT-04)', () => {
   it('409 CATEGORY_HAS_PRODUCTS while products (even soft-deleted ones) reference it', async () => {
     const live = await create({ name: uniqueName('Live') });
     await addProduct(live.id);
-    expect(await deps.categories.activeProductCount(live.id)).toBe(1);
-    const refused = await call('DELETE', `/api/v1/categories/${live.id}`, { headers: admin.authHeader });
+    expect(await api.deps.categories.activeProductCount(live.id)).toBe(1);
+    const refused = await call('DELETE', `/api/v1/categories/${live.id}`, { headers: api.admin.authHeader });
     expectError(refused, 409, 'CATEGORY_HAS_PRODUCTS');
     expect(refused.body.error.details).toEqual({ productCount: 1 });
 
     const deletedOnly = await create({ name: uniqueName('Deleted') });
     await addProduct(deletedOnly.id, true);
-    expect(await deps.categories.activeProductCount(deletedOnly.id)).toBe(0);
+    expect(await api.deps.categories.activeProductCount(deletedOnly.id)).toBe(0);
     expectError(
-      await call('DELETE', `/api/v1/categories/${deletedOnly.id}`, { headers: admin.authHeader }),
+      await call('DELETE', `/api/v1/categories/${deletedOnly.id}`, { headers: api.admin.authHeader }),
       409,
       'CATEGORY_HAS_PRODUCTS',
     );
@@ -470,8 +456,8 @@ describe('permissions', () => {
     const category = await create({ name: uniqueName('Guarded') });
     for (const [method, url, body] of writes(category.id)) {
       expectError(await call(method, url, { body }), 401, 'UNAUTHORIZED');
-      expectError(await call(method, url, { headers: user.authHeader, body }), 403, 'FORBIDDEN');
-      expectError(await call(method, url, { headers: seller.authHeader, body }), 403, 'FORBIDDEN');
+      expectError(await call(method, url, { headers: api.user.authHeader, body }), 403, 'FORBIDDEN');
+      expectError(await call(method, url, { headers: api.seller.authHeader, body }), 403, 'FORBIDDEN');
       expectError(
         await call(method, url, { headers: { authorization: 'Bearer not.a.token' }, body }),
         401,
@@ -485,7 +471,7 @@ describe('permissions', () => {
   });
 
   it('declares access on every category route', () => {
-    const routes = app.routeAccess.filter((route) => route.url.startsWith('/api/v1/categories'));
+    const routes = api.app.routeAccess.filter((route) => route.url.startsWith('/api/v1/categories'));
     expect(routes.map((route) => `${route.method} ${route.url} ${route.access}`).sort()).toEqual([
       'DELETE /api/v1/categories/:id admin',
       'GET /api/v1/categories public',

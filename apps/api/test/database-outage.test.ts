@@ -1,33 +1,24 @@
 // PostgreSQL unreachable (a TCP proxy in front of the real server, stopped and started again):
 // requests that need it answer 503 SERVICE_UNAVAILABLE with Retry-After, not a 500, at once even
 // in a burst, and the API serves again within seconds of the database's return, without a restart.
-import { createTestContext, type TcpProxy, type TestContext, waitFor } from '@pbshop/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.ts';
+import { type TcpProxy, waitFor } from '@pbshop/testing';
+import { describe, expect, it } from 'vitest';
 import { unreachableDependency } from '../src/plugins/errors.ts';
+import { setupApiTest } from './helpers/api-test.ts';
 import { proxiedDatabase } from './helpers/database-proxy.ts';
 import { missingId } from './helpers/http.ts';
-import { buildTestApp } from './helpers/users.ts';
 
-let ctx: TestContext;
 let proxy: TcpProxy;
-let app: App;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  const database = await proxiedDatabase(ctx.env.DATABASE_URL!);
-  proxy = database.proxy;
-  ({ app, close } = await buildTestApp(ctx, { DATABASE_URL: database.url }));
+let proxiedUrl: string;
+const api = setupApiTest({
+  beforeApp: async (ctx) => {
+    ({ proxy, url: proxiedUrl } = await proxiedDatabase(ctx.env.DATABASE_URL!));
+  },
+  env: () => ({ DATABASE_URL: proxiedUrl }),
+  afterApp: () => proxy?.close(),
 });
 
-afterAll(async () => {
-  await close?.();
-  await proxy?.close();
-  await ctx?.cleanup();
-});
-
-const get = (url: string) => app.inject({ method: 'GET', url });
+const get = (url: string) => api.app.inject({ method: 'GET', url });
 
 /** Polls a database read until it succeeds; how long that took. */
 async function msUntilServing(): Promise<number> {
@@ -56,7 +47,7 @@ describe('with PostgreSQL unreachable', () => {
       });
     }
     // a write in a transaction too: its BEGIN finds no server
-    const signup = await app.inject({
+    const signup = await api.app.inject({
       method: 'POST',
       url: '/api/v1/auth/signup',
       payload: {

@@ -1,11 +1,9 @@
 // PRICE-01/02, SELL-04/05: seller prices, their consistency with the product's price aggregates
 // under concurrency, and the Asia/Seoul bucketed price history; against real PostgreSQL and Redis.
 import { offers, priceHistory, products } from '@pbshop/db';
-import { createTestContext, type TestContext } from '@pbshop/testing';
 import { asc, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.ts';
-import type { ApiDeps } from '../src/deps.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { setupApiTest } from './helpers/api-test.ts';
 import {
   type CategoryData,
   createCategory,
@@ -13,43 +11,35 @@ import {
   type SellerData,
   uniqueName,
 } from './helpers/catalog.ts';
-import { caller, expectError, missingId } from './helpers/http.ts';
-import { buildTestApp, createMember, type Member } from './helpers/users.ts';
+import { expectError, missingId } from './helpers/http.ts';
 
-let ctx: TestContext;
-let app: App;
-let deps: ApiDeps;
-let close: () => Promise<void>;
-let admin: Member;
-let sellerMember: Member;
-let otherSellerMember: Member;
-let user: Member;
+const api = setupApiTest({
+  members: {
+    admin: { role: 'ADMIN' },
+    sellerMember: { role: 'SELLER' },
+    otherSellerMember: { role: 'SELLER' },
+    user: {},
+  },
+});
+const { call } = api;
 let category: CategoryData;
 let ownShop: SellerData;
 let otherShop: SellerData;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  ({ app, deps, close } = await buildTestApp(ctx));
-  admin = await createMember(deps, app, { role: 'ADMIN' });
-  sellerMember = await createMember(deps, app, { role: 'SELLER' });
-  otherSellerMember = await createMember(deps, app, { role: 'SELLER' });
-  user = await createMember(deps, app);
-  category = await createCategory(app, admin.authHeader, { name: uniqueName('Monitors') });
-  ownShop = await createSeller(app, admin.authHeader, { ownerUserId: sellerMember.user.id, trustScore: 80 });
-  otherShop = await createSeller(app, admin.authHeader, { ownerUserId: otherSellerMember.user.id });
+  category = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('Monitors') });
+  ownShop = await createSeller(api.app, api.admin.authHeader, {
+    ownerUserId: api.sellerMember.user.id,
+    trustScore: 80,
+  });
+  otherShop = await createSeller(api.app, api.admin.authHeader, {
+    ownerUserId: api.otherSellerMember.user.id,
+  });
 });
-
-afterAll(async () => {
-  await close?.();
-  await ctx?.cleanup();
-});
-
-const call = caller(() => app);
 
 async function createProduct(name = uniqueName('Monitor')) {
   const result = await call('POST', '/api/v1/products', {
-    headers: admin.authHeader,
+    headers: api.admin.authHeader,
     body: { categoryId: category.id, name },
   });
   expect(result.status).toBe(201);
@@ -57,12 +47,12 @@ async function createProduct(name = uniqueName('Monitor')) {
 }
 
 async function productRow(id: string) {
-  const [row] = await deps.database.db.select().from(products).where(eq(products.id, id));
+  const [row] = await api.deps.database.db.select().from(products).where(eq(products.id, id));
   return row!;
 }
 
 async function historyOf(id: string) {
-  return deps.database.db
+  return api.deps.database.db
     .select()
     .from(priceHistory)
     .where(eq(priceHistory.productId, id))
@@ -81,7 +71,7 @@ describe('seller prices (PRICE-01, SELL-04/05)', () => {
     const product = await createProduct();
     const url = `/api/v1/products/${product.id}/prices`;
     const own = await call('POST', url, {
-      headers: sellerMember.authHeader,
+      headers: api.sellerMember.authHeader,
       body: offer(ownShop.id, { price: 100_000, shippingRule: 'PAID', shippingCost: 3000 }),
     });
     expect(own.status).toBe(201);
@@ -96,7 +86,7 @@ describe('seller prices (PRICE-01, SELL-04/05)', () => {
       productUrl: 'https://shop.example.com/item/1',
     });
     const byAdmin = await call('POST', url, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: offer(otherShop.id, {
         price: 101_000,
         shippingRule: 'FREE_OVER',
@@ -106,9 +96,9 @@ describe('seller prices (PRICE-01, SELL-04/05)', () => {
     });
     expect(byAdmin.status).toBe(201);
     expect(byAdmin.body.data.realPrice).toBe(101_000);
-    const outOfStockShop = await createSeller(app, admin.authHeader);
+    const outOfStockShop = await createSeller(api.app, api.admin.authHeader);
     await call('POST', url, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: offer(outOfStockShop.id, { price: 50_000, stockState: 'OUT_OF_STOCK' }),
     });
 
@@ -136,14 +126,14 @@ describe('seller prices (PRICE-01, SELL-04/05)', () => {
 
     // a second offer of the same shop is a conflict
     expectError(
-      await call('POST', url, { headers: sellerMember.authHeader, body: offer(ownShop.id) }),
+      await call('POST', url, { headers: api.sellerMember.authHeader, body: offer(ownShop.id) }),
       409,
       'CONFLICT',
     );
 
     // update: own shop only; the aggregates follow
     const updated = await call('PATCH', `/api/v1/prices/${own.body.data.id}`, {
-      headers: sellerMember.authHeader,
+      headers: api.sellerMember.authHeader,
       body: { price: 90_000, shippingRule: 'FREE' },
     });
     expect(updated.status).toBe(200);
@@ -156,7 +146,7 @@ describe('seller prices (PRICE-01, SELL-04/05)', () => {
     expect((await productRow(product.id)).lowestPrice).toBe(90_000);
     expectError(
       await call('PATCH', `/api/v1/prices/${byAdmin.body.data.id}`, {
-        headers: sellerMember.authHeader,
+        headers: api.sellerMember.authHeader,
         body: { price: 1 },
       }),
       403,
@@ -164,7 +154,7 @@ describe('seller prices (PRICE-01, SELL-04/05)', () => {
     );
     expectError(
       await call('PATCH', `/api/v1/prices/${own.body.data.id}`, {
-        headers: sellerMember.authHeader,
+        headers: api.sellerMember.authHeader,
         body: { shippingRule: 'FREE_OVER' },
       }),
       400,
@@ -173,15 +163,15 @@ describe('seller prices (PRICE-01, SELL-04/05)', () => {
 
     // delete: admin only; history records the withdrawal with price null
     expectError(
-      await call('DELETE', `/api/v1/prices/${own.body.data.id}`, { headers: sellerMember.authHeader }),
+      await call('DELETE', `/api/v1/prices/${own.body.data.id}`, { headers: api.sellerMember.authHeader }),
       403,
       'FORBIDDEN',
     );
     expect(
-      (await call('DELETE', `/api/v1/prices/${own.body.data.id}`, { headers: admin.authHeader })).status,
+      (await call('DELETE', `/api/v1/prices/${own.body.data.id}`, { headers: api.admin.authHeader })).status,
     ).toBe(200);
     expectError(
-      await call('DELETE', `/api/v1/prices/${own.body.data.id}`, { headers: admin.authHeader }),
+      await call('DELETE', `/api/v1/prices/${own.body.data.id}`, { headers: api.admin.authHeader }),
       404,
       'OFFER_NOT_FOUND',
     );
@@ -198,37 +188,40 @@ describe('seller prices (PRICE-01, SELL-04/05)', () => {
     const product = await createProduct();
     const url = `/api/v1/products/${product.id}/prices`;
     expectError(
-      await call('POST', url, { headers: sellerMember.authHeader, body: offer(otherShop.id) }),
+      await call('POST', url, { headers: api.sellerMember.authHeader, body: offer(otherShop.id) }),
       403,
       'FORBIDDEN',
     );
-    const shopless = await createMember(deps, app, { role: 'SELLER' });
+    const shopless = await api.member({ role: 'SELLER' });
     expectError(
       await call('POST', url, { headers: shopless.authHeader, body: offer(ownShop.id) }),
       403,
       'FORBIDDEN',
     );
     expectError(
-      await call('POST', url, { headers: user.authHeader, body: offer(ownShop.id) }),
+      await call('POST', url, { headers: api.user.authHeader, body: offer(ownShop.id) }),
       403,
       'FORBIDDEN',
     );
     expectError(await call('POST', url, { body: offer(ownShop.id) }), 401, 'UNAUTHORIZED');
     expectError(
-      await call('POST', url, { headers: admin.authHeader, body: offer(missingId) }),
+      await call('POST', url, { headers: api.admin.authHeader, body: offer(missingId) }),
       404,
       'SELLER_NOT_FOUND',
     );
     expectError(
       await call('POST', `/api/v1/products/${missingId}/prices`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: offer(ownShop.id),
       }),
       404,
       'PRODUCT_NOT_FOUND',
     );
     expectError(
-      await call('PATCH', `/api/v1/prices/${missingId}`, { headers: admin.authHeader, body: { price: 5 } }),
+      await call('PATCH', `/api/v1/prices/${missingId}`, {
+        headers: api.admin.authHeader,
+        body: { price: 5 },
+      }),
       404,
       'OFFER_NOT_FOUND',
     );
@@ -254,18 +247,18 @@ describe('seller prices (PRICE-01, SELL-04/05)', () => {
       offer('not-a-uuid'),
       {},
     ]) {
-      expectError(await call('POST', url, { headers: admin.authHeader, body }), 400, 'VALIDATION_ERROR');
+      expectError(await call('POST', url, { headers: api.admin.authHeader, body }), 400, 'VALIDATION_ERROR');
     }
     expectError(
-      await call('PATCH', '/api/v1/prices/x', { headers: admin.authHeader, body: { price: 5 } }),
+      await call('PATCH', '/api/v1/prices/x', { headers: api.admin.authHeader, body: { price: 5 } }),
       400,
       'VALIDATION_ERROR',
     );
     expectError(await call('GET', '/api/v1/products/not-a-uuid/prices'), 400, 'VALIDATION_ERROR');
-    const raw = await app.inject({
+    const raw = await api.app.inject({
       method: 'POST',
       url,
-      headers: { ...admin.authHeader, 'content-type': 'application/json' },
+      headers: { ...api.admin.authHeader, 'content-type': 'application/json' },
       payload: '{"price":',
     });
     expect(raw.statusCode).toBe(400);
@@ -273,11 +266,13 @@ describe('seller prices (PRICE-01, SELL-04/05)', () => {
 
   it('20 concurrent offer updates on one product leave the right lowest price', async () => {
     const product = await createProduct();
-    const shops = await Promise.all(Array.from({ length: 5 }, () => createSeller(app, admin.authHeader)));
+    const shops = await Promise.all(
+      Array.from({ length: 5 }, () => createSeller(api.app, api.admin.authHeader)),
+    );
     const created: string[] = [];
     for (const shop of shops) {
       const result = await call('POST', `/api/v1/products/${product.id}/prices`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: offer(shop.id, { price: 50_000 }),
       });
       created.push(result.body.data.id as string);
@@ -290,13 +285,13 @@ describe('seller prices (PRICE-01, SELL-04/05)', () => {
     const results = await Promise.all(
       updates.map((u) =>
         call('PATCH', `/api/v1/prices/${u.id}`, {
-          headers: admin.authHeader,
+          headers: api.admin.authHeader,
           body: { price: u.price, stockState: u.stockState },
         }),
       ),
     );
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
-    const rows = await deps.database.db.select().from(offers).where(eq(offers.productId, product.id));
+    const rows = await api.deps.database.db.select().from(offers).where(eq(offers.productId, product.id));
     const counting = rows.filter((row) => row.stockState !== 'OUT_OF_STOCK').map((row) => row.price);
     const row = await productRow(product.id);
     expect(row.lowestPrice).toBe(counting.length ? Math.min(...counting) : null);
@@ -311,7 +306,9 @@ describe('seller prices (PRICE-01, SELL-04/05)', () => {
 describe('GET /products/:id/real-price (FRAUD-02)', () => {
   it("gives a shop's delivered price, or the cheapest in stock, and follows every rule", async () => {
     const product = await createProduct();
-    const shops = await Promise.all(Array.from({ length: 3 }, () => createSeller(app, admin.authHeader)));
+    const shops = await Promise.all(
+      Array.from({ length: 3 }, () => createSeller(api.app, api.admin.authHeader)),
+    );
     const [paid, freeOver, soldOut] = shops as [SellerData, SellerData, SellerData];
     for (const [shop, fields] of [
       [paid, { price: 30_000, shippingRule: 'PAID', shippingCost: 3_000 }],
@@ -322,7 +319,7 @@ describe('GET /products/:id/real-price (FRAUD-02)', () => {
       [soldOut, { price: 10_000, shippingRule: 'FREE', stockState: 'OUT_OF_STOCK' }],
     ] as const) {
       const result = await call('POST', `/api/v1/products/${product.id}/prices`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: offer(shop.id, fields),
       });
       expect(result.status, JSON.stringify(result.body)).toBe(201);
@@ -355,7 +352,10 @@ describe('GET /products/:id/real-price (FRAUD-02)', () => {
     const offerId = (await call('GET', `/api/v1/products/${product.id}/prices`)).body.data.entries.find(
       (entry: { seller: { id: string } }) => entry.seller.id === freeOver.id,
     ).id;
-    await call('PATCH', `/api/v1/prices/${offerId}`, { headers: admin.authHeader, body: { price: 50_000 } });
+    await call('PATCH', `/api/v1/prices/${offerId}`, {
+      headers: api.admin.authHeader,
+      body: { price: 50_000 },
+    });
     expect((await realPrice(`?sellerId=${freeOver.id}`)).body.data).toMatchObject({
       productPrice: 50_000,
       shippingFee: 0,
@@ -377,23 +377,23 @@ describe('a deleted shop', () => {
   it('leaves the price aggregates, the comparison and the cached detail at once', async () => {
     const product = await createProduct();
     const url = `/api/v1/products/${product.id}/prices`;
-    const cheap = await createSeller(app, admin.authHeader, { trustScore: 10 });
-    const dear = await createSeller(app, admin.authHeader);
+    const cheap = await createSeller(api.app, api.admin.authHeader, { trustScore: 10 });
+    const dear = await createSeller(api.app, api.admin.authHeader);
     expect(
-      (await call('POST', url, { headers: admin.authHeader, body: offer(cheap.id, { price: 50_000 }) }))
+      (await call('POST', url, { headers: api.admin.authHeader, body: offer(cheap.id, { price: 50_000 }) }))
         .status,
     ).toBe(201);
     expect(
-      (await call('POST', url, { headers: admin.authHeader, body: offer(dear.id, { price: 70_000 }) }))
+      (await call('POST', url, { headers: api.admin.authHeader, body: offer(dear.id, { price: 70_000 }) }))
         .status,
     ).toBe(201);
     // warm the caches
     expect((await call('GET', url)).body.data.lowestPrice).toBe(50_000);
     expect((await call('GET', `/api/v1/products/${product.id}`)).body.data.lowestPrice).toBe(50_000);
 
-    expect((await call('DELETE', `/api/v1/sellers/${cheap.id}`, { headers: admin.authHeader })).status).toBe(
-      200,
-    );
+    expect(
+      (await call('DELETE', `/api/v1/sellers/${cheap.id}`, { headers: api.admin.authHeader })).status,
+    ).toBe(200);
 
     const comparison = await call('GET', url);
     expect(comparison.body.data.lowestPrice).toBe(70_000);
@@ -407,14 +407,14 @@ describe('a deleted shop', () => {
   it('shows a renamed shop in the cached comparison at once', async () => {
     const product = await createProduct();
     const url = `/api/v1/products/${product.id}/prices`;
-    const shop = await createSeller(app, admin.authHeader);
-    await call('POST', url, { headers: admin.authHeader, body: offer(shop.id, { price: 12_000 }) });
+    const shop = await createSeller(api.app, api.admin.authHeader);
+    await call('POST', url, { headers: api.admin.authHeader, body: offer(shop.id, { price: 12_000 }) });
     expect((await call('GET', url)).body.data.entries[0].seller.name).toBe(shop.name);
     const renamed = uniqueName('Renamed shop');
     expect(
       (
         await call('PATCH', `/api/v1/sellers/${shop.id}`, {
-          headers: admin.authHeader,
+          headers: api.admin.authHeader,
           body: { name: renamed },
         })
       ).status,
@@ -435,7 +435,7 @@ describe('GET /products/:id/price-history (PRICE-02)', () => {
     return new Date(Date.parse(`${date}T00:00:00+09:00`) + seoulHour * 3600_000);
   }
   async function record(productId: string, recordedAt: Date, lowest: number | null) {
-    await deps.database.db
+    await api.deps.database.db
       .insert(priceHistory)
       .values({ productId, sellerId: missingId, price: lowest, productLowestPrice: lowest, recordedAt });
   }
@@ -510,9 +510,9 @@ describe('GET /products/:id/price-history (PRICE-02)', () => {
 
   it('isAllTimeLow follows the current lowest; defaults; bad queries are 400', async () => {
     const product = await createProduct();
-    const shop = await createSeller(app, admin.authHeader);
+    const shop = await createSeller(api.app, api.admin.authHeader);
     await call('POST', `/api/v1/products/${product.id}/prices`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: offer(shop.id, { price: 700 }),
     });
     const result = await call('GET', `/api/v1/products/${product.id}/price-history`);

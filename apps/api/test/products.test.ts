@@ -1,46 +1,31 @@
 // PROD-01..08: product list (filters, sorts, paging), detail, admin CRUD of products, options and
 // images; against real PostgreSQL and Redis.
 import { products } from '@pbshop/db';
-import { createTestContext, type TestContext } from '@pbshop/testing';
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.ts';
-import type { ApiDeps } from '../src/deps.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LIST_COUNT_CAP } from '../src/modules/catalog/products/service.ts';
+import { setupApiTest } from './helpers/api-test.ts';
 import { type CategoryData, createCategory, createSeller, uniqueName } from './helpers/catalog.ts';
-import { caller, expectError, missingId } from './helpers/http.ts';
-import { buildTestApp, createMember, type Member } from './helpers/users.ts';
+import { expectError, missingId } from './helpers/http.ts';
 
-let ctx: TestContext;
-let app: App;
-let deps: ApiDeps;
-let close: () => Promise<void>;
-let admin: Member;
-let user: Member;
+const api = setupApiTest({ members: { admin: { role: 'ADMIN' }, user: {} } });
+const { call } = api;
 let root: CategoryData;
 let child: CategoryData;
 let other: CategoryData;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  ({ app, deps, close } = await buildTestApp(ctx));
-  admin = await createMember(deps, app, { role: 'ADMIN' });
-  user = await createMember(deps, app);
-  root = await createCategory(app, admin.authHeader, { name: uniqueName('Laptops') });
-  child = await createCategory(app, admin.authHeader, { name: uniqueName('Gaming'), parentId: root.id });
-  other = await createCategory(app, admin.authHeader, { name: uniqueName('Phones') });
+  root = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('Laptops') });
+  child = await createCategory(api.app, api.admin.authHeader, {
+    name: uniqueName('Gaming'),
+    parentId: root.id,
+  });
+  other = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('Phones') });
 });
-
-afterAll(async () => {
-  await close?.();
-  await ctx?.cleanup();
-});
-
-const call = caller(() => app);
 
 async function createProduct(fields: Record<string, unknown> = {}) {
   const result = await call('POST', '/api/v1/products', {
-    headers: admin.authHeader,
+    headers: api.admin.authHeader,
     body: { categoryId: root.id, name: uniqueName('Product'), ...fields },
   });
   expect(result.status, JSON.stringify(result.body)).toBe(201);
@@ -50,7 +35,7 @@ async function createProduct(fields: Record<string, unknown> = {}) {
 describe('admin product CRUD (PROD-03..05)', () => {
   it('creates a product and returns its detail', async () => {
     const result = await call('POST', '/api/v1/products', {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: {
         categoryId: child.id,
         name: '  Zenbook 14  ',
@@ -89,7 +74,7 @@ describe('admin product CRUD (PROD-03..05)', () => {
     );
     expectError(
       await call('POST', '/api/v1/products', {
-        headers: user.authHeader,
+        headers: api.user.authHeader,
         body: { categoryId: root.id, name: 'x' },
       }),
       403,
@@ -97,7 +82,7 @@ describe('admin product CRUD (PROD-03..05)', () => {
     );
     expectError(
       await call('POST', '/api/v1/products', {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { categoryId: missingId, name: 'x' },
       }),
       404,
@@ -115,7 +100,7 @@ describe('admin product CRUD (PROD-03..05)', () => {
       { categoryId: root.id, name: { $gt: '' } },
     ]) {
       expectError(
-        await call('POST', '/api/v1/products', { headers: admin.authHeader, body }),
+        await call('POST', '/api/v1/products', { headers: api.admin.authHeader, body }),
         400,
         'VALIDATION_ERROR',
       );
@@ -125,7 +110,7 @@ describe('admin product CRUD (PROD-03..05)', () => {
   it('updates at the version read; a stale version is 409 CONFLICT', async () => {
     const product = await createProduct();
     const first = await call('PATCH', `/api/v1/products/${product.id}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { version: 1, name: 'Renamed', status: 'SOLD_OUT', categoryId: other.id },
     });
     expect(first.status).toBe(200);
@@ -136,7 +121,7 @@ describe('admin product CRUD (PROD-03..05)', () => {
       category: { id: other.id },
     });
     const stale = await call('PATCH', `/api/v1/products/${product.id}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { version: 1, name: 'Lost update' },
     });
     expectError(stale, 409, 'CONFLICT');
@@ -145,7 +130,7 @@ describe('admin product CRUD (PROD-03..05)', () => {
     const both = await Promise.all(
       ['A', 'B'].map((name) =>
         call('PATCH', `/api/v1/products/${product.id}`, {
-          headers: admin.authHeader,
+          headers: api.admin.authHeader,
           body: { version: 2, name },
         }),
       ),
@@ -153,7 +138,7 @@ describe('admin product CRUD (PROD-03..05)', () => {
     expect(both.map((r) => r.status).sort()).toEqual([200, 409]);
     expectError(
       await call('PATCH', `/api/v1/products/${product.id}`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { version: 3 },
       }),
       400,
@@ -161,7 +146,7 @@ describe('admin product CRUD (PROD-03..05)', () => {
     );
     expectError(
       await call('PATCH', `/api/v1/products/${product.id}`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { version: 3, categoryId: missingId },
       }),
       404,
@@ -169,7 +154,7 @@ describe('admin product CRUD (PROD-03..05)', () => {
     );
     expectError(
       await call('PATCH', `/api/v1/products/${missingId}`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { version: 1, name: 'x' },
       }),
       404,
@@ -179,21 +164,21 @@ describe('admin product CRUD (PROD-03..05)', () => {
 
   it('soft deletes; the product is gone from detail, list and edits', async () => {
     const product = await createProduct({ name: uniqueName('Doomed') });
-    const deleted = await call('DELETE', `/api/v1/products/${product.id}`, { headers: admin.authHeader });
+    const deleted = await call('DELETE', `/api/v1/products/${product.id}`, { headers: api.admin.authHeader });
     expect(deleted.status).toBe(200);
     expect(deleted.body.data.message).toEqual(expect.any(String));
-    const [row] = await deps.database.db.select().from(products).where(eq(products.id, product.id));
+    const [row] = await api.deps.database.db.select().from(products).where(eq(products.id, product.id));
     expect(row?.deletedAt).not.toBeNull();
     expectError(await call('GET', `/api/v1/products/${product.id}`), 404, 'PRODUCT_NOT_FOUND');
     expectError(
-      await call('DELETE', `/api/v1/products/${product.id}`, { headers: admin.authHeader }),
+      await call('DELETE', `/api/v1/products/${product.id}`, { headers: api.admin.authHeader }),
       404,
       'PRODUCT_NOT_FOUND',
     );
     const list = await call('GET', `/api/v1/products?search=${encodeURIComponent(product.name)}`);
     expect(list.body.data).toEqual([]);
     expectError(
-      await call('DELETE', `/api/v1/products/${product.id}`, { headers: user.authHeader }),
+      await call('DELETE', `/api/v1/products/${product.id}`, { headers: api.user.authHeader }),
       403,
       'FORBIDDEN',
     );
@@ -212,8 +197,8 @@ describe('GET /products/:id (PROD-02)', () => {
     }
     // an unknown product counts nothing (and fails nothing)
     expectError(await call('GET', `/api/v1/products/${missingId}`), 404, 'PRODUCT_NOT_FOUND');
-    await deps.productViews.flush();
-    const [row] = await deps.database.db.select().from(products).where(eq(products.id, product.id));
+    await api.deps.productViews.flush();
+    const [row] = await api.deps.database.db.select().from(products).where(eq(products.id, product.id));
     expect(row?.viewCount).toBe(5);
     expect(row?.popularityScore).toBe(1.5);
   });
@@ -228,14 +213,14 @@ describe('options and images (PROD-06, PROD-07)', () => {
   it('adds, updates and deletes options', async () => {
     const product = await createProduct();
     const added = await call('POST', `/api/v1/products/${product.id}/options`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { name: 'Color', values: ['Black', 'Silver'] },
     });
     expect(added.status).toBe(201);
     expect(added.body.data).toMatchObject({ name: 'Color', values: ['Black', 'Silver'], sortOrder: 0 });
     const optionId = added.body.data.id;
     const updated = await call('PATCH', `/api/v1/products/${product.id}/options/${optionId}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { values: ['Black'], sortOrder: 2 },
     });
     expect(updated.body.data).toMatchObject({ id: optionId, name: 'Color', values: ['Black'], sortOrder: 2 });
@@ -246,7 +231,7 @@ describe('options and images (PROD-06, PROD-07)', () => {
 
     expectError(
       await call('POST', `/api/v1/products/${product.id}/options`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { name: 'Too many', values: Array.from({ length: 51 }, (_, i) => `v${i}`) },
       }),
       400,
@@ -254,7 +239,7 @@ describe('options and images (PROD-06, PROD-07)', () => {
     );
     expectError(
       await call('POST', `/api/v1/products/${product.id}/options`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { name: 'Bad', values: 'not-an-array' },
       }),
       400,
@@ -262,7 +247,7 @@ describe('options and images (PROD-06, PROD-07)', () => {
     );
     expectError(
       await call('PATCH', `/api/v1/products/${product.id}/options/${missingId}`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { name: 'x' },
       }),
       404,
@@ -270,7 +255,7 @@ describe('options and images (PROD-06, PROD-07)', () => {
     );
     expectError(
       await call('POST', `/api/v1/products/${missingId}/options`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { name: 'x', values: [] },
       }),
       404,
@@ -278,19 +263,19 @@ describe('options and images (PROD-06, PROD-07)', () => {
     );
     expectError(
       await call('POST', `/api/v1/products/${product.id}/options`, {
-        headers: user.authHeader,
+        headers: api.user.authHeader,
         body: { name: 'x', values: [] },
       }),
       403,
       'FORBIDDEN',
     );
     const removed = await call('DELETE', `/api/v1/products/${product.id}/options/${optionId}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
     });
     expect(removed.status).toBe(200);
     expectError(
       await call('DELETE', `/api/v1/products/${product.id}/options/${optionId}`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
       }),
       404,
       'PRODUCT_OPTION_NOT_FOUND',
@@ -300,7 +285,7 @@ describe('options and images (PROD-06, PROD-07)', () => {
   it('keeps one main image: the first becomes main, a new main clears the others', async () => {
     const product = await createProduct();
     const add = (body: object) =>
-      call('POST', `/api/v1/products/${product.id}/images`, { headers: admin.authHeader, body });
+      call('POST', `/api/v1/products/${product.id}/images`, { headers: api.admin.authHeader, body });
     const first = await add({ url: 'https://cdn.example.com/1.jpg', sortOrder: 1 });
     expect(first.status).toBe(201);
     expect(first.body.data).toMatchObject({ isMain: true, sortOrder: 1 });
@@ -323,14 +308,16 @@ describe('options and images (PROD-06, PROD-07)', () => {
     expect(
       (
         await call('DELETE', `/api/v1/products/${product.id}/images/${main.id}`, {
-          headers: admin.authHeader,
+          headers: api.admin.authHeader,
         })
       ).status,
     ).toBe(200);
     detail = await call('GET', `/api/v1/products/${product.id}`);
     expect(detail.body.data.images[0]).toMatchObject({ url: 'https://cdn.example.com/1.jpg', isMain: true });
     expectError(
-      await call('DELETE', `/api/v1/products/${product.id}/images/${main.id}`, { headers: admin.authHeader }),
+      await call('DELETE', `/api/v1/products/${product.id}/images/${main.id}`, {
+        headers: api.admin.authHeader,
+      }),
       404,
       'PRODUCT_IMAGE_NOT_FOUND',
     );
@@ -338,7 +325,7 @@ describe('options and images (PROD-06, PROD-07)', () => {
       expectError(await add({ url }), 400, 'VALIDATION_ERROR');
     }
     expectError(
-      await call('DELETE', `/api/v1/products/${product.id}/images/nope`, { headers: admin.authHeader }),
+      await call('DELETE', `/api/v1/products/${product.id}/images/nope`, { headers: api.admin.authHeader }),
       400,
       'VALIDATION_ERROR',
     );
@@ -352,12 +339,12 @@ describe('GET /products (PROD-01)', () => {
   const tag = uniqueName('zq').replace(' ', '');
 
   beforeAll(async () => {
-    listRoot = await createCategory(app, admin.authHeader, { name: uniqueName('ListRoot') });
-    listChild = await createCategory(app, admin.authHeader, {
+    listRoot = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('ListRoot') });
+    listChild = await createCategory(api.app, api.admin.authHeader, {
       name: uniqueName('ListChild'),
       parentId: listRoot.id,
     });
-    const grandChild = await createCategory(app, admin.authHeader, {
+    const grandChild = await createCategory(api.app, api.admin.authHeader, {
       name: uniqueName('ListGrand'),
       parentId: listChild.id,
     });
@@ -377,7 +364,7 @@ describe('GET /products (PROD-01)', () => {
       });
       ids[item.key] = product.id;
       minute += 1;
-      await deps.database.db
+      await api.deps.database.db
         .update(products)
         .set({
           lowestPrice: item.lowest,
@@ -437,9 +424,9 @@ describe('GET /products (PROD-01)', () => {
     expect(keys(await list('minPrice=25000')).sort()).toEqual(['a']);
     expect(keys(await list('maxPrice=5000'))).toEqual(['e']);
 
-    const seller = await createSeller(app, admin.authHeader);
+    const seller = await createSeller(api.app, api.admin.authHeader);
     const offer = await call('POST', `/api/v1/products/${ids.a}/prices`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { sellerId: seller.id, price: 31_000, url: 'https://shop.example.com/a' },
     });
     expect(offer.status).toBe(201);
@@ -490,8 +477,8 @@ describe('GET /products (PROD-01)', () => {
   });
 
   it('counts matches up to the cap and says when it stopped there', async () => {
-    const broad = await createCategory(app, admin.authHeader, { name: uniqueName('Broad') });
-    await deps.database.db.execute(sql`
+    const broad = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('Broad') });
+    await api.deps.database.db.execute(sql`
       insert into products (category_id, name)
       select ${broad.id}, 'bulk ' || n from generate_series(1, ${LIST_COUNT_CAP + 5}) as n`);
     const result = await call('GET', `/api/v1/products?categoryId=${broad.id}&limit=100&page=2`);

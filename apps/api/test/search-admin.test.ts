@@ -3,47 +3,30 @@
 // action leaves its outbox rows / run and wakes worker-search through the queue. No worker runs here.
 import { searchOutbox, searchReindexRuns } from '@pbshop/db';
 import { PRODUCT_MAPPING_VERSION, productAlias } from '@pbshop/search';
-import { createTestContext, type TestContext } from '@pbshop/testing';
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.ts';
-import type { ApiDeps } from '../src/deps.ts';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { setupApiTest } from './helpers/api-test.ts';
 import { createCategory, uniqueName } from './helpers/catalog.ts';
-import { caller, expectError, type Method, missingId } from './helpers/http.ts';
-import { buildTestApp, createMember, type Member } from './helpers/users.ts';
+import { expectError, type Method, missingId } from './helpers/http.ts';
 
-let ctx: TestContext;
-let app: App;
-let deps: ApiDeps;
-let close: () => Promise<void>;
-let admin: Member;
-let user: Member;
+const api = setupApiTest({ members: { admin: { role: 'ADMIN' }, user: { role: 'USER' } } });
+const { call } = api;
 let productId: string;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  ({ app, deps, close } = await buildTestApp(ctx));
-  admin = await createMember(deps, app, { role: 'ADMIN' });
-  user = await createMember(deps, app, { role: 'USER' });
-  const category = await createCategory(app, admin.authHeader, { name: uniqueName('스피커') });
+  const category = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('스피커') });
   const created = await call('POST', '/api/v1/products', {
-    headers: admin.authHeader,
+    headers: api.admin.authHeader,
     body: { categoryId: category.id, name: '블루투스 스피커' },
   });
   productId = created.body.data.id;
 });
 
-afterAll(async () => {
-  await close?.();
-  await ctx?.cleanup();
-});
-
 beforeEach(async () => {
-  await deps.database.db.delete(searchOutbox);
-  await deps.producers.queues['search-index-sync'].obliterate({ force: true });
+  await api.deps.database.db.delete(searchOutbox);
+  await api.deps.producers.queues['search-index-sync'].obliterate({ force: true });
 });
 
-const call = caller(() => app);
 const base = '/api/v1/search/admin/index';
 const routes: [Method, string][] = [
   ['GET', `${base}/status`],
@@ -54,12 +37,16 @@ const routes: [Method, string][] = [
 ];
 
 async function queuedJobs() {
-  const jobs = await deps.producers.queues['search-index-sync'].getJobs(['wait', 'delayed', 'prioritized']);
+  const jobs = await api.deps.producers.queues['search-index-sync'].getJobs([
+    'wait',
+    'delayed',
+    'prioritized',
+  ]);
   return jobs.map((job) => ({ id: job.id, data: job.data, attempts: job.opts.attempts }));
 }
 
 async function outboxRows(status: 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAILED', count: number) {
-  await deps.database.db.insert(searchOutbox).values(
+  await api.deps.database.db.insert(searchOutbox).values(
     Array.from({ length: count }, () => ({
       eventType: 'PRODUCT_UPSERT' as const,
       aggregateId: productId,
@@ -74,11 +61,11 @@ async function outboxRows(status: 'PENDING' | 'PROCESSING' | 'COMPLETED' | 'FAIL
 describe('access', () => {
   it.each(routes)('%s %s: anonymous 401, USER 403', async (method, url) => {
     expectError(await call(method, url), 401, 'UNAUTHORIZED');
-    expectError(await call(method, url, { headers: user.authHeader }), 403, 'FORBIDDEN');
+    expectError(await call(method, url, { headers: api.user.authHeader }), 403, 'FORBIDDEN');
   });
 
   it('every route declares admin access', () => {
-    const declared = app.routeAccess.filter((route) => route.url.startsWith(base));
+    const declared = api.app.routeAccess.filter((route) => route.url.startsWith(base));
     expect(declared).toHaveLength(5);
     expect(declared.every((route) => route.access === 'admin')).toBe(true);
   });
@@ -87,11 +74,11 @@ describe('access', () => {
 describe('GET /search/admin/index/status', () => {
   it('answers before the index exists (no worker has run), naming the alias and the counts', async () => {
     await outboxRows('PENDING', 2);
-    await deps.database.db.update(searchOutbox).set({ createdAt: sql`now() - interval '30 seconds'` });
-    const { status, body } = await call('GET', `${base}/status`, { headers: admin.authHeader });
+    await api.deps.database.db.update(searchOutbox).set({ createdAt: sql`now() - interval '30 seconds'` });
+    const { status, body } = await call('GET', `${base}/status`, { headers: api.admin.authHeader });
     expect(status).toBe(200);
     expect(body.data).toEqual({
-      alias: productAlias(ctx.indexPrefix),
+      alias: productAlias(api.ctx.indexPrefix),
       index: null,
       exists: false,
       documentCount: 0,
@@ -115,7 +102,7 @@ describe('GET /search/admin/index/outbox/summary', () => {
     await outboxRows('PROCESSING', 1);
     await outboxRows('COMPLETED', 4);
     await outboxRows('FAILED', 2);
-    const { status, body } = await call('GET', `${base}/outbox/summary`, { headers: admin.authHeader });
+    const { status, body } = await call('GET', `${base}/outbox/summary`, { headers: api.admin.authHeader });
     expect(status).toBe(200);
     expect(body.data).toEqual({
       pending: 3,
@@ -128,7 +115,7 @@ describe('GET /search/admin/index/outbox/summary', () => {
   });
 
   it('an empty outbox: zeros and nulls', async () => {
-    const { body } = await call('GET', `${base}/outbox/summary`, { headers: admin.authHeader });
+    const { body } = await call('GET', `${base}/outbox/summary`, { headers: api.admin.authHeader });
     expect(body.data).toEqual({
       pending: 0,
       processing: 0,
@@ -143,7 +130,7 @@ describe('GET /search/admin/index/outbox/summary', () => {
 describe('POST /search/admin/index/outbox/requeue-failed', () => {
   it.each(['0', '1001', 'abc', '1.5'])('limit=%s is 400 VALIDATION_ERROR', async (limit) => {
     const result = await call('POST', `${base}/outbox/requeue-failed?limit=${limit}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
     });
     expectError(result, 400, 'VALIDATION_ERROR');
     expect(result.body.error.details).toEqual([expect.objectContaining({ field: 'querystring.limit' })]);
@@ -152,14 +139,16 @@ describe('POST /search/admin/index/outbox/requeue-failed', () => {
   it('requeues up to `limit` FAILED rows (default 100) with attempts reset, and wakes the worker', async () => {
     await outboxRows('FAILED', 5);
     await outboxRows('COMPLETED', 1);
-    const first = await call('POST', `${base}/outbox/requeue-failed?limit=2`, { headers: admin.authHeader });
+    const first = await call('POST', `${base}/outbox/requeue-failed?limit=2`, {
+      headers: api.admin.authHeader,
+    });
     expect(first).toMatchObject({ status: 200, body: { success: true, data: { requeuedCount: 2 } } });
-    const rest = await call('POST', `${base}/outbox/requeue-failed`, { headers: admin.authHeader });
+    const rest = await call('POST', `${base}/outbox/requeue-failed`, { headers: api.admin.authHeader });
     expect(rest.body.data).toEqual({ requeuedCount: 3 });
-    const none = await call('POST', `${base}/outbox/requeue-failed`, { headers: admin.authHeader });
+    const none = await call('POST', `${base}/outbox/requeue-failed`, { headers: api.admin.authHeader });
     expect(none.body.data).toEqual({ requeuedCount: 0 });
 
-    const rows = await deps.database.db.select().from(searchOutbox);
+    const rows = await api.deps.database.db.select().from(searchOutbox);
     expect(rows.filter((row) => row.status === 'PENDING').map((row) => row.attemptCount)).toEqual([
       0, 0, 0, 0, 0,
     ]);
@@ -174,27 +163,27 @@ describe('POST /search/admin/index/outbox/requeue-failed', () => {
 describe('POST /search/admin/index/products/:id/reindex', () => {
   it('a malformed id is 400, an unknown one 404 PRODUCT_NOT_FOUND (nothing recorded)', async () => {
     expectError(
-      await call('POST', `${base}/products/not-a-uuid/reindex`, { headers: admin.authHeader }),
+      await call('POST', `${base}/products/not-a-uuid/reindex`, { headers: api.admin.authHeader }),
       400,
       'VALIDATION_ERROR',
     );
     expectError(
-      await call('POST', `${base}/products/${missingId}/reindex`, { headers: admin.authHeader }),
+      await call('POST', `${base}/products/${missingId}/reindex`, { headers: api.admin.authHeader }),
       404,
       'PRODUCT_NOT_FOUND',
     );
-    expect(await deps.database.db.select().from(searchOutbox)).toEqual([]);
+    expect(await api.deps.database.db.select().from(searchOutbox)).toEqual([]);
   });
 
   it('202: an outbox row for the product, and a wake-up job naming it', async () => {
     const result = await call('POST', `${base}/products/${productId}/reindex`, {
-      headers: { ...admin.authHeader, 'x-request-id': 'reindex-one-product' },
+      headers: { ...api.admin.authHeader, 'x-request-id': 'reindex-one-product' },
     });
     expect(result).toMatchObject({
       status: 202,
       body: { success: true, data: { message: 'product reindex queued', productId } },
     });
-    const rows = await deps.database.db.select().from(searchOutbox);
+    const rows = await api.deps.database.db.select().from(searchOutbox);
     expect(rows).toEqual([
       expect.objectContaining({
         eventType: 'PRODUCT_UPSERT',
@@ -214,26 +203,26 @@ describe('POST /search/admin/index/products/:id/reindex', () => {
 describe('POST /search/admin/index/reindex', () => {
   it('202 with the job and run ids; a second request while it is queued is 409 CONFLICT', async () => {
     const first = await call('POST', `${base}/reindex`, {
-      headers: { ...admin.authHeader, 'x-request-id': 'full-reindex-1' },
+      headers: { ...api.admin.authHeader, 'x-request-id': 'full-reindex-1' },
     });
     expect(first.status).toBe(202);
     const { runId, jobId } = first.body.data;
     expect(first.body.data).toEqual({ message: 'full reindex queued', queued: true, jobId, runId });
-    const [run] = await deps.database.db
+    const [run] = await api.deps.database.db
       .select()
       .from(searchReindexRuns)
       .where(eq(searchReindexRuns.id, runId));
-    expect(run).toMatchObject({ status: 'QUEUED', requestedBy: admin.user.id, targetIndex: null });
+    expect(run).toMatchObject({ status: 'QUEUED', requestedBy: api.admin.user.id, targetIndex: null });
     expect(await queuedJobs()).toEqual([
       { id: jobId, data: { requestId: 'full-reindex-1', reason: 'full-reindex', runId }, attempts: 1 },
     ]);
 
-    const second = await call('POST', `${base}/reindex`, { headers: admin.authHeader });
+    const second = await call('POST', `${base}/reindex`, { headers: api.admin.authHeader });
     expectError(second, 409, 'CONFLICT');
     expect(second.body.error.details).toMatchObject({ runId, status: 'QUEUED' });
     expect(second.body.requestId).toEqual(expect.any(String));
 
-    const { body } = await call('GET', `${base}/status`, { headers: admin.authHeader });
+    const { body } = await call('GET', `${base}/status`, { headers: api.admin.authHeader });
     expect(body.data.reindex).toMatchObject({
       id: runId,
       status: 'QUEUED',
@@ -243,22 +232,22 @@ describe('POST /search/admin/index/reindex', () => {
     });
 
     // once the run ended, a new one is accepted
-    await deps.database.db
+    await api.deps.database.db
       .update(searchReindexRuns)
       .set({ status: 'FAILED' })
       .where(eq(searchReindexRuns.id, runId));
-    const third = await call('POST', `${base}/reindex`, { headers: admin.authHeader });
+    const third = await call('POST', `${base}/reindex`, { headers: api.admin.authHeader });
     expect(third.status).toBe(202);
     expect(third.body.data.runId).not.toBe(runId);
   });
 
   it('two requests at the same moment start one run', async () => {
-    await deps.database.db.update(searchReindexRuns).set({ status: 'COMPLETED' });
+    await api.deps.database.db.update(searchReindexRuns).set({ status: 'COMPLETED' });
     const results = await Promise.all(
-      Array.from({ length: 4 }, () => call('POST', `${base}/reindex`, { headers: admin.authHeader })),
+      Array.from({ length: 4 }, () => call('POST', `${base}/reindex`, { headers: api.admin.authHeader })),
     );
     expect(results.map((result) => result.status).sort()).toEqual([202, 409, 409, 409]);
-    const active = await deps.database.db
+    const active = await api.deps.database.db
       .select()
       .from(searchReindexRuns)
       .where(eq(searchReindexRuns.status, 'QUEUED'));

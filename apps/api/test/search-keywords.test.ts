@@ -2,35 +2,24 @@
 // with rank changes, a real-time ranking) and each member's recent keywords and auto-save
 // preference. Against real Redis, PostgreSQL and OpenSearch (an empty index of this file's own).
 import { ensureProductIndex } from '@pbshop/search';
-import { createTestContext, type PrivateRedis, startPrivateRedis, type TestContext } from '@pbshop/testing';
+import { type PrivateRedis, startPrivateRedis } from '@pbshop/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { App } from '../src/app.ts';
-import type { ApiDeps } from '../src/deps.ts';
 import { popularKeywords } from '../src/modules/search/search/keywords.ts';
+import { setupApiTest } from './helpers/api-test.ts';
 import { caller, expectError, missingId } from './helpers/http.ts';
 import { buildTestApp, createMember, type Member } from './helpers/users.ts';
 
-let ctx: TestContext;
-let app: App;
-let deps: ApiDeps;
-let close: () => Promise<void>;
-let user: Member;
-let other: Member;
+const api = setupApiTest({
+  // every read of the popular ranking recomputes it, so the test sees each change
+  env: { SEARCH_POPULAR_REFRESH_MS: '0' },
+  members: { user: {}, other: {} },
+});
+const { call } = api;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  // every read of the popular ranking recomputes it, so the test sees each change
-  ({ app, deps, close } = await buildTestApp(ctx, { SEARCH_POPULAR_REFRESH_MS: '0' }));
-  [user, other] = await Promise.all([createMember(deps, app), createMember(deps, app)]);
-  await ensureProductIndex(deps.search, ctx.indexPrefix);
+  await ensureProductIndex(api.deps.search, api.ctx.indexPrefix);
 });
 
-afterAll(async () => {
-  await close?.();
-  await ctx?.cleanup();
-});
-
-const call = caller(() => app);
 const MINUTE = 60_000;
 
 async function searchFor(q: string, headers: object = {}) {
@@ -85,7 +74,7 @@ describe('popular keywords (SRCH-03)', () => {
   });
 
   it('serves one snapshot until SEARCH_POPULAR_REFRESH_MS has passed', async () => {
-    const popular = popularKeywords(deps.redis, `${deps.env.REDIS_KEY_PREFIX}:snapshot-test`, {
+    const popular = popularKeywords(api.deps.redis, `${api.deps.env.REDIS_KEY_PREFIX}:snapshot-test`, {
       windowMinutes: 60,
       refreshMs: 300_000,
     });
@@ -118,7 +107,7 @@ describe('popular keywords (SRCH-03)', () => {
   });
 
   it('counts only the searches inside the sliding window', async () => {
-    const popular = popularKeywords(deps.redis, `${deps.env.REDIS_KEY_PREFIX}:window-test`, {
+    const popular = popularKeywords(api.deps.redis, `${api.deps.env.REDIS_KEY_PREFIX}:window-test`, {
       windowMinutes: 5,
       refreshMs: 0,
     });
@@ -183,7 +172,7 @@ describe('recent keywords (SRCH-04)', () => {
 
   it('saves, lists newest first without duplicates, keeps 10, deletes one and all', async () => {
     const saved = await call('POST', recentUrl, {
-      headers: user.authHeader,
+      headers: api.user.authHeader,
       body: { keyword: '  노트북  ' },
     });
     expect(saved.status).toBe(201);
@@ -192,17 +181,17 @@ describe('recent keywords (SRCH-04)', () => {
       keyword: '노트북',
       createdAt: expect.any(String),
     });
-    await call('POST', recentUrl, { headers: user.authHeader, body: { keyword: 'Galaxy S24' } });
+    await call('POST', recentUrl, { headers: api.user.authHeader, body: { keyword: 'Galaxy S24' } });
     // the same keyword again (other case and spacing) moves to the top instead of repeating
-    await call('POST', recentUrl, { headers: user.authHeader, body: { keyword: 'galaxy   s24' } });
-    await call('POST', recentUrl, { headers: user.authHeader, body: { keyword: '노트북' } });
-    expect(await keywordsOf(user)).toEqual(['노트북', 'galaxy s24']);
-    expect(await keywordsOf(other)).toEqual([]);
+    await call('POST', recentUrl, { headers: api.user.authHeader, body: { keyword: 'galaxy   s24' } });
+    await call('POST', recentUrl, { headers: api.user.authHeader, body: { keyword: '노트북' } });
+    expect(await keywordsOf(api.user)).toEqual(['노트북', 'galaxy s24']);
+    expect(await keywordsOf(api.other)).toEqual([]);
 
     for (let index = 1; index <= 12; index++) {
-      await call('POST', recentUrl, { headers: user.authHeader, body: { keyword: `keyword ${index}` } });
+      await call('POST', recentUrl, { headers: api.user.authHeader, body: { keyword: `keyword ${index}` } });
     }
-    const listed = (await call('GET', recentUrl, { headers: user.authHeader })).body.data as {
+    const listed = (await call('GET', recentUrl, { headers: api.user.authHeader })).body.data as {
       id: string;
       keyword: string;
     }[];
@@ -210,25 +199,25 @@ describe('recent keywords (SRCH-04)', () => {
       Array.from({ length: 10 }, (_, index) => `keyword ${12 - index}`),
     );
 
-    const removed = await call('DELETE', `${recentUrl}/${listed[1]!.id}`, { headers: user.authHeader });
+    const removed = await call('DELETE', `${recentUrl}/${listed[1]!.id}`, { headers: api.user.authHeader });
     expect(removed.status).toBe(200);
     expect(removed.body.data.message).toEqual(expect.any(String));
-    expect(await keywordsOf(user)).not.toContain('keyword 11');
+    expect(await keywordsOf(api.user)).not.toContain('keyword 11');
     expectError(
-      await call('DELETE', `${recentUrl}/${listed[1]!.id}`, { headers: user.authHeader }),
+      await call('DELETE', `${recentUrl}/${listed[1]!.id}`, { headers: api.user.authHeader }),
       404,
       'NOT_FOUND',
     );
     // another member cannot delete this member's entry
     expectError(
-      await call('DELETE', `${recentUrl}/${listed[0]!.id}`, { headers: other.authHeader }),
+      await call('DELETE', `${recentUrl}/${listed[0]!.id}`, { headers: api.other.authHeader }),
       404,
       'NOT_FOUND',
     );
 
-    const cleared = await call('DELETE', recentUrl, { headers: user.authHeader });
+    const cleared = await call('DELETE', recentUrl, { headers: api.user.authHeader });
     expect(cleared.status).toBe(200);
-    expect(await keywordsOf(user)).toEqual([]);
+    expect(await keywordsOf(api.user)).toEqual([]);
   });
 
   it('refuses bad bodies and ids', async () => {
@@ -239,16 +228,20 @@ describe('recent keywords (SRCH-04)', () => {
       { keyword: 'x'.repeat(201) },
       { keyword: 'a', extra: 1 },
     ]) {
-      expectError(await call('POST', recentUrl, { headers: user.authHeader, body }), 400, 'VALIDATION_ERROR');
+      expectError(
+        await call('POST', recentUrl, { headers: api.user.authHeader, body }),
+        400,
+        'VALIDATION_ERROR',
+      );
     }
     expectError(
-      await call('DELETE', `${recentUrl}/not-a-uuid`, { headers: user.authHeader }),
+      await call('DELETE', `${recentUrl}/not-a-uuid`, { headers: api.user.authHeader }),
       400,
       'VALIDATION_ERROR',
     );
     for (const body of [{}, { saveRecentSearches: 'no' }, { saveRecentSearches: true, other: 1 }]) {
       expectError(
-        await call('PATCH', '/api/v1/search/preferences', { headers: user.authHeader, body }),
+        await call('PATCH', '/api/v1/search/preferences', { headers: api.user.authHeader, body }),
         400,
         'VALIDATION_ERROR',
       );
@@ -256,26 +249,26 @@ describe('recent keywords (SRCH-04)', () => {
   });
 
   it("saves a signed-in member's searches unless the preference is off", async () => {
-    const preferences = await call('GET', '/api/v1/search/preferences', { headers: other.authHeader });
+    const preferences = await call('GET', '/api/v1/search/preferences', { headers: api.other.authHeader });
     expect(preferences.body.data).toEqual({ saveRecentSearches: true });
 
-    await searchFor('Auto Saved', other.authHeader);
+    await searchFor('Auto Saved', api.other.authHeader);
     // an invalid token searches anonymously: nothing is saved, the search still answers
     await searchFor('anonymous', { authorization: 'Bearer not-a-token' });
-    await vi.waitFor(async () => expect(await keywordsOf(other)).toEqual(['Auto Saved']));
+    await vi.waitFor(async () => expect(await keywordsOf(api.other)).toEqual(['Auto Saved']));
 
     const off = await call('PATCH', '/api/v1/search/preferences', {
-      headers: other.authHeader,
+      headers: api.other.authHeader,
       body: { saveRecentSearches: false },
     });
     expect(off.body.data).toEqual({ saveRecentSearches: false });
-    await searchFor('not saved', other.authHeader);
+    await searchFor('not saved', api.other.authHeader);
     await call('PATCH', '/api/v1/search/preferences', {
-      headers: other.authHeader,
+      headers: api.other.authHeader,
       body: { saveRecentSearches: true },
     });
-    await searchFor('saved again', other.authHeader);
-    await vi.waitFor(async () => expect(await keywordsOf(other)).toEqual(['saved again', 'Auto Saved']));
+    await searchFor('saved again', api.other.authHeader);
+    await vi.waitFor(async () => expect(await keywordsOf(api.other)).toEqual(['saved again', 'Auto Saved']));
   });
 });
 
@@ -285,7 +278,7 @@ describe('Redis down', () => {
 
   beforeAll(async () => {
     redis = await startPrivateRedis();
-    cut = await buildTestApp(ctx, { REDIS_URL: redis.url });
+    cut = await buildTestApp(api.ctx, { REDIS_URL: redis.url });
     await redis.stop();
   });
 

@@ -4,69 +4,55 @@
 // is back, requeue-failed brings every change in: nothing lost, nothing duplicated.
 import { products, searchOutbox } from '@pbshop/db';
 import { productAlias } from '@pbshop/search';
-import {
-  createTestContext,
-  type RunningProcess,
-  serviceUrls,
-  startTcpProxy,
-  type TcpProxy,
-  type TestContext,
-  waitFor,
-} from '@pbshop/testing';
+import { type RunningProcess, type TcpProxy, waitFor } from '@pbshop/testing';
 import { and, eq, isNull, ne } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { App } from '../src/app.ts';
-import type { ApiDeps } from '../src/deps.ts';
+import { setupApiTest } from './helpers/api-test.ts';
 import { type CategoryData, createCategory, createSeller, uniqueName } from './helpers/catalog.ts';
-import { caller } from './helpers/http.ts';
 import {
   adminCall,
+  bootstrapDecided,
   indexedDocument,
   indexedIds,
+  proxiedOpenSearch,
   searchWorkers,
   waitForDocument,
   workerEnv,
 } from './helpers/search-sync.ts';
-import { buildTestApp, createMember, type Member } from './helpers/users.ts';
 
-let ctx: TestContext;
 let proxy: TcpProxy;
-let app: App;
-let deps: ApiDeps;
-let close: () => Promise<void>;
-let admin: Member;
 let category: CategoryData;
 let worker: RunningProcess;
 const workers = searchWorkers();
 
+const api = setupApiTest({
+  beforeApp: async (ctx) => {
+    proxy = await proxiedOpenSearch();
+    worker = workers.spawn(workerEnv(ctx, { OPENSEARCH_URL: proxy.url, SEARCH_OUTBOX_MAX_ATTEMPTS: '2' }));
+  },
+  env: () => ({ OPENSEARCH_URL: proxy.url }),
+  afterApp: () => proxy?.close(),
+  members: { admin: { role: 'ADMIN' } },
+});
+const { call } = api;
+
 beforeAll(async () => {
-  ctx = await createTestContext();
-  const target = new URL(serviceUrls.opensearch);
-  proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
-  worker = workers.spawn(workerEnv(ctx, { OPENSEARCH_URL: proxy.url, SEARCH_OUTBOX_MAX_ATTEMPTS: '2' }));
-  ({ app, deps, close } = await buildTestApp(ctx, { OPENSEARCH_URL: proxy.url }));
-  admin = await createMember(deps, app, { role: 'ADMIN' });
-  category = await createCategory(app, admin.authHeader, { name: uniqueName('모니터') });
-  // the bootstrap has decided: an index created while products already exist would start a reindex
-  await worker.waitForLog((line) => line.msg === 'products index mapping is current');
+  category = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('모니터') });
+  await bootstrapDecided(worker);
 });
 
 afterAll(async () => {
   await workers.stopAll();
-  await close?.();
-  await proxy?.close();
-  await ctx?.cleanup();
 });
 
-const call = caller(() => app);
 const write = <T>(method: 'POST' | 'PATCH' | 'DELETE' | 'GET', url: string, payload?: object) =>
-  adminCall<T>(app, admin.authHeader, method, url, payload);
+  adminCall<T>(api.app, api.admin.authHeader, method, url, payload);
 const createProduct = (name: string) =>
   write<{ id: string; version: number }>('POST', '/api/v1/products', { categoryId: category.id, name });
 
 async function summary() {
   const { body } = await call('GET', '/api/v1/search/admin/index/outbox/summary', {
-    headers: admin.authHeader,
+    headers: api.admin.authHeader,
   });
   return body.data as { pending: number; processing: number; completed: number; failed: number };
 }
@@ -74,9 +60,9 @@ async function summary() {
 it('changes made while OpenSearch is down end FAILED, and after requeue-failed all land exactly once', async () => {
   const before = await Promise.all([1, 2, 3, 4].map((n) => createProduct(`모니터 ${n}`)));
   for (const product of before) {
-    await waitForDocument(ctx, product.id, (doc) => doc !== null, 'the products made before the outage');
+    await waitForDocument(api.ctx, product.id, (doc) => doc !== null, 'the products made before the outage');
   }
-  const seller = await createSeller(app, admin.authHeader);
+  const seller = await createSeller(api.app, api.admin.authHeader);
 
   await proxy.stop();
   const [first, second, third, fourth] = before as [
@@ -107,7 +93,7 @@ it('changes made while OpenSearch is down end FAILED, and after requeue-failed a
     200,
   );
   expect(settled.completed).toBe(4);
-  const failedRows = await deps.database.db
+  const failedRows = await api.deps.database.db
     .select()
     .from(searchOutbox)
     .where(eq(searchOutbox.status, 'FAILED'));
@@ -118,11 +104,11 @@ it('changes made while OpenSearch is down end FAILED, and after requeue-failed a
     expect(row.lastError!.length).toBeLessThanOrEqual(500);
   }
   // nothing reached the index meanwhile
-  expect((await indexedDocument(ctx, first.id))?._source.name).toBe('모니터 1');
-  expect(await indexedDocument(ctx, during[0]!.id)).toBeNull();
+  expect((await indexedDocument(api.ctx, first.id))?._source.name).toBe('모니터 1');
+  expect(await indexedDocument(api.ctx, during[0]!.id)).toBeNull();
 
   // the status endpoint answers without OpenSearch, and says why
-  const down = await call('GET', '/api/v1/search/admin/index/status', { headers: admin.authHeader });
+  const down = await call('GET', '/api/v1/search/admin/index/status', { headers: api.admin.authHeader });
   expect(down.status).toBe(200);
   expect(down.body.data).toMatchObject({
     exists: false,
@@ -135,7 +121,7 @@ it('changes made while OpenSearch is down end FAILED, and after requeue-failed a
 
   await proxy.start();
   const requeued = await call('POST', '/api/v1/search/admin/index/outbox/requeue-failed', {
-    headers: admin.authHeader,
+    headers: api.admin.authHeader,
   });
   expect(requeued).toMatchObject({ status: 200, body: { data: { requeuedCount: outageRows } } });
 
@@ -151,20 +137,22 @@ it('changes made while OpenSearch is down end FAILED, and after requeue-failed a
   );
 
   // every change landed; the index holds exactly the live products, each once, as PostgreSQL has them
-  const live = await deps.database.db
+  const live = await api.deps.database.db
     .select({ id: products.id, name: products.name, lowestPrice: products.lowestPrice })
     .from(products)
     .where(and(isNull(products.deletedAt), ne(products.status, 'HIDDEN')));
-  expect(await indexedIds(ctx)).toEqual(live.map((row) => row.id).sort());
+  expect(await indexedIds(api.ctx)).toEqual(live.map((row) => row.id).sort());
   for (const row of live) {
-    const document = await indexedDocument(ctx, row.id);
+    const document = await indexedDocument(api.ctx, row.id);
     expect(document?._source).toMatchObject({ name: row.name, lowestPrice: row.lowestPrice });
   }
-  expect((await indexedDocument(ctx, fourth.id))?._source.lowestPrice).toBe(399_000);
-  expect(await indexedDocument(ctx, third.id)).toBeNull();
+  expect((await indexedDocument(api.ctx, fourth.id))?._source.lowestPrice).toBe(399_000);
+  expect(await indexedDocument(api.ctx, third.id)).toBeNull();
 
   const up = await waitFor('the status to see the index again', async () => {
-    const { body } = await call('GET', '/api/v1/search/admin/index/status', { headers: admin.authHeader });
+    const { body } = await call('GET', '/api/v1/search/admin/index/status', {
+      headers: api.admin.authHeader,
+    });
     return body.data.exists === true && body.data;
   });
   expect(up).toMatchObject({ documentCount: 6, productCount: 6, missingDocuments: 0, error: null });
@@ -173,9 +161,9 @@ it('changes made while OpenSearch is down end FAILED, and after requeue-failed a
 
 it('a slow OpenSearch: searches past their time limit are given up and answered from PostgreSQL, and the API lives on', async () => {
   const product = await createProduct(uniqueName('느린모니터'));
-  await waitForDocument(ctx, product.id, (doc) => doc !== null, 'the product to be indexed');
+  await waitForDocument(api.ctx, product.id, (doc) => doc !== null, 'the product to be indexed');
   // searchable now, not at the next refresh (the document read above is real-time, search is not)
-  await deps.search.indices.refresh({ index: productAlias(ctx.indexPrefix) });
+  await api.deps.search.indices.refresh({ index: productAlias(api.ctx.indexPrefix) });
   proxy.setDelay(1500);
   try {
     // autocomplete gives up after 800 ms: the abort reaches the OpenSearch request under way

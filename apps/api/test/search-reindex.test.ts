@@ -3,84 +3,75 @@
 // index ends up with every change, the alias is swapped in one step and v1 is deleted.
 import { products, searchOutbox } from '@pbshop/db';
 import { PRODUCT_MAPPING_VERSION, productAlias } from '@pbshop/search';
-import {
-  createTestContext,
-  opensearch,
-  type RunningProcess,
-  serviceUrls,
-  startTcpProxy,
-  type TcpProxy,
-  type TestContext,
-  waitFor,
-} from '@pbshop/testing';
+import { opensearch, type RunningProcess, type TcpProxy, waitFor } from '@pbshop/testing';
 import { and, isNull, ne, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { App } from '../src/app.ts';
-import type { ApiDeps } from '../src/deps.ts';
+import { setupApiTest } from './helpers/api-test.ts';
 import { type CategoryData, createCategory, createSeller, uniqueName } from './helpers/catalog.ts';
-import { caller, expectError } from './helpers/http.ts';
-import { adminCall, indexedIds, searchWorkers, waitForDocument, workerEnv } from './helpers/search-sync.ts';
-import { buildTestApp, createMember, type Member } from './helpers/users.ts';
+import { expectError } from './helpers/http.ts';
+import {
+  adminCall,
+  bootstrapDecided,
+  indexedIds,
+  proxiedOpenSearch,
+  searchWorkers,
+  waitForDocument,
+  workerEnv,
+} from './helpers/search-sync.ts';
 
 const SEEDED = 600;
 
-let ctx: TestContext;
 let proxy: TcpProxy;
-let app: App;
-let deps: ApiDeps;
-let close: () => Promise<void>;
-let admin: Member;
 let category: CategoryData;
 let worker: RunningProcess;
 let alias: string;
 const workers = searchWorkers();
 
+const api = setupApiTest({
+  beforeApp: async (ctx) => {
+    alias = productAlias(ctx.indexPrefix);
+    // the worker reaches OpenSearch through a slightly slow proxy, so the copy takes a few seconds
+    proxy = await proxiedOpenSearch();
+    worker = workers.spawn(workerEnv(ctx, { OPENSEARCH_URL: proxy.url, SEARCH_REINDEX_BATCH_SIZE: '50' }));
+  },
+  afterApp: () => proxy?.close(),
+  members: { admin: { role: 'ADMIN' } },
+});
+const { call } = api;
+
 beforeAll(async () => {
-  ctx = await createTestContext();
-  alias = productAlias(ctx.indexPrefix);
-  // the worker reaches OpenSearch through a slightly slow proxy, so the copy takes a few seconds
-  const target = new URL(serviceUrls.opensearch);
-  proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
-  worker = workers.spawn(workerEnv(ctx, { OPENSEARCH_URL: proxy.url, SEARCH_REINDEX_BATCH_SIZE: '50' }));
-  ({ app, deps, close } = await buildTestApp(ctx));
-  admin = await createMember(deps, app, { role: 'ADMIN' });
-  category = await createCategory(app, admin.authHeader, { name: uniqueName('카메라') });
-  // the bootstrap has decided: an index created while products already exist would start a reindex
-  await worker.waitForLog((line) => line.msg === 'products index mapping is current');
+  category = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('카메라') });
+  await bootstrapDecided(worker);
 });
 
 afterAll(async () => {
   await workers.stopAll();
-  await close?.();
-  await proxy?.close();
-  await ctx?.cleanup();
 });
 
-const call = caller(() => app);
 const write = <T>(method: 'POST' | 'PATCH' | 'DELETE' | 'GET', url: string, payload?: object) =>
-  adminCall<T>(app, admin.authHeader, method, url, payload);
+  adminCall<T>(api.app, api.admin.authHeader, method, url, payload);
 
 async function indexNames(): Promise<string[]> {
   const { body } = await opensearch<{ index: string }[]>(
-    ctx.env.OPENSEARCH_URL!,
-    `/_cat/indices/${ctx.indexPrefix}-*?format=json`,
+    api.ctx.env.OPENSEARCH_URL!,
+    `/_cat/indices/${api.ctx.indexPrefix}-*?format=json`,
   );
   return body.map((row) => row.index).sort();
 }
 
 it('rebuilds into v2 while writes continue and searches answer; every change is in v2, v1 is gone', async () => {
   // a bulk import that bypassed the outbox: the live index misses these products
-  await deps.database.db.execute(sql`
+  await api.deps.database.db.execute(sql`
     insert into products (category_id, name, brand)
     select ${category.id}::uuid, '미러리스 ' || n, 'Brand ' || (n % 7) from generate_series(1, ${SEEDED}) n`);
   const synced = await write<{ id: string }>('POST', '/api/v1/products', {
     categoryId: category.id,
     name: '캐논 R6',
   });
-  await waitForDocument(ctx, synced.id, (doc) => doc !== null, 'the synced product');
+  await waitForDocument(api.ctx, synced.id, (doc) => doc !== null, 'the synced product');
   // the document count is of refreshed documents (a second at most)
-  await opensearch(ctx.env.OPENSEARCH_URL!, `/${alias}/_refresh`, { method: 'POST' });
-  const before = await call('GET', '/api/v1/search/admin/index/status', { headers: admin.authHeader });
+  await opensearch(api.ctx.env.OPENSEARCH_URL!, `/${alias}/_refresh`, { method: 'POST' });
+  const before = await call('GET', '/api/v1/search/admin/index/status', { headers: api.admin.authHeader });
   expect(before.body.data).toMatchObject({
     index: `${alias}-v1`,
     exists: true,
@@ -91,10 +82,10 @@ it('rebuilds into v2 while writes continue and searches answer; every change is 
     latestMappingVersion: PRODUCT_MAPPING_VERSION,
     reindex: null,
   });
-  const seller = await createSeller(app, admin.authHeader);
+  const seller = await createSeller(api.app, api.admin.authHeader);
 
   proxy.setDelay(40);
-  const queued = await call('POST', '/api/v1/search/admin/index/reindex', { headers: admin.authHeader });
+  const queued = await call('POST', '/api/v1/search/admin/index/reindex', { headers: api.admin.authHeader });
   expect(queued.status).toBe(202);
   expect(queued.body.data).toEqual({
     message: 'full reindex queued',
@@ -103,7 +94,7 @@ it('rebuilds into v2 while writes continue and searches answer; every change is 
     runId: expect.any(String),
   });
   // one at a time
-  const again = await call('POST', '/api/v1/search/admin/index/reindex', { headers: admin.authHeader });
+  const again = await call('POST', '/api/v1/search/admin/index/reindex', { headers: api.admin.authHeader });
   expectError(again, 409, 'CONFLICT');
   expect(again.body.error.details).toMatchObject({ runId: queued.body.data.runId });
 
@@ -113,7 +104,7 @@ it('rebuilds into v2 while writes continue and searches answer; every change is 
   const searching = (async () => {
     while (running) {
       const { status, body } = await opensearch<{ hits: { total: { value: number } } }>(
-        ctx.env.OPENSEARCH_URL!,
+        api.ctx.env.OPENSEARCH_URL!,
         `/${alias}/_search`,
         { method: 'POST', body: { query: { match_all: {} }, size: 1 } },
       );
@@ -121,7 +112,7 @@ it('rebuilds into v2 while writes continue and searches answer; every change is 
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   })();
-  const seeded = await deps.database.db
+  const seeded = await api.deps.database.db
     .select({ id: products.id })
     .from(products)
     .where(sql`${products.name} like '미러리스 %'`)
@@ -159,7 +150,9 @@ it('rebuilds into v2 while writes continue and searches answer; every change is 
   const finished = await waitFor(
     'the full reindex to complete',
     async () => {
-      const { body } = await call('GET', '/api/v1/search/admin/index/status', { headers: admin.authHeader });
+      const { body } = await call('GET', '/api/v1/search/admin/index/status', {
+        headers: api.admin.authHeader,
+      });
       const run = body.data.reindex;
       if (run.status === 'RUNNING') progress.push(run.indexedProducts);
       if (run.status === 'FAILED') throw new Error(`reindex failed: ${run.error}`);
@@ -182,7 +175,7 @@ it('rebuilds into v2 while writes continue and searches answer; every change is 
     previousIndex: `${alias}-v1`,
     progressPercent: 100,
     error: null,
-    requestedBy: admin.user.id,
+    requestedBy: api.admin.user.id,
   });
   expect(finished.reindex.indexedProducts).toBeGreaterThanOrEqual(SEEDED - 20);
   // progress was written page by page
@@ -190,32 +183,35 @@ it('rebuilds into v2 while writes continue and searches answer; every change is 
 
   // v1 deleted, the alias on v2 alone
   expect(await indexNames()).toEqual([`${alias}-v2`]);
-  const aliases = await opensearch<Record<string, unknown>>(ctx.env.OPENSEARCH_URL!, `/_alias/${alias}`);
+  const aliases = await opensearch<Record<string, unknown>>(api.ctx.env.OPENSEARCH_URL!, `/_alias/${alias}`);
   expect(Object.keys(aliases.body)).toEqual([`${alias}-v2`]);
 
   // every change is in v2: once the outbox is drained, the index is exactly PostgreSQL
   await waitFor('the outbox to settle', async () => {
-    const [row] = await deps.database.db.execute<{ open: number }>(
+    const [row] = await api.deps.database.db.execute<{ open: number }>(
       sql`select count(*)::int as open from ${searchOutbox} where status <> 'COMPLETED'`,
     );
     return row?.open === 0;
   });
-  const live = await deps.database.db
+  const live = await api.deps.database.db
     .select({ id: products.id, name: products.name, lowestPrice: products.lowestPrice })
     .from(products)
     .where(and(isNull(products.deletedAt), ne(products.status, 'HIDDEN')));
-  expect(await indexedIds(ctx)).toEqual(live.map((row) => row.id).sort());
+  expect(await indexedIds(api.ctx)).toEqual(live.map((row) => row.id).sort());
   const byId = new Map(live.map((row) => [row.id, row]));
   const docs = await opensearch<{
     docs: { _id: string; found: boolean; _source?: Record<string, unknown> }[];
-  }>(ctx.env.OPENSEARCH_URL!, `/${alias}/_mget`, { method: 'POST', body: { ids: [...new Set(changed)] } });
+  }>(api.ctx.env.OPENSEARCH_URL!, `/${alias}/_mget`, {
+    method: 'POST',
+    body: { ids: [...new Set(changed)] },
+  });
   for (const doc of docs.body.docs) {
     const row = byId.get(doc._id);
     if (!row) expect(doc.found).toBe(false);
     else expect(doc._source).toMatchObject({ name: row.name, lowestPrice: row.lowestPrice });
   }
-  await opensearch(ctx.env.OPENSEARCH_URL!, `/${alias}/_refresh`, { method: 'POST' });
-  const after = await call('GET', '/api/v1/search/admin/index/status', { headers: admin.authHeader });
+  await opensearch(api.ctx.env.OPENSEARCH_URL!, `/${alias}/_refresh`, { method: 'POST' });
+  const after = await call('GET', '/api/v1/search/admin/index/status', { headers: api.admin.authHeader });
   expect(after.body.data).toMatchObject({
     index: `${alias}-v2`,
     exists: true,
@@ -229,19 +225,21 @@ it('rebuilds into v2 while writes continue and searches answer; every change is 
   // the building alias stays on the live index (a late delete through it must find an index),
   // so no stray index of its name can appear
   const building = await opensearch<Record<string, unknown>>(
-    ctx.env.OPENSEARCH_URL!,
+    api.ctx.env.OPENSEARCH_URL!,
     `/_alias/${alias}-reindex`,
   );
   expect(Object.keys(building.body)).toEqual([`${alias}-v2`]);
   // a stray index of that name (what a vanished alias used to cause) does not block the next run
-  await opensearch(ctx.env.OPENSEARCH_URL!, `/${alias}-v2/_alias/${alias}-reindex`, { method: 'DELETE' });
-  await opensearch(ctx.env.OPENSEARCH_URL!, `/${alias}-reindex`, { method: 'PUT', body: {} });
+  await opensearch(api.ctx.env.OPENSEARCH_URL!, `/${alias}-v2/_alias/${alias}-reindex`, { method: 'DELETE' });
+  await opensearch(api.ctx.env.OPENSEARCH_URL!, `/${alias}-reindex`, { method: 'PUT', body: {} });
 
   // a second run is accepted now, and builds v3
-  const next = await call('POST', '/api/v1/search/admin/index/reindex', { headers: admin.authHeader });
+  const next = await call('POST', '/api/v1/search/admin/index/reindex', { headers: api.admin.authHeader });
   expect(next.status).toBe(202);
   await waitFor('the second run', async () => {
-    const { body } = await call('GET', '/api/v1/search/admin/index/status', { headers: admin.authHeader });
+    const { body } = await call('GET', '/api/v1/search/admin/index/status', {
+      headers: api.admin.authHeader,
+    });
     return body.data.reindex.status === 'COMPLETED' && body.data.index === `${alias}-v3`;
   });
   expect(await indexNames()).toEqual([`${alias}-v3`]);

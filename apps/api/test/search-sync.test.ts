@@ -2,10 +2,9 @@
 // API record outbox rows in their transaction and wake worker-search, running as its own process,
 // which brings OpenSearch in step within seconds. Real PostgreSQL, Redis and OpenSearch.
 import { searchOutbox } from '@pbshop/db';
-import { createTestContext, type RunningProcess, type TestContext, waitFor } from '@pbshop/testing';
+import { type RunningProcess, waitFor } from '@pbshop/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.ts';
-import type { ApiDeps } from '../src/deps.ts';
+import { setupApiTest } from './helpers/api-test.ts';
 import {
   type CategoryData,
   createCategory,
@@ -15,44 +14,42 @@ import {
 } from './helpers/catalog.ts';
 import {
   adminCall,
+  bootstrapDecided,
   indexedDocument,
   searchWorkers,
   waitForDocument,
   workerEnv,
 } from './helpers/search-sync.ts';
-import { buildTestApp, createMember, type Member } from './helpers/users.ts';
 
-let ctx: TestContext;
-let app: App;
-let deps: ApiDeps;
-let close: () => Promise<void>;
-let admin: Member;
 let parent: CategoryData;
 let category: CategoryData;
 let seller: SellerData;
 let worker: RunningProcess;
 const workers = searchWorkers();
 
+const api = setupApiTest({
+  beforeApp: (ctx) => {
+    worker = workers.spawn(workerEnv(ctx));
+  },
+  members: { admin: { role: 'ADMIN' } },
+});
+
 beforeAll(async () => {
-  ctx = await createTestContext();
-  worker = workers.spawn(workerEnv(ctx));
-  ({ app, deps, close } = await buildTestApp(ctx));
-  admin = await createMember(deps, app, { role: 'ADMIN' });
-  parent = await createCategory(app, admin.authHeader, { name: uniqueName('컴퓨터') });
-  category = await createCategory(app, admin.authHeader, { name: uniqueName('노트북'), parentId: parent.id });
-  seller = await createSeller(app, admin.authHeader);
-  // the bootstrap has decided: an index created while products already exist would start a reindex
-  await worker.waitForLog((line) => line.msg === 'products index mapping is current');
+  parent = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('컴퓨터') });
+  category = await createCategory(api.app, api.admin.authHeader, {
+    name: uniqueName('노트북'),
+    parentId: parent.id,
+  });
+  seller = await createSeller(api.app, api.admin.authHeader);
+  await bootstrapDecided(worker);
 });
 
 afterAll(async () => {
   await workers.stopAll();
-  await close?.();
-  await ctx?.cleanup();
 });
 
 const call = <T>(method: 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, payload?: object) =>
-  adminCall<T>(app, admin.authHeader, method, url, payload);
+  adminCall<T>(api.app, api.admin.authHeader, method, url, payload);
 
 describe('the index follows API writes (worker-search as its own process)', () => {
   let productId: string;
@@ -65,7 +62,12 @@ describe('the index follows API writes (worker-search as its own process)', () =
       description: '가벼운 게이밍 노트북',
     });
     productId = created.id;
-    const { document, ms } = await waitForDocument(ctx, productId, (doc) => doc !== null, 'the new document');
+    const { document, ms } = await waitForDocument(
+      api.ctx,
+      productId,
+      (doc) => doc !== null,
+      'the new document',
+    );
     expect(ms).toBeLessThan(5000);
     expect(document!._source).toMatchObject({
       productId,
@@ -80,9 +82,9 @@ describe('the index follows API writes (worker-search as its own process)', () =
       suggest: ['갤럭시북4 프로 16인치', '삼성'],
     });
     // a real search on the alias finds it by a Korean word of its name
-    const base = ctx.env.OPENSEARCH_URL!;
-    await fetch(`${base}/${ctx.indexPrefix}-products/_refresh`, { method: 'POST' });
-    const search = await fetch(`${base}/${ctx.indexPrefix}-products/_search`, {
+    const base = api.ctx.env.OPENSEARCH_URL!;
+    await fetch(`${base}/${api.ctx.indexPrefix}-products/_refresh`, { method: 'POST' });
+    const search = await fetch(`${base}/${api.ctx.indexPrefix}-products/_search`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: { match: { description: '노트북' } } }),
@@ -92,8 +94,8 @@ describe('the index follows API writes (worker-search as its own process)', () =
 
   it('an update, a price, spec values and an image each reach the document', async () => {
     const product = await adminCall<{ version: number }>(
-      app,
-      admin.authHeader,
+      api.app,
+      api.admin.authHeader,
       'GET',
       `/api/v1/products/${productId}`,
     );
@@ -102,7 +104,7 @@ describe('the index follows API writes (worker-search as its own process)', () =
       version: product.version,
     });
     await waitForDocument(
-      ctx,
+      api.ctx,
       productId,
       (doc) => doc?._source.name === '갤럭시북4 울트라',
       'the renamed document',
@@ -114,7 +116,7 @@ describe('the index follows API writes (worker-search as its own process)', () =
       url: 'https://shop.example.com/item/1',
     });
     const priced = await waitForDocument(
-      ctx,
+      api.ctx,
       productId,
       (doc) => doc?._source.lowestPrice === 2_190_000,
       'the priced document',
@@ -130,7 +132,7 @@ describe('the index follows API writes (worker-search as its own process)', () =
     });
     await call('PUT', `/api/v1/products/${productId}/specs`, { values: [{ key: 'ram', value: 32 }] });
     const specced = await waitForDocument(
-      ctx,
+      api.ctx,
       productId,
       (doc) => doc?._source.specsText === '메모리 32GB',
       'the document with its specs',
@@ -140,11 +142,16 @@ describe('the index follows API writes (worker-search as its own process)', () =
     ]);
     // renaming the definition reindexes the products that have a value of it
     await call('PATCH', `/api/v1/specs/definitions/${ram.id}`, { name: 'RAM' });
-    await waitForDocument(ctx, productId, (doc) => doc?._source.specsText === 'RAM 32GB', 'the renamed spec');
+    await waitForDocument(
+      api.ctx,
+      productId,
+      (doc) => doc?._source.specsText === 'RAM 32GB',
+      'the renamed spec',
+    );
 
     await call('POST', `/api/v1/products/${productId}/images`, { url: 'https://img.example.com/a.jpg' });
     await waitForDocument(
-      ctx,
+      api.ctx,
       productId,
       (doc) => doc?._source.thumbnailUrl === 'https://img.example.com/a.jpg',
       'the thumbnail',
@@ -153,7 +160,7 @@ describe('the index follows API writes (worker-search as its own process)', () =
 
   it('purchase options reach the document, and a search by an option value finds the product', async () => {
     const optionsTextBecomes = (text: string, what: string) =>
-      waitForDocument(ctx, productId, (doc) => doc?._source.optionsText === text, what);
+      waitForDocument(api.ctx, productId, (doc) => doc?._source.optionsText === text, what);
     const option = await call<{ id: string }>('POST', `/api/v1/products/${productId}/options`, {
       name: '색상',
       values: ['미드나이트', 'Starlight'],
@@ -163,10 +170,12 @@ describe('the index follows API writes (worker-search as its own process)', () =
       values: ['Starlight', 'Sky Blue'],
     });
     await optionsTextBecomes('색상 Starlight Sky Blue', 'the changed option values');
-    await fetch(`${ctx.env.OPENSEARCH_URL!}/${ctx.indexPrefix}-products/_refresh`, { method: 'POST' });
+    await fetch(`${api.ctx.env.OPENSEARCH_URL!}/${api.ctx.indexPrefix}-products/_refresh`, {
+      method: 'POST',
+    });
     const found = await adminCall<{ hits: { id: string }[] }>(
-      app,
-      admin.authHeader,
+      api.app,
+      api.admin.authHeader,
       'GET',
       '/api/v1/search?q=starlight',
     );
@@ -177,25 +186,25 @@ describe('the index follows API writes (worker-search as its own process)', () =
 
   it("views move the document's popularity in steps, through the outbox", async () => {
     const popularityRows = async () => {
-      const [row] = await deps.database.sql<{ rows: number }[]>`
+      const [row] = await api.deps.database.sql<{ rows: number }[]>`
         select count(*)::int as rows from search_outbox
         where aggregate_id = ${productId} and payload->>'reason' = 'popularity'`;
       return row!.rows;
     };
     // earlier tests read the detail too: whatever the score is, 3 more views (× 0.3) leave its step
-    await deps.productViews.flush();
-    const [current] = await deps.database.sql<{ score: string }[]>`
+    await api.deps.productViews.flush();
+    const [current] = await api.deps.database.sql<{ score: string }[]>`
       select popularity_score as score from products where id = ${productId}`;
     const score = Number(current!.score);
     expect(score).toBeLessThan(1);
     const rowsBefore = await popularityRows();
     for (let view = 0; view < 3; view++) {
-      const response = await app.inject({ method: 'GET', url: `/api/v1/products/${productId}` });
+      const response = await api.app.inject({ method: 'GET', url: `/api/v1/products/${productId}` });
       expect(response.statusCode).toBe(200);
     }
     // written within a second by the API's own timer
     await waitForDocument(
-      ctx,
+      api.ctx,
       productId,
       (doc) => doc?._source.popularityScore === Math.round((score + 0.9) * 100) / 100,
       'the document with the viewed popularity',
@@ -206,15 +215,15 @@ describe('the index follows API writes (worker-search as its own process)', () =
   it('a category rename or move reaches the documents of its whole subtree', async () => {
     await call('PATCH', `/api/v1/categories/${category.id}`, { name: '울트라북' });
     await waitForDocument(
-      ctx,
+      api.ctx,
       productId,
       (doc) => doc?._source.categoryName === '울트라북',
       'the new category name',
     );
-    const other = await createCategory(app, admin.authHeader, { name: uniqueName('가전') });
+    const other = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('가전') });
     await call('PATCH', `/api/v1/categories/${category.id}`, { parentId: other.id });
     await waitForDocument(
-      ctx,
+      api.ctx,
       productId,
       (doc) => JSON.stringify(doc?._source.categoryPath) === JSON.stringify([other.id, category.id]),
       'the new category path',
@@ -222,35 +231,35 @@ describe('the index follows API writes (worker-search as its own process)', () =
   });
 
   it('an offer removed, then the product hidden and deleted: out of the index within seconds', async () => {
-    const withSeller = await indexedDocument(ctx, productId);
+    const withSeller = await indexedDocument(api.ctx, productId);
     expect(withSeller?._source.sellerIds).toEqual([seller.id]);
     await call('DELETE', `/api/v1/sellers/${seller.id}`);
     await waitForDocument(
-      ctx,
+      api.ctx,
       productId,
       (doc) => Array.isArray(doc?._source.sellerIds) && (doc._source.sellerIds as unknown[]).length === 0,
       'the withdrawn seller',
     );
     const { version } = await adminCall<{ version: number }>(
-      app,
-      admin.authHeader,
+      api.app,
+      api.admin.authHeader,
       'GET',
       `/api/v1/products/${productId}`,
     );
     await call('PATCH', `/api/v1/products/${productId}`, { status: 'HIDDEN', version });
-    await waitForDocument(ctx, productId, (doc) => doc === null, 'the hidden product to leave');
+    await waitForDocument(api.ctx, productId, (doc) => doc === null, 'the hidden product to leave');
     const latest = await adminCall<{ version: number }>(
-      app,
-      admin.authHeader,
+      api.app,
+      api.admin.authHeader,
       'GET',
       `/api/v1/products/${productId}`,
     );
     await call('PATCH', `/api/v1/products/${productId}`, { status: 'ON_SALE', version: latest.version });
-    await waitForDocument(ctx, productId, (doc) => doc !== null, 'the product shown again');
+    await waitForDocument(api.ctx, productId, (doc) => doc !== null, 'the product shown again');
 
     await call('DELETE', `/api/v1/products/${productId}`);
     const { ms } = await waitForDocument(
-      ctx,
+      api.ctx,
       productId,
       (doc) => doc === null,
       'the deleted product to leave',
@@ -260,7 +269,7 @@ describe('the index follows API writes (worker-search as its own process)', () =
 
   it('every outbox row is COMPLETED; the worker logged no error', async () => {
     const rows = await waitFor('the outbox to settle', async () => {
-      const all = await deps.database.db.select().from(searchOutbox);
+      const all = await api.deps.database.db.select().from(searchOutbox);
       return all.every((row) => row.status === 'COMPLETED') && all;
     });
     expect(rows.length).toBeGreaterThanOrEqual(10);

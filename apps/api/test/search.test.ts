@@ -2,10 +2,8 @@
 // highlights, suggestions), autocomplete, admin weights that re-rank without a reindex, search and
 // click logs, hostile input, and the PostgreSQL fallback while OpenSearch is unreachable. Against
 // real OpenSearch, PostgreSQL and Redis; documents are bulk-indexed into this file's own index.
-import { createTestContext, type TestContext } from '@pbshop/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { App } from '../src/app.ts';
-import type { ApiDeps } from '../src/deps.ts';
+import { setupApiTest } from './helpers/api-test.ts';
 import {
   type CategoryData,
   createCategory,
@@ -20,14 +18,10 @@ import {
   indexDocuments,
   productDocument,
 } from './helpers/search.ts';
-import { buildTestApp, createMember, type Member } from './helpers/users.ts';
+import { buildTestApp } from './helpers/users.ts';
 
-let ctx: TestContext;
-let app: App;
-let deps: ApiDeps;
-let close: () => Promise<void>;
-let admin: Member;
-let user: Member;
+const api = setupApiTest({ members: { admin: { role: 'ADMIN' }, user: {} } });
+const { call } = api;
 let root: CategoryData;
 let laptops: CategoryData;
 let phones: CategoryData;
@@ -38,21 +32,18 @@ const p: Record<string, CreatedProduct> = {};
 const ram = (value: string, numberValue: number) => ({ key: 'ram', name: '메모리', value, numberValue });
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  ({ app, deps, close } = await buildTestApp(ctx));
-  [admin, user] = await Promise.all([createMember(deps, app, { role: 'ADMIN' }), createMember(deps, app)]);
-  root = await createCategory(app, admin.authHeader, { name: uniqueName('전자기기') });
+  root = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('전자기기') });
   [laptops, phones, shopA, shopB] = await Promise.all([
-    createCategory(app, admin.authHeader, { name: uniqueName('노트북'), parentId: root.id }),
-    createCategory(app, admin.authHeader, { name: uniqueName('스마트폰') }),
-    createSeller(app, admin.authHeader),
-    createSeller(app, admin.authHeader),
+    createCategory(api.app, api.admin.authHeader, { name: uniqueName('노트북'), parentId: root.id }),
+    createCategory(api.app, api.admin.authHeader, { name: uniqueName('스마트폰') }),
+    createSeller(api.app, api.admin.authHeader),
+    createSeller(api.app, api.admin.authHeader),
   ]);
   const make = (
     key: string,
     input: Omit<Parameters<typeof createSearchProduct>[2], 'category'> & { category?: CategoryData },
   ) =>
-    createSearchProduct(app, admin.authHeader, { category: laptops, ...input }).then((created) => {
+    createSearchProduct(api.app, api.admin.authHeader, { category: laptops, ...input }).then((created) => {
       p[key] = created;
     });
   // one at a time: `newest` is checked against the creation order
@@ -88,7 +79,7 @@ beforeAll(async () => {
   await make('zephyr', { name: 'Zephyr Widget', category: phones });
   await make('plain', { name: 'Plain Gadget', description: 'comes with a zephyr widget', category: phones });
   await make('escape', { name: 'Escape <Test> & Co', category: phones });
-  await indexDocuments(deps.search, ctx.indexPrefix, [
+  await indexDocuments(api.deps.search, api.ctx.indexPrefix, [
     productDocument(p.gaming!, {
       specs: [ram('16GB', 16)],
       rating: 4.5,
@@ -110,13 +101,6 @@ beforeAll(async () => {
     productDocument(p.escape!),
   ]);
 }, 60_000);
-
-afterAll(async () => {
-  await close?.();
-  await ctx?.cleanup();
-});
-
-const call = caller(() => app);
 
 async function search(query: Record<string, string | number>, headers: object = {}) {
   const result = await call(
@@ -370,7 +354,7 @@ describe('search weights (SRCH-06)', () => {
   const weightsUrl = '/api/v1/search/admin/weights';
 
   it('reads the defaults and refuses members and anonymous callers', async () => {
-    const result = await call('GET', weightsUrl, { headers: admin.authHeader });
+    const result = await call('GET', weightsUrl, { headers: api.admin.authHeader });
     expect(result.status).toBe(200);
     expect(result.body.data).toEqual({
       nameWeight: 10,
@@ -382,9 +366,9 @@ describe('search weights (SRCH-06)', () => {
       updatedAt: expect.any(String),
     });
     expectError(await call('GET', weightsUrl), 401, 'UNAUTHORIZED');
-    expectError(await call('GET', weightsUrl, { headers: user.authHeader }), 403, 'FORBIDDEN');
+    expectError(await call('GET', weightsUrl, { headers: api.user.authHeader }), 403, 'FORBIDDEN');
     expectError(
-      await call('PATCH', weightsUrl, { headers: user.authHeader, body: { nameWeight: 1 } }),
+      await call('PATCH', weightsUrl, { headers: api.user.authHeader, body: { nameWeight: 1 } }),
       403,
       'FORBIDDEN',
     );
@@ -398,7 +382,7 @@ describe('search weights (SRCH-06)', () => {
     ['a string', { brandWeight: '5' }],
   ])('refuses %s', async (_, body) => {
     expectError(
-      await call('PATCH', weightsUrl, { headers: admin.authHeader, body }),
+      await call('PATCH', weightsUrl, { headers: api.admin.authHeader, body }),
       400,
       'VALIDATION_ERROR',
     );
@@ -411,7 +395,7 @@ describe('search weights (SRCH-06)', () => {
     expect(await order()).toEqual([p.zephyr!.id, p.plain!.id]);
 
     const clicks = await call('PATCH', weightsUrl, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { clickWeight: 100, keywordWeight: 0.1 },
     });
     expect(clicks.status).toBe(200);
@@ -419,18 +403,18 @@ describe('search weights (SRCH-06)', () => {
     expect(await order()).toEqual([p.plain!.id, p.zephyr!.id]);
 
     await call('PATCH', weightsUrl, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { clickWeight: 0, keywordWeight: 1 },
     });
     expect(await order()).toEqual([p.zephyr!.id, p.plain!.id]);
     await call('PATCH', weightsUrl, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { nameWeight: 0, descriptionWeight: 50 },
     });
     expect(await order()).toEqual([p.plain!.id, p.zephyr!.id]);
 
     const restored = await call('PATCH', weightsUrl, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { nameWeight: 10, descriptionWeight: 1, clickWeight: 0.5 },
     });
     expect(restored.body.data).toMatchObject({
@@ -445,7 +429,7 @@ describe('search weights (SRCH-06)', () => {
 
 describe('search and click logs (SRCH-08)', () => {
   async function jobs(type: string) {
-    const queued = await deps.producers.queues['activity-log'].getJobs([
+    const queued = await api.deps.producers.queues['activity-log'].getJobs([
       'waiting',
       'delayed',
       'active',
@@ -455,12 +439,12 @@ describe('search and click logs (SRCH-08)', () => {
   }
 
   it('logs every search with its keyword, result count and the member', async () => {
-    await search({ q: 'LG 그램' }, user.authHeader);
+    await search({ q: 'LG 그램' }, api.user.authHeader);
     await vi.waitFor(async () => {
       expect(await jobs('search')).toContainEqual(
         expect.objectContaining({
           type: 'search',
-          userId: user.user.id,
+          userId: api.user.user.id,
           requestId: expect.any(String),
           data: { keyword: 'LG 그램', resultCount: 1, degraded: false },
         }),
@@ -497,7 +481,7 @@ describe('PostgreSQL fallback while OpenSearch is unreachable (SRCH-09)', () => 
 
   beforeAll(async () => {
     // nothing listens on port 1: every OpenSearch call is refused at once
-    down = await buildTestApp(ctx, { OPENSEARCH_URL: 'http://127.0.0.1:1' });
+    down = await buildTestApp(api.ctx, { OPENSEARCH_URL: 'http://127.0.0.1:1' });
   });
 
   afterAll(async () => {

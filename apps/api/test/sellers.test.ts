@@ -1,39 +1,19 @@
 // SELL-01..03 and the SELL-05 link: the public shop list and detail, the admin's create, update
 // (owner linking) and soft delete; against real PostgreSQL and Redis.
 import { sellers } from '@pbshop/db';
-import { createTestContext, type TestContext } from '@pbshop/testing';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.ts';
-import type { ApiDeps } from '../src/deps.ts';
+import { describe, expect, it } from 'vitest';
+import { setupApiTest } from './helpers/api-test.ts';
 import { createSeller, type SellerFields, uniqueName } from './helpers/catalog.ts';
-import { caller, expectError, type Method, missingId } from './helpers/http.ts';
-import { buildTestApp, createMember, type Member } from './helpers/users.ts';
+import { expectError, type Method, missingId } from './helpers/http.ts';
 
-let ctx: TestContext;
-let app: App;
-let deps: ApiDeps;
-let close: () => Promise<void>;
-let admin: Member;
-let user: Member;
+const api = setupApiTest({ members: { admin: { role: 'ADMIN' }, user: { role: 'USER' } } });
+const { call } = api;
 
-beforeAll(async () => {
-  ctx = await createTestContext();
-  ({ app, deps, close } = await buildTestApp(ctx));
-  admin = await createMember(deps, app, { role: 'ADMIN' });
-  user = await createMember(deps, app, { role: 'USER' });
-});
-
-afterAll(async () => {
-  await close?.();
-  await ctx?.cleanup();
-});
-
-const call = caller(() => app);
-const make = (input: SellerFields = {}) => createSeller(app, admin.authHeader, input);
+const make = (input: SellerFields = {}) => createSeller(api.app, api.admin.authHeader, input);
 
 async function rowOf(id: string) {
-  const [row] = await deps.database.db.select().from(sellers).where(eq(sellers.id, id));
+  const [row] = await api.deps.database.db.select().from(sellers).where(eq(sellers.id, id));
   return row;
 }
 
@@ -41,7 +21,7 @@ describe('POST /sellers (SELL-03)', () => {
   it('registers a shop with defaults and returns the contract shape', async () => {
     const name = uniqueName('Coupang');
     const { status, body } = await call('POST', '/api/v1/sellers', {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { name: `  ${name} `, url: 'https://www.coupang.com' },
     });
     expect(status).toBe(201);
@@ -58,7 +38,7 @@ describe('POST /sellers (SELL-03)', () => {
   });
 
   it('takes every field, and links a SELLER member as the owner (SELL-05)', async () => {
-    const owner = await createMember(deps, app, { role: 'SELLER' });
+    const owner = await api.member({ role: 'SELLER' });
     const shop = await make({
       name: uniqueName('Full'),
       url: 'http://shop.example.com/path?q=1',
@@ -73,15 +53,15 @@ describe('POST /sellers (SELL-03)', () => {
       description: 'Line one\nLine two\twith tab',
       trustScore: 100,
     });
-    expect((await deps.sellers.findByOwner(owner.user.id))?.id).toBe(shop.id);
+    expect((await api.deps.sellers.findByOwner(owner.user.id))?.id).toBe(shop.id);
     expect((await rowOf(shop.id))?.ownerUserId).toBe(owner.user.id);
   });
 
   it('refuses an owner who is missing or not a SELLER with 400 VALIDATION_ERROR and details', async () => {
-    const plain = await createMember(deps, app, { role: 'USER' });
-    for (const ownerUserId of [missingId, plain.user.id, admin.user.id]) {
+    const plain = await api.member({ role: 'USER' });
+    for (const ownerUserId of [missingId, plain.user.id, api.admin.user.id]) {
       const result = await call('POST', '/api/v1/sellers', {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { name: uniqueName('Owner'), url: 'https://o.example.com', ownerUserId },
       });
       expectError(result, 400, 'VALIDATION_ERROR');
@@ -93,16 +73,16 @@ describe('POST /sellers (SELL-03)', () => {
     const name = uniqueName('Unique');
     await make({ name });
     const dup = await call('POST', '/api/v1/sellers', {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { name: name.toUpperCase(), url: 'https://dup.example.com' },
     });
     expectError(dup, 409, 'CONFLICT');
     expect(dup.body.error.details).toEqual([expect.objectContaining({ field: 'name' })]);
 
-    const owner = await createMember(deps, app, { role: 'SELLER' });
+    const owner = await api.member({ role: 'SELLER' });
     await make({ ownerUserId: owner.user.id });
     const second = await call('POST', '/api/v1/sellers', {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { name: uniqueName('Second'), url: 'https://second.example.com', ownerUserId: owner.user.id },
     });
     expectError(second, 409, 'CONFLICT');
@@ -144,7 +124,7 @@ describe('POST /sellers (SELL-03)', () => {
     ];
     for (const body of bodies) {
       const result = await call('POST', '/api/v1/sellers', {
-        headers: { ...admin.authHeader, 'content-type': 'application/json' },
+        headers: { ...api.admin.authHeader, 'content-type': 'application/json' },
         payload: JSON.stringify(body),
       });
       expect(result.status, JSON.stringify(body)?.slice(0, 80)).toBe(400);
@@ -231,13 +211,13 @@ describe('PATCH /sellers/:id (SELL-03, SELL-05)', () => {
   it('updates some fields and leaves the rest', async () => {
     const shop = await make({ description: 'before', logoUrl: 'https://cdn.example.com/a.png' });
     const { status, body } = await call('PATCH', `/api/v1/sellers/${shop.id}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { trustScore: 0, logoUrl: null },
     });
     expect(status).toBe(200);
     expect(body.data).toEqual({ ...shop, trustScore: 0, logoUrl: null });
     const cleared = await call('PATCH', `/api/v1/sellers/${shop.id}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { description: '   ' },
     });
     expect(cleared.body.data.description).toBeNull();
@@ -246,30 +226,30 @@ describe('PATCH /sellers/:id (SELL-03, SELL-05)', () => {
   it('links, relinks and unlinks the owner; an owner of another shop is a 409', async () => {
     const shop = await make();
     const other = await make();
-    const owner = await createMember(deps, app, { role: 'SELLER' });
+    const owner = await api.member({ role: 'SELLER' });
     const link = await call('PATCH', `/api/v1/sellers/${shop.id}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { ownerUserId: owner.user.id },
     });
     expect(link.status).toBe(200);
-    expect((await deps.sellers.findByOwner(owner.user.id))?.id).toBe(shop.id);
+    expect((await api.deps.sellers.findByOwner(owner.user.id))?.id).toBe(shop.id);
     const taken = await call('PATCH', `/api/v1/sellers/${other.id}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { ownerUserId: owner.user.id },
     });
     expectError(taken, 409, 'CONFLICT');
     expect(taken.body.error.details).toEqual([expect.objectContaining({ field: 'ownerUserId' })]);
     const notSeller = await call('PATCH', `/api/v1/sellers/${other.id}`, {
-      headers: admin.authHeader,
-      body: { ownerUserId: user.user.id },
+      headers: api.admin.authHeader,
+      body: { ownerUserId: api.user.user.id },
     });
     expectError(notSeller, 400, 'VALIDATION_ERROR');
     const unlink = await call('PATCH', `/api/v1/sellers/${shop.id}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { ownerUserId: null },
     });
     expect(unlink.status).toBe(200);
-    expect(await deps.sellers.findByOwner(owner.user.id)).toBeUndefined();
+    expect(await api.deps.sellers.findByOwner(owner.user.id)).toBeUndefined();
   });
 
   it('409 on a name another shop has; 404 for unknown or deleted; 400 for bad input', async () => {
@@ -277,7 +257,7 @@ describe('PATCH /sellers/:id (SELL-03, SELL-05)', () => {
     const b = await make();
     expectError(
       await call('PATCH', `/api/v1/sellers/${b.id}`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { name: a.name.toLowerCase() },
       }),
       409,
@@ -285,13 +265,13 @@ describe('PATCH /sellers/:id (SELL-03, SELL-05)', () => {
     );
     // its own name, in another case, is fine
     const own = await call('PATCH', `/api/v1/sellers/${b.id}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { name: b.name.toUpperCase() },
     });
     expect(own.status).toBe(200);
     expectError(
       await call('PATCH', `/api/v1/sellers/${missingId}`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { trustScore: 1 },
       }),
       404,
@@ -305,13 +285,13 @@ describe('PATCH /sellers/:id (SELL-03, SELL-05)', () => {
       { url: null },
     ]) {
       expectError(
-        await call('PATCH', `/api/v1/sellers/${a.id}`, { headers: admin.authHeader, body }),
+        await call('PATCH', `/api/v1/sellers/${a.id}`, { headers: api.admin.authHeader, body }),
         400,
         'VALIDATION_ERROR',
       );
     }
     expectError(
-      await call('PATCH', '/api/v1/sellers/nope', { headers: admin.authHeader, body: { trustScore: 1 } }),
+      await call('PATCH', '/api/v1/sellers/nope', { headers: api.admin.authHeader, body: { trustScore: 1 } }),
       400,
       'VALIDATION_ERROR',
     );
@@ -320,10 +300,10 @@ describe('PATCH /sellers/:id (SELL-03, SELL-05)', () => {
 
 describe('DELETE /sellers/:id (SELL-03)', () => {
   it('soft-deletes: gone from reads, the row kept, the name and owner free again', async () => {
-    const owner = await createMember(deps, app, { role: 'SELLER' });
+    const owner = await api.member({ role: 'SELLER' });
     const shop = await make({ ownerUserId: owner.user.id });
     const { status, body } = await call('DELETE', `/api/v1/sellers/${shop.id}`, {
-      headers: { ...admin.authHeader, 'accept-language': 'en' },
+      headers: { ...api.admin.authHeader, 'accept-language': 'en' },
     });
     expect(status).toBe(200);
     expect(body).toEqual({ success: true, data: { message: 'The seller has been deleted.' } });
@@ -331,18 +311,18 @@ describe('DELETE /sellers/:id (SELL-03)', () => {
     expectError(await call('GET', `/api/v1/sellers/${shop.id}`), 404, 'SELLER_NOT_FOUND');
     const list = await call('GET', `/api/v1/sellers?search=${encodeURIComponent(shop.name)}`);
     expect(list.body.meta.totalCount).toBe(0);
-    expect(await deps.sellers.findById(shop.id)).toBeUndefined();
-    expect(await deps.sellers.findByOwner(owner.user.id)).toBeUndefined();
+    expect(await api.deps.sellers.findById(shop.id)).toBeUndefined();
+    expect(await api.deps.sellers.findByOwner(owner.user.id)).toBeUndefined();
     expectError(
       await call('PATCH', `/api/v1/sellers/${shop.id}`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { trustScore: 1 },
       }),
       404,
       'SELLER_NOT_FOUND',
     );
     expectError(
-      await call('DELETE', `/api/v1/sellers/${shop.id}`, { headers: admin.authHeader }),
+      await call('DELETE', `/api/v1/sellers/${shop.id}`, { headers: api.admin.authHeader }),
       404,
       'SELLER_NOT_FOUND',
     );
@@ -352,12 +332,12 @@ describe('DELETE /sellers/:id (SELL-03)', () => {
 
   it('404 for an unknown id, 400 for a non-uuid', async () => {
     expectError(
-      await call('DELETE', `/api/v1/sellers/${missingId}`, { headers: admin.authHeader }),
+      await call('DELETE', `/api/v1/sellers/${missingId}`, { headers: api.admin.authHeader }),
       404,
       'SELLER_NOT_FOUND',
     );
     expectError(
-      await call('DELETE', '/api/v1/sellers/123', { headers: admin.authHeader }),
+      await call('DELETE', '/api/v1/sellers/123', { headers: api.admin.authHeader }),
       400,
       'VALIDATION_ERROR',
     );
@@ -367,7 +347,7 @@ describe('DELETE /sellers/:id (SELL-03)', () => {
 describe('permissions', () => {
   it('anonymous 401, USER and SELLER 403 on the admin routes; reads are public', async () => {
     const shop = await make();
-    const sellerMember = await createMember(deps, app, { role: 'SELLER' });
+    const sellerMember = await api.member({ role: 'SELLER' });
     const writes: [Method, string, unknown][] = [
       ['POST', '/api/v1/sellers', { name: 'Nope', url: 'https://nope.example.com' }],
       ['PATCH', `/api/v1/sellers/${shop.id}`, { trustScore: 1 }],
@@ -375,7 +355,7 @@ describe('permissions', () => {
     ];
     for (const [method, url, body] of writes) {
       expectError(await call(method, url, { body }), 401, 'UNAUTHORIZED');
-      expectError(await call(method, url, { headers: user.authHeader, body }), 403, 'FORBIDDEN');
+      expectError(await call(method, url, { headers: api.user.authHeader, body }), 403, 'FORBIDDEN');
       expectError(await call(method, url, { headers: sellerMember.authHeader, body }), 403, 'FORBIDDEN');
     }
     const { status, body } = await call('GET', `/api/v1/sellers/${shop.id}`);
@@ -385,7 +365,7 @@ describe('permissions', () => {
   });
 
   it('declares access on every seller route', () => {
-    const routes = app.routeAccess.filter((route) => route.url.startsWith('/api/v1/sellers'));
+    const routes = api.app.routeAccess.filter((route) => route.url.startsWith('/api/v1/sellers'));
     expect(routes.map((route) => `${route.method} ${route.url} ${route.access}`).sort()).toEqual([
       'DELETE /api/v1/sellers/:id admin',
       'GET /api/v1/sellers public',

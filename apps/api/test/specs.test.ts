@@ -2,21 +2,14 @@
 // side-by-side and scored comparison, similar products and the product list's spec filter;
 // against real PostgreSQL and Redis.
 import { products } from '@pbshop/db';
-import { createTestContext, type TestContext } from '@pbshop/testing';
 import { eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.ts';
-import type { ApiDeps } from '../src/deps.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { setupApiTest } from './helpers/api-test.ts';
 import { type CategoryData, createCategory, uniqueName } from './helpers/catalog.ts';
-import { caller, expectError, type Method, missingId } from './helpers/http.ts';
-import { buildTestApp, createMember, type Member } from './helpers/users.ts';
+import { expectError, type Method, missingId } from './helpers/http.ts';
 
-let ctx: TestContext;
-let app: App;
-let deps: ApiDeps;
-let close: () => Promise<void>;
-let admin: Member;
-let user: Member;
+const api = setupApiTest({ members: { admin: { role: 'ADMIN' }, user: {} } });
+const { call } = api;
 let laptop: CategoryData;
 let gaming: CategoryData;
 let ultra: CategoryData;
@@ -24,11 +17,9 @@ const defs: Record<string, { id: string }> = {};
 const ids: Record<string, string> = {};
 const tag = uniqueName('SpecTag').replace(' ', '');
 
-const call = caller(() => app);
-
 async function define(categoryId: string, body: Record<string, unknown>) {
   const result = await call('POST', '/api/v1/specs/definitions', {
-    headers: admin.authHeader,
+    headers: api.admin.authHeader,
     body: { categoryId, ...body },
   });
   expect(result.status, JSON.stringify(result.body)).toBe(201);
@@ -37,17 +28,20 @@ async function define(categoryId: string, body: Record<string, unknown>) {
 
 async function product(key: string, categoryId: string, lowestPrice: number | null) {
   const result = await call('POST', '/api/v1/products', {
-    headers: admin.authHeader,
+    headers: api.admin.authHeader,
     body: { categoryId, name: `${tag} ${key}` },
   });
   expect(result.status, JSON.stringify(result.body)).toBe(201);
   ids[key] = result.body.data.id;
-  await deps.database.db.update(products).set({ lowestPrice }).where(eq(products.id, result.body.data.id));
+  await api.deps.database.db
+    .update(products)
+    .set({ lowestPrice })
+    .where(eq(products.id, result.body.data.id));
 }
 
 async function setSpecs(key: string, values: unknown[]) {
   const result = await call('PUT', `/api/v1/products/${ids[key]}/specs`, {
-    headers: admin.authHeader,
+    headers: api.admin.authHeader,
     body: { values },
   });
   expect(result.status, JSON.stringify(result.body)).toBe(200);
@@ -55,13 +49,9 @@ async function setSpecs(key: string, values: unknown[]) {
 }
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  ({ app, deps, close } = await buildTestApp(ctx));
-  admin = await createMember(deps, app, { role: 'ADMIN' });
-  user = await createMember(deps, app);
-  laptop = await createCategory(app, admin.authHeader, { name: uniqueName('Laptop') });
-  gaming = await createCategory(app, admin.authHeader, { name: uniqueName('Gaming laptop') });
-  ultra = await createCategory(app, admin.authHeader, { name: uniqueName('Ultra gaming') });
+  laptop = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('Laptop') });
+  gaming = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('Gaming laptop') });
+  ultra = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('Ultra gaming') });
 
   defs.ram = await define(laptop.id, {
     key: 'ram',
@@ -116,7 +106,7 @@ beforeAll(async () => {
     sortOrder: 1,
   });
   const template = await call('PUT', `/api/v1/specs/templates/${gaming.id}`, {
-    headers: admin.authHeader,
+    headers: api.admin.authHeader,
     body: { inheritsFromCategoryId: laptop.id },
   });
   expect(template.status, JSON.stringify(template.body)).toBe(200);
@@ -159,11 +149,6 @@ beforeAll(async () => {
   ]);
 });
 
-afterAll(async () => {
-  await close?.();
-  await ctx?.cleanup();
-});
-
 describe('definitions and templates (SPEC-01, SENG-01/02)', () => {
   it('a category gets its own definitions plus the inherited ones; the child overrides a key', async () => {
     const own = await call('GET', `/api/v1/specs/definitions?categoryId=${laptop.id}`);
@@ -204,7 +189,7 @@ describe('definitions and templates (SPEC-01, SENG-01/02)', () => {
     });
     // two levels: ultra → gaming → laptop
     await call('PUT', `/api/v1/specs/templates/${ultra.id}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { inheritsFromCategoryId: gaming.id },
     });
     const deep = await call('GET', `/api/v1/specs/definitions?categoryId=${ultra.id}`);
@@ -213,27 +198,27 @@ describe('definitions and templates (SPEC-01, SENG-01/02)', () => {
 
   it('refuses template cycles, direct and indirect, with 409 SPEC_TEMPLATE_CYCLE', async () => {
     const self = await call('PUT', `/api/v1/specs/templates/${laptop.id}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { inheritsFromCategoryId: laptop.id },
     });
     expectError(self, 409, 'SPEC_TEMPLATE_CYCLE');
     const direct = await call('PUT', `/api/v1/specs/templates/${laptop.id}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { inheritsFromCategoryId: gaming.id },
     });
     expectError(direct, 409, 'SPEC_TEMPLATE_CYCLE');
     const indirect = await call('PUT', `/api/v1/specs/templates/${laptop.id}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { inheritsFromCategoryId: ultra.id },
     });
     expectError(indirect, 409, 'SPEC_TEMPLATE_CYCLE');
     const missing = await call('PUT', `/api/v1/specs/templates/${laptop.id}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { inheritsFromCategoryId: missingId },
     });
     expectError(missing, 404, 'CATEGORY_NOT_FOUND');
     const clear = await call('PUT', `/api/v1/specs/templates/${laptop.id}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { inheritsFromCategoryId: null },
     });
     expect(clear.body.data).toEqual({ categoryId: laptop.id, inheritsFromCategoryId: null });
@@ -241,23 +226,23 @@ describe('definitions and templates (SPEC-01, SENG-01/02)', () => {
 
   it('validates definitions: SELECT needs options, duplicate keys conflict, unknown ids 404', async () => {
     const noOptions = await call('POST', '/api/v1/specs/definitions', {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { categoryId: laptop.id, key: 'panel', name: 'Panel', type: 'SELECT' },
     });
     expectError(noOptions, 400, 'VALIDATION_ERROR');
     const duplicate = await call('POST', '/api/v1/specs/definitions', {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { categoryId: laptop.id, key: 'ram', name: 'RAM again', type: 'TEXT' },
     });
     expectError(duplicate, 409, 'CONFLICT');
     const badKey = await call('POST', '/api/v1/specs/definitions', {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { categoryId: laptop.id, key: '__proto__', name: 'x', type: 'TEXT' },
     });
     expectError(badKey, 400, 'VALIDATION_ERROR');
     expectError(
       await call('PATCH', `/api/v1/specs/definitions/${missingId}`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { name: 'x' },
       }),
       404,
@@ -265,12 +250,12 @@ describe('definitions and templates (SPEC-01, SENG-01/02)', () => {
     );
     // an option still in use cannot be dropped
     const drop = await call('PATCH', `/api/v1/specs/definitions/${defs.ram!.id}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { options: ['8GB', '16GB'] },
     });
     expectError(drop, 409, 'CONFLICT');
     const rename = await call('PATCH', `/api/v1/specs/definitions/${defs.note!.id}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { name: 'Notes', group: 'Misc' },
     });
     expect(rename.status).toBe(200);
@@ -278,11 +263,11 @@ describe('definitions and templates (SPEC-01, SENG-01/02)', () => {
 
     const temp = await define(laptop.id, { key: 'temp_spec', name: 'Temp', type: 'TEXT' });
     const removed = await call('DELETE', `/api/v1/specs/definitions/${temp.id}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
     });
     expect(removed.status).toBe(200);
     expectError(
-      await call('DELETE', `/api/v1/specs/definitions/${temp.id}`, { headers: admin.authHeader }),
+      await call('DELETE', `/api/v1/specs/definitions/${temp.id}`, { headers: api.admin.authHeader }),
       404,
       'SPEC_DEFINITION_NOT_FOUND',
     );
@@ -314,14 +299,14 @@ describe('product spec values (SPEC-02)', () => {
     ];
     for (const [item, field] of cases) {
       const result = await call('PUT', `/api/v1/products/${ids.c}/specs`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { values: [item] },
       });
       expectError(result, 400, 'INVALID_SPEC_VALUE');
       expect(result.body.error.details[0].field).toBe(field);
     }
     const twice = await call('PUT', `/api/v1/products/${ids.c}/specs`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: {
         values: [
           { key: 'note', value: 'x' },
@@ -331,7 +316,7 @@ describe('product spec values (SPEC-02)', () => {
     });
     expectError(twice, 400, 'INVALID_SPEC_VALUE');
     const both = await call('PUT', `/api/v1/products/${ids.c}/specs`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { values: [{ key: 'note', specDefinitionId: defs.note!.id, value: 'x' }] },
     });
     expectError(both, 400, 'VALIDATION_ERROR');
@@ -438,7 +423,7 @@ describe('scored comparison (SENG-04)', () => {
     expect(weighted.body.data.recommendation).toMatchObject({ productId: ids.b, strengths: ['cpu_score'] });
 
     const mapping = await call('PUT', `/api/v1/specs/scores/${defs.ram!.id}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: {
         scores: [
           { optionValue: '8GB', score: 20 },
@@ -450,7 +435,7 @@ describe('scored comparison (SENG-04)', () => {
     expect(mapping.status, JSON.stringify(mapping.body)).toBe(200);
     expect(mapping.body.data).toHaveLength(3);
     const ranges = await call('PUT', `/api/v1/specs/scores/${defs.screen!.id}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: {
         scores: [
           { maxValue: 14, score: 30 },
@@ -506,14 +491,14 @@ describe('scored comparison (SENG-04)', () => {
     ];
     for (const [id, scores] of mappings) {
       expectError(
-        await call('PUT', `/api/v1/specs/scores/${id}`, { headers: admin.authHeader, body: { scores } }),
+        await call('PUT', `/api/v1/specs/scores/${id}`, { headers: api.admin.authHeader, body: { scores } }),
         400,
         'VALIDATION_ERROR',
       );
     }
     expectError(
       await call('PUT', `/api/v1/specs/scores/${missingId}`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { scores: [] },
       }),
       404,
@@ -590,7 +575,7 @@ describe('permissions and hostile input', () => {
     ];
     for (const [method, url, body] of adminCalls) {
       expectError(await call(method, url, { body }), 401, 'UNAUTHORIZED');
-      expectError(await call(method, url, { body, headers: user.authHeader }), 403, 'FORBIDDEN');
+      expectError(await call(method, url, { body, headers: api.user.authHeader }), 403, 'FORBIDDEN');
     }
     expect((await call('GET', `/api/v1/specs/definitions?categoryId=${laptop.id}`)).status).toBe(200);
     expect((await call('GET', `/api/v1/products/${ids.a}/specs`)).status).toBe(200);
@@ -633,7 +618,7 @@ describe('permissions and hostile input', () => {
       ['PATCH', `/api/v1/specs/definitions/${defs.note!.id}`, {}],
     ];
     for (const [method, url, body] of admins) {
-      const result = await call(method, url, { body, headers: admin.authHeader });
+      const result = await call(method, url, { body, headers: api.admin.authHeader });
       expect(result.status, `${method} ${url} ${JSON.stringify(body)}`).toBeGreaterThanOrEqual(400);
       expect(result.status, `${method} ${url}`).toBeLessThan(500);
       expect(typeof result.body.error.code).toBe('string');

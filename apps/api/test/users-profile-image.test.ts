@@ -5,30 +5,15 @@ import { access, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { users } from '@pbshop/db';
-import { createTestContext, type TestContext } from '@pbshop/testing';
 import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.ts';
-import type { ApiDeps } from '../src/deps.ts';
-import { buildTestApp, createMember, type Member } from './helpers/users.ts';
+import { describe, expect, it } from 'vitest';
+import { setupApiTest } from './helpers/api-test.ts';
+import type { Member } from './helpers/users.ts';
 
 const PUBLIC_BASE_URL = 'http://cdn.pbshop.test:8000';
 
-let ctx: TestContext;
-let app: App;
-let deps: ApiDeps;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  ({ app, deps, close } = await buildTestApp(ctx, { PUBLIC_BASE_URL }));
-});
-
-afterAll(async () => {
-  await close?.();
-  await ctx?.cleanup();
-});
+const api = setupApiTest({ env: { PUBLIC_BASE_URL } });
 
 interface FilePart {
   field?: string;
@@ -61,7 +46,7 @@ function multipart(files: FilePart[], fields: Record<string, string> = {}) {
 
 async function upload(member: Member | undefined, files: FilePart[], fields: Record<string, string> = {}) {
   const body = multipart(files, fields);
-  const response = await app.inject({
+  const response = await api.app.inject({
     method: 'POST',
     url: '/api/v1/users/me/profile-image',
     headers: { ...(member?.authHeader ?? {}), 'content-type': body.contentType },
@@ -71,7 +56,7 @@ async function upload(member: Member | undefined, files: FilePart[], fields: Rec
 }
 
 function userFolder(userId: string) {
-  return join(ctx.storageDir, 'profile-images', userId);
+  return join(api.ctx.storageDir, 'profile-images', userId);
 }
 
 /** The user's stored image files (no temporary leftovers either: every entry counts). */
@@ -80,7 +65,7 @@ async function storedFiles(userId: string): Promise<string[]> {
 }
 
 async function imagePathOf(userId: string) {
-  const [row] = await deps.database.db
+  const [row] = await api.deps.database.db
     .select({ path: users.profileImagePath })
     .from(users)
     .where(eq(users.id, userId));
@@ -130,7 +115,7 @@ describe('POST /users/me/profile-image (USER-08)', () => {
     ['a GIF', () => gifOf(300, 200), 'image/gif', { width: 300, height: 200 }],
     ['a WebP', () => webpOf(2000, 100), 'image/webp', { width: 512, height: 26 }],
   ])('stores %s as a WebP of at most 512×512 and serves it', async (_label, make, contentType, size) => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     const { status, body } = await upload(member, [{ data: await make(), contentType }]);
     expect(status).toBe(200);
     expect(body).toEqual({ success: true, data: { imageUrl: expect.stringMatching(/\.webp$/) } });
@@ -148,25 +133,25 @@ describe('POST /users/me/profile-image (USER-08)', () => {
     expect(await imagePathOf(member.user.id)).toBe(`profile-images/${member.user.id}/${files[0]}`);
 
     // the URL serves exactly that WebP, to other origins too
-    const served = await app.inject({ method: 'GET', url: mediaPath(imageUrl) });
+    const served = await api.app.inject({ method: 'GET', url: mediaPath(imageUrl) });
     expect(served.statusCode).toBe(200);
     expect(served.headers['content-type']).toBe('image/webp');
     expect(served.headers['cross-origin-resource-policy']).toBe('cross-origin');
     expect(served.headers['cache-control']).toContain('immutable');
     expect(served.rawPayload.equals(stored)).toBe(true);
-    const head = await app.inject({ method: 'HEAD', url: mediaPath(imageUrl) });
+    const head = await api.app.inject({ method: 'HEAD', url: mediaPath(imageUrl) });
     expect(head.statusCode).toBe(200);
     expect(head.headers['content-type']).toBe('image/webp');
 
     // and my account and public profile point at it
-    const me = await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: member.authHeader });
+    const me = await api.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: member.authHeader });
     expect(me.json().data.profileImageUrl).toBe(imageUrl);
-    const profile = await app.inject({ method: 'GET', url: `/api/v1/users/${member.user.id}/profile` });
+    const profile = await api.app.inject({ method: 'GET', url: `/api/v1/users/${member.user.id}/profile` });
     expect(profile.json().data.profileImageUrl).toBe(imageUrl);
   });
 
   it('applies the EXIF orientation and strips every metadata', async () => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     const jpeg = await solid(300, 200)
       .jpeg()
       .withMetadata({ orientation: 6 })
@@ -187,7 +172,7 @@ describe('POST /users/me/profile-image (USER-08)', () => {
   });
 
   it('trusts the magic number, not the declared type or the file name', async () => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     const { status } = await upload(member, [
       { data: await pngOf(64, 64), contentType: 'application/octet-stream', filename: 'photo.exe' },
     ]);
@@ -195,7 +180,7 @@ describe('POST /users/me/profile-image (USER-08)', () => {
   });
 
   it('replaces: the old file is deleted, only the new one stays', async () => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     const first = await upload(member, [{ data: await pngOf(100, 100) }]);
     const [firstFile] = await storedFiles(member.user.id);
     const second = await upload(member, [{ data: await jpegOf(200, 100), contentType: 'image/jpeg' }]);
@@ -205,13 +190,13 @@ describe('POST /users/me/profile-image (USER-08)', () => {
     expect(files).toHaveLength(1);
     expect(files[0]).not.toBe(firstFile);
     expect(second.body.data.imageUrl.endsWith(files[0]!)).toBe(true);
-    const old = await app.inject({ method: 'GET', url: mediaPath(first.body.data.imageUrl) });
+    const old = await api.app.inject({ method: 'GET', url: mediaPath(first.body.data.imageUrl) });
     expect(old.statusCode).toBe(404);
     expect(old.json().error.code).toBe('NOT_FOUND');
   });
 
   it('keeps exactly one file when uploads of one member race', async () => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     const images = await Promise.all([pngOf(80, 80), jpegOf(90, 90), gifOf(70, 70), webpOf(60, 60)]);
     const results = await Promise.all(images.map((data) => upload(member, [{ data }])));
     expect(results.map((result) => result.status)).toEqual([200, 200, 200, 200]);
@@ -221,7 +206,7 @@ describe('POST /users/me/profile-image (USER-08)', () => {
   });
 
   it('accepts a large, incompressible image under 5 MB', async () => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     const noise = await sharp(randomBytes(1200 * 1200 * 3), {
       raw: { width: 1200, height: 1200, channels: 3 },
     })
@@ -320,7 +305,7 @@ describe('POST /users/me/profile-image (USER-08)', () => {
     ];
 
     it.each(cases)('%s', async (_label, parts, status, code) => {
-      const member = await createMember(deps, app);
+      const member = await api.member();
       const kept = await upload(member, [{ data: await pngOf(32, 32) }]);
       expect(kept.status).toBe(200);
       const before = await storedFiles(member.user.id);
@@ -334,7 +319,7 @@ describe('POST /users/me/profile-image (USER-08)', () => {
     });
 
     it('and a first upload that fails leaves no folder content and no path', async () => {
-      const member = await createMember(deps, app);
+      const member = await api.member();
       const result = await upload(member, [{ data: pngDeclaring(50_000, 50_000) }]);
       expect(result.status).toBe(413);
       expect(await storedFiles(member.user.id)).toEqual([]);
@@ -343,7 +328,7 @@ describe('POST /users/me/profile-image (USER-08)', () => {
   });
 
   it('needs a file part', async () => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     const result = await upload(member, [], { note: 'no file here' });
     expect({ status: result.status, code: result.body.error.code }).toEqual({
       status: 400,
@@ -352,7 +337,7 @@ describe('POST /users/me/profile-image (USER-08)', () => {
   });
 
   it('refuses a second file in the same request', async () => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     const result = await upload(member, [{ data: await pngOf(20, 20) }, { data: await pngOf(30, 30) }]);
     expect({ status: result.status, code: result.body.error.code }).toEqual({
       status: 400,
@@ -363,8 +348,8 @@ describe('POST /users/me/profile-image (USER-08)', () => {
   });
 
   it('refuses a JSON body and a multipart body without a boundary', async () => {
-    const member = await createMember(deps, app);
-    const json = await app.inject({
+    const member = await api.member();
+    const json = await api.app.inject({
       method: 'POST',
       url: '/api/v1/users/me/profile-image',
       headers: member.authHeader,
@@ -372,7 +357,7 @@ describe('POST /users/me/profile-image (USER-08)', () => {
     });
     expect(json.statusCode).toBe(415);
     expect(json.json().error.code).toBe('MEDIA_TYPE_NOT_ALLOWED');
-    const broken = await app.inject({
+    const broken = await api.app.inject({
       method: 'POST',
       url: '/api/v1/users/me/profile-image',
       headers: { ...member.authHeader, 'content-type': 'multipart/form-data' },
@@ -380,7 +365,7 @@ describe('POST /users/me/profile-image (USER-08)', () => {
     });
     expect(broken.statusCode).toBe(400);
     expect(broken.json().error.code).toBe('VALIDATION_ERROR');
-    const cut = await app.inject({
+    const cut = await api.app.inject({
       method: 'POST',
       url: '/api/v1/users/me/profile-image',
       headers: { ...member.authHeader, 'content-type': 'multipart/form-data; boundary=abc' },
@@ -402,11 +387,11 @@ describe('POST /users/me/profile-image (USER-08)', () => {
 
 describe('DELETE /users/me/profile-image (USER-09)', () => {
   it('deletes the file and clears the image; a second delete is harmless', async () => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     const uploaded = await upload(member, [{ data: await pngOf(50, 50) }]);
     expect((await storedFiles(member.user.id)).length).toBe(1);
 
-    const response = await app.inject({
+    const response = await api.app.inject({
       method: 'DELETE',
       url: '/api/v1/users/me/profile-image',
       headers: { ...member.authHeader, 'accept-language': 'en' },
@@ -415,13 +400,13 @@ describe('DELETE /users/me/profile-image (USER-09)', () => {
     expect(response.json()).toEqual({ success: true, data: { message: expect.stringMatching(/deleted/i) } });
     expect(await storedFiles(member.user.id)).toEqual([]);
     expect(await imagePathOf(member.user.id)).toBeNull();
-    const me = await app.inject({ method: 'GET', url: '/api/v1/users/me', headers: member.authHeader });
+    const me = await api.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: member.authHeader });
     expect(me.json().data.profileImageUrl).toBeNull();
     expect(
-      (await app.inject({ method: 'GET', url: mediaPath(uploaded.body.data.imageUrl) })).statusCode,
+      (await api.app.inject({ method: 'GET', url: mediaPath(uploaded.body.data.imageUrl) })).statusCode,
     ).toBe(404);
 
-    const again = await app.inject({
+    const again = await api.app.inject({
       method: 'DELETE',
       url: '/api/v1/users/me/profile-image',
       headers: member.authHeader,
@@ -430,7 +415,7 @@ describe('DELETE /users/me/profile-image (USER-09)', () => {
   });
 
   it('is 401 anonymously', async () => {
-    const response = await app.inject({ method: 'DELETE', url: '/api/v1/users/me/profile-image' });
+    const response = await api.app.inject({ method: 'DELETE', url: '/api/v1/users/me/profile-image' });
     expect(response.statusCode).toBe(401);
     expect(response.json().error.code).toBe('UNAUTHORIZED');
   });
@@ -438,10 +423,10 @@ describe('DELETE /users/me/profile-image (USER-09)', () => {
 
 describe('withdrawal and images', () => {
   it('deletes the profile image file of a withdrawing member', async () => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     const uploaded = await upload(member, [{ data: await pngOf(50, 50) }]);
     expect(uploaded.status).toBe(200);
-    const response = await app.inject({
+    const response = await api.app.inject({
       method: 'DELETE',
       url: '/api/v1/users/me',
       headers: member.authHeader,
@@ -449,14 +434,14 @@ describe('withdrawal and images', () => {
     expect(response.statusCode).toBe(200);
     expect(await storedFiles(member.user.id)).toEqual([]);
     expect(
-      (await app.inject({ method: 'GET', url: mediaPath(uploaded.body.data.imageUrl) })).statusCode,
+      (await api.app.inject({ method: 'GET', url: mediaPath(uploaded.body.data.imageUrl) })).statusCode,
     ).toBe(404);
   });
 });
 
 describe('GET /media/profile-images/:userId/:file', () => {
   it('is 404 for a well-formed name that does not exist', async () => {
-    const response = await app.inject({
+    const response = await api.app.inject({
       method: 'GET',
       url: `/media/profile-images/00000000-0000-4000-8000-000000000000/${'a'.repeat(32)}.webp`,
     });
@@ -466,9 +451,9 @@ describe('GET /media/profile-images/:userId/:file', () => {
 
   it('never leaves the image folder', async () => {
     // a file beside the store that a traversal would reach
-    await writeFile(join(ctx.storageDir, 'secret.webp'), 'secret');
-    await access(join(ctx.storageDir, 'secret.webp'));
-    const member = await createMember(deps, app);
+    await writeFile(join(api.ctx.storageDir, 'secret.webp'), 'secret');
+    await access(join(api.ctx.storageDir, 'secret.webp'));
+    const member = await api.member();
     for (const url of [
       '/media/profile-images/../secret.webp',
       '/media/profile-images/..%2F..%2Fsecret.webp',
@@ -479,7 +464,7 @@ describe('GET /media/profile-images/:userId/:file', () => {
       `/media/profile-images/${member.user.id}/${'A'.repeat(32)}.webp`,
       '/media/profile-images/%2e%2e/%2e%2e/secret.webp',
     ]) {
-      const response = await app.inject({ method: 'GET', url });
+      const response = await api.app.inject({ method: 'GET', url });
       expect(response.statusCode, url).toBeGreaterThanOrEqual(400);
       expect(response.statusCode, url).toBeLessThan(500);
       expect(response.headers['content-type'], url).toMatch(/^application\/json/);

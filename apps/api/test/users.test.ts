@@ -1,30 +1,13 @@
 // USER-01..07: my account, withdrawal, the admin's member list and status changes, public
 // profiles and nicknames; against real PostgreSQL and Redis.
 import { refreshTokens, users } from '@pbshop/db';
-import { createTestContext, type TestContext } from '@pbshop/testing';
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.ts';
-import type { ApiDeps } from '../src/deps.ts';
+import { describe, expect, it } from 'vitest';
 import { tokenService } from '../src/modules/identity/auth/tokens.ts';
-import { buildTestApp, createMember, type Member, uniqueEmail } from './helpers/users.ts';
+import { setupApiTest } from './helpers/api-test.ts';
+import { uniqueEmail } from './helpers/users.ts';
 
-let ctx: TestContext;
-let app: App;
-let deps: ApiDeps;
-let close: () => Promise<void>;
-let admin: Member;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  ({ app, deps, close } = await buildTestApp(ctx));
-  admin = await createMember(deps, app, { role: 'ADMIN', name: 'Admin Kim' });
-});
-
-afterAll(async () => {
-  await close?.();
-  await ctx?.cleanup();
-});
+const api = setupApiTest({ members: { admin: { role: 'ADMIN', name: 'Admin Kim' } } });
 
 type Headers = Record<string, string>;
 
@@ -33,7 +16,7 @@ async function call(
   url: string,
   options: { headers?: Headers; body?: unknown; payload?: string } = {},
 ) {
-  const response = await app.inject({
+  const response = await api.app.inject({
     method,
     url,
     headers: options.headers,
@@ -58,12 +41,12 @@ function expectError(
 const missingId = '00000000-0000-4000-8000-000000000000';
 
 function refreshTokensOf(userId: string) {
-  return deps.database.db.select().from(refreshTokens).where(eq(refreshTokens.userId, userId));
+  return api.deps.database.db.select().from(refreshTokens).where(eq(refreshTokens.userId, userId));
 }
 
 describe('GET /users/me (USER-01)', () => {
   it('returns my account in the contract shape, without secrets', async () => {
-    const member = await createMember(deps, app, { name: 'Lee Minji', phone: '010-2222-3333' });
+    const member = await api.member({ name: 'Lee Minji', phone: '010-2222-3333' });
     const { status, body } = await call('GET', '/api/v1/users/me', { headers: member.authHeader });
     expect(status).toBe(200);
     expect(body.success).toBe(true);
@@ -86,7 +69,7 @@ describe('GET /users/me (USER-01)', () => {
   });
 
   it('reports an unverified e-mail as emailVerified false', async () => {
-    const member = await createMember(deps, app, { emailVerified: false });
+    const member = await api.member({ emailVerified: false });
     const { body } = await call('GET', '/api/v1/users/me', { headers: member.authHeader });
     expect(body.data.emailVerified).toBe(false);
   });
@@ -98,7 +81,7 @@ describe('GET /users/me (USER-01)', () => {
       401,
       'TOKEN_INVALID',
     );
-    const ghost = app.signAccessToken({ sub: missingId, role: 'ADMIN', ver: 0 });
+    const ghost = api.app.signAccessToken({ sub: missingId, role: 'ADMIN', ver: 0 });
     expectError(
       await call('GET', '/api/v1/users/me', { headers: { authorization: `Bearer ${ghost}` } }),
       401,
@@ -109,7 +92,7 @@ describe('GET /users/me (USER-01)', () => {
 
 describe('PATCH /users/me (USER-02)', () => {
   it('changes name and phone; the phone is stored canonical', async () => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     const { status, body } = await call('PATCH', '/api/v1/users/me', {
       headers: member.authHeader,
       body: { name: '  Park Jisoo ', phone: '01098765432' },
@@ -121,7 +104,7 @@ describe('PATCH /users/me (USER-02)', () => {
   });
 
   it('changes one field and leaves the other', async () => {
-    const member = await createMember(deps, app, { name: 'Before Name', phone: '010-1111-2222' });
+    const member = await api.member({ name: 'Before Name', phone: '010-1111-2222' });
     const { body } = await call('PATCH', '/api/v1/users/me', {
       headers: member.authHeader,
       body: { name: '홍길동' },
@@ -130,7 +113,7 @@ describe('PATCH /users/me (USER-02)', () => {
   });
 
   it('refuses a password change here, pointing to the password reset', async () => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     const result = await call('PATCH', '/api/v1/users/me', {
       headers: member.authHeader,
       body: { name: 'Some Name', password: 'NewPassw0rd!' },
@@ -168,7 +151,7 @@ describe('PATCH /users/me (USER-02)', () => {
     ['a phone with fullwidth digits', { phone: '０１０-１２３４-５６７８' }],
     ['a numeric phone', { phone: 1012345678 }],
   ])('refuses %s with 400 VALIDATION_ERROR', async (_label, body) => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     expectError(
       await call('PATCH', '/api/v1/users/me', { headers: member.authHeader, body }),
       400,
@@ -177,7 +160,7 @@ describe('PATCH /users/me (USER-02)', () => {
   });
 
   it('refuses malformed JSON and a non-JSON body with catalog codes', async () => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     expectError(
       await call('PATCH', '/api/v1/users/me', {
         headers: { ...member.authHeader, 'content-type': 'application/json' },
@@ -217,13 +200,13 @@ describe('PATCH /users/me (USER-02)', () => {
 describe('DELETE /users/me (USER-03)', () => {
   it('soft-deletes, ends every session, frees the e-mail and the nickname, hides the profile', async () => {
     const email = uniqueEmail('leaver');
-    const member = await createMember(deps, app, { email });
+    const member = await api.member({ email });
     const nickname = `leaver_${member.user.id.slice(0, 6)}`;
     expect(
       (await call('PATCH', '/api/v1/users/me/profile', { headers: member.authHeader, body: { nickname } }))
         .status,
     ).toBe(200);
-    const tokens = tokenService(deps.database.db, deps.env, app.signAccessToken);
+    const tokens = tokenService(api.deps.database.db, api.deps.env, api.app.signAccessToken);
     await tokens.issue({ id: member.user.id, role: 'USER', tokenVersion: member.user.tokenVersion });
     await tokens.issue({ id: member.user.id, role: 'USER', tokenVersion: member.user.tokenVersion });
 
@@ -241,7 +224,7 @@ describe('DELETE /users/me (USER-03)', () => {
       'TOKEN_INVALID',
     );
 
-    const [row] = await deps.database.db.select().from(users).where(eq(users.id, member.user.id));
+    const [row] = await api.deps.database.db.select().from(users).where(eq(users.id, member.user.id));
     expect(row!.deletedAt).toBeInstanceOf(Date);
     expect(row!.status).toBe('INACTIVE');
     expect(row!.tokenVersion).toBe(member.user.tokenVersion + 1);
@@ -251,12 +234,12 @@ describe('DELETE /users/me (USER-03)', () => {
 
     expectError(await call('GET', `/api/v1/users/${member.user.id}/profile`), 404, 'USER_NOT_FOUND');
     const list = await call('GET', `/api/v1/users?search=${encodeURIComponent(email)}`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
     });
     expect(list.body.meta.totalCount).toBe(0);
 
     // the e-mail signs up again, and the nickname is free
-    const again = await createMember(deps, app, { email });
+    const again = await api.member({ email });
     expect(again.user.id).not.toBe(member.user.id);
     const retaken = await call('PATCH', '/api/v1/users/me/profile', {
       headers: again.authHeader,
@@ -276,8 +259,8 @@ describe('DELETE /users/me (USER-03)', () => {
 describe('GET /users (USER-04, admin)', () => {
   it('is 401 anonymously and 403 for USER and SELLER', async () => {
     expectError(await call('GET', '/api/v1/users'), 401, 'UNAUTHORIZED');
-    const member = await createMember(deps, app);
-    const seller = await createMember(deps, app, { role: 'SELLER' });
+    const member = await api.member();
+    const seller = await api.member({ role: 'SELLER' });
     expectError(await call('GET', '/api/v1/users', { headers: member.authHeader }), 403, 'FORBIDDEN');
     expectError(await call('GET', '/api/v1/users', { headers: seller.authHeader }), 403, 'FORBIDDEN');
   });
@@ -285,7 +268,7 @@ describe('GET /users (USER-04, admin)', () => {
   it('pages newest first with meta', async () => {
     const created: string[] = [];
     for (let index = 0; index < 25; index += 1) {
-      const member = await createMember(deps, app, { name: `Pager Person ${index}` });
+      const member = await api.member({ name: `Pager Person ${index}` });
       created.push(member.user.id);
     }
     const seen: string[] = [];
@@ -294,7 +277,7 @@ describe('GET /users (USER-04, admin)', () => {
         'GET',
         `/api/v1/users?search=pager%20person&limit=10&page=${pageNumber}`,
         {
-          headers: admin.authHeader,
+          headers: api.admin.authHeader,
         },
       );
       expect(status).toBe(200);
@@ -311,41 +294,41 @@ describe('GET /users (USER-04, admin)', () => {
     expect(seen[24]).toBe(created[0]);
 
     const beyond = await call('GET', '/api/v1/users?search=pager%20person&limit=10&page=9', {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
     });
     expect(beyond.body.data).toEqual([]);
     expect(beyond.body.meta).toEqual({ page: 9, limit: 10, totalCount: 25, totalPages: 3 });
 
-    const defaults = await call('GET', '/api/v1/users', { headers: admin.authHeader });
+    const defaults = await call('GET', '/api/v1/users', { headers: api.admin.authHeader });
     expect(defaults.body.meta).toMatchObject({ page: 1, limit: 20 });
     expect(defaults.body.data.length).toBeLessThanOrEqual(20);
   });
 
   it('searches e-mail and name case-insensitively, with % and _ taken literally', async () => {
     const marker = `q${Date.now().toString(36)}`;
-    const percent = await deps.users.create({
+    const percent = await api.deps.users.create({
       email: `${marker}-percent@example.test`,
       name: `${marker} 100% Kim`,
       passwordHash: null,
     });
-    const plain = await deps.users.create({
+    const plain = await api.deps.users.create({
       email: `${marker}-plain@example.test`,
       name: `${marker} 100 Kim`,
       passwordHash: null,
     });
-    const underscore = await deps.users.create({
+    const underscore = await api.deps.users.create({
       email: `${marker}_under@example.test`,
       name: 'Underscore Park',
       passwordHash: null,
     });
-    const dash = await deps.users.create({
+    const dash = await api.deps.users.create({
       email: `${marker}-under@example.test`,
       name: 'Dash Park',
       passwordHash: null,
     });
     const ids = async (query: string) => {
       const { status, body } = await call('GET', `/api/v1/users?limit=100&${query}`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
       });
       expect(status).toBe(200);
       return new Set(body.data.map((user: { id: string }) => user.id));
@@ -361,18 +344,18 @@ describe('GET /users (USER-04, admin)', () => {
     expect(await ids(`search=${encodeURIComponent("' OR 1=1 --")}`)).toEqual(new Set());
     expect(await ids(`search=${encodeURIComponent("'; DROP TABLE users; --")}`)).toEqual(new Set());
     // the table is still there
-    expect((await call('GET', '/api/v1/users/me', { headers: admin.authHeader })).status).toBe(200);
+    expect((await call('GET', '/api/v1/users/me', { headers: api.admin.authHeader })).status).toBe(200);
   });
 
   it('filters by status and role', async () => {
     const marker = `f${Date.now().toString(36)}`;
-    const seller = await createMember(deps, app, { role: 'SELLER', name: `${marker} Seller` });
-    const blocked = await createMember(deps, app, { name: `${marker} Blocked` });
-    const active = await createMember(deps, app, { name: `${marker} Active` });
-    await deps.users.setStatus(blocked.user.id, 'BLOCKED');
+    const seller = await api.member({ role: 'SELLER', name: `${marker} Seller` });
+    const blocked = await api.member({ name: `${marker} Blocked` });
+    const active = await api.member({ name: `${marker} Active` });
+    await api.deps.users.setStatus(blocked.user.id, 'BLOCKED');
     const ids = async (query: string) => {
       const { body } = await call('GET', `/api/v1/users?search=${marker}&${query}`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
       });
       return body.data.map((user: { id: string }) => user.id).sort();
     };
@@ -397,7 +380,7 @@ describe('GET /users (USER-04, admin)', () => {
     ['an ESC in the search', 'search=%1B%5B31m'],
   ])('refuses %s with 400 VALIDATION_ERROR', async (_label, query) => {
     expectError(
-      await call('GET', `/api/v1/users?${query}`, { headers: admin.authHeader }),
+      await call('GET', `/api/v1/users?${query}`, { headers: api.admin.authHeader }),
       400,
       'VALIDATION_ERROR',
     );
@@ -406,13 +389,13 @@ describe('GET /users (USER-04, admin)', () => {
 
 describe('PATCH /users/:id/status (USER-05, admin)', () => {
   it('blocks: the member is refused with USER_BLOCKED on the very next request, sessions revoked', async () => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     expect((await call('GET', '/api/v1/users/me', { headers: member.authHeader })).status).toBe(200);
-    const tokens = tokenService(deps.database.db, deps.env, app.signAccessToken);
+    const tokens = tokenService(api.deps.database.db, api.deps.env, api.app.signAccessToken);
     const session = await tokens.issue({ id: member.user.id, role: 'USER', tokenVersion: 0 });
 
     const { status, body } = await call('PATCH', `/api/v1/users/${member.user.id}/status`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { status: 'BLOCKED' },
     });
     expect(status).toBe(200);
@@ -435,22 +418,22 @@ describe('PATCH /users/:id/status (USER-05, admin)', () => {
 
     // unblocked: tokens from before the block stay dead, a new one works
     const reactivated = await call('PATCH', `/api/v1/users/${member.user.id}/status`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { status: 'ACTIVE' },
     });
     expect(reactivated.body.data.status).toBe('ACTIVE');
     expectError(await call('GET', '/api/v1/users/me', { headers: member.authHeader }), 401, 'TOKEN_INVALID');
-    const [row] = await deps.database.db.select().from(users).where(eq(users.id, member.user.id));
-    const fresh = app.signAccessToken({ sub: member.user.id, role: 'USER', ver: row!.tokenVersion });
+    const [row] = await api.deps.database.db.select().from(users).where(eq(users.id, member.user.id));
+    const fresh = api.app.signAccessToken({ sub: member.user.id, role: 'USER', ver: row!.tokenVersion });
     expect(
       (await call('GET', '/api/v1/users/me', { headers: { authorization: `Bearer ${fresh}` } })).status,
     ).toBe(200);
   });
 
   it('INACTIVE also stops the member at once', async () => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     const { body } = await call('PATCH', `/api/v1/users/${member.user.id}/status`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { status: 'INACTIVE' },
     });
     expect(body.data.status).toBe('INACTIVE');
@@ -458,9 +441,9 @@ describe('PATCH /users/:id/status (USER-05, admin)', () => {
   });
 
   it('lets an admin block another admin, who loses admin access at once', async () => {
-    const other = await createMember(deps, app, { role: 'ADMIN' });
+    const other = await api.member({ role: 'ADMIN' });
     await call('PATCH', `/api/v1/users/${other.user.id}/status`, {
-      headers: admin.authHeader,
+      headers: api.admin.authHeader,
       body: { status: 'BLOCKED' },
     });
     expectError(await call('GET', '/api/v1/users', { headers: other.authHeader }), 403, 'USER_BLOCKED');
@@ -469,36 +452,36 @@ describe('PATCH /users/:id/status (USER-05, admin)', () => {
   it('refuses an admin blocking or deactivating themself', async () => {
     for (const status of ['BLOCKED', 'INACTIVE']) {
       expectError(
-        await call('PATCH', `/api/v1/users/${admin.user.id}/status`, {
-          headers: admin.authHeader,
+        await call('PATCH', `/api/v1/users/${api.admin.user.id}/status`, {
+          headers: api.admin.authHeader,
           body: { status },
         }),
         400,
         'CANNOT_CHANGE_OWN_STATUS',
       );
     }
-    const same = await call('PATCH', `/api/v1/users/${admin.user.id}/status`, {
-      headers: admin.authHeader,
+    const same = await call('PATCH', `/api/v1/users/${api.admin.user.id}/status`, {
+      headers: api.admin.authHeader,
       body: { status: 'ACTIVE' },
     });
     expect(same.status).toBe(200);
-    expect((await call('GET', '/api/v1/users/me', { headers: admin.authHeader })).status).toBe(200);
+    expect((await call('GET', '/api/v1/users/me', { headers: api.admin.authHeader })).status).toBe(200);
   });
 
   it('is 404 USER_NOT_FOUND for an unknown or withdrawn member', async () => {
     expectError(
       await call('PATCH', `/api/v1/users/${missingId}/status`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { status: 'BLOCKED' },
       }),
       404,
       'USER_NOT_FOUND',
     );
-    const leaver = await createMember(deps, app);
+    const leaver = await api.member();
     await call('DELETE', '/api/v1/users/me', { headers: leaver.authHeader });
     expectError(
       await call('PATCH', `/api/v1/users/${leaver.user.id}/status`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body: { status: 'ACTIVE' },
       }),
       404,
@@ -516,7 +499,7 @@ describe('PATCH /users/:id/status (USER-05, admin)', () => {
   ])('refuses %s with 400 VALIDATION_ERROR', async (_label, id, body) => {
     expectError(
       await call('PATCH', `/api/v1/users/${encodeURIComponent(id)}/status`, {
-        headers: admin.authHeader,
+        headers: api.admin.authHeader,
         body,
       }),
       400,
@@ -525,7 +508,7 @@ describe('PATCH /users/:id/status (USER-05, admin)', () => {
   });
 
   it('is 401 anonymously and 403 for a USER', async () => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     const target = `/api/v1/users/${member.user.id}/status`;
     expectError(await call('PATCH', target, { body: { status: 'BLOCKED' } }), 401, 'UNAUTHORIZED');
     expectError(
@@ -542,7 +525,7 @@ describe('PATCH /users/:id/status (USER-05, admin)', () => {
 
 describe('GET /users/:id/profile (USER-06, public)', () => {
   it('shows nickname, bio, image and join date to anyone, never e-mail or phone', async () => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     const nickname = `pub_${member.user.id.slice(0, 8)}`;
     await call('PATCH', '/api/v1/users/me/profile', {
       headers: member.authHeader,
@@ -571,7 +554,7 @@ describe('GET /users/:id/profile (USER-06, public)', () => {
 
 describe('PATCH /users/me/profile (USER-07)', () => {
   it('sets nickname and bio; clears the bio with null or blanks', async () => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     const nickname = `김_${member.user.id.slice(0, 6)}`;
     const { status, body } = await call('PATCH', '/api/v1/users/me/profile', {
       headers: member.authHeader,
@@ -602,14 +585,14 @@ describe('PATCH /users/me/profile (USER-07)', () => {
   });
 
   it('strips control and invisible characters from the bio', async () => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     const { status, body } = await call('PATCH', '/api/v1/users/me/profile', {
       headers: member.authHeader,
       body: { bio: 'a\u0000b\u001b[31mc\u202Ed\u200Be\uFEFFf\u2066g\u0007h\ti\nj' },
     });
     expect(status).toBe(200);
     expect(body.data.bio).toBe('ab[31mcdefgh\ti\nj');
-    const [row] = await deps.database.db
+    const [row] = await api.deps.database.db
       .select({ bio: users.bio })
       .from(users)
       .where(eq(users.id, member.user.id));
@@ -617,7 +600,7 @@ describe('PATCH /users/me/profile (USER-07)', () => {
   });
 
   it('takes a 300-character bio (counted in characters) and refuses 301', async () => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     const hangul = '가'.repeat(300);
     expect(
       (await call('PATCH', '/api/v1/users/me/profile', { headers: member.authHeader, body: { bio: hangul } }))
@@ -639,7 +622,7 @@ describe('PATCH /users/me/profile (USER-07)', () => {
   });
 
   it('composes a decomposed (NFD) Hangul nickname', async () => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     const composed = `한글_${member.user.id.slice(0, 4)}`;
     const { status, body } = await call('PATCH', '/api/v1/users/me/profile', {
       headers: member.authHeader,
@@ -671,13 +654,13 @@ describe('PATCH /users/me/profile (USER-07)', () => {
     ['a 301-character bio', { bio: 'x'.repeat(301) }],
     ['a huge bio', { bio: 'x'.repeat(100_000) }],
   ])('refuses %s with 400 VALIDATION_ERROR', async (_label, body) => {
-    const member = await createMember(deps, app);
+    const member = await api.member();
     expectError(
       await call('PATCH', '/api/v1/users/me/profile', { headers: member.authHeader, body }),
       400,
       'VALIDATION_ERROR',
     );
-    const [row] = await deps.database.db
+    const [row] = await api.deps.database.db
       .select({ nickname: users.nickname, bio: users.bio })
       .from(users)
       .where(eq(users.id, member.user.id));
@@ -685,8 +668,8 @@ describe('PATCH /users/me/profile (USER-07)', () => {
   });
 
   it('keeps nicknames unique case-insensitively; my own in another case is fine', async () => {
-    const first = await createMember(deps, app);
-    const second = await createMember(deps, app);
+    const first = await api.member();
+    const second = await api.member();
     const nickname = `Case_${first.user.id.slice(0, 6)}`;
     expect(
       (await call('PATCH', '/api/v1/users/me/profile', { headers: first.authHeader, body: { nickname } }))
@@ -711,7 +694,7 @@ describe('PATCH /users/me/profile (USER-07)', () => {
   });
 
   it('lets exactly one of 10 concurrent members take the same nickname', async () => {
-    const members = await Promise.all(Array.from({ length: 10 }, () => createMember(deps, app)));
+    const members = await Promise.all(Array.from({ length: 10 }, () => api.member()));
     const nickname = `race_${members[0]!.user.id.slice(0, 8)}`;
     const results = await Promise.all(
       members.map((member) =>
@@ -722,7 +705,7 @@ describe('PATCH /users/me/profile (USER-07)', () => {
     expect(statuses).toEqual([200, 409, 409, 409, 409, 409, 409, 409, 409, 409]);
     for (const result of results.filter((r) => r.status === 409))
       expect(result.body.error.code).toBe('NICKNAME_TAKEN');
-    const [{ holders }] = (await deps.database.db.execute(
+    const [{ holders }] = (await api.deps.database.db.execute(
       sql`select count(*)::int as holders from users where lower(nickname) = lower(${nickname}) and deleted_at is null`,
     )) as unknown as [{ holders: number }];
     expect(holders).toBe(1);
@@ -740,7 +723,7 @@ describe('PATCH /users/me/profile (USER-07)', () => {
 describe('access declarations', () => {
   it('declares the contract roles on every user route', () => {
     const access = Object.fromEntries(
-      app.routeAccess
+      api.app.routeAccess
         .filter(
           (route) => route.url.startsWith('/api/v1/users') || route.url.startsWith('/media/profile-images'),
         )

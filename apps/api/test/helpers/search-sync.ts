@@ -2,7 +2,16 @@
 // products index: for the tests of the search index sync (outbox → worker → OpenSearch).
 import { fileURLToPath } from 'node:url';
 import { productAlias } from '@pbshop/search';
-import { opensearch, type TestContext, trackProcesses, waitFor } from '@pbshop/testing';
+import {
+  opensearch,
+  type RunningProcess,
+  serviceUrls,
+  startTcpProxy,
+  type TcpProxy,
+  type TestContext,
+  trackProcesses,
+  waitFor,
+} from '@pbshop/testing';
 import type { App } from '../../src/app.ts';
 
 /** worker-search's main.ts, through the package's own exports */
@@ -10,6 +19,20 @@ export const workerEntry = fileURLToPath(import.meta.resolve('@pbshop/worker-sea
 
 /** Spawns worker-search processes; none outlives the test file (stopAll in afterAll). */
 export const searchWorkers = () => trackProcesses(workerEntry);
+
+/**
+ * Resolves once the worker's bootstrap has decided about the products index: an index created while
+ * products already exist would start a reindex, so a test writes products only after this.
+ */
+export function bootstrapDecided(worker: RunningProcess) {
+  return worker.waitForLog((line) => line.msg === 'products index mapping is current');
+}
+
+/** A TCP proxy in front of the shared OpenSearch: a test slows or stops it without touching the server. */
+export function proxiedOpenSearch(): Promise<TcpProxy> {
+  const target = new URL(serviceUrls.opensearch);
+  return startTcpProxy({ host: target.hostname, port: Number(target.port) });
+}
 
 /** The worker env of a test: short sweep and backoff so outages and retries play out in seconds. */
 export function workerEnv(ctx: TestContext, overrides: Record<string, string> = {}): Record<string, string> {
