@@ -17,9 +17,9 @@ import type { SearchSyncSignal } from '@pbshop/queues';
 import { listWorkerBeats } from '@pbshop/queues';
 import { type RunningProcess, spawnProcess, waitFor } from '@pbshop/testing';
 import type { ApiDeps } from '../src/deps.ts';
+import type { Principal } from '../src/http/principal.ts';
 import { pricesService } from '../src/modules/catalog/prices/service.ts';
 import { productsService } from '../src/modules/catalog/products/service.ts';
-import type { Principal } from '../src/modules/identity/users/service.ts';
 import { percentile } from './harness.ts';
 
 const workerEntry = fileURLToPath(import.meta.resolve('@pbshop/worker-search/main'));

@@ -49,28 +49,58 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(wellFormedText);
   await app.register(docs);
   // routes registered from here on must declare their access
-  await app.register(accessControl, { env: deps.env, users: deps.users });
+  await app.register(accessControl, {
+    tokens: deps.accessTokens,
+    principal: (id, tokenVersion) => deps.users.principal(id, tokenVersion),
+  });
 
+  const { env, cache } = deps;
   // load balancers probe /health at the root; clients use the versioned base
-  await app.register(healthRoutes(deps));
+  await app.register(healthRoutes({ health: deps.health }));
   // stored profile images: PUBLIC_BASE_URL/media/profile-images/...
-  await app.register(profileImageMediaRoutes(deps));
+  await app.register(
+    profileImageMediaRoutes({
+      profileImages: deps.profileImages,
+      rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    }),
+  );
   await app.register(
     async (v1) => {
-      await v1.register(healthRoutes(deps));
+      await v1.register(healthRoutes({ health: deps.health }));
       await v1.register(errorRoutes);
-      await v1.register(authRoutes(deps));
-      await v1.register(socialRoutes(deps));
-      await v1.register(userRoutes(deps));
-      await v1.register(productRoutes(deps));
-      await v1.register(priceRoutes(deps));
-      await v1.register(alertRoutes(deps));
-      await v1.register(categoryRoutes(deps));
-      await v1.register(sellerRoutes(deps));
-      await v1.register(specRoutes(deps));
-      await v1.register(analyticsRoutes(deps));
-      await v1.register(searchAdminRoutes(deps));
-      await v1.register(searchRoutes(deps));
+      await v1.register(authRoutes({ auth: deps.auth, env }));
+      await v1.register(socialRoutes({ social: deps.social, env }));
+      await v1.register(
+        userRoutes({
+          users: deps.users,
+          profileImages: deps.profileImages,
+          revokeSessions: (userId) => deps.tokens.revokeAllOf(userId),
+        }),
+      );
+      await v1.register(productRoutes({ products: deps.products, productViews: deps.productViews, cache }));
+      await v1.register(priceRoutes({ prices: deps.prices, cache }));
+      await v1.register(alertRoutes({ alerts: deps.alerts }));
+      await v1.register(categoryRoutes({ categories: deps.categories, cache }));
+      await v1.register(
+        sellerRoutes({
+          sellers: deps.sellers,
+          findMember: (id) => deps.users.findById(id),
+          withdrawSeller: (sellerId) => deps.prices.withdrawSeller(sellerId),
+          cache,
+        }),
+      );
+      await v1.register(specRoutes({ specs: deps.specs, cache }));
+      await v1.register(analyticsRoutes({ analytics: deps.analytics }));
+      await v1.register(searchAdminRoutes({ searchAdmin: deps.searchAdmin }));
+      await v1.register(
+        searchRoutes({
+          productSearch: deps.productSearch,
+          searchWeights: deps.searchWeights,
+          popularKeywords: deps.popularKeywords,
+          recentKeywords: deps.recentKeywords,
+          logger: deps.logger,
+        }),
+      );
     },
     { prefix: '/api/v1' },
   );

@@ -11,14 +11,38 @@ import { ResilienceRegistry, type ResilienceRegistryOptions } from '@pbshop/resi
 import { createSearchClient, type SearchClient } from '@pbshop/search';
 import type { Redis } from 'ioredis';
 import { type CatalogCache, catalogCache } from './catalog-cache/cache.ts';
+import { type AccessTokens, accessTokens } from './http/access-token.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
+import { type AlertsService, alertsService } from './modules/catalog/alerts/service.ts';
+import { type AnalyticsService, analyticsService } from './modules/catalog/analytics/service.ts';
 import { type CategoriesService, categoriesService } from './modules/catalog/categories/service.ts';
+import { type PricesService, pricesService } from './modules/catalog/prices/service.ts';
+import { type ProductsService, productsService } from './modules/catalog/products/service.ts';
 import { type ProductViewCounter, productViewCounter } from './modules/catalog/products/views.ts';
 import { type SellersService, sellersService } from './modules/catalog/sellers/service.ts';
+import { type SpecsService, specsService } from './modules/catalog/specs/service.ts';
 import { type PasswordHasher, passwordHasher } from './modules/identity/auth/passwords.ts';
+import { type AuthService, authService } from './modules/identity/auth/service.ts';
+import { type TokenService, tokenService } from './modules/identity/auth/tokens.ts';
+import { type SocialService, socialService } from './modules/identity/social/service.ts';
+import { type ProfileImageStore, profileImageStore } from './modules/identity/users/profile-image.ts';
 import { type UsersService, usersService } from './modules/identity/users/service.ts';
+import { type HealthService, healthService } from './modules/ops/health/service.ts';
+import { type SearchAdminService, searchAdminService } from './modules/search/admin/service.ts';
+import { searchFallback } from './modules/search/search/fallback.ts';
+import {
+  type PopularKeywords,
+  popularKeywords,
+  type RecentKeywords,
+  recentKeywords,
+} from './modules/search/search/keywords.ts';
+import { type SearchService, searchService } from './modules/search/search/service.ts';
+import { type SearchWeightsStore, searchWeightsStore } from './modules/search/search/weights.ts';
 
-/** Everything the API's modules use, built once in main.ts (or by a test) and passed in. */
+/**
+ * The composition root: every connection and service of the API, built once here (main.ts, or a
+ * test) and handed to `buildApp`, which gives each route factory only the services it uses.
+ */
 export interface ApiDeps {
   env: Env;
   logger: Logger;
@@ -35,15 +59,32 @@ export interface ApiDeps {
   /** wakes worker-search after a write recorded search changes (transactional outbox) */
   searchSync: SearchSyncSignal;
   resilience: ResilienceRegistry;
-  users: UsersService;
-  categories: CategoriesService;
-  sellers: SellersService;
-  passwords: PasswordHasher;
   mailer: Mailer;
   /** product list/detail/comparison cache over `redis` */
   cache: CatalogCache;
+  accessTokens: AccessTokens;
+  passwords: PasswordHasher;
+  users: UsersService;
+  profileImages: ProfileImageStore;
+  tokens: TokenService;
+  auth: AuthService;
+  social: SocialService;
+  categories: CategoriesService;
+  sellers: SellersService;
+  prices: PricesService;
+  products: ProductsService;
   /** buffered product view counts, written once a second */
   productViews: ProductViewCounter;
+  specs: SpecsService;
+  alerts: AlertsService;
+  analytics: AnalyticsService;
+  /** product search and autocomplete (OpenSearch, PostgreSQL while it is down) */
+  productSearch: SearchService;
+  searchWeights: SearchWeightsStore;
+  popularKeywords: PopularKeywords;
+  recentKeywords: RecentKeywords;
+  searchAdmin: SearchAdminService;
+  health: HealthService;
   close(): Promise<void>;
 }
 
@@ -61,6 +102,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     max: env.DATABASE_READ_POOL_MAX,
     applicationName: 'pbshop-api-reads',
   });
+  const db = database.db;
   // auto-pipelining: the commands of concurrent requests (rate limit, cache) share one write
   const redis = createRedis(env.REDIS_URL, 'producer', { enableAutoPipelining: true });
   const workerRedis = createRedis(env.REDIS_URL, 'worker');
@@ -69,7 +111,6 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
   const search = createSearchClient(env.OPENSEARCH_URL);
   const searchSync = searchSyncSignal(producers, logger);
   const mailer = createMailer(env, logger);
-  const productViews = productViewCounter(database.db, logger, searchSync);
   const cache = catalogCache(redis, env.REDIS_KEY_PREFIX, logger);
   const resilience = new ResilienceRegistry({
     service: 'api',
@@ -79,6 +120,22 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     keyPrefix: env.REDIS_KEY_PREFIX,
     overrides: options.resilienceOverrides,
   });
+
+  const tokensOfAccess = accessTokens(env);
+  const passwords = passwordHasher(env);
+  const users = usersService(db);
+  const tokens = tokenService(db, env, tokensOfAccess.sign);
+  const categories = categoriesService(db, searchSync);
+  const sellers = sellersService(db);
+  const productViews = productViewCounter(db, logger, searchSync);
+  const searchWeights = searchWeightsStore(db, logger);
+  const popular = popularKeywords(redis, env.REDIS_KEY_PREFIX, {
+    windowMinutes: env.SEARCH_POPULAR_WINDOW_MINUTES,
+    refreshMs: env.SEARCH_POPULAR_REFRESH_MS,
+    onFlushError: (error) => logger.warn({ err: error }, 'popular keyword counts not written; kept'),
+  });
+  const recent = recentKeywords(redis, env.REDIS_KEY_PREFIX);
+
   return {
     env,
     logger,
@@ -91,16 +148,43 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     search,
     searchSync,
     resilience,
-    users: usersService(database.db),
-    categories: categoriesService(database.db, searchSync),
-    sellers: sellersService(database.db),
-    passwords: passwordHasher(env),
     mailer,
     cache,
+    accessTokens: tokensOfAccess,
+    passwords,
+    users,
+    profileImages: profileImageStore(env.STORAGE_DIR, env.PUBLIC_BASE_URL),
+    tokens,
+    auth: authService({ db, users, passwords, tokens, mailer, env, logger }),
+    social: socialService({ db, env, redis, users, tokens, resilience, logger }),
+    categories,
+    sellers,
+    prices: pricesService(db, sellers, searchSync, catalogReads.db),
+    products: productsService(db, categories, searchSync, catalogReads.db),
     productViews,
+    specs: specsService(db, categories, searchSync),
+    alerts: alertsService(db),
+    analytics: analyticsService(db),
+    productSearch: searchService({
+      client: search,
+      indexPrefix: env.OPENSEARCH_INDEX_PREFIX,
+      resilience,
+      weights: searchWeights,
+      fallback: searchFallback(db, categories),
+      popular,
+      recent,
+      producers,
+      logger,
+    }),
+    searchWeights,
+    popularKeywords: popular,
+    recentKeywords: recent,
+    searchAdmin: searchAdminService({ env, logger, db, search, resilience, producers, searchSync }),
+    health: healthService({ env, database, redis, search }),
     async close() {
       await resilience.close();
       await productViews.close();
+      await popular.close();
       // BullMQ waits for Redis to close its queues; an outage must not hold the shutdown up
       await Promise.race([
         producers.close().catch(() => {}),

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestContext, type TestContext } from '@pbshop/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accessTokens } from '../src/http/access-token.ts';
 import { buildTestApp, expectError, handMadeJwt, strongPassword, type TestApp } from './auth-helpers.ts';
 
 let ctx: TestContext;
@@ -154,7 +155,11 @@ describe('access tokens', () => {
       'TOKEN_EXPIRED',
     );
     // and one the app signed itself, with a one-second life
-    const shortLived = api.app.jwt.sign({ sub: id, role: 'USER', ver: 0 }, { expiresIn: 1 });
+    const shortLived = accessTokens({ JWT_SECRET: api.env.JWT_SECRET, ACCESS_TOKEN_TTL_SECONDS: 1 }).sign({
+      sub: id,
+      role: 'USER',
+      ver: 0,
+    });
     expect((await probe(shortLived)).statusCode).toBe(200);
     await sleep(2_100);
     const response = await probe(shortLived);

@@ -60,14 +60,14 @@ describe('authorization boundary (every registered route, from the route table)'
     const { app } = await appWith();
     expect(app.routeAccess.length).toBeGreaterThan(5);
     for (const route of app.routeAccess)
-      expect(['public', 'user', 'seller', 'admin']).toContain(route.access);
+      expect(['public', 'optional', 'user', 'seller', 'admin']).toContain(route.access);
   });
 
   it('admin routes: 401 anonymous, 403 USER, neither for ADMIN; user routes: 401 anonymous', async () => {
     const { app, deps } = await appWith();
     const userToken = await memberToken(app, deps, 'USER', 'boundary-user@example.com');
     const adminToken = await memberToken(app, deps, 'ADMIN', 'boundary-admin@example.com');
-    const guarded = app.routeAccess.filter((route) => route.access !== 'public');
+    const guarded = app.routeAccess.filter((route) => !['public', 'optional'].includes(route.access));
     expect(guarded.some((route) => route.access === 'admin')).toBe(true);
     for (const route of guarded) {
       const request = {
@@ -86,6 +86,25 @@ describe('authorization boundary (every registered route, from the route table)'
       expect([401, 403], `${route.method} ${route.url} as ADMIN got ${asAdmin.statusCode}`).not.toContain(
         asAdmin.statusCode,
       );
+    }
+  });
+
+  it('optional routes: anonymous and bad-token requests are served as anonymous, never 401', async () => {
+    const { app } = await appWith();
+    const optional = app.routeAccess.filter((route) => route.access === 'optional');
+    expect(optional.length).toBeGreaterThan(0);
+    for (const route of optional) {
+      for (const headers of [{}, { authorization: 'Bearer not.a.token' }, { authorization: 'Basic abc' }]) {
+        const response = await app.inject({
+          method: route.method as 'GET',
+          url: concrete(route.url),
+          headers,
+          payload: route.method === 'GET' ? undefined : {},
+        });
+        expect([401, 403], `${route.method} ${route.url} ${JSON.stringify(headers)}`).not.toContain(
+          response.statusCode,
+        );
+      }
     }
   });
 

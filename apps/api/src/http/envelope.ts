@@ -64,6 +64,14 @@ export const errorBody = z.object({
   requestId: z.string(),
 });
 
+/** The error responses a route declares, by status: `errorResponses(400, 401, 404)`. */
+export function errorResponses<const S extends readonly number[]>(...statuses: S) {
+  return Object.fromEntries(statuses.map((status) => [status, errorBody])) as Record<
+    S[number],
+    typeof errorBody
+  >;
+}
+
 export const messageBody = envelope(z.object({ message: z.string() }));
 
 /**

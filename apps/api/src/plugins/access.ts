@@ -1,18 +1,8 @@
-import jwt from '@fastify/jwt';
-import type { Env } from '@pbshop/config';
 import { AppError } from '@pbshop/errors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Principal, Role, UsersService } from '../modules/identity/users/service.ts';
-
-/** Who may call a route: every route declares one (`config.access`), or the app refuses to start. */
-export type Access = 'public' | 'user' | 'seller' | 'admin';
-
-export interface AccessTokenClaims {
-  sub: string;
-  role: Role;
-  ver: number;
-}
+import type { AccessTokenClaims, AccessTokens } from '../http/access-token.ts';
+import type { Access, Principal, PrincipalLookup, Role } from '../http/principal.ts';
 
 export interface RouteAccess {
   method: string;
@@ -34,51 +24,44 @@ declare module 'fastify' {
   }
 }
 
-declare module '@fastify/jwt' {
-  interface FastifyJWT {
-    payload: AccessTokenClaims;
-    user: AccessTokenClaims;
-  }
-}
-
-const allowed: Record<Exclude<Access, 'public' | 'user'>, Role[]> = {
+const allowed: Record<Exclude<Access, 'public' | 'optional' | 'user'>, Role[]> = {
   seller: ['SELLER', 'ADMIN'],
   admin: ['ADMIN'],
 };
 
+const subjectPattern = /^[0-9a-f-]{36}$/;
+
+export interface AccessControlOptions {
+  tokens: AccessTokens;
+  principal: PrincipalLookup;
+}
+
 /** Reads and checks the bearer token; the member is re-read so a block or a password change bites at once. */
-export async function authenticate(request: FastifyRequest, users: UsersService): Promise<Principal> {
-  if (!request.headers.authorization) throw new AppError('UNAUTHORIZED');
-  let claims: AccessTokenClaims;
-  try {
-    claims = await request.jwtVerify<AccessTokenClaims>();
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED') throw new AppError('TOKEN_EXPIRED');
-    throw new AppError('TOKEN_INVALID');
-  }
+async function authenticate(request: FastifyRequest, options: AccessControlOptions): Promise<Principal> {
+  const header = request.headers.authorization;
+  if (!header) throw new AppError('UNAUTHORIZED');
+  const [scheme, token, ...rest] = header.split(' ');
+  if (!scheme || !/^Bearer$/i.test(scheme) || !token || rest.length > 0) throw new AppError('TOKEN_INVALID');
+  const claims = options.tokens.verify(token);
+  if (claims === 'expired') throw new AppError('TOKEN_EXPIRED');
   if (
+    claims === 'invalid' ||
     typeof claims.sub !== 'string' ||
-    !/^[0-9a-f-]{36}$/.test(claims.sub) ||
+    !subjectPattern.test(claims.sub) ||
     typeof claims.ver !== 'number'
   ) {
     throw new AppError('TOKEN_INVALID');
   }
-  const principal = await users.principal(claims.sub, claims.ver);
+  const principal = await options.principal(claims.sub, claims.ver);
   if (principal === 'blocked') throw new AppError('USER_BLOCKED');
   if (!principal) throw new AppError('TOKEN_INVALID');
   return principal;
 }
 
 export const accessControl = fp(
-  async (app: FastifyInstance, options: { env: Env; users: UsersService }) => {
-    await app.register(jwt, {
-      secret: options.env.JWT_SECRET,
-      sign: { algorithm: 'HS256', expiresIn: options.env.ACCESS_TOKEN_TTL_SECONDS },
-      verify: { algorithms: ['HS256'] },
-    });
+  async (app: FastifyInstance, options: AccessControlOptions) => {
     app.decorate('routeAccess', [] as RouteAccess[]);
-    app.decorate('signAccessToken', (claims: AccessTokenClaims) => app.jwt.sign(claims));
+    app.decorate('signAccessToken', options.tokens.sign);
     app.decorateRequest('principal', null);
 
     app.addHook('onRoute', (route) => {
@@ -88,12 +71,19 @@ export const accessControl = fp(
         if (method !== 'HEAD') app.routeAccess.push({ method, url: route.url, access });
       }
       if (access === 'public') return;
-      const roles = access === 'user' ? undefined : allowed[access];
-      const guard = async (request: FastifyRequest) => {
-        const principal = await authenticate(request, options.users);
-        if (roles && !roles.includes(principal.role)) throw new AppError('FORBIDDEN');
-        request.principal = principal;
-      };
+      const guard =
+        access === 'optional'
+          ? // a missing, invalid or expired token makes an anonymous request rather than a refused one
+            async (request: FastifyRequest) => {
+              if (!request.headers.authorization) return;
+              request.principal = await authenticate(request, options).catch(() => null);
+            }
+          : async (request: FastifyRequest) => {
+              const principal = await authenticate(request, options);
+              const roles = access === 'user' ? undefined : allowed[access];
+              if (roles && !roles.includes(principal.role)) throw new AppError('FORBIDDEN');
+              request.principal = principal;
+            };
       // onRequest: an anonymous call is refused before its body is even read
       route.onRequest = [guard, ...[route.onRequest ?? []].flat()];
     });

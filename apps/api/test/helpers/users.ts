@@ -5,7 +5,8 @@ import { createLogger, parseEnv } from '@pbshop/config';
 import type { TestContext } from '@pbshop/testing';
 import { type App, buildApp } from '../../src/app.ts';
 import { type ApiDeps, createApiDeps } from '../../src/deps.ts';
-import type { Role, UserRow } from '../../src/modules/identity/users/service.ts';
+import type { Role } from '../../src/http/principal.ts';
+import type { UserRow } from '../../src/modules/identity/users/service.ts';
 
 export interface Member {
   user: UserRow;

@@ -1,29 +1,32 @@
 import { AppError, type Language, languageFrom } from '@pbshop/errors';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { ApiDeps } from '../../../deps.ts';
-import { envelope, errorBody, messageBody, ok, page, pagedEnvelope } from '../../../http/envelope.ts';
+import {
+  envelope,
+  errorBody,
+  errorResponses,
+  messageBody,
+  ok,
+  page,
+  pagedEnvelope,
+} from '../../../http/envelope.ts';
+import { localizedMessages } from '../../../http/messages.ts';
+import { member } from '../../../http/principal.ts';
 import { alertIdParams, alertListQuery, createAlertBody, priceAlert } from './schemas.ts';
-import { alertsService } from './service.ts';
+import type { AlertsService } from './service.ts';
 
-const messages = {
+const say = localizedMessages({
   deleted: {
     ko: '가격 알림이 삭제되었습니다.',
     en: 'The price alert has been deleted.',
     ja: '価格アラートを削除しました。',
   },
-} satisfies Record<string, Record<Language, string>>;
+});
 
-function me(request: FastifyRequest) {
-  if (!request.principal) throw new AppError('UNAUTHORIZED');
-  return request.principal;
-}
-
-const errors = { 400: errorBody, 401: errorBody, 403: errorBody };
+const errors = errorResponses(400, 401, 403);
 
 /** Lowest-price alerts of the caller (PRICE-05, ANLY-03); firing happens in the prices module. */
-export function alertRoutes(deps: ApiDeps): FastifyPluginAsync {
-  const alerts = alertsService(deps.database.db);
+export function alertRoutes({ alerts }: { alerts: AlertsService }): FastifyPluginAsync {
   return async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
 
@@ -40,7 +43,7 @@ export function alertRoutes(deps: ApiDeps): FastifyPluginAsync {
       },
       async (request) => {
         const { page: pageNumber, limit } = request.query;
-        const { items, totalCount } = await alerts.list(me(request).id, pageNumber, limit);
+        const { items, totalCount } = await alerts.list(member(request).id, pageNumber, limit);
         return page(items, { page: pageNumber, limit, totalCount });
       },
     );
@@ -59,7 +62,7 @@ export function alertRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const alert = await alerts.create(me(request).id, request.body);
+        const alert = await alerts.create(member(request).id, request.body);
         return reply.code(201).send(ok(alert));
       },
     );
@@ -76,8 +79,8 @@ export function alertRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request) => {
-        await alerts.remove(me(request).id, request.params.id);
-        return ok({ message: messages.deleted[languageFrom(request.headers['accept-language'])] });
+        await alerts.remove(member(request).id, request.params.id);
+        return ok({ message: say(request, 'deleted') });
       },
     );
   };

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { ApiDeps } from '../../../deps.ts';
-import { envelope, errorBody, ok } from '../../../http/envelope.ts';
+import { envelope, errorBody, errorResponses, ok } from '../../../http/envelope.ts';
 import {
   analyticsParams,
   lowestEver,
@@ -10,13 +9,12 @@ import {
   priceTrendQuery,
   unitPrice,
 } from './schemas.ts';
-import { analyticsService } from './service.ts';
+import type { AnalyticsService } from './service.ts';
 
-const errors = { 400: errorBody, 404: errorBody };
+const errors = errorResponses(400, 404);
 
 /** Price prediction (PRED-01..04) and price analytics (ANLY-01/02); all public. */
-export function analyticsRoutes(deps: ApiDeps): FastifyPluginAsync {
-  const analytics = analyticsService(deps.database.db);
+export function analyticsRoutes({ analytics }: { analytics: AnalyticsService }): FastifyPluginAsync {
   return async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
 

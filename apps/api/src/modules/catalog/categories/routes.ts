@@ -2,8 +2,9 @@ import { AppError, type Language, languageFrom } from '@pbshop/errors';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ApiDeps } from '../../../deps.ts';
-import { envelope, errorBody, messageBody, ok } from '../../../http/envelope.ts';
+import type { CatalogCache } from '../../../catalog-cache/cache.ts';
+import { envelope, errorBody, errorResponses, messageBody, ok } from '../../../http/envelope.ts';
+import { localizedMessages } from '../../../http/messages.ts';
 import {
   type CategoryResponse,
   categoryIdParams,
@@ -12,25 +13,25 @@ import {
   createCategoryBody,
   updateCategoryBody,
 } from './schemas.ts';
-import type { CategoryRow } from './service.ts';
+import type { CategoriesService, CategoryRow } from './service.ts';
 
-const messages = {
+const say = localizedMessages({
   deleted: {
     ko: '카테고리가 삭제되었습니다.',
     en: 'The category has been deleted.',
     ja: 'カテゴリを削除しました。',
   },
-} satisfies Record<string, Record<Language, string>>;
+});
 
-function say(request: FastifyRequest, key: keyof typeof messages) {
-  return messages[key][languageFrom(request.headers['accept-language'])];
-}
-
-const adminErrors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
+const adminErrors = errorResponses(400, 401, 403, 404);
 
 /** The category tree (CAT-01..04): public reads, admin writes. */
-export function categoryRoutes(deps: ApiDeps): FastifyPluginAsync {
-  const { categories, cache } = deps;
+export interface CategoryRoutesDeps {
+  categories: CategoriesService;
+  cache: Pick<CatalogCache, 'afterWrite' | 'invalidateCategories'>;
+}
+
+export function categoryRoutes({ categories, cache }: CategoryRoutesDeps): FastifyPluginAsync {
   /** a category write changes list results (subtree filters) and the category name in details */
   const writing = <T>(work: () => Promise<T>) => cache.afterWrite(work, () => cache.invalidateCategories());
 

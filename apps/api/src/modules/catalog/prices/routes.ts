@@ -1,10 +1,18 @@
-import { offers } from '@pbshop/db';
 import { AppError, type Language, languageFrom } from '@pbshop/errors';
-import { eq } from 'drizzle-orm';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { ApiDeps } from '../../../deps.ts';
-import { envelope, errorBody, messageBody, ok, sendJson, serializeWith } from '../../../http/envelope.ts';
+import type { CatalogCache } from '../../../catalog-cache/cache.ts';
+import {
+  envelope,
+  errorBody,
+  errorResponses,
+  messageBody,
+  ok,
+  sendJson,
+  serializeWith,
+} from '../../../http/envelope.ts';
+import { localizedMessages } from '../../../http/messages.ts';
+import { member } from '../../../http/principal.ts';
 import {
   createOfferBody,
   offerIdParams,
@@ -19,54 +27,27 @@ import {
   realPriceResponse,
   updateOfferBody,
 } from './schemas.ts';
-import { pricesService } from './service.ts';
+import type { PricesService } from './service.ts';
 
-const messages = {
+const say = localizedMessages({
   deleted: {
     ko: '가격 정보가 삭제되었습니다.',
     en: 'The price entry has been deleted.',
     ja: '価格情報を削除しました。',
   },
-} satisfies Record<string, Record<Language, string>>;
+});
 
-function me(request: FastifyRequest) {
-  if (!request.principal) throw new AppError('UNAUTHORIZED');
-  return request.principal;
-}
-
-const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
-
-/** The offer of `sellerId`, or the cheapest delivered one in stock; 404 OFFER_NOT_FOUND when none. */
-function realPriceOf(productId: string, comparison: PriceComparison, sellerId?: string): RealPrice {
-  const entry = sellerId
-    ? comparison.entries.find((item) => item.seller.id === sellerId)
-    : comparison.entries.find((item) => item.stockState !== 'OUT_OF_STOCK');
-  if (!entry) throw new AppError('OFFER_NOT_FOUND');
-  return {
-    productId,
-    sellerId: entry.seller.id,
-    offerId: entry.id,
-    productPrice: entry.price,
-    shippingFee: entry.realPrice - entry.price,
-    totalPrice: entry.realPrice,
-    shippingType: entry.shippingRule,
-    freeShippingThreshold: entry.freeShippingThreshold,
-    stockState: entry.stockState,
-  };
-}
+const errors = errorResponses(400, 401, 403, 404);
 
 /** Per-seller prices and the price history (PRICE-01/02, SELL-04/05). */
-export function priceRoutes(deps: ApiDeps): FastifyPluginAsync {
-  const prices = pricesService(deps.database.db, deps.sellers, deps.searchSync, deps.catalogReads.db);
-  const { cache } = deps;
-  /** an offer's product never changes, so it can be read before the write to know what to invalidate */
-  const offerProductId = async (offerId: string) => {
-    const [row] = await deps.database.db
-      .select({ productId: offers.productId })
-      .from(offers)
-      .where(eq(offers.id, offerId));
-    return row?.productId;
-  };
+export interface PriceRoutesDeps {
+  prices: PricesService;
+  cache: CatalogCache;
+}
+
+export function priceRoutes({ prices, cache }: PriceRoutesDeps): FastifyPluginAsync {
+  // an offer's product never changes, so it can be read before the write to know what to invalidate
+  const offerProductId = (offerId: string) => prices.productIdOfOffer(offerId);
   /** an offer write changes the product's prices (detail, comparison) and the list order/filters */
   const writing = async <T>(productId: string | undefined, work: () => Promise<T>) =>
     productId === undefined ? work() : cache.afterWrite(work, () => cache.invalidateProduct(productId));
@@ -108,7 +89,7 @@ export function priceRoutes(deps: ApiDeps): FastifyPluginAsync {
       },
       async (request, reply) => {
         const entry = await writing(request.params.id, () =>
-          prices.create(request.params.id, request.body, me(request)),
+          prices.create(request.params.id, request.body, member(request)),
         );
         return reply.code(201).send(ok(entry));
       },
@@ -129,7 +110,7 @@ export function priceRoutes(deps: ApiDeps): FastifyPluginAsync {
       async (request) =>
         ok(
           await writing(await offerProductId(request.params.id), () =>
-            prices.update(request.params.id, request.body, me(request)),
+            prices.update(request.params.id, request.body, member(request)),
           ),
         ),
     );
@@ -147,7 +128,7 @@ export function priceRoutes(deps: ApiDeps): FastifyPluginAsync {
       },
       async (request) => {
         await writing(await offerProductId(request.params.id), () => prices.remove(request.params.id));
-        return ok({ message: messages.deleted[languageFrom(request.headers['accept-language'])] });
+        return ok({ message: say(request, 'deleted') });
       },
     );
 
@@ -165,11 +146,7 @@ export function priceRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request) => {
-        const { id } = request.params;
-        // read through the cached comparison: the same entries, never older than the last write
-        const body = await cache.comparison(id, async () => ok(await prices.comparison(id)), comparisonBody);
-        const comparison = (JSON.parse(body.toString()) as { data: PriceComparison }).data;
-        return ok(realPriceOf(id, comparison, request.query.sellerId));
+        return ok(await prices.realPrice(request.params.id, request.query.sellerId));
       },
     );
 

@@ -3,7 +3,7 @@ import { AppError } from '@pbshop/errors';
 import { noSearchSync, type SearchSyncSignal } from '@pbshop/queues';
 import { recordSearchChange } from '@pbshop/search';
 import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
-import type { Principal } from '../../identity/users/service.ts';
+import type { Principal } from '../../../http/principal.ts';
 import { fireAlerts } from '../alerts/service.ts';
 import type { SellersService } from '../sellers/service.ts';
 import {
@@ -13,9 +13,29 @@ import {
   type PriceComparison,
   type PriceEntry,
   type PriceHistoryResponse,
+  type RealPrice,
   shippingProblems,
   type UpdateOfferBody,
 } from './schemas.ts';
+
+/** The offer of `sellerId`, or the cheapest delivered one in stock; 404 OFFER_NOT_FOUND when none. */
+function deliveredPrice(productId: string, comparison: PriceComparison, sellerId?: string): RealPrice {
+  const entry = sellerId
+    ? comparison.entries.find((item) => item.seller.id === sellerId)
+    : comparison.entries.find((item) => item.stockState !== 'OUT_OF_STOCK');
+  if (!entry) throw new AppError('OFFER_NOT_FOUND');
+  return {
+    productId,
+    sellerId: entry.seller.id,
+    offerId: entry.id,
+    productPrice: entry.price,
+    shippingFee: entry.realPrice - entry.price,
+    totalPrice: entry.realPrice,
+    shippingType: entry.shippingRule,
+    freeShippingThreshold: entry.freeShippingThreshold,
+    stockState: entry.stockState,
+  };
+}
 
 type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 type Executor = Database | Transaction;
@@ -300,28 +320,44 @@ export function pricesService(
     return entry;
   }
 
+  async function comparison(productId: string): Promise<PriceComparison> {
+    const [product] = await reads
+      .select({
+        lowestPrice: products.lowestPrice,
+        averagePrice: products.averagePrice,
+        highestPrice: products.highestPrice,
+        offers: offersJson(productId),
+      })
+      .from(products)
+      .where(and(eq(products.id, productId), isNull(products.deletedAt)));
+    if (!product) throw new AppError('PRODUCT_NOT_FOUND');
+    const entries = toPriceEntries(product.offers);
+    const buyable = entries.filter((entry) => entry.stockState !== 'OUT_OF_STOCK');
+    return {
+      lowestPrice: product.lowestPrice,
+      averagePrice: product.averagePrice,
+      highestPrice: product.highestPrice,
+      lowestRealPrice: buyable.length === 0 ? null : Math.min(...buyable.map((entry) => entry.realPrice)),
+      entries,
+    };
+  }
+
   return {
     withdrawSeller,
-    async comparison(productId: string): Promise<PriceComparison> {
-      const [product] = await reads
-        .select({
-          lowestPrice: products.lowestPrice,
-          averagePrice: products.averagePrice,
-          highestPrice: products.highestPrice,
-          offers: offersJson(productId),
-        })
-        .from(products)
-        .where(and(eq(products.id, productId), isNull(products.deletedAt)));
-      if (!product) throw new AppError('PRODUCT_NOT_FOUND');
-      const entries = toPriceEntries(product.offers);
-      const buyable = entries.filter((entry) => entry.stockState !== 'OUT_OF_STOCK');
-      return {
-        lowestPrice: product.lowestPrice,
-        averagePrice: product.averagePrice,
-        highestPrice: product.highestPrice,
-        lowestRealPrice: buyable.length === 0 ? null : Math.min(...buyable.map((entry) => entry.realPrice)),
-        entries,
-      };
+    comparison,
+
+    /** The delivered price at one shop, or the cheapest in stock: fresh, like the comparison it reads. */
+    async realPrice(productId: string, sellerId?: string): Promise<RealPrice> {
+      return deliveredPrice(productId, await comparison(productId), sellerId);
+    },
+
+    /** The product an offer belongs to (it never changes), or undefined when there is no such offer. */
+    async productIdOfOffer(offerId: string): Promise<string | undefined> {
+      const [row] = await db
+        .select({ productId: offers.productId })
+        .from(offers)
+        .where(eq(offers.id, offerId));
+      return row?.productId;
     },
 
     async create(productId: string, body: CreateOfferBody, principal: Principal): Promise<PriceEntry> {

@@ -1,10 +1,11 @@
 import { type Language, languageFrom } from '@pbshop/errors';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { ApiDeps } from '../../../deps.ts';
+import type { CatalogCache } from '../../../catalog-cache/cache.ts';
 import {
   envelope,
   errorBody,
+  errorResponses,
   messageBody,
   ok,
   pagedEnvelope,
@@ -12,6 +13,7 @@ import {
   sendJson,
   serializeWith,
 } from '../../../http/envelope.ts';
+import { localizedMessages } from '../../../http/messages.ts';
 import {
   createImageBody,
   createOptionBody,
@@ -27,9 +29,10 @@ import {
   updateOptionBody,
   updateProductBody,
 } from './schemas.ts';
-import { productsService } from './service.ts';
+import type { ProductsService } from './service.ts';
+import type { ProductViewCounter } from './views.ts';
 
-const messages = {
+const say = localizedMessages({
   productDeleted: {
     ko: '상품이 삭제되었습니다.',
     en: 'The product has been deleted.',
@@ -45,23 +48,26 @@ const messages = {
     en: 'The product image has been deleted.',
     ja: '商品画像を削除しました。',
   },
-} satisfies Record<string, Record<Language, string>>;
+});
 
-function say(request: FastifyRequest, key: keyof typeof messages) {
-  return messages[key][languageFrom(request.headers['accept-language'])];
-}
-
-const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
+const errors = errorResponses(400, 401, 403, 404);
 
 /** Products, options and images (PROD-01..08); images by URL only. */
-export function productRoutes(deps: ApiDeps): FastifyPluginAsync {
-  const products = productsService(deps.database.db, deps.categories, deps.searchSync, deps.catalogReads.db);
-  const { cache } = deps;
+export interface ProductRoutesDeps {
+  products: ProductsService;
+  productViews: ProductViewCounter;
+  cache: CatalogCache;
+}
+
+export function productRoutes({
+  products,
+  productViews: views,
+  cache,
+}: ProductRoutesDeps): FastifyPluginAsync {
   /** every product write invalidates that product's cached detail/comparison and the lists */
   const writing = <T>(id: string, work: () => Promise<T>) =>
     cache.afterWrite(work, () => cache.invalidateProduct(id));
   const detailBody = serializeWith(envelope(productDetail));
-  const views = deps.productViews;
   return async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
     const admin = { access: 'admin' as const };

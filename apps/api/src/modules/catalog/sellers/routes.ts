@@ -1,9 +1,17 @@
 import { AppError, type Language, languageFrom } from '@pbshop/errors';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { ApiDeps } from '../../../deps.ts';
-import { envelope, errorBody, messageBody, ok, page, pagedEnvelope } from '../../../http/envelope.ts';
-import { pricesService } from '../prices/service.ts';
+import type { CatalogCache } from '../../../catalog-cache/cache.ts';
+import {
+  envelope,
+  errorBody,
+  errorResponses,
+  messageBody,
+  ok,
+  page,
+  pagedEnvelope,
+} from '../../../http/envelope.ts';
+import { localizedMessages } from '../../../http/messages.ts';
 import {
   createSellerBody,
   type SellerResponse,
@@ -12,19 +20,15 @@ import {
   sellerResponse,
   updateSellerBody,
 } from './schemas.ts';
-import type { SellerRow } from './service.ts';
+import type { SellerRow, SellersService } from './service.ts';
 
-const messages = {
+const say = localizedMessages({
   deleted: {
     ko: '판매처가 삭제되었습니다.',
     en: 'The seller has been deleted.',
     ja: '販売店を削除しました。',
   },
-} satisfies Record<string, Record<Language, string>>;
-
-function say(request: FastifyRequest, key: keyof typeof messages) {
-  return messages[key][languageFrom(request.headers['accept-language'])];
-}
+});
 
 const toSeller = (row: SellerRow): SellerResponse => ({
   id: row.id,
@@ -36,17 +40,28 @@ const toSeller = (row: SellerRow): SellerResponse => ({
   createdAt: row.createdAt.toISOString(),
 });
 
-const adminErrors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
+const adminErrors = errorResponses(400, 401, 403, 404);
 
 /** Shops (SELL-01..03) and the link to the SELLER member who manages one (SELL-05). */
-export function sellerRoutes(deps: ApiDeps): FastifyPluginAsync {
-  const { sellers, users } = deps;
-  const prices = pricesService(deps.database.db, sellers, deps.searchSync);
+export interface SellerRoutesDeps {
+  sellers: SellersService;
+  /** a shop's manager must be a SELLER member */
+  findMember(id: string): Promise<{ role: string } | undefined>;
+  /** takes a deleted shop's offers out of its products' prices (the prices module) */
+  withdrawSeller(sellerId: string): Promise<unknown>;
+  cache: Pick<CatalogCache, 'afterWrite' | 'invalidateSellers'>;
+}
 
+export function sellerRoutes({
+  sellers,
+  findMember,
+  withdrawSeller,
+  cache,
+}: SellerRoutesDeps): FastifyPluginAsync {
   /** The owner must be an existing member with role SELLER; a 400 with details otherwise. */
   const checkOwner = async (ownerUserId: string | null | undefined) => {
     if (!ownerUserId) return;
-    const owner = await users.findById(ownerUserId);
+    const owner = await findMember(ownerUserId);
     if (owner?.role !== 'SELLER') {
       throw new AppError('VALIDATION_ERROR', {
         details: [
@@ -133,9 +148,9 @@ export function sellerRoutes(deps: ApiDeps): FastifyPluginAsync {
         if (!(await sellers.findById(id))) throw new AppError('SELLER_NOT_FOUND');
         await checkOwner(request.body.ownerUserId);
         // detail and comparison show the shop's name, logo and trust score
-        const row = await deps.cache.afterWrite(
+        const row = await cache.afterWrite(
           () => sellers.update(id, request.body),
-          () => deps.cache.invalidateSellers(),
+          () => cache.invalidateSellers(),
         );
         if (!row) throw new AppError('SELLER_NOT_FOUND');
         return ok(toSeller(row));
@@ -156,9 +171,9 @@ export function sellerRoutes(deps: ApiDeps): FastifyPluginAsync {
       async (request) => {
         if (!(await sellers.softDelete(request.params.id))) throw new AppError('SELLER_NOT_FOUND');
         // the shop's offers leave the products' lowest/highest/average prices at once
-        await deps.cache.afterWrite(
-          () => prices.withdrawSeller(request.params.id),
-          () => deps.cache.invalidateSellers(),
+        await cache.afterWrite(
+          () => withdrawSeller(request.params.id),
+          () => cache.invalidateSellers(),
         );
         return ok({ message: say(request, 'deleted') });
       },

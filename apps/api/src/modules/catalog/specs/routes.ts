@@ -2,8 +2,9 @@ import { type Language, languageFrom } from '@pbshop/errors';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ApiDeps } from '../../../deps.ts';
-import { envelope, errorBody, messageBody, ok } from '../../../http/envelope.ts';
+import type { CatalogCache } from '../../../catalog-cache/cache.ts';
+import { envelope, errorBody, errorResponses, messageBody, ok } from '../../../http/envelope.ts';
+import { localizedMessages } from '../../../http/messages.ts';
 import {
   categoryIdParams,
   compareBody,
@@ -26,25 +27,25 @@ import {
   templateBody,
   updateDefinitionBody,
 } from './schemas.ts';
-import { specsService } from './service.ts';
+import type { SpecsService } from './service.ts';
 
-const messages = {
+const say = localizedMessages({
   definitionDeleted: {
     ko: '스펙 정의가 삭제되었습니다.',
     en: 'The spec definition has been deleted.',
     ja: 'スペック定義を削除しました。',
   },
-} satisfies Record<string, Record<Language, string>>;
+});
 
-function say(request: FastifyRequest, key: keyof typeof messages) {
-  return messages[key][languageFrom(request.headers['accept-language'])];
-}
-
-const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
+const errors = errorResponses(400, 401, 403, 404);
 
 /** Spec definitions, templates, product specs, comparison and the spec engine (SPEC-01..04, SENG-01..05). */
-export function specRoutes(deps: ApiDeps): FastifyPluginAsync {
-  const specs = specsService(deps.database.db, deps.categories, deps.searchSync);
+export interface SpecRoutesDeps {
+  specs: SpecsService;
+  cache: Pick<CatalogCache, 'afterWrite' | 'invalidateList' | 'invalidateProduct'>;
+}
+
+export function specRoutes({ specs, cache }: SpecRoutesDeps): FastifyPluginAsync {
   return async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
     const admin = { access: 'admin' as const };
@@ -91,9 +92,9 @@ export function specRoutes(deps: ApiDeps): FastifyPluginAsync {
       },
       async (request) =>
         ok(
-          await deps.cache.afterWrite(
+          await cache.afterWrite(
             () => specs.updateDefinition(request.params.id, request.body),
-            () => deps.cache.invalidateList(), // spec filters of the list
+            () => cache.invalidateList(), // spec filters of the list
           ),
         ),
     );
@@ -110,9 +111,9 @@ export function specRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request) => {
-        await deps.cache.afterWrite(
+        await cache.afterWrite(
           () => specs.removeDefinition(request.params.id),
-          () => deps.cache.invalidateList(), // its product values go, spec filters of the list change
+          () => cache.invalidateList(), // its product values go, spec filters of the list change
         );
         return ok({ message: say(request, 'definitionDeleted') });
       },
@@ -149,9 +150,9 @@ export function specRoutes(deps: ApiDeps): FastifyPluginAsync {
       },
       async (request) => {
         // spec values feed the list's spec filters
-        await deps.cache.afterWrite(
+        await cache.afterWrite(
           () => specs.setProductSpecs(request.params.id, request.body),
-          () => deps.cache.invalidateProduct(request.params.id),
+          () => cache.invalidateProduct(request.params.id),
         );
         return ok(await specs.productSpecs(request.params.id));
       },

@@ -1,8 +1,9 @@
 import type { Env, Logger } from '@pbshop/config';
 import { AppError } from '@pbshop/errors';
+import { nameField } from '../users/schemas.ts';
 import type { UserRow, UsersService } from '../users/service.ts';
 import { type PasswordHasher, passwordRule } from './passwords.ts';
-import { emailField, nameField } from './schemas.ts';
+import { emailField } from './schemas.ts';
 
 export const ADMIN_PASSWORD_MIN_LENGTH = 12;
 export const DEFAULT_ADMIN_NAME = 'Administrator';

@@ -1,8 +1,8 @@
+import type { Env } from '@pbshop/config';
 import { languageFrom } from '@pbshop/errors';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { ApiDeps } from '../../../deps.ts';
-import { errorBody, messageBody, ok } from '../../../http/envelope.ts';
+import { errorResponses, messageBody, ok } from '../../../http/envelope.ts';
 import { authRateLimit } from '../../../plugins/security.ts';
 import {
   emailBody,
@@ -18,28 +18,23 @@ import {
   tokenPairResponse,
   verifiedResponse,
 } from './schemas.ts';
-import { type AuthMessage, authService, messageText } from './service.ts';
-import { tokenService } from './tokens.ts';
+import { type AuthMessage, type AuthService, messageText } from './service.ts';
 
 /** Sign-up, e-mail verification, login, refresh, logout and password reset (API §1, AUTH-01..09). */
-export function authRoutes(deps: ApiDeps): FastifyPluginAsync {
+export interface AuthRoutesDeps {
+  auth: AuthService;
+  env: Pick<Env, 'AUTH_RATE_LIMIT_PER_MINUTE'>;
+}
+
+export function authRoutes({ auth: service, env }: AuthRoutesDeps): FastifyPluginAsync {
   return async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
-    const service = authService({
-      db: deps.database.db,
-      users: deps.users,
-      passwords: deps.passwords,
-      tokens: tokenService(deps.database.db, deps.env, app.signAccessToken),
-      mailer: deps.mailer,
-      env: deps.env,
-      logger: deps.logger,
-    });
     // every auth route shares the lower auth limit (AUTH_RATE_LIMIT_PER_MINUTE)
-    const publicRoute = { access: 'public' as const, rateLimit: authRateLimit(deps.env) };
-    const userRoute = { access: 'user' as const, rateLimit: authRateLimit(deps.env) };
+    const publicRoute = { access: 'public' as const, rateLimit: authRateLimit(env) };
+    const userRoute = { access: 'user' as const, rateLimit: authRateLimit(env) };
     /** The error statuses a route can answer, documented with the failure envelope. */
-    const failures = (...statuses: number[]) =>
-      Object.fromEntries([400, 413, 415, 429, ...statuses].map((status) => [status, errorBody]));
+    const failures = <const S extends readonly number[]>(...statuses: S) =>
+      errorResponses(400, 413, 415, 429, ...statuses);
     const say = (request: FastifyRequest, key: AuthMessage) =>
       messageText(key, languageFrom(request.headers['accept-language']));
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { envelope } from '../../../http/envelope.ts';
+import { canonicalPhone, nameField, phoneField } from '../users/schemas.ts';
 import { passwordRule } from './passwords.ts';
 
 // Request fields (AUTH-01..09). Every string is bounded before any other check runs, and text
@@ -17,32 +18,6 @@ export const newPasswordField = z
 
 /** A password being checked, not set: only bounded (older rules must keep logging in). */
 const passwordField = z.string().min(1).max(128);
-
-/** 2–20 letters (any script), digits, spaces, `.`, `'` and `-`; NFC-normalised. */
-export const nameField = z
-  .string()
-  .max(100)
-  .trim()
-  .normalize('NFC')
-  .min(2, 'at least 2 characters')
-  .max(20, 'at most 20 characters')
-  .regex(
-    /^[\p{L}\p{M}\p{N}](?:[\p{L}\p{M}\p{N} .'-]*[\p{L}\p{M}\p{N}.])?$/u,
-    'letters, digits and spaces only',
-  );
-
-/** Korean mobile number, `010-1234-5678` or `01012345678`; stored as `010-1234-5678`. */
-export const phoneField = z
-  .string()
-  .max(20)
-  .trim()
-  .regex(/^01[016789]-?\d{3,4}-?\d{4}$/, 'a mobile number like 010-1234-5678');
-
-/** The canonical form of a phone number `phoneField` accepted. */
-export function canonicalPhone(phone: string): string {
-  const digits = phone.replace(/\D/g, '');
-  return `${digits.slice(0, 3)}-${digits.slice(3, -4)}-${digits.slice(-4)}`;
-}
 
 export const codeField = z.string().regex(/^\d{6}$/, 'six digits');
 

@@ -5,9 +5,9 @@ import { type Database, passwordResetTokens, verificationCodes } from '@pbshop/d
 import { AppError, type Language } from '@pbshop/errors';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { type CodePurpose, codeMail, type Mailer } from '../../../mail/mailer.ts';
+import { canonicalPhone } from '../users/schemas.ts';
 import type { UserRow, UsersService } from '../users/service.ts';
 import type { PasswordHasher } from './passwords.ts';
-import { canonicalPhone } from './schemas.ts';
 import { opaqueToken, sha256, type TokenPair, type TokenService, type TokenSubject } from './tokens.ts';
 
 /** A code is valid 10 minutes, allows 5 guesses, and a new one may be mailed once a minute. */

@@ -3,8 +3,8 @@ import type { Env } from '@pbshop/config';
 import { type Database, refreshTokens } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { and, eq, isNull } from 'drizzle-orm';
-import type { AccessTokenClaims } from '../../../plugins/access.ts';
-import type { Role } from '../users/service.ts';
+import type { SignAccessToken } from '../../../http/access-token.ts';
+import type { Role } from '../../../http/principal.ts';
 
 export interface TokenPair {
   accessToken: string;
@@ -34,7 +34,7 @@ export interface TokenSubject {
 export function tokenService(
   db: Database,
   env: Pick<Env, 'ACCESS_TOKEN_TTL_SECONDS' | 'REFRESH_TOKEN_TTL_DAYS'>,
-  signAccessToken: (claims: AccessTokenClaims) => string,
+  signAccessToken: SignAccessToken,
 ) {
   const refreshTtlMs = env.REFRESH_TOKEN_TTL_DAYS * 24 * 60 * 60 * 1000;
 

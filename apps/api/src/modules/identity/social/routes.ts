@@ -1,9 +1,9 @@
-import { languageFrom } from '@pbshop/errors';
+import type { Env } from '@pbshop/config';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ApiDeps } from '../../../deps.ts';
-import { errorBody, messageBody } from '../../../http/envelope.ts';
+import { errorResponses as errors, messageBody } from '../../../http/envelope.ts';
+import { localizedMessages } from '../../../http/messages.ts';
 import { authRateLimit } from '../../../plugins/security.ts';
 import {
   callbackQuery,
@@ -14,17 +14,31 @@ import {
   linkResponse,
   providerParams,
 } from './schemas.ts';
-import { socialService } from './service.ts';
+import type { SocialService } from './service.ts';
+
+const say = localizedMessages({
+  linked: {
+    ko: '소셜 계정이 연결되었습니다.',
+    en: 'The social account is linked.',
+    ja: 'ソーシャルアカウントを連携しました。',
+  },
+  unlinked: {
+    ko: '소셜 계정 연결이 해제되었습니다.',
+    en: 'The social account is unlinked.',
+    ja: 'ソーシャルアカウントの連携を解除しました。',
+  },
+});
+
+export interface SocialRoutesDeps {
+  social: SocialService;
+  env: Pick<Env, 'AUTH_RATE_LIMIT_PER_MINUTE'>;
+}
 
 /** Social login, sign-up completion, link and unlink (API §1, AUTH-10..14). */
-export function socialRoutes(deps: ApiDeps): FastifyPluginAsync {
+export function socialRoutes({ social: service, env }: SocialRoutesDeps): FastifyPluginAsync {
   return async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
-    const service = socialService(deps, (claims) => app.signAccessToken(claims));
-    const rateLimit = authRateLimit(deps.env);
-    // the failures each route documents (all bodies are `errorBody`)
-    const errors = (...statuses: number[]) =>
-      Object.fromEntries(statuses.map((status) => [status, errorBody]));
+    const rateLimit = authRateLimit(env);
 
     routes.get(
       '/auth/login/:provider',
@@ -100,7 +114,7 @@ export function socialRoutes(deps: ApiDeps): FastifyPluginAsync {
           request.body.provider,
           request.body.socialToken,
         );
-        const message = service.messages.linked[languageFrom(request.headers['accept-language'])];
+        const message = say(request, 'linked');
         return { success: true as const, data: { message, linkedProvider } };
       },
     );
@@ -118,7 +132,7 @@ export function socialRoutes(deps: ApiDeps): FastifyPluginAsync {
       },
       async (request) => {
         await service.unlink(request.principal!.id, request.params.provider);
-        const message = service.messages.unlinked[languageFrom(request.headers['accept-language'])];
+        const message = say(request, 'unlinked');
         return { success: true as const, data: { message } };
       },
     );

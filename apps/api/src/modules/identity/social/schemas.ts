@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { envelope } from '../../../http/envelope.ts';
-import { canonicalPhone, phoneField } from '../auth/schemas.ts';
-import { nicknameField } from '../users/schemas.ts';
+import { canonicalPhone, nicknameField, phoneField } from '../users/schemas.ts';
 import { ACCESS_TOKEN_PATTERN } from './oauth-client.ts';
 
 /**

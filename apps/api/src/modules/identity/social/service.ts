@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import type { SocialProviderName } from '@pbshop/config';
-import { socialAccounts } from '@pbshop/db';
+import type { Env, Logger, SocialProviderName } from '@pbshop/config';
+import { type Database, socialAccounts } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
+import type { ResilienceRegistry } from '@pbshop/resilience';
 import { and, eq } from 'drizzle-orm';
-import type { ApiDeps } from '../../../deps.ts';
-import type { AccessTokenClaims } from '../../../plugins/access.ts';
-import { nameField } from '../auth/schemas.ts';
-import { type TokenPair, tokenService } from '../auth/tokens.ts';
-import type { UserRow } from '../users/service.ts';
+import type { Redis } from 'ioredis';
+import type { TokenPair, TokenService } from '../auth/tokens.ts';
+import { nameField } from '../users/schemas.ts';
+import type { UserRow, UsersService } from '../users/service.ts';
 import {
   authorizeUrl,
   configuredProviders,
@@ -61,12 +61,20 @@ function nameFor(profile: SocialProfile, provider: SocialProviderName): string {
  * provider, and linking/unlinking providers to a member. The module owns `social_accounts`;
  * members are created and changed only through the users service.
  */
-export function socialService(deps: ApiDeps, signAccessToken: (claims: AccessTokenClaims) => string) {
-  const { env, redis, users } = deps;
-  const db = deps.database.db;
+export interface SocialServiceDeps {
+  db: Database;
+  env: Env;
+  redis: Redis;
+  users: UsersService;
+  tokens: TokenService;
+  resilience: ResilienceRegistry;
+  logger: Logger;
+}
+
+export function socialService(deps: SocialServiceDeps) {
+  const { db, env, redis, users, tokens } = deps;
   const providers = configuredProviders(env);
   const client = oauthClient(deps.resilience, deps.logger);
-  const tokens = tokenService(db, env, signAccessToken);
   const baseUrl = env.PUBLIC_BASE_URL.replace(/\/+$/, '');
   const stateKey = (state: string) => `${env.REDIS_KEY_PREFIX}:oauth:state:${state}`;
 
@@ -188,22 +196,7 @@ export function socialService(deps: ApiDeps, signAccessToken: (claims: AccessTok
     }
   }
 
-  const messages = {
-    linked: {
-      ko: '소셜 계정이 연결되었습니다.',
-      en: 'The social account is linked.',
-      ja: 'ソーシャルアカウントを連携しました。',
-    },
-    unlinked: {
-      ko: '소셜 계정 연결이 해제되었습니다.',
-      en: 'The social account is unlinked.',
-      ja: 'ソーシャルアカウントの連携を解除しました。',
-    },
-  };
-
   return {
-    messages,
-
     /** The provider's authorize URL with a fresh state (and PKCE challenge) remembered for 10 minutes. */
     async loginRedirect(name: string): Promise<string> {
       const provider = enabled(name);

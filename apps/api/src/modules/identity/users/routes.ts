@@ -4,10 +4,18 @@ import { AppError, type Language, languageFrom } from '@pbshop/errors';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ApiDeps } from '../../../deps.ts';
-import { envelope, errorBody, messageBody, ok, page, pagedEnvelope } from '../../../http/envelope.ts';
-import { tokenService } from '../auth/tokens.ts';
-import { PROFILE_IMAGE_MAX_BYTES, profileImageStore, toProfileWebp } from './profile-image.ts';
+import {
+  envelope,
+  errorBody,
+  errorResponses,
+  messageBody,
+  ok,
+  page,
+  pagedEnvelope,
+} from '../../../http/envelope.ts';
+import { localizedMessages } from '../../../http/messages.ts';
+import { member } from '../../../http/principal.ts';
+import { PROFILE_IMAGE_MAX_BYTES, type ProfileImageStore, toProfileWebp } from './profile-image.ts';
 import {
   imageUrlResponse,
   mediaParams,
@@ -21,9 +29,9 @@ import {
   userListQuery,
   userResponse,
 } from './schemas.ts';
-import type { UserRow } from './service.ts';
+import type { UserRow, UsersService } from './service.ts';
 
-const messages = {
+const say = localizedMessages({
   withdrawn: {
     ko: '회원 탈퇴가 완료되었습니다.',
     en: 'Your membership has been withdrawn.',
@@ -34,17 +42,9 @@ const messages = {
     en: 'The profile image has been deleted.',
     ja: 'プロフィール画像を削除しました。',
   },
-} satisfies Record<string, Record<Language, string>>;
-
-function say(request: FastifyRequest, key: keyof typeof messages) {
-  return messages[key][languageFrom(request.headers['accept-language'])];
-}
+});
 
 /** The member behind a 'user'/'admin' route (set by the access guard). */
-function me(request: FastifyRequest) {
-  if (!request.principal) throw new AppError('UNAUTHORIZED');
-  return request.principal;
-}
 
 /**
  * The one file of a multipart body, the whole body read. Past the limits the plugin throws
@@ -79,13 +79,21 @@ async function readOneFile(request: FastifyRequest): Promise<Buffer> {
   return bytes;
 }
 
-const errors = { 400: errorBody, 401: errorBody, 403: errorBody, 404: errorBody };
+const errors = errorResponses(400, 401, 403, 404);
 
 /** Members: my account, my profile and image, public profiles, and the admin's member list (USER-01..09). */
-export function userRoutes(deps: ApiDeps): FastifyPluginAsync {
-  const { users } = deps;
-  const images = profileImageStore(deps.env.STORAGE_DIR, deps.env.PUBLIC_BASE_URL);
+export interface UserRoutesDeps {
+  users: UsersService;
+  profileImages: ProfileImageStore;
+  /** ends every session of a member (the auth module's refresh tokens) */
+  revokeSessions(userId: string): Promise<void>;
+}
 
+export function userRoutes({
+  users,
+  profileImages: images,
+  revokeSessions,
+}: UserRoutesDeps): FastifyPluginAsync {
   const toUser = (row: UserRow): UserResponse => ({
     id: row.id,
     email: row.email,
@@ -121,7 +129,6 @@ export function userRoutes(deps: ApiDeps): FastifyPluginAsync {
     await app.register(multipart, {
       limits: { files: 1, fileSize: PROFILE_IMAGE_MAX_BYTES, fields: 5, fieldSize: 1024, parts: 6 },
     });
-    const tokens = tokenService(deps.database.db, deps.env, app.signAccessToken);
     const routes = app.withTypeProvider<ZodTypeProvider>();
 
     routes.get(
@@ -135,7 +142,7 @@ export function userRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request) => {
-        const principal = me(request);
+        const principal = member(request);
         // read by authentication moments ago, in this request
         const row = principal.account ?? (await users.findById(principal.id));
         if (!row) throw new AppError('USER_NOT_FOUND');
@@ -155,7 +162,7 @@ export function userRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request) => {
-        const row = await users.updateAccount(me(request).id, request.body);
+        const row = await users.updateAccount(member(request).id, request.body);
         if (!row) throw new AppError('USER_NOT_FOUND');
         return ok(toUser(row));
       },
@@ -172,10 +179,10 @@ export function userRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request) => {
-        const { id } = me(request);
+        const { id } = member(request);
         const withdrawn = await users.withdraw(id);
         if (!withdrawn) throw new AppError('USER_NOT_FOUND');
-        await tokens.revokeAllOf(id);
+        await revokeSessions(id);
         await removeQuietly(request, withdrawn.profileImagePath);
         return ok({ message: say(request, 'withdrawn') });
       },
@@ -213,12 +220,12 @@ export function userRoutes(deps: ApiDeps): FastifyPluginAsync {
       async (request) => {
         const { id } = request.params;
         const { status } = request.body;
-        if (id === me(request).id && status !== 'ACTIVE') {
+        if (id === member(request).id && status !== 'ACTIVE') {
           throw new AppError('CANNOT_CHANGE_OWN_STATUS');
         }
         const row = await users.setStatus(id, status);
         if (!row) throw new AppError('USER_NOT_FOUND');
-        if (status !== 'ACTIVE') await tokens.revokeAllOf(id);
+        if (status !== 'ACTIVE') await revokeSessions(id);
         return ok(toUser(row));
       },
     );
@@ -253,7 +260,7 @@ export function userRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request) => {
-        const row = await users.updateProfile(me(request).id, request.body);
+        const row = await users.updateProfile(member(request).id, request.body);
         if (!row) throw new AppError('USER_NOT_FOUND');
         return ok(toProfile(row));
       },
@@ -277,7 +284,7 @@ export function userRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request) => {
-        const { id } = me(request);
+        const { id } = member(request);
         const bytes = await readOneFile(request);
         const webp = await toProfileWebp(bytes);
         const path = await images.save(id, webp);
@@ -305,7 +312,7 @@ export function userRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request) => {
-        const replaced = await users.replaceProfileImage(me(request).id, null);
+        const replaced = await users.replaceProfileImage(member(request).id, null);
         if (!replaced) throw new AppError('USER_NOT_FOUND');
         await removeQuietly(request, replaced.previous);
         return ok({ message: say(request, 'imageDeleted') });
@@ -319,8 +326,13 @@ export function userRoutes(deps: ApiDeps): FastifyPluginAsync {
  * `imageUrl` is `PUBLIC_BASE_URL/media/...`). The path parts are validated strictly, so no
  * traversal reaches the file system.
  */
-export function profileImageMediaRoutes(deps: ApiDeps): FastifyPluginAsync {
-  const images = profileImageStore(deps.env.STORAGE_DIR, deps.env.PUBLIC_BASE_URL);
+export function profileImageMediaRoutes({
+  profileImages: images,
+  rateLimitPerMinute,
+}: {
+  profileImages: ProfileImageStore;
+  rateLimitPerMinute: number;
+}): FastifyPluginAsync {
   return async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
     routes.get(
@@ -329,7 +341,7 @@ export function profileImageMediaRoutes(deps: ApiDeps): FastifyPluginAsync {
         // pages show many avatars: a wider limit than the API's
         config: {
           access: 'public',
-          rateLimit: { max: deps.env.RATE_LIMIT_PER_MINUTE * 10, timeWindow: 60_000 },
+          rateLimit: { max: rateLimitPerMinute * 10, timeWindow: 60_000 },
         },
         schema: {
           tags: ['users'],

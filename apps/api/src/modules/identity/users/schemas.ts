@@ -1,8 +1,34 @@
 import { z } from 'zod';
 import { pageQuery } from '../../../http/envelope.ts';
-// one rule for names and phones, the sign-up's: phones are stored canonical (010-1234-5678), so the
-// password-reset phone match keeps working after a change here
-import { canonicalPhone, nameField, phoneField } from '../auth/schemas.ts';
+
+// One rule for names and phones, sign-up's and profile's: phones are stored canonical
+// (010-1234-5678), so the password-reset phone match keeps working after a change here.
+
+/** 2–20 letters (any script), digits, spaces, `.`, `'` and `-`; NFC-normalised. */
+export const nameField = z
+  .string()
+  .max(100)
+  .trim()
+  .normalize('NFC')
+  .min(2, 'at least 2 characters')
+  .max(20, 'at most 20 characters')
+  .regex(
+    /^[\p{L}\p{M}\p{N}](?:[\p{L}\p{M}\p{N} .'-]*[\p{L}\p{M}\p{N}.])?$/u,
+    'letters, digits and spaces only',
+  );
+
+/** Korean mobile number, `010-1234-5678` or `01012345678`; stored as `010-1234-5678`. */
+export const phoneField = z
+  .string()
+  .max(20)
+  .trim()
+  .regex(/^01[016789]-?\d{3,4}-?\d{4}$/, 'a mobile number like 010-1234-5678');
+
+/** The canonical form of a phone number `phoneField` accepted. */
+export function canonicalPhone(phone: string): string {
+  const digits = phone.replace(/\D/g, '');
+  return `${digits.slice(0, 3)}-${digits.slice(3, -4)}-${digits.slice(-4)}`;
+}
 
 export const roles = ['USER', 'SELLER', 'ADMIN'] as const;
 export const statuses = ['ACTIVE', 'INACTIVE', 'BLOCKED'] as const;

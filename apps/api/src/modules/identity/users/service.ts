@@ -1,19 +1,10 @@
 import { type Database, users } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { and, count, desc, eq, ilike, isNull, or, type SQL, sql } from 'drizzle-orm';
+import type { Principal, Role } from '../../../http/principal.ts';
 
 export type UserRow = typeof users.$inferSelect;
-export type Role = UserRow['role'];
 export type UserStatus = UserRow['status'];
-
-/** Who a valid access token speaks for, re-read on every request so a block takes effect at once. */
-export interface Principal {
-  id: string;
-  role: Role;
-  tokenVersion: number;
-  /** the member's row as authentication read it (so `GET /users/me` needs no second read) */
-  account?: UserRow;
-}
 
 export interface NewUser {
   email: string;

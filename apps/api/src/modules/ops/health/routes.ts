@@ -1,11 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { ApiDeps } from '../../../deps.ts';
 import { healthResponse, liveResponse } from './schemas.ts';
-import { healthService } from './service.ts';
+import type { HealthService } from './service.ts';
 
-export function healthRoutes(deps: ApiDeps): FastifyPluginAsync {
-  const service = healthService(deps);
+export function healthRoutes({ health }: { health: HealthService }): FastifyPluginAsync {
   return async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
     routes.get(
@@ -20,7 +18,7 @@ export function healthRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const report = await service.report();
+        const report = await health.report();
         if (report.status === 'down') {
           const down = Object.entries(report.checks)
             .filter(([, check]) => check.status === 'down')

@@ -4,8 +4,11 @@ import { once } from 'node:events';
 import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Env } from '@pbshop/config';
+import type { DatabaseHandle } from '@pbshop/db';
 import { listWorkerBeats, queueNames } from '@pbshop/queues';
-import type { ApiDeps } from '../../../deps.ts';
+import type { SearchClient } from '@pbshop/search';
+import type { Redis } from 'ioredis';
 import type { DependencyCheck, HealthReport } from './schemas.ts';
 
 const run = promisify(execFile);
@@ -37,7 +40,14 @@ async function probe(timeoutMs: number, check: () => Promise<string | undefined>
   }
 }
 
-export function healthService(deps: ApiDeps) {
+export interface HealthServiceDeps {
+  env: Env;
+  database: DatabaseHandle;
+  redis: Redis;
+  search: SearchClient;
+}
+
+export function healthService(deps: HealthServiceDeps) {
   const { env } = deps;
   const timeoutMs = env.HEALTH_PROBE_TIMEOUT_MS;
 
@@ -107,3 +117,5 @@ export function healthService(deps: ApiDeps) {
     },
   };
 }
+
+export type HealthService = ReturnType<typeof healthService>;

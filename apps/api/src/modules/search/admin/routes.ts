@@ -1,8 +1,7 @@
 import { AppError } from '@pbshop/errors';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { ApiDeps } from '../../../deps.ts';
-import { envelope, errorBody, ok } from '../../../http/envelope.ts';
+import { envelope, errorBody, errorResponses, ok } from '../../../http/envelope.ts';
 import {
   fullReindexResult,
   indexStatus,
@@ -12,24 +11,19 @@ import {
   requeueQuery,
   requeueResult,
 } from './schemas.ts';
-import { searchAdminService } from './service.ts';
+import type { SearchAdminService } from './service.ts';
 
-const errors = { 400: errorBody, 401: errorBody, 403: errorBody };
+const errors = errorResponses(400, 401, 403);
 
 /**
  * The search index and its sync for operators (API §25, ops §2.B.3; runbook §4.2, §5.1): status,
  * outbox summary, requeue of failed rows, single-product and full reindex. Admins only.
  */
-export function searchAdminRoutes(deps: ApiDeps): FastifyPluginAsync {
-  const service = searchAdminService({
-    env: deps.env,
-    logger: deps.logger,
-    db: deps.database.db,
-    search: deps.search,
-    resilience: deps.resilience,
-    producers: deps.producers,
-    searchSync: deps.searchSync,
-  });
+export function searchAdminRoutes({
+  searchAdmin: service,
+}: {
+  searchAdmin: SearchAdminService;
+}): FastifyPluginAsync {
   return async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
     const admin = { access: 'admin' as const };

@@ -1,13 +1,12 @@
+import type { Logger } from '@pbshop/config';
 import { AppError, type Language, languageFrom } from '@pbshop/errors';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ApiDeps } from '../../../deps.ts';
-import { envelope, errorBody, messageBody, ok, sendJson } from '../../../http/envelope.ts';
-import { authenticate } from '../../../plugins/access.ts';
-import type { Principal } from '../../identity/users/service.ts';
-import { searchFallback } from './fallback.ts';
-import { popularKeywords, recentKeywords } from './keywords.ts';
+import { envelope, errorBody, errorResponses, messageBody, ok, sendJson } from '../../../http/envelope.ts';
+import { localizedMessages } from '../../../http/messages.ts';
+import { member } from '../../../http/principal.ts';
+import type { PopularKeywords, RecentKeywords } from './keywords.ts';
 import {
   type AutocompleteResult,
   autocompleteQuery,
@@ -30,10 +29,10 @@ import {
   searchWeightConfig,
   searchWeightsBody,
 } from './schemas.ts';
-import { type SearchActor, searchService } from './service.ts';
-import { searchWeightsStore } from './weights.ts';
+import type { SearchActor, SearchService } from './service.ts';
+import type { SearchWeightsStore } from './weights.ts';
 
-const messages = {
+const say = localizedMessages({
   recentDeleted: {
     ko: '최근 검색어를 삭제했습니다.',
     en: 'The recent keyword has been deleted.',
@@ -44,59 +43,31 @@ const messages = {
     en: 'All recent keywords have been deleted.',
     ja: '最近の検索語をすべて削除しました。',
   },
-} satisfies Record<string, Record<Language, string>>;
+});
 
-function say(request: FastifyRequest, key: keyof typeof messages) {
-  return messages[key][languageFrom(request.headers['accept-language'])];
-}
-
-const publicErrors = { 400: errorBody, 503: errorBody };
-const memberErrors = { 400: errorBody, 401: errorBody, 403: errorBody, 503: errorBody };
-
-function member(request: FastifyRequest): Principal {
-  if (!request.principal) throw new AppError('UNAUTHORIZED');
-  return request.principal;
-}
+const publicErrors = errorResponses(400, 503);
+const memberErrors = errorResponses(400, 401, 403, 503);
 
 /**
  * Search (SRCH-01..10): unified search with facets, autocomplete, popular and recent keywords,
  * click logging and the admin's ranking weights. OpenSearch answers; PostgreSQL stands in while it
  * is down (`meta.degraded`).
  */
-export function searchRoutes(deps: ApiDeps): FastifyPluginAsync {
-  const { env, logger } = deps;
-  const weights = searchWeightsStore(deps.database.db, logger);
-  const popular = popularKeywords(deps.redis, env.REDIS_KEY_PREFIX, {
-    windowMinutes: env.SEARCH_POPULAR_WINDOW_MINUTES,
-    refreshMs: env.SEARCH_POPULAR_REFRESH_MS,
-    onFlushError: (error) => logger.warn({ err: error }, 'popular keyword counts not written; kept'),
-  });
-  const recent = recentKeywords(deps.redis, env.REDIS_KEY_PREFIX);
-  const service = searchService({
-    client: deps.search,
-    indexPrefix: env.OPENSEARCH_INDEX_PREFIX,
-    resilience: deps.resilience,
-    weights,
-    fallback: searchFallback(deps.database.db, deps.categories),
-    popular,
-    recent,
-    producers: deps.producers,
-    logger,
-  });
+export interface SearchRoutesDeps {
+  productSearch: SearchService;
+  searchWeights: SearchWeightsStore;
+  popularKeywords: PopularKeywords;
+  recentKeywords: RecentKeywords;
+  logger: Logger;
+}
 
-  /**
-   * The member behind a public route's bearer token, if any: a missing, invalid or expired token
-   * makes an anonymous request rather than a refused one (searching needs no account).
-   */
-  async function optionalMember(request: FastifyRequest): Promise<Principal | null> {
-    if (!request.headers.authorization) return null;
-    try {
-      return await authenticate(request, deps.users);
-    } catch {
-      return null;
-    }
-  }
-
+export function searchRoutes({
+  productSearch: service,
+  searchWeights: weights,
+  popularKeywords: popular,
+  recentKeywords: recent,
+  logger,
+}: SearchRoutesDeps): FastifyPluginAsync {
   /** Redis behind the keyword routes: an outage is a 503, not a 500. */
   async function keywordStore<T>(work: () => Promise<T>): Promise<T> {
     try {
@@ -108,10 +79,11 @@ export function searchRoutes(deps: ApiDeps): FastifyPluginAsync {
     }
   }
 
-  async function actorOf(request: FastifyRequest): Promise<SearchActor> {
-    const principal = await optionalMember(request);
-    return { requestId: request.id, ...(principal ? { userId: principal.id } : {}) };
-  }
+  /** Who searched: a member when the request carried a valid token (these routes are `optional`). */
+  const actorOf = (request: FastifyRequest): SearchActor => ({
+    requestId: request.id,
+    ...(request.principal ? { userId: request.principal.id } : {}),
+  });
 
   /**
    * The JSON of a result, validated against the response schema once per result object: answers
@@ -134,7 +106,6 @@ export function searchRoutes(deps: ApiDeps): FastifyPluginAsync {
   const keywordList = z.array(z.string());
 
   return async (app) => {
-    app.addHook('onClose', () => popular.close());
     const routes = app.withTypeProvider<ZodTypeProvider>();
     const user = { access: 'user' as const };
     const admin = { access: 'admin' as const };
@@ -142,7 +113,7 @@ export function searchRoutes(deps: ApiDeps): FastifyPluginAsync {
     routes.get(
       '/search',
       {
-        config: { access: 'public' },
+        config: { access: 'optional' },
         schema: {
           tags: ['search'],
           summary:
@@ -163,12 +134,11 @@ export function searchRoutes(deps: ApiDeps): FastifyPluginAsync {
       async (request, reply) => {
         const { q, keyword, ...filters } = request.query;
         const text = (q ?? keyword)!;
-        const [actor, { result, degraded }, relatedKeywords] = await Promise.all([
-          actorOf(request),
+        const [{ result, degraded }, relatedKeywords] = await Promise.all([
           service.search({ ...filters, text }),
           service.relatedKeywords(text),
         ]);
-        service.recordSearch(text, { resultCount: result.totalCount, degraded }, actor);
+        service.recordSearch(text, { resultCount: result.totalCount, degraded }, actorOf(request));
         const meta = searchMeta.parse({
           page: filters.page,
           limit: filters.limit,
@@ -238,7 +208,7 @@ export function searchRoutes(deps: ApiDeps): FastifyPluginAsync {
     routes.post(
       '/search/click',
       {
-        config: { access: 'public' },
+        config: { access: 'optional' },
         schema: {
           tags: ['search'],
           summary: 'Log a click on a search result (SRCH-08)',
@@ -247,8 +217,7 @@ export function searchRoutes(deps: ApiDeps): FastifyPluginAsync {
         },
       },
       async (request, reply) => {
-        const actor = await actorOf(request);
-        service.recordClick(request.body.keyword, request.body.productId, actor);
+        service.recordClick(request.body.keyword, request.body.productId, actorOf(request));
         return reply.code(202).send(ok({ accepted: true as const }));
       },
     );
