@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pageQuery } from '../../../http/envelope.ts';
+import { searchText, textLine } from '../../../http/text.ts';
 import { priceEntry } from '../prices/schemas.ts';
 import { specFilters } from '../specs/schemas.ts';
 
@@ -13,23 +14,7 @@ export const productSorts = [
   'rating_asc',
 ] as const;
 
-// C0/C1 controls (line breaks and tabs allowed only in descriptions)
-const controlChars = /\p{Cc}/u;
 const controlButBreaks = /[^\P{Cc}\n\t]/u;
-
-/** One-line text: NFC, trimmed, no control characters, 1..max characters. */
-const line = (max: number) =>
-  z
-    .string()
-    .max(max * 4)
-    .transform((value) => value.normalize('NFC').trim())
-    .pipe(
-      z
-        .string()
-        .min(1)
-        .max(max)
-        .refine((value) => !controlChars.test(value), 'control characters are not allowed'),
-    );
 
 const description = z
   .string()
@@ -53,12 +38,7 @@ export const imageParams = z.object({ id: z.uuid(), imageId: z.uuid() });
 export const productListQuery = pageQuery
   .extend({
     categoryId: z.uuid().optional(),
-    search: z
-      .string()
-      .max(100)
-      .transform((value) => value.normalize('NFC').trim())
-      .pipe(z.string().refine((value) => !controlChars.test(value), 'control characters are not allowed'))
-      .optional(),
+    search: searchText(),
     minPrice: z.coerce.number().int().min(0).max(MAX_WON).optional(),
     maxPrice: z.coerce.number().int().min(0).max(MAX_WON).optional(),
     sellerId: z.uuid().optional(),
@@ -77,13 +57,13 @@ export const productListQuery = pageQuery
 
 const productFields = {
   categoryId: z.uuid(),
-  name: line(200),
-  brand: line(100).nullable(),
+  name: textLine(200),
+  brand: textLine(100).nullable(),
   description,
   status: z.enum(productStatuses),
   stock: z.number().int().min(0).max(1_000_000_000),
   unitQuantity: z.number().positive().max(999_999_999).nullable(),
-  unitLabel: line(20).nullable(),
+  unitLabel: textLine(20).nullable(),
 };
 
 export const createProductBody = z.object({
@@ -113,17 +93,17 @@ export const updateProductBody = z
     message: 'send at least one field to change besides version',
   });
 
-const optionValues = z.array(line(100)).max(50);
+const optionValues = z.array(textLine(100)).max(50);
 
 export const createOptionBody = z.object({
-  name: line(100),
+  name: textLine(100),
   values: optionValues,
   sortOrder: z.number().int().min(0).max(10_000).optional(),
 });
 
 export const updateOptionBody = z
   .object({
-    name: line(100).optional(),
+    name: textLine(100).optional(),
     values: optionValues.optional(),
     sortOrder: z.number().int().min(0).max(10_000).optional(),
   })

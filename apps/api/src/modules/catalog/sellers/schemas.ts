@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { pageQuery } from '../../../http/envelope.ts';
+import { controlChars, searchText } from '../../../http/text.ts';
 
-const controlChars = /\p{Cc}/u;
 // control characters and invisible format characters (zero-width, bidi overrides)
 const hiddenChars = /[\p{Cc}\p{Cf}]/u;
 const codePoints = (value: string) => [...value].length;
@@ -52,12 +52,7 @@ const trustScore = z.number().int().min(0).max(100);
 export const sellerIdParams = z.object({ id: z.uuid() });
 
 export const sellerListQuery = pageQuery.extend({
-  search: z
-    .string()
-    .max(100)
-    .transform((value) => value.normalize('NFC').trim())
-    .pipe(z.string().refine((value) => !controlChars.test(value), 'control characters are not allowed'))
-    .optional(),
+  search: searchText(),
 });
 
 export const createSellerBody = z.object({

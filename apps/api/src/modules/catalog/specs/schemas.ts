@@ -1,23 +1,8 @@
 import { z } from 'zod';
+import { noControlChars, noControlCharsMessage, textLine } from '../../../http/text.ts';
 
 export const specTypes = ['NUMBER', 'SELECT', 'TEXT', 'BOOLEAN'] as const;
 export const specDirections = ['HIGHER_IS_BETTER', 'LOWER_IS_BETTER', 'NONE'] as const;
-
-const controlChars = /\p{Cc}/u;
-
-/** One-line text: NFC, trimmed, no control characters, 1..max characters. */
-const line = (max: number) =>
-  z
-    .string()
-    .max(max * 4)
-    .transform((value) => value.normalize('NFC').trim())
-    .pipe(
-      z
-        .string()
-        .min(1)
-        .max(max)
-        .refine((value) => !controlChars.test(value), 'control characters are not allowed'),
-    );
 
 /** The stable machine key of a spec, used in filters and weights: `ram`, `screen_size`. */
 export const specKey = z
@@ -30,7 +15,7 @@ export const MAX_SPEC_NUMBER = 1e13;
 const specNumber = z.number().min(-MAX_SPEC_NUMBER).max(MAX_SPEC_NUMBER);
 
 const options = z
-  .array(line(100))
+  .array(textLine(100))
   .min(1)
   .max(100)
   .refine((values) => new Set(values).size === values.length, 'options must be distinct');
@@ -46,10 +31,10 @@ export const createDefinitionBody = z
   .object({
     categoryId: z.uuid(),
     key: specKey,
-    name: line(100),
-    group: line(100).nullable().optional(),
+    name: textLine(100),
+    group: textLine(100).nullable().optional(),
     type: z.enum(specTypes),
-    unit: line(20).nullable().optional(),
+    unit: textLine(20).nullable().optional(),
     options: options.nullable().optional(),
     direction: z.enum(specDirections).default('NONE'),
     filterable: z.boolean().default(true),
@@ -80,9 +65,9 @@ export function optionProblems(type: (typeof specTypes)[number], values: string[
 /** Key, type and category stay: stored values and weights depend on them (delete and recreate). */
 export const updateDefinitionBody = z
   .object({
-    name: line(100).optional(),
-    group: line(100).nullable().optional(),
-    unit: line(20).nullable().optional(),
+    name: textLine(100).optional(),
+    group: textLine(100).nullable().optional(),
+    unit: textLine(20).nullable().optional(),
     options: options.optional(),
     direction: z.enum(specDirections).optional(),
     filterable: z.boolean().optional(),
@@ -139,7 +124,7 @@ export const scoresBody = z.object({
     .array(
       z
         .object({
-          optionValue: line(100).optional(),
+          optionValue: textLine(100).optional(),
           minValue: specNumber.optional(),
           maxValue: specNumber.optional(),
           score: z.number().int().min(0).max(100),
@@ -282,7 +267,7 @@ export function specFilterRange(number: z.ZodNumber) {
 export const specFilterText = z
   .string()
   .max(200)
-  .refine((value) => !controlChars.test(value), 'control characters are not allowed')
+  .refine(noControlChars, noControlCharsMessage)
   .refine((value) => value.isWellFormed(), 'unpaired surrogates are not allowed');
 
 const specFilterValue = z.union([specFilterText, specNumber, z.boolean(), specFilterRange(specNumber)]);

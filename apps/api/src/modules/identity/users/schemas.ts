@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { pageQuery } from '../../../http/envelope.ts';
+import { searchText } from '../../../http/text.ts';
 
 // One rule for names and phones, sign-up's and profile's: phones are stored canonical
 // (010-1234-5678), so the password-reset phone match keeps working after a change here.
@@ -33,8 +34,6 @@ export function canonicalPhone(phone: string): string {
 export const roles = ['USER', 'SELLER', 'ADMIN'] as const;
 export const statuses = ['ACTIVE', 'INACTIVE', 'BLOCKED'] as const;
 
-// C0/C1 controls: NUL, ESC, DEL …
-const controlChars = /\p{Cc}/u;
 const codePoints = (value: string) => [...value].length;
 
 /**
@@ -111,12 +110,7 @@ export const updateProfileBody = z
   }));
 
 export const userListQuery = pageQuery.extend({
-  search: z
-    .string()
-    .max(100)
-    .transform((value) => value.normalize('NFC').trim())
-    .pipe(z.string().refine((value) => !controlChars.test(value), 'control characters are not allowed'))
-    .optional(),
+  search: searchText(),
   status: z.enum(statuses).optional(),
   role: z.enum(roles).optional(),
 });
