@@ -37,20 +37,9 @@ export interface FiredAlert {
 }
 
 /**
- * Fires the product's pending alerts that `newLowestPrice` satisfies; called by the prices module
- * INSIDE its offer transaction (product row locked), after the lowest price is recomputed.
- *
- * One conditional UPDATE marks them (`triggered_at is null` in its WHERE: an alert fires once, even
- * if two transactions raced past the product lock, the second re-checks the row after the first
- * commits and no longer matches), then one `notifications` row per fired alert is written in the
- * same transaction, so a rolled-back offer change neither fires nor notifies.
- *
- * - TARGET_PRICE: lowest <= target_price.
- * - DROP_FROM_LAST_WEEK: lowest <= last week's lowest x (1 - drop_percent/100), in integers
- *   (lowest x 100 <= reference x (100 - drop_percent)). Last week's lowest is the last
- *   `product_lowest_price` recorded at or before now() - 7 days; without one (no history that old,
- *   or no offer then) the alert does not fire.
- * - No lowest price (no buyable offer) fires nothing.
+ * Fires the product's pending alerts that `newLowestPrice` satisfies, INSIDE the prices module's
+ * offer transaction (product row locked); once each, with one notification row each. The rules
+ * and why a race cannot fire twice: docs/architecture.md, "Price alerts".
  */
 export async function fireAlerts(
   tx: Executor,

@@ -137,17 +137,8 @@ export function socialService(deps: SocialServiceDeps) {
   }
 
   /**
-   * A first login creates the member and its social account in one transaction.
-   *
-   * E-mail collisions are never merged automatically. The provider's address becomes the
-   * member's only when the provider vouches for it (Google/OIDC `email_verified`, Kakao
-   * `is_email_verified`; Naver and Facebook return confirmed addresses only). When that address
-   * already belongs to a member, no member is created and the answer is 409 DUPLICATE_EMAIL: the
-   * owner logs in with the password and links the provider (`POST /auth/social/link`). Merging
-   * on the provider's word would hand the account to whoever controls the provider account (and
-   * let an unverified password sign-up pre-hijack a later social login). An address the
-   * provider does not vouch for is only kept on the social account, and the member gets a
-   * placeholder address, so nobody can squat someone else's e-mail through a lax provider.
+   * A first login creates the member and its social account in one transaction. E-mail
+   * collisions are never merged: docs/architecture.md, "Social login and e-mail addresses".
    */
   async function signUp(provider: SocialProviderName, profile: SocialProfile): Promise<SocialLogin> {
     const vouched = profile.emailVerified ? profile.email : undefined;
