@@ -9,5 +9,6 @@ export {
   readJournal,
   runMigrations,
 } from './migrations.ts';
+export { productThumbnail } from './product-thumbnail.ts';
 export { DATABASE_UNREACHABLE, isDatabaseUnreachable, isSocketFailure } from './reachability.ts';
 export * from './schema/index.ts';

@@ -1,5 +1,4 @@
-import { AppError, type Language, languageFrom } from '@pbshop/errors';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
   envelope,

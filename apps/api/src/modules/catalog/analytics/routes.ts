@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { envelope, errorBody, errorResponses, ok } from '../../../http/envelope.ts';
+import { envelope, errorResponses, ok } from '../../../http/envelope.ts';
 import {
   analyticsParams,
   lowestEver,

@@ -1,5 +1,5 @@
-import { AppError, type Language, languageFrom } from '@pbshop/errors';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { AppError } from '@pbshop/errors';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CatalogCache } from '../../../catalog-cache/cache.ts';

@@ -1,5 +1,4 @@
-import { AppError, type Language, languageFrom } from '@pbshop/errors';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { CatalogCache } from '../../../catalog-cache/cache.ts';
 import {
@@ -16,13 +15,11 @@ import { member } from '../../../http/principal.ts';
 import {
   createOfferBody,
   offerIdParams,
-  type PriceComparison,
   priceComparison,
   priceEntry,
   priceHistoryQuery,
   priceHistoryResponse,
   productIdParams,
-  type RealPrice,
   realPriceQuery,
   realPriceResponse,
   updateOfferBody,

@@ -1,4 +1,11 @@
-import { categories, type Database, productImages, productOptions, products } from '@pbshop/db';
+import {
+  categories,
+  type Database,
+  productImages,
+  productOptions,
+  products,
+  productThumbnail,
+} from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { noSearchSync, type SearchSyncSignal } from '@pbshop/queues';
 import { recordSearchChange, type SearchChangeEvent } from '@pbshop/search';
@@ -6,7 +13,6 @@ import { and, asc, count, desc, eq, gte, ilike, isNull, lte, ne, or, type SQL, s
 import { escapeLike } from '../../identity/users/service.ts';
 import type { CategoriesService } from '../categories/service.ts';
 import { offersJson, toPriceEntries } from '../prices/service.ts';
-import { productThumbnail } from '../specs/product-thumbnail.ts';
 import { specFilterConditions } from '../specs/service.ts';
 import type {
   CreateImageBody,

@@ -1,8 +1,7 @@
 // Similar products (SENG-05): products of the same category ranked by how close their spec values
 // are to the target's.
-import { type Database, products } from '@pbshop/db';
+import { type Database, products, productThumbnail } from '@pbshop/db';
 import { and, asc, eq, ne, sql } from 'drizzle-orm';
-import { productThumbnail } from './product-thumbnail.ts';
 import type { SimilarProduct } from './schemas.ts';
 import { type DefinitionRow, effectiveDefinitions } from './templates.ts';
 import { decode, live, productsById, valuesOf } from './values.ts';

@@ -1,12 +1,11 @@
 // Product spec values (SPEC-02): a value checked against its definition and stored by type, read
 // back as the client sees it; a product's values read and replaced, with the search outbox row of
 // the replacement. Owns `product_spec_values`.
-import { type Database, productSpecValues, products } from '@pbshop/db';
+import { type Database, productSpecValues, products, productThumbnail } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import type { SearchSyncSignal } from '@pbshop/queues';
 import { recordSearchChange } from '@pbshop/search';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import { productThumbnail } from './product-thumbnail.ts';
 import type { ProductSpec, ProductSpecsBody, SpecValue } from './schemas.ts';
 import { MAX_SPEC_NUMBER } from './schemas.ts';
 import { type DefinitionRow, effectiveDefinitions } from './templates.ts';

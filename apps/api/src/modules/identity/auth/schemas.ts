@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { envelope } from '../../../http/envelope.ts';
-import { canonicalPhone, nameField, phoneField } from '../users/schemas.ts';
+import { nameField, phoneField } from '../users/schemas.ts';
 import { passwordRule } from './passwords.ts';
 
 // Request fields (AUTH-01..09). Every string is bounded before any other check runs, and text

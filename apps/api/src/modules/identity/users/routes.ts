@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import multipart from '@fastify/multipart';
-import { AppError, type Language, languageFrom } from '@pbshop/errors';
+import { AppError } from '@pbshop/errors';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 import type { Logger } from '@pbshop/config';
-import { AppError, type Language, languageFrom } from '@pbshop/errors';
+import { AppError } from '@pbshop/errors';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';

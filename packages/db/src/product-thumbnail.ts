@@ -1,8 +1,5 @@
-// The product thumbnail as one SQL expression, for the product list (products area) and the
-// comparison and similar products (this area). It belongs with `product_images` in the products
-// area, but the products area imports this one (the list's spec filter) and two areas never import
-// each other both ways, so it lives here until it moves below both (into @pbshop/db, beside the
-// product_images schema, where packages/search's documents could use it too).
+// The product thumbnail as one SQL expression, beside the product_images schema it reads: the
+// product list, the spec comparison and similar products all show it.
 import { type SQL, sql } from 'drizzle-orm';
 
 /**
