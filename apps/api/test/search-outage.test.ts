@@ -4,49 +4,20 @@
 // is back, requeue-failed brings every change in: nothing lost, nothing duplicated.
 import { products, searchOutbox } from '@pbshop/db';
 import { productAlias } from '@pbshop/search';
-import { type RunningProcess, type TcpProxy, waitFor } from '@pbshop/testing';
+import { waitFor } from '@pbshop/testing';
 import { and, eq, isNull, ne } from 'drizzle-orm';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { setupApiTest } from './helpers/api-test.ts';
+import { beforeAll, expect, it } from 'vitest';
 import { type CategoryData, createCategory, createSeller, uniqueName } from './helpers/catalog.ts';
-import {
-  adminCall,
-  bootstrapDecided,
-  indexedDocument,
-  indexedIds,
-  proxiedOpenSearch,
-  searchWorkers,
-  waitForDocument,
-  workerEnv,
-} from './helpers/search-sync.ts';
+import { indexedDocument, indexedIds, setupSearchSyncTest, waitForDocument } from './helpers/search-sync.ts';
 
-let proxy: TcpProxy;
 let category: CategoryData;
-let worker: RunningProcess;
-const workers = searchWorkers();
 
-const api = setupApiTest({
-  beforeApp: async (ctx) => {
-    proxy = await proxiedOpenSearch();
-    worker = workers.spawn(workerEnv(ctx, { OPENSEARCH_URL: proxy.url, SEARCH_OUTBOX_MAX_ATTEMPTS: '2' }));
-  },
-  env: () => ({ OPENSEARCH_URL: proxy.url }),
-  afterApp: () => proxy?.close(),
-  members: { admin: { role: 'ADMIN' } },
-});
-const { call } = api;
+const api = setupSearchSyncTest({ proxy: 'worker and api', workerEnv: { SEARCH_OUTBOX_MAX_ATTEMPTS: '2' } });
+const { call, write } = api;
 
 beforeAll(async () => {
   category = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('모니터') });
-  await bootstrapDecided(worker);
 });
-
-afterAll(async () => {
-  await workers.stopAll();
-});
-
-const write = <T>(method: 'POST' | 'PATCH' | 'DELETE' | 'GET', url: string, payload?: object) =>
-  adminCall<T>(api.app, api.admin.authHeader, method, url, payload);
 const createProduct = (name: string) =>
   write<{ id: string; version: number }>('POST', '/api/v1/products', { categoryId: category.id, name });
 
@@ -64,7 +35,7 @@ it('changes made while OpenSearch is down end FAILED, and after requeue-failed a
   }
   const seller = await createSeller(api.app, api.admin.authHeader);
 
-  await proxy.stop();
+  await api.proxy.stop();
   const [first, second, third, fourth] = before as [
     (typeof before)[0],
     (typeof before)[0],
@@ -119,7 +90,7 @@ it('changes made while OpenSearch is down end FAILED, and after requeue-failed a
     error: expect.stringMatching(/OpenSearch unavailable/),
   });
 
-  await proxy.start();
+  await api.proxy.start();
   const requeued = await call('POST', '/api/v1/search/admin/index/outbox/requeue-failed', {
     headers: api.admin.authHeader,
   });
@@ -156,7 +127,7 @@ it('changes made while OpenSearch is down end FAILED, and after requeue-failed a
     return body.data.exists === true && body.data;
   });
   expect(up).toMatchObject({ documentCount: 6, productCount: 6, missingDocuments: 0, error: null });
-  expect(worker.logs.some((line) => line.msg === 'outbox drain stopped: the batch failed')).toBe(true);
+  expect(api.worker.logs.some((line) => line.msg === 'outbox drain stopped: the batch failed')).toBe(true);
 });
 
 it('a slow OpenSearch: searches past their time limit are given up and answered from PostgreSQL, and the API lives on', async () => {
@@ -164,7 +135,7 @@ it('a slow OpenSearch: searches past their time limit are given up and answered 
   await waitForDocument(api.ctx, product.id, (doc) => doc !== null, 'the product to be indexed');
   // searchable now, not at the next refresh (the document read above is real-time, search is not)
   await api.deps.search.indices.refresh({ index: productAlias(api.ctx.indexPrefix) });
-  proxy.setDelay(1500);
+  api.proxy.setDelay(1500);
   try {
     // autocomplete gives up after 800 ms: the abort reaches the OpenSearch request under way
     const { status, body } = await call(
@@ -175,7 +146,7 @@ it('a slow OpenSearch: searches past their time limit are given up and answered 
     expect(body.meta.degraded).toBe(true);
     expect(body.data.products.map((hit: { id: string }) => hit.id)).toContain(product.id);
   } finally {
-    proxy.setDelay(0);
+    api.proxy.setDelay(0);
   }
   // an aborted request rejects nothing unhandled (the test run would report it) and the next
   // autocomplete is answered by OpenSearch again

@@ -3,53 +3,26 @@
 // index ends up with every change, the alias is swapped in one step and v1 is deleted.
 import { products, searchOutbox } from '@pbshop/db';
 import { PRODUCT_MAPPING_VERSION, productAlias } from '@pbshop/search';
-import { opensearch, type RunningProcess, type TcpProxy, waitFor } from '@pbshop/testing';
+import { opensearch, waitFor } from '@pbshop/testing';
 import { and, isNull, ne, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { setupApiTest } from './helpers/api-test.ts';
+import { beforeAll, expect, it } from 'vitest';
 import { type CategoryData, createCategory, createSeller, uniqueName } from './helpers/catalog.ts';
 import { expectError } from './helpers/http.ts';
-import {
-  adminCall,
-  bootstrapDecided,
-  indexedIds,
-  proxiedOpenSearch,
-  searchWorkers,
-  waitForDocument,
-  workerEnv,
-} from './helpers/search-sync.ts';
+import { indexedIds, setupSearchSyncTest, waitForDocument } from './helpers/search-sync.ts';
 
 const SEEDED = 600;
 
-let proxy: TcpProxy;
 let category: CategoryData;
-let worker: RunningProcess;
 let alias: string;
-const workers = searchWorkers();
 
-const api = setupApiTest({
-  beforeApp: async (ctx) => {
-    alias = productAlias(ctx.indexPrefix);
-    // the worker reaches OpenSearch through a slightly slow proxy, so the copy takes a few seconds
-    proxy = await proxiedOpenSearch();
-    worker = workers.spawn(workerEnv(ctx, { OPENSEARCH_URL: proxy.url, SEARCH_REINDEX_BATCH_SIZE: '50' }));
-  },
-  afterApp: () => proxy?.close(),
-  members: { admin: { role: 'ADMIN' } },
-});
-const { call } = api;
+// the worker reaches OpenSearch through a slightly slow proxy, so the copy takes a few seconds
+const api = setupSearchSyncTest({ proxy: 'worker', workerEnv: { SEARCH_REINDEX_BATCH_SIZE: '50' } });
+const { call, write } = api;
 
 beforeAll(async () => {
+  alias = productAlias(api.ctx.indexPrefix);
   category = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('카메라') });
-  await bootstrapDecided(worker);
 });
-
-afterAll(async () => {
-  await workers.stopAll();
-});
-
-const write = <T>(method: 'POST' | 'PATCH' | 'DELETE' | 'GET', url: string, payload?: object) =>
-  adminCall<T>(api.app, api.admin.authHeader, method, url, payload);
 
 async function indexNames(): Promise<string[]> {
   const { body } = await opensearch<{ index: string }[]>(
@@ -84,7 +57,7 @@ it('rebuilds into v2 while writes continue and searches answer; every change is 
   });
   const seller = await createSeller(api.app, api.admin.authHeader);
 
-  proxy.setDelay(40);
+  api.proxy.setDelay(40);
   const queued = await call('POST', '/api/v1/search/admin/index/reindex', { headers: api.admin.authHeader });
   expect(queued.status).toBe(202);
   expect(queued.body.data).toEqual({
@@ -163,7 +136,7 @@ it('rebuilds into v2 while writes continue and searches answer; every change is 
   );
   running = false;
   await Promise.all([searching, writing]);
-  proxy.setDelay(0);
+  api.proxy.setDelay(0);
 
   expect(writes).toBeGreaterThan(5);
   // searches answered throughout, from v1 and then from v2
@@ -220,7 +193,7 @@ it('rebuilds into v2 while writes continue and searches answer; every change is 
     error: null,
   });
   expect(after.body.data.documentCount).toBe(after.body.data.productCount);
-  expect(worker.logs.some((line) => line.msg === 'full reindex: read alias swapped')).toBe(true);
+  expect(api.worker.logs.some((line) => line.msg === 'full reindex: read alias swapped')).toBe(true);
 
   // the building alias stays on the live index (a late delete through it must find an index),
   // so no stray index of its name can appear

@@ -2,9 +2,8 @@
 // API record outbox rows in their transaction and wake worker-search, running as its own process,
 // which brings OpenSearch in step within seconds. Real PostgreSQL, Redis and OpenSearch.
 import { searchOutbox } from '@pbshop/db';
-import { type RunningProcess, waitFor } from '@pbshop/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setupApiTest } from './helpers/api-test.ts';
+import { waitFor } from '@pbshop/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type CategoryData,
   createCategory,
@@ -12,27 +11,14 @@ import {
   type SellerData,
   uniqueName,
 } from './helpers/catalog.ts';
-import {
-  adminCall,
-  bootstrapDecided,
-  indexedDocument,
-  searchWorkers,
-  waitForDocument,
-  workerEnv,
-} from './helpers/search-sync.ts';
+import { adminCall, indexedDocument, setupSearchSyncTest, waitForDocument } from './helpers/search-sync.ts';
 
 let parent: CategoryData;
 let category: CategoryData;
 let seller: SellerData;
-let worker: RunningProcess;
-const workers = searchWorkers();
 
-const api = setupApiTest({
-  beforeApp: (ctx) => {
-    worker = workers.spawn(workerEnv(ctx));
-  },
-  members: { admin: { role: 'ADMIN' } },
-});
+const api = setupSearchSyncTest();
+const { write } = api;
 
 beforeAll(async () => {
   parent = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('컴퓨터') });
@@ -41,21 +27,13 @@ beforeAll(async () => {
     parentId: parent.id,
   });
   seller = await createSeller(api.app, api.admin.authHeader);
-  await bootstrapDecided(worker);
 });
-
-afterAll(async () => {
-  await workers.stopAll();
-});
-
-const call = <T>(method: 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, payload?: object) =>
-  adminCall<T>(api.app, api.admin.authHeader, method, url, payload);
 
 describe('the index follows API writes (worker-search as its own process)', () => {
   let productId: string;
 
   it('a created product is searchable within seconds', async () => {
-    const created = await call<{ id: string }>('POST', '/api/v1/products', {
+    const created = await write<{ id: string }>('POST', '/api/v1/products', {
       categoryId: category.id,
       name: '갤럭시북4 프로 16인치',
       brand: '삼성',
@@ -99,7 +77,7 @@ describe('the index follows API writes (worker-search as its own process)', () =
       'GET',
       `/api/v1/products/${productId}`,
     );
-    await call('PATCH', `/api/v1/products/${productId}`, {
+    await write('PATCH', `/api/v1/products/${productId}`, {
       name: '갤럭시북4 울트라',
       version: product.version,
     });
@@ -110,7 +88,7 @@ describe('the index follows API writes (worker-search as its own process)', () =
       'the renamed document',
     );
 
-    await call('POST', `/api/v1/products/${productId}/prices`, {
+    await write('POST', `/api/v1/products/${productId}/prices`, {
       sellerId: seller.id,
       price: 2_190_000,
       url: 'https://shop.example.com/item/1',
@@ -123,14 +101,14 @@ describe('the index follows API writes (worker-search as its own process)', () =
     );
     expect(priced.document!._source.sellerIds).toEqual([seller.id]);
 
-    const ram = await call<{ id: string }>('POST', '/api/v1/specs/definitions', {
+    const ram = await write<{ id: string }>('POST', '/api/v1/specs/definitions', {
       categoryId: category.id,
       key: 'ram',
       name: '메모리',
       type: 'NUMBER',
       unit: 'GB',
     });
-    await call('PUT', `/api/v1/products/${productId}/specs`, { values: [{ key: 'ram', value: 32 }] });
+    await write('PUT', `/api/v1/products/${productId}/specs`, { values: [{ key: 'ram', value: 32 }] });
     const specced = await waitForDocument(
       api.ctx,
       productId,
@@ -141,7 +119,7 @@ describe('the index follows API writes (worker-search as its own process)', () =
       { key: 'ram', name: '메모리', value: '32GB', numberValue: 32 },
     ]);
     // renaming the definition reindexes the products that have a value of it
-    await call('PATCH', `/api/v1/specs/definitions/${ram.id}`, { name: 'RAM' });
+    await write('PATCH', `/api/v1/specs/definitions/${ram.id}`, { name: 'RAM' });
     await waitForDocument(
       api.ctx,
       productId,
@@ -149,7 +127,7 @@ describe('the index follows API writes (worker-search as its own process)', () =
       'the renamed spec',
     );
 
-    await call('POST', `/api/v1/products/${productId}/images`, { url: 'https://img.example.com/a.jpg' });
+    await write('POST', `/api/v1/products/${productId}/images`, { url: 'https://img.example.com/a.jpg' });
     await waitForDocument(
       api.ctx,
       productId,
@@ -161,12 +139,12 @@ describe('the index follows API writes (worker-search as its own process)', () =
   it('purchase options reach the document, and a search by an option value finds the product', async () => {
     const optionsTextBecomes = (text: string, what: string) =>
       waitForDocument(api.ctx, productId, (doc) => doc?._source.optionsText === text, what);
-    const option = await call<{ id: string }>('POST', `/api/v1/products/${productId}/options`, {
+    const option = await write<{ id: string }>('POST', `/api/v1/products/${productId}/options`, {
       name: '색상',
       values: ['미드나이트', 'Starlight'],
     });
     await optionsTextBecomes('색상 미드나이트 Starlight', 'the document with its option');
-    await call('PATCH', `/api/v1/products/${productId}/options/${option.id}`, {
+    await write('PATCH', `/api/v1/products/${productId}/options/${option.id}`, {
       values: ['Starlight', 'Sky Blue'],
     });
     await optionsTextBecomes('색상 Starlight Sky Blue', 'the changed option values');
@@ -180,7 +158,7 @@ describe('the index follows API writes (worker-search as its own process)', () =
       '/api/v1/search?q=starlight',
     );
     expect(found.hits.map((hit) => hit.id)).toContain(productId);
-    await call('DELETE', `/api/v1/products/${productId}/options/${option.id}`);
+    await write('DELETE', `/api/v1/products/${productId}/options/${option.id}`);
     await optionsTextBecomes('', 'the removed option');
   });
 
@@ -213,7 +191,7 @@ describe('the index follows API writes (worker-search as its own process)', () =
   });
 
   it('a category rename or move reaches the documents of its whole subtree', async () => {
-    await call('PATCH', `/api/v1/categories/${category.id}`, { name: '울트라북' });
+    await write('PATCH', `/api/v1/categories/${category.id}`, { name: '울트라북' });
     await waitForDocument(
       api.ctx,
       productId,
@@ -221,7 +199,7 @@ describe('the index follows API writes (worker-search as its own process)', () =
       'the new category name',
     );
     const other = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('가전') });
-    await call('PATCH', `/api/v1/categories/${category.id}`, { parentId: other.id });
+    await write('PATCH', `/api/v1/categories/${category.id}`, { parentId: other.id });
     await waitForDocument(
       api.ctx,
       productId,
@@ -233,7 +211,7 @@ describe('the index follows API writes (worker-search as its own process)', () =
   it('an offer removed, then the product hidden and deleted: out of the index within seconds', async () => {
     const withSeller = await indexedDocument(api.ctx, productId);
     expect(withSeller?._source.sellerIds).toEqual([seller.id]);
-    await call('DELETE', `/api/v1/sellers/${seller.id}`);
+    await write('DELETE', `/api/v1/sellers/${seller.id}`);
     await waitForDocument(
       api.ctx,
       productId,
@@ -246,7 +224,7 @@ describe('the index follows API writes (worker-search as its own process)', () =
       'GET',
       `/api/v1/products/${productId}`,
     );
-    await call('PATCH', `/api/v1/products/${productId}`, { status: 'HIDDEN', version });
+    await write('PATCH', `/api/v1/products/${productId}`, { status: 'HIDDEN', version });
     await waitForDocument(api.ctx, productId, (doc) => doc === null, 'the hidden product to leave');
     const latest = await adminCall<{ version: number }>(
       api.app,
@@ -254,10 +232,10 @@ describe('the index follows API writes (worker-search as its own process)', () =
       'GET',
       `/api/v1/products/${productId}`,
     );
-    await call('PATCH', `/api/v1/products/${productId}`, { status: 'ON_SALE', version: latest.version });
+    await write('PATCH', `/api/v1/products/${productId}`, { status: 'ON_SALE', version: latest.version });
     await waitForDocument(api.ctx, productId, (doc) => doc !== null, 'the product shown again');
 
-    await call('DELETE', `/api/v1/products/${productId}`);
+    await write('DELETE', `/api/v1/products/${productId}`);
     const { ms } = await waitForDocument(
       api.ctx,
       productId,
@@ -274,7 +252,7 @@ describe('the index follows API writes (worker-search as its own process)', () =
     });
     expect(rows.length).toBeGreaterThanOrEqual(10);
     expect(rows.every((row) => row.attemptCount === 1 && row.lastError === null)).toBe(true);
-    expect(worker.logs.filter((line) => (line.level ?? 0) >= 50)).toEqual([]);
-    expect(worker.logs.some((line) => line.msg === 'outbox batch synced')).toBe(true);
+    expect(api.worker.logs.filter((line) => (line.level ?? 0) >= 50)).toEqual([]);
+    expect(api.worker.logs.some((line) => line.msg === 'outbox batch synced')).toBe(true);
   });
 });

@@ -1,5 +1,5 @@
-// worker-search as its own process beside an in-process API, and reads of the test file's own
-// products index: for the tests of the search index sync (outbox → worker → OpenSearch).
+// worker-search as its own process beside an in-process API (setupSearchSyncTest), and reads of the
+// test file's own products index: for the tests of the search index sync (outbox → worker → OpenSearch).
 import { fileURLToPath } from 'node:url';
 import { productAlias } from '@pbshop/search';
 import {
@@ -12,30 +12,77 @@ import {
   trackProcesses,
   waitFor,
 } from '@pbshop/testing';
+import { afterAll, beforeAll } from 'vitest';
 import type { App } from '../../src/app.ts';
+import { type ApiTest, setupApiTest } from './api-test.ts';
 
 /** worker-search's main.ts, through the package's own exports */
-export const workerEntry = fileURLToPath(import.meta.resolve('@pbshop/worker-search/main'));
+const workerEntry = fileURLToPath(import.meta.resolve('@pbshop/worker-search/main'));
 
 /** Spawns worker-search processes; none outlives the test file (stopAll in afterAll). */
-export const searchWorkers = () => trackProcesses(workerEntry);
+const searchWorkers = () => trackProcesses(workerEntry);
 
 /**
  * Resolves once the worker's bootstrap has decided about the products index: an index created while
  * products already exist would start a reindex, so a test writes products only after this.
  */
-export function bootstrapDecided(worker: RunningProcess) {
+function bootstrapDecided(worker: RunningProcess) {
   return worker.waitForLog((line) => line.msg === 'products index mapping is current');
 }
 
 /** A TCP proxy in front of the shared OpenSearch: a test slows or stops it without touching the server. */
-export function proxiedOpenSearch(): Promise<TcpProxy> {
+function proxiedOpenSearch(): Promise<TcpProxy> {
   const target = new URL(serviceUrls.opensearch);
   return startTcpProxy({ host: target.hostname, port: Number(target.port) });
 }
 
+type Method = 'POST' | 'PATCH' | 'PUT' | 'DELETE' | 'GET';
+
+export interface SearchSyncTestOptions {
+  /** the worker's env overrides, on top of workerEnv's */
+  workerEnv?: Record<string, string>;
+  /** OpenSearch behind a TCP proxy the test slows or stops, reached through it by the worker or by both */
+  proxy?: 'worker' | 'worker and api';
+}
+
+export type SearchSyncTest = ApiTest<{ admin: { role: 'ADMIN' } }> & {
+  /** worker-search, its own process */
+  worker: RunningProcess;
+  /** the proxy in front of OpenSearch (with `options.proxy` only) */
+  proxy: TcpProxy;
+  /** an admin API call that must succeed; its `data` */
+  write<T>(method: Method, url: string, payload?: object): Promise<T>;
+};
+
+/**
+ * An API test file (setupApiTest, with an admin) and worker-search as its own process beside it:
+ * the worker is started before the app, the file's own beforeAll runs once the worker's bootstrap has
+ * decided, and the worker is stopped before the app is closed.
+ */
+export function setupSearchSyncTest(options: SearchSyncTestOptions = {}): SearchSyncTest {
+  const workers = searchWorkers();
+  const api = setupApiTest({
+    beforeApp: async (ctx) => {
+      if (options.proxy) test.proxy = await proxiedOpenSearch();
+      const throughProxy: Record<string, string> = options.proxy ? { OPENSEARCH_URL: test.proxy.url } : {};
+      test.worker = workers.spawn(workerEnv(ctx, { ...throughProxy, ...options.workerEnv }));
+    },
+    env: (): Record<string, string> =>
+      options.proxy === 'worker and api' ? { OPENSEARCH_URL: test.proxy.url } : {},
+    afterApp: () => test.proxy?.close(),
+    members: { admin: { role: 'ADMIN' } },
+  });
+  const test = Object.assign(api, {
+    write: <T>(method: Method, url: string, payload?: object) =>
+      adminCall<T>(api.app, api.admin.authHeader, method, url, payload),
+  }) as SearchSyncTest;
+  beforeAll(() => bootstrapDecided(test.worker));
+  afterAll(() => workers.stopAll());
+  return test;
+}
+
 /** The worker env of a test: short sweep and backoff so outages and retries play out in seconds. */
-export function workerEnv(ctx: TestContext, overrides: Record<string, string> = {}): Record<string, string> {
+function workerEnv(ctx: TestContext, overrides: Record<string, string> = {}): Record<string, string> {
   return {
     ...ctx.env,
     LOG_LEVEL: 'info',
