@@ -49,6 +49,31 @@ export interface RateLimitStoreOptions {
   prefix: string;
   /** how often counts kept here are added to Redis */
   syncMs: number;
+  /**
+   * how long a request waits for its count from Redis at most (ANSWER_WITHIN_MS unless told); then
+   * it is answered with an error, as when Redis refuses (the plugin's skipOnError lets the request
+   * through), and the count's late answer only updates what this process knows
+   */
+  answerWithinMs?: number;
+}
+
+/** the catalog cache's bound on a Redis call too */
+const ANSWER_WITHIN_MS = 250;
+
+/** `callback`, called once: with the count's answer, or with an error once `ms` passed without one. */
+function answeredWithin(ms: number, callback: Callback): Callback {
+  let answered = false;
+  const timer = setTimeout(() => {
+    answered = true;
+    callback(new Error(`rate limit count: no answer from Redis within ${ms} ms`));
+  }, ms);
+  timer.unref();
+  return (error, result) => {
+    if (answered) return;
+    answered = true;
+    clearTimeout(timer);
+    callback(error, result);
+  };
 }
 
 /**
@@ -62,10 +87,13 @@ export interface RateLimitStoreOptions {
  * shared count. The cost: within one sync interval, requests other replicas have only counted
  * locally are not yet in Redis, so a burst spread over R replicas can pass the limit by at most
  * (R − 1) × half the limit, once. Routes with their own limit (sign-in and the other auth routes)
- * are counted in Redis on every request: there, brute force is the threat.
+ * are counted in Redis on every request: there, brute force is the threat. A request never waits
+ * for Redis longer than `answerWithinMs`: a count that Redis cannot answer in time lets the
+ * request through, as one that Redis refuses does.
  */
 export function rateLimitStore(options: RateLimitStoreOptions) {
   const redis = options.redis as CountingRedis;
+  const answerWithinMs = options.answerWithinMs ?? ANSWER_WITHIN_MS;
   if (typeof redis.rateLimitCount !== 'function') {
     redis.defineCommand('rateLimitCount', { numberOfKeys: 1, lua: COUNT_SCRIPT });
   }
@@ -80,7 +108,8 @@ export function rateLimitStore(options: RateLimitStoreOptions) {
 
   function strict(prefix: string): FastifyRateLimitStore {
     return {
-      incr(key, callback: Callback, timeWindow) {
+      incr(key, answer: Callback, timeWindow) {
+        const callback = answeredWithin(answerWithinMs, answer);
         count(prefix + key, 1, timeWindow).then(
           (result) => callback(null, result),
           (error: Error) => callback(error),
@@ -149,7 +178,9 @@ export function rateLimitStore(options: RateLimitStoreOptions) {
         callback(null, { current: seen + 1, ttl: window.resetAt - now });
         return;
       }
-      // a new window, or close to the limit: count in Redis now, with what was kept here
+      // a new window, or close to the limit: count in Redis now, with what was kept here; the
+      // request waits for it a bounded time (a late answer still updates the window)
+      const answer = answeredWithin(answerWithinMs, callback);
       const add = 1 + (window && seen >= 0 ? window.pending : 0);
       if (window && seen >= 0) window.pending = 0;
       count(redisKey, add, timeWindow).then(
@@ -162,7 +193,7 @@ export function rateLimitStore(options: RateLimitStoreOptions) {
             windows.set(redisKey, { known: current, pending: 0, sending: 0, resetAt: Date.now() + ttl });
           }
           schedule(timeWindow);
-          callback(null, { current, ttl });
+          answer(null, { current, ttl });
         },
         (error: Error) => {
           const kept = windows.get(redisKey);
@@ -170,7 +201,7 @@ export function rateLimitStore(options: RateLimitStoreOptions) {
             kept.pending += add - 1;
             dirty.add(redisKey);
           }
-          callback(error);
+          answer(error);
         },
       );
     },

@@ -40,8 +40,8 @@ export function authRateLimit(env: Pick<Env, 'AUTH_RATE_LIMIT_PER_MINUTE'>) {
 /**
  * Helmet headers, CORS for the configured origins, and rate limits counted in Redis so they hold
  * across API replicas (see `rateLimitStore`: far from the limit, counted locally and synced every
- * 100 ms). While Redis is down requests are let through (skipOnError) rather than refused: the
- * health check reports the outage.
+ * 100 ms). While Redis is down, or slower than the store's bound, requests are let through
+ * (skipOnError) rather than refused or kept waiting: the health check reports the outage.
  */
 export const security = fp(
   async (app: FastifyInstance, options: { env: Env; redis: Redis }) => {
