@@ -2,8 +2,14 @@
 // parameters, query strings, bodies, content types, headers), the answer is never a 5xx — a 503
 // naming an unreachable dependency aside — and every refusal is the failure envelope with a
 // catalog code. Then every route again with PostgreSQL, then Redis, unreachable (a stopped proxy
-// in front of the real database; a private Redis stopped): a 503 or a 4xx at once, never a 500. Bodies are built from each route's OpenAPI schema, so a new route or field is
-// covered without editing this file. One run reports every offender.
+// in front of the real database; a private Redis stopped): a 503, a 4xx or a success at once (within
+// OUTAGE_ANSWER_MS), never a 500. Bodies are built from each route's OpenAPI schema (see
+// helpers/hostile-values.ts), so a new route or field is covered without editing this file. One
+// run reports every offender.
+// The sweep is cut into slices of every route's probes, one test each, so that each stays far
+// inside the test timeout on a loaded machine; the deletions run last, so the seeded rows the
+// other routes aim at exist while they run; a last test checks every probe of every route of the
+// table was sent.
 // Every request is an ADMIN's: that role passes every guard, so each probe reaches validation and
 // the handler (the refusals of other roles are platform.test.ts's). No route is skipped; the
 // social sign-in routes stop at INVALID_PROVIDER here, as no provider is configured, and their
@@ -25,30 +31,17 @@ import type { ApiDeps } from '../src/deps.ts';
 import type { RouteAccess } from '../src/plugins/access.ts';
 import { createCategory, createSeller, uniqueName } from './helpers/catalog.ts';
 import { proxiedDatabase } from './helpers/database-proxy.ts';
+import {
+  hostileHeaders,
+  hostileParams,
+  hostileQueryValues,
+  jsonHeaders,
+  type Operation,
+  rawBodies,
+  schemaValues,
+} from './helpers/hostile-values.ts';
 import { missingId } from './helpers/http.ts';
 import { buildTestApp, createMember } from './helpers/users.ts';
-
-/** The part of JSON Schema the OpenAPI document uses for our zod schemas. */
-interface Schema {
-  type?: string;
-  format?: string;
-  properties?: Record<string, Schema>;
-  required?: string[];
-  additionalProperties?: Schema | boolean;
-  items?: Schema;
-  anyOf?: Schema[];
-  enum?: unknown[];
-  minimum?: number;
-  maximum?: number;
-  maxLength?: number;
-  minItems?: number;
-  maxItems?: number;
-}
-
-interface Operation {
-  parameters?: { in: 'path' | 'query'; name: string; schema: Schema }[];
-  requestBody?: { content: Record<string, { schema: Schema }> };
-}
 
 /** One hostile request: what it is (for the report) and how it is sent. */
 interface Probe {
@@ -58,45 +51,59 @@ interface Probe {
   headers?: Record<string, string>;
 }
 
+/** An app on real dependencies, and how to close it. */
+interface Instance {
+  app: App;
+  deps: ApiDeps;
+  close(): Promise<void>;
+}
+
 let ctx: TestContext;
 let databaseProxy: TcpProxy;
 let privateRedis: PrivateRedis;
-let app: App;
-let deps: ApiDeps;
-let close: () => Promise<void>;
+/**
+ * The sweep's app, on the database and Redis of the test context directly: relaying its tens of
+ * thousands of queries through the outage proxy in this process cost seconds of its CPU.
+ */
+let sweep: Instance;
+/** The outage sweeps' app, on the same database behind a proxy and on a Redis of its own: both can stop. */
+let outage: Instance;
 let operations: Record<string, Record<string, Operation>>;
 /** real rows, so hostile values that pass validation reach the handlers and the database */
 let ids: { byName: Record<string, string>; byCollection: Record<string, string> };
+let hostile: ReturnType<typeof schemaValues>;
 
 beforeAll(async () => {
   ctx = await createTestContext();
-  // only unhandled errors are logged: their stacks are what a failure here needs
-  // the real database behind a proxy and a Redis of its own, so the outage sweeps can stop them
   const database = await proxiedDatabase(ctx.env.DATABASE_URL!);
   databaseProxy = database.proxy;
   privateRedis = await startPrivateRedis();
-  ({ app, deps, close } = await buildTestApp(ctx, {
+  // only unhandled errors are logged: their stacks are what a failure here needs
+  sweep = await buildTestApp(ctx, { LOG_LEVEL: 'error' });
+  outage = await buildTestApp(ctx, {
     LOG_LEVEL: 'error',
     DATABASE_URL: database.url,
     REDIS_URL: privateRedis.url,
-  }));
-  await app.ready();
+  });
+  await Promise.all([sweep.app.ready(), outage.app.ready()]);
   // the limiter lets requests through while its Redis connection is still being made
-  if (deps.redis.status !== 'ready') await once(deps.redis, 'ready');
-  operations = (app.swagger() as { paths: typeof operations }).paths;
+  for (const { deps } of [sweep, outage]) if (deps.redis.status !== 'ready') await once(deps.redis, 'ready');
+  operations = (sweep.app.swagger() as { paths: typeof operations }).paths;
   // with the index in place searches reach OpenSearch, not the PostgreSQL fallback
-  await ensureProductIndex(deps.search, ctx.indexPrefix);
-  ids = await seedRows();
+  await ensureProductIndex(sweep.deps.search, ctx.indexPrefix);
+  ids = await seedRows(sweep);
+  hostile = schemaValues(ids.byName);
 });
 
 afterAll(async () => {
-  await close?.();
+  await sweep?.close();
+  await outage?.close();
   await databaseProxy?.close();
   await privateRedis?.stop();
   await ctx?.cleanup();
 });
 
-async function seedRows() {
+async function seedRows({ app, deps }: Instance) {
   const admin = await createMember(deps, app, { role: 'ADMIN' });
   const member = await createMember(deps, app);
   const post = async (url: string, payload: object, headers = admin.authHeader): Promise<string> => {
@@ -173,284 +180,59 @@ function fillPath(url: string, values: Record<string, string> = {}): string {
   return url.replace(/:([A-Za-z]+)/g, (_match, name: string) => values[name] ?? existingParam(url, name));
 }
 
-const deeplyNested = (depth: number) => JSON.parse(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
-
-/**
- * Field values that fit the format our validation cannot see (patterns, URLs, refinements); a
- * function for a value that must be new each time (a name the first request would take).
- */
-const examples: Record<string, unknown> = {
-  email: 'hostile-probe@example.com',
-  password: 'Str0ng#pass',
-  newPassword: 'Str0nger#pass',
-  name: () => uniqueName('Probe'),
-  phone: '010-1234-5678',
-  code: '123456',
-  refreshToken: 'a'.repeat(40),
-  resetToken: 'a'.repeat(40),
-  socialToken: 'probe-token',
-  provider: 'google',
-  key: 'probe_key',
-  url: 'https://shop.example.com/item',
-  logoUrl: 'https://shop.example.com/logo.png',
-  keyword: 'probe',
-  nickname: 'prober',
-  targetPrice: 500,
-  specs: '{"weight":{"min":1},"colour":"Red"}',
-};
-
-/**
- * A plausible value for a field, so that poisoning one field leaves the rest of a body valid.
- * Objects get their required fields; a body also the typed ones with an example (what
- * refinements ask for: a target price, something to change), a list item the rows it refers to
- * (a spec value its definition, and only that: it takes one of definition and key).
- */
-function plausible(name: string, schema: Schema, inList = false): unknown {
-  if (schema.anyOf?.[0]) return plausible(name, schema.anyOf[0]);
-  if (schema.enum) return schema.enum[0];
-  if (name in examples) {
-    const example = examples[name];
-    return typeof example === 'function' ? example() : example;
-  }
-  if (schema.format === 'uuid') return ids.byName[name] ?? missingId;
-  if (schema.type === 'string') return 'probe';
-  if (schema.type === 'integer' || schema.type === 'number')
-    return Math.min(Math.max(1, schema.minimum ?? 1), schema.maximum ?? 1);
-  if (schema.type === 'boolean') return true;
-  if (schema.type === 'array') {
-    const listed = ids.byName[name]?.split(',');
-    if (listed) return listed;
-    return Array.from({ length: Math.max(1, schema.minItems ?? 1) }, () =>
-      plausible(name, schema.items ?? {}, true),
-    );
-  }
-  if (schema.type === 'object') {
-    const fields = Object.keys(schema.properties ?? {}).filter(
-      (field) =>
-        schema.required?.includes(field) ||
-        (inList ? field in ids.byName : field in examples && schema.properties?.[field]?.type !== undefined),
-    );
-    return Object.fromEntries(
-      fields.map((field) => [field, plausible(field, schema.properties?.[field] ?? {})]),
-    );
-  }
-  return 'probe';
+function operationOf(route: RouteAccess): Operation {
+  return operations[route.url.replace(/:([A-Za-z]+)/g, '{$1}')]?.[route.method.toLowerCase()] ?? {};
 }
 
-/** Values of the wrong type that every field must refuse or survive. */
-const wrongTypes: [string, unknown][] = [
-  ['null', null],
-  ['{}', {}],
-  ['[]', []],
-  ['true', true],
-  ['12345', 12345],
-  ['"text"', 'text'],
-  ['a 2,000-deep object', deeplyNested(2000)],
-];
-
-const hostileStrings = (maxLength = 100): [string, unknown][] => [
-  ['""', ''],
-  ['spaces', '    '],
-  [`${maxLength + 1} chars`, 'x'.repeat(maxLength + 1)],
-  ['10,000 chars', 'x'.repeat(10_000)],
-  [`${maxLength} Hangul`, '가'.repeat(maxLength)],
-  [`${Math.floor(maxLength / 2)} emoji`, '😀'.repeat(Math.floor(maxLength / 2))],
-  ['a NUL byte', 'a\u0000b'],
-  ['a lone surrogate', 'a\uD800b'],
-  ['RTL override and zero-width', '\u202Eevil\u200Bname'],
-  ['SQL', "x' OR 1=1 --"],
-  ['a path', '../../etc/passwd'],
-  ['a percent-encoded NUL', '%00'],
-  ['a script tag', '<script>alert(1)</script>'],
-  ['an operator object as text', '{"$gt":""}'],
-  ['the nil uuid', '00000000-0000-0000-0000-000000000000'],
-  ['the max uuid', 'ffffffff-ffff-ffff-ffff-ffffffffffff'],
-  ['an unknown uuid', missingId],
-  ['an unknown uuid in capitals', missingId.toUpperCase()],
-];
-
-const hostileNumbers = (schema: Schema): [string, unknown][] => [
-  ['-1', -1],
-  ['0', 0],
-  ['-0', -0],
-  ['0.5', 0.5],
-  ['1e308', 1e308],
-  ['-1e308', -1e308],
-  ['2**63', 2 ** 63],
-  ['MAX_SAFE_INTEGER + 2', Number.MAX_SAFE_INTEGER + 2],
-  ['2**31', 2 ** 31],
-  ['the maximum', schema.maximum ?? 1e15],
-  ['the maximum + 1', (schema.maximum ?? 1e15) + 1],
-  ['the minimum', schema.minimum ?? -1e15],
-  ['the minimum - 1', (schema.minimum ?? -1e15) - 1],
-  ['"1"', '1'],
-  ['""', ''],
-];
-
-/** Hostile values for one field, by its schema; objects and arrays are poisoned inside too. */
-function hostileValues(name: string, schema: Schema, depth = 0): [string, unknown][] {
-  const own = schema.anyOf ? schema.anyOf.flatMap((branch) => hostileValues(name, branch, depth + 1)) : [];
-  const typed: [string, unknown][] = [];
-  if (schema.enum)
-    typed.push(
-      ['an unknown enum value', 'NOT_A_VALUE'],
-      ['a lower-case enum value', String(schema.enum[0]).toLowerCase()],
-    );
-  if (schema.type === 'string') typed.push(...hostileStrings(schema.maxLength));
-  if (schema.type === 'integer' || schema.type === 'number') typed.push(...hostileNumbers(schema));
-  if (schema.type === 'boolean') typed.push(['"true"', 'true'], ['1', 1]);
-  if (schema.type === 'array' && depth < 3) {
-    const item = plausible(name, schema.items ?? {});
-    typed.push(
-      ['[null]', [null]],
-      ['[[]]', [[]]],
-      [
-        `${(schema.maxItems ?? 100) + 1} items`,
-        Array.from({ length: (schema.maxItems ?? 100) + 1 }, () => item),
-      ],
-      ['duplicated items', [item, item, item]],
-      ...hostileValues(name, schema.items ?? {}, depth + 1).map(([label, value]): [string, unknown] => [
-        `[${label}]`,
-        [value],
-      ]),
-    );
-  }
-  if (schema.type === 'object' && depth < 3) {
-    const base = plausible(name, schema) as Record<string, unknown>;
-    for (const [field, fieldSchema] of Object.entries(schema.properties ?? {})) {
-      for (const [label, value] of hostileValues(field, fieldSchema, depth + 1))
-        typed.push([`{${field}: ${label}}`, { ...base, [field]: value }]);
-    }
-    if (typeof schema.additionalProperties === 'object') {
-      for (const [label, value] of hostileValues('entry', schema.additionalProperties, depth + 1))
-        typed.push([`{entry: ${label}}`, { ...base, entry: value }]);
-      typed.push(['10,000 keys', Object.fromEntries(Array.from({ length: 10_000 }, (_, i) => [`k${i}`, 1]))]);
-    }
-  }
-  return [...(depth === 0 ? wrongTypes : []), ...own, ...typed];
+/** The query parameters of a route, and a plausible query without one of them (or with all). */
+function queryOf(route: RouteAccess) {
+  const query = (operationOf(route).parameters ?? []).filter((parameter) => parameter.in === 'query');
+  const plausibleQuery = (without: string) =>
+    new URLSearchParams(
+      query
+        .filter((parameter) => parameter.name !== without)
+        .map((parameter): [string, string] => [
+          parameter.name,
+          String(hostile.plausible(parameter.name, parameter.schema)),
+        ]),
+    ).toString();
+  return { names: query.map((parameter) => parameter.name), plausibleQuery };
 }
 
-/** Query string values: every parameter gets all of them, whatever its type. */
-const hostileQueryValues: [string, string][] = [
-  ['empty', ''],
-  ['abc', 'abc'],
-  ['-1', '-1'],
-  ['0', '0'],
-  ['1.5', '1.5'],
-  ['1e309', '1e309'],
-  ['NaN', 'NaN'],
-  ['Infinity', 'Infinity'],
-  ['0x10', '0x10'],
-  ['2**53 + 1', '9007199254740993'],
-  ['400 nines', '9'.repeat(400)],
-  ['10,000 chars', 'x'.repeat(10_000)],
-  ['%00', '%00'],
-  ['a%00b', 'a%00b'],
-  ['emoji and RTL', encodeURIComponent('😀\u202Eevil\u200B')],
-  ['a lone surrogate as UTF-8', '%ED%A0%80'],
-  ['bad percent-encoding', '%'],
-  ['bad percent-encoding %ZZ', '%ZZ'],
-  ['an unknown sort value', 'not_a_sort'],
-  ['search syntax', encodeURIComponent('"\\*?~()[]{}:/^!&&|| AND OR NOT')],
-  ['400 OR clauses', encodeURIComponent('a OR '.repeat(300))],
-  ['{}', encodeURIComponent('{}')],
-  ['[]', encodeURIComponent('[]')],
-  ['a __proto__ object', encodeURIComponent('{"__proto__":{"polluted":true}}')],
-  ['a range of 1e309', encodeURIComponent('{"weight":{"min":1e309}}')],
-  ['a range of text', encodeURIComponent('{"weight":{"min":"a","max":null}}')],
-  ['an inverted range', encodeURIComponent('{"weight":{"min":5,"max":-5}}')],
-  ['a huge range', encodeURIComponent('{"weight":{"min":-1e308,"max":1e308}}')],
-  ['a list value', encodeURIComponent('{"weight":[1,2,3]}')],
-  ['a null value', encodeURIComponent('{"weight":null}')],
-  ['a NUL key', encodeURIComponent('{"we\u0000ight":1}')],
-  ['a NUL in a value', encodeURIComponent('{"colour":"Re\\u0000d"}')],
-  ['a lone surrogate in a value', encodeURIComponent('{"colour":"Re\\ud800d"}')],
-  ['a lone surrogate in a list', encodeURIComponent('{"colour":["Red","\\ud800"]}')],
-  ['broken JSON', encodeURIComponent('{"weight":')],
-  ['deep JSON', encodeURIComponent(`${'{"a":'.repeat(300)}1${'}'.repeat(300)}`)],
-];
+/** The route's JSON body schema, and a new plausible body for every call (a name the previous one took is no conflict). */
+function bodyOf(route: RouteAccess) {
+  const schema = operationOf(route).requestBody?.content['application/json']?.schema;
+  return {
+    schema,
+    base: () => (schema ? (hostile.plausible('body', schema) as object) : undefined),
+  };
+}
 
-/** Path parameter values, already as they appear in a URL. */
-const hostileParams: [string, string][] = [
-  ['not a uuid', 'not-a-uuid'],
-  ['2,000 chars', 'x'.repeat(2000)],
-  ['%00', '%00'],
-  ['..%2F', '..%2F..%2Fetc%2Fpasswd'],
-  ['..', '..'],
-  ['emoji and RTL', encodeURIComponent('😀\u202Eevil')],
-  ['bad percent-encoding', '%'],
-  ['invalid UTF-8', '%C0%AF'],
-  ['a lone surrogate as UTF-8', '%ED%A0%80'],
-  ['the nil uuid', '00000000-0000-0000-0000-000000000000'],
-  ['the max uuid', 'ffffffff-ffff-ffff-ffff-ffffffffffff'],
-  ['an unknown uuid', missingId],
-  ['an unknown uuid in capitals', missingId.toUpperCase()],
-  ['a uuid with a tail', `${missingId}%20OR%201=1`],
-];
+const withBody = (url: string, what: string, body: unknown): Probe => ({
+  what,
+  url,
+  payload: JSON.stringify(body),
+  headers: jsonHeaders,
+});
 
-const json = { 'content-type': 'application/json' };
-const multipartHeaders = { 'content-type': 'multipart/form-data; boundary=x' };
-const filePart = (type: string, content: string) =>
-  `--x\r\nContent-Disposition: form-data; name="file"; filename="../../a.png"\r\nContent-Type: ${type}\r\n\r\n${content}\r\n--x--\r\n`;
-
-/** Bodies that are not a JSON object of any shape, sent to every route that takes a body. */
-function rawBodies(base: unknown): [string, string | Buffer, Record<string, string>][] {
-  const baseJson = JSON.stringify(base ?? {});
-  const inside = baseJson === '{}' ? '' : `,${baseJson.slice(1, -1)}`;
+/** What a well-meaning client sends: no input, a plausible query, a plausible body. */
+function plainProbesFor(route: RouteAccess): Probe[] {
+  const url = fillPath(route.url);
+  const query = queryOf(route);
+  const body = bodyOf(route);
   return [
-    ['invalid JSON', '{"a": ', json],
-    ['an empty JSON body', '', json],
-    ['JSON null', 'null', json],
-    ['a JSON array', '[]', json],
-    ['a JSON number', '42', json],
-    ['a JSON string', '"text"', json],
-    ['JSON true', 'true', json],
-    ['a __proto__ key', `{"__proto__":{"role":"ADMIN"}${inside}}`, json],
-    ['a constructor.prototype key', `{"constructor":{"prototype":{"role":"ADMIN"}}${inside}}`, json],
-    ['5,000-deep arrays', `${'['.repeat(5000)}${']'.repeat(5000)}`, json],
-    ['5,000-deep objects', `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`, json],
-    ['a byte-order mark', `\uFEFF${baseJson}`, json],
-    ['a made-up charset', baseJson, { 'content-type': 'application/json; charset=ebcdic' }],
-    ['a body over 1 MB', JSON.stringify({ blob: 'x'.repeat(1_100_000) }), json],
-    ['text/plain', baseJson, { 'content-type': 'text/plain' }],
-    ['a form', 'a=1&b=2', { 'content-type': 'application/x-www-form-urlencoded' }],
-    ['XML', '<a>1</a>', { 'content-type': 'application/xml' }],
-    ['multipart with a text file', filePart('image/png', 'not an image'), multipartHeaders],
-    ['multipart with an empty file', filePart('image/png', ''), multipartHeaders],
-    [
-      'multipart with a field only',
-      '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n--x--\r\n',
-      multipartHeaders,
-    ],
-    [
-      'multipart with a broken PNG',
-      Buffer.concat([
-        Buffer.from(filePart('image/png', '').split('\r\n--x--')[0] ?? ''),
-        Buffer.from('89504e470d0a1a0a0000000d49484452ffffffffffffffff', 'hex'),
-        Buffer.from('\r\n--x--\r\n'),
-      ]),
-      multipartHeaders,
-    ],
-    ['truncated multipart', filePart('image/png', 'x').slice(0, 60), multipartHeaders],
-    ['multipart without a boundary', filePart('image/png', 'x'), { 'content-type': 'multipart/form-data' }],
+    { what: 'no input', url },
+    ...(query.names.length > 0
+      ? [{ what: 'a plausible query', url: `${url}?${query.plausibleQuery('')}` }]
+      : []),
+    ...(body.schema ? [withBody(url, 'body: the plausible base', body.base())] : []),
   ];
 }
 
-/** Headers anyone can send; each is tried once per route with a valid-looking request. */
-const hostileHeaders: [string, Record<string, string>][] = [
-  ['a 10,000-char Accept-Language', { 'accept-language': 'x'.repeat(10_000) }],
-  ['a broken Accept-Language', { 'accept-language': 'en;q=NaN, ja;q=-1, *;q=1e309' }],
-  ['a 10,000-char X-Request-Id', { 'x-request-id': 'x'.repeat(10_000) }],
-  ['a hostile X-Request-Id', { 'x-request-id': '../\u202E<script>' }],
-  ['a 10,000-char If-None-Match', { 'if-none-match': 'x'.repeat(10_000) }],
-];
-
-/** Every hostile request for one route. */
+/** Every hostile request for one route, the plain ones first. */
 function probesFor(route: RouteAccess): Probe[] {
-  const operation =
-    operations[route.url.replace(/:([A-Za-z]+)/g, '{$1}')]?.[route.method.toLowerCase()] ?? {};
   const url = fillPath(route.url);
-  const probes: Probe[] = [{ what: 'no input', url }];
+  const probes: Probe[] = plainProbesFor(route);
 
   for (const name of paramNames(route.url)) {
     for (const [label, value] of hostileParams)
@@ -458,19 +240,10 @@ function probesFor(route: RouteAccess): Probe[] {
   }
 
   // each query parameter is poisoned on top of a plausible query, so the others let it through
-  const query = (operation.parameters ?? []).filter((parameter) => parameter.in === 'query');
-  const plausibleQuery = (without: string) =>
-    new URLSearchParams(
-      query
-        .filter((parameter) => parameter.name !== without)
-        .map((parameter): [string, string] => [
-          parameter.name,
-          String(plausible(parameter.name, parameter.schema)),
-        ]),
-    ).toString();
-  if (query.length > 0) probes.push({ what: 'a plausible query', url: `${url}?${plausibleQuery('')}` });
-  for (const name of [...query.map((parameter) => parameter.name), 'unknownParam']) {
-    const withQuery = (raw: string) => `${url}?${[plausibleQuery(name), raw].filter(Boolean).join('&')}`;
+  const query = queryOf(route);
+  for (const name of [...query.names, 'unknownParam']) {
+    const withQuery = (raw: string) =>
+      `${url}?${[query.plausibleQuery(name), raw].filter(Boolean).join('&')}`;
     for (const [label, value] of hostileQueryValues)
       probes.push({ what: `query ${name} = ${label}`, url: withQuery(`${name}=${value}`) });
     probes.push(
@@ -488,23 +261,15 @@ function probesFor(route: RouteAccess): Probe[] {
     url: `${url}?${Array.from({ length: 5000 }, (_, i) => `p${i}=${i}`).join('&')}`,
   });
 
-  const bodySchema = operation.requestBody?.content['application/json']?.schema;
-  // a new base for every probe, so that a name the previous probe took is not a conflict
-  const base = () => (bodySchema ? (plausible('body', bodySchema) as object) : undefined);
-  const withBody = (what: string, body: unknown): Probe => ({
-    what,
-    url,
-    payload: JSON.stringify(body),
-    headers: json,
-  });
+  const { schema: bodySchema, base } = bodyOf(route);
   if (bodySchema) {
-    probes.push(withBody('body: the plausible base', base()), withBody('body: {}', {}));
+    probes.push(withBody(url, 'body: {}', {}));
     for (const [field, schema] of Object.entries(bodySchema.properties ?? {})) {
-      for (const [label, value] of hostileValues(field, schema))
-        probes.push(withBody(`body ${field} = ${label}`, { ...base(), [field]: value }));
-      probes.push(withBody(`body without ${field}`, { ...base(), [field]: undefined }));
+      for (const [label, value] of hostile.hostileValues(field, schema))
+        probes.push(withBody(url, `body ${field} = ${label}`, { ...base(), [field]: value }));
+      probes.push(withBody(url, `body without ${field}`, { ...base(), [field]: undefined }));
     }
-    probes.push(withBody('body with an unknown field', { ...base(), unknownField: 'x'.repeat(10_000) }));
+    probes.push(withBody(url, 'body with an unknown field', { ...base(), unknownField: 'x'.repeat(10_000) }));
   }
   // GET bodies are never read; every other method gets bodies that are not JSON objects
   if (route.method !== 'GET') {
@@ -515,7 +280,7 @@ function probesFor(route: RouteAccess): Probe[] {
     probes.push({
       what: `header: ${label}`,
       url,
-      headers: bodySchema ? { ...json, ...headers } : headers,
+      headers: bodySchema ? { ...jsonHeaders, ...headers } : headers,
       ...(bodySchema ? { payload: JSON.stringify(base()) } : {}),
     });
   }
@@ -545,23 +310,7 @@ function fault(status: number, rawBody: string): string | undefined {
   return undefined;
 }
 
-/** Sends every probe of a route as a fresh ADMIN (past every guard, to validation and handlers). */
-async function probeRoute(route: RouteAccess, failures: string[]): Promise<number> {
-  let admin = await createMember(deps, app, { role: 'ADMIN' });
-  const probes = probesFor(route);
-  for (const probe of probes) {
-    const response = await send(route, probe, admin.authHeader);
-    const problem = fault(response.statusCode, response.body);
-    if (problem)
-      failures.push(`${route.method} ${route.url} [${probe.what}] → ${problem} (${probe.url.slice(0, 200)})`);
-    // withdrawal, logout and password changes end the caller's session: later probes need a new one
-    if (response.statusCode === 401 && route.access !== 'public')
-      admin = await createMember(deps, app, { role: 'ADMIN' });
-  }
-  return probes.length;
-}
-
-const send = (route: RouteAccess, probe: Probe, authHeader: Record<string, string>) =>
+const send = (app: App, route: RouteAccess, probe: Probe, authHeader: Record<string, string>) =>
   app.inject({
     method: route.method as 'GET',
     url: probe.url,
@@ -569,72 +318,165 @@ const send = (route: RouteAccess, probe: Probe, authHeader: Record<string, strin
     ...(probe.payload === undefined ? {} : { payload: probe.payload }),
   });
 
-/** what a well-meaning client sends: every route gets these during an outage */
-const plainProbes = new Set(['no input', 'a plausible query', 'body: the plausible base']);
-/** an answer slower than this during an outage is a request left hanging */
-const OUTAGE_ANSWER_MS = 3000;
+/** Runs `work` on every item, at most `limit` at a time, in the items' order. */
+async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}
+
+/** routes swept at a time (each with its own admin) */
+const ROUTES_AT_ONCE = 4;
+/**
+ * probes of one read route in flight at a time: a read ends no session and changes no row, and the
+ * slowest ones wait more than they compute (/health runs ffmpeg and asks every dependency)
+ */
+const READ_PROBES_AT_ONCE = 4;
+
+/** A slice of every route's probes: the ones whose index is `index` modulo `of`. */
+interface Slice {
+  index: number;
+  of: number;
+}
 
 /**
- * Every route's plain requests, as an ADMIN made before the outage: each answered with a 4xx, a
- * success (what needs neither dependency) or a 503 naming the dependency, and within
- * OUTAGE_ANSWER_MS.
+ * Sends a slice of a route's probes as a fresh ADMIN (past every guard, to validation and
+ * handlers); answers how many it sent. Withdrawal, logout and password changes end the caller's
+ * session: a probe refused with 401 after one of them is sent again by a new ADMIN, so that it too
+ * reaches the handler.
  */
-async function sweepDuringOutage(outage: {
-  begin(): Promise<void>;
-  end(): Promise<void>;
-}): Promise<string[]> {
+async function probeRoute(route: RouteAccess, slice: Slice, failures: string[]): Promise<number> {
+  const { app, deps } = sweep;
+  let admin = await createMember(deps, app, { role: 'ADMIN' });
+  const report = (probe: Probe, status: number, body: string) => {
+    const problem = fault(status, body);
+    if (problem)
+      failures.push(`${route.method} ${route.url} [${probe.what}] → ${problem} (${probe.url.slice(0, 200)})`);
+  };
+  const probes = probesFor(route).filter((_probe, index) => index % slice.of === slice.index);
+  const reads = route.method === 'GET';
+  await eachLimited(probes, reads ? READ_PROBES_AT_ONCE : 1, async (probe) => {
+    const sentBy = admin;
+    const response = await send(app, route, probe, sentBy.authHeader);
+    report(probe, response.statusCode, response.body);
+    if (response.statusCode === 401 && route.access !== 'public' && !reads) {
+      if (admin === sentBy) admin = await createMember(deps, app, { role: 'ADMIN' });
+      const again = await send(app, route, probe, admin.authHeader);
+      report(probe, again.statusCode, again.body);
+    }
+  });
+  return probes.length;
+}
+
+/**
+ * The sweep is cut into slices of every route's probes, one test each, so that each takes a
+ * bounded share of the work however the routes grow: some routes cost far more per probe than
+ * others (/health runs ffmpeg and asks every dependency on each request), so a cut by route would
+ * leave one test with all of theirs.
+ */
+const SLICES = 8;
+/** the deletions run last, in slices of their own */
+const DELETION_SLICES = 2;
+
+const routeKey = (route: RouteAccess) => `${route.method} ${route.url}`;
+/** probes sent per route, over the sweep's tests */
+const sent = new Map<string, number>();
+
+async function sweepSlice(routes: RouteAccess[], slice: Slice) {
   const failures: string[] = [];
-  const admin = await createMember(deps, app, { role: 'ADMIN' });
-  await outage.begin();
+  expect(routes.length).toBeGreaterThan(0);
+  await eachLimited(routes, ROUTES_AT_ONCE, async (route) => {
+    const count = await probeRoute(route, slice, failures);
+    sent.set(routeKey(route), (sent.get(routeKey(route)) ?? 0) + count);
+  });
+  return failures;
+}
+
+describe('hostile input on every route of the route table: no 5xx but an unreachable dependency, every refusal a catalog envelope', () => {
+  for (let index = 0; index < SLICES; index++) {
+    it(`every route but the deletions, probe slice ${index + 1} of ${SLICES}`, async () => {
+      const routes = sweep.app.routeAccess.filter((route) => route.method !== 'DELETE');
+      expect(await sweepSlice(routes, { index, of: SLICES })).toEqual([]);
+    });
+  }
+
+  // once the rest are done, so the seeded rows the other routes aim at still existed while they ran
+  for (let index = 0; index < DELETION_SLICES; index++) {
+    it(`the deletions, probe slice ${index + 1} of ${DELETION_SLICES}`, async () => {
+      const routes = sweep.app.routeAccess.filter((route) => route.method === 'DELETE');
+      expect(await sweepSlice(routes, { index, of: DELETION_SLICES })).toEqual([]);
+    });
+  }
+
+  it('sent every probe of every route of the route table', () => {
+    const routes = sweep.app.routeAccess;
+    expect(routes.length).toBeGreaterThan(50);
+    expect(Object.fromEntries(sent)).toEqual(
+      Object.fromEntries(routes.map((route) => [routeKey(route), probesFor(route).length])),
+    );
+  });
+});
+
+/** an answer slower than this during an outage is a request left waiting on the dead dependency */
+const OUTAGE_ANSWER_MS = 1500;
+
+const isHealth = (route: RouteAccess) => operationOf(route).tags?.includes('health') ?? false;
+
+/**
+ * Every route's plain requests, each by an ADMIN of its own made before the outage (one route
+ * ending its caller's session must not turn the next routes' requests into 401s): each answered
+ * with a 4xx, a success (what needs neither dependency) or a 503 naming the dependency, and within
+ * OUTAGE_ANSWER_MS; the health routes give a dependency that is reconnecting their probe timeout
+ * to come back, and get it on top.
+ */
+async function sweepDuringOutage(dependency: { stop(): Promise<void>; start(): Promise<void> }) {
+  const { app, deps } = outage;
+  const failures: string[] = [];
+  const routes = app.routeAccess;
+  const admins = await Promise.all(routes.map(() => createMember(deps, app, { role: 'ADMIN' })));
+  // the pools hold every connection they may open, as in a process that has been serving for a
+  // while: a connection opened during the sweep waits for PostgreSQL to start a backend (up to the
+  // 5 s connect timeout on a loaded machine), which is not the wait on the dead dependency measured
+  await Promise.all(
+    (
+      [
+        [deps.database, deps.env.DATABASE_POOL_MAX],
+        [deps.catalogReads, deps.env.DATABASE_READ_POOL_MAX],
+      ] as const
+    ).flatMap(([pool, size]) => Array.from({ length: size }, () => pool.sql`select pg_sleep(0.05)`)),
+  );
+  await dependency.stop();
   try {
-    for (const route of app.routeAccess) {
-      for (const probe of probesFor(route).filter((entry) => plainProbes.has(entry.what))) {
-        const started = Date.now();
-        const response = await send(route, probe, admin.authHeader);
-        const tookMs = Date.now() - started;
+    for (const [index, route] of routes.entries()) {
+      const boundMs = OUTAGE_ANSWER_MS + (isHealth(route) ? deps.env.HEALTH_PROBE_TIMEOUT_MS : 0);
+      for (const probe of plainProbesFor(route)) {
+        const started = performance.now();
+        const response = await send(app, route, probe, admins[index]!.authHeader);
+        const tookMs = Math.round(performance.now() - started);
         const problem =
           fault(response.statusCode, response.body) ??
-          (tookMs > OUTAGE_ANSWER_MS ? `answered after ${tookMs} ms` : undefined);
+          (tookMs > boundMs ? `${response.statusCode} after ${tookMs} ms (bound ${boundMs} ms)` : undefined);
         if (problem) failures.push(`${route.method} ${route.url} [${probe.what}] → ${problem}`);
       }
     }
   } finally {
-    await outage.end();
+    await dependency.start();
   }
   return failures;
 }
 
-describe('hostile input on every route of the route table', () => {
-  it('answers no 5xx but an unreachable dependency, and every refusal is a catalog envelope', async () => {
-    const routes = app.routeAccess;
-    expect(routes.length).toBeGreaterThan(50);
-    const failures: string[] = [];
-    const probed = new Set<string>();
-    // a few routes at a time (each has its own admin); deletions only once the rest are done,
-    // so the seeded rows the other routes aim at still exist while they run
-    for (const phase of [false, true]) {
-      const queue = routes.filter((route) => (route.method === 'DELETE') === phase);
-      await Promise.all(
-        Array.from({ length: 4 }, async () => {
-          for (let route = queue.shift(); route; route = queue.shift())
-            probed.add(`${route.method} ${route.url} (${await probeRoute(route, failures)} probes)`);
-        }),
-      );
-    }
-    expect(probed.size).toBe(routes.length);
-    expect(failures).toEqual([]);
-  });
-});
-
 describe('every route during an outage', () => {
   it('PostgreSQL unreachable: a 503 or a 4xx at once, never a 500', async () => {
     const failures = await sweepDuringOutage({
-      begin: () => databaseProxy.stop(),
-      async end() {
+      stop: () => databaseProxy.stop(),
+      async start() {
         await databaseProxy.start();
         // queries go through again once one a second finds the server back
         await waitFor('the database to serve again', async () => {
-          const response = await app.inject({ method: 'GET', url: '/api/v1/categories' });
+          const response = await outage.app.inject({ method: 'GET', url: '/api/v1/categories' });
           return response.statusCode === 200;
         });
       },
@@ -643,10 +485,7 @@ describe('every route during an outage', () => {
   });
 
   it('Redis unreachable: a 503, a 4xx or a success at once, never a 500', async () => {
-    const failures = await sweepDuringOutage({
-      begin: () => privateRedis.stop(),
-      end: () => privateRedis.start(),
-    });
+    const failures = await sweepDuringOutage(privateRedis);
     expect(failures).toEqual([]);
   });
 });
