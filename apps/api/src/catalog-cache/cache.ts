@@ -9,36 +9,6 @@ export const CATALOG_CACHE_TTL_SECONDS = 300;
 /** A Redis call slower than this is treated as a failure: the request goes to the database. */
 const REDIS_TIMEOUT_MS = 250;
 
-/**
- * A versioned read-through cache of the product list, detail and price comparison over the
- * request-path Redis connection (fails fast while Redis is down).
- *
- * Keys (all under `${REDIS_KEY_PREFIX}:cache:`):
- * - `v:product:<id>` a product's version, `v:list` the catalog-wide list version, `v:category` the
- *   category version (the detail embeds the category name, so a rename must reach it), `v:seller`
- *   the seller version (detail and comparison embed seller data);
- * - `product:<id>:detail:<product ver>.<category ver>.<seller ver>`,
- *   `product:<id>:prices:<product ver>.<seller ver>`,
- *   `list:<list ver>:<sha256 of the normalised query>`, `list:<list ver>:count:<sha256 of the
- *   filters>` (the match count, shared by the pages and sorts of one filter); each with EX 300, holding the serialized
- *   response body, so a hit is sent as it is (no parse, no re-validation, one Redis round trip).
- *
- * Why no client reads a value older than a completed write: a read takes the version(s) FIRST, then
- * looks up the entry, and on a miss stores what the database returned under the version read BEFORE
- * that database read. A write bumps (INCR) the versions only AFTER its transaction committed. So a
- * read racing a write, which may have seen the pre-write rows, stores them under the outdated
- * version, and every read starting after the write completed reads the new version and misses.
- *
- * Redis failures never fail a request: a read whose Redis call fails (down, timeout) goes to the
- * database. An INCR that fails after a committed write is logged as an error and remembered; this
- * process retries it before its next cached read and bypasses the cache until it succeeds.
- * Residual risk: OTHER API instances do not know about the failed INCR, so if Redis was briefly
- * unreachable for the writer only (or came back before the retry), they may serve the entry cached
- * before the write until its TTL ends: staleness bounded by 5 minutes. (Deleting the version key
- * instead would be unsafe: it resets to 0 and could revive entries stored under version 0, and the
- * list entries cannot be enumerated for a DEL.) A version key evicted by an `allkeys-*` maxmemory
- * policy has the same effect; version keys carry no TTL, so `volatile-*` policies never evict them.
- */
 /** Turns a loaded value into the response body: validated against the route's schema, then JSON. */
 export type BodySerializer<T> = (value: T) => string;
 
@@ -177,6 +147,11 @@ function queryHash(query: unknown): string {
     .digest('hex');
 }
 
+/**
+ * A versioned read-through cache of the product list, detail and price comparison over the
+ * request-path Redis connection. Keys, why no client reads a value older than a completed write,
+ * and what a Redis failure costs: docs/architecture.md, "Catalog reads".
+ */
 export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): CatalogCache {
   const base = `${keyPrefix}:cache:`;
   const bodies = localBodies(LOCAL_BODY_BYTES);

@@ -32,19 +32,10 @@ export interface TrackingOptions {
 }
 
 /**
- * The catalog cache's versions kept in this process, current through Redis client-side caching:
- * a dedicated connection enables CLIENT TRACKING in broadcast mode for the version keys' prefix
- * and subscribes to the invalidation channel on itself, so every INCR of a version key, by any
- * replica, is followed by a message naming the key.
- *
- * Why a read never uses a version older than a write that completed before the read began: the
- * read first waits for a PING on the tracking connection sent after its request was read (see
- * `sharedPing`) and for its answer. Redis sent the write's invalidation message when it ran the
- * INCR, before the write completed, so before it ran this PING; one connection's messages arrive
- * in order, so the message was applied before the PONG.
- * Versions read from Redis are kept only when no invalidation arrived while they were read (`mark`).
- * Whenever the connection drops, everything known is forgotten until tracking is set up again on
- * the new connection (a message lost in between must not leave a stale version behind).
+ * The catalog cache's versions kept in this process, current through Redis client-side caching
+ * (CLIENT TRACKING in broadcast mode on a dedicated connection). Why a read never uses a version
+ * older than a completed write, and what a dropped connection forgets: docs/architecture.md,
+ * "Catalog reads" (In-process copy).
  */
 export function trackedVersions(redis: Redis, logger: Logger, options: TrackingOptions): TrackedVersions {
   const connection = redis.duplicate({

@@ -78,18 +78,9 @@ function answeredWithin(ms: number, callback: Callback): Callback {
 
 /**
  * The @fastify/rate-limit store: counts in Redis, so limits hold across API replicas, without a
- * Redis round trip per request while a client is far from its limit.
- *
- * A key's first request in a window is counted in Redis. After that, while the count this process
- * knows (Redis's at the last sync plus its own since) stays below half the limit, requests are
- * counted here and added to Redis every `syncMs`; from half the limit on, each request is counted
- * in Redis (with what was kept here) before it is answered, so the limit itself is enforced on the
- * shared count. The cost: within one sync interval, requests other replicas have only counted
- * locally are not yet in Redis, so a burst spread over R replicas can pass the limit by at most
- * (R − 1) × half the limit, once. Routes with their own limit (sign-in and the other auth routes)
- * are counted in Redis on every request: there, brute force is the threat. A request never waits
- * for Redis longer than `answerWithinMs`: a count that Redis cannot answer in time lets the
- * request through, as one that Redis refuses does.
+ * Redis round trip per request while a client is far from its limit. How far a burst over R
+ * replicas can pass the limit, and why auth routes count in Redis always: docs/architecture.md,
+ * "Catalog reads" (Rate limits). A request never waits for Redis longer than `answerWithinMs`.
  */
 export function rateLimitStore(options: RateLimitStoreOptions) {
   const redis = options.redis as CountingRedis;
