@@ -1,9 +1,9 @@
 import type { ProcessorSet, WorkerDeps } from '@pbshop/queues';
-import { bootstrap, enqueueBootstrap } from './bootstrap.ts';
-import { openSearchWorkerClients } from './clients.ts';
-import { drainOnWake } from './drain.ts';
-import { fullReindex } from './full-reindex.ts';
-import { scheduleSweep, sweep } from './sweep.ts';
+import { bootstrap, enqueueBootstrap } from './processor/bootstrap.ts';
+import { openSearchWorkerClients } from './processor/clients.ts';
+import { drainOnWake } from './processor/drain.ts';
+import { fullReindex } from './processor/full-reindex.ts';
+import { scheduleSweep, sweep } from './processor/sweep.ts';
 
 /**
  * search-index-sync: the bootstrap (index and alias present; a full reindex when the mapping is
