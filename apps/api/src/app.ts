@@ -18,6 +18,7 @@ import { searchRoutes } from './modules/search/search/routes.ts';
 import { accessControl } from './plugins/access.ts';
 import { docs } from './plugins/docs.ts';
 import { errorHandling, sendError } from './plugins/errors.ts';
+import { jsonBody } from './plugins/json-body.ts';
 import { requestContext, requestIdFrom } from './plugins/request-context.ts';
 import { security } from './plugins/security.ts';
 import { wellFormedText } from './plugins/well-formed-text.ts';
@@ -46,6 +47,7 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(requestContext);
   await app.register(security, { env: deps.env, redis: deps.redis });
   await app.register(errorHandling);
+  await app.register(jsonBody);
   await app.register(wellFormedText);
   await app.register(docs);
   // routes registered from here on must declare their access

@@ -179,7 +179,12 @@ describe('unknown routes', () => {
     expect(response.json()).toEqual({
       success: false,
       error: { code: 'NOT_FOUND', message: expect.any(String), details: expect.anything() },
+      errorCode: 'NOT_FOUND',
+      message: expect.any(String),
+      statusCode: 404,
       requestId: 'abc-1',
+      timestamp: expect.any(String),
+      path: '/api/v1/nothing-here',
     });
   });
 

@@ -179,6 +179,7 @@ describe('error envelope and catalog', () => {
     expect(body.data.total).toBe(Object.keys(errorCatalog).length);
     expect(body.data.items).toContainEqual({
       key: 'NOT_FOUND',
+      code: 'NOT_FOUND',
       status: 404,
       message: errorCatalog.NOT_FOUND.message.ja,
     });
@@ -193,6 +194,7 @@ describe('error envelope and catalog', () => {
     });
     expect(found.json().data).toEqual({
       key: 'TOO_MANY_REQUESTS',
+      code: 'TOO_MANY_REQUESTS',
       status: 429,
       message: errorCatalog.TOO_MANY_REQUESTS.message.en,
     });
@@ -206,7 +208,8 @@ describe('error envelope and catalog', () => {
 
   it.each([
     ['malformed JSON', { 'content-type': 'application/json' }, '{"email": ', 400, 'MALFORMED_JSON'],
-    ['empty JSON body', { 'content-type': 'application/json' }, '', 400, 'MALFORMED_JSON'],
+    // an empty body with the JSON type is no body (the storefront sends the type on every call)
+    ['empty JSON body', { 'content-type': 'application/json' }, '', 400, 'VALIDATION_ERROR'],
     [
       'a content type nobody parses',
       { 'content-type': 'application/x-evil' },
@@ -309,7 +312,8 @@ describe('CORS', () => {
     expect(preflight.statusCode).toBe(204);
     expect(preflight.headers['access-control-allow-origin']).toBe('https://shop.example');
     expect(preflight.headers['access-control-allow-methods']).toContain('POST');
-    expect(preflight.headers['access-control-allow-headers']).toBe('authorization, content-type');
+    expect(preflight.headers['access-control-allow-headers']).toContain('Authorization');
+    expect(preflight.headers['access-control-allow-headers']).toContain('Content-Type');
 
     for (const headers of [{ origin: 'https://evil.example' }, {}]) {
       const response = await app.inject({ method: 'GET', url, headers });
@@ -326,6 +330,84 @@ describe('CORS', () => {
     });
     expect(refusedPreflight.headers['access-control-allow-origin']).toBeUndefined();
     expect(refusedPreflight.headers['access-control-allow-methods']).toBeUndefined();
+  });
+});
+
+describe('the storefront as a browser client', () => {
+  it('preflights every method and header the storefront uses from its default origins, cached', async () => {
+    const { app } = await appWith();
+    for (const origin of ['http://localhost:3000', 'http://127.0.0.1:3000']) {
+      for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
+        const preflight = await app.inject({
+          method: 'OPTIONS',
+          url: '/api/v1/users/me',
+          headers: {
+            origin,
+            'access-control-request-method': method,
+            'access-control-request-headers': 'authorization, content-type, x-cart-key, idempotency-key',
+          },
+        });
+        expect(preflight.statusCode, `${origin} ${method}`).toBe(204);
+        expect(preflight.headers['access-control-allow-origin']).toBe(origin);
+        expect(preflight.headers['access-control-allow-credentials']).toBe('true');
+        expect(String(preflight.headers['access-control-allow-methods']).split(/,\s*/)).toContain(method);
+        const allowedHeaders = String(preflight.headers['access-control-allow-headers']).toLowerCase();
+        for (const header of [
+          'authorization',
+          'content-type',
+          'accept-language',
+          'x-cart-key',
+          'x-compare-key',
+          'idempotency-key',
+          'x-currency',
+        ])
+          expect(allowedHeaders).toContain(header);
+        expect(preflight.headers['access-control-max-age']).toBe('600');
+      }
+    }
+  });
+
+  it('reads an empty body sent as JSON as no body: bodiless POST and DELETE succeed', async () => {
+    const { app, deps } = await appWith();
+    const authorization = `Bearer ${await memberToken(app, deps, 'USER', 'bodiless@example.com')}`;
+    const headers = { authorization, 'content-type': 'application/json' };
+    const cleared = await app.inject({
+      method: 'DELETE',
+      url: '/api/v1/search/recent',
+      headers,
+      payload: '',
+    });
+    expect(cleared.statusCode).toBe(200);
+    const loggedOut = await app.inject({ method: 'POST', url: '/api/v1/auth/logout', headers, payload: '' });
+    expect(loggedOut.statusCode).toBe(200);
+  });
+
+  it('repeats the error flat beside the nested error, on every kind of refusal', async () => {
+    const { app, deps } = await appWith();
+    const user = `Bearer ${await memberToken(app, deps, 'USER', 'flat-error@example.com')}`;
+    const cases = [
+      { status: 400, request: { method: 'GET' as const, url: '/api/v1/products?page=0' } },
+      { status: 401, request: { method: 'GET' as const, url: '/api/v1/users/me?token=secret' } },
+      {
+        status: 403,
+        request: { method: 'GET' as const, url: '/api/v1/users', headers: { authorization: user } },
+      },
+      { status: 404, request: { method: 'GET' as const, url: '/api/v1/no-such-route' } },
+    ];
+    for (const { status, request } of cases) {
+      const response = await app.inject(request);
+      const body = response.json();
+      expect(response.statusCode, request.url).toBe(status);
+      expect(body).toMatchObject({
+        success: false,
+        errorCode: body.error.code,
+        message: body.error.message,
+        statusCode: status,
+        requestId: response.headers['x-request-id'],
+        path: request.url.split('?')[0],
+      });
+      expect(Number.isNaN(Date.parse(body.timestamp))).toBe(false);
+    }
   });
 });
 

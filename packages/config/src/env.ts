@@ -103,7 +103,7 @@ const envShape = z.object({
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8000'),
   CORS_ORIGINS: z
     .string()
-    .default('http://localhost:3000')
+    .default('http://localhost:3000,http://127.0.0.1:3000')
     .transform((value) =>
       value
         .split(',')

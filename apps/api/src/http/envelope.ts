@@ -61,7 +61,12 @@ export const pageQuery = z.object({
 export const errorBody = z.object({
   success: z.literal(false),
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  errorCode: z.string().describe('error.code again'),
+  message: z.string().describe('error.message again: the text a client shows'),
+  statusCode: z.number().int(),
   requestId: z.string(),
+  timestamp: z.string().describe('when the error was answered (ISO 8601)'),
+  path: z.string().describe('the request path, without its query'),
 });
 
 /** The error responses a route declares, by status: `errorResponses(400, 401, 404)`. */

@@ -7,10 +7,18 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 /** Sends the failure envelope with the catalog message in the client's language. */
 export function sendError(request: FastifyRequest, reply: FastifyReply, code: ErrorCode, details?: unknown) {
   const message = messageOf(code, languageFrom(request.headers['accept-language']));
-  return reply.code(errorCatalog[code].status).send({
+  const statusCode = errorCatalog[code].status;
+  // the flat fields repeat the nested ones: the storefront shows the top-level `message`
+  return reply.code(statusCode).send({
     success: false,
     error: { code, message, ...(details === undefined ? {} : { details }) },
+    errorCode: code,
+    message,
+    statusCode,
     requestId: request.id,
+    timestamp: new Date().toISOString(),
+    // the path without its query, which may carry codes or tokens (OAuth callbacks)
+    path: request.url.split('?', 1)[0]!.slice(0, 200),
   });
 }
 

@@ -96,9 +96,14 @@ export const security = fp(
       origin: (origin, callback) =>
         callback(null, origin === undefined ? false : anyOrigin ? '*' : allowedOrigins.has(origin)),
       credentials: true,
-      // one string: @fastify/cors joins an array on every request
+      // one string each: @fastify/cors joins an array on every request
+      methods: 'GET, HEAD, POST, PUT, PATCH, DELETE',
+      allowedHeaders:
+        'Authorization, Content-Type, Accept-Language, x-request-id, x-cart-key, x-compare-key, Idempotency-Key, X-Currency',
       exposedHeaders:
         'x-request-id, retry-after, x-ratelimit-limit, x-ratelimit-remaining, x-ratelimit-reset',
+      // browsers keep a preflight's answer this long (Chromium caps it at 2 hours)
+      maxAge: 600,
     });
     const counts = rateLimitStore({
       redis: options.redis,

@@ -5,13 +5,19 @@ import { z } from 'zod';
 import { envelope, errorBody } from '../../../http/envelope.ts';
 import { sendError } from '../../../plugins/errors.ts';
 
-const catalogItem = z.object({ key: z.string(), status: z.number().int(), message: z.string() });
+const catalogItem = z.object({
+  key: z.string(),
+  code: z.string().describe('equals key'),
+  status: z.number().int(),
+  message: z.string(),
+});
 
 /** The error catalog, in the caller's language (runbook §1: `GET /errors/codes`). */
 export const errorRoutes: FastifyPluginAsync = async (app) => {
   const routes = app.withTypeProvider<ZodTypeProvider>();
   const item = (key: ErrorCode, header: string | undefined) => ({
     key,
+    code: key,
     status: errorCatalog[key].status,
     message: messageOf(key, languageFrom(header)),
   });
