@@ -44,6 +44,15 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
 /** The users module owns the `users` table; auth and social reach it only through here. */
 export function usersService(db: Database) {
   const active = isNull(users.deletedAt);
+  /** A live member's row locked for a change of its profile image; its current image path. */
+  async function lockedImagePath(tx: Transaction, id: string) {
+    const [row] = await tx
+      .select({ profileImagePath: users.profileImagePath })
+      .from(users)
+      .where(and(eq(users.id, id), active))
+      .for('update');
+    return row;
+  }
   /**
    * Creates a member and, in the same transaction, what the caller attaches to it (the social
    * module: the social account of a member without password). Nothing is kept if either fails.
@@ -161,11 +170,7 @@ export function usersService(db: Database) {
      */
     async withdraw(id: string): Promise<{ profileImagePath: string | null } | undefined> {
       return db.transaction(async (tx) => {
-        const [row] = await tx
-          .select({ profileImagePath: users.profileImagePath })
-          .from(users)
-          .where(and(eq(users.id, id), active))
-          .for('update');
+        const row = await lockedImagePath(tx, id);
         if (!row) return undefined;
         const now = new Date();
         await tx
@@ -228,11 +233,7 @@ export function usersService(db: Database) {
       path: string | null,
     ): Promise<{ previous: string | null; row: UserRow } | undefined> {
       return db.transaction(async (tx) => {
-        const [current] = await tx
-          .select({ profileImagePath: users.profileImagePath })
-          .from(users)
-          .where(and(eq(users.id, id), active))
-          .for('update');
+        const current = await lockedImagePath(tx, id);
         if (!current) return undefined;
         const [row] = await tx
           .update(users)
