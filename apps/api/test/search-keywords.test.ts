@@ -43,7 +43,7 @@ describe('popular keywords (SRCH-03)', () => {
     }
     await vi.waitFor(async () => {
       const realtime = await call('GET', '/api/v1/search/popular?realtime=true');
-      expect(realtime.body.data).toEqual([
+      expect(realtime.body.data.items).toEqual([
         { rank: 1, keyword: 'galaxy s24', count: 4 },
         { rank: 2, keyword: '아이폰', count: 2 },
         { rank: 3, keyword: 'lg gram', count: 1 },
@@ -52,7 +52,7 @@ describe('popular keywords (SRCH-03)', () => {
     });
     const first = await call('GET', '/api/v1/search/popular?limit=2');
     expect(first.status).toBe(200);
-    expect(first.body.data).toEqual([
+    expect(first.body.data.items).toEqual([
       { rank: 1, keyword: 'galaxy s24', count: 4 },
       { rank: 2, keyword: '아이폰', count: 2 },
     ]);
@@ -62,10 +62,10 @@ describe('popular keywords (SRCH-03)', () => {
     await searchFor('new keyword');
     await vi.waitFor(async () => {
       const realtime = await call('GET', '/api/v1/search/popular?realtime=true&limit=1');
-      expect(realtime.body.data).toEqual([{ rank: 1, keyword: 'lg gram', count: 6, rankChange: 2 }]);
+      expect(realtime.body.data.items).toEqual([{ rank: 1, keyword: 'lg gram', count: 6, rankChange: 2 }]);
     });
     const second = await call('GET', '/api/v1/search/popular');
-    expect(second.body.data).toEqual([
+    expect(second.body.data.items).toEqual([
       { rank: 1, keyword: 'lg gram', count: 6, rankChange: 2 },
       { rank: 2, keyword: 'galaxy s24', count: 4, rankChange: -1 },
       { rank: 3, keyword: '아이폰', count: 2, rankChange: -1 },
@@ -129,7 +129,9 @@ describe('popular keywords (SRCH-03)', () => {
     // the related keywords come from the stored ranking, which a read of it refreshes
     await vi.waitFor(async () => {
       const ranking = await call('GET', '/api/v1/search/popular?limit=50');
-      expect(ranking.body.data.map((item: { keyword: string }) => item.keyword)).toContain('tablet mini');
+      expect(ranking.body.data.items.map((item: { keyword: string }) => item.keyword)).toContain(
+        'tablet mini',
+      );
     });
     const result = await call('GET', `/api/v1/search?q=${encodeURIComponent(' Tablet ')}`);
     expect(result.status).toBe(200);

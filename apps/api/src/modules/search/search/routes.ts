@@ -199,7 +199,7 @@ export function searchRoutes({
         );
         return {
           success: true as const,
-          data: ranking.items,
+          data: { items: ranking.items },
           meta: { realtime, windowMinutes: ranking.windowMinutes, computedAt: ranking.computedAt },
         };
       },

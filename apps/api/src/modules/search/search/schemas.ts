@@ -180,7 +180,8 @@ export const popularKeyword = z.object({
 
 export const popularResponse = z.object({
   success: z.literal(true),
-  data: z.array(popularKeyword),
+  // an object around the list: the storefront reads `data.items`
+  data: z.object({ items: z.array(popularKeyword) }),
   meta: z.object({
     realtime: z.boolean(),
     windowMinutes: z.number().int(),
