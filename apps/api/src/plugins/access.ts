@@ -71,6 +71,7 @@ export const accessControl = fp(
         if (method !== 'HEAD') app.routeAccess.push({ method, url: route.url, access });
       }
       if (access === 'public') return;
+      const roles = access === 'optional' || access === 'user' ? undefined : allowed[access];
       const guard =
         access === 'optional'
           ? // a missing, invalid or expired token makes an anonymous request rather than a refused one
@@ -80,7 +81,6 @@ export const accessControl = fp(
             }
           : async (request: FastifyRequest) => {
               const principal = await authenticate(request, options);
-              const roles = access === 'user' ? undefined : allowed[access];
               if (roles && !roles.includes(principal.role)) throw new AppError('FORBIDDEN');
               request.principal = principal;
             };

@@ -44,6 +44,19 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
 /** The users module owns the `users` table; auth and social reach it only through here. */
 export function usersService(db: Database) {
   const active = isNull(users.deletedAt);
+  /** Sets `values` on a live (not withdrawn) member; the updated row, or undefined when gone. */
+  async function updateLive(
+    id: string,
+    values: Partial<typeof users.$inferInsert>,
+  ): Promise<UserRow | undefined> {
+    const [row] = await db
+      .update(users)
+      .set({ ...values, updatedAt: new Date() })
+      .where(and(eq(users.id, id), active))
+      .returning();
+    return row;
+  }
+
   /** A live member's row locked for a change of its profile image; its current image path. */
   async function lockedImagePath(tx: Transaction, id: string) {
     const [row] = await tx
@@ -137,12 +150,7 @@ export function usersService(db: Database) {
 
     /** Name and phone (USER-02). Undefined when the member is gone. */
     async updateAccount(id: string, input: { name?: string; phone?: string }): Promise<UserRow | undefined> {
-      const [row] = await db
-        .update(users)
-        .set({ ...input, updatedAt: new Date() })
-        .where(and(eq(users.id, id), active))
-        .returning();
-      return row;
+      return updateLive(id, input);
     },
 
     /** Nickname and bio (USER-07); a nickname taken by someone else, even in a race, is NICKNAME_TAKEN. */
@@ -151,12 +159,7 @@ export function usersService(db: Database) {
       input: { nickname?: string; bio?: string | null },
     ): Promise<UserRow | undefined> {
       try {
-        const [row] = await db
-          .update(users)
-          .set({ ...input, updatedAt: new Date() })
-          .where(and(eq(users.id, id), active))
-          .returning();
-        return row;
+        return await updateLive(id, input);
       } catch (error) {
         if (isUniqueViolation(error, 'users_nickname_key')) throw new AppError('NICKNAME_TAKEN');
         throw error;
