@@ -1,0 +1,228 @@
+// The catalog and members the contract calls run against, made through the API (with the
+// request shapes our API takes: these are preconditions, not the calls under test), plus
+// makers of throwaway rows for the calls that change or delete one.
+//
+// Ids are kept exactly as the API answers them and only ever put back into paths and bodies:
+// nothing here parses or assumes their format (UUID strings today, integers soon).
+import type { App } from '../../src/app.ts';
+import type { ApiDeps } from '../../src/deps.ts';
+import { codeOf, strongPassword, type TestSmtpServer } from '../auth-helpers.ts';
+import { createCategory, createSeller, uniqueName } from '../helpers/catalog.ts';
+import type { Member } from '../helpers/users.ts';
+import { apiBase } from './served.ts';
+
+/** An id as the API answered it. */
+export type Id = string | number;
+
+export interface ContractApi {
+  app: App;
+  deps: ApiDeps;
+  admin: Member;
+  user: Member;
+  member(): Promise<Member>;
+}
+
+/** A member signed up through the auth routes (so with a password), code read from the mail. */
+export interface SignedUp {
+  email: string;
+  password: string;
+  phone: string;
+  name: string;
+  code: string;
+}
+
+let serial = 0;
+const next = () => {
+  serial += 1;
+  return serial;
+};
+
+/** Any API call a fixture needs; throws with the answer unless it is a 2xx. */
+async function send<T = { id: Id }>(
+  app: App,
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+  path: string,
+  member: Member | null,
+  body?: object,
+): Promise<T> {
+  const response = await app.inject({
+    method,
+    url: `${apiBase}${path}`,
+    headers: member ? member.authHeader : {},
+    ...(body === undefined ? {} : { payload: body }),
+  });
+  if (response.statusCode < 200 || response.statusCode > 299) {
+    throw new Error(`fixture ${method} ${path} answered ${response.statusCode}: ${response.body}`);
+  }
+  return (response.json() as { data: T }).data;
+}
+
+export type Fixtures = Awaited<ReturnType<typeof createFixtures>>;
+
+export async function createFixtures(api: ContractApi, smtp: TestSmtpServer) {
+  const { app, admin, user } = api;
+  const asAdmin = <T = { id: Id }>(method: 'POST' | 'PUT', path: string, body: object) =>
+    send<T>(app, method, path, admin, body);
+
+  const category = await createCategory(app, admin.authHeader, { name: uniqueName('Laptops') });
+  const seller = await createSeller(app, admin.authHeader, { trustScore: 80 });
+  const otherSeller = await createSeller(app, admin.authHeader, { trustScore: 60 });
+
+  const newCategory = async (): Promise<Id> =>
+    (await createCategory(app, admin.authHeader, { name: uniqueName('Throwaway') })).id;
+  const newSeller = async (): Promise<Id> => (await createSeller(app, admin.authHeader)).id;
+  const newProduct = async (name = uniqueName('Notebook')): Promise<{ id: Id; name: string }> => {
+    const created = await asAdmin<{ id: Id; name: string }>('POST', '/products', {
+      categoryId: category.id,
+      name,
+      description: 'A 14-inch notebook for the contract test.',
+      status: 'ON_SALE',
+      stock: 25,
+      unitQuantity: 1,
+      unitLabel: '개',
+    });
+    return { id: created.id, name: created.name };
+  };
+  const newOffer = async (productId: Id, sellerId: Id, price: number): Promise<Id> =>
+    (
+      await asAdmin('POST', `/products/${productId}/prices`, {
+        sellerId,
+        price,
+        url: `https://shop.example.com/items/${next()}`,
+      })
+    ).id;
+  const newSpecDefinition = async (fields: object = {}): Promise<Id> =>
+    (
+      await asAdmin('POST', '/specs/definitions', {
+        categoryId: category.id,
+        key: `spec_${next()}`,
+        name: uniqueName('Spec'),
+        type: 'SELECT',
+        options: ['8GB', '16GB', '32GB'],
+        ...fields,
+      })
+    ).id;
+
+  // the product every read call looks at: two offers, an option, two images, specs
+  const product = await newProduct(uniqueName('Galaxy Book'));
+  const otherProduct = await newProduct(uniqueName('Gram'));
+  await newOffer(product.id, seller.id, 1_290_000);
+  await newOffer(product.id, otherSeller.id, 1_350_000);
+  await newOffer(otherProduct.id, seller.id, 1_490_000);
+  await asAdmin('POST', `/products/${product.id}/options`, { name: 'Color', values: ['Silver', 'Graphite'] });
+  await asAdmin('POST', `/products/${product.id}/images`, {
+    url: 'https://img.example.com/book-front.jpg',
+    isMain: true,
+    sortOrder: 0,
+  });
+  await asAdmin('POST', `/products/${product.id}/images`, {
+    url: 'https://img.example.com/book-side.jpg',
+    isMain: false,
+    sortOrder: 1,
+  });
+  const ramSpec = await newSpecDefinition({ key: `ram_${next()}`, name: 'RAM', group: 'Memory' });
+  const weightSpec = await newSpecDefinition({
+    key: `weight_${next()}`,
+    name: 'Weight',
+    group: 'Body',
+    type: 'NUMBER',
+    unit: 'kg',
+    options: undefined,
+    direction: 'LOWER_IS_BETTER',
+  });
+  for (const [target, ram, weight] of [
+    [product.id, '16GB', 1.17],
+    [otherProduct.id, '32GB', 1.35],
+  ] as const) {
+    await asAdmin('PUT', `/products/${target}/specs`, {
+      values: [
+        { specDefinitionId: ramSpec, value: ram },
+        { specDefinitionId: weightSpec, value: weight },
+      ],
+    });
+  }
+  await send(app, 'POST', '/price-alerts', user, { productId: product.id, targetPrice: 1_200_000 });
+
+  const auth = {
+    /** POST /auth/signup and the code from the mail; the e-mail is not verified yet. */
+    async signedUp(): Promise<SignedUp> {
+      const member = {
+        email: `contract${next()}.${Date.now()}@example.com`,
+        password: strongPassword,
+        name: '김계약',
+        phone: '010-2345-6789',
+      };
+      const before = smtp.mails.length;
+      await send(app, 'POST', '/auth/signup', null, member);
+      return { ...member, code: codeOf(await smtp.waitForMail(member.email, before)) };
+    },
+    /** Signed up and verified: may log in. */
+    async verified(): Promise<SignedUp> {
+      const member = await auth.signedUp();
+      await send(app, 'POST', '/auth/verify-email', null, { email: member.email, code: member.code });
+      return member;
+    },
+    /** A verified member's token pair from POST /auth/login. */
+    async loggedIn(): Promise<SignedUp & { accessToken: string; refreshToken: string }> {
+      const member = await auth.verified();
+      const tokens = await send<{ accessToken: string; refreshToken: string }>(
+        app,
+        'POST',
+        '/auth/login',
+        null,
+        { email: member.email, password: member.password },
+      );
+      return { ...member, ...tokens };
+    },
+    /** The minute between two codes to one member has passed (the resend limit). */
+    async codesAreOld(email: string): Promise<void> {
+      await api.deps.database.sql`
+        update verification_codes set sent_at = sent_at - interval '61 seconds'
+        where user_id = (select id from users where email = ${email})`;
+    },
+    /** POST /auth/password-reset/request and the code from the mail. */
+    async resetCode(member: SignedUp): Promise<string> {
+      const before = smtp.mails.length;
+      await send(app, 'POST', '/auth/password-reset/request', null, {
+        email: member.email,
+        phone: member.phone,
+      });
+      return codeOf(await smtp.waitForMail(member.email, before));
+    },
+    /** A reset token from POST /auth/password-reset/verify. */
+    async resetToken(member: SignedUp): Promise<string> {
+      const code = await auth.resetCode(member);
+      const answer = await send<{ resetToken: string }>(app, 'POST', '/auth/password-reset/verify', null, {
+        email: member.email,
+        code,
+      });
+      return answer.resetToken;
+    },
+  };
+
+  return {
+    app,
+    admin,
+    user,
+    member: api.member,
+    category,
+    seller,
+    product,
+    otherProduct,
+    ramSpec,
+    auth,
+    make: {
+      category: newCategory,
+      seller: newSeller,
+      product: newProduct,
+      offer: newOffer,
+      specDefinition: newSpecDefinition,
+      option: (productId: Id) =>
+        asAdmin('POST', `/products/${productId}/options`, { name: uniqueName('Size'), values: ['S', 'M'] }),
+      image: (productId: Id) =>
+        asAdmin('POST', `/products/${productId}/images`, { url: `https://img.example.com/${next()}.jpg` }),
+      alert: (member: Member, productId: Id) =>
+        send(app, 'POST', '/price-alerts', member, { productId, targetPrice: 1_000_000 }),
+    },
+  };
+}

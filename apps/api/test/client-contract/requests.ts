@@ -1,0 +1,349 @@
+// How the storefront sends each call of the areas our API has today: the path parameters, the
+// query and the body client-shapes.md says a page sends, and who is logged in. A builder may
+// first make what its call changes or deletes (through the API), so every call stands alone and
+// the shared fixtures stay as they were.
+//
+// `send` then goes over the wire as the client's `request()` does (§1.1, §1.2): the ids put into
+// the path as they are, the query without empty values, `Content-Type: application/json` on every
+// call, a body only when there is one, Bearer only for calls that send it, and `data`/`meta`
+// unwrapped only from a body with both `success` and `data`.
+import { uniqueName } from '../helpers/catalog.ts';
+import type { Member } from '../helpers/users.ts';
+import type { CallKey, ClientCall } from './calls.ts';
+import type { Fixtures, Id } from './fixtures.ts';
+import { apiBase } from './served.ts';
+
+type QueryValue = string | number | boolean | null | undefined;
+
+export interface ClientRequest {
+  /** values for the path's `:name` parameters */
+  params?: Record<string, Id>;
+  query?: Record<string, QueryValue>;
+  body?: unknown;
+  /** who is logged in; a call whose auth is `none` sends no token anyway */
+  as?: Member;
+}
+
+export type RequestBuilder = (fx: Fixtures) => Promise<ClientRequest> | ClientRequest;
+
+let serial = 0;
+const unique = (label: string) => {
+  serial += 1;
+  return `${label}${serial}${Date.now().toString(36)}`;
+};
+
+export const clientRequests: Partial<Record<CallKey, RequestBuilder>> = {
+  // Auth (SignupPage, VerifyEmailPage, PasswordResetPage, LoginPage, apiClient's refresh, App's logout)
+  'POST /auth/signup': () => ({
+    body: {
+      email: `${unique('signup')}@example.com`,
+      password: 'Storefront#2025',
+      name: '이등록',
+      phone: '010-3456-7890',
+    },
+  }),
+  'POST /auth/verify-email': async ({ auth }) => {
+    const member = await auth.signedUp();
+    return { body: { email: member.email, code: member.code } };
+  },
+  'POST /auth/resend-verification': async ({ auth }) => {
+    const member = await auth.signedUp();
+    await auth.codesAreOld(member.email);
+    return { body: { email: member.email } };
+  },
+  'POST /auth/password-reset/request': async ({ auth }) => {
+    const member = await auth.verified();
+    return { body: { email: member.email, phone: member.phone } };
+  },
+  'POST /auth/password-reset/verify': async ({ auth }) => {
+    const member = await auth.verified();
+    return { body: { email: member.email, code: await auth.resetCode(member) } };
+  },
+  'POST /auth/password-reset/confirm': async ({ auth }) => {
+    const member = await auth.verified();
+    return { body: { resetToken: await auth.resetToken(member), newPassword: 'Renewed#2025pw' } };
+  },
+  'POST /auth/refresh': async ({ auth }) => ({
+    body: { refreshToken: (await auth.loggedIn()).refreshToken },
+  }),
+  'POST /auth/login': async ({ auth }) => {
+    const member = await auth.verified();
+    return { body: { email: member.email, password: member.password } };
+  },
+  // no body; the member's sessions end, so not a shared member
+  'POST /auth/logout': async ({ member }) => ({ as: await member() }),
+
+  // User (MyPage, UserApiPage)
+  'GET /users/me': ({ user }) => ({ as: user }),
+  'PUT /users/me': async ({ member }) => ({
+    as: await member(),
+    body: { name: '박변경', phone: '010-9876-5432' },
+  }),
+  'DELETE /users/me': async ({ member }) => ({ as: await member() }),
+  'GET /users/profile/:userId': ({ user }) => ({ params: { userId: user.user.id } }),
+  // both keys always sent (UserApiPage.tsx:143)
+  'PATCH /users/me/profile': async ({ member }) => ({
+    as: await member(),
+    body: { nickname: unique('nick_').slice(0, 20), bio: '가성비 노트북을 찾습니다' },
+  }),
+  'DELETE /users/me/profile-image': async ({ member }) => ({ as: await member() }),
+  'GET /users': ({ admin }) => ({ as: admin, query: { page: 1, limit: 10 } }),
+  'PATCH /users/:userId/status': async ({ admin, member }) => ({
+    as: admin,
+    params: { userId: (await member()).user.id },
+    body: { status: 'BLOCKED' },
+  }),
+
+  // Category (HomePage, CategoryApiPage)
+  'GET /categories': () => ({}),
+  'GET /categories/:id': ({ category }) => ({ params: { id: category.id } }),
+  'POST /categories': ({ admin, category }) => ({
+    as: admin,
+    body: { name: uniqueName('Gaming'), parentId: category.id },
+  }),
+  'PATCH /categories/:id': async ({ admin, make }) => ({
+    as: admin,
+    params: { id: await make.category() },
+    body: { name: uniqueName('Renamed'), sortOrder: 3 },
+  }),
+  'DELETE /categories/:id': async ({ admin, make }) => ({ as: admin, params: { id: await make.category() } }),
+
+  // Product (ProductsPage, ProductDetailPage, ProductApiPage)
+  'GET /products': ({ category }) => ({
+    query: { page: 1, limit: 20, categoryId: category.id, search: undefined, sort: 'newest' },
+  }),
+  'GET /products/:id': ({ product }) => ({ params: { id: product.id } }),
+  'POST /products': ({ admin, category }) => ({
+    as: admin,
+    body: {
+      name: uniqueName('Zenbook'),
+      description: '가볍고 오래가는 노트북',
+      price: 1_190_000,
+      stock: 10,
+      categoryId: category.id,
+      status: 'ON_SALE',
+    },
+  }),
+  // a subset of name, price, stock (ProductApiPage.tsx:216-220)
+  'PATCH /products/:id': async ({ admin, make }) => ({
+    as: admin,
+    params: { id: (await make.product()).id },
+    body: { name: uniqueName('Zenbook S'), price: 1_090_000, stock: 7 },
+  }),
+  'DELETE /products/:id': async ({ admin, make }) => ({
+    as: admin,
+    params: { id: (await make.product()).id },
+  }),
+  'POST /products/:productId/options': ({ admin, product }) => ({
+    as: admin,
+    params: { productId: product.id },
+    body: { name: uniqueName('Storage'), values: ['512GB', '1TB'] },
+  }),
+  'PATCH /products/:productId/options/:optionId': async ({ admin, product, make }) => ({
+    as: admin,
+    params: { productId: product.id, optionId: (await make.option(product.id)).id },
+    body: { name: 'Size', values: ['S', 'M', 'L'] },
+  }),
+  'DELETE /products/:productId/options/:optionId': async ({ admin, product, make }) => ({
+    as: admin,
+    params: { productId: product.id, optionId: (await make.option(product.id)).id },
+  }),
+  'POST /products/:productId/images': ({ admin, product }) => ({
+    as: admin,
+    params: { productId: product.id },
+    body: { url: 'https://img.example.com/book-back.jpg', isMain: false, sortOrder: 2 },
+  }),
+  'DELETE /products/:productId/images/:imageId': async ({ admin, product, make }) => ({
+    as: admin,
+    params: { productId: product.id, imageId: (await make.image(product.id)).id },
+  }),
+
+  // Spec (SpecApiPage)
+  'GET /specs/definitions': ({ category }) => ({ query: { categoryId: category.id } }),
+  'GET /specs/definitions/resolved/:categoryId': ({ category }) => ({ params: { categoryId: category.id } }),
+  // categoryId, name, type (default 'SELECT'), options from the CSV input (SpecApiPage.tsx:121-126)
+  'POST /specs/definitions': ({ admin, category }) => ({
+    as: admin,
+    body: { categoryId: category.id, name: uniqueName('Panel'), type: 'SELECT', options: ['IPS', 'OLED'] },
+  }),
+  'PATCH /specs/definitions/:id': async ({ admin, make }) => ({
+    as: admin,
+    params: { id: await make.specDefinition() },
+    body: { name: uniqueName('Memory') },
+  }),
+  'DELETE /specs/definitions/:id': async ({ admin, make }) => ({
+    as: admin,
+    params: { id: await make.specDefinition() },
+  }),
+  'GET /products/:productId/specs': ({ product }) => ({ params: { productId: product.id } }),
+  'GET /products/:productId/specs/grouped': ({ product }) => ({ params: { productId: product.id } }),
+  // one entry without numericValue (SpecApiPage.tsx:206-211)
+  'PUT /products/:productId/specs': async ({ admin, make, ramSpec }) => ({
+    as: admin,
+    params: { productId: (await make.product()).id },
+    body: { specs: [{ specDefinitionId: ramSpec, value: '16GB' }] },
+  }),
+  'POST /specs/compare': ({ product, otherProduct }) => ({
+    body: { productIds: [product.id, otherProduct.id] },
+  }),
+  'POST /specs/compare/numeric': ({ product, otherProduct }) => ({
+    body: { productIds: [product.id, otherProduct.id] },
+  }),
+  'POST /specs/compare/scored': ({ product, otherProduct }) => ({
+    body: { productIds: [product.id, otherProduct.id] },
+  }),
+  'POST /specs/score': ({ category, product, otherProduct }) => ({
+    body: { categoryId: category.id, productIds: [product.id, otherProduct.id] },
+  }),
+  // one { value, score } (SpecApiPage.tsx:273-275)
+  'PUT /specs/scores/:specDefId': ({ admin, ramSpec }) => ({
+    as: admin,
+    params: { specDefId: ramSpec },
+    body: { scores: [{ value: '16GB', score: 80 }] },
+  }),
+  'GET /products/:productId/similar-spec-products': ({ product }) => ({
+    params: { productId: product.id },
+    query: { limit: 5 },
+  }),
+
+  // Seller (SellerApiPage)
+  'GET /sellers': () => ({ query: { page: 1, limit: 50 } }),
+  'GET /sellers/:id': ({ seller }) => ({ params: { id: seller.id } }),
+  'POST /sellers': ({ admin }) => ({
+    as: admin,
+    body: {
+      name: uniqueName('Danawa Mall'),
+      url: 'https://mall.example.com',
+      logoUrl: 'https://mall.example.com/logo.png',
+      description: '공식 인증 판매처',
+    },
+  }),
+  'PATCH /sellers/:id': async ({ admin, make }) => ({
+    as: admin,
+    params: { id: await make.seller() },
+    body: { name: uniqueName('Renamed Mall'), description: '배송 빠른 판매처' },
+  }),
+  'DELETE /sellers/:id': async ({ admin, make }) => ({ as: admin, params: { id: await make.seller() } }),
+
+  // Price (PriceApiPage)
+  'GET /products/:productId/prices': ({ product }) => ({ params: { productId: product.id } }),
+  // shippingCost always sent (input default '0'); shippingInfo when non-empty (PriceApiPage.tsx:145-152)
+  'POST /products/:productId/prices': async ({ admin, product, make }) => ({
+    as: admin,
+    params: { productId: product.id },
+    body: {
+      sellerId: await make.seller(),
+      price: 1_310_000,
+      shippingCost: 0,
+      shippingInfo: '무료배송',
+      productUrl: 'https://mall.example.com/items/1',
+    },
+  }),
+  // the non-empty fields of the form (PriceApiPage.tsx:174-179)
+  'PATCH /prices/:priceId': async ({ admin, make }) => {
+    const { id } = await make.product();
+    return {
+      as: admin,
+      params: { priceId: await make.offer(id, await make.seller(), 990_000) },
+      body: { price: 970_000, shippingCost: 3000 },
+    };
+  },
+  'DELETE /prices/:priceId': async ({ admin, make }) => {
+    const { id } = await make.product();
+    return { as: admin, params: { priceId: await make.offer(id, await make.seller(), 990_000) } };
+  },
+  // both always sent (PriceApiPage.tsx:97-100)
+  'GET /products/:productId/price-history': ({ product }) => ({
+    params: { productId: product.id },
+    query: { period: '3m', type: 'daily' },
+  }),
+  'GET /price-alerts': ({ user }) => ({ as: user }),
+  'POST /price-alerts': async ({ member, product }) => ({
+    as: await member(),
+    body: { productId: product.id, targetPrice: 1_250_000 },
+  }),
+  'DELETE /price-alerts/:id': async ({ member, product, make }) => {
+    const owner = await member();
+    return { as: owner, params: { id: (await make.alert(owner, product.id)).id } };
+  },
+
+  // Search (no page calls GET /search; HomePage and PublicLandingPage load /search/popular)
+  'GET /search': ({ product }) => ({ query: { keyword: product.name, page: 1, limit: 20 } }),
+  'GET /search/popular': () => ({ query: { limit: 6 } }),
+  'GET /search/admin/index/outbox/summary': ({ admin }) => ({ as: admin }),
+  'POST /search/admin/index/outbox/requeue-failed': ({ admin }) => ({ as: admin, query: { limit: 100 } }),
+
+  // Price Prediction (PredictionApiPage: the input defaults)
+  'GET /predictions/products/:productId/price-trend': ({ product }) => ({
+    params: { productId: product.id },
+    query: { horizonDays: 7, lookbackDays: 30 },
+  }),
+
+  // Price Analytics (PriceAnalyticsApiPage)
+  'GET /analytics/products/:productId/lowest-ever': ({ product }) => ({ params: { productId: product.id } }),
+  'GET /analytics/products/:productId/unit-price': ({ product }) => ({ params: { productId: product.id } }),
+
+  // Health, Error codes
+  'GET /health': () => ({}),
+  'GET /errors/codes': () => ({}),
+  'GET /errors/codes/:key': () => ({ params: { key: 'VALIDATION_ERROR' } }),
+};
+
+export interface ClientAnswer {
+  status: number;
+  /** the parsed body; `{}` when it is empty or not JSON (ac:85) */
+  body: unknown;
+  /** what `request()` returns as `data` and `meta` (ac:116-121) */
+  data: unknown;
+  meta: unknown;
+}
+
+/** The URL `buildUrl` makes (ac:14-30): ids as they are, empty values skipped, each key once. */
+export function urlOf(call: ClientCall, request: ClientRequest): string {
+  const path = call.path.replace(/:([A-Za-z]+)/g, (_match, name: string) => {
+    const value = request.params?.[name];
+    if (value === undefined) throw new Error(`${call.method} ${call.path}: no value for :${name}`);
+    return String(value);
+  });
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(request.query ?? {})) {
+    if (value === undefined || value === null || value === '') continue;
+    query.set(key, String(value));
+  }
+  const search = query.toString();
+  return `${apiBase}${path}${search ? `?${search}` : ''}`;
+}
+
+/** Sends one call as the storefront's `request()` does and unwraps the answer as it does. */
+export async function send(
+  app: Fixtures['app'],
+  call: ClientCall,
+  request: ClientRequest,
+): Promise<ClientAnswer> {
+  if (call.auth === 'required' && !request.as) {
+    throw new Error(`${call.method} ${call.path} needs a token: its builder must say who is logged in`);
+  }
+  const token = call.auth === 'none' ? undefined : request.as?.token;
+  const response = await app.inject({
+    method: call.method,
+    url: urlOf(call, request),
+    headers: {
+      'content-type': 'application/json',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    ...(request.body ? { payload: JSON.stringify(request.body) } : {}),
+  });
+  let body: unknown = {};
+  try {
+    body = JSON.parse(response.body);
+  } catch {
+    body = {};
+  }
+  const enveloped = typeof body === 'object' && body !== null && 'success' in body && 'data' in body;
+  return {
+    status: response.statusCode,
+    body,
+    data: enveloped ? (body as { data: unknown }).data : body,
+    meta: enveloped ? (body as { meta?: unknown }).meta : undefined,
+  };
+}

@@ -1,0 +1,238 @@
+// What the storefront reads of each answer, as zod schemas, for the calls of the areas our API
+// has today (Auth, User, Category, Product, Spec, Seller, Price, Search, Price Prediction,
+// Price Analytics, Health, Error codes). Keyed by `"METHOD path"` as in calls.ts; each entry
+// holds the schema of `data` as the client unwraps it (and of the top-level `meta` where a page
+// reads it: GET /products only).
+//
+// The rules, from client-shapes.md:
+// - a field a page reads (calls.ts `reads`) is required, with the client's type: ids are positive
+//   integers, money and counts JSON numbers (never null or strings unless the client's type
+//   says `T|null`);
+// - a list is the JSON array itself unless §1.3 names the call as an object around the list
+//   (`{ items }`, `{ …, entries }`);
+// - fields the client only declares are not checked, and every object is loose: extra fields
+//   are fine;
+// - "JSON only" answers (the page renders `data` whole) need some `data`; "not read" answers
+//   need nothing.
+import { z } from 'zod';
+import type { CallKey } from './calls.ts';
+
+export interface ClientShape {
+  data: z.ZodType;
+  meta?: z.ZodType;
+}
+
+const id = z.number().int().positive();
+const text = z.string();
+const money = z.number();
+const count = z.number();
+/** a token the client stores only when it is truthy (ac:63) */
+const token = z.string().min(1);
+
+/** The page ignores `data`. */
+const notRead = z.unknown();
+/** The page renders `data` with JSON.stringify: anything but nothing. */
+const renderedWhole = z.unknown().refine((value) => value !== undefined, 'no data to render');
+
+const message = z.looseObject({ message: text });
+
+interface CategoryNode {
+  id: number;
+  name: string;
+  children?: CategoryNode[];
+}
+/** The tree pages flatten through `children`, reading `id` and `name` at each level. */
+const categoryNode: z.ZodType<CategoryNode> = z.looseObject({
+  id,
+  name: text,
+  get children() {
+    return z.array(categoryNode).optional();
+  },
+});
+
+export const clientSchemas: Partial<Record<CallKey, ClientShape>> = {
+  // Auth
+  'POST /auth/signup': { data: message },
+  'POST /auth/verify-email': { data: message },
+  'POST /auth/resend-verification': { data: message },
+  'POST /auth/password-reset/request': { data: message },
+  'POST /auth/password-reset/verify': { data: z.looseObject({ resetToken: token }) },
+  'POST /auth/password-reset/confirm': { data: message },
+  'POST /auth/refresh': { data: z.looseObject({ accessToken: token, refreshToken: token }) },
+  'POST /auth/login': { data: z.looseObject({ accessToken: token, refreshToken: token }) },
+  'POST /auth/logout': { data: notRead },
+
+  // User (UserProfile, ty:108-121)
+  'GET /users/me': {
+    data: z.looseObject({
+      id,
+      email: text,
+      name: text,
+      phone: text,
+      role: text,
+      status: text,
+      point: count,
+      nickname: text,
+      bio: text.nullable(),
+    }),
+  },
+  'PUT /users/me': { data: notRead },
+  'DELETE /users/me': { data: message },
+  'GET /users/profile/:userId': { data: z.looseObject({ nickname: text, bio: text.nullable() }) },
+  'PATCH /users/me/profile': { data: notRead },
+  'DELETE /users/me/profile-image': { data: notRead },
+  'GET /users': { data: z.array(z.looseObject({ id, email: text, status: text })) },
+  'PATCH /users/:userId/status': { data: notRead },
+
+  // Category
+  'GET /categories': { data: z.array(categoryNode) },
+  'GET /categories/:id': {
+    data: z.looseObject({
+      id,
+      name: text,
+      parentId: id.nullable(),
+      // `children.length` with no guard (CategoryApiPage.tsx:168)
+      children: z.array(z.unknown()),
+    }),
+  },
+  'POST /categories': { data: notRead },
+  'PATCH /categories/:id': { data: notRead },
+  'DELETE /categories/:id': { data: notRead },
+
+  // Product
+  'GET /products': {
+    data: z.array(
+      z.looseObject({
+        id,
+        name: text,
+        thumbnailUrl: text.nullable(),
+        // `.toLocaleString()` and `.toFixed(1)` with no guard (ProductsPage.tsx:214)
+        reviewCount: count,
+        averageRating: z.number(),
+        sellerCount: count,
+        lowestPrice: money.nullable(),
+      }),
+    ),
+    meta: z.looseObject({ totalCount: count }),
+  },
+  'GET /products/:id': {
+    data: z.looseObject({
+      name: text,
+      description: text,
+      price: money,
+      lowestPrice: money.nullable(),
+      stock: count,
+      // `options.length` and `images.length` with no guard (ProductApiPage.tsx:140-141)
+      options: z.array(z.unknown()),
+      images: z.array(z.looseObject({ url: text, isMain: z.boolean() })),
+    }),
+  },
+  'POST /products': { data: z.looseObject({ id }) },
+  'PATCH /products/:id': { data: notRead },
+  'DELETE /products/:id': { data: notRead },
+  'POST /products/:productId/options': { data: notRead },
+  'PATCH /products/:productId/options/:optionId': { data: notRead },
+  'DELETE /products/:productId/options/:optionId': { data: notRead },
+  'POST /products/:productId/images': { data: notRead },
+  'DELETE /products/:productId/images/:imageId': { data: notRead },
+
+  // Spec
+  'GET /specs/definitions': { data: z.array(z.looseObject({ id, name: text, type: text })) },
+  'GET /specs/definitions/resolved/:categoryId': { data: z.array(z.looseObject({ id, name: text })) },
+  'POST /specs/definitions': { data: notRead },
+  'PATCH /specs/definitions/:id': { data: notRead },
+  'DELETE /specs/definitions/:id': { data: notRead },
+  // `value: string`; a number goes in `numericValue` (ep:2575-2577)
+  'GET /products/:productId/specs': { data: z.array(z.looseObject({ name: text, value: text })) },
+  'GET /products/:productId/specs/grouped': {
+    data: z.array(z.looseObject({ groupName: text, specs: z.array(z.unknown()) })),
+  },
+  'PUT /products/:productId/specs': { data: notRead },
+  'POST /specs/compare': { data: renderedWhole },
+  'POST /specs/compare/numeric': { data: renderedWhole },
+  'POST /specs/compare/scored': { data: renderedWhole },
+  'POST /specs/score': { data: renderedWhole },
+  'PUT /specs/scores/:specDefId': { data: notRead },
+  'GET /products/:productId/similar-spec-products': {
+    data: z.array(z.looseObject({ id, name: text, similarityScore: z.number() })),
+  },
+
+  // Seller
+  'GET /sellers': { data: z.array(z.looseObject({ id, name: text, url: text })) },
+  'GET /sellers/:id': {
+    data: z.looseObject({
+      name: text,
+      url: text,
+      description: text.nullable(),
+      trustScore: z.number().optional(),
+    }),
+  },
+  'POST /sellers': { data: notRead },
+  'PATCH /sellers/:id': { data: notRead },
+  'DELETE /sellers/:id': { data: notRead },
+
+  // Price
+  'GET /products/:productId/prices': {
+    data: z.looseObject({
+      lowestPrice: money,
+      averagePrice: money,
+      highestPrice: money,
+      entries: z.array(
+        z.looseObject({
+          id,
+          seller: z.looseObject({ name: text }),
+          price: money,
+          shippingCost: money,
+        }),
+      ),
+    }),
+  },
+  'POST /products/:productId/prices': { data: notRead },
+  'PATCH /prices/:priceId': { data: notRead },
+  'DELETE /prices/:priceId': { data: notRead },
+  'GET /products/:productId/price-history': {
+    data: z.looseObject({
+      productName: text,
+      allTimeLowest: money,
+      allTimeHighest: money,
+      history: z.array(z.looseObject({ date: text, lowestPrice: money, averagePrice: money })),
+    }),
+  },
+  'GET /price-alerts': {
+    data: z.array(
+      z.looseObject({
+        id,
+        productId: id,
+        targetPrice: money,
+        currentLowestPrice: money,
+        isTriggered: z.boolean(),
+      }),
+    ),
+  },
+  'POST /price-alerts': { data: notRead },
+  'DELETE /price-alerts/:id': { data: notRead },
+
+  // Search
+  // No page calls GET /search (§3); its declared type is a list, so data is the array (§1.3).
+  'GET /search': { data: z.array(z.unknown()) },
+  // `data.items.map(item => item.keyword)` with no guard (HomePage.tsx:50)
+  'GET /search/popular': { data: z.looseObject({ items: z.array(z.looseObject({ keyword: text })) }) },
+  'GET /search/admin/index/outbox/summary': {
+    data: z.looseObject({ pending: count, processing: count, completed: count, failed: count }),
+  },
+  'POST /search/admin/index/outbox/requeue-failed': { data: renderedWhole },
+
+  // Price Prediction, Price Analytics, Health: rendered whole
+  'GET /predictions/products/:productId/price-trend': { data: renderedWhole },
+  'GET /analytics/products/:productId/lowest-ever': { data: renderedWhole },
+  'GET /analytics/products/:productId/unit-price': { data: renderedWhole },
+  'GET /health': { data: renderedWhole },
+
+  // Error codes
+  'GET /errors/codes': {
+    data: z.looseObject({
+      items: z.array(z.looseObject({ key: text, code: text, message: text })),
+    }),
+  },
+  'GET /errors/codes/:key': { data: renderedWhole },
+};
