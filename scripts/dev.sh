@@ -23,7 +23,8 @@ set -a
 # shellcheck disable=SC1091
 source .env
 set +a
-pnpm --silent db:migrate
+# a development database made before the integer-id baseline is dropped and built anew
+pnpm --silent db:migrate --recreate-foreign
 # demo catalogue (default size); does nothing once seeded
 pnpm --silent db:seed
 

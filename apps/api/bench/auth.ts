@@ -35,7 +35,7 @@ const user = await deps.users.create({
   passwordHash: await passwordHasher(env).hash(password),
   emailVerified: true,
 });
-const token = app.signAccessToken({ sub: user.id, role: user.role, ver: user.tokenVersion });
+const token = app.signAccessToken({ sub: String(user.id), role: user.role, ver: user.tokenVersion });
 
 interface Row {
   name: string;

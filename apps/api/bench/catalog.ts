@@ -39,7 +39,7 @@ const admin = handle.sql;
 await admin`vacuum analyze`;
 const [sizes] = await admin<{ offers: number; history: number }[]>`
   select (select count(*)::int from offers) as offers, (select count(*)::int from price_history) as history`;
-const pool = (await admin<{ id: string }[]>`select id from products order by random() limit 5000`).map(
+const pool = (await admin<{ id: number }[]>`select id from products order by random() limit 5000`).map(
   (row) => row.id,
 );
 const randomId = () => pool[Math.floor(Math.random() * pool.length)]!;

@@ -10,7 +10,6 @@
 // (processed_at − created_at). Measures only: the index's refresh interval is left as it is
 // (reported; the default 1 s bounds searchability), and nothing is asserted.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { SearchSyncSignal } from '@pbshop/queues';
@@ -53,8 +52,8 @@ export interface OutboxLagResult {
 }
 
 interface Target {
-  productId: string;
-  offerId: string;
+  productId: number;
+  offerId: number;
   /** the product's lowest price: this offer's price (the cheapest that counts) */
   price: number;
   baseName: string;
@@ -62,7 +61,7 @@ interface Target {
 }
 
 interface Sample {
-  productId: string;
+  productId: number;
   field: 'lowestPrice' | 'name';
   expected: number | string;
   committedAt: number;
@@ -105,7 +104,7 @@ export async function measureOutboxLag(options: OutboxLagOptions): Promise<Outbo
 
   // listed products with an offer that counts for the lowest price, and their cheapest such offer
   const targets: Target[] = (
-    await sql<{ product_id: string; offer_id: string; price: number; name: string; version: number }[]>`
+    await sql<{ product_id: number; offer_id: number; price: number; name: string; version: number }[]>`
       select distinct on (offer.product_id) offer.product_id, offer.id as offer_id, offer.price,
              product.name, product.version
       from offers offer
@@ -141,7 +140,8 @@ export async function measureOutboxLag(options: OutboxLagOptions): Promise<Outbo
   };
   const prices = pricesService(deps.database.db, deps.sellers, searchSync);
   const products = productsService(deps.database.db, deps.categories, searchSync);
-  const admin: Principal = { id: randomUUID(), role: 'ADMIN', tokenVersion: 0 };
+  // no member row: the services take the principal as given
+  const admin: Principal = { id: 1, role: 'ADMIN', tokenVersion: 0 };
 
   const worker = await startWorker(options);
   try {
@@ -149,8 +149,8 @@ export async function measureOutboxLag(options: OutboxLagOptions): Promise<Outbo
     const watermark = Number(mark?.id ?? 0);
 
     // a product is written by one write at a time and is not written again while its sample is followed
-    const inFlight = new Set<string>();
-    const pending = new Map<string, Sample>();
+    const inFlight = new Set<number>();
+    const pending = new Map<number, Sample>();
     const pick = (): Target | undefined => {
       for (let attempt = 0; attempt < 50; attempt++) {
         const target = targets[Math.floor(Math.random() * targets.length)]!;
@@ -182,13 +182,13 @@ export async function measureOutboxLag(options: OutboxLagOptions): Promise<Outbo
               index: alias,
               body: {
                 size: followed.length,
-                query: { ids: { values: followed.map((sample) => sample.productId) } },
+                query: { ids: { values: followed.map((sample) => String(sample.productId)) } },
                 _source: ['lowestPrice', 'name'],
               },
             });
             const now = performance.now();
             for (const hit of response.body.hits.hits) {
-              const sample = hit._id === undefined ? undefined : pending.get(hit._id);
+              const sample = hit._id === undefined ? undefined : pending.get(Number(hit._id));
               const source = hit._source as Record<string, unknown> | undefined;
               if (sample && source?.[sample.field] === sample.expected) {
                 searchableLags.push(now - sample.committedAt);

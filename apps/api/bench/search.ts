@@ -54,11 +54,11 @@ const deps = createApiDeps(env, createLogger(env, 'bench'));
 async function indexCatalog(db: Database, client: SearchClient, indexPrefix: string): Promise<number> {
   const { index } = await ensureProductIndex(client, indexPrefix);
   await client.indices.putSettings({ index, body: { index: { refresh_interval: '-1' } } });
-  let cursor = '00000000-0000-0000-0000-000000000000';
+  let cursor = 0;
   let indexed = 0;
   for (;;) {
     const ids = (
-      await handle.sql<{ id: string }[]>`
+      await handle.sql<{ id: number }[]>`
         select id from products where id > ${cursor} and deleted_at is null order by id limit ${PAGE}`
     ).map((row) => row.id);
     if (ids.length === 0) break;

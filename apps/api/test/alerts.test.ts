@@ -32,7 +32,7 @@ async function createProduct(name = uniqueName('GPU')) {
     body: { categoryId: category.id, name },
   });
   expect(result.status).toBe(201);
-  return result.body.data as { id: string; name: string };
+  return result.body.data as { id: number; name: string };
 }
 
 /** A product with one offer of `shop` at `price`; returns the product and the offer id. */
@@ -43,10 +43,10 @@ async function productWithOffer(price: number, sellerId = shop.id) {
     body: { sellerId, price, url: 'https://shop.example.com/item/1' },
   });
   expect(offer.status).toBe(201);
-  return { product, offerId: offer.body.data.id as string };
+  return { product, offerId: offer.body.data.id as number };
 }
 
-async function setPrice(offerId: string, price: number) {
+async function setPrice(offerId: number, price: number) {
   const result = await call('PATCH', `/api/v1/prices/${offerId}`, {
     headers: api.admin.authHeader,
     body: { price },
@@ -57,15 +57,15 @@ async function setPrice(offerId: string, price: number) {
 async function createAlert(member: Member, body: Record<string, unknown>) {
   const result = await call('POST', alertsUrl, { headers: member.authHeader, body });
   expect(result.status).toBe(201);
-  return result.body.data as { id: string; isTriggered: boolean };
+  return result.body.data as { id: number; isTriggered: boolean };
 }
 
-async function alertRow(id: string) {
+async function alertRow(id: number) {
   const [row] = await api.deps.database.db.select().from(priceAlerts).where(eq(priceAlerts.id, id));
   return row;
 }
 
-async function notificationsFor(alertId: string) {
+async function notificationsFor(alertId: number) {
   return api.deps.database.db
     .select()
     .from(notifications)
@@ -188,7 +188,7 @@ describe('price alert endpoints', () => {
       'NOT_FOUND',
     );
     const list = await call('GET', alertsUrl, { headers: api.user.authHeader });
-    expect(list.body.data.map((a: { id: string }) => a.id)).not.toContain(alert.id);
+    expect(list.body.data.map((a: { id: number }) => a.id)).not.toContain(alert.id);
     await setPrice(offerId, 40_000);
     expect(await notificationsFor(alert.id)).toHaveLength(0);
     // the same alert can be created again after deleting it
@@ -238,7 +238,7 @@ describe('price alert endpoints', () => {
     expect(proto.statusCode).toBeGreaterThanOrEqual(400);
     expect(proto.statusCode).toBeLessThan(500);
     expectError(
-      await call('DELETE', `${alertsUrl}/not-a-uuid`, { headers: api.user.authHeader }),
+      await call('DELETE', `${alertsUrl}/not-an-id`, { headers: api.user.authHeader }),
       400,
       'VALIDATION_ERROR',
     );
@@ -251,7 +251,7 @@ describe('price alert endpoints', () => {
     }
     // nothing was stored by any of the refused calls
     const list = await call('GET', `${alertsUrl}?limit=100`, { headers: api.user.authHeader });
-    expect(list.body.data.filter((a: { productId: string }) => a.productId === product.id)).toHaveLength(0);
+    expect(list.body.data.filter((a: { productId: number }) => a.productId === product.id)).toHaveLength(0);
   });
 });
 
@@ -293,7 +293,7 @@ describe('firing (TARGET_PRICE)', () => {
     expect((await alertRow(alert.id))?.triggeredPrice).toBe(89_000);
 
     const listed = await call('GET', alertsUrl, { headers: api.user.authHeader });
-    const view = listed.body.data.find((a: { id: string }) => a.id === alert.id);
+    const view = listed.body.data.find((a: { id: number }) => a.id === alert.id);
     expect(view).toMatchObject({ isTriggered: true, triggeredPrice: 89_000, currentLowestPrice: 60_000 });
     expect(typeof view.triggeredAt).toBe('string');
   });
@@ -333,13 +333,13 @@ describe('firing (TARGET_PRICE)', () => {
     const shops = await Promise.all(
       Array.from({ length: 5 }, () => createSeller(api.app, api.admin.authHeader)),
     );
-    const offerIds: string[] = [];
+    const offerIds: number[] = [];
     for (const s of shops) {
       const result = await call('POST', `/api/v1/products/${product.id}/prices`, {
         headers: api.admin.authHeader,
         body: { sellerId: s.id, price: 100_000, url: 'https://shop.example.com/item/1' },
       });
-      offerIds.push(result.body.data.id as string);
+      offerIds.push(result.body.data.id as number);
     }
     const alert = await createAlert(api.user, { productId: product.id, targetPrice: 50_000 });
     const other = await createAlert(api.otherUser, { productId: product.id, targetPrice: 45_000 });
@@ -364,7 +364,7 @@ describe('firing (TARGET_PRICE)', () => {
 describe('firing (DROP_FROM_LAST_WEEK, ANLY-03)', () => {
   const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000);
 
-  async function addHistory(productId: string, lowest: number | null, recordedAt: Date) {
+  async function addHistory(productId: number, lowest: number | null, recordedAt: Date) {
     await api.deps.database.db.insert(priceHistory).values({
       productId,
       sellerId: shop.id,

@@ -44,7 +44,7 @@ describe('architecture: the import check itself', () => {
       'export const routes = [deps, envelope];',
       '',
     ].join('\n'),
-    'apps/api/src/modules/shop/orders/schemas.ts': 'export type Order = { id: string };\n',
+    'apps/api/src/modules/shop/orders/schemas.ts': 'export type Order = { id: number };\n',
     // planted: two areas importing each other (orders → users here, users → orders below)
     'apps/api/src/modules/shop/orders/service.ts': [
       "import type { Users } from '../users/service.ts';",

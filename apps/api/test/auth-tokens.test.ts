@@ -156,7 +156,7 @@ describe('access tokens', () => {
     );
     // and one the app signed itself, with a one-second life
     const shortLived = accessTokens({ JWT_SECRET: api.env.JWT_SECRET, ACCESS_TOKEN_TTL_SECONDS: 1 }).sign({
-      sub: id,
+      sub: String(id),
       role: 'USER',
       ver: 0,
     });

@@ -75,7 +75,7 @@ describe('sign-up, e-mail verification and login (AUTH-01, -02, -04)', () => {
     expect(response.body).toEqual({
       success: true,
       data: {
-        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        id: expect.any(Number),
         email: normalized,
         name: '홍길동',
         message: expect.any(String),

@@ -51,22 +51,22 @@ async function productWithOffer(price = 100_000) {
     name: uniqueName('Laptop'),
   });
   expect(product.status).toBe(201);
-  const id = product.body.data.id as string;
+  const id = product.body.data.id as number;
   const offer = await call(api.app, 'POST', `/api/v1/products/${id}/prices`, {
     sellerId: shop.id,
     price,
     url: 'https://shop.example.com/item/1',
   });
   expect(offer.status).toBe(201);
-  return { id, offerId: offer.body.data.id as string };
+  return { id, offerId: offer.body.data.id as number };
 }
 
 const listUrl = () => `/api/v1/products?categoryId=${category.id}&limit=100`;
 
-async function listedPrice(id: string) {
+async function listedPrice(id: number) {
   const list = await get(listUrl());
   expect(list.status).toBe(200);
-  return (list.body.data as { id: string; lowestPrice: number | null }[]).find((row) => row.id === id)
+  return (list.body.data as { id: number; lowestPrice: number | null }[]).find((row) => row.id === id)
     ?.lowestPrice;
 }
 
@@ -159,7 +159,7 @@ describe('catalog cache', () => {
     });
     expect(image.status).toBe(201);
     expect((await get(`/api/v1/products/${id}`)).body.data.images).toHaveLength(1);
-    const [listed] = (await get(listUrl())).body.data.filter((row: { id: string }) => row.id === id);
+    const [listed] = (await get(listUrl())).body.data.filter((row: { id: number }) => row.id === id);
     expect(listed.thumbnailUrl).toBe('https://img.example.com/a.png');
 
     // a rename of the category reaches the cached detail
@@ -181,7 +181,7 @@ describe('catalog cache', () => {
     const filtered = async () => {
       const result = await get(`${listUrl()}&specs=${encodeURIComponent(JSON.stringify({ [key]: 16 }))}`);
       expect(result.status).toBe(200);
-      return result.body.data.map((row: { id: string }) => row.id);
+      return result.body.data.map((row: { id: number }) => row.id);
     };
     expect(await filtered()).not.toContain(id);
     const put = await call(api.app, 'PUT', `/api/v1/products/${id}/specs`, { values: [{ key, value: 16 }] });

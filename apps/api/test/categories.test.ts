@@ -13,22 +13,22 @@ const api = setupApiTest({
 });
 const { call } = api;
 
-const create = (input: { name: string; parentId?: string | null; sortOrder?: number }) =>
+const create = (input: { name: string; parentId?: number | null; sortOrder?: number }) =>
   createCategory(api.app, api.admin.authHeader, input);
 
-async function pathOf(id: string): Promise<string | undefined> {
+async function pathOf(id: number): Promise<string | undefined> {
   const [row] = await api.deps.database.db.select().from(categories).where(eq(categories.id, id));
   return row?.path;
 }
 
 interface TreeNode {
-  id: string;
+  id: number;
   name: string;
   sortOrder: number;
   children: TreeNode[];
 }
 
-function findNode(nodes: TreeNode[], id: string): TreeNode | undefined {
+function findNode(nodes: TreeNode[], id: number): TreeNode | undefined {
   for (const node of nodes) {
     if (node.id === id) return node;
     const found = findNode(node.children, id);
@@ -37,7 +37,7 @@ function findNode(nodes: TreeNode[], id: string): TreeNode | undefined {
   return undefined;
 }
 
-async function addProduct(categoryId: string, deleted = false) {
+async function addProduct(categoryId: number, deleted = false) {
   await api.deps.database.db
     .insert(products)
     .values({ categoryId, name: uniqueName('Product'), deletedAt: deleted ? new Date() : null });
@@ -81,19 +81,19 @@ describe('GET /categories (CAT-01)', () => {
 
   it('buildTree keeps the input order and drops orphans', () => {
     const rows = [
-      { id: 'r', name: 'R', sortOrder: 0, parentId: null },
-      { id: 'c2', name: 'C2', sortOrder: 0, parentId: 'r' },
-      { id: 'c1', name: 'C1', sortOrder: 1, parentId: 'r' },
-      { id: 'o', name: 'O', sortOrder: 0, parentId: 'gone' },
+      { id: 1, name: 'R', sortOrder: 0, parentId: null },
+      { id: 2, name: 'C2', sortOrder: 0, parentId: 1 },
+      { id: 3, name: 'C1', sortOrder: 1, parentId: 1 },
+      { id: 4, name: 'O', sortOrder: 0, parentId: 99 },
     ];
     expect(buildTree(rows)).toEqual([
       {
-        id: 'r',
+        id: 1,
         name: 'R',
         sortOrder: 0,
         children: [
-          { id: 'c2', name: 'C2', sortOrder: 0, children: [] },
-          { id: 'c1', name: 'C1', sortOrder: 1, children: [] },
+          { id: 2, name: 'C2', sortOrder: 0, children: [] },
+          { id: 3, name: 'C1', sortOrder: 1, children: [] },
         ],
       },
     ]);
@@ -128,9 +128,9 @@ describe('GET /categories/:id (CAT-02)', () => {
     });
   });
 
-  it('404 CATEGORY_NOT_FOUND for an unknown id, 400 for a non-uuid', async () => {
+  it('404 CATEGORY_NOT_FOUND for an unknown id, 400 for a non-integer', async () => {
     expectError(await call('GET', `/api/v1/categories/${missingId}`), 404, 'CATEGORY_NOT_FOUND');
-    for (const bad of ['abc', '1', "1'%20OR%20'1'='1", '..%2F..%2Fetc', `${missingId}x`, 'x'.repeat(300)]) {
+    for (const bad of ['abc', '0', '-1', '1.5', "1'%20OR%20'1'='1", '..%2F..%2Fetc', `${missingId}x`, 'x'.repeat(300)]) {
       expectError(await call('GET', `/api/v1/categories/${bad}`), 400, 'VALIDATION_ERROR');
     }
   });
@@ -146,7 +146,7 @@ describe('POST /categories (CAT-03)', () => {
     const root: CategoryData = body.data;
     expect(root).toMatchObject({ name: 'Home Appliances', parentId: null, sortOrder: 5, children: [] });
     expect(root.path).toEqual([{ id: root.id, name: 'Home Appliances' }]);
-    expect(await pathOf(root.id)).toBe(root.id);
+    expect(await pathOf(root.id)).toBe(String(root.id));
     const child = await create({ name: 'Fridges', parentId: root.id });
     expect(child.sortOrder).toBe(0);
     expect(await pathOf(child.id)).toBe(`${root.id}/${child.id}`);
@@ -200,8 +200,10 @@ describe('POST /categories (CAT-03)', () => {
       { name: 42 },
       { name: ['a'] },
       { name: { $ne: null } },
-      { name: 'ok', parentId: 'not-a-uuid' },
-      { name: 'ok', parentId: 7 },
+      { name: 'ok', parentId: 'not-an-id' },
+      { name: 'ok', parentId: 0 },
+      { name: 'ok', parentId: 1.5 },
+      { name: 'ok', parentId: '7' },
       { name: 'ok', sortOrder: 1.5 },
       { name: 'ok', sortOrder: '1' },
       { name: 'ok', sortOrder: 1e20 },
@@ -258,7 +260,7 @@ describe('PATCH /categories/:id (CAT-03)', () => {
       sortOrder: 9,
       parentId: null,
     });
-    expect(await pathOf(category.id)).toBe(category.id);
+    expect(await pathOf(category.id)).toBe(String(category.id));
   });
 
   it('moves a category with its subtree and rewrites every descendant path', async () => {
@@ -277,7 +279,7 @@ describe('PATCH /categories/:id (CAT-03)', () => {
     });
     expect(status).toBe(200);
     expect(body.data.parentId).toBe(b.id);
-    expect(body.data.path.map((item: { id: string }) => item.id)).toEqual([b.id, a1.id]);
+    expect(body.data.path.map((item: { id: number }) => item.id)).toEqual([b.id, a1.id]);
     expect(await pathOf(a1.id)).toBe(`${b.id}/${a1.id}`);
     expect(await pathOf(a11.id)).toBe(`${b.id}/${a1.id}/${a11.id}`);
     expect(await pathOf(a111.id)).toBe(`${b.id}/${a1.id}/${a11.id}/${a111.id}`);
@@ -288,7 +290,7 @@ describe('PATCH /categories/:id (CAT-03)', () => {
       [b.id, a1.id, a11.id, a111.id, a12.id].sort(),
     );
     const crumbs = (await call('GET', `/api/v1/categories/${a111.id}`)).body.data.path;
-    expect(crumbs.map((item: { id: string }) => item.id)).toEqual([b.id, a1.id, a11.id, a111.id]);
+    expect(crumbs.map((item: { id: number }) => item.id)).toEqual([b.id, a1.id, a11.id, a111.id]);
 
     // and back to the root
     const toRoot = await call('PATCH', `/api/v1/categories/${a1.id}`, {
@@ -297,7 +299,7 @@ describe('PATCH /categories/:id (CAT-03)', () => {
     });
     expect(toRoot.status).toBe(200);
     expect(toRoot.body.data.parentId).toBeNull();
-    expect(await pathOf(a1.id)).toBe(a1.id);
+    expect(await pathOf(a1.id)).toBe(String(a1.id));
     expect(await pathOf(a111.id)).toBe(`${a1.id}/${a11.id}/${a111.id}`);
     const tree = (await call('GET', '/api/v1/categories')).body.data;
     expect(findNode(tree, a1.id)?.children.map((node) => node.name)).toEqual(['A11', 'A12']);
@@ -314,7 +316,7 @@ describe('PATCH /categories/:id (CAT-03)', () => {
       });
       expectError(result, 400, 'VALIDATION_ERROR');
     }
-    expect(await pathOf(a.id)).toBe(a.id);
+    expect(await pathOf(a.id)).toBe(String(a.id));
     expect(await pathOf(grandchild.id)).toBe(`${a.id}/${child.id}/${grandchild.id}`);
   });
 
@@ -378,7 +380,7 @@ describe('PATCH /categories/:id (CAT-03)', () => {
     expect(await pathOf(clash.id)).toBe(`${elsewhere.id}/${clash.id}`);
   });
 
-  it('refuses an empty or malformed body and a non-uuid id', async () => {
+  it('refuses an empty or malformed body and a non-integer id', async () => {
     const category = await create({ name: uniqueName('Body') });
     for (const body of [{}, { name: '' }, { sortOrder: 'x' }, { parentId: 'nope' }, { name: 'a\u0007' }]) {
       expectError(
@@ -388,7 +390,7 @@ describe('PATCH /categories/:id (CAT-03)', () => {
       );
     }
     expectError(
-      await call('PATCH', '/api/v1/categories/not-a-uuid', {
+      await call('PATCH', '/api/v1/categories/not-an-id', {
         headers: api.admin.authHeader,
         body: { name: 'x' },
       }),
@@ -423,7 +425,7 @@ describe('DELETE /categories/:id (CAT-04)', () => {
       409,
       'CATEGORY_HAS_CHILDREN',
     );
-    expect(await pathOf(parent.id)).toBe(parent.id);
+    expect(await pathOf(parent.id)).toBe(String(parent.id));
   });
 
   it('409 CATEGORY_HAS_PRODUCTS while products (even soft-deleted ones) reference it', async () => {
@@ -446,7 +448,7 @@ describe('DELETE /categories/:id (CAT-04)', () => {
 });
 
 describe('permissions', () => {
-  const writes = (id: string): [Method, string, unknown][] => [
+  const writes = (id: number): [Method, string, unknown][] => [
     ['POST', '/api/v1/categories', { name: 'Nope' }],
     ['PATCH', `/api/v1/categories/${id}`, { name: 'Nope' }],
     ['DELETE', `/api/v1/categories/${id}`, undefined],
@@ -465,7 +467,7 @@ describe('permissions', () => {
       );
     }
     expect((await call('GET', `/api/v1/categories/${category.id}`)).status).toBe(200);
-    expect(await pathOf(category.id)).toBe(category.id);
+    expect(await pathOf(category.id)).toBe(String(category.id));
     const { body } = await call('GET', `/api/v1/categories/${category.id}`);
     expect(body.data.name).toBe(category.name);
   });

@@ -70,7 +70,7 @@ let sweep: Instance;
 let outage: Instance;
 let operations: Record<string, Record<string, Operation>>;
 /** real rows, so hostile values that pass validation reach the handlers and the database */
-let ids: { byName: Record<string, string>; byCollection: Record<string, string> };
+let ids: { byName: Record<string, number | number[]>; byCollection: Record<string, number> };
 let hostile: ReturnType<typeof schemaValues>;
 
 beforeAll(async () => {
@@ -106,7 +106,7 @@ afterAll(async () => {
 async function seedRows({ app, deps }: Instance) {
   const admin = await createMember(deps, app, { role: 'ADMIN' });
   const member = await createMember(deps, app);
-  const post = async (url: string, payload: object, headers = admin.authHeader): Promise<string> => {
+  const post = async (url: string, payload: object, headers = admin.authHeader): Promise<number> => {
     const response = await app.inject({ method: 'POST', url: `/api/v1${url}`, headers, payload });
     if (response.statusCode !== 201)
       throw new Error(`seeding ${url}: ${response.statusCode} ${response.body}`);
@@ -144,7 +144,7 @@ async function seedRows({ app, deps }: Instance) {
       specDefId: selectDefinition,
       userId: member.user.id,
       ownerUserId: member.user.id,
-      productIds: `${product},${otherProduct}`,
+      productIds: [product, otherProduct],
     },
     // `:id` names a row of the collection before it: /products/:id, /prices/:id …
     byCollection: {
@@ -167,9 +167,10 @@ function existingParam(url: string, name: string): string {
   if (name === 'file') return `${'0'.repeat(32)}.webp`;
   if (name === 'id') {
     const collection = url.split('/:id')[0]?.split('/').pop() ?? '';
-    return ids.byCollection[collection] ?? missingId;
+    return String(ids.byCollection[collection] ?? missingId);
   }
-  return ids.byName[name] ?? missingId;
+  const row = ids.byName[name];
+  return String(typeof row === 'number' ? row : missingId);
 }
 
 function paramNames(url: string): string[] {

@@ -45,13 +45,13 @@ async function memberToken(app: App, deps: ApiDeps, role: 'USER' | 'ADMIN', emai
     role,
     emailVerified: true,
   });
-  return app.signAccessToken({ sub: user.id, role: user.role, ver: user.tokenVersion });
+  return app.signAccessToken({ sub: String(user.id), role: user.role, ver: user.tokenVersion });
 }
 
 // a concrete URL for a route pattern: path parameters get a well-formed but unknown value
 function concrete(url: string): string {
   return url.replace(/:([A-Za-z]+)|\*/g, (_match, name: string | undefined) =>
-    name === 'provider' ? 'google' : name === 'key' ? 'NOT_FOUND' : '00000000-0000-4000-8000-000000000000',
+    name === 'provider' ? 'google' : name === 'key' ? 'NOT_FOUND' : '999999999',
   );
 }
 

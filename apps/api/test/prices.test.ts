@@ -43,15 +43,15 @@ async function createProduct(name = uniqueName('Monitor')) {
     body: { categoryId: category.id, name },
   });
   expect(result.status).toBe(201);
-  return result.body.data as { id: string; name: string };
+  return result.body.data as { id: number; name: string };
 }
 
-async function productRow(id: string) {
+async function productRow(id: number) {
   const [row] = await api.deps.database.db.select().from(products).where(eq(products.id, id));
   return row!;
 }
 
-async function historyOf(id: string) {
+async function historyOf(id: number) {
   return api.deps.database.db
     .select()
     .from(priceHistory)
@@ -59,7 +59,7 @@ async function historyOf(id: string) {
     .orderBy(asc(priceHistory.id));
 }
 
-const offer = (sellerId: string, fields: Record<string, unknown> = {}) => ({
+const offer = (sellerId: number | string, fields: Record<string, unknown> = {}) => ({
   sellerId,
   price: 100_000,
   url: 'https://shop.example.com/item/1',
@@ -244,7 +244,9 @@ describe('seller prices (PRICE-01, SELL-04/05)', () => {
       offer(ownShop.id, { stockState: 'MAYBE' }),
       offer(ownShop.id, { url: 'javascript:alert(1)' }),
       offer(ownShop.id, { url: 'file:///etc/passwd' }),
-      offer('not-a-uuid'),
+      offer('not-an-id'),
+      offer(0),
+      offer(1.5),
       {},
     ]) {
       expectError(await call('POST', url, { headers: api.admin.authHeader, body }), 400, 'VALIDATION_ERROR');
@@ -254,7 +256,7 @@ describe('seller prices (PRICE-01, SELL-04/05)', () => {
       400,
       'VALIDATION_ERROR',
     );
-    expectError(await call('GET', '/api/v1/products/not-a-uuid/prices'), 400, 'VALIDATION_ERROR');
+    expectError(await call('GET', '/api/v1/products/not-an-id/prices'), 400, 'VALIDATION_ERROR');
     const raw = await api.app.inject({
       method: 'POST',
       url,
@@ -269,13 +271,13 @@ describe('seller prices (PRICE-01, SELL-04/05)', () => {
     const shops = await Promise.all(
       Array.from({ length: 5 }, () => createSeller(api.app, api.admin.authHeader)),
     );
-    const created: string[] = [];
+    const created: number[] = [];
     for (const shop of shops) {
       const result = await call('POST', `/api/v1/products/${product.id}/prices`, {
         headers: api.admin.authHeader,
         body: offer(shop.id, { price: 50_000 }),
       });
-      created.push(result.body.data.id as string);
+      created.push(result.body.data.id as number);
     }
     const updates = Array.from({ length: 20 }, (_, i) => ({
       id: created[i % created.length]!,
@@ -350,7 +352,7 @@ describe('GET /products/:id/real-price (FRAUD-02)', () => {
     });
     // a price change shows at once (the comparison cache is invalidated by the write)
     const offerId = (await call('GET', `/api/v1/products/${product.id}/prices`)).body.data.entries.find(
-      (entry: { seller: { id: string } }) => entry.seller.id === freeOver.id,
+      (entry: { seller: { id: number } }) => entry.seller.id === freeOver.id,
     ).id;
     await call('PATCH', `/api/v1/prices/${offerId}`, {
       headers: api.admin.authHeader,
@@ -397,7 +399,7 @@ describe('a deleted shop', () => {
 
     const comparison = await call('GET', url);
     expect(comparison.body.data.lowestPrice).toBe(70_000);
-    expect(comparison.body.data.entries.map((entry: { seller: { id: string } }) => entry.seller.id)).toEqual([
+    expect(comparison.body.data.entries.map((entry: { seller: { id: number } }) => entry.seller.id)).toEqual([
       dear.id,
     ]);
     expect((await call('GET', `/api/v1/products/${product.id}`)).body.data.lowestPrice).toBe(70_000);
@@ -434,7 +436,7 @@ describe('GET /products/:id/price-history (PRICE-02)', () => {
   function at(date: string, seoulHour: number): Date {
     return new Date(Date.parse(`${date}T00:00:00+09:00`) + seoulHour * 3600_000);
   }
-  async function record(productId: string, recordedAt: Date, lowest: number | null) {
+  async function record(productId: number, recordedAt: Date, lowest: number | null) {
     await api.deps.database.db
       .insert(priceHistory)
       .values({ productId, sellerId: missingId, price: lowest, productLowestPrice: lowest, recordedAt });

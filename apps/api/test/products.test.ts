@@ -96,7 +96,7 @@ describe('admin product CRUD (PROD-03..05)', () => {
       { categoryId: root.id, name: 'ok', stock: -1 },
       { categoryId: root.id, name: 'ok', description: 'd'.repeat(20_001) },
       { categoryId: root.id, name: 'ok', status: 'NOPE' },
-      { categoryId: 'not-a-uuid', name: 'ok' },
+      { categoryId: 'not-an-id', name: 'ok' },
       { categoryId: root.id, name: { $gt: '' } },
     ]) {
       expectError(
@@ -203,8 +203,8 @@ describe('GET /products/:id (PROD-02)', () => {
     expect(row?.popularityScore).toBe(1.5);
   });
 
-  it('400 for a non-uuid id, 404 for an unknown one', async () => {
-    expectError(await call('GET', '/api/v1/products/123'), 400, 'VALIDATION_ERROR');
+  it('400 for a non-integer id, 404 for an unknown one', async () => {
+    expectError(await call('GET', '/api/v1/products/1.5'), 400, 'VALIDATION_ERROR');
     expectError(await call('GET', `/api/v1/products/${missingId}`), 404, 'PRODUCT_NOT_FOUND');
   });
 });
@@ -335,7 +335,7 @@ describe('options and images (PROD-06, PROD-07)', () => {
 describe('GET /products (PROD-01)', () => {
   let listRoot: CategoryData;
   let listChild: CategoryData;
-  const ids: Record<string, string> = {};
+  const ids: Record<string, number> = {};
   const tag = uniqueName('zq').replace(' ', '');
 
   beforeAll(async () => {
@@ -383,9 +383,9 @@ describe('GET /products (PROD-01)', () => {
   const list = async (query: string) => {
     const result = await call('GET', `/api/v1/products?search=${encodeURIComponent(tag)}&${query}`);
     expect(result.status, JSON.stringify(result.body)).toBe(200);
-    return result.body as { data: { id: string }[]; meta: Record<string, number> };
+    return result.body as { data: { id: number }[]; meta: Record<string, number> };
   };
-  const keys = (body: { data: { id: string }[] }) =>
+  const keys = (body: { data: { id: number }[] }) =>
     body.data.map((item) => Object.keys(ids).find((key) => ids[key] === item.id));
 
   it('lists newest first by default with the summary shape and meta; HIDDEN is not listed', async () => {
@@ -431,15 +431,15 @@ describe('GET /products (PROD-01)', () => {
     });
     expect(offer.status).toBe(201);
     const bySeller = await call('GET', `/api/v1/products?sellerId=${seller.id}`);
-    expect(bySeller.body.data.map((item: { id: string }) => item.id)).toEqual([ids.a]);
+    expect(bySeller.body.data.map((item: { id: number }) => item.id)).toEqual([ids.a]);
 
     // case-insensitive on name and brand; % and _ are literal
     const upper = await call('GET', `/api/v1/products?search=${encodeURIComponent(tag.toUpperCase())}`);
     expect(upper.body.meta.totalCount).toBe(5);
     const literal = await call('GET', `/api/v1/products?search=${encodeURIComponent('100%_brand')}`);
-    expect(literal.body.data.map((item: { id: string }) => item.id)).toEqual([ids.d]);
+    expect(literal.body.data.map((item: { id: number }) => item.id)).toEqual([ids.d]);
     const wildcard = await call('GET', `/api/v1/products?search=${encodeURIComponent('%')}`);
-    expect(wildcard.body.data.map((item: { id: string }) => item.id)).toEqual([ids.d]);
+    expect(wildcard.body.data.map((item: { id: number }) => item.id)).toEqual([ids.d]);
   });
 
   it('pages with meta; limit > 100 and other bad queries are 400', async () => {
@@ -457,7 +457,7 @@ describe('GET /products (PROD-01)', () => {
       'minPrice=abc',
       'minPrice=30000&maxPrice=10000',
       'categoryId=abc',
-      'sellerId=1',
+      'sellerId=1.5',
       `search=${'x'.repeat(101)}`,
       'search=%00',
     ]) {

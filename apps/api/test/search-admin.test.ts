@@ -11,7 +11,7 @@ import { expectError, type Method, missingId } from './helpers/http.ts';
 
 const api = setupApiTest({ members: { admin: { role: 'ADMIN' }, user: { role: 'USER' } } });
 const { call } = api;
-let productId: string;
+let productId: number;
 
 beforeAll(async () => {
   const category = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('스피커') });
@@ -163,7 +163,7 @@ describe('POST /search/admin/index/outbox/requeue-failed', () => {
 describe('POST /search/admin/index/products/:id/reindex', () => {
   it('a malformed id is 400, an unknown one 404 PRODUCT_NOT_FOUND (nothing recorded)', async () => {
     expectError(
-      await call('POST', `${base}/products/not-a-uuid/reindex`, { headers: api.admin.authHeader }),
+      await call('POST', `${base}/products/not-an-id/reindex`, { headers: api.admin.authHeader }),
       400,
       'VALIDATION_ERROR',
     );

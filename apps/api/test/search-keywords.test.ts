@@ -179,7 +179,7 @@ describe('recent keywords (SRCH-04)', () => {
     });
     expect(saved.status).toBe(201);
     expect(saved.body.data).toEqual({
-      id: expect.any(String),
+      id: expect.any(Number),
       keyword: '노트북',
       createdAt: expect.any(String),
     });
@@ -194,7 +194,7 @@ describe('recent keywords (SRCH-04)', () => {
       await call('POST', recentUrl, { headers: api.user.authHeader, body: { keyword: `keyword ${index}` } });
     }
     const listed = (await call('GET', recentUrl, { headers: api.user.authHeader })).body.data as {
-      id: string;
+      id: number;
       keyword: string;
     }[];
     expect(listed.map((item) => item.keyword)).toEqual(
@@ -237,7 +237,7 @@ describe('recent keywords (SRCH-04)', () => {
       );
     }
     expectError(
-      await call('DELETE', `${recentUrl}/not-a-uuid`, { headers: api.user.authHeader }),
+      await call('DELETE', `${recentUrl}/not-an-id`, { headers: api.user.authHeader }),
       400,
       'VALIDATION_ERROR',
     );

@@ -19,7 +19,7 @@ beforeAll(async () => {
   category = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('모니터') });
 });
 const createProduct = (name: string) =>
-  write<{ id: string; version: number }>('POST', '/api/v1/products', { categoryId: category.id, name });
+  write<{ id: number; version: number }>('POST', '/api/v1/products', { categoryId: category.id, name });
 
 async function summary() {
   const { body } = await call('GET', '/api/v1/search/admin/index/outbox/summary', {
@@ -112,7 +112,7 @@ it('changes made while OpenSearch is down end FAILED, and after requeue-failed a
     .select({ id: products.id, name: products.name, lowestPrice: products.lowestPrice })
     .from(products)
     .where(and(isNull(products.deletedAt), ne(products.status, 'HIDDEN')));
-  expect(await indexedIds(api.ctx)).toEqual(live.map((row) => row.id).sort());
+  expect(await indexedIds(api.ctx)).toEqual(live.map((row) => row.id).sort((a, b) => a - b));
   for (const row of live) {
     const document = await indexedDocument(api.ctx, row.id);
     expect(document?._source).toMatchObject({ name: row.name, lowestPrice: row.lowestPrice });
@@ -144,7 +144,7 @@ it('a slow OpenSearch: searches past their time limit are given up and answered 
     );
     expect(status).toBe(200);
     expect(body.meta.degraded).toBe(true);
-    expect(body.data.products.map((hit: { id: string }) => hit.id)).toContain(product.id);
+    expect(body.data.products.map((hit: { id: number }) => hit.id)).toContain(product.id);
   } finally {
     api.proxy.setDelay(0);
   }
@@ -154,5 +154,5 @@ it('a slow OpenSearch: searches past their time limit are given up and answered 
     const { body } = await call('GET', `/api/v1/search/autocomplete?q=${encodeURIComponent('느린모니')}`);
     return body.meta.degraded === false && body;
   });
-  expect(again.data.products.map((hit: { id: string }) => hit.id)).toContain(product.id);
+  expect(again.data.products.map((hit: { id: number }) => hit.id)).toContain(product.id);
 });

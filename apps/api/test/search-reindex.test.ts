@@ -36,8 +36,8 @@ it('rebuilds into v2 while writes continue and searches answer; every change is 
   // a bulk import that bypassed the outbox: the live index misses these products
   await api.deps.database.db.execute(sql`
     insert into products (category_id, name, brand)
-    select ${category.id}::uuid, '미러리스 ' || n, 'Brand ' || (n % 7) from generate_series(1, ${SEEDED}) n`);
-  const synced = await write<{ id: string }>('POST', '/api/v1/products', {
+    select ${category.id}::bigint, '미러리스 ' || n, 'Brand ' || (n % 7) from generate_series(1, ${SEEDED}) n`);
+  const synced = await write<{ id: number }>('POST', '/api/v1/products', {
     categoryId: category.id,
     name: '캐논 R6',
   });
@@ -64,7 +64,7 @@ it('rebuilds into v2 while writes continue and searches answer; every change is 
     message: 'full reindex queued',
     queued: true,
     jobId: expect.any(String),
-    runId: expect.any(String),
+    runId: expect.any(Number),
   });
   // one at a time
   const again = await call('POST', '/api/v1/search/admin/index/reindex', { headers: api.admin.authHeader });
@@ -90,7 +90,7 @@ it('rebuilds into v2 while writes continue and searches answer; every change is 
     .from(products)
     .where(sql`${products.name} like '미러리스 %'`)
     .orderBy(products.id);
-  const changed: string[] = [];
+  const changed: number[] = [];
   let writes = 0;
   const writing = (async () => {
     for (let step = 0; running && step < 40; step++) {
@@ -170,7 +170,7 @@ it('rebuilds into v2 while writes continue and searches answer; every change is 
     .select({ id: products.id, name: products.name, lowestPrice: products.lowestPrice })
     .from(products)
     .where(and(isNull(products.deletedAt), ne(products.status, 'HIDDEN')));
-  expect(await indexedIds(api.ctx)).toEqual(live.map((row) => row.id).sort());
+  expect(await indexedIds(api.ctx)).toEqual(live.map((row) => row.id).sort((a, b) => a - b));
   const byId = new Map(live.map((row) => [row.id, row]));
   const docs = await opensearch<{
     docs: { _id: string; found: boolean; _source?: Record<string, unknown> }[];
@@ -179,7 +179,7 @@ it('rebuilds into v2 while writes continue and searches answer; every change is 
     body: { ids: [...new Set(changed)] },
   });
   for (const doc of docs.body.docs) {
-    const row = byId.get(doc._id);
+    const row = byId.get(Number(doc._id));
     if (!row) expect(doc.found).toBe(false);
     else expect(doc._source).toMatchObject({ name: row.name, lowestPrice: row.lowestPrice });
   }

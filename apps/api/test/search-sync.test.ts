@@ -30,10 +30,10 @@ beforeAll(async () => {
 });
 
 describe('the index follows API writes (worker-search as its own process)', () => {
-  let productId: string;
+  let productId: number;
 
   it('a created product is searchable within seconds', async () => {
-    const created = await write<{ id: string }>('POST', '/api/v1/products', {
+    const created = await write<{ id: number }>('POST', '/api/v1/products', {
       categoryId: category.id,
       name: '갤럭시북4 프로 16인치',
       brand: '삼성',
@@ -67,7 +67,7 @@ describe('the index follows API writes (worker-search as its own process)', () =
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: { match: { description: '노트북' } } }),
     }).then((response) => response.json() as Promise<{ hits: { hits: { _id: string }[] } }>);
-    expect(search.hits.hits.map((hit) => hit._id)).toEqual([productId]);
+    expect(search.hits.hits.map((hit) => Number(hit._id))).toEqual([productId]);
   });
 
   it('an update, a price, spec values and an image each reach the document', async () => {
@@ -101,7 +101,7 @@ describe('the index follows API writes (worker-search as its own process)', () =
     );
     expect(priced.document!._source.sellerIds).toEqual([seller.id]);
 
-    const ram = await write<{ id: string }>('POST', '/api/v1/specs/definitions', {
+    const ram = await write<{ id: number }>('POST', '/api/v1/specs/definitions', {
       categoryId: category.id,
       key: 'ram',
       name: '메모리',
@@ -139,7 +139,7 @@ describe('the index follows API writes (worker-search as its own process)', () =
   it('purchase options reach the document, and a search by an option value finds the product', async () => {
     const optionsTextBecomes = (text: string, what: string) =>
       waitForDocument(api.ctx, productId, (doc) => doc?._source.optionsText === text, what);
-    const option = await write<{ id: string }>('POST', `/api/v1/products/${productId}/options`, {
+    const option = await write<{ id: number }>('POST', `/api/v1/products/${productId}/options`, {
       name: '색상',
       values: ['미드나이트', 'Starlight'],
     });
@@ -151,7 +151,7 @@ describe('the index follows API writes (worker-search as its own process)', () =
     await fetch(`${api.ctx.env.OPENSEARCH_URL!}/${api.ctx.indexPrefix}-products/_refresh`, {
       method: 'POST',
     });
-    const found = await adminCall<{ hits: { id: string }[] }>(
+    const found = await adminCall<{ hits: { id: number }[] }>(
       api.app,
       api.admin.authHeader,
       'GET',

@@ -111,7 +111,7 @@ async function search(query: Record<string, string | number>, headers: object = 
   expect(result.status, JSON.stringify(result.body)).toBe(200);
   return result.body as {
     data: {
-      hits: { id: string; name: string; lowestPrice: number | null; categoryName: string; score: number }[];
+      hits: { id: number; name: string; lowestPrice: number | null; categoryName: string; score: number }[];
       facets: Record<string, unknown> & { specs: Record<string, { value: string; count: number }[]> };
       suggestions: string[];
       totalCount: number;
@@ -290,7 +290,7 @@ describe('GET /search: bad and hostile input', () => {
     ['minPrice above maxPrice', 'q=a&minPrice=10&maxPrice=5'],
     ['specs that are not JSON', `q=a&specs=${encodeURIComponent('{ram:16')}`],
     ['specs that are not an object of spec keys', `q=a&specs=${encodeURIComponent('{"RAM!":"x"}')}`],
-    ['a categoryId that is not a uuid', 'q=a&categoryId=1'],
+    ['a categoryId that is not an id', 'q=a&categoryId=1.5'],
   ])('refuses %s with 400 VALIDATION_ERROR', async (_, query) => {
     expectError(await call('GET', `/api/v1/search?${query}`), 400, 'VALIDATION_ERROR');
   });
@@ -330,7 +330,7 @@ describe('GET /search/autocomplete (SRCH-02)', () => {
     const result = await call('GET', '/api/v1/search/autocomplete?q=sam');
     const { keywords, products } = result.body.data as {
       keywords: string[];
-      products: { id: string; name: string }[];
+      products: { id: number; name: string }[];
     };
     expect(keywords).toEqual(
       expect.arrayContaining(['<em>Sam</em>sung', '<em>Sam</em>sung Galaxy S24 Ultra']),
@@ -495,7 +495,7 @@ describe('PostgreSQL fallback while OpenSearch is unreachable (SRCH-09)', () => 
       const result = await downCall('GET', `/api/v1/search?q=${encodeURIComponent('노트북')}`);
       expect(result.status).toBe(200);
       expect(result.body.meta).toMatchObject({ degraded: true, page: 1, limit: 20 });
-      const found = (result.body.data.hits as { id: string }[]).map((hit) => hit.id);
+      const found = (result.body.data.hits as { id: number }[]).map((hit) => hit.id);
       expect(new Set(found)).toEqual(new Set([p.gaming!.id, p.gram!.id]));
     }
     expect(down.deps.resilience.snapshots().find((breaker) => breaker.name === 'search')?.state).toBe('open');
@@ -506,7 +506,7 @@ describe('PostgreSQL fallback while OpenSearch is unreachable (SRCH-09)', () => 
     expect(result.status).toBe(200);
     const { data, meta } = result.body;
     expect(meta).toEqual({ page: 1, limit: 2, totalCount: 3, totalPages: 2, degraded: true });
-    expect(data.hits.map((hit: { id: string }) => hit.id)).toEqual([p.buds!.id, p.galaxy!.id]);
+    expect(data.hits.map((hit: { id: number }) => hit.id)).toEqual([p.buds!.id, p.galaxy!.id]);
     expect(data.hits[1]).toMatchObject({
       name: '<em>Samsung</em> Galaxy S24 Ultra',
       categoryName: phones.name,
@@ -524,13 +524,13 @@ describe('PostgreSQL fallback while OpenSearch is unreachable (SRCH-09)', () => 
       'GET',
       `/api/v1/search?q=samsung&categoryId=${root.id}&sellerId=${shopA.id}`,
     );
-    expect(filtered.body.data.hits.map((hit: { id: string }) => hit.id)).toEqual([p.gaming!.id]);
+    expect(filtered.body.data.hits.map((hit: { id: number }) => hit.id)).toEqual([p.gaming!.id]);
   });
 
   it('tolerates typos and hostile text in the fallback too', async () => {
     const typo = await downCall('GET', '/api/v1/search?q=samsnug');
     expect(typo.status).toBe(200);
-    expect(typo.body.data.hits.map((hit: { id: string }) => hit.id)).toContain(p.galaxy!.id);
+    expect(typo.body.data.hits.map((hit: { id: number }) => hit.id)).toContain(p.galaxy!.id);
     for (const q of hostile) {
       const result = await downCall('GET', `/api/v1/search?q=${encodeURIComponent(q)}`);
       expect(result.status, JSON.stringify(q)).toBe(200);
@@ -545,9 +545,9 @@ describe('PostgreSQL fallback while OpenSearch is unreachable (SRCH-09)', () => 
     expect(result.body.meta).toEqual({ degraded: true });
     const { keywords, products, categories } = result.body.data;
     expect(keywords).toContain('<em>Sam</em>sung');
-    expect(products.map((product: { id: string }) => product.id)).toContain(p.galaxy!.id);
-    expect(products.map((product: { id: string }) => product.id)).not.toContain(p.hidden!.id);
-    expect(products.find((product: { id: string }) => product.id === p.galaxy!.id).name).toBe(
+    expect(products.map((product: { id: number }) => product.id)).toContain(p.galaxy!.id);
+    expect(products.map((product: { id: number }) => product.id)).not.toContain(p.hidden!.id);
+    expect(products.find((product: { id: number }) => product.id === p.galaxy!.id).name).toBe(
       '<em>Sam</em>sung Galaxy S24 Ultra',
     );
     expect(categories).toContainEqual({ id: phones.id, name: phones.name });

@@ -12,7 +12,7 @@ const { call } = api;
 
 const make = (input: SellerFields = {}) => createSeller(api.app, api.admin.authHeader, input);
 
-async function rowOf(id: string) {
+async function rowOf(id: number) {
   const [row] = await api.deps.database.db.select().from(sellers).where(eq(sellers.id, id));
   return row;
 }
@@ -26,7 +26,7 @@ describe('POST /sellers (SELL-03)', () => {
     });
     expect(status).toBe(201);
     expect(body.data).toEqual({
-      id: expect.any(String),
+      id: expect.any(Number),
       name,
       url: 'https://www.coupang.com',
       logoUrl: null,
@@ -116,7 +116,7 @@ describe('POST /sellers (SELL-03)', () => {
       { name: 'ok', url: 'https://a.example.com', trustScore: 50.5 },
       { name: 'ok', url: 'https://a.example.com', trustScore: '50' },
       { name: 'ok', url: 'https://a.example.com', trustScore: 1e308 },
-      { name: 'ok', url: 'https://a.example.com', ownerUserId: 'not-a-uuid' },
+      { name: 'ok', url: 'https://a.example.com', ownerUserId: 'not-an-id' },
       { name: 'ok', url: 'https://a.example.com', ownerUserId: "' OR 1=1 --" },
       { name: 'ok', url: ['https://a.example.com'] },
       null,
@@ -194,14 +194,14 @@ describe('GET /sellers and /sellers/:id (SELL-01, SELL-02)', () => {
     }
   });
 
-  it('returns one shop; 404 SELLER_NOT_FOUND for unknown ids, 400 for non-uuids', async () => {
+  it('returns one shop; 404 SELLER_NOT_FOUND for unknown ids, 400 for non-integers', async () => {
     const shop = await make();
     const { status, body } = await call('GET', `/api/v1/sellers/${shop.id}`);
     expect(status).toBe(200);
     expect(body.data).toEqual(shop);
     expect(body.data).not.toHaveProperty('ownerUserId');
     expectError(await call('GET', `/api/v1/sellers/${missingId}`), 404, 'SELLER_NOT_FOUND');
-    for (const bad of ['abc', '0', "1'%20OR%20'1'='1", `${missingId}0`, 'x'.repeat(500)]) {
+    for (const bad of ['abc', '0', '1.5', "1'%20OR%20'1'='1", `${missingId}x`, 'x'.repeat(500)]) {
       expectError(await call('GET', `/api/v1/sellers/${bad}`), 400, 'VALIDATION_ERROR');
     }
   });
@@ -330,14 +330,14 @@ describe('DELETE /sellers/:id (SELL-03)', () => {
     expect(again.id).not.toBe(shop.id);
   });
 
-  it('404 for an unknown id, 400 for a non-uuid', async () => {
+  it('404 for an unknown id, 400 for a non-integer', async () => {
     expectError(
       await call('DELETE', `/api/v1/sellers/${missingId}`, { headers: api.admin.authHeader }),
       404,
       'SELLER_NOT_FOUND',
     );
     expectError(
-      await call('DELETE', '/api/v1/sellers/123', { headers: api.admin.authHeader }),
+      await call('DELETE', '/api/v1/sellers/-1', { headers: api.admin.authHeader }),
       400,
       'VALIDATION_ERROR',
     );

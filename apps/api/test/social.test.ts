@@ -80,8 +80,10 @@ beforeEach(async () => {
 
 const unique = () => randomBytes(5).toString('hex');
 
-function claimsOf(accessToken: string): { sub: string; ver: number } {
-  return JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString('utf8'));
+/** The access token's claims, its subject read as the member id it is. */
+function claimsOf(accessToken: string): { sub: number; ver: number } {
+  const claims = JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString('utf8'));
+  return { ...claims, sub: Number(claims.sub) };
 }
 
 async function call(
@@ -136,10 +138,13 @@ async function passwordMember(email = `member-${unique()}@example.com`) {
     name: 'Password Member',
     passwordHash: 'argon2id$not-used-here',
   });
-  return { user, token: app.signAccessToken({ sub: user.id, role: user.role, ver: user.tokenVersion }) };
+  return {
+    user,
+    token: app.signAccessToken({ sub: String(user.id), role: user.role, ver: user.tokenVersion }),
+  };
 }
 
-async function userRow(id: string) {
+async function userRow(id: number) {
   const [row] = await deps.database.sql<
     {
       email: string;
@@ -153,7 +158,7 @@ async function userRow(id: string) {
   return row;
 }
 
-async function socialRows(userId: string) {
+async function socialRows(userId: number) {
   return deps.database.sql<{ provider: string; provider_user_id: string; email: string | null }[]>`
     select provider, provider_user_id, email from social_accounts where user_id = ${userId} order by provider`;
 }

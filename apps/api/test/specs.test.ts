@@ -13,11 +13,11 @@ const { call } = api;
 let laptop: CategoryData;
 let gaming: CategoryData;
 let ultra: CategoryData;
-const defs: Record<string, { id: string }> = {};
+const defs: Record<string, { id: number }> = {};
 const ids: Record<string, string> = {};
 const tag = uniqueName('SpecTag').replace(' ', '');
 
-async function define(categoryId: string, body: Record<string, unknown>) {
+async function define(categoryId: number, body: Record<string, unknown>) {
   const result = await call('POST', '/api/v1/specs/definitions', {
     headers: api.admin.authHeader,
     body: { categoryId, ...body },
@@ -26,7 +26,7 @@ async function define(categoryId: string, body: Record<string, unknown>) {
   return result.body.data;
 }
 
-async function product(key: string, categoryId: string, lowestPrice: number | null) {
+async function product(key: string, categoryId: number, lowestPrice: number | null) {
   const result = await call('POST', '/api/v1/products', {
     headers: api.admin.authHeader,
     body: { categoryId, name: `${tag} ${key}` },
@@ -371,7 +371,7 @@ describe('comparison (SPEC-04, SENG-03)', () => {
   });
 
   it('needs 2..4 distinct existing products', async () => {
-    for (const productIds of [[ids.a], [ids.a, ids.a], [ids.a, ids.b, ids.c, ids.d, ids.g], 'x', [1, 2]]) {
+    for (const productIds of [[ids.a], [ids.a, ids.a], [ids.a, ids.b, ids.c, ids.d, ids.g], 'x', [0, 1.5], ['1', '2']]) {
       expectError(
         await call('POST', '/api/v1/specs/compare', { body: { productIds } }),
         400,
@@ -475,7 +475,7 @@ describe('scored comparison (SENG-04)', () => {
         code,
       );
     }
-    const mappings: [string, unknown][] = [
+    const mappings: [number, unknown][] = [
       [defs.ram!.id, [{ optionValue: '128GB', score: 10 }]],
       [defs.ram!.id, [{ minValue: 1, score: 10 }]],
       [defs.cpu!.id, [{ optionValue: '1', score: 10 }]],
@@ -512,7 +512,7 @@ describe('similar products (SENG-05)', () => {
     const result = await call('GET', `/api/v1/products/${ids.a}/similar?limit=5`);
     expect(result.status, JSON.stringify(result.body)).toBe(200);
     // c: same RAM and screen, close cpu/weight; d: same cpu/weight, other RAM; b: far; g: other category
-    expect(result.body.data.map((item: { id: string }) => item.id)).toEqual([ids.c, ids.d, ids.b]);
+    expect(result.body.data.map((item: { id: number }) => item.id)).toEqual([ids.c, ids.d, ids.b]);
     expect(result.body.data[0].similarity).toBeGreaterThan(result.body.data[1].similarity);
     const one = await call('GET', `/api/v1/products/${ids.a}/similar?limit=1`);
     expect(one.body.data).toHaveLength(1);
@@ -584,7 +584,7 @@ describe('permissions and hostile input', () => {
   it('hostile input is a 4xx with a code, never a 500', async () => {
     const attempts: [Method, string, unknown][] = [
       ['GET', '/api/v1/specs/definitions', undefined],
-      ['GET', '/api/v1/specs/definitions?categoryId=not-a-uuid', undefined],
+      ['GET', '/api/v1/specs/definitions?categoryId=not-an-id', undefined],
       ['GET', `/api/v1/specs/definitions?categoryId=${missingId}`, undefined],
       ['GET', "/api/v1/products/1' or 1=1--/specs", undefined],
       ['POST', '/api/v1/specs/compare', { productIds: null }],
@@ -610,7 +610,7 @@ describe('permissions and hostile input', () => {
       ['PUT', `/api/v1/products/${ids.a}/specs`, { values: [{ key: 'note', value: 'a\u0000b' }] }],
       ['PUT', `/api/v1/products/${ids.a}/specs`, { values: [{ key: 'ram', value: { $ne: null } }] }],
       ['PUT', `/api/v1/products/${ids.a}/specs`, { values: 'all' }],
-      ['PUT', `/api/v1/specs/templates/not-a-uuid`, { inheritsFromCategoryId: null }],
+      ['PUT', `/api/v1/specs/templates/not-an-id`, { inheritsFromCategoryId: null }],
       ['POST', '/api/v1/specs/definitions', { categoryId: missingId, key: 'x', name: 'x', type: 'TEXT' }],
       ['POST', '/api/v1/specs/definitions', { categoryId: laptop.id, key: 'x', name: 'x', type: 'COLOR' }],
       ['PATCH', `/api/v1/specs/definitions/${defs.note!.id}`, { direction: 'HIGHER_IS_BETTER' }],

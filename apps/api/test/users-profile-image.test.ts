@@ -55,16 +55,16 @@ async function upload(member: Member | undefined, files: FilePart[], fields: Rec
   return { status: response.statusCode, body: response.json() };
 }
 
-function userFolder(userId: string) {
-  return join(api.ctx.storageDir, 'profile-images', userId);
+function userFolder(userId: number) {
+  return join(api.ctx.storageDir, 'profile-images', String(userId));
 }
 
 /** The user's stored image files (no temporary leftovers either: every entry counts). */
-async function storedFiles(userId: string): Promise<string[]> {
+async function storedFiles(userId: number): Promise<string[]> {
   return readdir(userFolder(userId)).catch(() => []);
 }
 
-async function imagePathOf(userId: string) {
+async function imagePathOf(userId: number) {
   const [row] = await api.deps.database.db
     .select({ path: users.profileImagePath })
     .from(users)
@@ -443,7 +443,7 @@ describe('GET /media/profile-images/:userId/:file', () => {
   it('is 404 for a well-formed name that does not exist', async () => {
     const response = await api.app.inject({
       method: 'GET',
-      url: `/media/profile-images/00000000-0000-4000-8000-000000000000/${'a'.repeat(32)}.webp`,
+      url: `/media/profile-images/999999999/${'a'.repeat(32)}.webp`,
     });
     expect(response.statusCode).toBe(404);
     expect(response.json().error.code).toBe('NOT_FOUND');

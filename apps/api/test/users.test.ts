@@ -38,9 +38,9 @@ function expectError(
   expect(result.body.success).toBe(false);
 }
 
-const missingId = '00000000-0000-4000-8000-000000000000';
+const missingId = 999_999_999;
 
-function refreshTokensOf(userId: string) {
+function refreshTokensOf(userId: number) {
   return api.deps.database.db.select().from(refreshTokens).where(eq(refreshTokens.userId, userId));
 }
 
@@ -81,7 +81,7 @@ describe('GET /users/me (USER-01)', () => {
       401,
       'TOKEN_INVALID',
     );
-    const ghost = api.app.signAccessToken({ sub: missingId, role: 'ADMIN', ver: 0 });
+    const ghost = api.app.signAccessToken({ sub: String(missingId), role: 'ADMIN', ver: 0 });
     expectError(
       await call('GET', '/api/v1/users/me', { headers: { authorization: `Bearer ${ghost}` } }),
       401,
@@ -201,7 +201,7 @@ describe('DELETE /users/me (USER-03)', () => {
   it('soft-deletes, ends every session, frees the e-mail and the nickname, hides the profile', async () => {
     const email = uniqueEmail('leaver');
     const member = await api.member({ email });
-    const nickname = `leaver_${member.user.id.slice(0, 6)}`;
+    const nickname = `leaver_${member.user.id}`;
     expect(
       (await call('PATCH', '/api/v1/users/me/profile', { headers: member.authHeader, body: { nickname } }))
         .status,
@@ -266,12 +266,12 @@ describe('GET /users (USER-04, admin)', () => {
   });
 
   it('pages newest first with meta', async () => {
-    const created: string[] = [];
+    const created: number[] = [];
     for (let index = 0; index < 25; index += 1) {
       const member = await api.member({ name: `Pager Person ${index}` });
       created.push(member.user.id);
     }
-    const seen: string[] = [];
+    const seen: number[] = [];
     for (const pageNumber of [1, 2, 3]) {
       const { status, body } = await call(
         'GET',
@@ -283,7 +283,7 @@ describe('GET /users (USER-04, admin)', () => {
       expect(status).toBe(200);
       expect(body.meta).toEqual({ page: pageNumber, limit: 10, totalCount: 25, totalPages: 3 });
       expect(body.data).toHaveLength(pageNumber === 3 ? 5 : 10);
-      seen.push(...body.data.map((user: { id: string }) => user.id));
+      seen.push(...body.data.map((user: { id: number }) => user.id));
       const times = body.data.map((user: { createdAt: string }) => Date.parse(user.createdAt));
       expect([...times].sort((a, b) => b - a)).toEqual(times);
     }
@@ -331,7 +331,7 @@ describe('GET /users (USER-04, admin)', () => {
         headers: api.admin.authHeader,
       });
       expect(status).toBe(200);
-      return new Set(body.data.map((user: { id: string }) => user.id));
+      return new Set(body.data.map((user: { id: number }) => user.id));
     };
     expect(await ids(`search=${encodeURIComponent(marker.toUpperCase())}`)).toEqual(
       new Set([percent.id, plain.id, underscore.id, dash.id]),
@@ -357,7 +357,7 @@ describe('GET /users (USER-04, admin)', () => {
       const { body } = await call('GET', `/api/v1/users?search=${marker}&${query}`, {
         headers: api.admin.authHeader,
       });
-      return body.data.map((user: { id: string }) => user.id).sort();
+      return body.data.map((user: { id: number }) => user.id).sort();
     };
     expect(await ids('role=SELLER')).toEqual([seller.user.id]);
     expect(await ids('status=BLOCKED')).toEqual([blocked.user.id]);
@@ -424,7 +424,11 @@ describe('PATCH /users/:id/status (USER-05, admin)', () => {
     expect(reactivated.body.data.status).toBe('ACTIVE');
     expectError(await call('GET', '/api/v1/users/me', { headers: member.authHeader }), 401, 'TOKEN_INVALID');
     const [row] = await api.deps.database.db.select().from(users).where(eq(users.id, member.user.id));
-    const fresh = api.app.signAccessToken({ sub: member.user.id, role: 'USER', ver: row!.tokenVersion });
+    const fresh = api.app.signAccessToken({
+      sub: String(member.user.id),
+      role: 'USER',
+      ver: row!.tokenVersion,
+    });
     expect(
       (await call('GET', '/api/v1/users/me', { headers: { authorization: `Bearer ${fresh}` } })).status,
     ).toBe(200);
@@ -490,7 +494,7 @@ describe('PATCH /users/:id/status (USER-05, admin)', () => {
   });
 
   it.each([
-    ['a non-uuid id', 'not-a-uuid', { status: 'BLOCKED' }],
+    ['a non-integer id', 'not-an-id', { status: 'BLOCKED' }],
     ['an injection id', "1' OR '1'='1", { status: 'BLOCKED' }],
     ['an unknown status', missingId, { status: 'DELETED' }],
     ['a lowercase status', missingId, { status: 'blocked' }],
@@ -526,7 +530,7 @@ describe('PATCH /users/:id/status (USER-05, admin)', () => {
 describe('GET /users/:id/profile (USER-06, public)', () => {
   it('shows nickname, bio, image and join date to anyone, never e-mail or phone', async () => {
     const member = await api.member();
-    const nickname = `pub_${member.user.id.slice(0, 8)}`;
+    const nickname = `pub_${member.user.id}`;
     await call('PATCH', '/api/v1/users/me/profile', {
       headers: member.authHeader,
       body: { nickname, bio: 'hello' },
@@ -544,9 +548,9 @@ describe('GET /users/:id/profile (USER-06, public)', () => {
     expect(JSON.stringify(body)).not.toContain('010-');
   });
 
-  it('is 404 for an unknown member and 400 for a non-uuid id, never 500', async () => {
+  it('is 404 for an unknown member and 400 for a non-integer id, never 500', async () => {
     expectError(await call('GET', `/api/v1/users/${missingId}/profile`), 404, 'USER_NOT_FOUND');
-    for (const id of ['abc', '123', "1' OR '1'='1", '..%2F..%2Fetc%2Fpasswd', `${missingId}x`, '%00']) {
+    for (const id of ['abc', '0', '1.5', "1' OR '1'='1", '..%2F..%2Fetc%2Fpasswd', `${missingId}x`, '%00']) {
       expectError(await call('GET', `/api/v1/users/${id}/profile`), 400, 'VALIDATION_ERROR');
     }
   });
@@ -555,7 +559,7 @@ describe('GET /users/:id/profile (USER-06, public)', () => {
 describe('PATCH /users/me/profile (USER-07)', () => {
   it('sets nickname and bio; clears the bio with null or blanks', async () => {
     const member = await api.member();
-    const nickname = `김_${member.user.id.slice(0, 6)}`;
+    const nickname = `김_${member.user.id}`;
     const { status, body } = await call('PATCH', '/api/v1/users/me/profile', {
       headers: member.authHeader,
       body: { nickname, bio: '  안녕하세요\r\nPC 조립 좋아합니다 🖥️  ' },
@@ -623,7 +627,7 @@ describe('PATCH /users/me/profile (USER-07)', () => {
 
   it('composes a decomposed (NFD) Hangul nickname', async () => {
     const member = await api.member();
-    const composed = `한글_${member.user.id.slice(0, 4)}`;
+    const composed = `한글_${member.user.id}`;
     const { status, body } = await call('PATCH', '/api/v1/users/me/profile', {
       headers: member.authHeader,
       body: { nickname: composed.normalize('NFD') },
@@ -670,7 +674,7 @@ describe('PATCH /users/me/profile (USER-07)', () => {
   it('keeps nicknames unique case-insensitively; my own in another case is fine', async () => {
     const first = await api.member();
     const second = await api.member();
-    const nickname = `Case_${first.user.id.slice(0, 6)}`;
+    const nickname = `Case_${first.user.id}`;
     expect(
       (await call('PATCH', '/api/v1/users/me/profile', { headers: first.authHeader, body: { nickname } }))
         .status,
@@ -695,7 +699,7 @@ describe('PATCH /users/me/profile (USER-07)', () => {
 
   it('lets exactly one of 10 concurrent members take the same nickname', async () => {
     const members = await Promise.all(Array.from({ length: 10 }, () => api.member()));
-    const nickname = `race_${members[0]!.user.id.slice(0, 8)}`;
+    const nickname = `race_${members[0]!.user.id}`;
     const results = await Promise.all(
       members.map((member) =>
         call('PATCH', '/api/v1/users/me/profile', { headers: member.authHeader, body: { nickname } }),

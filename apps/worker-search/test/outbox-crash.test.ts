@@ -13,6 +13,7 @@ import {
   type TcpProxy,
   type TestContext,
 } from '@pbshop/testing';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { opensearch, processTracker, waitFor } from './helpers.ts';
 
@@ -21,7 +22,7 @@ let proxy: TcpProxy;
 let database: DatabaseHandle;
 let redis: ReturnType<typeof createRedis>;
 let producers: JobProducers;
-let categoryId: string;
+let categoryId: number;
 const workers = processTracker();
 
 beforeAll(async () => {
@@ -31,8 +32,14 @@ beforeAll(async () => {
   database = createDatabase(ctx.env.DATABASE_URL!, { max: 2 });
   redis = createRedis(ctx.env.REDIS_URL!, 'worker');
   producers = new JobProducers(redis, bullPrefix(ctx.redisPrefix));
-  categoryId = randomUUID();
-  await database.db.insert(categories).values({ id: categoryId, name: '태블릿', path: categoryId });
+  [{ id: categoryId }] = (await database.db
+    .insert(categories)
+    .values({ name: '태블릿', path: '' })
+    .returning({ id: categories.id })) as [{ id: number }];
+  await database.db
+    .update(categories)
+    .set({ path: String(categoryId) })
+    .where(eq(categories.id, categoryId));
 });
 
 afterAll(async () => {
@@ -54,7 +61,7 @@ const env = () => ({
 });
 
 /** Products and their outbox rows, committed together as a writer would; then a wake-up job. */
-async function writeProducts(count: number): Promise<string[]> {
+async function writeProducts(count: number): Promise<number[]> {
   const ids = await database.db.transaction(async (tx) => {
     const rows = await tx
       .insert(products)

@@ -1,7 +1,3 @@
-// A live index built with an older mapping version is rebuilt at start: the bootstrap starts a
-// full reindex by itself (and says so), which copies every product into `<alias>-v2`, swaps the
-// alias and drops v1. A later start with the current mapping starts none.
-import { randomUUID } from 'node:crypto';
 import { categories, createDatabase, type DatabaseHandle, products, searchReindexRuns } from '@pbshop/db';
 import {
   createSearchClient,
@@ -11,6 +7,7 @@ import {
   productIndexBody,
 } from '@pbshop/search';
 import { createTestContext, type TestContext } from '@pbshop/testing';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { opensearch, processTracker, waitFor } from './helpers.ts';
 
@@ -23,8 +20,14 @@ beforeAll(async () => {
   ctx = await createTestContext();
   alias = productAlias(ctx.indexPrefix);
   database = createDatabase(ctx.env.DATABASE_URL!, { max: 2 });
-  const categoryId = randomUUID();
-  await database.db.insert(categories).values({ id: categoryId, name: '이어폰', path: categoryId });
+  const [{ id: categoryId }] = (await database.db
+    .insert(categories)
+    .values({ name: '이어폰', path: '' })
+    .returning({ id: categories.id })) as [{ id: number }];
+  await database.db
+    .update(categories)
+    .set({ path: String(categoryId) })
+    .where(eq(categories.id, categoryId));
   await database.db
     .insert(products)
     .values(Array.from({ length: 30 }, (_, index) => ({ categoryId, name: `무선 이어폰 ${index}` })));

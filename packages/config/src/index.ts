@@ -1,4 +1,5 @@
 export { coalesced, withTimeout } from './async.ts';
+export { entityId, entityIdText } from './ids.ts';
 export {
   type Env,
   EnvError,

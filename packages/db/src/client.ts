@@ -18,6 +18,15 @@ export interface DatabaseOptions {
   applicationName?: string;
 }
 
+/**
+ * int8 (bigint) values read as JS numbers: ids are bigint identities and money is bigint won,
+ * both far below 2^53, and every reader (drizzle's `mode: 'number'` columns, raw queries, JSON
+ * answers) wants a number. postgres.js would hand raw queries a string.
+ */
+export const int8AsNumber = {
+  bigint: { to: 20, from: [20], serialize: (value: number | bigint) => String(value), parse: Number },
+};
+
 /** statements with more parameters (long IN lists, multi-row inserts) vary too much to keep */
 const MAX_PREPARED_PARAMETERS = 32;
 
@@ -68,6 +77,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     // attempts are the queries already queued and one probe a second.
     backoff: () => 0.05,
     onnotice: () => {},
+    types: int8AsNumber,
     connection: { application_name: options.applicationName ?? 'pbshop' },
   });
   const gate = reachabilityGateOf(url);

@@ -61,6 +61,12 @@ export function journalProblems(folder = migrationsFolder): string[] {
 export interface MigrationStatus {
   applied: JournalEntry[];
   pending: JournalEntry[];
+  /**
+   * How many migrations the database records that this checkout does not have (by hash): it was
+   * made from another migration history, such as the UUID-id one the integer-id baseline replaced,
+   * and migrating it would fail.
+   */
+  foreign: number;
 }
 
 /** Which journal entries the database has applied and which the next `db:migrate` would apply. */
@@ -75,9 +81,11 @@ export async function migrationStatus(url: string, folder = migrationsFolder): P
       : [];
     const lastApplied = rows.reduce((max, row) => Math.max(max, Number(row.created_at)), 0);
     const entries = readJournal(folder);
+    const known = new Set(entries.map((entry) => entry.hash));
     return {
       applied: entries.filter((entry) => entry.when <= lastApplied),
       pending: entries.filter((entry) => entry.when > lastApplied),
+      foreign: rows.filter((row) => !known.has(row.hash)).length,
     };
   } finally {
     await sql.end();
@@ -96,6 +104,20 @@ export async function ensureDatabaseExists(url: string): Promise<boolean> {
     if (existing.length > 0) return false;
     await sql`create database ${sql(name)}`;
     return true;
+  } finally {
+    await sql.end();
+  }
+}
+
+/** Drops the database named in the URL and creates it empty (development only: loses its data). */
+export async function recreateDatabase(url: string): Promise<void> {
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  const maintenance = new URL(url);
+  maintenance.pathname = '/postgres';
+  const sql = postgres(maintenance.toString(), { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    await sql`drop database if exists ${sql(name)} with (force)`;
+    await sql`create database ${sql(name)}`;
   } finally {
     await sql.end();
   }

@@ -28,8 +28,8 @@ function copyOfMigrations(): string {
   return folder;
 }
 
-function runCli(script: string, url: string) {
-  return spawnSync(process.execPath, [join(import.meta.dirname, '../src/cli', script)], {
+function runCli(script: string, url: string, args: string[] = []) {
+  return spawnSync(process.execPath, [join(import.meta.dirname, '../src/cli', script), ...args], {
     encoding: 'utf8',
     env: { PATH: process.env.PATH, DATABASE_URL: url, REDIS_URL: 'redis://127.0.0.1:6379' },
   });
@@ -76,7 +76,7 @@ describe('db:status and db:migrate', () => {
     await admin`create database ${admin(databaseName)}`;
     const pending = runCli('status.ts', databaseUrl);
     expect(pending.status).toBe(1);
-    expect(pending.stdout).toContain('pending: 0000_init');
+    expect(pending.stdout).toContain('pending: 0000_baseline');
 
     await runMigrations(databaseUrl);
     expect((await migrationStatus(databaseUrl)).pending).toEqual([]);
@@ -87,6 +87,37 @@ describe('db:status and db:migrate', () => {
     const again = runCli('migrate.ts', databaseUrl);
     expect(again.status).toBe(0);
     expect(again.stdout).toContain('nothing to apply');
+  });
+
+  it('refuses a database made from another migration history, and recreates it when told to', async () => {
+    expect(runCli('migrate.ts', databaseUrl).status).toBe(0);
+    const database = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      // what a database made before the integer-id baseline records: a migration this checkout lacks
+      await database`insert into drizzle.__drizzle_migrations (hash, created_at) values ('an-older-history', 1)`;
+      await database`create table leftover (id uuid)`;
+    } finally {
+      await database.end();
+    }
+    const status = runCli('status.ts', databaseUrl);
+    expect(status.status).toBe(1);
+    expect(status.stdout).toContain('1 applied migration(s) are not in this checkout');
+
+    const refused = runCli('migrate.ts', databaseUrl);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('--recreate-foreign');
+
+    const recreated = runCli('migrate.ts', databaseUrl, ['--recreate-foreign']);
+    expect(recreated.status, recreated.stderr).toBe(0);
+    expect(recreated.stdout).toContain('recreated');
+    expect(await migrationStatus(databaseUrl)).toMatchObject({ pending: [], foreign: 0 });
+    const rebuilt = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      const [row] = await rebuilt`select to_regclass('leftover') is null as gone`;
+      expect(row?.gone).toBe(true);
+    } finally {
+      await rebuilt.end();
+    }
   });
 
   it('fails with advice when PostgreSQL does not answer', () => {

@@ -1,3 +1,4 @@
+import { entityId } from '@pbshop/config';
 import { z } from 'zod';
 import type { QueueName } from './names.ts';
 
@@ -6,7 +7,7 @@ const jobBase = z.object({ requestId: z.string().min(1).max(200) });
 
 export const activityLogPayload = jobBase.extend({
   type: z.string().min(1).max(64),
-  userId: z.uuid().optional(),
+  userId: entityId.optional(),
   occurredAt: z.iso.datetime({ offset: true }),
   data: z.record(z.string(), z.unknown()).default({}),
 });
@@ -26,7 +27,7 @@ export const videoTranscodePayload = jobBase.extend({
 
 export const crawlerCollectPayload = jobBase.extend({
   url: z.url({ protocol: /^https?$/ }),
-  sellerId: z.string().max(64).optional(),
+  sellerId: entityId.optional(),
 });
 
 /**
@@ -46,8 +47,8 @@ export const searchIndexSyncPayload = jobBase
       'sweep',
       'full-reindex',
     ]),
-    productId: z.uuid().optional(),
-    runId: z.uuid().optional(),
+    productId: entityId.optional(),
+    runId: entityId.optional(),
   })
   .refine((payload) => payload.reason !== 'full-reindex' || payload.runId !== undefined, {
     message: 'a full-reindex job names its runId',

@@ -15,7 +15,7 @@ type WakeReason = Extract<
 
 export interface SearchWake {
   reason?: WakeReason;
-  productId?: string;
+  productId?: number;
   requestId?: string;
 }
 

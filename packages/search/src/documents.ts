@@ -6,7 +6,7 @@ export interface ProductDocuments {
   /** live, listed products: to index */
   documents: ProductDocument[];
   /** deleted (soft or hard) or HIDDEN products: to remove from the index */
-  removedIds: string[];
+  removedIds: number[];
 }
 
 /** 16 → "16", 15.6 → "15.6", 2.5000 → "2.5"; the unit right after, as the catalog shows it ("16GB"). */
@@ -28,18 +28,18 @@ export function formatSpecValue(
  * (products with their category, spec values, options, sellers, thumbnails), whatever the number of ids.
  * A product that is deleted, HIDDEN or gone is reported in `removedIds`.
  */
-export async function loadProductDocuments(db: Executor, productIds: string[]): Promise<ProductDocuments> {
+export async function loadProductDocuments(db: Executor, productIds: number[]): Promise<ProductDocuments> {
   const ids = [...new Set(productIds)];
   if (ids.length === 0) return { documents: [], removedIds: [] };
-  const idList = sql`${sql.param(ids)}::uuid[]`;
+  const idList = sql`${sql.param(ids)}::bigint[]`;
   const [productRows, specRows, optionRows, sellerRows, imageRows] = await Promise.all([
     db.execute<{
-      id: string;
+      id: number;
       name: string;
       brand: string | null;
       description: string;
       status: string;
-      category_id: string;
+      category_id: number;
       category_name: string;
       category_path: string;
       lowest_price: string | number | null;
@@ -57,7 +57,7 @@ export async function loadProductDocuments(db: Executor, productIds: string[]): 
       join categories category on category.id = product.category_id
       where product.id = any(${idList}) and product.deleted_at is null and product.status <> 'HIDDEN'`),
     db.execute<{
-      product_id: string;
+      product_id: number;
       key: string;
       name: string;
       type: string;
@@ -71,26 +71,26 @@ export async function loadProductDocuments(db: Executor, productIds: string[]): 
       join spec_definitions definition on definition.id = value.spec_definition_id
       where value.product_id = any(${idList})
       order by value.product_id, definition.sort_order, definition.key`),
-    db.execute<{ product_id: string; name: string; values: string[] }>(sql`
+    db.execute<{ product_id: number; name: string; values: string[] }>(sql`
       select option.product_id, option.name, option.values
       from product_options option
       where option.product_id = any(${idList})
       order by option.product_id, option.sort_order, option.created_at`),
-    db.execute<{ product_id: string; seller_id: string }>(sql`
+    db.execute<{ product_id: number; seller_id: number }>(sql`
       select distinct offer.product_id, offer.seller_id
       from offers offer
       join sellers seller on seller.id = offer.seller_id and seller.deleted_at is null
       where offer.product_id = any(${idList})
       order by offer.product_id, offer.seller_id`),
     // the main image, else the first by sort order (as the product list's thumbnail)
-    db.execute<{ product_id: string; url: string }>(sql`
+    db.execute<{ product_id: number; url: string }>(sql`
       select distinct on (image.product_id) image.product_id, image.url
       from product_images image
       where image.product_id = any(${idList})
       order by image.product_id, image.is_main desc, image.sort_order, image.created_at`),
   ]);
 
-  const specs = new Map<string, ProductDocumentSpec[]>();
+  const specs = new Map<number, ProductDocumentSpec[]>();
   for (const row of specRows) {
     const number = row.number_value === null ? null : Number(row.number_value);
     const value = formatSpecValue(row.type, row.unit, row.text_value, number);
@@ -99,13 +99,13 @@ export async function loadProductDocuments(db: Executor, productIds: string[]): 
     list.push({ key: row.key, name: row.name, value, numberValue: row.type === 'NUMBER' ? number : null });
     specs.set(row.product_id, list);
   }
-  const options = new Map<string, string[]>();
+  const options = new Map<number, string[]>();
   for (const row of optionRows) {
     const list = options.get(row.product_id) ?? [];
     list.push([row.name, ...row.values].join(' '));
     options.set(row.product_id, list);
   }
-  const sellers = new Map<string, string[]>();
+  const sellers = new Map<number, number[]>();
   for (const row of sellerRows) {
     sellers.set(row.product_id, [...(sellers.get(row.product_id) ?? []), row.seller_id]);
   }
@@ -124,7 +124,7 @@ export async function loadProductDocuments(db: Executor, productIds: string[]): 
       optionsText: (options.get(row.id) ?? []).join(' '),
       categoryId: row.category_id,
       categoryName: row.category_name,
-      categoryPath: row.category_path.split('/'),
+      categoryPath: row.category_path.split('/').map(Number),
       sellerIds: sellers.get(row.id) ?? [],
       status: row.status,
       lowestPrice: row.lowest_price === null ? null : Number(row.lowest_price),

@@ -9,7 +9,7 @@ export type SearchChangeEvent = (typeof searchOutbox.$inferInsert)['eventType'];
 
 export interface SearchChange {
   eventType: SearchChangeEvent;
-  productIds: string[];
+  productIds: number[];
   payload?: Record<string, unknown>;
 }
 
@@ -31,7 +31,7 @@ export async function recordSearchChange(tx: Executor, change: SearchChange): Pr
   await tx.execute(sql`
     insert into search_outbox (event_type, aggregate_id, payload)
     select ${change.eventType}::search_outbox_event, id, ${JSON.stringify(change.payload ?? {})}::jsonb
-    from unnest(${sql.param(ids)}::uuid[]) as id`);
+    from unnest(${sql.param(ids)}::bigint[]) as id`);
 }
 
 /**
@@ -39,10 +39,10 @@ export async function recordSearchChange(tx: Executor, change: SearchChange): Pr
  * documents carry the category name and path), in one INSERT … SELECT. Call it after the
  * category's new path is written.
  */
-export async function recordCategorySearchChange(tx: Executor, categoryId: string): Promise<void> {
+export async function recordCategorySearchChange(tx: Executor, categoryId: number): Promise<void> {
   await tx.execute(sql`
     insert into search_outbox (event_type, aggregate_id, payload)
-    select 'PRODUCT_UPSERT', product.id, jsonb_build_object('reason', 'category', 'categoryId', ${categoryId}::uuid)
+    select 'PRODUCT_UPSERT', product.id, jsonb_build_object('reason', 'category', 'categoryId', ${categoryId}::bigint)
     from categories root
     join categories category on category.id = root.id or category.path like root.path || '/%'
     join products product on product.category_id = category.id and product.deleted_at is null
@@ -55,11 +55,11 @@ export async function recordCategorySearchChange(tx: Executor, categoryId: strin
  */
 export async function recordSpecDefinitionSearchChange(
   tx: Executor,
-  specDefinitionId: string,
+  specDefinitionId: number,
 ): Promise<void> {
   await tx.execute(sql`
     insert into search_outbox (event_type, aggregate_id, payload)
-    select 'PRODUCT_UPSERT', value.product_id, jsonb_build_object('reason', 'spec-definition', 'specDefinitionId', ${specDefinitionId}::uuid)
+    select 'PRODUCT_UPSERT', value.product_id, jsonb_build_object('reason', 'spec-definition', 'specDefinitionId', ${specDefinitionId}::bigint)
     from product_spec_values value
     join products product on product.id = value.product_id and product.deleted_at is null
     where value.spec_definition_id = ${specDefinitionId}`);
@@ -68,7 +68,7 @@ export async function recordSpecDefinitionSearchChange(
 export interface OutboxRow {
   id: number;
   eventType: SearchChangeEvent;
-  productId: string;
+  productId: number;
   attemptCount: number;
 }
 
@@ -89,9 +89,9 @@ export interface ClaimOptions {
  */
 export async function claimOutboxRows(db: Executor, options: ClaimOptions): Promise<OutboxRow[]> {
   const rows = await db.execute<{
-    id: string | number;
+    id: number | number;
     event_type: SearchChangeEvent;
-    aggregate_id: string;
+    aggregate_id: number;
     attempt_count: number;
   }>(sql`
     with picked as (
@@ -280,7 +280,7 @@ export async function nextOutboxRetryAt(db: Executor): Promise<Date | null> {
 
 /** The highest outbox id committed so far (0 for none): the watermark of a full reindex. */
 export async function outboxWatermark(db: Executor): Promise<number> {
-  const [row] = await db.execute<{ id: string | number | null }>(
+  const [row] = await db.execute<{ id: number | number | null }>(
     sql`select max(id) as id from search_outbox`,
   );
   return Number(row?.id ?? 0);
@@ -291,8 +291,8 @@ export async function outboxProductsAfter(
   db: Executor,
   afterId: number,
   limit: number,
-): Promise<{ productIds: string[]; lastId: number }> {
-  const rows = await db.execute<{ id: string | number; aggregate_id: string }>(sql`
+): Promise<{ productIds: number[]; lastId: number }> {
+  const rows = await db.execute<{ id: number | number; aggregate_id: number }>(sql`
     select id, aggregate_id from search_outbox where id > ${afterId} order by id limit ${limit}`);
   const list = [...rows];
   return {

@@ -14,7 +14,7 @@ export interface ProductDocumentSpec {
  * with an external version from `search_document_version_seq` taken under a per-product lock.
  */
 export interface ProductDocument {
-  productId: string;
+  productId: number;
   name: string;
   brand: string | null;
   description: string;
@@ -23,11 +23,11 @@ export interface ProductDocument {
   specs: ProductDocumentSpec[];
   /** "name value value…" of every purchase option (colour, capacity…), searched with the spec weight */
   optionsText: string;
-  categoryId: string;
+  categoryId: number;
   categoryName: string;
   /** the category and all its ancestors, so a category filter includes descendants */
-  categoryPath: string[];
-  sellerIds: string[];
+  categoryPath: number[];
+  sellerIds: number[];
   status: string;
   lowestPrice: number | null;
   rating: number;

@@ -14,7 +14,7 @@ export function productAlias(indexPrefix: string): string {
 }
 
 /** Bumped whenever the mapping or analysis changes; an index with an older one needs a full reindex. */
-export const PRODUCT_MAPPING_VERSION = 3;
+export const PRODUCT_MAPPING_VERSION = 4;
 
 /** free text: Korean-analysed, with a standard-analysed `.english` subfield for whole Latin words */
 const koreanWithEnglish = {
@@ -64,7 +64,7 @@ export function productIndexBody(analyzer: KoreanAnalyzer) {
       dynamic: 'strict' as const,
       _meta: { koreanAnalyzer: analyzer, mappingVersion: PRODUCT_MAPPING_VERSION },
       properties: {
-        productId: { type: 'keyword' as const },
+        productId: { type: 'long' as const },
         name: {
           type: 'text' as const,
           analyzer: 'korean',
@@ -97,13 +97,13 @@ export function productIndexBody(analyzer: KoreanAnalyzer) {
             numberValue: { type: 'double' as const },
           },
         },
-        categoryId: { type: 'keyword' as const },
+        categoryId: { type: 'long' as const },
         categoryName: {
           type: 'keyword' as const,
           fields: { text: { type: 'text' as const, analyzer: 'korean' } },
         },
-        categoryPath: { type: 'keyword' as const },
-        sellerIds: { type: 'keyword' as const },
+        categoryPath: { type: 'long' as const },
+        sellerIds: { type: 'long' as const },
         status: { type: 'keyword' as const },
         lowestPrice: { type: 'long' as const },
         rating: { type: 'float' as const },

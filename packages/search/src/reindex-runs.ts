@@ -16,7 +16,7 @@ export function buildAliasOf(alias: string): string {
 }
 
 /** The BullMQ job id of a run: one job per run, whoever enqueues it. */
-export function reindexJobId(runId: string): string {
+export function reindexJobId(runId: number): string {
   return `search-reindex-${runId}`;
 }
 
@@ -30,7 +30,7 @@ export async function activeBuildAlias(db: Executor, alias: string): Promise<str
   return row ? buildAliasOf(alias) : null;
 }
 
-export async function reindexRun(db: Executor, id: string): Promise<ReindexRunRow | undefined> {
+export async function reindexRun(db: Executor, id: number): Promise<ReindexRunRow | undefined> {
   const [row] = await db.select().from(searchReindexRuns).where(eq(searchReindexRuns.id, id));
   return row;
 }
@@ -59,7 +59,7 @@ export async function activeReindexRuns(db: Executor): Promise<ReindexRunRow[]> 
  */
 export async function requestFullReindex(
   db: Executor,
-  options: { requestedBy: string | null },
+  options: { requestedBy: number | null },
 ): Promise<{ run: ReindexRunRow; created: boolean }> {
   return db.transaction(async (tx) => {
     await tx.execute(REQUEST_LOCK);
@@ -76,7 +76,7 @@ export async function requestFullReindex(
 
 export async function updateReindexRun(
   db: Executor,
-  id: string,
+  id: number,
   changes: Partial<typeof searchReindexRuns.$inferInsert>,
 ): Promise<void> {
   await db
@@ -86,7 +86,7 @@ export async function updateReindexRun(
 }
 
 /** Ends a QUEUED or RUNNING run as FAILED with what happened and what to do next. */
-export async function failReindexRun(db: Executor, id: string, message: string): Promise<void> {
+export async function failReindexRun(db: Executor, id: number, message: string): Promise<void> {
   await db
     .update(searchReindexRuns)
     .set({ status: 'FAILED', error: message.slice(0, 2000), finishedAt: new Date(), updatedAt: new Date() })

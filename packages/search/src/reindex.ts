@@ -31,12 +31,12 @@ export interface ReindexOptions {
 }
 
 export type ReindexOutcome =
-  | { status: 'COMPLETED'; runId: string; index: string; previous: string[]; indexedProducts: number }
-  | { status: 'SKIPPED'; runId: string; reason: string };
+  | { status: 'COMPLETED'; runId: number; index: string; previous: string[]; indexedProducts: number }
+  | { status: 'SKIPPED'; runId: number; reason: string };
 
 // held (session level) by the worker running a full reindex; a dead worker's lock goes with its connection
 const RUN_LOCK = 75_031_002;
-const NO_ID = '00000000-0000-0000-0000-000000000000';
+const NO_ID = 0;
 
 /** Whether some worker is running a full reindex right now (holds the run lock). */
 export async function reindexLockHeld(pool: DatabaseHandle['sql']): Promise<boolean> {
@@ -60,7 +60,7 @@ export async function reindexLockHeld(pool: DatabaseHandle['sql']): Promise<bool
  */
 export async function runFullReindex(
   context: ReindexContext,
-  runId: string,
+  runId: number,
   options: ReindexOptions,
 ): Promise<ReindexOutcome> {
   const reserved = await context.sql.reserve();
@@ -264,7 +264,7 @@ async function listedProductCount(context: ReindexContext): Promise<number> {
 /** Every listed product, by id in keyset pages, into the index being built; progress on the run row. */
 async function copyProducts(
   context: ReindexContext,
-  runId: string,
+  runId: number,
   building: string,
   options: ReindexOptions,
   total: number | null,
@@ -273,7 +273,7 @@ async function copyProducts(
   let indexed = 0;
   for (;;) {
     options.signal.throwIfAborted();
-    const rows = await context.db.execute<{ id: string }>(sql`
+    const rows = await context.db.execute<{ id: number }>(sql`
       select id from products
       where id > ${last} and deleted_at is null and status <> 'HIDDEN'
       order by id

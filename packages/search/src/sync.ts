@@ -37,7 +37,7 @@ export interface SyncOutcome {
   /** writes refused because the index already holds a newer version: fine, nothing to do */
   stale: number;
   /** product id → why its write failed */
-  failures: Map<string, string>;
+  failures: Map<number, string>;
 }
 
 // advisory lock namespace of index document writes (the second key is taken from the product id)
@@ -45,9 +45,9 @@ const DOCUMENT_LOCK_NAMESPACE = 75_031_001;
 /** products per locking transaction: bounds the advisory locks one transaction holds */
 const LOCK_CHUNK = 500;
 
-/** A 32-bit lock key from a uuid's first eight hex digits (random for v4 ids; a collision only serialises). */
-function lockKey(productId: string): number {
-  return Number.parseInt(productId.slice(0, 8), 16) | 0;
+/** A 32-bit lock key from the product id (its low 32 bits; a collision only serialises). */
+function lockKey(productId: number): number {
+  return productId | 0;
 }
 
 /**
@@ -83,7 +83,7 @@ export function abortable<T>(signal: AbortSignal, request: Promise<T> & { abort(
  */
 export async function syncProducts(
   context: SyncContext,
-  productIds: string[],
+  productIds: number[],
   targets: SyncTargets,
 ): Promise<SyncOutcome> {
   const outcome: SyncOutcome = { indexed: 0, removed: 0, stale: 0, failures: new Map() };
@@ -98,7 +98,7 @@ export async function syncProducts(
   return outcome;
 }
 
-async function lockProducts(tx: Executor, productIds: string[]): Promise<void> {
+async function lockProducts(tx: Executor, productIds: number[]): Promise<void> {
   const keys = [...new Set(productIds.map(lockKey))].sort((a, b) => a - b);
   // volatile functions in the select list run after the ORDER BY: the locks are taken in key order
   await tx.execute(sql`
@@ -118,7 +118,7 @@ async function takeVersions(tx: Executor, count: number): Promise<number[]> {
 async function writeDocuments(
   context: SyncContext,
   tx: Executor,
-  productIds: string[],
+  productIds: number[],
   targets: SyncTargets,
   outcome: SyncOutcome,
 ): Promise<void> {
@@ -130,7 +130,7 @@ async function writeDocuments(
   ];
   const body: Record<string, unknown>[] = [];
   // what each bulk item is about, in request order (the response keeps it)
-  const operations: { productId: string; build: boolean; remove: boolean }[] = [];
+  const operations: { productId: number; build: boolean; remove: boolean }[] = [];
   let next = 0;
   for (const document of documents) {
     const version = versions[next++]!;

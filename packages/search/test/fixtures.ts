@@ -14,6 +14,7 @@ import {
   specDefinitions,
 } from '@pbshop/db';
 import type { TestContext } from '@pbshop/testing';
+import { eq } from 'drizzle-orm';
 import { createSearchClient, ensureProductIndex, productAlias, type SearchClient } from '../src/index.ts';
 import type { SyncContext } from '../src/sync.ts';
 
@@ -44,20 +45,24 @@ export async function searchFixture(ctx: TestContext): Promise<SearchFixture> {
 export async function createCategory(
   handle: DatabaseHandle,
   name: string,
-  parent?: { id: string; path: string },
-): Promise<{ id: string; path: string; name: string }> {
-  const id = randomUUID();
-  const path = parent ? `${parent.path}/${id}` : id;
-  await handle.db.insert(categories).values({ id, name, parentId: parent?.id ?? null, path });
-  return { id, path, name };
+  parent?: { id: number; path: string },
+): Promise<{ id: number; path: string; name: string }> {
+  const prefix = parent ? `${parent.path}/` : '';
+  const [row] = await handle.db
+    .insert(categories)
+    .values({ name, parentId: parent?.id ?? null, path: prefix })
+    .returning({ id: categories.id });
+  const path = `${prefix}${row!.id}`;
+  await handle.db.update(categories).set({ path }).where(eq(categories.id, row!.id));
+  return { id: row!.id, path, name };
 }
 
 export async function createProducts(
   handle: DatabaseHandle,
-  categoryId: string,
+  categoryId: number,
   count: number,
   fields: Partial<typeof products.$inferInsert> = {},
-): Promise<string[]> {
+): Promise<number[]> {
   const rows = await handle.db
     .insert(products)
     .values(
@@ -75,8 +80,8 @@ export async function createProducts(
 /** A seller offering the product, a spec value and a main image: every joined part of a document. */
 export async function enrichProduct(
   handle: DatabaseHandle,
-  product: { id: string; categoryId: string },
-): Promise<{ sellerId: string }> {
+  product: { id: number; categoryId: number },
+): Promise<{ sellerId: number }> {
   const [seller] = await handle.db
     .insert(sellers)
     .values({ name: `Shop ${randomUUID().slice(0, 6)}`, url: 'https://shop.example.com' })
@@ -121,9 +126,9 @@ export async function enrichProduct(
 /** A document as OpenSearch holds it (after a refresh), with its version; null when absent. */
 export async function indexedDocument(
   fixture: SearchFixture,
-  id: string,
+  id: number,
 ): Promise<{ version: number; source: Record<string, unknown> } | null> {
-  const response = await fixture.client.get({ index: fixture.alias, id }, { ignore: [404] });
+  const response = await fixture.client.get({ index: fixture.alias, id: String(id) }, { ignore: [404] });
   if (response.statusCode === 404) return null;
   const body = response.body as { _version: number; _source: Record<string, unknown> };
   return { version: body._version, source: body._source };

@@ -17,8 +17,8 @@ import {
 
 let ctx: TestContext;
 let fixture: SearchFixture;
-let parent: { id: string; path: string; name: string };
-let category: { id: string; path: string; name: string };
+let parent: { id: number; path: string; name: string };
+let category: { id: number; path: string; name: string };
 
 beforeAll(async () => {
   ctx = await createTestContext();
@@ -32,7 +32,7 @@ afterAll(async () => {
   await ctx?.cleanup();
 });
 
-const sync = (ids: string[]) => syncProducts(fixture.context, ids, { alias: fixture.alias });
+const sync = (ids: number[]) => syncProducts(fixture.context, ids, { alias: fixture.alias });
 /** A version as a writer takes it (the next value of the sequence). */
 async function takeVersion(): Promise<number> {
   const rows = await fixture.database.db.execute<{ version: string }>(
@@ -40,7 +40,7 @@ async function takeVersion(): Promise<number> {
   );
   return Number(rows[0]!.version);
 }
-const rename = (id: string, name: string) =>
+const rename = (id: number, name: string) =>
   fixture.database.db.update(products).set({ name, updatedAt: new Date() }).where(eq(products.id, id));
 
 describe('documents', () => {
@@ -67,7 +67,7 @@ describe('documents', () => {
       ],
       categoryId: category.id,
       categoryName: '노트북',
-      categoryPath: [parent.id, category.id] as string[],
+      categoryPath: [parent.id, category.id],
       sellerIds: [sellerId],
       status: 'ON_SALE',
       lowestPrice: 1_290_000,
@@ -95,7 +95,7 @@ describe('documents', () => {
       .set({ deletedAt: new Date() })
       .where(eq(products.id, deleted!));
     await fixture.database.db.update(products).set({ status: 'HIDDEN' }).where(eq(products.id, hidden!));
-    const unknown = '00000000-0000-4000-8000-000000000000';
+    const unknown = 999_999_999;
     const outcome = await sync([deleted!, hidden!, kept!, unknown]);
     expect(outcome).toMatchObject({ indexed: 1, removed: 3, stale: 0 });
     expect(outcome.failures.size).toBe(0);
@@ -122,7 +122,7 @@ describe('external versions', () => {
     const late = await fixture.client.index(
       {
         index: fixture.alias,
-        id: id!,
+        id: String(id!),
         version: staleVersion,
         version_type: 'external',
         body: documents[0] as never,
@@ -160,7 +160,13 @@ describe('external versions', () => {
     await fixture.database.db.update(products).set({ deletedAt: new Date() }).where(eq(products.id, id!));
     expect(await sync([id!])).toMatchObject({ removed: 1 });
     const late = await fixture.client.index(
-      { index: fixture.alias, id: id!, version, version_type: 'external', body: documents[0] as never },
+      {
+        index: fixture.alias,
+        id: String(id!),
+        version,
+        version_type: 'external',
+        body: documents[0] as never,
+      },
       { ignore: [409] },
     );
     expect(late.statusCode).toBe(409);

@@ -17,13 +17,13 @@ export interface CatalogCache {
    * the serialized response body, as UTF-8 bytes (sent as they are, without encoding them per
    * request): from the process or Redis on a hit, else loaded, serialized and stored
    */
-  detail<T>(productId: string, load: () => Promise<T>, serialize: BodySerializer<T>): Promise<Buffer>;
-  comparison<T>(productId: string, load: () => Promise<T>, serialize: BodySerializer<T>): Promise<Buffer>;
+  detail<T>(productId: number, load: () => Promise<T>, serialize: BodySerializer<T>): Promise<Buffer>;
+  comparison<T>(productId: number, load: () => Promise<T>, serialize: BodySerializer<T>): Promise<Buffer>;
   list<T>(query: unknown, load: () => Promise<T>, serialize: BodySerializer<T>): Promise<Buffer>;
   /** the number of products matching list filters (no page or sort): shared by every page of them */
   listCount<T>(filters: unknown, load: () => Promise<T>): Promise<T>;
   /** after a committed write to the product, its offers or spec values: its detail, comparison and every list */
-  invalidateProduct(productId: string): Promise<void>;
+  invalidateProduct(productId: number): Promise<void>;
   /** after a committed write that can change list results only */
   invalidateList(): Promise<void>;
   /** after a committed category create/update/delete: every list and every detail (category name) */
@@ -163,7 +163,7 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
     maxVersions: LOCAL_VERSIONS,
     onReset: () => bodies.clear(),
   });
-  const productVersion = (id: string) => `${base}v:product:${id}`;
+  const productVersion = (id: number) => `${base}v:product:${id}`;
   const listVersion = `${base}v:list`;
   const categoryVersion = `${base}v:category`;
   // detail and comparison embed seller names, logos and trust scores, and deleted sellers leave the totals

@@ -7,7 +7,7 @@ export type Role = MemberRow['role'];
 
 /** Who a valid access token speaks for, re-read on every request so a block takes effect at once. */
 export interface Principal {
-  id: string;
+  id: number;
   role: Role;
   tokenVersion: number;
   /** the member's row as authentication read it (so `GET /users/me` needs no second read) */
@@ -16,7 +16,7 @@ export interface Principal {
 
 /** The principal behind a token's subject and version: 'blocked', or undefined when gone or outdated. */
 export type PrincipalLookup = (
-  id: string,
+  id: number,
   tokenVersion: number,
 ) => Promise<Principal | 'blocked' | undefined>;
 

@@ -1,3 +1,4 @@
+import { entityIdText } from '@pbshop/config';
 import { AppError } from '@pbshop/errors';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -29,8 +30,6 @@ const allowed: Record<Exclude<Access, 'public' | 'optional' | 'user'>, Role[]> =
   admin: ['ADMIN'],
 };
 
-const subjectPattern = /^[0-9a-f-]{36}$/;
-
 export interface AccessControlOptions {
   tokens: AccessTokens;
   principal: PrincipalLookup;
@@ -44,15 +43,12 @@ async function authenticate(request: FastifyRequest, options: AccessControlOptio
   if (!scheme || !/^Bearer$/i.test(scheme) || !token || rest.length > 0) throw new AppError('TOKEN_INVALID');
   const claims = options.tokens.verify(token);
   if (claims === 'expired') throw new AppError('TOKEN_EXPIRED');
-  if (
-    claims === 'invalid' ||
-    typeof claims.sub !== 'string' ||
-    !subjectPattern.test(claims.sub) ||
-    typeof claims.ver !== 'number'
-  ) {
+  // the subject is the member's id, in text as JWT subjects are
+  const subject = claims === 'invalid' ? undefined : entityIdText.safeParse(claims.sub).data;
+  if (claims === 'invalid' || subject === undefined || typeof claims.ver !== 'number') {
     throw new AppError('TOKEN_INVALID');
   }
-  const principal = await options.principal(claims.sub, claims.ver);
+  const principal = await options.principal(subject, claims.ver);
   if (principal === 'blocked') throw new AppError('USER_BLOCKED');
   if (!principal) throw new AppError('TOKEN_INVALID');
   return principal;

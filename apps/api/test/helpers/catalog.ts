@@ -4,16 +4,16 @@ import { randomBytes } from 'node:crypto';
 import type { App } from '../../src/app.ts';
 
 export interface CategoryData {
-  id: string;
+  id: number;
   name: string;
-  parentId: string | null;
+  parentId: number | null;
   sortOrder: number;
-  path: { id: string; name: string }[];
-  children: { id: string; name: string; sortOrder: number }[];
+  path: { id: number; name: string }[];
+  children: { id: number; name: string; sortOrder: number }[];
 }
 
 export interface SellerData {
-  id: string;
+  id: number;
   name: string;
   url: string;
   logoUrl: string | null;
@@ -28,7 +28,7 @@ export interface SellerFields {
   logoUrl?: string | null;
   description?: string | null;
   trustScore?: number;
-  ownerUserId?: string | null;
+  ownerUserId?: number | null;
 }
 
 type AuthHeader = { authorization: string };
@@ -50,7 +50,7 @@ async function post<T>(app: App, url: string, headers: AuthHeader, payload: obje
 export function createCategory(
   app: App,
   adminAuthHeader: AuthHeader,
-  input: { name: string; parentId?: string | null; sortOrder?: number },
+  input: { name: string; parentId?: number | null; sortOrder?: number },
 ): Promise<CategoryData> {
   return post<CategoryData>(app, '/api/v1/categories', adminAuthHeader, input);
 }

@@ -10,6 +10,7 @@ import { missingId } from './http.ts';
 export interface Schema {
   type?: string;
   format?: string;
+  pattern?: string;
   properties?: Record<string, Schema>;
   required?: string[];
   additionalProperties?: Schema | boolean;
@@ -85,10 +86,8 @@ const hostileStrings = (maxLength = 100): Labelled<unknown>[] => [
   ['a percent-encoded NUL', '%00'],
   ['a script tag', '<script>alert(1)</script>'],
   ['an operator object as text', '{"$gt":""}'],
-  ['the nil uuid', '00000000-0000-0000-0000-000000000000'],
-  ['the max uuid', 'ffffffff-ffff-ffff-ffff-ffffffffffff'],
-  ['an unknown uuid', missingId],
-  ['an unknown uuid in capitals', missingId.toUpperCase()],
+  ['a uuid', '00000000-0000-4000-8000-000000000000'],
+  ['an unknown id as text', String(missingId)],
 ];
 
 const hostileNumbers = (schema: Schema): Labelled<unknown>[] => [
@@ -109,11 +108,14 @@ const hostileNumbers = (schema: Schema): Labelled<unknown>[] => [
   ['""', ''],
 ];
 
+/** The pattern of an id in text (a path segment, a query value): `entityIdText` of @pbshop/config. */
+const ID_TEXT_PATTERN = '^[1-9][0-9]{0,15}$';
+
 /**
  * Values built from schemas, aiming at real rows: `rows` maps a field name to the id of a row that
- * exists (`productId` → a product), a comma-separated list for a list field (`productIds`).
+ * exists (`productId` → a product), a list for a list field (`productIds`).
  */
-export function schemaValues(rows: Record<string, string>) {
+export function schemaValues(rows: Record<string, number | number[]>) {
   /**
    * A plausible value for a field, so that poisoning one field leaves the rest of a body valid.
    * Objects get their required fields; a body also the typed ones with an example (what
@@ -127,14 +129,16 @@ export function schemaValues(rows: Record<string, string>) {
       const example = examples[name];
       return typeof example === 'function' ? example() : example;
     }
-    if (schema.format === 'uuid') return rows[name] ?? missingId;
+    const row = rows[name];
+    if (schema.pattern === ID_TEXT_PATTERN) return String(typeof row === 'number' ? row : missingId);
+    if (schema.type === 'integer' && typeof row === 'number') return row;
     if (schema.type === 'string') return 'probe';
     if (schema.type === 'integer' || schema.type === 'number')
       return Math.min(Math.max(1, schema.minimum ?? 1), schema.maximum ?? 1);
     if (schema.type === 'boolean') return true;
     if (schema.type === 'array') {
-      const listed = rows[name]?.split(',');
-      if (listed) return listed;
+      const listed = rows[name];
+      if (Array.isArray(listed)) return listed;
       return Array.from({ length: Math.max(1, schema.minItems ?? 1) }, () =>
         plausible(name, schema.items ?? {}, true),
       );
@@ -242,7 +246,7 @@ export const hostileQueryValues: Labelled<string>[] = [
 
 /** Path parameter values, already as they appear in a URL. */
 export const hostileParams: Labelled<string>[] = [
-  ['not a uuid', 'not-a-uuid'],
+  ['not an id', 'not-an-id'],
   ['2,000 chars', 'x'.repeat(2000)],
   ['%00', '%00'],
   ['..%2F', '..%2F..%2Fetc%2Fpasswd'],
@@ -251,11 +255,14 @@ export const hostileParams: Labelled<string>[] = [
   ['bad percent-encoding', '%'],
   ['invalid UTF-8', '%C0%AF'],
   ['a lone surrogate as UTF-8', '%ED%A0%80'],
-  ['the nil uuid', '00000000-0000-0000-0000-000000000000'],
-  ['the max uuid', 'ffffffff-ffff-ffff-ffff-ffffffffffff'],
-  ['an unknown uuid', missingId],
-  ['an unknown uuid in capitals', missingId.toUpperCase()],
-  ['a uuid with a tail', `${missingId}%20OR%201=1`],
+  ['a uuid', '00000000-0000-4000-8000-000000000000'],
+  ['0', '0'],
+  ['-1', '-1'],
+  ['1.5', '1.5'],
+  ['1e3', '1e3'],
+  ['2**53 + 1', '9007199254740993'],
+  ['an unknown id', String(missingId)],
+  ['an id with a tail', `${missingId}%20OR%201=1`],
 ];
 
 export const jsonHeaders = { 'content-type': 'application/json' };

@@ -36,5 +36,5 @@ export function expectError(
   expect({ status: result.status, code: result.body.error?.code }).toEqual({ status, code });
 }
 
-/** A well-formed id that names nothing. */
-export const missingId = '00000000-0000-4000-8000-000000000000';
+/** A well-formed id that names nothing (below the seed's id blocks, above what a test creates). */
+export const missingId = 999_999_999;

@@ -95,7 +95,7 @@ function workerEnv(ctx: TestContext, overrides: Record<string, string> = {}): Re
 export type IndexedDocument = { _version: number; _source: Record<string, unknown> };
 
 /** The product's document in the read alias (real-time GET), or null. */
-export async function indexedDocument(ctx: TestContext, id: string): Promise<IndexedDocument | null> {
+export async function indexedDocument(ctx: TestContext, id: number): Promise<IndexedDocument | null> {
   const alias = productAlias(ctx.indexPrefix);
   const { status, body } = await opensearch<IndexedDocument>(ctx.env.OPENSEARCH_URL!, `/${alias}/_doc/${id}`);
   return status === 200 ? body : null;
@@ -104,7 +104,7 @@ export async function indexedDocument(ctx: TestContext, id: string): Promise<Ind
 /** Waits until the product's document satisfies `accept` (null: absent); returns it and how long it took. */
 export async function waitForDocument(
   ctx: TestContext,
-  id: string,
+  id: number,
   accept: (document: IndexedDocument | null) => boolean,
   what: string,
   timeoutMs = 10_000,
@@ -123,7 +123,7 @@ export async function waitForDocument(
 }
 
 /** Every product id in the index (after a refresh), sorted. */
-export async function indexedIds(ctx: TestContext): Promise<string[]> {
+export async function indexedIds(ctx: TestContext): Promise<number[]> {
   const alias = productAlias(ctx.indexPrefix);
   const base = ctx.env.OPENSEARCH_URL!;
   await opensearch(base, `/${alias}/_refresh`, { method: 'POST' });
@@ -131,7 +131,7 @@ export async function indexedIds(ctx: TestContext): Promise<string[]> {
     method: 'POST',
     body: { size: 10_000, _source: false, query: { match_all: {} } },
   });
-  return body.hits.hits.map((hit) => hit._id).sort();
+  return body.hits.hits.map((hit) => Number(hit._id)).sort((a, b) => a - b);
 }
 
 /** An admin API call that must succeed; its `data`. */

@@ -19,13 +19,13 @@ export interface SearchProductInput {
 }
 
 export interface CreatedProduct {
-  id: string;
+  id: number;
   name: string;
   brand: string | null;
   description: string;
   status: string;
   lowestPrice: number | null;
-  sellerIds: string[];
+  sellerIds: number[];
   createdAt: string;
   updatedAt: string;
   category: CategoryData;
@@ -45,7 +45,7 @@ export async function createSearchProduct(
   adminAuthHeader: AuthHeader,
   input: SearchProductInput,
 ): Promise<CreatedProduct> {
-  const created = await send<{ id: string }>(app, 'POST', '/api/v1/products', adminAuthHeader, {
+  const created = await send<{ id: number }>(app, 'POST', '/api/v1/products', adminAuthHeader, {
     categoryId: input.category.id,
     name: input.name,
     brand: input.brand ?? null,
@@ -63,13 +63,13 @@ export async function createSearchProduct(
   const detail = (
     await app.inject({ method: 'GET', url: `/api/v1/products/${created.id}`, headers: adminAuthHeader })
   ).json().data as {
-    id: string;
+    id: number;
     name: string;
     brand: string | null;
     description: string;
     status: string;
     lowestPrice: number | null;
-    priceEntries: { seller: { id: string } }[];
+    priceEntries: { seller: { id: number } }[];
     createdAt: string;
     updatedAt: string;
   };

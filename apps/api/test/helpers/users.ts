@@ -40,7 +40,7 @@ export async function createMember(deps: ApiDeps, app: App, options: MemberOptio
     role: options.role ?? 'USER',
     emailVerified: options.emailVerified ?? true,
   });
-  const token = app.signAccessToken({ sub: user.id, role: user.role, ver: user.tokenVersion });
+  const token = app.signAccessToken({ sub: String(user.id), role: user.role, ver: user.tokenVersion });
   return { user, token, authHeader: { authorization: `Bearer ${token}` } };
 }
 

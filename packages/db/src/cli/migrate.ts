@@ -1,6 +1,15 @@
 // `pnpm db:migrate`: creates the database when missing and applies pending migrations.
+// `pnpm db:migrate --recreate-foreign` (what ./scripts/dev.sh runs) first drops and recreates a
+// database made from a migration history this checkout does not have; without it such a database
+// is refused, since migrating it would fail half-way.
 import { loadEnvOrExit } from '@pbshop/config';
-import { ensureDatabaseExists, journalProblems, migrationStatus, runMigrations } from '../migrations.ts';
+import {
+  ensureDatabaseExists,
+  journalProblems,
+  migrationStatus,
+  recreateDatabase,
+  runMigrations,
+} from '../migrations.ts';
 
 const env = loadEnvOrExit('db:migrate', process.env, ['DATABASE_URL']);
 const problems = journalProblems();
@@ -13,6 +22,21 @@ if (problems.length > 0) {
 }
 try {
   if (await ensureDatabaseExists(env.DATABASE_URL)) console.log('db:migrate: created the database');
+  const { foreign } = await migrationStatus(env.DATABASE_URL);
+  if (foreign > 0) {
+    const database = new URL(env.DATABASE_URL).pathname.slice(1);
+    if (!process.argv.includes('--recreate-foreign')) {
+      console.error(
+        `db:migrate: ${database} records ${foreign} migration(s) this checkout does not have (it was made before the integer-id baseline of packages/db/migrations); migrating it would fail`,
+      );
+      console.error(
+        `db:migrate: a development database: run \`pnpm db:migrate --recreate-foreign\` (drops ${database} and builds it anew); anything else: restore it from the matching release`,
+      );
+      process.exit(1);
+    }
+    await recreateDatabase(env.DATABASE_URL);
+    console.log(`db:migrate: recreated ${database}: it was made from migrations this checkout does not have`);
+  }
   const { pending } = await migrationStatus(env.DATABASE_URL);
   await runMigrations(env.DATABASE_URL);
   console.log(

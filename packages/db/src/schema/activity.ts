@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { bigserial, index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { timestamps } from './columns.ts';
+import { bigserial, index, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { idRef, timestamps } from './columns.ts';
 
 /** What users did (views, searches, clicks), written by the activity-log queue's processor. */
 export const activityLogs = pgTable(
@@ -10,7 +10,7 @@ export const activityLogs = pgTable(
     // the queue job id makes a retried job a no-op instead of a second row
     jobId: text('job_id').notNull().unique(),
     type: text('type').notNull(),
-    userId: uuid('user_id'),
+    userId: idRef('user_id'),
     requestId: text('request_id'),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
     occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),

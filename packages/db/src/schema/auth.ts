@@ -1,5 +1,5 @@
 import { index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { timestamps } from './columns.ts';
+import { idColumn, idRef, timestamps } from './columns.ts';
 import { users } from './users.ts';
 
 /**
@@ -10,8 +10,8 @@ import { users } from './users.ts';
 export const refreshTokens = pgTable(
   'refresh_tokens',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
+    id: idColumn(),
+    userId: idRef('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     familyId: uuid('family_id').notNull(),
@@ -33,8 +33,8 @@ export const verificationPurpose = pgEnum('verification_purpose', ['EMAIL_VERIFY
 export const verificationCodes = pgTable(
   'verification_codes',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
+    id: idColumn(),
+    userId: idRef('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     purpose: verificationPurpose('purpose').notNull(),
@@ -50,8 +50,8 @@ export const verificationCodes = pgTable(
 
 /** One-time password-reset tokens (hashed), valid 5 minutes after a verified code. */
 export const passwordResetTokens = pgTable('password_reset_tokens', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  userId: uuid('user_id')
+  id: idColumn(),
+  userId: idRef('user_id')
     .notNull()
     .references(() => users.id, { onDelete: 'cascade' }),
   tokenHash: text('token_hash').notNull().unique(),
@@ -72,8 +72,8 @@ export const socialProvider = pgEnum('social_provider', [
 export const socialAccounts = pgTable(
   'social_accounts',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id')
+    id: idColumn(),
+    userId: idRef('user_id')
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     provider: socialProvider('provider').notNull(),

@@ -12,17 +12,16 @@ import {
   text,
   timestamp,
   uniqueIndex,
-  uuid,
 } from 'drizzle-orm/pg-core';
-import { timestamps } from './columns.ts';
+import { idColumn, idRef, timestamps } from './columns.ts';
 import { users } from './users.ts';
 
 /** Category tree (adjacency list; `path` is the materialised id path for descendant queries). Owned by the categories module. */
 export const categories = pgTable(
   'categories',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    parentId: uuid('parent_id').references((): AnyPgColumn => categories.id, { onDelete: 'restrict' }),
+    id: idColumn(),
+    parentId: idRef('parent_id').references((): AnyPgColumn => categories.id, { onDelete: 'restrict' }),
     name: text('name').notNull(),
     sortOrder: integer('sort_order').notNull().default(0),
     // ids from the root to this category joined by '/', e.g. 'a1/b2/c3'
@@ -33,7 +32,7 @@ export const categories = pgTable(
     index('categories_parent_sort_idx').on(table.parentId, table.sortOrder),
     index('categories_path_idx').on(table.path.op('text_pattern_ops')),
     uniqueIndex('categories_parent_name_key').on(
-      sql`coalesce(${table.parentId}, '00000000-0000-0000-0000-000000000000'::uuid)`,
+      sql`coalesce(${table.parentId}, 0)`,
       sql`lower(${table.name})`,
     ),
   ],
@@ -43,7 +42,7 @@ export const categories = pgTable(
 export const sellers = pgTable(
   'sellers',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: idColumn(),
     name: text('name').notNull(),
     url: text('url').notNull(),
     logoUrl: text('logo_url'),
@@ -51,7 +50,7 @@ export const sellers = pgTable(
     // 0..100, maintained by operators and (later) fraud and review signals
     trustScore: integer('trust_score').notNull().default(50),
     // the SELLER member who manages this shop's offers
-    ownerUserId: uuid('owner_user_id').references(() => users.id, { onDelete: 'set null' }),
+    ownerUserId: idRef('owner_user_id').references(() => users.id, { onDelete: 'set null' }),
     ...timestamps,
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
   },
@@ -67,8 +66,8 @@ export const productStatus = pgEnum('product_status', ['ON_SALE', 'SOLD_OUT', 'D
 export const products = pgTable(
   'products',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    categoryId: uuid('category_id')
+    id: idColumn(),
+    categoryId: idRef('category_id')
       .notNull()
       .references(() => categories.id, { onDelete: 'restrict' }),
     name: text('name').notNull(),
@@ -125,8 +124,8 @@ export const products = pgTable(
 );
 
 export const productOptions = pgTable('product_options', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  productId: uuid('product_id')
+  id: idColumn(),
+  productId: idRef('product_id')
     .notNull()
     .references(() => products.id, { onDelete: 'cascade' }),
   name: text('name').notNull(),
@@ -138,8 +137,8 @@ export const productOptions = pgTable('product_options', {
 export const productImages = pgTable(
   'product_images',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    productId: uuid('product_id')
+    id: idColumn(),
+    productId: idRef('product_id')
       .notNull()
       .references(() => products.id, { onDelete: 'cascade' }),
     url: text('url').notNull(),
@@ -157,11 +156,11 @@ export const stockState = pgEnum('stock_state', ['IN_STOCK', 'LOW_STOCK', 'OUT_O
 export const offers = pgTable(
   'offers',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    productId: uuid('product_id')
+    id: idColumn(),
+    productId: idRef('product_id')
       .notNull()
       .references(() => products.id, { onDelete: 'cascade' }),
-    sellerId: uuid('seller_id')
+    sellerId: idRef('seller_id')
       .notNull()
       .references(() => sellers.id, { onDelete: 'cascade' }),
     price: bigint('price', { mode: 'number' }).notNull(),
@@ -184,10 +183,10 @@ export const priceHistory = pgTable(
   'price_history',
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
-    productId: uuid('product_id')
+    productId: idRef('product_id')
       .notNull()
       .references(() => products.id, { onDelete: 'cascade' }),
-    sellerId: uuid('seller_id').notNull(),
+    sellerId: idRef('seller_id').notNull(),
     // null when the offer was withdrawn
     price: bigint('price', { mode: 'number' }),
     // the product's lowest offer right after this change (null: no offer left)

@@ -11,9 +11,8 @@ import {
   smallint,
   text,
   timestamp,
-  uuid,
 } from 'drizzle-orm/pg-core';
-import { timestamps } from './columns.ts';
+import { idColumn, idRef, timestamps } from './columns.ts';
 import { users } from './users.ts';
 
 export const searchOutboxEvent = pgEnum('search_outbox_event', [
@@ -45,7 +44,7 @@ export const searchOutbox = pgTable(
   {
     id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
     eventType: searchOutboxEvent('event_type').notNull(),
-    aggregateId: uuid('aggregate_id').notNull(),
+    aggregateId: idRef('aggregate_id').notNull(),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
     status: searchOutboxStatus('status').notNull().default('PENDING'),
     attemptCount: integer('attempt_count').notNull().default(0),
@@ -81,7 +80,7 @@ export const searchWeights = pgTable('search_weights', {
   descriptionWeight: real('description_weight').notNull().default(1),
   keywordWeight: real('keyword_weight').notNull().default(1),
   clickWeight: real('click_weight').notNull().default(0.5),
-  updatedBy: uuid('updated_by').references(() => users.id, { onDelete: 'set null' }),
+  updatedBy: idRef('updated_by').references(() => users.id, { onDelete: 'set null' }),
   ...timestamps,
 });
 
@@ -96,7 +95,7 @@ export const searchReindexStatus = pgEnum('search_reindex_status', [
 export const searchReindexRuns = pgTable(
   'search_reindex_runs',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: idColumn(),
     status: searchReindexStatus('status').notNull().default('QUEUED'),
     targetIndex: text('target_index'),
     previousIndex: text('previous_index'),
@@ -104,7 +103,7 @@ export const searchReindexRuns = pgTable(
     indexedProducts: integer('indexed_products').notNull().default(0),
     // outbox rows at or below this id were covered by the bulk copy; later ones are caught up
     outboxWatermark: bigint('outbox_watermark', { mode: 'number' }),
-    requestedBy: uuid('requested_by').references(() => users.id, { onDelete: 'set null' }),
+    requestedBy: idRef('requested_by').references(() => users.id, { onDelete: 'set null' }),
     error: text('error'),
     startedAt: timestamp('started_at', { withTimezone: true }),
     finishedAt: timestamp('finished_at', { withTimezone: true }),

@@ -13,10 +13,9 @@ import {
   text,
   timestamp,
   uniqueIndex,
-  uuid,
 } from 'drizzle-orm/pg-core';
 import { categories, products } from './catalog.ts';
-import { timestamps } from './columns.ts';
+import { idColumn, idRef, timestamps } from './columns.ts';
 
 export const specType = pgEnum('spec_type', ['NUMBER', 'SELECT', 'TEXT', 'BOOLEAN']);
 export const specDirection = pgEnum('spec_direction', ['HIGHER_IS_BETTER', 'LOWER_IS_BETTER', 'NONE']);
@@ -26,10 +25,10 @@ export const specDirection = pgEnum('spec_direction', ['HIGHER_IS_BETTER', 'LOWE
  * category (gaming laptop inherits laptop) and may add its own. Owned by the specs module.
  */
 export const specTemplates = pgTable('spec_templates', {
-  categoryId: uuid('category_id')
+  categoryId: idRef('category_id')
     .primaryKey()
     .references(() => categories.id, { onDelete: 'cascade' }),
-  inheritsFromCategoryId: uuid('inherits_from_category_id').references((): AnyPgColumn => categories.id, {
+  inheritsFromCategoryId: idRef('inherits_from_category_id').references((): AnyPgColumn => categories.id, {
     onDelete: 'set null',
   }),
   ...timestamps,
@@ -38,8 +37,8 @@ export const specTemplates = pgTable('spec_templates', {
 export const specDefinitions = pgTable(
   'spec_definitions',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    categoryId: uuid('category_id')
+    id: idColumn(),
+    categoryId: idRef('category_id')
       .notNull()
       .references(() => categories.id, { onDelete: 'cascade' }),
     // stable machine key used in filters and weights, e.g. "ram"
@@ -61,10 +60,10 @@ export const specDefinitions = pgTable(
 export const productSpecValues = pgTable(
   'product_spec_values',
   {
-    productId: uuid('product_id')
+    productId: idRef('product_id')
       .notNull()
       .references(() => products.id, { onDelete: 'cascade' }),
-    specDefinitionId: uuid('spec_definition_id')
+    specDefinitionId: idRef('spec_definition_id')
       .notNull()
       .references(() => specDefinitions.id, { onDelete: 'cascade' }),
     textValue: text('text_value'),
@@ -82,8 +81,8 @@ export const productSpecValues = pgTable(
 export const specScores = pgTable(
   'spec_scores',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    specDefinitionId: uuid('spec_definition_id')
+    id: idColumn(),
+    specDefinitionId: idRef('spec_definition_id')
       .notNull()
       .references(() => specDefinitions.id, { onDelete: 'cascade' }),
     optionValue: text('option_value'),
@@ -101,9 +100,9 @@ export const alertKind = pgEnum('alert_kind', ['TARGET_PRICE', 'DROP_FROM_LAST_W
 export const priceAlerts = pgTable(
   'price_alerts',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id').notNull(),
-    productId: uuid('product_id')
+    id: idColumn(),
+    userId: idRef('user_id').notNull(),
+    productId: idRef('product_id')
       .notNull()
       .references(() => products.id, { onDelete: 'cascade' }),
     kind: alertKind('kind').notNull().default('TARGET_PRICE'),
@@ -125,8 +124,8 @@ export const priceAlerts = pgTable(
 export const notifications = pgTable(
   'notifications',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    userId: uuid('user_id').notNull(),
+    id: idColumn(),
+    userId: idRef('user_id').notNull(),
     type: text('type').notNull(),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
     readAt: timestamp('read_at', { withTimezone: true }),

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
-import { timestamps } from './columns.ts';
+import { index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { idColumn, timestamps } from './columns.ts';
 
 export const userRole = pgEnum('user_role', ['USER', 'SELLER', 'ADMIN']);
 export const userStatus = pgEnum('user_status', ['ACTIVE', 'INACTIVE', 'BLOCKED']);
@@ -9,7 +9,7 @@ export const userStatus = pgEnum('user_status', ['ACTIVE', 'INACTIVE', 'BLOCKED'
 export const users = pgTable(
   'users',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: idColumn(),
     // stored lowercased; unique among members who have not withdrawn
     email: text('email').notNull(),
     // null for members who only log in through a social provider

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-
 /** A small seeded PRNG (mulberry32): the same seed gives the same demo data on every machine. */
 export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
@@ -34,26 +32,18 @@ export function wonRound(amount: number): number {
   return Math.max(step, Math.round(amount / step) * step);
 }
 
-/** A stable, valid v4-shaped UUID for a named seed row (categories, sellers: the seed's marker). */
-export function namedUuid(seed: number, key: string): string {
-  const hex = createHash('sha256').update(`pbshop-seed/${seed}/${key}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
-
 /**
- * Products and offers get sequential ids in a range owned by the seed (`5eed<seed>-<kind>-…`), so
- * `--reset` can delete exactly the seeded rows with a range condition.
+ * Seeded rows take their ids from a block the seed owns, (seed + 1) × 10^9 + 1 onwards: far above
+ * what the tables' identity sequences hand out, so the same seed gives the same ids, rows created
+ * later through the API never collide with them, and `--reset` deletes exactly the seed's rows by
+ * range. Each table numbers its seeded rows from the block's start.
  */
-export function seededId(seed: number, kind: 'product' | 'offer', index: number): string {
-  return `${seedPrefix(seed)}-${kind === 'product' ? '0000' : '0001'}-4000-8000-${index.toString(16).padStart(12, '0')}`;
+const SEED_BLOCK = 1_000_000_000;
+
+export function seededId(seed: number, index: number): number {
+  return (seed + 1) * SEED_BLOCK + index + 1;
 }
 
-export function seededIdRange(seed: number, kind: 'product' | 'offer'): [string, string] {
-  const middle = kind === 'product' ? '0000' : '0001';
-  return [
-    `${seedPrefix(seed)}-${middle}-4000-8000-000000000000`,
-    `${seedPrefix(seed)}-${middle}-4000-8000-ffffffffffff`,
-  ];
+export function seededIdRange(seed: number): [number, number] {
+  return [seededId(seed, 0), seededId(seed, SEED_BLOCK - 1)];
 }
-
-const seedPrefix = (seed: number) => `5eed${(seed & 0xffff).toString(16).padStart(4, '0')}`;

@@ -9,7 +9,6 @@ import {
   chance,
   int,
   mulberry32,
-  namedUuid,
   pick,
   type Rng,
   sample,
@@ -41,14 +40,14 @@ export interface SeedResult {
   sellers: number;
   milliseconds: number;
   /** category ids by their path of names joined with ' > ' */
-  categoryIds: Record<string, string>;
+  categoryIds: Record<string, number>;
 }
 
 const DAY = 86_400_000;
 
 interface CategoryRow {
-  id: string;
-  parentId: string | null;
+  id: number;
+  parentId: number | null;
   name: string;
   sortOrder: number;
   path: string;
@@ -67,13 +66,13 @@ function categoryRows(seed: number): CategoryRow[] {
       const parentKey = parent?.key ?? '';
       const sortOrder = order.get(parentKey) ?? 0;
       order.set(parentKey, sortOrder + 1);
-      const id = namedUuid(seed, `category/${key}`);
+      const id = seededId(seed, rows.size);
       rows.set(key, {
         id,
         parentId: parent?.id ?? null,
         name: leaf.path[depth]!,
         sortOrder,
-        path: parent ? `${parent.path}/${id}` : id,
+        path: parent ? `${parent.path}/${id}` : String(id),
         key,
       });
     }
@@ -82,8 +81,8 @@ function categoryRows(seed: number): CategoryRow[] {
 }
 
 function sellerRows(seed: number, rng: Rng) {
-  return sellerNames.map(([name, slug]) => ({
-    id: namedUuid(seed, `seller/${slug}`),
+  return sellerNames.map(([name, slug], index) => ({
+    id: seededId(seed, index),
     name,
     url: `https://www.${slug}.co.kr`,
     description: `${name} 공식 판매처`,
@@ -141,7 +140,7 @@ export async function seedDatabase(url: string, options: SeedOptions = {}): Prom
   const categories = categoryRows(seed);
   const sellers = sellerRows(seed, rng);
   const categoryIds = Object.fromEntries(categories.map((row) => [row.key, row.id]));
-  const [productLow, productHigh] = seededIdRange(seed, 'product');
+  const [productLow, productHigh] = seededIdRange(seed);
   const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
   const empty = {
     products: 0,
@@ -208,14 +207,14 @@ export async function seedDatabase(url: string, options: SeedOptions = {}): Prom
       for (let index = start; index < Math.min(total, start + batchSize); index++) {
         const leaf = nextLeaf();
         const made = leaf.make(rng);
-        const productId = seededId(seed, 'product', index);
+        const productId = seededId(seed, index);
         const createdAt = new Date(
           now - (chance(rng, 0.75) ? int(rng, 366, 420) : int(rng, 20, 365)) * DAY - int(rng, 0, DAY - 1),
         );
         const shops = sample(rng, sellers, int(rng, 2, 12));
         // about 1 in 60 products has every offer out of stock: no lowest price, SOLD_OUT
         const soldOut = chance(rng, 1 / 60);
-        const live: { sellerId: string; price: number }[] = [];
+        const live: { sellerId: number; price: number }[] = [];
         for (const shop of shops) {
           const price = wonRound(made.basePrice * (0.92 + rng() * 0.2));
           const rule = rng() < 0.5 ? 'FREE' : rng() < 0.6 ? 'PAID' : 'FREE_OVER';
@@ -226,7 +225,7 @@ export async function seedDatabase(url: string, options: SeedOptions = {}): Prom
           if (stock !== 'OUT_OF_STOCK') live.push({ sellerId: shop.id, price });
           const updatedAt = new Date(now - int(rng, 0, 30) * DAY);
           offerRows.push([
-            seededId(seed, 'offer', offerIndex++),
+            seededId(seed, offerIndex++),
             productId,
             shop.id,
             price,

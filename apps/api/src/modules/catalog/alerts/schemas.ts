@@ -1,3 +1,4 @@
+import { entityId, entityIdText } from '@pbshop/config';
 import { z } from 'zod';
 import { pageQuery } from '../../../http/envelope.ts';
 
@@ -7,7 +8,7 @@ export type AlertKind = (typeof alertKinds)[number];
 /** KRW amounts are whole won; 10^10 is far above any real offer and far below 2^53 (as prices). */
 const MAX_WON = 10_000_000_000;
 
-export const alertIdParams = z.object({ id: z.uuid() });
+export const alertIdParams = z.object({ id: entityIdText });
 export const alertListQuery = pageQuery;
 
 /**
@@ -16,7 +17,7 @@ export const alertListQuery = pageQuery;
  */
 export const createAlertBody = z
   .object({
-    productId: z.uuid(),
+    productId: entityId,
     kind: z.enum(alertKinds).default('TARGET_PRICE'),
     targetPrice: z.number().int().min(1).max(MAX_WON).optional(),
     dropPercent: z.number().int().min(1).max(90).optional(),
@@ -49,8 +50,8 @@ export const createAlertBody = z
 export type CreateAlertBody = z.infer<typeof createAlertBody>;
 
 export const priceAlert = z.object({
-  id: z.uuid(),
-  productId: z.uuid(),
+  id: entityId,
+  productId: entityId,
   productName: z.string(),
   kind: z.enum(alertKinds),
   targetPrice: z.number().int().nullable(),

@@ -31,8 +31,8 @@ function toAlert(row: AlertRow, product: { name: string; lowestPrice: number | n
 }
 
 export interface FiredAlert {
-  alertId: string;
-  userId: string;
+  alertId: number;
+  userId: number;
   kind: AlertKind;
 }
 
@@ -43,7 +43,7 @@ export interface FiredAlert {
  */
 export async function fireAlerts(
   tx: Executor,
-  productId: string,
+  productId: number,
   newLowestPrice: number | null,
 ): Promise<FiredAlert[]> {
   if (newLowestPrice === null) return [];
@@ -101,7 +101,7 @@ export async function fireAlerts(
  */
 export function alertsService(db: Database) {
   return {
-    async list(userId: string, pageNumber: number, limit: number) {
+    async list(userId: number, pageNumber: number, limit: number) {
       const mine = eq(priceAlerts.userId, userId);
       const [rows, [total]] = await Promise.all([
         db
@@ -120,7 +120,7 @@ export function alertsService(db: Database) {
       };
     },
 
-    async create(userId: string, body: CreateAlertBody): Promise<PriceAlert> {
+    async create(userId: number, body: CreateAlertBody): Promise<PriceAlert> {
       const [product] = await db
         .select({ id: products.id, name: products.name, lowestPrice: products.lowestPrice })
         .from(products)
@@ -151,7 +151,7 @@ export function alertsService(db: Database) {
     },
 
     /** Deletes one of the caller's alerts; someone else's is reported as not found. */
-    async remove(userId: string, alertId: string): Promise<void> {
+    async remove(userId: number, alertId: number): Promise<void> {
       const [deleted] = await db
         .delete(priceAlerts)
         .where(and(eq(priceAlerts.id, alertId), eq(priceAlerts.userId, userId)))

@@ -1,10 +1,11 @@
+import { entityId, entityIdText } from '@pbshop/config';
 import { z } from 'zod';
 
 export const trends = ['RISING', 'FALLING', 'STABLE'] as const;
 export const recommendations = ['BUY_NOW', 'BUY_SOON', 'WAIT', 'HOLD'] as const;
 
-export const predictionParams = z.object({ productId: z.uuid() });
-export const analyticsParams = z.object({ id: z.uuid() });
+export const predictionParams = z.object({ productId: entityIdText });
+export const analyticsParams = z.object({ id: entityIdText });
 
 export const priceTrendQuery = z.object({
   days: z.coerce.number().int().min(1).max(90).default(30),
@@ -13,7 +14,7 @@ export const priceTrendQuery = z.object({
 const won = z.number().int();
 
 export const pricePrediction = z.object({
-  productId: z.uuid(),
+  productId: entityId,
   productName: z.string(),
   currentPrice: won.nullable(),
   predictions: z.array(

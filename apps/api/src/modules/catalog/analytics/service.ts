@@ -234,7 +234,7 @@ export function unitPriceOf(price: number | null, quantity: number | null, label
 
 /** Price prediction (PRED-01..04) and price analytics (ANLY-01/02), read-only over `price_history`. */
 export function analyticsService(db: Database) {
-  async function product(id: string) {
+  async function product(id: number) {
     const [row] = await db
       .select({
         id: products.id,
@@ -250,7 +250,7 @@ export function analyticsService(db: Database) {
   }
 
   /** The all-time lowest recorded product price and the Asia/Seoul day it was first reached. */
-  async function allTimeLowest(productId: string): Promise<{ price: number; date: string } | null> {
+  async function allTimeLowest(productId: number): Promise<{ price: number; date: string } | null> {
     const [row] = await db
       .select({
         price: priceHistory.productLowestPrice,
@@ -264,7 +264,7 @@ export function analyticsService(db: Database) {
   }
 
   return {
-    async priceTrend(productId: string, days: number): Promise<PricePrediction> {
+    async priceTrend(productId: number, days: number): Promise<PricePrediction> {
       const found = await product(productId);
       const buckets = await lowestPriceBuckets(db, productId, '1y', 'daily');
       const lowest = await allTimeLowest(productId);
@@ -282,7 +282,7 @@ export function analyticsService(db: Database) {
       };
     },
 
-    async lowestEver(productId: string): Promise<LowestEver> {
+    async lowestEver(productId: number): Promise<LowestEver> {
       const found = await product(productId);
       const lowest = await allTimeLowest(productId);
       return {
@@ -293,7 +293,7 @@ export function analyticsService(db: Database) {
       };
     },
 
-    async unitPrice(productId: string): Promise<UnitPrice> {
+    async unitPrice(productId: number): Promise<UnitPrice> {
       const found = await product(productId);
       return unitPriceOf(found.lowestPrice, found.unitQuantity, found.unitLabel);
     },

@@ -1,3 +1,4 @@
+import { entityId, entityIdText } from '@pbshop/config';
 import { z } from 'zod';
 import type { CategoryNode } from './service.ts';
 
@@ -20,11 +21,11 @@ export const categoryName = z
 
 export const sortOrderField = z.number().int().min(-1_000_000).max(1_000_000);
 
-export const categoryIdParams = z.object({ id: z.uuid() });
+export const categoryIdParams = z.object({ id: entityIdText });
 
 export const createCategoryBody = z.object({
   name: categoryName,
-  parentId: z.uuid().nullable().optional(),
+  parentId: entityId.nullable().optional(),
   sortOrder: sortOrderField.optional(),
 });
 
@@ -33,7 +34,7 @@ export const updateCategoryBody = z
     name: categoryName.optional(),
     sortOrder: sortOrderField.optional(),
     // null: make it a root category
-    parentId: z.uuid().nullable().optional(),
+    parentId: entityId.nullable().optional(),
   })
   .refine((body) => body.name !== undefined || body.sortOrder !== undefined || body.parentId !== undefined, {
     message: 'send name, sortOrder and/or parentId',
@@ -45,7 +46,7 @@ export const updateCategoryBody = z
  */
 export const categoryNode: z.ZodType<CategoryNode> = z
   .object({
-    id: z.uuid(),
+    id: entityId,
     name: z.string(),
     sortOrder: z.number().int(),
     get children() {
@@ -55,13 +56,13 @@ export const categoryNode: z.ZodType<CategoryNode> = z
   .meta({ id: 'CategoryTreeNode' });
 
 export const categoryResponse = z.object({
-  id: z.uuid(),
+  id: entityId,
   name: z.string(),
-  parentId: z.uuid().nullable(),
+  parentId: entityId.nullable(),
   sortOrder: z.number().int(),
   /** breadcrumb: the root first, the category itself last */
-  path: z.array(z.object({ id: z.uuid(), name: z.string() })),
-  children: z.array(z.object({ id: z.uuid(), name: z.string(), sortOrder: z.number().int() })),
+  path: z.array(z.object({ id: entityId, name: z.string() })),
+  children: z.array(z.object({ id: entityId, name: z.string(), sortOrder: z.number().int() })),
 });
 
 export type CategoryResponse = z.infer<typeof categoryResponse>;

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { categories, type Database, products } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { noSearchSync, type SearchSyncSignal } from '@pbshop/queues';
@@ -9,7 +8,7 @@ export type CategoryRow = typeof categories.$inferSelect;
 
 /** A node of `GET /categories`: the category and its subcategories, ordered. */
 export interface CategoryNode {
-  id: string;
+  id: number;
   name: string;
   sortOrder: number;
   children: CategoryNode[];
@@ -17,7 +16,7 @@ export interface CategoryNode {
 
 export interface NewCategory {
   name: string;
-  parentId?: string | null;
+  parentId?: number | null;
   sortOrder?: number;
 }
 
@@ -25,7 +24,7 @@ export interface CategoryChanges {
   name?: string;
   sortOrder?: number;
   /** null: make it a root category */
-  parentId?: string | null;
+  parentId?: number | null;
 }
 
 type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
@@ -55,7 +54,7 @@ function duplicateName(error: unknown): AppError | undefined {
 export function buildTree(
   rows: Pick<CategoryRow, 'id' | 'name' | 'sortOrder' | 'parentId'>[],
 ): CategoryNode[] {
-  const nodes = new Map<string, CategoryNode>();
+  const nodes = new Map<number, CategoryNode>();
   for (const row of rows)
     nodes.set(row.id, { id: row.id, name: row.name, sortOrder: row.sortOrder, children: [] });
   const roots: CategoryNode[] = [];
@@ -68,7 +67,7 @@ export function buildTree(
 }
 
 /** The select list and source of a category's subtree ids: itself and every path below its path. */
-function subtree(id: string | Placeholder): SQL {
+function subtree(id: number | Placeholder): SQL {
   return sql`category.id from categories root
     join categories category on category.id = root.id or category.path like root.path || '/%'
     where root.id = ${id}`;
@@ -76,12 +75,12 @@ function subtree(id: string | Placeholder): SQL {
 
 /** The categories module owns `categories`; products and search call these. */
 export function categoriesService(db: Database, searchSync: SearchSyncSignal = noSearchSync) {
-  async function findById(id: string): Promise<CategoryRow | undefined> {
+  async function findById(id: number): Promise<CategoryRow | undefined> {
     const [row] = await db.select().from(categories).where(eq(categories.id, id));
     return row;
   }
 
-  async function lockedRow(tx: Transaction, id: string): Promise<CategoryRow | undefined> {
+  async function lockedRow(tx: Transaction, id: number): Promise<CategoryRow | undefined> {
     const [row] = await tx.select().from(categories).where(eq(categories.id, id)).for('update');
     return row;
   }
@@ -90,8 +89,8 @@ export function categoriesService(db: Database, searchSync: SearchSyncSignal = n
     findById,
 
     /** The category and every category below it (for "laptops" including "gaming laptops"). */
-    async selfAndDescendantIds(id: string): Promise<string[]> {
-      const rows = await db.execute<{ id: string }>(sql`select ${subtree(id)}`);
+    async selfAndDescendantIds(id: number): Promise<number[]> {
+      const rows = await db.execute<{ id: number }>(sql`select ${subtree(id)}`);
       return rows.map((row) => row.id);
     },
 
@@ -99,7 +98,7 @@ export function categoriesService(db: Database, searchSync: SearchSyncSignal = n
      * The same ids as a SQL array for another query's filter (`category_id = any(…)`): evaluated
      * once inside that query, so a product list needs no round trip of its own for the tree.
      */
-    selfAndDescendantIdsSql(id: string | Placeholder): SQL {
+    selfAndDescendantIdsSql(id: number | Placeholder): SQL {
       return sql`array(select ${subtree(id)})`;
     },
 
@@ -118,8 +117,8 @@ export function categoriesService(db: Database, searchSync: SearchSyncSignal = n
     },
 
     /** Root → … → the category itself, from its materialised path. */
-    async breadcrumb(row: CategoryRow): Promise<{ id: string; name: string }[]> {
-      const ids = row.path.split('/');
+    async breadcrumb(row: CategoryRow): Promise<{ id: number; name: string }[]> {
+      const ids = row.path.split('/').map(Number);
       const found = await db
         .select({ id: categories.id, name: categories.name })
         .from(categories)
@@ -131,7 +130,7 @@ export function categoriesService(db: Database, searchSync: SearchSyncSignal = n
       });
     },
 
-    async children(id: string): Promise<{ id: string; name: string; sortOrder: number }[]> {
+    async children(id: number): Promise<{ id: number; name: string; sortOrder: number }[]> {
       return db
         .select({ id: categories.id, name: categories.name, sortOrder: categories.sortOrder })
         .from(categories)
@@ -143,7 +142,7 @@ export function categoriesService(db: Database, searchSync: SearchSyncSignal = n
      * Non-deleted products in exactly this category. Reads `products` (owned by the products
      * module) only to guard the foreign key the categories own.
      */
-    async activeProductCount(id: string): Promise<number> {
+    async activeProductCount(id: number): Promise<number> {
       const [row] = await db
         .select({ value: count() })
         .from(products)
@@ -156,8 +155,7 @@ export function categoriesService(db: Database, searchSync: SearchSyncSignal = n
       try {
         return await db.transaction(async (tx) => {
           await tx.execute(TREE_LOCK);
-          const id = randomUUID();
-          let path = id;
+          let prefix = '';
           if (input.parentId) {
             const [parent] = await tx.select().from(categories).where(eq(categories.id, input.parentId));
             if (!parent) {
@@ -165,17 +163,22 @@ export function categoriesService(db: Database, searchSync: SearchSyncSignal = n
                 details: { field: 'parentId', id: input.parentId },
               });
             }
-            path = `${parent.path}/${id}`;
+            prefix = `${parent.path}/`;
           }
-          const [row] = await tx
+          // the path ends with the row's own id, known once the row exists
+          const [inserted] = await tx
             .insert(categories)
             .values({
-              id,
               name: input.name,
               parentId: input.parentId ?? null,
               sortOrder: input.sortOrder ?? 0,
-              path,
+              path: prefix,
             })
+            .returning({ id: categories.id });
+          const [row] = await tx
+            .update(categories)
+            .set({ path: `${prefix}${inserted!.id}` })
+            .where(eq(categories.id, inserted!.id))
             .returning();
           return row!;
         });
@@ -189,7 +192,7 @@ export function categoriesService(db: Database, searchSync: SearchSyncSignal = n
      * descendants in the same transaction; a move under itself or a descendant is refused.
      * Undefined when the category does not exist.
      */
-    async update(id: string, changes: CategoryChanges): Promise<CategoryRow | undefined> {
+    async update(id: number, changes: CategoryChanges): Promise<CategoryRow | undefined> {
       try {
         const updated = await db.transaction(async (tx) => {
           await tx.execute(TREE_LOCK);
@@ -199,7 +202,7 @@ export function categoriesService(db: Database, searchSync: SearchSyncSignal = n
           if (changes.name !== undefined) set.name = changes.name;
           if (changes.sortOrder !== undefined) set.sortOrder = changes.sortOrder;
           if (changes.parentId !== undefined && changes.parentId !== current.parentId) {
-            let newPath = id;
+            let newPath = String(id);
             if (changes.parentId !== null) {
               const [parent] = await tx.select().from(categories).where(eq(categories.id, changes.parentId));
               if (!parent) {
@@ -247,7 +250,7 @@ export function categoriesService(db: Database, searchSync: SearchSyncSignal = n
      * otherwise. Soft-deleted products still hold the foreign key, so they block the delete too
      * (the same 409, with `details.deletedProducts`). False when it does not exist.
      */
-    async remove(id: string): Promise<boolean> {
+    async remove(id: number): Promise<boolean> {
       try {
         return await db.transaction(async (tx) => {
           await tx.execute(TREE_LOCK);

@@ -44,9 +44,9 @@ export interface PriceRoutesDeps {
 
 export function priceRoutes({ prices, cache }: PriceRoutesDeps): FastifyPluginAsync {
   // an offer's product never changes, so it can be read before the write to know what to invalidate
-  const offerProductId = (offerId: string) => prices.productIdOfOffer(offerId);
+  const offerProductId = (offerId: number) => prices.productIdOfOffer(offerId);
   /** an offer write changes the product's prices (detail, comparison) and the list order/filters */
-  const writing = async <T>(productId: string | undefined, work: () => Promise<T>) =>
+  const writing = async <T>(productId: number | undefined, work: () => Promise<T>) =>
     productId === undefined ? work() : cache.afterWrite(work, () => cache.invalidateProduct(productId));
   const comparisonBody = serializeWith(envelope(priceComparison));
   return async (app) => {

@@ -1,3 +1,4 @@
+import { entityId, entityIdText } from '@pbshop/config';
 import { z } from 'zod';
 
 export const shippingRules = ['FREE', 'PAID', 'FREE_OVER'] as const;
@@ -13,8 +14,8 @@ const httpUrl = z
   .max(2000)
   .pipe(z.url({ protocol: /^https?$/, message: 'an http(s) URL' }));
 
-export const offerIdParams = z.object({ id: z.uuid() });
-export const productIdParams = z.object({ id: z.uuid() });
+export const offerIdParams = z.object({ id: entityIdText });
+export const productIdParams = z.object({ id: entityIdText });
 
 interface ShippingFields {
   shippingRule?: (typeof shippingRules)[number];
@@ -49,7 +50,7 @@ const offerFields = {
 
 export const createOfferBody = z
   .object({
-    sellerId: z.uuid(),
+    sellerId: entityId,
     ...offerFields,
     shippingRule: offerFields.shippingRule.default('FREE'),
     shippingCost: offerFields.shippingCost.default(0),
@@ -84,9 +85,9 @@ export const priceHistoryQuery = z.object({
 });
 
 export const priceEntry = z.object({
-  id: z.uuid(),
+  id: entityId,
   seller: z.object({
-    id: z.uuid(),
+    id: entityId,
     name: z.string(),
     logoUrl: z.string().nullable(),
     trustScore: z.number().int(),
@@ -110,14 +111,14 @@ export const priceComparison = z.object({
 });
 
 export const realPriceQuery = z.object({
-  sellerId: z.uuid().optional().describe('a shop; without it, the cheapest delivered offer in stock'),
+  sellerId: entityIdText.optional().describe('a shop; without it, the cheapest delivered offer in stock'),
 });
 
 /** FRAUD-02: what one unit costs delivered at one shop. */
 export const realPriceResponse = z.object({
-  productId: z.uuid(),
-  sellerId: z.uuid(),
-  offerId: z.uuid(),
+  productId: entityId,
+  sellerId: entityId,
+  offerId: entityId,
   productPrice: z.number().int(),
   shippingFee: z.number().int(),
   totalPrice: z.number().int(),
@@ -127,7 +128,7 @@ export const realPriceResponse = z.object({
 });
 
 export const priceHistoryResponse = z.object({
-  productId: z.uuid(),
+  productId: entityId,
   productName: z.string(),
   allTimeLowest: z.number().int().nullable(),
   allTimeHighest: z.number().int().nullable(),

@@ -19,7 +19,7 @@ import {
 } from './schemas.ts';
 
 /** The offer of `sellerId`, or the cheapest delivered one in stock; 404 OFFER_NOT_FOUND when none. */
-function deliveredPrice(productId: string, comparison: PriceComparison, sellerId?: string): RealPrice {
+function deliveredPrice(productId: number, comparison: PriceComparison, sellerId?: number): RealPrice {
   const entry = sellerId
     ? comparison.entries.find((item) => item.seller.id === sellerId)
     : comparison.entries.find((item) => item.stockState !== 'OUT_OF_STOCK');
@@ -61,7 +61,7 @@ const counts = sql`${offers.stockState} <> 'OUT_OF_STOCK'`;
 
 /** An offer and its shop as `offersJson` returns them (timestamps as PostgreSQL writes them in JSON). */
 interface OfferJson {
-  id: string;
+  id: number;
   price: number;
   shippingRule: OfferRow['shippingRule'];
   shippingCost: number;
@@ -69,7 +69,7 @@ interface OfferJson {
   stockState: OfferRow['stockState'];
   url: string;
   updatedAt: string;
-  sellerId: string;
+  sellerId: number;
   sellerName: string;
   sellerLogoUrl: string | null;
   sellerTrustScore: number;
@@ -79,7 +79,7 @@ interface OfferJson {
  * Every offer of the product `productId` at a live shop,
  * as one JSON array: the detail and the comparison read a product and its offers in one query.
  */
-export function offersJson(productId: string): SQL<OfferJson[]> {
+export function offersJson(productId: number): SQL<OfferJson[]> {
   return sql<OfferJson[]>`coalesce((
     select json_agg(json_build_object(
       'id', offer.id, 'price', offer.price, 'shippingRule', offer.shipping_rule,
@@ -117,7 +117,7 @@ export function toPriceEntries(rows: OfferJson[]): PriceEntry[] {
 }
 
 /** Every offer of a product at a live shop, cheapest delivered first (ties: price, then id). */
-export async function offerEntries(db: Executor, productId: string): Promise<PriceEntry[]> {
+export async function offerEntries(db: Executor, productId: number): Promise<PriceEntry[]> {
   const [row] = await db.execute<{ offers: OfferJson[] }>(sql`select ${offersJson(productId)} as offers`);
   return toPriceEntries(row?.offers ?? []);
 }
@@ -140,7 +140,7 @@ const bucketUnit: Record<BucketType, string> = { daily: 'day', weekly: 'week', m
  */
 export async function lowestPriceBuckets(
   db: Executor,
-  productId: string,
+  productId: number,
   period: Period,
   type: BucketType,
 ): Promise<{ date: string; lowestPrice: number | null; averagePrice: number | null }[]> {
@@ -204,7 +204,7 @@ export function pricesService(
   reads: Database = db,
 ) {
   /** Locks the product row: every offer write of one product runs one after the other. */
-  async function lockProduct(tx: Transaction, productId: string) {
+  async function lockProduct(tx: Transaction, productId: number) {
     const [row] = await tx
       .select({ id: products.id })
       .from(products)
@@ -216,8 +216,8 @@ export function pricesService(
   /** Recomputes the product's price aggregates from its offers and appends the history row. */
   async function afterOfferChange<T = undefined>(
     tx: Transaction,
-    productId: string,
-    sellerId: string,
+    productId: number,
+    sellerId: number,
     price: number | null,
     /** a read of the changed state sent in the same round trip as the writes (it runs after them) */
     alongside?: () => Promise<T>,
@@ -267,7 +267,7 @@ export function pricesService(
    * After a shop is deleted its offers no longer count: every product it offered is recomputed
    * (and gets a history row), one product transaction at a time under the product lock.
    */
-  async function withdrawSeller(sellerId: string): Promise<number> {
+  async function withdrawSeller(sellerId: number): Promise<number> {
     const affected = await db
       .selectDistinct({ productId: offers.productId })
       .from(offers)
@@ -287,7 +287,7 @@ export function pricesService(
   }
 
   /** The shop a caller may act for: an ADMIN any live shop, a SELLER only their own. */
-  async function assertMayActFor(principal: Principal, sellerId: string): Promise<void> {
+  async function assertMayActFor(principal: Principal, sellerId: number): Promise<void> {
     if (principal.role === 'ADMIN') {
       mayActFor(principal, undefined, sellerId, (await shops.findById(sellerId)) !== undefined);
     } else {
@@ -296,15 +296,15 @@ export function pricesService(
   }
 
   /** The shop a SELLER manages (none for an ADMIN, who acts for any). */
-  async function ownShop(principal: Principal): Promise<{ id: string } | undefined> {
+  async function ownShop(principal: Principal): Promise<{ id: number } | undefined> {
     return principal.role === 'ADMIN' ? undefined : shops.findByOwner(principal.id);
   }
 
   /** An ADMIN acts for any live shop; a SELLER for its own (`own`) only. */
   function mayActFor(
     principal: Principal,
-    own: { id: string } | undefined,
-    sellerId: string,
+    own: { id: number } | undefined,
+    sellerId: number,
     shopLive: boolean,
   ) {
     if (principal.role === 'ADMIN') {
@@ -314,13 +314,13 @@ export function pricesService(
     if (!own || own.id !== sellerId) throw new AppError('FORBIDDEN');
   }
 
-  async function entryById(tx: Executor, productId: string, offerId: string): Promise<PriceEntry> {
+  async function entryById(tx: Executor, productId: number, offerId: number): Promise<PriceEntry> {
     const entry = (await offerEntries(tx, productId)).find((item) => item.id === offerId);
     if (!entry) throw new AppError('OFFER_NOT_FOUND');
     return entry;
   }
 
-  async function comparison(productId: string): Promise<PriceComparison> {
+  async function comparison(productId: number): Promise<PriceComparison> {
     const [product] = await reads
       .select({
         lowestPrice: products.lowestPrice,
@@ -347,12 +347,12 @@ export function pricesService(
     comparison,
 
     /** The delivered price at one shop, or the cheapest in stock: fresh, like the comparison it reads. */
-    async realPrice(productId: string, sellerId?: string): Promise<RealPrice> {
+    async realPrice(productId: number, sellerId?: number): Promise<RealPrice> {
       return deliveredPrice(productId, await comparison(productId), sellerId);
     },
 
     /** The product an offer belongs to (it never changes), or undefined when there is no such offer. */
-    async productIdOfOffer(offerId: string): Promise<string | undefined> {
+    async productIdOfOffer(offerId: number): Promise<number | undefined> {
       const [row] = await db
         .select({ productId: offers.productId })
         .from(offers)
@@ -360,7 +360,7 @@ export function pricesService(
       return row?.productId;
     },
 
-    async create(productId: string, body: CreateOfferBody, principal: Principal): Promise<PriceEntry> {
+    async create(productId: number, body: CreateOfferBody, principal: Principal): Promise<PriceEntry> {
       await assertMayActFor(principal, body.sellerId);
       const entry = await db.transaction(async (tx) => {
         await lockProduct(tx, productId);
@@ -391,7 +391,7 @@ export function pricesService(
       return entry;
     },
 
-    async update(offerId: string, body: UpdateOfferBody, principal: Principal): Promise<PriceEntry> {
+    async update(offerId: number, body: UpdateOfferBody, principal: Principal): Promise<PriceEntry> {
       // the shop a SELLER acts for does not depend on the offer: known before the transaction
       const own = await ownShop(principal);
       const entry = await db.transaction(async (tx) => {
@@ -450,7 +450,7 @@ export function pricesService(
       return entry;
     },
 
-    async remove(offerId: string): Promise<void> {
+    async remove(offerId: number): Promise<void> {
       const [current] = await db.select().from(offers).where(eq(offers.id, offerId));
       if (!current) throw new AppError('OFFER_NOT_FOUND');
       await db.transaction(async (tx) => {
@@ -474,7 +474,7 @@ export function pricesService(
      * carries the last value recorded before it (also from before the period), buckets before the
      * first record stay null.
      */
-    async history(productId: string, period: Period, type: BucketType): Promise<PriceHistoryResponse> {
+    async history(productId: number, period: Period, type: BucketType): Promise<PriceHistoryResponse> {
       // the product with its all-time extremes, and the buckets, side by side: one round trip
       // each, on two connections (the buckets of a product that does not exist are thrown away)
       const [[product], rows] = await Promise.all([

@@ -64,7 +64,7 @@ export function productRoutes({
   cache,
 }: ProductRoutesDeps): FastifyPluginAsync {
   /** every product write invalidates that product's cached detail/comparison and the lists */
-  const writing = <T>(id: string, work: () => Promise<T>) =>
+  const writing = <T>(id: number, work: () => Promise<T>) =>
     cache.afterWrite(work, () => cache.invalidateProduct(id));
   const detailBody = serializeWith(envelope(productDetail));
   return async (app) => {

@@ -1,3 +1,4 @@
+import { entityId, entityIdText } from '@pbshop/config';
 import { z } from 'zod';
 import { pageQuery } from '../../../http/envelope.ts';
 import { searchText, textLine } from '../../../http/text.ts';
@@ -31,17 +32,17 @@ const MAX_WON = 10_000_000_000;
 /** `products.version` is a PostgreSQL integer: a larger one would fail the query, not the lock */
 const MAX_VERSION = 2_147_483_647;
 
-export const productIdParams = z.object({ id: z.uuid() });
-export const optionParams = z.object({ id: z.uuid(), optionId: z.uuid() });
-export const imageParams = z.object({ id: z.uuid(), imageId: z.uuid() });
+export const productIdParams = z.object({ id: entityIdText });
+export const optionParams = z.object({ id: entityIdText, optionId: entityIdText });
+export const imageParams = z.object({ id: entityIdText, imageId: entityIdText });
 
 export const productListQuery = pageQuery
   .extend({
-    categoryId: z.uuid().optional(),
+    categoryId: entityIdText.optional(),
     search: searchText(),
     minPrice: z.coerce.number().int().min(0).max(MAX_WON).optional(),
     maxPrice: z.coerce.number().int().min(0).max(MAX_WON).optional(),
-    sellerId: z.uuid().optional(),
+    sellerId: entityIdText.optional(),
     sort: z.enum(productSorts).default('newest'),
     // JSON object of spec key → value or { min, max } (SPEC-03)
     specs: specFilters.optional(),
@@ -56,7 +57,7 @@ export const productListQuery = pageQuery
   );
 
 const productFields = {
-  categoryId: z.uuid(),
+  categoryId: entityId,
   name: textLine(200),
   brand: textLine(100).nullable(),
   description,
@@ -122,21 +123,21 @@ export const createImageBody = z.object({
 });
 
 export const productOption = z.object({
-  id: z.uuid(),
+  id: entityId,
   name: z.string(),
   values: z.array(z.string()),
   sortOrder: z.number().int(),
 });
 
 export const productImage = z.object({
-  id: z.uuid(),
+  id: entityId,
   url: z.string(),
   isMain: z.boolean(),
   sortOrder: z.number().int(),
 });
 
 export const productSummary = z.object({
-  id: z.uuid(),
+  id: entityId,
   name: z.string(),
   brand: z.string().nullable(),
   lowestPrice: z.number().int().nullable(),
@@ -148,7 +149,7 @@ export const productSummary = z.object({
 });
 
 export const productDetail = z.object({
-  id: z.uuid(),
+  id: entityId,
   name: z.string(),
   brand: z.string().nullable(),
   description: z.string(),
@@ -160,7 +161,7 @@ export const productDetail = z.object({
   version: z.number().int(),
   unitQuantity: z.number().nullable(),
   unitLabel: z.string().nullable(),
-  category: z.object({ id: z.uuid(), name: z.string() }),
+  category: z.object({ id: entityId, name: z.string() }),
   options: z.array(productOption),
   images: z.array(productImage),
   priceEntries: z.array(priceEntry),

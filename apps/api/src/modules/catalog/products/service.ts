@@ -72,11 +72,11 @@ function orderFor(sort: ProductListQuery['sort']): SQL[] {
 
 /** The values of a list query's filters and page, by placeholder name. */
 type ListValues = {
-  categoryId: string | undefined;
+  categoryId: number | undefined;
   pattern: string | undefined;
   minPrice: number | undefined;
   maxPrice: number | undefined;
-  sellerId: string | undefined;
+  sellerId: number | undefined;
   limit: number;
   offset: number;
 };
@@ -111,7 +111,7 @@ export function productsService(
     const conditions: SQL[] = [live, ne(products.status, 'HIDDEN')];
     if (query.categoryId) {
       conditions.push(
-        sql`${products.categoryId} = any(${categoryService.selfAndDescendantIdsSql(value('categoryId') as string)})`,
+        sql`${products.categoryId} = any(${categoryService.selfAndDescendantIdsSql(value('categoryId') as number)})`,
       );
     }
     if (query.search !== undefined) {
@@ -177,7 +177,7 @@ export function productsService(
   const preparedLists = new Map<string, { page: ListPageQuery; count: ListCountQuery }>();
 
   /** A product write and its search outbox rows in one transaction; then the search worker is woken. */
-  async function withSearchChange<T extends { id: string }>(
+  async function withSearchChange<T extends { id: number }>(
     eventType: SearchChangeEvent,
     write: (tx: Transaction) => Promise<T[]>,
   ): Promise<T[]> {
@@ -190,11 +190,11 @@ export function productsService(
     return rows;
   }
 
-  async function requireCategory(id: string) {
+  async function requireCategory(id: number) {
     if (!(await categoryService.findById(id))) throw new AppError('CATEGORY_NOT_FOUND');
   }
 
-  async function requireProduct(executor: Database | Transaction, id: string, lock = false) {
+  async function requireProduct(executor: Database | Transaction, id: number, lock = false) {
     const query = executor
       .select({ id: products.id })
       .from(products)
@@ -208,7 +208,7 @@ export function productsService(
    * document's change recorded in the same transaction (options are searched, the main image is the
    * thumbnail), then worker-search woken.
    */
-  async function partWrite<T>(productId: string, write: (tx: Transaction) => Promise<T>): Promise<T> {
+  async function partWrite<T>(productId: number, write: (tx: Transaction) => Promise<T>): Promise<T> {
     const result = await db.transaction(async (tx) => {
       await requireProduct(tx, productId, true);
       const written = await write(tx);
@@ -219,7 +219,7 @@ export function productsService(
     return result;
   }
 
-  async function detail(id: string): Promise<ProductDetail> {
+  async function detail(id: number): Promise<ProductDetail> {
     // one query: the product, its category, options, images and offers (JSON sub-selects)
     const [found] = await reads
       .select({
@@ -348,7 +348,7 @@ export function productsService(
     },
 
     /** Optimistic locking: the update applies only at the version the client read, and bumps it. */
-    async update(id: string, body: UpdateProductBody): Promise<ProductDetail> {
+    async update(id: number, body: UpdateProductBody): Promise<ProductDetail> {
       const { version, ...fields } = body;
       if (fields.categoryId) await requireCategory(fields.categoryId);
       const changes = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
@@ -375,7 +375,7 @@ export function productsService(
       return detail(id);
     },
 
-    async remove(id: string): Promise<void> {
+    async remove(id: number): Promise<void> {
       const [row] = await withSearchChange('PRODUCT_DELETE', (tx) =>
         tx
           .update(products)
@@ -386,7 +386,7 @@ export function productsService(
       if (!row) throw new AppError('PRODUCT_NOT_FOUND');
     },
 
-    async addOption(productId: string, body: CreateOptionBody): Promise<ProductOption> {
+    async addOption(productId: number, body: CreateOptionBody): Promise<ProductOption> {
       return partWrite(productId, async (tx) => {
         const [row] = await tx
           .insert(productOptions)
@@ -397,7 +397,7 @@ export function productsService(
       });
     },
 
-    async updateOption(productId: string, optionId: string, body: UpdateOptionBody): Promise<ProductOption> {
+    async updateOption(productId: number, optionId: number, body: UpdateOptionBody): Promise<ProductOption> {
       const changes = Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
       return partWrite(productId, async (tx) => {
         const [row] = await tx
@@ -410,7 +410,7 @@ export function productsService(
       });
     },
 
-    async removeOption(productId: string, optionId: string): Promise<void> {
+    async removeOption(productId: number, optionId: number): Promise<void> {
       await partWrite(productId, async (tx) => {
         const [row] = await tx
           .delete(productOptions)
@@ -424,7 +424,7 @@ export function productsService(
      * Adds an image by URL under the product's row lock, so there is one main image at most: a new
      * main image clears the others, and the first image becomes the main one.
      */
-    async addImage(productId: string, body: CreateImageBody): Promise<ProductImage> {
+    async addImage(productId: number, body: CreateImageBody): Promise<ProductImage> {
       return partWrite(productId, async (tx) => {
         const [main] = await tx
           .select({ id: productImages.id })
@@ -447,7 +447,7 @@ export function productsService(
     },
 
     /** Deletes an image; when it was the main one, the next by sort order takes its place. */
-    async removeImage(productId: string, imageId: string): Promise<void> {
+    async removeImage(productId: number, imageId: number): Promise<void> {
       await partWrite(productId, async (tx) => {
         const [row] = await tx
           .delete(productImages)

@@ -18,7 +18,7 @@ const arrayLiteral = (values: (string | number)[]) => `{${values.join(',')}}`;
 
 export interface ProductViewCounter {
   /** counts one view of a product that was just served; never waits and never fails */
-  count(productId: string): void;
+  count(productId: number): void;
   /** writes what is buffered (also called on close) */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -36,19 +36,19 @@ export function productViewCounter(
   searchSync: SearchSyncSignal,
   intervalMs = 1000,
 ): ProductViewCounter {
-  let buffered = new Map<string, number>();
+  let buffered = new Map<number, number>();
   let writing: Promise<void> = Promise.resolve();
 
-  async function write(batch: Map<string, number>) {
+  async function write(batch: Map<number, number>) {
     const ids = [...batch.keys()];
     const counts = ids.map((id) => batch.get(id)!);
     try {
       const moved = await db.transaction(async (tx) => {
         // popularity_score is generated: RETURNING gives the new one; views weigh 0.3 in it (its
         // definition in @pbshop/db schema/catalog.ts)
-        const rows = await tx.execute<{ id: string; moved: boolean }>(sql`
+        const rows = await tx.execute<{ id: number; moved: boolean }>(sql`
           update products set view_count = products.view_count + views.count
-          from unnest(${arrayLiteral(ids)}::uuid[], ${arrayLiteral(counts)}::int[]) as views(id, count)
+          from unnest(${arrayLiteral(ids)}::bigint[], ${arrayLiteral(counts)}::int[]) as views(id, count)
           where products.id = views.id and products.deleted_at is null
           returning products.id,
             ${popularityStep(sql`products.popularity_score`)}

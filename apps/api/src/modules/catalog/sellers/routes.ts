@@ -46,9 +46,9 @@ const adminErrors = errorResponses(400, 401, 403, 404);
 export interface SellerRoutesDeps {
   sellers: SellersService;
   /** a shop's manager must be a SELLER member */
-  findMember(id: string): Promise<{ role: string } | undefined>;
+  findMember(id: number): Promise<{ role: string } | undefined>;
   /** takes a deleted shop's offers out of its products' prices (the prices module) */
-  withdrawSeller(sellerId: string): Promise<unknown>;
+  withdrawSeller(sellerId: number): Promise<unknown>;
   cache: Pick<CatalogCache, 'afterWrite' | 'invalidateSellers'>;
 }
 
@@ -59,7 +59,7 @@ export function sellerRoutes({
   cache,
 }: SellerRoutesDeps): FastifyPluginAsync {
   /** The owner must be an existing member with role SELLER; a 400 with details otherwise. */
-  const checkOwner = async (ownerUserId: string | null | undefined) => {
+  const checkOwner = async (ownerUserId: number | null | undefined) => {
     if (!ownerUserId) return;
     const owner = await findMember(ownerUserId);
     if (owner?.role !== 'SELLER') {

@@ -1,3 +1,4 @@
+import { entityId, entityIdText } from '@pbshop/config';
 import { z } from 'zod';
 import { pageQuery } from '../../../http/envelope.ts';
 import { controlChars, searchText } from '../../../http/text.ts';
@@ -49,7 +50,7 @@ const description = z
 
 const trustScore = z.number().int().min(0).max(100);
 
-export const sellerIdParams = z.object({ id: z.uuid() });
+export const sellerIdParams = z.object({ id: entityIdText });
 
 export const sellerListQuery = pageQuery.extend({
   search: searchText(),
@@ -62,7 +63,7 @@ export const createSellerBody = z.object({
   description: description.nullable().optional(),
   trustScore: trustScore.optional(),
   // a member with role SELLER who manages this shop's offers (SELL-05)
-  ownerUserId: z.uuid().nullable().optional(),
+  ownerUserId: entityId.nullable().optional(),
 });
 
 export const updateSellerBody = z
@@ -73,14 +74,14 @@ export const updateSellerBody = z
     description: description.nullable().optional(),
     trustScore: trustScore.optional(),
     // null: unlink the owner
-    ownerUserId: z.uuid().nullable().optional(),
+    ownerUserId: entityId.nullable().optional(),
   })
   .refine((body) => Object.values(body).some((value) => value !== undefined), {
     message: 'send at least one field',
   });
 
 export const sellerResponse = z.object({
-  id: z.uuid(),
+  id: entityId,
   name: z.string(),
   url: z.string(),
   logoUrl: z.string().nullable(),

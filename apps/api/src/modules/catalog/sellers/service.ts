@@ -10,7 +10,7 @@ export interface SellerInput {
   logoUrl?: string | null;
   description?: string | null;
   trustScore?: number;
-  ownerUserId?: string | null;
+  ownerUserId?: number | null;
 }
 
 export type SellerChanges = Partial<SellerInput>;
@@ -52,7 +52,7 @@ function conflict(error: unknown): AppError | undefined {
 export function sellersService(db: Database) {
   const active = isNull(sellers.deletedAt);
   return {
-    async findById(id: string): Promise<SellerRow | undefined> {
+    async findById(id: number): Promise<SellerRow | undefined> {
       const [row] = await db
         .select()
         .from(sellers)
@@ -61,7 +61,7 @@ export function sellersService(db: Database) {
     },
 
     /** The shop a SELLER member manages, if any. */
-    async findByOwner(userId: string): Promise<SellerRow | undefined> {
+    async findByOwner(userId: number): Promise<SellerRow | undefined> {
       const [row] = await db
         .select()
         .from(sellers)
@@ -98,7 +98,7 @@ export function sellersService(db: Database) {
     },
 
     /** Undefined when the seller does not exist (or is deleted). */
-    async update(id: string, changes: SellerChanges): Promise<SellerRow | undefined> {
+    async update(id: number, changes: SellerChanges): Promise<SellerRow | undefined> {
       try {
         const [row] = await db
           .update(sellers)
@@ -112,7 +112,7 @@ export function sellersService(db: Database) {
     },
 
     /** Soft delete: the name and the owner are free again (the unique indexes skip deleted rows). */
-    async softDelete(id: string): Promise<boolean> {
+    async softDelete(id: number): Promise<boolean> {
       const rows = await db
         .update(sellers)
         .set({ deletedAt: new Date(), updatedAt: new Date() })

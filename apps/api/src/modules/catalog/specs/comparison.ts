@@ -18,9 +18,9 @@ export function numeric(definition: DefinitionRow, value: SpecValue | null): num
  * The compared products with the union of their effective definitions (by key, in sort order)
  * and each product's value of each key.
  */
-export async function comparison(db: Database, productIds: string[]) {
+export async function comparison(db: Database, productIds: number[]) {
   const rows = await productsById(db, productIds);
-  const byCategory = new Map<string, Map<string, EffectiveDefinition>>();
+  const byCategory = new Map<number, Map<string, EffectiveDefinition>>();
   for (const categoryId of new Set(rows.map((row) => row.categoryId))) {
     const definitions = await effectiveDefinitions(db, categoryId);
     byCategory.set(categoryId, new Map(definitions.map((definition) => [definition.key, definition])));
@@ -49,7 +49,7 @@ export async function comparison(db: Database, productIds: string[]) {
 }
 
 /** Side by side (SPEC-04); numeric winners by direction highlighted (SENG-03). */
-export async function compare(db: Database, productIds: string[]): Promise<CompareResult> {
+export async function compare(db: Database, productIds: number[]): Promise<CompareResult> {
   const { rows, specs } = await comparison(db, productIds);
   return {
     products: rows.map(({ id, name, thumbnailUrl, lowestPrice }) => ({

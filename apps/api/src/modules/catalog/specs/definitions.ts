@@ -30,7 +30,7 @@ const toDefinition = (row: DefinitionRow, inherited = false): SpecDefinition => 
   sortOrder: row.sortOrder,
 });
 
-export async function requireDefinition(db: Database, id: string): Promise<DefinitionRow> {
+export async function requireDefinition(db: Database, id: number): Promise<DefinitionRow> {
   const [row] = await db.select().from(specDefinitions).where(eq(specDefinitions.id, id));
   if (!row) throw new AppError('SPEC_DEFINITION_NOT_FOUND');
   return row;
@@ -39,7 +39,7 @@ export async function requireDefinition(db: Database, id: string): Promise<Defin
 export async function listDefinitions(
   db: Database,
   categoryService: CategoriesService,
-  categoryId: string,
+  categoryId: number,
 ): Promise<SpecDefinition[]> {
   await requireCategory(categoryService, categoryId);
   return (await effectiveDefinitions(db, categoryId)).map((row) => toDefinition(row, row.inherited));
@@ -85,7 +85,7 @@ export async function createDefinition(
 export async function updateDefinition(
   db: Database,
   searchSync: SearchSyncSignal,
-  id: string,
+  id: number,
   body: UpdateDefinitionBody,
 ): Promise<SpecDefinition> {
   const current = await requireDefinition(db, id);
@@ -142,7 +142,7 @@ export async function updateDefinition(
 export async function removeDefinition(
   db: Database,
   searchSync: SearchSyncSignal,
-  id: string,
+  id: number,
 ): Promise<void> {
   const [row] = await db.transaction(async (tx) => {
     // before the cascade takes the values: their products leave this spec in the index

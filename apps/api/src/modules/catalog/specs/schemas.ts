@@ -1,3 +1,4 @@
+import { entityId, entityIdText } from '@pbshop/config';
 import { z } from 'zod';
 import { noControlChars, noControlCharsMessage, textLine } from '../../../http/text.ts';
 
@@ -20,16 +21,16 @@ const options = z
   .max(100)
   .refine((values) => new Set(values).size === values.length, 'options must be distinct');
 
-export const definitionIdParams = z.object({ id: z.uuid() });
-export const specDefIdParams = z.object({ specDefId: z.uuid() });
-export const categoryIdParams = z.object({ categoryId: z.uuid() });
-export const productIdParams = z.object({ id: z.uuid() });
+export const definitionIdParams = z.object({ id: entityIdText });
+export const specDefIdParams = z.object({ specDefId: entityIdText });
+export const categoryIdParams = z.object({ categoryId: entityIdText });
+export const productIdParams = z.object({ id: entityIdText });
 
-export const definitionsQuery = z.object({ categoryId: z.uuid() });
+export const definitionsQuery = z.object({ categoryId: entityIdText });
 
 export const createDefinitionBody = z
   .object({
-    categoryId: z.uuid(),
+    categoryId: entityId,
     key: specKey,
     name: textLine(100),
     group: textLine(100).nullable().optional(),
@@ -77,7 +78,7 @@ export const updateDefinitionBody = z
     message: 'send at least one field to change',
   });
 
-export const templateBody = z.object({ inheritsFromCategoryId: z.uuid().nullable() });
+export const templateBody = z.object({ inheritsFromCategoryId: entityId.nullable() });
 
 export const specValueInput = z.union([z.string().max(2000), z.number(), z.boolean()]);
 
@@ -86,7 +87,7 @@ export const productSpecsBody = z.object({
     .array(
       z
         .object({
-          specDefinitionId: z.uuid().optional(),
+          specDefinitionId: entityId.optional(),
           key: specKey.optional(),
           value: specValueInput,
         })
@@ -98,7 +99,7 @@ export const productSpecsBody = z.object({
 });
 
 const productIdList = z
-  .array(z.uuid())
+  .array(entityId)
   .min(2)
   .max(4)
   .refine((ids) => new Set(ids).size === ids.length, 'productIds must be distinct');
@@ -151,8 +152,8 @@ export const similarQuery = z.object({ limit: z.coerce.number().int().min(1).max
 const specValue = z.union([z.string(), z.number(), z.boolean()]);
 
 export const specDefinition = z.object({
-  id: z.uuid(),
-  categoryId: z.uuid(),
+  id: entityId,
+  categoryId: entityId,
   /** true when the definition comes from a template the category inherits */
   inherited: z.boolean(),
   key: z.string(),
@@ -167,12 +168,12 @@ export const specDefinition = z.object({
 });
 
 export const specTemplate = z.object({
-  categoryId: z.uuid(),
-  inheritsFromCategoryId: z.uuid().nullable(),
+  categoryId: entityId,
+  inheritsFromCategoryId: entityId.nullable(),
 });
 
 export const productSpec = z.object({
-  specDefinitionId: z.uuid(),
+  specDefinitionId: entityId,
   key: z.string(),
   name: z.string(),
   group: z.string().nullable(),
@@ -182,7 +183,7 @@ export const productSpec = z.object({
 });
 
 const compareProduct = z.object({
-  id: z.uuid(),
+  id: entityId,
   name: z.string(),
   thumbnailUrl: z.string().nullable(),
   lowestPrice: z.number().int().nullable(),
@@ -205,7 +206,7 @@ export const compareResult = z.object({
 });
 
 export const specScore = z.object({
-  id: z.uuid(),
+  id: entityId,
   optionValue: z.string().nullable(),
   minValue: z.number().nullable(),
   maxValue: z.number().nullable(),
@@ -214,7 +215,7 @@ export const specScore = z.object({
 
 export const scoredCompareResult = z.object({
   products: z.array(
-    z.object({ id: z.uuid(), name: z.string(), totalScore: z.number(), rank: z.number().int() }),
+    z.object({ id: entityId, name: z.string(), totalScore: z.number(), rank: z.number().int() }),
   ),
   specScores: z.array(
     z.object({
@@ -227,7 +228,7 @@ export const scoredCompareResult = z.object({
     }),
   ),
   recommendation: z
-    .object({ productId: z.uuid(), name: z.string(), totalScore: z.number(), strengths: z.array(z.string()) })
+    .object({ productId: entityId, name: z.string(), totalScore: z.number(), strengths: z.array(z.string()) })
     .nullable(),
 });
 

@@ -20,7 +20,7 @@ const toScore = (row: typeof specScores.$inferSelect): SpecScore => ({
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
 /** Replaces the score mapping of a spec (SENG-04); options must exist, ranges must not overlap. */
-export async function setScores(db: Database, specDefId: string, body: ScoresBody): Promise<SpecScore[]> {
+export async function setScores(db: Database, specDefId: number, body: ScoresBody): Promise<SpecScore[]> {
   const definition = await requireDefinition(db, specDefId);
   const problems: { field: string; message: string }[] = [];
   const seen = new Set<string>();
@@ -84,7 +84,7 @@ export async function setScores(db: Database, specDefId: string, body: ScoresBod
  */
 export async function scoredCompare(
   db: Database,
-  productIds: string[],
+  productIds: number[],
   weights?: Record<string, number>,
 ): Promise<ScoredCompareResult> {
   const { rows, specs } = await comparison(db, productIds);

@@ -23,21 +23,21 @@ export function specsService(
   searchSync: SearchSyncSignal = noSearchSync,
 ) {
   return {
-    effectiveDefinitions: (categoryId: string) => effectiveDefinitions(db, categoryId),
-    listDefinitions: (categoryId: string) => listDefinitions(db, categoryService, categoryId),
+    effectiveDefinitions: (categoryId: number) => effectiveDefinitions(db, categoryId),
+    listDefinitions: (categoryId: number) => listDefinitions(db, categoryService, categoryId),
     createDefinition: (body: CreateDefinitionBody) => createDefinition(db, categoryService, body),
-    updateDefinition: (id: string, body: UpdateDefinitionBody) => updateDefinition(db, searchSync, id, body),
-    removeDefinition: (id: string) => removeDefinition(db, searchSync, id),
-    setTemplate: (categoryId: string, inheritsFromCategoryId: string | null) =>
+    updateDefinition: (id: number, body: UpdateDefinitionBody) => updateDefinition(db, searchSync, id, body),
+    removeDefinition: (id: number) => removeDefinition(db, searchSync, id),
+    setTemplate: (categoryId: number, inheritsFromCategoryId: number | null) =>
       setTemplate(db, categoryService, categoryId, inheritsFromCategoryId),
-    productSpecs: (productId: string) => productSpecs(db, productId),
-    setProductSpecs: (productId: string, body: ProductSpecsBody) =>
+    productSpecs: (productId: number) => productSpecs(db, productId),
+    setProductSpecs: (productId: number, body: ProductSpecsBody) =>
       setProductSpecs(db, searchSync, productId, body),
-    compare: (productIds: string[]) => compare(db, productIds),
-    setScores: (specDefId: string, body: ScoresBody) => setScores(db, specDefId, body),
-    scoredCompare: (productIds: string[], weights?: Record<string, number>) =>
+    compare: (productIds: number[]) => compare(db, productIds),
+    setScores: (specDefId: number, body: ScoresBody) => setScores(db, specDefId, body),
+    scoredCompare: (productIds: number[], weights?: Record<string, number>) =>
       scoredCompare(db, productIds, weights),
-    similar: (productId: string, limit: number) => similar(db, productId, limit),
+    similar: (productId: number, limit: number) => similar(db, productId, limit),
   };
 }
 

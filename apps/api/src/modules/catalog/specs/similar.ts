@@ -14,7 +14,7 @@ const SIMILAR_CANDIDATES = 500;
  * SELECT/BOOLEAN values (1 when equal) and NUMBER values (1 - distance normalised by the range
  * among the candidates); ties by closeness of the lowest price, then id.
  */
-export async function similar(db: Database, productId: string, limit: number): Promise<SimilarProduct[]> {
+export async function similar(db: Database, productId: number, limit: number): Promise<SimilarProduct[]> {
   const [target] = await productsById(db, [productId]);
   const candidates = await db
     .select({
@@ -42,7 +42,7 @@ export async function similar(db: Database, productId: string, limit: number): P
   if (candidates.length === 0) return [];
   const definitions = await effectiveDefinitions(db, target!.categoryId);
   const values = await valuesOf(db, [productId, ...candidates.map((candidate) => candidate.id)]);
-  const specValueOf = (id: string, definition: DefinitionRow) =>
+  const specValueOf = (id: number, definition: DefinitionRow) =>
     decode(
       definition,
       values.find((row) => row.productId === id && row.specDefinitionId === definition.id),
@@ -51,7 +51,7 @@ export async function similar(db: Database, productId: string, limit: number): P
     .filter((definition) => definition.type !== 'TEXT')
     .map((definition) => ({ definition, mine: specValueOf(productId, definition) }))
     .filter((spec) => spec.mine !== null);
-  const ranges = new Map<string, number>();
+  const ranges = new Map<number, number>();
   for (const { definition, mine } of compared) {
     if (definition.type !== 'NUMBER') continue;
     const numbers = [
@@ -79,7 +79,7 @@ export async function similar(db: Database, productId: string, limit: number): P
         : Math.abs(candidate.lowestPrice - target!.lowestPrice);
     return { ...candidate, similarity, priceGap };
   });
-  scored.sort((a, b) => b.similarity - a.similarity || a.priceGap - b.priceGap || a.id.localeCompare(b.id));
+  scored.sort((a, b) => b.similarity - a.similarity || a.priceGap - b.priceGap || a.id - b.id);
   return scored.slice(0, limit).map(({ id, name, thumbnailUrl, lowestPrice, similarity }) => ({
     id,
     name,

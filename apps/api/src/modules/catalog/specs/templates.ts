@@ -14,15 +14,15 @@ const MAX_TEMPLATE_DEPTH = 16;
 // serialises template changes, so two crossing PUTs cannot build a cycle between them
 const TEMPLATE_LOCK = sql`select pg_advisory_xact_lock(hashtext('pbshop:spec-templates'))`;
 
-export async function requireCategory(categoryService: CategoriesService, id: string) {
+export async function requireCategory(categoryService: CategoriesService, id: number) {
   if (!(await categoryService.findById(id))) throw new AppError('CATEGORY_NOT_FOUND');
 }
 
 /** The category, then the categories its template inherits from, nearest first. */
-async function chainOf(db: Database, categoryId: string): Promise<string[]> {
-  const rows = await db.execute<{ category_id: string }>(sql`
+async function chainOf(db: Database, categoryId: number): Promise<number[]> {
+  const rows = await db.execute<{ category_id: number }>(sql`
     with recursive chain(category_id, depth) as (
-      select ${categoryId}::uuid, 0
+      select ${categoryId}::bigint, 0
       union all
       select template.inherits_from_category_id, chain.depth + 1
       from spec_templates template
@@ -30,13 +30,13 @@ async function chainOf(db: Database, categoryId: string): Promise<string[]> {
       where template.inherits_from_category_id is not null and chain.depth < ${MAX_TEMPLATE_DEPTH}
     )
     select category_id from chain order by depth`);
-  const seen: string[] = [];
+  const seen: number[] = [];
   for (const row of rows) if (!seen.includes(row.category_id)) seen.push(row.category_id);
   return seen;
 }
 
 /** Own definitions plus inherited ones; the nearest definition of a key wins (SENG-01). */
-export async function effectiveDefinitions(db: Database, categoryId: string): Promise<EffectiveDefinition[]> {
+export async function effectiveDefinitions(db: Database, categoryId: number): Promise<EffectiveDefinition[]> {
   const chain = await chainOf(db, categoryId);
   const rows = await db.select().from(specDefinitions).where(inArray(specDefinitions.categoryId, chain));
   const byKey = new Map<string, EffectiveDefinition>();
@@ -58,8 +58,8 @@ export async function effectiveDefinitions(db: Database, categoryId: string): Pr
 export async function setTemplate(
   db: Database,
   categoryService: CategoriesService,
-  categoryId: string,
-  inheritsFromCategoryId: string | null,
+  categoryId: number,
+  inheritsFromCategoryId: number | null,
 ) {
   await requireCategory(categoryService, categoryId);
   if (inheritsFromCategoryId) await requireCategory(categoryService, inheritsFromCategoryId);

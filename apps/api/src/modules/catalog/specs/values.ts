@@ -11,8 +11,8 @@ import { MAX_SPEC_NUMBER } from './schemas.ts';
 import { type DefinitionRow, effectiveDefinitions } from './templates.ts';
 
 export type ValueRow = {
-  productId: string;
-  specDefinitionId: string;
+  productId: number;
+  specDefinitionId: number;
   textValue: string | null;
   numberValue: number | null;
 };
@@ -70,7 +70,7 @@ export function encode(
 }
 
 /** Live products by id in the order asked; a missing one is a 404. */
-export async function productsById(db: Database, ids: string[]) {
+export async function productsById(db: Database, ids: number[]) {
   const rows = await db
     .select({
       id: products.id,
@@ -89,7 +89,7 @@ export async function productsById(db: Database, ids: string[]) {
 }
 
 /** The stored values of the products, of every definition. */
-export async function valuesOf(db: Database, productIds: string[]): Promise<ValueRow[]> {
+export async function valuesOf(db: Database, productIds: number[]): Promise<ValueRow[]> {
   if (productIds.length === 0) return [];
   return db
     .select({
@@ -102,7 +102,7 @@ export async function valuesOf(db: Database, productIds: string[]): Promise<Valu
     .where(inArray(productSpecValues.productId, productIds));
 }
 
-export async function productSpecs(db: Database, productId: string): Promise<ProductSpec[]> {
+export async function productSpecs(db: Database, productId: number): Promise<ProductSpec[]> {
   const [product] = await productsById(db, [productId]);
   const definitions = await effectiveDefinitions(db, product!.categoryId);
   const values = await valuesOf(db, [productId]);
@@ -133,14 +133,14 @@ export async function productSpecs(db: Database, productId: string): Promise<Pro
 export async function setProductSpecs(
   db: Database,
   searchSync: SearchSyncSignal,
-  productId: string,
+  productId: number,
   body: ProductSpecsBody,
 ): Promise<void> {
   const [product] = await productsById(db, [productId]);
   const definitions = await effectiveDefinitions(db, product!.categoryId);
   const problems: { field: string; message: string }[] = [];
   const rows: (typeof productSpecValues.$inferInsert)[] = [];
-  const used = new Set<string>();
+  const used = new Set<number>();
   body.values.forEach((item, index) => {
     const field = `values.${index}`;
     const definition = definitions.find((row) =>

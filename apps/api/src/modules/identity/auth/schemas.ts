@@ -1,3 +1,4 @@
+import { entityId } from '@pbshop/config';
 import { z } from 'zod';
 import { envelope } from '../../../http/envelope.ts';
 import { nameField, phoneField } from '../users/schemas.ts';
@@ -51,7 +52,7 @@ export const resetConfirmBody = z.object({ resetToken: opaqueTokenField, newPass
 const message = z.string();
 
 export const signupResponse = envelope(
-  z.object({ id: z.uuid(), email: z.string(), name: z.string(), message }),
+  z.object({ id: entityId, email: z.string(), name: z.string(), message }),
 );
 
 export const verifiedResponse = envelope(z.object({ message, verified: z.literal(true) }));

@@ -100,7 +100,7 @@ export function authService(deps: AuthServiceDeps) {
   // codes are keyed HMACs: a leaked table does not give away 6-digit codes by brute force
   const codeKey = createHmac('sha256', deps.env.JWT_SECRET).update('pbshop:verification-code').digest();
 
-  function codeHash(userId: string, purpose: CodePurpose, code: string): string {
+  function codeHash(userId: number, purpose: CodePurpose, code: string): string {
     return createHmac('sha256', codeKey).update(`${purpose}:${userId}:${code}`).digest('hex');
   }
 
@@ -109,7 +109,7 @@ export function authService(deps: AuthServiceDeps) {
    * the last one was sent less than a minute ago (checked in the same statement, so concurrent
    * requests cannot both pass).
    */
-  async function storeCode(userId: string, purpose: CodePurpose, code: string): Promise<void> {
+  async function storeCode(userId: number, purpose: CodePurpose, code: string): Promise<void> {
     const now = new Date();
     const fields = {
       codeHash: codeHash(userId, purpose, code),
@@ -143,7 +143,7 @@ export function authService(deps: AuthServiceDeps) {
   }
 
   /** After a failed delivery the member may ask again at once: the code's send time is moved back. */
-  async function releaseResendLimit(userId: string, purpose: CodePurpose, code: string): Promise<void> {
+  async function releaseResendLimit(userId: number, purpose: CodePurpose, code: string): Promise<void> {
     await db
       .update(verificationCodes)
       .set({ sentAt: new Date(Date.now() - RESEND_INTERVAL_MS) })
@@ -161,7 +161,7 @@ export function authService(deps: AuthServiceDeps) {
    * exceed the limit. `onConsumed` runs in the same transaction when the code is right.
    */
   async function consumeCode(
-    userId: string,
+    userId: number,
     purpose: CodePurpose,
     code: string,
     onConsumed?: (tx: Parameters<Parameters<Database['transaction']>[0]>[0]) => Promise<void>,
@@ -193,7 +193,7 @@ export function authService(deps: AuthServiceDeps) {
     throw new AppError('INVALID_VERIFICATION_CODE', { details: { remainingAttempts: outcome.wrong } });
   }
 
-  async function loadSubject(userId: string): Promise<TokenSubject | 'blocked' | undefined> {
+  async function loadSubject(userId: number): Promise<TokenSubject | 'blocked' | undefined> {
     const user = await users.findById(userId);
     return user && subjectOf(user);
   }
@@ -269,7 +269,7 @@ export function authService(deps: AuthServiceDeps) {
     },
 
     /** AUTH-05: one session (its refresh family) or, without a token, all of them. */
-    async logout(userId: string, refreshToken: string | undefined): Promise<void> {
+    async logout(userId: number, refreshToken: string | undefined): Promise<void> {
       if (refreshToken) await tokens.revokeFamilyOf(refreshToken, userId);
       else await tokens.revokeAllOf(userId);
     },

@@ -22,7 +22,7 @@ export function opaqueToken(): string {
 }
 
 export interface TokenSubject {
-  id: string;
+  id: number;
   role: Role;
   tokenVersion: number;
 }
@@ -38,7 +38,7 @@ export function tokenService(
 ) {
   const refreshTtlMs = env.REFRESH_TOKEN_TTL_DAYS * 24 * 60 * 60 * 1000;
 
-  async function insertRefresh(userId: string, familyId: string): Promise<string> {
+  async function insertRefresh(userId: number, familyId: string): Promise<string> {
     const token = opaqueToken();
     await db.insert(refreshTokens).values({
       userId,
@@ -50,7 +50,7 @@ export function tokenService(
   }
 
   function access(subject: TokenSubject): string {
-    return signAccessToken({ sub: subject.id, role: subject.role, ver: subject.tokenVersion });
+    return signAccessToken({ sub: String(subject.id), role: subject.role, ver: subject.tokenVersion });
   }
 
   return {
@@ -66,7 +66,7 @@ export function tokenService(
      */
     async rotate(
       refreshToken: string,
-      loadSubject: (userId: string) => Promise<TokenSubject | 'blocked' | undefined>,
+      loadSubject: (userId: number) => Promise<TokenSubject | 'blocked' | undefined>,
     ): Promise<TokenPair> {
       const hash = sha256(refreshToken);
       // the member is read before the transaction: a query on another pooled connection while
@@ -127,7 +127,7 @@ export function tokenService(
      * Ends one session (logout): its refresh family is revoked. Unknown tokens, and with `userId`
      * tokens of another member, are ignored.
      */
-    async revokeFamilyOf(refreshToken: string, userId?: string): Promise<void> {
+    async revokeFamilyOf(refreshToken: string, userId?: number): Promise<void> {
       const [row] = await db
         .select()
         .from(refreshTokens)
@@ -145,7 +145,7 @@ export function tokenService(
     },
 
     /** Ends every session of a member (password reset, block, withdrawal). */
-    async revokeAllOf(userId: string): Promise<void> {
+    async revokeAllOf(userId: number): Promise<void> {
       await db
         .update(refreshTokens)
         .set({ revokedAt: new Date(), updatedAt: new Date() })

@@ -228,7 +228,7 @@ export function socialService(deps: SocialServiceDeps) {
     },
 
     /** Phone and nickname of a member who signed up through a provider; a fresh session. */
-    async complete(userId: string, values: { phone: string; nickname: string }): Promise<TokenPair> {
+    async complete(userId: number, values: { phone: string; nickname: string }): Promise<TokenPair> {
       const [linked] = await db
         .select({ id: socialAccounts.id })
         .from(socialAccounts)
@@ -243,7 +243,7 @@ export function socialService(deps: SocialServiceDeps) {
     },
 
     /** Links the provider account behind `socialToken` (the provider's access token) to the member. */
-    async link(userId: string, name: string, socialToken: string): Promise<SocialProviderName> {
+    async link(userId: number, name: string, socialToken: string): Promise<SocialProviderName> {
       const provider = enabled(name);
       const profile = await client.fetchProfile(provider, socialToken);
       const existing = await accountOf(provider.name, profile.providerUserId);
@@ -276,7 +276,7 @@ export function socialService(deps: SocialServiceDeps) {
      * Unlinks a provider (also one the operator has since disabled). The member's social accounts
      * are locked first, so two concurrent unlinks cannot both leave a member without a login.
      */
-    async unlink(userId: string, name: string): Promise<void> {
+    async unlink(userId: number, name: string): Promise<void> {
       if (!isProviderName(name)) {
         throw new AppError('INVALID_PROVIDER', { details: { supported: [...providers.keys()] } });
       }

@@ -107,7 +107,7 @@ export function profileImageStore(storageDir: string, publicBaseUrl: string) {
     },
 
     /** Writes under a temporary name and renames, so a reader never sees half a file. */
-    async save(userId: string, webp: Buffer): Promise<string> {
+    async save(userId: number, webp: Buffer): Promise<string> {
       const relativePath = `${PROFILE_IMAGE_FOLDER}/${userId}/${randomBytes(16).toString('hex')}.webp`;
       const path = absolute(relativePath);
       if (!path) throw new Error(`profile image path outside the store: ${relativePath}`);

@@ -86,7 +86,7 @@ export interface UserRoutesDeps {
   users: UsersService;
   profileImages: ProfileImageStore;
   /** ends every session of a member (the auth module's refresh tokens) */
-  revokeSessions(userId: string): Promise<void>;
+  revokeSessions(userId: number): Promise<void>;
 }
 
 export function userRoutes({

@@ -1,3 +1,4 @@
+import { entityId, entityIdText } from '@pbshop/config';
 import { z } from 'zod';
 import { pageQuery } from '../../../http/envelope.ts';
 import { searchText } from '../../../http/text.ts';
@@ -117,12 +118,12 @@ export const userListQuery = pageQuery.extend({
 
 export const statusBody = z.object({ status: z.enum(statuses) });
 
-export const userIdParams = z.object({ id: z.uuid() });
+export const userIdParams = z.object({ id: entityIdText });
 
 export const badge = z.object({ id: z.string(), name: z.string(), iconUrl: z.string().nullable() });
 
 export const userResponse = z.object({
-  id: z.uuid(),
+  id: entityId,
   email: z.string(),
   name: z.string(),
   phone: z.string().nullable(),
@@ -138,7 +139,7 @@ export const userResponse = z.object({
 });
 
 export const profileResponse = z.object({
-  id: z.uuid(),
+  id: entityId,
   nickname: z.string().nullable(),
   bio: z.string().nullable(),
   profileImageUrl: z.string().nullable(),
@@ -148,7 +149,7 @@ export const profileResponse = z.object({
 export const imageUrlResponse = z.object({ imageUrl: z.string() });
 
 export const mediaParams = z.object({
-  userId: z.uuid(),
+  userId: entityIdText,
   file: z.string().regex(/^[0-9a-f]{32}\.webp$/, 'not a profile image name'),
 });
 

@@ -46,7 +46,7 @@ export function usersService(db: Database) {
   const active = isNull(users.deletedAt);
   /** Sets `values` on a live (not withdrawn) member; the updated row, or undefined when gone. */
   async function updateLive(
-    id: string,
+    id: number,
     values: Partial<typeof users.$inferInsert>,
   ): Promise<UserRow | undefined> {
     const [row] = await db
@@ -58,7 +58,7 @@ export function usersService(db: Database) {
   }
 
   /** A live member's row locked for a change of its profile image; its current image path. */
-  async function lockedImagePath(tx: Transaction, id: string) {
+  async function lockedImagePath(tx: Transaction, id: number) {
     const [row] = await tx
       .select({ profileImagePath: users.profileImagePath })
       .from(users)
@@ -97,7 +97,7 @@ export function usersService(db: Database) {
   }
 
   return {
-    async findById(id: string): Promise<UserRow | undefined> {
+    async findById(id: number): Promise<UserRow | undefined> {
       const [row] = await db
         .select()
         .from(users)
@@ -114,7 +114,7 @@ export function usersService(db: Database) {
     },
 
     /** The principal behind a token, or undefined when the member is gone, blocked or the token outdated. */
-    async principal(id: string, tokenVersion: number): Promise<Principal | 'blocked' | undefined> {
+    async principal(id: number, tokenVersion: number): Promise<Principal | 'blocked' | undefined> {
       const [row] = await db
         .select()
         .from(users)
@@ -133,7 +133,7 @@ export function usersService(db: Database) {
       return createWith(input, async () => {});
     },
 
-    async markEmailVerified(id: string): Promise<void> {
+    async markEmailVerified(id: number): Promise<void> {
       await db
         .update(users)
         .set({ emailVerifiedAt: new Date(), updatedAt: new Date() })
@@ -141,7 +141,7 @@ export function usersService(db: Database) {
     },
 
     /** A new password ends every session: tokens carrying the old version stop working. */
-    async setPasswordHash(id: string, passwordHash: string): Promise<void> {
+    async setPasswordHash(id: number, passwordHash: string): Promise<void> {
       await db
         .update(users)
         .set({ passwordHash, tokenVersion: sql`${users.tokenVersion} + 1`, updatedAt: new Date() })
@@ -149,13 +149,13 @@ export function usersService(db: Database) {
     },
 
     /** Name and phone (USER-02). Undefined when the member is gone. */
-    async updateAccount(id: string, input: { name?: string; phone?: string }): Promise<UserRow | undefined> {
+    async updateAccount(id: number, input: { name?: string; phone?: string }): Promise<UserRow | undefined> {
       return updateLive(id, input);
     },
 
     /** Nickname and bio (USER-07); a nickname taken by someone else, even in a race, is NICKNAME_TAKEN. */
     async updateProfile(
-      id: string,
+      id: number,
       input: { nickname?: string; bio?: string | null },
     ): Promise<UserRow | undefined> {
       try {
@@ -171,7 +171,7 @@ export function usersService(db: Database) {
      * image detached. The e-mail and nickname are free again (their unique indexes skip deleted rows).
      * Returns the detached image path for the caller to delete, or undefined when already gone.
      */
-    async withdraw(id: string): Promise<{ profileImagePath: string | null } | undefined> {
+    async withdraw(id: number): Promise<{ profileImagePath: string | null } | undefined> {
       return db.transaction(async (tx) => {
         const row = await lockedImagePath(tx, id);
         if (!row) return undefined;
@@ -191,7 +191,7 @@ export function usersService(db: Database) {
     },
 
     /** Admin status change (USER-05); leaving ACTIVE bumps the token version so no old token revives later. */
-    async setStatus(id: string, status: UserStatus): Promise<UserRow | undefined> {
+    async setStatus(id: number, status: UserStatus): Promise<UserRow | undefined> {
       const [row] = await db
         .update(users)
         .set({
@@ -232,7 +232,7 @@ export function usersService(db: Database) {
      * each learn the path they replaced. Undefined when the member is gone.
      */
     async replaceProfileImage(
-      id: string,
+      id: number,
       path: string | null,
     ): Promise<{ previous: string | null; row: UserRow } | undefined> {
       return db.transaction(async (tx) => {
@@ -259,7 +259,7 @@ export function usersService(db: Database) {
 
     /** Phone and nickname of a member (social sign-up completion); a nickname is unique, case-insensitively. */
     async setPhoneAndNickname(
-      id: string,
+      id: number,
       values: { phone: string; nickname: string },
     ): Promise<UserRow | undefined> {
       try {

@@ -1,9 +1,10 @@
+import { entityId, entityIdText } from '@pbshop/config';
 import { z } from 'zod';
 
 const isoDate = z.string();
 
 export const reindexRun = z.object({
-  id: z.uuid(),
+  id: entityId,
   status: z.enum(['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED']),
   /** the index the run builds (`<alias>-v<N>`); null until it starts */
   targetIndex: z.string().nullable(),
@@ -14,7 +15,7 @@ export const reindexRun = z.object({
   progressPercent: z.number().int().min(0).max(100),
   /** why it FAILED and what to do next (or a note on a COMPLETED run) */
   error: z.string().nullable(),
-  requestedBy: z.uuid().nullable(),
+  requestedBy: entityId.nullable(),
   startedAt: isoDate.nullable(),
   finishedAt: isoDate.nullable(),
   createdAt: isoDate,
@@ -67,13 +68,13 @@ export const requeueQuery = z.object({
 
 export const requeueResult = z.object({ requeuedCount: z.number().int() });
 
-export const productIdParams = z.object({ id: z.uuid() });
+export const productIdParams = z.object({ id: entityIdText });
 
-export const productReindexResult = z.object({ message: z.string(), productId: z.uuid() });
+export const productReindexResult = z.object({ message: z.string(), productId: entityId });
 
 export const fullReindexResult = z.object({
   message: z.string(),
   queued: z.literal(true),
   jobId: z.string(),
-  runId: z.uuid(),
+  runId: entityId,
 });

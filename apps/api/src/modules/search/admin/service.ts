@@ -117,7 +117,7 @@ export function searchAdminService(deps: SearchAdminDeps) {
     },
 
     /** An outbox row for the product (its current state is indexed, or it leaves the index). */
-    async reindexProduct(productId: string, requestId: string): Promise<void> {
+    async reindexProduct(productId: number, requestId: string): Promise<void> {
       await db.transaction(async (tx) => {
         // a soft-deleted product is known too: its reindex removes a stale document
         const [row] = await tx.select({ id: products.id }).from(products).where(eq(products.id, productId));
@@ -132,7 +132,7 @@ export function searchAdminService(deps: SearchAdminDeps) {
     },
 
     /** A QUEUED run and its job; 409 CONFLICT while another run is QUEUED or RUNNING. */
-    async fullReindex(requestedBy: string, requestId: string): Promise<{ runId: string; jobId: string }> {
+    async fullReindex(requestedBy: number, requestId: string): Promise<{ runId: number; jobId: string }> {
       const { run, created } = await requestFullReindex(db, { requestedBy });
       if (!created) {
         throw new AppError('CONFLICT', {

@@ -30,7 +30,7 @@ const AUTOCOMPLETE_SCAN = 20;
 type Executor = Database | Parameters<Parameters<Database['transaction']>[0]>[0];
 
 /** The main image (else the first by sort order) of each product: for one page, after the limit. */
-async function thumbnails(executor: Executor, ids: string[]): Promise<Map<string, string>> {
+async function thumbnails(executor: Executor, ids: number[]): Promise<Map<number, string>> {
   if (ids.length === 0) return new Map();
   const rows = await executor
     .selectDistinctOn([productImages.productId], {
@@ -71,7 +71,7 @@ function orderFor(sort: SearchInput['sort'], relevance: SQL): SQL[] {
 
 interface FallbackPage {
   rows: {
-    id: string;
+    id: number;
     name: string;
     lowestPrice: number | null;
     thumbnailUrl: string | null;
@@ -261,7 +261,7 @@ export function searchFallback(db: Database, categoryService: CategoriesService)
           continue;
         keywords.set(key, highlightTyped(candidate, text, 'word-start'));
       }
-      const categoryNames = new Map<string, string>();
+      const categoryNames = new Map<number, string>();
       for (const row of rows) {
         if (categoryNames.size < AUTOCOMPLETE_CATEGORIES) categoryNames.set(row.categoryId, row.categoryName);
       }

@@ -267,9 +267,14 @@ interface StoredRecent extends RecentKeyword {
   n: string;
 }
 
-// Drops entries with the same normalised keyword (or unreadable ones), pushes the new entry,
-// keeps the newest MAX; one script so concurrent saves cannot leave duplicates.
+// Numbers the entry from the member's own counter (KEYS[2]), drops entries with the same
+// normalised keyword (or unreadable ones), pushes the new entry, keeps the newest MAX; one script
+// so concurrent saves cannot leave duplicates. Answers the new entry's id.
 const addScript = `
+local id = redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], tonumber(ARGV[4]))
+local entry = cjson.decode(ARGV[1])
+entry.id = id
 local items = redis.call('LRANGE', KEYS[1], 0, -1)
 for _, item in ipairs(items) do
   local ok, entry = pcall(cjson.decode, item)
@@ -277,16 +282,16 @@ for _, item in ipairs(items) do
     redis.call('LREM', KEYS[1], 0, item)
   end
 end
-redis.call('LPUSH', KEYS[1], ARGV[1])
+redis.call('LPUSH', KEYS[1], cjson.encode(entry))
 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[3]) - 1)
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
-return 1`;
+return id`;
 
 const removeScript = `
 local items = redis.call('LRANGE', KEYS[1], 0, -1)
 for _, item in ipairs(items) do
   local ok, entry = pcall(cjson.decode, item)
-  if ok and type(entry) == 'table' and entry.id == ARGV[1] then
+  if ok and type(entry) == 'table' and entry.id == tonumber(ARGV[1]) then
     return redis.call('LREM', KEYS[1], 0, item)
   end
 end
@@ -294,33 +299,34 @@ return 0`;
 
 /**
  * `prefix:search:recent:<user id>` a list of JSON entries, newest first, at most 10, expiring 90
- * days after the last save; `prefix:search:prefs:<user id>` a hash of search preferences.
+ * days after the last save, numbered by the counter `prefix:search:recent-id:<user id>`; `prefix:search:prefs:<user id>` a hash of search preferences.
  */
 export function recentKeywords(redis: Redis, keyPrefix: string) {
-  const listKey = (userId: string) => `${keyPrefix}:search:recent:${userId}`;
-  const preferencesKey = (userId: string) => `${keyPrefix}:search:prefs:${userId}`;
+  const listKey = (userId: number) => `${keyPrefix}:search:recent:${userId}`;
+  const idKey = (userId: number) => `${keyPrefix}:search:recent-id:${userId}`;
+  const preferencesKey = (userId: number) => `${keyPrefix}:search:prefs:${userId}`;
 
   return {
-    async add(userId: string, keyword: string): Promise<RecentKeyword> {
-      const entry: StoredRecent = {
-        id: randomUUID(),
+    async add(userId: number, keyword: string): Promise<RecentKeyword> {
+      const entry: Omit<StoredRecent, 'id'> = {
         keyword,
         createdAt: new Date().toISOString(),
         n: normaliseKeyword(keyword),
       };
-      await redis.eval(
+      const id = await redis.eval(
         addScript,
-        1,
+        2,
         listKey(userId),
+        idKey(userId),
         JSON.stringify(entry),
         entry.n,
         MAX_RECENT_KEYWORDS,
         RECENT_TTL_SECONDS,
       );
-      return { id: entry.id, keyword: entry.keyword, createdAt: entry.createdAt };
+      return { id: Number(id), keyword: entry.keyword, createdAt: entry.createdAt };
     },
 
-    async list(userId: string): Promise<RecentKeyword[]> {
+    async list(userId: number): Promise<RecentKeyword[]> {
       const items = await redis.lrange(listKey(userId), 0, MAX_RECENT_KEYWORDS - 1);
       return items.flatMap((item) => {
         try {
@@ -333,21 +339,21 @@ export function recentKeywords(redis: Redis, keyPrefix: string) {
     },
 
     /** False when the member has no such entry. */
-    async remove(userId: string, id: string): Promise<boolean> {
+    async remove(userId: number, id: number): Promise<boolean> {
       return Number(await redis.eval(removeScript, 1, listKey(userId), id)) > 0;
     },
 
-    async clear(userId: string): Promise<void> {
+    async clear(userId: number): Promise<void> {
       await redis.del(listKey(userId));
     },
 
-    async preferences(userId: string): Promise<{ saveRecentSearches: boolean }> {
+    async preferences(userId: number): Promise<{ saveRecentSearches: boolean }> {
       const value = await redis.hget(preferencesKey(userId), 'saveRecentSearches');
       return { saveRecentSearches: value !== '0' };
     },
 
     async setPreferences(
-      userId: string,
+      userId: number,
       preferences: { saveRecentSearches: boolean },
     ): Promise<{ saveRecentSearches: boolean }> {
       await redis.hset(

@@ -69,7 +69,7 @@ export interface AutocompleteResponseBody {
     hits: {
       _id: string;
       _source: {
-        productId?: string;
+        productId?: number;
         name: string;
         thumbnailUrl: string | null;
         lowestPrice: number | null;
@@ -95,13 +95,13 @@ export function autocompleteResultFrom(body: AutocompleteResponseBody, text: str
   return {
     keywords,
     products: body.hits.hits.map((hit) => ({
-      id: hit._source.productId ?? hit._id,
+      id: hit._source.productId ?? Number(hit._id),
       name: hit.highlight?.['name.prefix']?.[0] ?? highlightTyped(hit._source.name, typed, 'word-start'),
       thumbnailUrl: hit._source.thumbnailUrl ?? null,
       lowestPrice: hit._source.lowestPrice ?? null,
     })),
     categories: (body.aggregations?.best.categories.buckets ?? []).map((bucket) => ({
-      id: String(bucket.key),
+      id: Number(bucket.key),
       name: String(bucket.name.buckets[0]?.key ?? ''),
     })),
   };

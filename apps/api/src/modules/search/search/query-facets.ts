@@ -98,7 +98,7 @@ export function facetsFrom(aggregations: FacetAggregations | undefined): SearchF
   }
   return {
     categories: aggregations.categories.buckets.map((bucket) => ({
-      id: String(bucket.key),
+      id: Number(bucket.key),
       name: String(bucket.name.buckets[0]?.key ?? ''),
       count: bucket.doc_count,
     })),
@@ -113,7 +113,7 @@ export function facetsFrom(aggregations: FacetAggregations | undefined): SearchF
       count: bucket.doc_count,
     })),
     sellers: aggregations.sellers.buckets.map((bucket) => ({
-      id: String(bucket.key),
+      id: Number(bucket.key),
       count: bucket.doc_count,
     })),
     ratings: aggregations.ratings.buckets.map((bucket, index) => ({

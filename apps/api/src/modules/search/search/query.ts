@@ -90,7 +90,7 @@ export interface SearchResponseBody {
       _id: string;
       _score: number | null;
       _source: {
-        productId?: string;
+        productId?: number;
         name: string;
         lowestPrice: number | null;
         thumbnailUrl: string | null;
@@ -108,7 +108,7 @@ export function searchResultFrom(body: SearchResponseBody, facets: SearchRespons
   const totalCount = typeof total === 'number' ? total : total.value;
   return {
     hits: body.hits.hits.map((hit) => ({
-      id: hit._source.productId ?? hit._id,
+      id: hit._source.productId ?? Number(hit._id),
       name: bestHighlight([hit.highlight?.name, hit.highlight?.['name.english']], hit._source.name),
       lowestPrice: hit._source.lowestPrice ?? null,
       thumbnailUrl: hit._source.thumbnailUrl ?? null,

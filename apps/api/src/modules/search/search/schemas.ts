@@ -1,3 +1,4 @@
+import { entityId, entityIdText } from '@pbshop/config';
 import { z } from 'zod';
 import { envelope, pageQuery } from '../../../http/envelope.ts';
 import { specFilterRange, specFiltersParam, specFilterText } from '../../catalog/specs/schemas.ts';
@@ -61,10 +62,10 @@ export const searchQuery = pageQuery
   .extend({
     q: searchText(200).optional().describe('the search text (required; `keyword` is an alias)'),
     keyword: searchText(200).optional().describe('alias of `q`'),
-    categoryId: z.uuid().optional().describe('the category and every category below it'),
+    categoryId: entityIdText.optional().describe('the category and every category below it'),
     minPrice: z.coerce.number().int().min(0).max(MAX_WON).optional(),
     maxPrice: z.coerce.number().int().min(0).max(MAX_WON).optional(),
-    sellerId: z.uuid().optional(),
+    sellerId: entityIdText.optional(),
     specs: searchSpecFilters.optional(),
     sort: z.enum(searchSorts).default('relevance'),
   })
@@ -89,7 +90,7 @@ export type SearchQuery = z.infer<typeof searchQuery>;
 export type SearchInput = Omit<SearchQuery, 'q' | 'keyword'> & { text: string };
 
 export const searchHit = z.object({
-  id: z.string(),
+  id: entityId,
   name: z.string().describe('HTML: the name escaped, matched words in <em>'),
   lowestPrice: z.number().int().nullable(),
   thumbnailUrl: z.string().nullable(),
@@ -98,7 +99,7 @@ export const searchHit = z.object({
 });
 
 export const searchFacets = z.object({
-  categories: z.array(z.object({ id: z.string(), name: z.string(), count: z.number().int() })),
+  categories: z.array(z.object({ id: entityId, name: z.string(), count: z.number().int() })),
   brands: z.array(z.object({ name: z.string(), count: z.number().int() })),
   priceRanges: z.array(
     z.object({
@@ -108,7 +109,7 @@ export const searchFacets = z.object({
       count: z.number().int(),
     }),
   ),
-  sellers: z.array(z.object({ id: z.string(), count: z.number().int() })),
+  sellers: z.array(z.object({ id: entityId, count: z.number().int() })),
   ratings: z.array(z.object({ min: z.number(), count: z.number().int() })),
   specs: z
     .record(z.string(), z.array(z.object({ value: z.string(), count: z.number().int() })))
@@ -141,13 +142,13 @@ export const autocompleteResult = z.object({
   keywords: z.array(z.string()).describe('HTML: escaped, the typed part in <em>'),
   products: z.array(
     z.object({
-      id: z.string(),
+      id: entityId,
       name: z.string().describe('HTML: escaped, the typed part in <em>'),
       thumbnailUrl: z.string().nullable(),
       lowestPrice: z.number().int().nullable(),
     }),
   ),
-  categories: z.array(z.object({ id: z.string(), name: z.string() })),
+  categories: z.array(z.object({ id: entityId, name: z.string() })),
 });
 
 export const autocompleteResponse = z.object({
@@ -189,14 +190,14 @@ export const popularResponse = z.object({
   }),
 });
 
-export const recentKeyword = z.object({ id: z.uuid(), keyword: z.string(), createdAt: z.string() });
+export const recentKeyword = z.object({ id: entityId, keyword: z.string(), createdAt: z.string() });
 export const recentKeywordBody = z.object({ keyword: searchText(200) }).strict();
-export const recentKeywordParams = z.object({ id: z.uuid() });
+export const recentKeywordParams = z.object({ id: entityIdText });
 
 export const searchPreferences = z.object({ saveRecentSearches: z.boolean() });
 export const searchPreferencesBody = searchPreferences.strict();
 
-export const searchClickBody = z.object({ keyword: searchText(200), productId: z.uuid() }).strict();
+export const searchClickBody = z.object({ keyword: searchText(200), productId: entityId }).strict();
 export const searchClickResult = envelope(z.object({ accepted: z.literal(true) }));
 
 const weight = z.number().finite().min(0).max(100);

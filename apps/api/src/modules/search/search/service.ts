@@ -50,7 +50,7 @@ export interface SearchServiceDeps {
 /** Who searched, for the side effects of a search (logs, popular and recent keywords). */
 export interface SearchActor {
   requestId: string;
-  userId?: string;
+  userId?: number;
 }
 
 type Answer<T> = { ok: true; body: T } | { ok: false; error: unknown };
@@ -280,7 +280,7 @@ export function searchService(deps: SearchServiceDeps) {
       }
     },
 
-    recordClick(keyword: string, productId: string, actor: SearchActor): void {
+    recordClick(keyword: string, productId: number, actor: SearchActor): void {
       logActivity('search_click', { keyword, productId }, actor);
     },
   };

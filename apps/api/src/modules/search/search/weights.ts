@@ -72,7 +72,7 @@ export function searchWeightsStore(db: Database, logger: Logger, ttlMs = SEARCH_
       }
     },
 
-    async update(changes: SearchWeightsBody, updatedBy: string): Promise<SearchWeightConfig> {
+    async update(changes: SearchWeightsBody, updatedBy: number): Promise<SearchWeightConfig> {
       const set = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== undefined));
       const [row] = await db
         .insert(searchWeights)

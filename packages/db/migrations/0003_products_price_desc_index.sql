@@ -1,1 +1,0 @@
-CREATE INDEX "products_lowest_price_desc_idx" ON "products" USING btree ("lowest_price" DESC NULLS LAST) WHERE "products"."deleted_at" is null;

@@ -1,1 +1,0 @@
-CREATE INDEX "products_category_price_idx" ON "products" USING btree ("category_id","lowest_price","status") WHERE "products"."deleted_at" is null;
