@@ -130,7 +130,16 @@ describe('GET /categories/:id (CAT-02)', () => {
 
   it('404 CATEGORY_NOT_FOUND for an unknown id, 400 for a non-integer', async () => {
     expectError(await call('GET', `/api/v1/categories/${missingId}`), 404, 'CATEGORY_NOT_FOUND');
-    for (const bad of ['abc', '0', '-1', '1.5', "1'%20OR%20'1'='1", '..%2F..%2Fetc', `${missingId}x`, 'x'.repeat(300)]) {
+    for (const bad of [
+      'abc',
+      '0',
+      '-1',
+      '1.5',
+      "1'%20OR%20'1'='1",
+      '..%2F..%2Fetc',
+      `${missingId}x`,
+      'x'.repeat(300),
+    ]) {
       expectError(await call('GET', `/api/v1/categories/${bad}`), 400, 'VALIDATION_ERROR');
     }
   });

@@ -371,7 +371,14 @@ describe('comparison (SPEC-04, SENG-03)', () => {
   });
 
   it('needs 2..4 distinct existing products', async () => {
-    for (const productIds of [[ids.a], [ids.a, ids.a], [ids.a, ids.b, ids.c, ids.d, ids.g], 'x', [0, 1.5], ['1', '2']]) {
+    for (const productIds of [
+      [ids.a],
+      [ids.a, ids.a],
+      [ids.a, ids.b, ids.c, ids.d, ids.g],
+      'x',
+      [0, 1.5],
+      ['1', '2'],
+    ]) {
       expectError(
         await call('POST', '/api/v1/specs/compare', { body: { productIds } }),
         400,

@@ -1,5 +1,4 @@
 export { coalesced, withTimeout } from './async.ts';
-export { entityId, entityIdText } from './ids.ts';
 export {
   type Env,
   EnvError,
@@ -13,5 +12,6 @@ export {
   socialProviders,
 } from './env.ts';
 export { compareEnvFiles, type EnvFileComparison, readEnvFileKeys } from './env-file.ts';
+export { entityId, entityIdText } from './ids.ts';
 export { onShutdownSignal } from './lifecycle.ts';
 export { createLogger, type Logger } from './logger.ts';
