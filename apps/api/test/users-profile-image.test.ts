@@ -118,7 +118,7 @@ describe('POST /users/me/profile-image (USER-08)', () => {
     const member = await api.member();
     const { status, body } = await upload(member, [{ data: await make(), contentType }]);
     expect(status).toBe(200);
-    expect(body).toEqual({ success: true, data: { imageUrl: expect.stringMatching(/\.webp$/) } });
+    expect(body).toMatchObject({ success: true, data: { imageUrl: expect.stringMatching(/\.webp$/) } });
     const { imageUrl } = body.data;
     expect(imageUrl).toMatch(
       new RegExp(`^${PUBLIC_BASE_URL}/media/profile-images/${member.user.id}/[0-9a-f]{32}\\.webp$`),
@@ -397,7 +397,10 @@ describe('DELETE /users/me/profile-image (USER-09)', () => {
       headers: { ...member.authHeader, 'accept-language': 'en' },
     });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ success: true, data: { message: expect.stringMatching(/deleted/i) } });
+    expect(response.json()).toMatchObject({
+      success: true,
+      data: { message: expect.stringMatching(/deleted/i) },
+    });
     expect(await storedFiles(member.user.id)).toEqual([]);
     expect(await imagePathOf(member.user.id)).toBeNull();
     const me = await api.app.inject({ method: 'GET', url: '/api/v1/users/me', headers: member.authHeader });

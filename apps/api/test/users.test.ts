@@ -12,7 +12,7 @@ const api = setupApiTest({ members: { admin: { role: 'ADMIN', name: 'Admin Kim' 
 type Headers = Record<string, string>;
 
 async function call(
-  method: 'GET' | 'PATCH' | 'DELETE' | 'POST',
+  method: 'GET' | 'PATCH' | 'PUT' | 'DELETE' | 'POST',
   url: string,
   options: { headers?: Headers; body?: unknown; payload?: string } = {},
 ) {
@@ -55,7 +55,8 @@ describe('GET /users/me (USER-01)', () => {
       email: member.user.email,
       name: 'Lee Minji',
       phone: '010-2222-3333',
-      nickname: null,
+      // the storefront types nickname `string` and reads it: '' until one is set
+      nickname: '',
       bio: null,
       profileImageUrl: null,
       role: 'USER',
@@ -197,6 +198,75 @@ describe('PATCH /users/me (USER-02)', () => {
   });
 });
 
+describe("PUT /users/me (the storefront's updateMe)", () => {
+  it('is the PATCH handler: same changes, same answer, same phone canonicalisation', async () => {
+    const member = await api.member({ name: 'Before Put', phone: '010-1111-2222' });
+    // MyPage.tsx:63 sends { name, phone }
+    const { status, body } = await call('PUT', '/api/v1/users/me', {
+      headers: member.authHeader,
+      body: { name: '박변경', phone: '01098765432' },
+    });
+    expect(status).toBe(200);
+    expect(body.data).toMatchObject({
+      id: member.user.id,
+      name: '박변경',
+      phone: '010-9876-5432',
+      nickname: '',
+    });
+    const again = await call('GET', '/api/v1/users/me', { headers: member.authHeader });
+    expect(again.body.data).toMatchObject({ name: '박변경', phone: '010-9876-5432' });
+  });
+
+  it('refuses what PATCH refuses: a password, an empty body, hostile names, anonymous calls', async () => {
+    const member = await api.member();
+    // UserApiPage.tsx:97 adds password when its input is non-empty: still only through the reset flow
+    const withPassword = await call('PUT', '/api/v1/users/me', {
+      headers: member.authHeader,
+      body: { name: 'Some Name', phone: '010-1234-5678', password: 'NewPassw0rd!' },
+    });
+    expectError(withPassword, 400, 'VALIDATION_ERROR');
+    expect(withPassword.body.error.details).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field: 'body.password' })]),
+    );
+    for (const body of [
+      {},
+      { name: '<script>alert(1)</script>' },
+      { name: ['a', 'b'] },
+      { phone: 1012345678 },
+    ]) {
+      expectError(
+        await call('PUT', '/api/v1/users/me', { headers: member.authHeader, body }),
+        400,
+        'VALIDATION_ERROR',
+      );
+    }
+    expectError(
+      await call('PUT', '/api/v1/users/me', {
+        headers: { ...member.authHeader, 'content-type': 'application/json' },
+        payload: '{"name": ',
+      }),
+      400,
+      'MALFORMED_JSON',
+    );
+    expectError(
+      await call('PUT', '/api/v1/users/me', { body: { name: 'Nobody Here' } }),
+      401,
+      'UNAUTHORIZED',
+    );
+    const me = await call('GET', '/api/v1/users/me', { headers: member.authHeader });
+    expect(me.body.data.name).toBe('Test Member');
+  });
+
+  it('is documented under both methods in OpenAPI', () => {
+    const paths = (api.app.swagger() as { paths: Record<string, Record<string, unknown>> }).paths;
+    expect(Object.keys(paths['/api/v1/users/me'] ?? {})).toEqual(
+      expect.arrayContaining(['get', 'patch', 'put', 'delete']),
+    );
+    expect(paths['/api/v1/users/{id}/profile']?.get).toBeDefined();
+    expect(paths['/api/v1/users/profile/{id}']?.get).toBeDefined();
+  });
+});
+
 describe('DELETE /users/me (USER-03)', () => {
   it('soft-deletes, ends every session, frees the e-mail and the nickname, hides the profile', async () => {
     const email = uniqueEmail('leaver');
@@ -214,7 +284,7 @@ describe('DELETE /users/me (USER-03)', () => {
       headers: { ...member.authHeader, 'accept-language': 'en' },
     });
     expect(status).toBe(200);
-    expect(body).toEqual({ success: true, data: { message: expect.stringMatching(/withdrawn/i) } });
+    expect(body).toMatchObject({ success: true, data: { message: expect.stringMatching(/withdrawn/i) } });
 
     // the very same token is dead
     expectError(await call('GET', '/api/v1/users/me', { headers: member.authHeader }), 401, 'TOKEN_INVALID');
@@ -556,6 +626,41 @@ describe('GET /users/:id/profile (USER-06, public)', () => {
   });
 });
 
+describe("GET /users/profile/:userId (the storefront's fetchPublicProfile)", () => {
+  it('answers what /users/:id/profile answers; an unset nickname is the empty string', async () => {
+    const member = await api.member();
+    const before = await call('GET', `/api/v1/users/profile/${member.user.id}`);
+    expect(before.status).toBe(200);
+    expect(before.body.data).toEqual({
+      id: member.user.id,
+      nickname: '',
+      bio: null,
+      profileImageUrl: null,
+      createdAt: member.user.createdAt.toISOString(),
+    });
+    const nickname = `alias_${member.user.id}`;
+    await call('PATCH', '/api/v1/users/me/profile', {
+      headers: member.authHeader,
+      body: { nickname, bio: 'hi' },
+    });
+    const viaClientPath = await call('GET', `/api/v1/users/profile/${member.user.id}`);
+    const viaContractPath = await call('GET', `/api/v1/users/${member.user.id}/profile`);
+    expect(viaClientPath.body.data).toEqual(viaContractPath.body.data);
+    expect(viaClientPath.body.data).toMatchObject({ nickname, bio: 'hi' });
+    expect(JSON.stringify(viaClientPath.body)).not.toContain(member.user.email);
+  });
+
+  it('is 404 for an unknown or withdrawn member and 400 for a non-integer id, never 500', async () => {
+    expectError(await call('GET', `/api/v1/users/profile/${missingId}`), 404, 'USER_NOT_FOUND');
+    for (const id of ['abc', '0', '-1', '1.5', '1e3', "1' OR '1'='1", '%00', '9007199254740993']) {
+      expectError(await call('GET', `/api/v1/users/profile/${id}`), 400, 'VALIDATION_ERROR');
+    }
+    const leaver = await api.member();
+    await call('DELETE', '/api/v1/users/me', { headers: leaver.authHeader });
+    expectError(await call('GET', `/api/v1/users/profile/${leaver.user.id}`), 404, 'USER_NOT_FOUND');
+  });
+});
+
 describe('PATCH /users/me/profile (USER-07)', () => {
   it('sets nickname and bio; clears the bio with null or blanks', async () => {
     const member = await api.member();
@@ -688,7 +793,7 @@ describe('PATCH /users/me/profile (USER-07)', () => {
       'NICKNAME_TAKEN',
     );
     const secondRow = await call('GET', '/api/v1/users/me', { headers: second.authHeader });
-    expect(secondRow.body.data).toMatchObject({ nickname: null, bio: null });
+    expect(secondRow.body.data).toMatchObject({ nickname: '', bio: null });
     const mine = await call('PATCH', '/api/v1/users/me/profile', {
       headers: first.authHeader,
       body: { nickname: nickname.toUpperCase() },
@@ -736,10 +841,12 @@ describe('access declarations', () => {
     expect(access).toEqual({
       'GET /api/v1/users/me': 'user',
       'PATCH /api/v1/users/me': 'user',
+      'PUT /api/v1/users/me': 'user',
       'DELETE /api/v1/users/me': 'user',
       'GET /api/v1/users': 'admin',
       'PATCH /api/v1/users/:id/status': 'admin',
       'GET /api/v1/users/:id/profile': 'public',
+      'GET /api/v1/users/profile/:id': 'public',
       'PATCH /api/v1/users/me/profile': 'user',
       'POST /api/v1/users/me/profile-image': 'user',
       'DELETE /api/v1/users/me/profile-image': 'user',

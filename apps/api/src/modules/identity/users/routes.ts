@@ -99,7 +99,8 @@ export function userRoutes({
     email: row.email,
     name: row.name,
     phone: row.phone,
-    nickname: row.nickname,
+    // the storefront types nickname `string` and reads it: '' until the member sets one
+    nickname: row.nickname ?? '',
     bio: row.bio,
     profileImageUrl: images.url(row.profileImagePath),
     role: row.role,
@@ -112,7 +113,7 @@ export function userRoutes({
   });
   const toProfile = (row: UserRow): ProfileResponse => ({
     id: row.id,
-    nickname: row.nickname,
+    nickname: row.nickname ?? '',
     bio: row.bio,
     profileImageUrl: images.url(row.profileImagePath),
     createdAt: row.createdAt.toISOString(),
@@ -150,23 +151,24 @@ export function userRoutes({
       },
     );
 
-    routes.patch(
-      '/users/me',
-      {
-        config: { access: 'user' },
-        schema: {
-          tags: ['users'],
-          summary: 'Update my name and phone (USER-02); the password changes only through the auth flows',
-          body: updateMeBody,
-          response: { 200: envelope(userResponse), ...errors },
-        },
+    // PATCH is the contract's, PUT the storefront's (updateMe ep:1463-1469): one handler
+    routes.route({
+      method: ['PATCH', 'PUT'],
+      url: '/users/me',
+      config: { access: 'user' },
+      schema: {
+        tags: ['users'],
+        summary:
+          "Update my name and phone (USER-02; PUT is the storefront's alias); the password changes only through the auth flows",
+        body: updateMeBody,
+        response: { 200: envelope(userResponse), ...errors },
       },
-      async (request) => {
+      handler: async (request) => {
         const row = await users.updateAccount(member(request).id, request.body);
         if (!row) throw new AppError('USER_NOT_FOUND');
         return ok(toUser(row));
       },
-    );
+    });
 
     routes.delete(
       '/users/me',
@@ -230,23 +232,30 @@ export function userRoutes({
       },
     );
 
-    routes.get(
-      '/users/:id/profile',
-      {
-        config: { access: 'public' },
-        schema: {
-          tags: ['users'],
-          summary: "A member's public profile (USER-06)",
-          params: userIdParams,
-          response: { 200: envelope(profileResponse), 400: errorBody, 404: errorBody },
+    // `/users/:id/profile` is the contract's, `/users/profile/:id` the storefront's
+    // (fetchPublicProfile ep:2332-2334): one handler under both
+    for (const url of ['/users/:id/profile', '/users/profile/:id']) {
+      routes.get(
+        url,
+        {
+          config: { access: 'public' },
+          schema: {
+            tags: ['users'],
+            summary:
+              url === '/users/:id/profile'
+                ? "A member's public profile (USER-06)"
+                : "A member's public profile (USER-06; the storefront's path)",
+            params: userIdParams,
+            response: { 200: envelope(profileResponse), 400: errorBody, 404: errorBody },
+          },
         },
-      },
-      async (request) => {
-        const row = await users.findById(request.params.id);
-        if (!row) throw new AppError('USER_NOT_FOUND');
-        return ok(toProfile(row));
-      },
-    );
+        async (request) => {
+          const row = await users.findById(request.params.id);
+          if (!row) throw new AppError('USER_NOT_FOUND');
+          return ok(toProfile(row));
+        },
+      );
+    }
 
     routes.patch(
       '/users/me/profile',

@@ -122,12 +122,17 @@ export const userIdParams = z.object({ id: entityIdText });
 
 export const badge = z.object({ id: z.string(), name: z.string(), iconUrl: z.string().nullable() });
 
+/** The storefront types `nickname` as `string` and reads it, so an unset one is ''. */
+const nicknameAnswer = z
+  .string()
+  .describe('the public nickname; the empty string while the member has not set one (never null)');
+
 export const userResponse = z.object({
   id: entityId,
   email: z.string(),
   name: z.string(),
   phone: z.string().nullable(),
-  nickname: z.string().nullable(),
+  nickname: nicknameAnswer,
   bio: z.string().nullable(),
   profileImageUrl: z.string().nullable(),
   role: z.enum(roles),
@@ -140,7 +145,7 @@ export const userResponse = z.object({
 
 export const profileResponse = z.object({
   id: entityId,
-  nickname: z.string().nullable(),
+  nickname: nicknameAnswer,
   bio: z.string().nullable(),
   profileImageUrl: z.string().nullable(),
   createdAt: z.string(),
