@@ -77,6 +77,17 @@ describe('db:seed', () => {
       select min(n)::int as min from (select count(*) as n from price_history group by product_id) per_product`;
     expect(history!.min).toBeGreaterThan(1);
 
+    // every product has its own list price above its offers; every fourth a sale price below it
+    const [prices] = await sql<
+      { unpriced: number; below_offer: number; discounted: number; bad_discount: number }[]
+    >`
+      select count(*) filter (where price <= 0)::int as unpriced,
+             count(*) filter (where price < highest_price)::int as below_offer,
+             count(discount_price)::int as discounted,
+             count(*) filter (where discount_price > price)::int as bad_discount
+      from products`;
+    expect(prices).toEqual({ unpriced: 0, below_offer: 0, discounted: 50, bad_discount: 0 });
+
     const before = await snapshot();
     const second = await seedDatabase(databaseUrl, { products: 200, log: silent });
     expect(second).toMatchObject({ status: 'already-seeded', products: 200 });

@@ -3,6 +3,7 @@ import {
   type AnyPgColumn,
   bigint,
   boolean,
+  check,
   index,
   integer,
   jsonb,
@@ -75,6 +76,10 @@ export const products = pgTable(
     description: text('description').notNull().default(''),
     status: productStatus('status').notNull().default('ON_SALE'),
     stock: integer('stock').notNull().default(0),
+    // the product's own list price and optional sale price (KRW), set by the admin; 0 while none is
+    // set. Offers' prices are separate (lowest/highest/average below).
+    price: bigint('price', { mode: 'number' }).notNull().default(0),
+    discountPrice: bigint('discount_price', { mode: 'number' }),
     // grams, sheets, millilitres…: for unit prices ("per 100 g"); null when not meaningful
     unitQuantity: numeric('unit_quantity', { precision: 12, scale: 3, mode: 'number' }),
     unitLabel: text('unit_label'),
@@ -120,6 +125,10 @@ export const products = pgTable(
     // ILIKE '%…%' text filters and the search fallback (pg_trgm, created by migration 0005)
     index('products_name_trgm_idx').using('gin', sql`${table.name} gin_trgm_ops`),
     index('products_brand_trgm_idx').using('gin', sql`${table.brand} gin_trgm_ops`),
+    check(
+      'products_price_check',
+      sql`${table.price} >= 0 and (${table.discountPrice} is null or ${table.discountPrice} between 0 and ${table.price})`,
+    ),
   ],
 );
 

@@ -244,6 +244,10 @@ export async function seedDatabase(url: string, options: SeedOptions = {}): Prom
           ? Math.round(live.reduce((sum, offer) => sum + offer.price, 0) / live.length)
           : null;
         const reviewCount = chance(rng, 0.3) ? 0 : int(rng, 1, 2000);
+        // the product's own list price sits above every offer (those are 0.92-1.12 of the base);
+        // every fourth product has a sale price. No random draws: the rest of the data stays as it was.
+        const listPrice = wonRound(made.basePrice * 1.15);
+        const discountPrice = index % 4 === 0 ? wonRound(listPrice * 0.9) : null;
         productRows.push([
           productId,
           categoryIds[leaf.path.join(' > ')]!,
@@ -252,6 +256,8 @@ export async function seedDatabase(url: string, options: SeedOptions = {}): Prom
           made.description,
           live.length ? 'ON_SALE' : 'SOLD_OUT',
           live.length ? int(rng, 1, 500) : 0,
+          listPrice,
+          discountPrice,
           made.unitQuantity,
           made.unitLabel,
           lowest,
@@ -314,6 +320,8 @@ export async function seedDatabase(url: string, options: SeedOptions = {}): Prom
             'description',
             'status',
             'stock',
+            'price',
+            'discount_price',
             'unit_quantity',
             'unit_label',
             'lowest_price',
