@@ -74,6 +74,8 @@ describe('sign-up, e-mail verification and login (AUTH-01, -02, -04)', () => {
     const { response, mail, code } = await signup(member);
     expect(response.body).toEqual({
       success: true,
+      requestId: expect.any(String),
+      timestamp: expect.any(String),
       data: {
         id: expect.any(Number),
         email: normalized,

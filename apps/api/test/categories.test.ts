@@ -416,7 +416,12 @@ describe('DELETE /categories/:id (CAT-04)', () => {
       headers: { ...api.admin.authHeader, 'accept-language': 'en' },
     });
     expect(status).toBe(200);
-    expect(body).toEqual({ success: true, data: { message: 'The category has been deleted.' } });
+    expect(body).toEqual({
+      success: true,
+      requestId: expect.any(String),
+      timestamp: expect.any(String),
+      data: { message: 'The category has been deleted.' },
+    });
     expect(await pathOf(category.id)).toBeUndefined();
     expectError(await call('GET', `/api/v1/categories/${category.id}`), 404, 'CATEGORY_NOT_FOUND');
     expectError(

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createLogger, parseEnv } from '@pbshop/config';
 import { errorCatalog } from '@pbshop/errors';
 import { createTestContext, type TestContext } from '@pbshop/testing';
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, buildApp } from '../src/app.ts';
 import { type ApiDeps, createApiDeps } from '../src/deps.ts';
@@ -385,7 +386,7 @@ describe('the storefront as a browser client', () => {
   it('repeats the error flat beside the nested error, on every kind of refusal', async () => {
     const { app, deps } = await appWith();
     const user = `Bearer ${await memberToken(app, deps, 'USER', 'flat-error@example.com')}`;
-    const cases = [
+    const cases: { status: number; request: InjectOptions & { url: string } }[] = [
       { status: 400, request: { method: 'GET' as const, url: '/api/v1/products?page=0' } },
       { status: 401, request: { method: 'GET' as const, url: '/api/v1/users/me?token=secret' } },
       {
@@ -394,8 +395,36 @@ describe('the storefront as a browser client', () => {
       },
       { status: 404, request: { method: 'GET' as const, url: '/api/v1/no-such-route' } },
     ];
+    const admin = {
+      authorization: `Bearer ${await memberToken(app, deps, 'ADMIN', 'flat-admin@example.com')}`,
+    };
+    const category = {
+      method: 'POST' as const,
+      url: '/api/v1/categories',
+      headers: admin,
+      payload: { name: 'Twice' },
+    };
+    expect((await app.inject(category)).statusCode).toBe(201);
+    cases.push({ status: 409, request: category });
+    // one request a minute: the next one is refused
+    const limited = await appWith({ RATE_LIMIT_PER_MINUTE: '1' });
+    const limitedRequest = { method: 'GET' as const, url: '/api/v1/categories' };
+    await limited.app.inject(limitedRequest);
+    // a handler that fails unexpectedly: the 500 body says so without the error's own text
+    const failing = await buildApp(deps);
+    failing.get('/api/v1/test-failure', { config: { access: 'public' } }, async () => {
+      throw new Error('secret internals');
+    });
+    await failing.ready();
+    closers.push(() => failing.close());
+    const targets = new Map<number, App>([
+      [429, limited.app],
+      [500, failing],
+    ]);
+    cases.push({ status: 429, request: limitedRequest });
+    cases.push({ status: 500, request: { method: 'GET' as const, url: '/api/v1/test-failure' } });
     for (const { status, request } of cases) {
-      const response = await app.inject(request);
+      const response = await (targets.get(status) ?? app).inject(request);
       const body = response.json();
       expect(response.statusCode, request.url).toBe(status);
       expect(body).toMatchObject({
@@ -407,7 +436,61 @@ describe('the storefront as a browser client', () => {
         path: request.url.split('?')[0],
       });
       expect(Number.isNaN(Date.parse(body.timestamp))).toBe(false);
+      if (status === 500) expect(JSON.stringify(body)).not.toContain('secret internals');
     }
+  });
+
+  it('stamps requestId and timestamp on every success body: built, paged, and served from the cache', async () => {
+    const { app, deps } = await appWith();
+    const admin = {
+      authorization: `Bearer ${await memberToken(app, deps, 'ADMIN', 'stamp-admin@example.com')}`,
+    };
+    const category = await app.inject({
+      method: 'POST',
+      url: '/api/v1/categories',
+      headers: admin,
+      payload: { name: 'Stamped' },
+    });
+    const product = await app.inject({
+      method: 'POST',
+      url: '/api/v1/products',
+      headers: admin,
+      payload: { categoryId: category.json().data.id, name: 'Stamped product' },
+    });
+    const productUrl = `/api/v1/products/${product.json().data.id}`;
+    // the detail twice: the second answer is the cached bytes of the first
+    for (const url of ['/api/v1/categories', '/api/v1/products?limit=5', productUrl, productUrl]) {
+      const before = Date.now();
+      const response = await app.inject({
+        method: 'GET',
+        url,
+        headers: { 'x-request-id': `stamp-${url.length}` },
+      });
+      const body = response.json();
+      expect(response.statusCode, url).toBe(200);
+      expect(Object.keys(body).slice(0, 3)).toEqual(['success', 'requestId', 'timestamp']);
+      expect(body).toMatchObject({
+        success: true,
+        requestId: `stamp-${url.length}`,
+        data: expect.anything(),
+      });
+      expect(Date.parse(body.timestamp)).toBeGreaterThanOrEqual(before - 1);
+      expect(Number(response.headers['content-length'])).toBe(Buffer.byteLength(response.body));
+    }
+    const document = app.swagger() as unknown as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          { responses: Record<string, { content: Record<string, { schema: { required?: string[] } }> }> }
+        >
+      >;
+    };
+    const listSchema =
+      document.paths['/api/v1/products']!.get!.responses['200']!.content['application/json']!.schema;
+    expect(listSchema.required).toEqual(
+      expect.arrayContaining(['success', 'requestId', 'timestamp', 'data', 'meta']),
+    );
   });
 });
 

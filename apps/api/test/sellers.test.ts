@@ -306,7 +306,12 @@ describe('DELETE /sellers/:id (SELL-03)', () => {
       headers: { ...api.admin.authHeader, 'accept-language': 'en' },
     });
     expect(status).toBe(200);
-    expect(body).toEqual({ success: true, data: { message: 'The seller has been deleted.' } });
+    expect(body).toEqual({
+      success: true,
+      requestId: expect.any(String),
+      timestamp: expect.any(String),
+      data: { message: 'The seller has been deleted.' },
+    });
     expect((await rowOf(shop.id))?.deletedAt).toBeInstanceOf(Date);
     expectError(await call('GET', `/api/v1/sellers/${shop.id}`), 404, 'SELLER_NOT_FOUND');
     const list = await call('GET', `/api/v1/sellers?search=${encodeURIComponent(shop.name)}`);
