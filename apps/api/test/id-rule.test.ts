@@ -1,0 +1,144 @@
+// The id rule, over every route the app registers (its route table and OpenAPI document): a path
+// or query id that is not a positive safe integer is 400 VALIDATION_ERROR from the one shared
+// schema, and — ids being sequential, so guessable — a member's own rows answer 404 to another
+// member, on every owner-scoped route with an id.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { setupApiTest } from './helpers/api-test.ts';
+import { createCategory, uniqueName } from './helpers/catalog.ts';
+import { expectError } from './helpers/http.ts';
+
+const api = setupApiTest({ members: { admin: { role: 'ADMIN' }, owner: {}, other: {} } });
+
+/** Texts no id may be; each must be refused before a handler runs. */
+const notIds = ['abc', '0', '-1', '1.5', '1e3', '0x10', '01', '9007199254740993', '%20 1'];
+
+/** Path parameters that name something other than a row (a provider, an error key, a file name). */
+const notIdParams = new Set(['provider', 'key', 'file']);
+
+interface Parameter {
+  in: 'path' | 'query';
+  name: string;
+  schema: { type?: string; pattern?: string };
+}
+type Paths = Record<string, Record<string, { parameters?: Parameter[] }>>;
+
+let paths: Paths;
+
+beforeAll(async () => {
+  await api.app.ready();
+  paths = (api.app.swagger() as unknown as { paths: Paths }).paths;
+});
+
+function parametersOf(method: string, url: string): Parameter[] {
+  return paths[url.replace(/:([A-Za-z]+)/g, '{$1}')]?.[method.toLowerCase()]?.parameters ?? [];
+}
+
+/** The id parameters of every route: named like ids, typed by the shared id schema. */
+function idParameters() {
+  return api.app.routeAccess.flatMap((route) =>
+    parametersOf(route.method, route.url)
+      .filter((parameter) => !notIdParams.has(parameter.name) && /^(id|[a-z]+Id)$/.test(parameter.name))
+      .map((parameter) => ({ route, parameter })),
+  );
+}
+
+describe('ids in paths and queries', () => {
+  it('every id parameter uses the shared id schema (digits of a positive safe integer)', () => {
+    const found = idParameters();
+    expect(found.length).toBeGreaterThan(20);
+    const strays = found
+      .filter(({ parameter }) => parameter.schema.pattern !== '^[1-9][0-9]{0,15}$')
+      .map(({ route, parameter }) => `${route.method} ${route.url} ${parameter.in} ${parameter.name}`);
+    expect(strays).toEqual([]);
+  });
+
+  it('refuses a path or query id that is not a positive safe integer with 400 VALIDATION_ERROR', async () => {
+    const category = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('Ids') });
+    const failures: string[] = [];
+    for (const { route, parameter } of idParameters()) {
+      for (const bad of notIds) {
+        const url =
+          parameter.in === 'path'
+            ? route.url.replace(/:([A-Za-z]+)/g, (_match, name: string) =>
+                name === parameter.name
+                  ? bad
+                  : name === 'file'
+                    ? `${'0'.repeat(32)}.webp`
+                    : String(category.id),
+              )
+            : `${route.url.replace(/:([A-Za-z]+)/g, String(category.id))}?${parameter.name}=${bad}`;
+        const response = await api.call(route.method as 'GET', url, {
+          headers: api.admin.authHeader,
+          ...(['POST', 'PUT', 'PATCH'].includes(route.method) ? { body: {} } : {}),
+        });
+        if (response.status !== 400 || response.body.error?.code !== 'VALIDATION_ERROR') {
+          failures.push(`${route.method} ${url}: ${response.status} ${response.body.error?.code}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});
+
+/**
+ * The routes that read or change a member's own rows by id, each with how the owner makes one
+ * row and which answer the owner gets. Every `user` route with an id must be listed here.
+ */
+const ownerScoped: Record<
+  string,
+  { create: (headers: { authorization: string }) => Promise<number>; list: string; code: string }
+> = {
+  'DELETE /api/v1/price-alerts/:id': {
+    create: async (headers) => {
+      const category = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('Ids') });
+      const product = await api.call('POST', '/api/v1/products', {
+        headers: api.admin.authHeader,
+        body: { categoryId: category.id, name: `Owned ${category.id}` },
+      });
+      const alert = await api.call('POST', '/api/v1/price-alerts', {
+        headers,
+        body: { productId: product.body.data.id, targetPrice: 1000 },
+      });
+      expect(alert.status).toBe(201);
+      return alert.body.data.id;
+    },
+    list: '/api/v1/price-alerts',
+    code: 'NOT_FOUND',
+  },
+  'DELETE /api/v1/search/recent/:id': {
+    create: async (headers) => {
+      const saved = await api.call('POST', '/api/v1/search/recent', { headers, body: { keyword: '노트북' } });
+      expect(saved.status).toBe(201);
+      return saved.body.data.id;
+    },
+    list: '/api/v1/search/recent',
+    code: 'NOT_FOUND',
+  },
+};
+
+describe("another member's id", () => {
+  it('every member route with an id is in the owner-scoped table', () => {
+    const memberRoutesWithIds = api.app.routeAccess
+      .filter((route) => route.access === 'user' && /:[A-Za-z]*[iI]d\b/.test(route.url))
+      .map((route) => `${route.method} ${route.url}`);
+    expect(memberRoutesWithIds.sort()).toEqual(Object.keys(ownerScoped).sort());
+  });
+
+  it.each(Object.entries(ownerScoped))('%s answers 404 and changes nothing', async (route, scoped) => {
+    const [method, url] = route.split(' ') as ['DELETE', string];
+    const id = await scoped.create(api.owner.authHeader);
+    const target = url.replace(':id', String(id));
+    const refused = await api.call(method, target, { headers: api.other.authHeader });
+    expect(refused.status).toBe(404);
+    expect(refused.body.error.code).toMatch(new RegExp(`${scoped.code}$`));
+    const mine = await api.call('GET', scoped.list, { headers: api.owner.authHeader });
+    expect(mine.body.data.map((row: { id: number }) => row.id)).toContain(id);
+    const own = await api.call(method, target, { headers: api.owner.authHeader });
+    expect(own.status).toBe(200);
+    expectError(
+      await api.call(method, target, { headers: api.owner.authHeader }),
+      404,
+      refused.body.error.code,
+    );
+  });
+});
