@@ -54,6 +54,10 @@ describe('admin product CRUD (PROD-03..05)', () => {
       stock: 5,
       status: 'ON_SALE',
       version: 1,
+      price: 0,
+      discountPrice: null,
+      viewCount: 0,
+      thumbnailUrl: null,
       lowestPrice: null,
       highestPrice: null,
       averagePrice: null,
@@ -185,6 +189,264 @@ describe('admin product CRUD (PROD-03..05)', () => {
   });
 });
 
+describe("list and sale price, options and images on create (the storefront's POST /products)", () => {
+  it('keeps the price, sale price and thumbnail the storefront sends; the thumbnail is the main image', async () => {
+    const name = uniqueName('Zenbook');
+    // ProductApiPage.tsx:156-165: name, description, price, stock, categoryId, status, plus
+    // discountPrice and thumbnailUrl when set
+    const created = await call('POST', '/api/v1/products', {
+      headers: api.admin.authHeader,
+      body: {
+        name,
+        description: '가볍고 오래가는 노트북',
+        price: 1_190_000,
+        discountPrice: 1_090_000,
+        stock: 10,
+        categoryId: root.id,
+        status: 'ON_SALE',
+        thumbnailUrl: 'https://img.example.com/zenbook.jpg',
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    expect(created.body.data).toMatchObject({
+      name,
+      price: 1_190_000,
+      discountPrice: 1_090_000,
+      stock: 10,
+      status: 'ON_SALE',
+      thumbnailUrl: 'https://img.example.com/zenbook.jpg',
+      images: [{ url: 'https://img.example.com/zenbook.jpg', isMain: true, sortOrder: 0 }],
+      options: [],
+    });
+    const { id } = created.body.data;
+    const detail = await call('GET', `/api/v1/products/${id}`);
+    expect(detail.body.data).toMatchObject({ price: 1_190_000, discountPrice: 1_090_000, viewCount: 0 });
+    const [row] = await api.deps.database.db.select().from(products).where(eq(products.id, id));
+    expect({ price: row?.price, discountPrice: row?.discountPrice }).toEqual({
+      price: 1_190_000,
+      discountPrice: 1_090_000,
+    });
+    const list = await call('GET', `/api/v1/products?search=${encodeURIComponent(name)}`);
+    expect(list.body.data[0]).toMatchObject({ id, thumbnailUrl: 'https://img.example.com/zenbook.jpg' });
+    // the list's covering-index query does not carry the product's own price
+    expect(list.body.data[0]).not.toHaveProperty('price');
+  });
+
+  it('takes options and images; the isMain image (else the first) is main, and thumbnailUrl then changes nothing', async () => {
+    const created = await createProduct({
+      price: 50_000,
+      thumbnailUrl: 'https://img.example.com/ignored.jpg',
+      options: [
+        { name: 'Color', values: ['Black', 'White'] },
+        { name: 'Size', values: ['S', 'M'] },
+      ],
+      images: [
+        { url: 'https://img.example.com/side.jpg' },
+        { url: 'https://img.example.com/front.jpg', isMain: true },
+      ],
+    });
+    expect(created.options).toMatchObject([
+      { name: 'Color', values: ['Black', 'White'], sortOrder: 0 },
+      { name: 'Size', values: ['S', 'M'], sortOrder: 1 },
+    ]);
+    expect(created.images).toMatchObject([
+      { url: 'https://img.example.com/front.jpg', isMain: true, sortOrder: 1 },
+      { url: 'https://img.example.com/side.jpg', isMain: false, sortOrder: 0 },
+    ]);
+    expect(created.thumbnailUrl).toBe('https://img.example.com/front.jpg');
+    const firstIsMain = await createProduct({
+      images: [{ url: 'https://img.example.com/a.jpg' }, { url: 'https://img.example.com/b.jpg' }],
+    });
+    expect(firstIsMain.images.map((image: { isMain: boolean }) => image.isMain)).toEqual([true, false]);
+    // an empty images list leaves the thumbnail to thumbnailUrl
+    const emptyImages = await createProduct({ images: [], thumbnailUrl: 'https://img.example.com/t.jpg' });
+    expect(emptyImages.images).toMatchObject([{ url: 'https://img.example.com/t.jpg', isMain: true }]);
+    // no price sent: 0, no sale price
+    const unpriced = await createProduct();
+    expect({ price: unpriced.price, discountPrice: unpriced.discountPrice }).toEqual({
+      price: 0,
+      discountPrice: null,
+    });
+  });
+
+  it('refuses bad prices, thumbnails, options and images with 400 VALIDATION_ERROR and creates nothing', async () => {
+    const name = uniqueName('Refused');
+    const base = { categoryId: root.id, name };
+    const refused: [string, Record<string, unknown>][] = [
+      ['a negative price', { price: -1 }],
+      ['a fractional price', { price: 1.5 }],
+      ['a price as text', { price: '1000' }],
+      ['a null price', { price: null }],
+      ['a price past 10 billion won', { price: 10_000_000_001 }],
+      ['an unsafe integer price', { price: 2 ** 53 + 2 }],
+      ['a price as an object', { price: { $gt: 0 } }],
+      ['a discount above the price', { price: 1000, discountPrice: 1001 }],
+      ['a discount without a price', { discountPrice: 500 }],
+      ['a negative discount', { price: 1000, discountPrice: -1 }],
+      ['a javascript: thumbnail', { thumbnailUrl: 'javascript:alert(1)' }],
+      ['a data: thumbnail', { thumbnailUrl: 'data:image/png;base64,AAAA' }],
+      ['a relative thumbnail', { thumbnailUrl: '/img/a.jpg' }],
+      ['a huge thumbnail', { thumbnailUrl: `https://img.example.com/${'a'.repeat(3000)}.jpg` }],
+      [
+        'two main images',
+        {
+          images: [
+            { url: 'https://a.example.com/1.jpg', isMain: true },
+            { url: 'https://a.example.com/2.jpg', isMain: true },
+          ],
+        },
+      ],
+      [
+        '21 images',
+        { images: Array.from({ length: 21 }, (_, n) => ({ url: `https://a.example.com/${n}.jpg` })) },
+      ],
+      ['an image with a bad URL', { images: [{ url: 'ftp://a.example.com/1.jpg' }] }],
+      ['images as an object', { images: { url: 'https://a.example.com/1.jpg' } }],
+      ['51 options', { options: Array.from({ length: 51 }, (_, n) => ({ name: `o${n}`, values: [] })) }],
+      ['an option without values', { options: [{ name: 'Color' }] }],
+      ['an option with a NUL name', { options: [{ name: 'Co\u0000lor', values: [] }] }],
+    ];
+    for (const [label, fields] of refused) {
+      const result = await call('POST', '/api/v1/products', {
+        headers: api.admin.authHeader,
+        body: { ...base, ...fields },
+      });
+      expect({ label, status: result.status, code: result.body.error?.code }).toEqual({
+        label,
+        status: 400,
+        code: 'VALIDATION_ERROR',
+      });
+    }
+    const discount = await call('POST', '/api/v1/products', {
+      headers: api.admin.authHeader,
+      body: { ...base, price: 1000, discountPrice: 1001 },
+    });
+    expect(discount.body.error.details).toEqual([
+      expect.objectContaining({ field: 'body.discountPrice', message: expect.stringContaining('1000') }),
+    ]);
+    const [made] = await api.deps.database.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(products)
+      .where(eq(products.name, name));
+    expect(made?.n).toBe(0);
+  });
+
+  it('holds discount ≤ price in the database too (products_price_check)', async () => {
+    const product = await createProduct({ price: 1000 });
+    for (const change of [
+      sql`update products set discount_price = 1001 where id = ${product.id}`,
+      sql`update products set price = -1 where id = ${product.id}`,
+    ]) {
+      await expect(api.deps.database.db.execute(change)).rejects.toMatchObject({
+        cause: expect.objectContaining({ code: '23514' }),
+      });
+    }
+  });
+});
+
+describe("PATCH /products/:id without version, prices and thumbnail (the storefront's updateProductAdmin)", () => {
+  const patch = (id: number, body: unknown) =>
+    call('PATCH', `/api/v1/products/${id}`, { headers: api.admin.authHeader, body });
+
+  it('applies a body without version (last write wins) and still bumps the version', async () => {
+    const product = await createProduct({ price: 1_190_000, stock: 10 });
+    // ProductApiPage.tsx:216-220: a subset of name, price, stock
+    const first = await patch(product.id, { name: 'Zenbook S', price: 1_090_000, stock: 7 });
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.body.data).toMatchObject({ name: 'Zenbook S', price: 1_090_000, stock: 7, version: 2 });
+    const second = await patch(product.id, { stock: 3 });
+    expect(second.body.data).toMatchObject({ name: 'Zenbook S', stock: 3, version: 3 });
+    // concurrent unversioned writes all apply, one after the other
+    const all = await Promise.all([1, 2, 3, 4, 5].map((stock) => patch(product.id, { stock })));
+    expect(all.map((result) => result.status)).toEqual([200, 200, 200, 200, 200]);
+    const detail = await call('GET', `/api/v1/products/${product.id}`);
+    expect(detail.body.data.version).toBe(8);
+    // a versioned write still checks: the version the client read is stale now
+    const stale = await patch(product.id, { version: 3, stock: 99 });
+    expectError(stale, 409, 'CONFLICT');
+    expect(stale.body.error.details).toMatchObject({ currentVersion: 8 });
+    expect((await patch(product.id, { version: 8, stock: 99 })).body.data).toMatchObject({
+      stock: 99,
+      version: 9,
+    });
+  });
+
+  it('changes the price and sale price; a sale price above the resulting price is refused whichever side moves', async () => {
+    const product = await createProduct({ price: 100_000, discountPrice: 90_000 });
+    // read once so the detail is cached: the write must reach it
+    expect((await call('GET', `/api/v1/products/${product.id}`)).body.data.price).toBe(100_000);
+
+    const lowered = await patch(product.id, { price: 80_000 });
+    expectError(lowered, 400, 'VALIDATION_ERROR');
+    expect(lowered.body.error.details).toEqual([
+      expect.objectContaining({ field: 'body.price', message: expect.stringContaining('90000') }),
+    ]);
+    const raised = await patch(product.id, { discountPrice: 100_001 });
+    expectError(raised, 400, 'VALIDATION_ERROR');
+    expect(raised.body.error.details).toEqual([expect.objectContaining({ field: 'body.discountPrice' })]);
+    expectError(await patch(product.id, { price: 10, discountPrice: 11 }), 400, 'VALIDATION_ERROR');
+    // nothing changed, version included
+    let detail = await call('GET', `/api/v1/products/${product.id}`);
+    expect(detail.body.data).toMatchObject({ price: 100_000, discountPrice: 90_000, version: 1 });
+
+    expect((await patch(product.id, { price: 80_000, discountPrice: 75_000 })).status).toBe(200);
+    detail = await call('GET', `/api/v1/products/${product.id}`);
+    expect(detail.body.data).toMatchObject({ price: 80_000, discountPrice: 75_000 });
+    expect((await patch(product.id, { discountPrice: null })).body.data.discountPrice).toBeNull();
+    expect((await patch(product.id, { price: 0 })).body.data).toMatchObject({
+      price: 0,
+      discountPrice: null,
+    });
+
+    for (const body of [
+      {},
+      { version: 5 },
+      { price: -1 },
+      { price: '80000' },
+      { price: 1e11 },
+      { discountPrice: 'cheap' },
+      { version: 0, price: 1 },
+      { version: '1', price: 1 },
+      { version: 2 ** 31, price: 1 },
+      { thumbnailUrl: 'javascript:alert(1)' },
+      { thumbnailUrl: null },
+      [],
+    ]) {
+      expectError(await patch(product.id, body), 400, 'VALIDATION_ERROR');
+    }
+    expectError(await patch(missingId, { price: 1 }), 404, 'PRODUCT_NOT_FOUND');
+    expectError(
+      await call('PATCH', `/api/v1/products/${product.id}`, {
+        headers: api.user.authHeader,
+        body: { price: 1 },
+      }),
+      403,
+      'FORBIDDEN',
+    );
+  });
+
+  it('makes thumbnailUrl the main image: an image with that URL is promoted, else one is added', async () => {
+    const product = await createProduct({
+      images: [{ url: 'https://img.example.com/1.jpg' }, { url: 'https://img.example.com/2.jpg' }],
+    });
+    const promoted = await patch(product.id, { thumbnailUrl: 'https://img.example.com/2.jpg' });
+    expect(promoted.status).toBe(200);
+    expect(promoted.body.data.images).toMatchObject([
+      { url: 'https://img.example.com/2.jpg', isMain: true },
+      { url: 'https://img.example.com/1.jpg', isMain: false },
+    ]);
+    const added = await patch(product.id, { thumbnailUrl: 'https://img.example.com/3.jpg' });
+    expect(added.body.data.thumbnailUrl).toBe('https://img.example.com/3.jpg');
+    expect(added.body.data.images).toHaveLength(3);
+    // the same again adds nothing
+    const again = await patch(product.id, { thumbnailUrl: 'https://img.example.com/3.jpg' });
+    expect(again.body.data.images).toHaveLength(3);
+    expect(again.body.data.images.filter((image: { isMain: boolean }) => image.isMain)).toHaveLength(1);
+    const list = await call('GET', `/api/v1/products?search=${encodeURIComponent(product.name)}`);
+    expect(list.body.data[0].thumbnailUrl).toBe('https://img.example.com/3.jpg');
+  });
+});
+
 describe('GET /products/:id (PROD-02)', () => {
   it('returns the detail and counts the views, written in one batch', async () => {
     const product = await createProduct();
@@ -201,6 +463,37 @@ describe('GET /products/:id (PROD-02)', () => {
     const [row] = await api.deps.database.db.select().from(products).where(eq(products.id, product.id));
     expect(row?.viewCount).toBe(5);
     expect(row?.popularityScore).toBe(1.5);
+    // the detail shows the count once its cached body is replaced (here by a write)
+    await call('PATCH', `/api/v1/products/${product.id}`, {
+      headers: api.admin.authHeader,
+      body: { stock: 1 },
+    });
+    expect((await call('GET', `/api/v1/products/${product.id}`)).body.data.viewCount).toBe(5);
+  });
+
+  it("answers every field the storefront's ProductDetail reads, with its types", async () => {
+    const product = await createProduct({ price: 25_000, stock: 4 });
+    await api.deps.database.db
+      .update(products)
+      .set({ averageRating: 4.25, reviewCount: 12 })
+      .where(eq(products.id, product.id));
+    const { body } = await call('GET', `/api/v1/products/${product.id}`);
+    const data = body.data;
+    for (const field of ['price', 'stock', 'viewCount', 'reviewCount', 'averageRating']) {
+      expect(typeof data[field], field).toBe('number');
+    }
+    expect(data).toMatchObject({
+      price: 25_000,
+      discountPrice: null,
+      stock: 4,
+      status: 'ON_SALE',
+      category: { id: root.id, name: root.name },
+      options: [],
+      images: [],
+      reviewCount: 12,
+      averageRating: 4.25,
+    });
+    expect(typeof data.description).toBe('string');
   });
 
   it('400 for a non-integer id, 404 for an unknown one', async () => {
@@ -403,6 +696,25 @@ describe('GET /products (PROD-01)', () => {
       averageRating: 5,
       createdAt: '2024-01-01T00:05:00.000Z',
     });
+  });
+
+  it('answers reviewCount and averageRating as JSON numbers on every item, never null or text', async () => {
+    await api.deps.database.db.update(products).set({ averageRating: 3.75 }).where(eq(products.id, ids.b!));
+    const body = (await call('GET', `/api/v1/products?search=${encodeURIComponent(tag)}&sort=popularity`))
+      .body as { data: { id: number; reviewCount: unknown; averageRating: unknown }[] };
+    expect(body.data).toHaveLength(5);
+    for (const item of body.data) {
+      expect(typeof item.reviewCount).toBe('number');
+      expect(typeof item.averageRating).toBe('number');
+      expect(Number.isInteger(item.reviewCount)).toBe(true);
+    }
+    expect(body.data.find((item) => item.id === ids.b)?.averageRating).toBe(3.75);
+    // a product nobody reviewed answers 0 and 0
+    const fresh = await createProduct({ name: `${tag} fresh` });
+    const again = (await call('GET', `/api/v1/products?search=${encodeURIComponent(`${tag} fresh`)}`)).body;
+    expect(again.data).toEqual([expect.objectContaining({ id: fresh.id, reviewCount: 0, averageRating: 0 })]);
+    await call('DELETE', `/api/v1/products/${fresh.id}`, { headers: api.admin.authHeader });
+    await api.deps.database.db.update(products).set({ averageRating: 3.0 }).where(eq(products.id, ids.b!));
   });
 
   it('sorts by each key; price sorts put products without offers last', async () => {

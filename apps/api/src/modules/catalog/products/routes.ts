@@ -130,7 +130,8 @@ export function productRoutes({
         config: admin,
         schema: {
           tags: ['products'],
-          summary: 'Create a product (PROD-03)',
+          summary:
+            'Create a product (PROD-03) with its list and sale price, options and images; a thumbnailUrl without images becomes the main image',
           body: createProductBody,
           response: { 201: envelope(productDetail), ...errors },
         },
@@ -151,7 +152,8 @@ export function productRoutes({
         config: admin,
         schema: {
           tags: ['products'],
-          summary: 'Update a product at the version read (PROD-04); 409 CONFLICT when it changed meanwhile',
+          summary:
+            'Update a product (PROD-04); with version, only at that version (409 CONFLICT when it changed meanwhile), without it the last write wins',
           params: productIdParams,
           body: updateProductBody,
           response: { 200: envelope(productDetail), ...errors, 409: errorBody },

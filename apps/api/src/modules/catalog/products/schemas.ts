@@ -56,6 +56,15 @@ export const productListQuery = pageQuery
     },
   );
 
+/** An amount of KRW a product is priced at. */
+const won = z.number().int().min(0).max(MAX_WON);
+
+const imageUrl = z
+  .string()
+  .trim()
+  .max(2000)
+  .pipe(z.url({ protocol: /^https?$/, message: 'an http(s) URL' }));
+
 const productFields = {
   categoryId: entityId,
   name: textLine(200),
@@ -63,36 +72,27 @@ const productFields = {
   description,
   status: z.enum(productStatuses),
   stock: z.number().int().min(0).max(1_000_000_000),
+  price: won.describe("the product's own list price (KRW); offers' prices are separate"),
+  discountPrice: won.nullable().describe('a sale price (KRW), at most `price`; null for none'),
+  thumbnailUrl: imageUrl.describe("the product's main image (an http(s) URL)"),
   unitQuantity: z.number().positive().max(999_999_999).nullable(),
   unitLabel: textLine(20).nullable(),
 };
 
-export const createProductBody = z.object({
-  categoryId: productFields.categoryId,
-  name: productFields.name,
-  brand: productFields.brand.optional(),
-  description: productFields.description.optional(),
-  status: productFields.status.optional(),
-  stock: productFields.stock.optional(),
-  unitQuantity: productFields.unitQuantity.optional(),
-  unitLabel: productFields.unitLabel.optional(),
-});
-
-export const updateProductBody = z
-  .object({
-    version: z.number().int().min(1).max(MAX_VERSION),
-    categoryId: productFields.categoryId.optional(),
-    name: productFields.name.optional(),
-    brand: productFields.brand.optional(),
-    description: productFields.description.optional(),
-    status: productFields.status.optional(),
-    stock: productFields.stock.optional(),
-    unitQuantity: productFields.unitQuantity.optional(),
-    unitLabel: productFields.unitLabel.optional(),
-  })
-  .refine(({ version: _version, ...fields }) => Object.values(fields).some((value) => value !== undefined), {
-    message: 'send at least one field to change besides version',
-  });
+/** `discountPrice` ≤ `price` when a body carries both (the other cases are checked against the row). */
+const discountWithinPrice = (
+  body: { price?: number; discountPrice?: number | null },
+  context: z.RefinementCtx,
+  price = body.price,
+) => {
+  if (price !== undefined && body.discountPrice != null && body.discountPrice > price) {
+    context.addIssue({
+      code: 'custom',
+      path: ['discountPrice'],
+      message: `must not exceed price (${price})`,
+    });
+  }
+};
 
 const optionValues = z.array(textLine(100)).max(50);
 
@@ -101,6 +101,78 @@ export const createOptionBody = z.object({
   values: optionValues,
   sortOrder: z.number().int().min(0).max(10_000).optional(),
 });
+
+export const createImageBody = z.object({
+  url: imageUrl,
+  isMain: z.boolean().optional(),
+  sortOrder: z.number().int().min(0).max(10_000).optional(),
+});
+
+export const createProductBody = z
+  .object({
+    categoryId: productFields.categoryId,
+    name: productFields.name,
+    brand: productFields.brand.optional(),
+    description: productFields.description.optional(),
+    status: productFields.status.optional(),
+    stock: productFields.stock.optional(),
+    price: productFields.price.optional().describe("the product's own list price (KRW); 0 when not sent"),
+    discountPrice: productFields.discountPrice.optional(),
+    thumbnailUrl: productFields.thumbnailUrl
+      .nullable()
+      .optional()
+      .describe('becomes the main image when `images` is absent or empty; ignored otherwise'),
+    options: z.array(createOptionBody).max(50).optional(),
+    images: z
+      .array(createImageBody)
+      .max(20)
+      .optional()
+      .describe('the one with isMain (else the first) is the main image'),
+    unitQuantity: productFields.unitQuantity.optional(),
+    unitLabel: productFields.unitLabel.optional(),
+  })
+  .superRefine((body, context) => {
+    discountWithinPrice(body, context, body.price ?? 0);
+    if ((body.images ?? []).filter((image) => image.isMain === true).length > 1) {
+      context.addIssue({ code: 'custom', path: ['images'], message: 'at most one image can be isMain' });
+    }
+  });
+
+export const updateProductBody = z
+  .object({
+    version: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_VERSION)
+      .optional()
+      .describe(
+        'the version read: when sent, the update applies only at it (409 CONFLICT otherwise); when absent, the last write wins',
+      ),
+    categoryId: productFields.categoryId.optional(),
+    name: productFields.name.optional(),
+    brand: productFields.brand.optional(),
+    description: productFields.description.optional(),
+    status: productFields.status.optional(),
+    stock: productFields.stock.optional(),
+    price: productFields.price.optional(),
+    discountPrice: productFields.discountPrice.optional(),
+    thumbnailUrl: productFields.thumbnailUrl
+      .optional()
+      .describe('becomes the main image: an image with this URL is promoted, else one is added'),
+    unitQuantity: productFields.unitQuantity.optional(),
+    unitLabel: productFields.unitLabel.optional(),
+  })
+  .superRefine(({ version: _version, ...fields }, context) => {
+    if (!Object.values(fields).some((value) => value !== undefined)) {
+      context.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'send at least one field to change besides version',
+      });
+    }
+    discountWithinPrice(fields, context);
+  });
 
 export const updateOptionBody = z
   .object({
@@ -111,16 +183,6 @@ export const updateOptionBody = z
   .refine((body) => Object.values(body).some((value) => value !== undefined), {
     message: 'send name, values and/or sortOrder',
   });
-
-export const createImageBody = z.object({
-  url: z
-    .string()
-    .trim()
-    .max(2000)
-    .pipe(z.url({ protocol: /^https?$/, message: 'an http(s) URL' })),
-  isMain: z.boolean().optional(),
-  sortOrder: z.number().int().min(0).max(10_000).optional(),
-});
 
 export const productOption = z.object({
   id: entityId,
@@ -153,7 +215,9 @@ export const productDetail = z.object({
   name: z.string(),
   brand: z.string().nullable(),
   description: z.string(),
-  lowestPrice: z.number().int().nullable(),
+  price: z.number().int().describe("the product's own list price (KRW); 0 when none was set"),
+  discountPrice: z.number().int().nullable().describe('its sale price (KRW), at most `price`; null for none'),
+  lowestPrice: z.number().int().nullable().describe('the lowest offer (KRW); null with no live offer'),
   highestPrice: z.number().int().nullable(),
   averagePrice: z.number().int().nullable(),
   stock: z.number().int(),
@@ -163,11 +227,19 @@ export const productDetail = z.object({
   unitLabel: z.string().nullable(),
   category: z.object({ id: entityId, name: z.string() }),
   options: z.array(productOption),
-  images: z.array(productImage),
+  images: z.array(productImage).describe('the main image first, then by sort order'),
+  thumbnailUrl: z
+    .string()
+    .nullable()
+    .describe("the main image's URL (the list's thumbnail); null without images"),
   priceEntries: z.array(priceEntry),
   sellerCount: z.number().int(),
   reviewCount: z.number().int(),
   averageRating: z.number(),
+  viewCount: z
+    .number()
+    .int()
+    .describe('views so far; counted in batches and cached with the detail, so it may lag by a few minutes'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

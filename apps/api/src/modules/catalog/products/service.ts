@@ -219,6 +219,37 @@ export function productsService(
     return result;
   }
 
+  /**
+   * Makes `url` the product's main image (the storefront's `thumbnailUrl`): an image with that URL
+   * is promoted, else one is added; the other images stop being main. Under the product's row lock.
+   */
+  async function setMainImage(tx: Transaction, productId: number, url: string): Promise<void> {
+    const [same] = await tx
+      .select({ id: productImages.id })
+      .from(productImages)
+      .where(and(eq(productImages.productId, productId), eq(productImages.url, url)))
+      .orderBy(desc(productImages.isMain), asc(productImages.sortOrder), asc(productImages.id))
+      .limit(1);
+    await tx
+      .update(productImages)
+      .set({ isMain: false, updatedAt: new Date() })
+      .where(
+        and(
+          eq(productImages.productId, productId),
+          eq(productImages.isMain, true),
+          same ? ne(productImages.id, same.id) : undefined,
+        ),
+      );
+    if (same) {
+      await tx
+        .update(productImages)
+        .set({ isMain: true, updatedAt: new Date() })
+        .where(and(eq(productImages.id, same.id), eq(productImages.isMain, false)));
+    } else {
+      await tx.insert(productImages).values({ productId, url, isMain: true, sortOrder: 0 });
+    }
+  }
+
   async function detail(id: number): Promise<ProductDetail> {
     // one query: the product, its category, options, images and offers (JSON sub-selects)
     const [found] = await reads
@@ -250,6 +281,8 @@ export function productsService(
       name: product.name,
       brand: product.brand,
       description: product.description,
+      price: product.price,
+      discountPrice: product.discountPrice,
       lowestPrice: product.lowestPrice,
       highestPrice: product.highestPrice,
       averagePrice: product.averagePrice,
@@ -261,10 +294,13 @@ export function productsService(
       category,
       options,
       images,
+      // images come main first (the order of productThumbnail)
+      thumbnailUrl: images[0]?.url ?? null,
       priceEntries,
       sellerCount: product.sellerCount,
       reviewCount: product.reviewCount,
       averageRating: Number(product.averageRating),
+      viewCount: product.viewCount,
       createdAt: product.createdAt.toISOString(),
       updatedAt: product.updatedAt.toISOString(),
     };
@@ -326,10 +362,14 @@ export function productsService(
       return { pageJson: page!.json, ...counted };
     },
 
+    /**
+     * A product with its options and images in one transaction. Without `images`, a `thumbnailUrl`
+     * becomes the main image; with them, the one flagged `isMain` (else the first) is the main one.
+     */
     async create(body: CreateProductBody): Promise<ProductDetail> {
       await requireCategory(body.categoryId);
-      const [row] = await withSearchChange('PRODUCT_UPSERT', (tx) =>
-        tx
+      const [row] = await withSearchChange('PRODUCT_UPSERT', async (tx) => {
+        const inserted = await tx
           .insert(products)
           .values({
             categoryId: body.categoryId,
@@ -338,40 +378,94 @@ export function productsService(
             description: body.description ?? '',
             status: body.status ?? 'ON_SALE',
             stock: body.stock ?? 0,
+            price: body.price ?? 0,
+            discountPrice: body.discountPrice ?? null,
             unitQuantity: body.unitQuantity ?? null,
             unitLabel: body.unitLabel ?? null,
           })
-          .returning({ id: products.id }),
-      );
+          .returning({ id: products.id });
+        const productId = inserted[0]?.id;
+        if (productId === undefined) throw new Error('product insert returned no row');
+        if (body.options?.length) {
+          await tx.insert(productOptions).values(
+            body.options.map((option, position) => ({
+              productId,
+              name: option.name,
+              values: option.values,
+              sortOrder: option.sortOrder ?? position,
+            })),
+          );
+        }
+        const images: CreateImageBody[] = body.images?.length
+          ? body.images
+          : body.thumbnailUrl
+            ? [{ url: body.thumbnailUrl, isMain: true }]
+            : [];
+        if (images.length > 0) {
+          const main = Math.max(
+            0,
+            images.findIndex((image) => image.isMain === true),
+          );
+          await tx.insert(productImages).values(
+            images.map((image, position) => ({
+              productId,
+              url: image.url,
+              isMain: position === main,
+              sortOrder: image.sortOrder ?? position,
+            })),
+          );
+        }
+        return inserted;
+      });
       if (!row) throw new Error('product insert returned no row');
       return detail(row.id);
     },
 
-    /** Optimistic locking: the update applies only at the version the client read, and bumps it. */
+    /**
+     * Updates under the product's row lock. With `version`, optimistic locking: the update applies
+     * only at the version the client read (409 CONFLICT otherwise); without it (the storefront
+     * never sends one) the last write wins. Every update bumps the version. A discount price above
+     * the resulting list price is a 400, whichever of the two the body changes.
+     */
     async update(id: number, body: UpdateProductBody): Promise<ProductDetail> {
-      const { version, ...fields } = body;
+      const { version, thumbnailUrl, ...fields } = body;
       if (fields.categoryId) await requireCategory(fields.categoryId);
       const changes = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
-      const [row] = await withSearchChange('PRODUCT_UPSERT', (tx) =>
-        tx
+      await withSearchChange('PRODUCT_UPSERT', async (tx) => {
+        const [current] = await tx
+          .select({ version: products.version, price: products.price, discountPrice: products.discountPrice })
+          .from(products)
+          .where(and(eq(products.id, id), live))
+          .for('update');
+        if (!current) throw new AppError('PRODUCT_NOT_FOUND');
+        if (version !== undefined && version !== current.version) {
+          throw new AppError('CONFLICT', {
+            details: {
+              reason: 'the product was changed meanwhile; reload it',
+              currentVersion: current.version,
+            },
+          });
+        }
+        const price = fields.price ?? current.price;
+        const discountPrice =
+          fields.discountPrice === undefined ? current.discountPrice : fields.discountPrice;
+        if (discountPrice !== null && discountPrice > price) {
+          throw new AppError('VALIDATION_ERROR', {
+            details: [
+              {
+                field: fields.discountPrice === undefined ? 'body.price' : 'body.discountPrice',
+                message: `the discount price (${discountPrice}) must not exceed the price (${price})`,
+              },
+            ],
+          });
+        }
+        if (thumbnailUrl !== undefined) await setMainImage(tx, id, thumbnailUrl);
+        return tx
           .update(products)
           .set({ ...changes, version: sql`${products.version} + 1`, updatedAt: new Date() })
-          .where(and(eq(products.id, id), live, eq(products.version, version)))
-          .returning({ id: products.id }),
-      );
-      if (!row) {
-        const [current] = await db
-          .select({ version: products.version })
-          .from(products)
-          .where(and(eq(products.id, id), live));
-        if (!current) throw new AppError('PRODUCT_NOT_FOUND');
-        throw new AppError('CONFLICT', {
-          details: {
-            reason: 'the product was changed meanwhile; reload it',
-            currentVersion: current.version,
-          },
-        });
-      }
+          .where(eq(products.id, id))
+          .returning({ id: products.id });
+      });
       return detail(id);
     },
 
