@@ -128,6 +128,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
   const categories = categoriesService(db, searchSync);
   const sellers = sellersService(db);
   const productViews = productViewCounter(db, logger, searchSync);
+  const health = healthService({ env, database, redis, search });
   const searchWeights = searchWeightsStore(db, logger);
   const popular = popularKeywords(redis, env.REDIS_KEY_PREFIX, {
     windowMinutes: env.SEARCH_POPULAR_WINDOW_MINUTES,
@@ -180,8 +181,9 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     popularKeywords: popular,
     recentKeywords: recent,
     searchAdmin: searchAdminService({ env, logger, db, search, resilience, producers, searchSync }),
-    health: healthService({ env, database, redis, search }),
+    health,
     async close() {
+      health.close();
       await resilience.close();
       await productViews.close();
       await popular.close();

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { createLogger, parseEnv } from '@pbshop/config';
@@ -142,6 +142,30 @@ describe('GET /health', () => {
     expect(body.data.status).toBe('degraded');
     expect(body.data.checks.storage.status).toBe('down');
     expect(body.data.checks.ffmpeg.status).toBe('down');
+  });
+
+  it('shares one probe round between concurrent calls, reuses it briefly, and never runs FFmpeg per call', async () => {
+    // an FFmpeg that counts its runs
+    const runs = join(ctx.storageDir, 'ffmpeg-runs');
+    const counting = join(ctx.storageDir, 'counting-ffmpeg.sh');
+    writeFileSync(counting, `#!/bin/sh\necho run >> '${runs}'\necho 'ffmpeg version test'\n`, {
+      mode: 0o755,
+    });
+    const { app } = await appWith({ FFMPEG_BIN: counting, HEALTH_CACHE_MS: '300' });
+    const answers = await Promise.all(Array.from({ length: 50 }, () => health(app)));
+    expect(answers.every((answer) => answer.status === 200)).toBe(true);
+    expect(new Set(answers.map((answer) => answer.body.data.checkedAt)).size).toBe(1);
+    expect(answers[0]!.body.data.checks.ffmpeg).toMatchObject({
+      status: 'up',
+      message: 'ffmpeg version test',
+    });
+    const later = await pollUntil(
+      () => health(app),
+      (result) => result.body.data.checkedAt !== answers[0]!.body.data.checkedAt,
+    );
+    expect(later.status).toBe(200);
+    // once at start; the interval (a minute by default) has not come round
+    expect(readFileSync(runs, 'utf8').trim().split('\n')).toEqual(['run']);
   });
 
   it('lists live workers and the queues nobody consumes', async () => {

@@ -95,6 +95,10 @@ const envShape = z.object({
   SEARCH_REINDEX_BATCH_SIZE: z.coerce.number().int().min(1).max(10_000).default(1000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(100).max(60_000).default(8000),
   HEALTH_PROBE_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1500),
+  // concurrent /health calls share one probe round, and its answer serves this long (0: each round is new)
+  HEALTH_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  // FFmpeg is run at start and then this often, never per request
+  HEALTH_FFMPEG_INTERVAL_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   HEARTBEAT_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   // popular search keywords: the ranking is recomputed at most this often (0: on every request)
   SEARCH_POPULAR_REFRESH_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),

@@ -88,32 +88,64 @@ export function healthService(deps: HealthServiceDeps) {
       return stdout.split('\n')[0]?.trim();
     });
 
+  // FFmpeg starts a process: run at start and on an interval, the rounds read the last result
+  let ffmpegCheck: Promise<DependencyCheck> = checkFfmpeg();
+  const ffmpegTimer = setInterval(() => {
+    const next = checkFfmpeg();
+    void next.then(() => {
+      ffmpegCheck = next;
+    });
+  }, env.HEALTH_FFMPEG_INTERVAL_MS);
+  ffmpegTimer.unref();
+
+  async function round(): Promise<HealthReport> {
+    const [database, redis, opensearch, storage, ffmpeg] = await Promise.all([
+      checkDatabase(),
+      checkRedis(),
+      checkOpenSearch(),
+      checkStorage(),
+      ffmpegCheck,
+    ]);
+    const instances =
+      redis.status === 'up' ? await listWorkerBeats(deps.redis, env.REDIS_KEY_PREFIX).catch(() => []) : [];
+    const consumed = new Set(instances.flatMap((instance) => instance.queues));
+    const checks = { database, redis, opensearch, storage, ffmpeg };
+    // without PostgreSQL or Redis nothing works; the rest degrade single features
+    const status =
+      database.status === 'down' || redis.status === 'down'
+        ? 'down'
+        : Object.values(checks).some((check) => check.status !== 'up')
+          ? 'degraded'
+          : 'up';
+    return {
+      status,
+      checks,
+      workers: { instances, unconsumedQueues: queueNames.filter((queue) => !consumed.has(queue)) },
+      checkedAt: new Date().toISOString(),
+    };
+  }
+
+  // Probing load balancers and dashboards call often and at once: concurrent calls share the
+  // round under way, and its answer serves HEALTH_CACHE_MS (a report says when it was checked).
+  let last: { report: HealthReport; at: number } | undefined;
+  let running: Promise<HealthReport> | undefined;
+
   return {
-    async report(): Promise<HealthReport> {
-      const [database, redis, opensearch, storage, ffmpeg] = await Promise.all([
-        checkDatabase(),
-        checkRedis(),
-        checkOpenSearch(),
-        checkStorage(),
-        checkFfmpeg(),
-      ]);
-      const instances =
-        redis.status === 'up' ? await listWorkerBeats(deps.redis, env.REDIS_KEY_PREFIX).catch(() => []) : [];
-      const consumed = new Set(instances.flatMap((instance) => instance.queues));
-      const checks = { database, redis, opensearch, storage, ffmpeg };
-      // without PostgreSQL or Redis nothing works; the rest degrade single features
-      const status =
-        database.status === 'down' || redis.status === 'down'
-          ? 'down'
-          : Object.values(checks).some((check) => check.status !== 'up')
-            ? 'degraded'
-            : 'up';
-      return {
-        status,
-        checks,
-        workers: { instances, unconsumedQueues: queueNames.filter((queue) => !consumed.has(queue)) },
-        checkedAt: new Date().toISOString(),
-      };
+    report(): Promise<HealthReport> {
+      if (last && performance.now() - last.at < env.HEALTH_CACHE_MS) return Promise.resolve(last.report);
+      running ??= round()
+        .then((report) => {
+          last = { report, at: performance.now() };
+          return report;
+        })
+        .finally(() => {
+          running = undefined;
+        });
+      return running;
+    },
+
+    close() {
+      clearInterval(ffmpegTimer);
     },
   };
 }
