@@ -1,4 +1,16 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
+
+/** The repository's root: `.env` and relative paths in it are read from here, whatever the cwd. */
+export const repoRoot = resolve(import.meta.dirname, '../../..');
+
+/** A folder, relative ones taken from the repository root (a worker in apps/x finds the API's files). */
+const folder = (fallback: string) =>
+  z
+    .string()
+    .min(1)
+    .default(fallback)
+    .transform((path) => resolve(repoRoot, path));
 
 export const socialProviders = ['google', 'naver', 'kakao', 'facebook', 'instagram'] as const;
 export type SocialProviderName = (typeof socialProviders)[number];
@@ -73,7 +85,7 @@ const envShape = z.object({
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lowercase letters, digits, "_" and "-" only')
     .default('pbshop'),
-  STORAGE_DIR: z.string().min(1).default('./.data/storage'),
+  STORAGE_DIR: folder('./.data/storage'),
   FFMPEG_BIN: z.string().min(1).default('ffmpeg'),
   FFMPEG_PRESET: z
     .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'])
@@ -124,7 +136,7 @@ const envShape = z.object({
   MAIL_TRANSPORT: z.enum(['file', 'smtp']).default('file'),
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   MAIL_FROM: z.string().min(3).default('PBShop <no-reply@pbshop.local>'),
-  MAIL_DIR: z.string().min(1).default('./.data/mail'),
+  MAIL_DIR: folder('./.data/mail'),
   ADMIN_EMAIL: z.email().optional(),
   ADMIN_PASSWORD: z.string().min(12, 'at least 12 characters').optional(),
   ...oauthKeys,
@@ -201,6 +213,20 @@ export function parseEnvSubset<K extends keyof Env>(
 }
 
 /**
+ * Reads the repository's `.env` into `process.env` as `./scripts/dev.sh` does, so every process
+ * and root `pnpm` script sees the same settings; variables already set win. Tests
+ * (`NODE_ENV=test`) set their own and never read it.
+ */
+export function loadRepoEnvFile(path = resolve(repoRoot, '.env')): void {
+  if (process.env.NODE_ENV === 'test') return;
+  try {
+    process.loadEnvFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+/**
  * For a process's main: parse the environment, or print one clear line naming each bad
  * variable and exit 1.
  */
@@ -215,6 +241,7 @@ export function loadEnvOrExit<K extends keyof Env>(
   source: Record<string, string | undefined> = process.env,
   keys?: readonly K[],
 ): Env | Pick<Env, K> {
+  if (source === process.env) loadRepoEnvFile();
   try {
     return keys ? parseEnvSubset(keys, source) : parseEnv(source);
   } catch (error) {

@@ -5,9 +5,11 @@ export {
   envKeys,
   envSchema,
   loadEnvOrExit,
+  loadRepoEnvFile,
   oauthEndpointDefaults,
   parseEnv,
   parseEnvSubset,
+  repoRoot,
   type SocialProviderName,
   socialProviders,
 } from './env.ts';

@@ -121,3 +121,42 @@ describe('env:check', () => {
     expect(passed.status).toBe(0);
   });
 });
+
+describe('the repository .env and relative folders', () => {
+  it('resolves relative STORAGE_DIR and MAIL_DIR against the repository root, whatever the cwd', () => {
+    const env = parseEnv({ ...valid, STORAGE_DIR: './.data/storage', MAIL_DIR: undefined });
+    expect(env.STORAGE_DIR).toBe(join(repoRoot, '.data/storage'));
+    expect(env.MAIL_DIR).toBe(join(repoRoot, '.data/mail'));
+    expect(parseEnv({ ...valid, STORAGE_DIR: '/srv/files' }).STORAGE_DIR).toBe('/srv/files');
+  });
+
+  it('a process outside tests reads .env as dev.sh does; variables already set win', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'pbshop-env-'));
+    const file = join(folder, '.env');
+    writeFileSync(file, 'DATABASE_URL=postgres://from-file@127.0.0.1:5432/x\nLOG_LEVEL=debug\n');
+    const script = `
+      const { loadRepoEnvFile, parseEnvSubset } = await import(${JSON.stringify(resolve(import.meta.dirname, '../src/index.ts'))});
+      loadRepoEnvFile(${JSON.stringify(file)});
+      console.log(JSON.stringify(parseEnvSubset(['DATABASE_URL', 'LOG_LEVEL'], process.env)));`;
+    const run = (env: Record<string, string>) =>
+      spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: tmpdir(),
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', ...env },
+      });
+    const fromFile = run({});
+    expect(fromFile.status, fromFile.stderr).toBe(0);
+    expect(JSON.parse(fromFile.stdout)).toEqual({
+      DATABASE_URL: 'postgres://from-file@127.0.0.1:5432/x',
+      LOG_LEVEL: 'debug',
+    });
+    const preset = run({ LOG_LEVEL: 'warn' });
+    expect(JSON.parse(preset.stdout).LOG_LEVEL).toBe('warn');
+    // tests never read it
+    const inTests = run({ NODE_ENV: 'test', DATABASE_URL: 'postgres://set@127.0.0.1:5432/y' });
+    expect(JSON.parse(inTests.stdout)).toEqual({
+      DATABASE_URL: 'postgres://set@127.0.0.1:5432/y',
+      LOG_LEVEL: 'info',
+    });
+  });
+});
