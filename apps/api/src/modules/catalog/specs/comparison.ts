@@ -2,7 +2,7 @@
 // effective definitions, the best value of each spec with a direction highlighted. The union is
 // also what the scored comparison scores.
 import type { Database } from '@pbshop/db';
-import type { CompareResult, SpecValue } from './schemas.ts';
+import type { CompareResult, NumericCompareResult, SpecValue } from './schemas.ts';
 import { type DefinitionRow, type EffectiveDefinition, effectiveDefinitions } from './templates.ts';
 import { decode, productsById, valuesOf } from './values.ts';
 
@@ -81,5 +81,32 @@ export async function compare(db: Database, productIds: number[]): Promise<Compa
         winnerIndexes,
       };
     }),
+  };
+}
+
+/**
+ * The numeric highlight (SENG-03; the storefront's `POST /specs/compare/numeric`): the NUMBER
+ * specs of the side-by-side comparison, with the winners' value.
+ */
+export async function numericCompare(db: Database, productIds: number[]): Promise<NumericCompareResult> {
+  const { products, specs } = await compare(db, productIds);
+  return {
+    products,
+    specs: specs
+      .filter((spec) => spec.type === 'NUMBER')
+      .map(({ key, name, group, unit, direction, values, winnerIndexes }) => {
+        const numbers = values.map((value) => (typeof value === 'number' ? value : null));
+        return {
+          key,
+          name,
+          group,
+          unit,
+          direction,
+          higherIsBetter: direction === 'HIGHER_IS_BETTER',
+          values: numbers,
+          winnerIndexes,
+          best: winnerIndexes.length > 0 ? (numbers[winnerIndexes[0]!] ?? null) : null,
+        };
+      }),
   };
 }

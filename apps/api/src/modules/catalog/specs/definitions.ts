@@ -1,21 +1,34 @@
 // Spec definitions: what a category's products are described by (SPEC-01, SENG-02), listed with
 // their inherited ones, created, changed and deleted. Owns `spec_definitions`.
+import { createHash } from 'node:crypto';
 import { type Database, productSpecValues, specDefinitions } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import type { SearchSyncSignal } from '@pbshop/queues';
 import { recordSpecDefinitionSearchChange } from '@pbshop/search';
-import { and, eq, notInArray } from 'drizzle-orm';
+import { and, asc, eq, notInArray } from 'drizzle-orm';
 import type { CategoriesService } from '../categories/service.ts';
 import type { CreateDefinitionBody, SpecDefinition, UpdateDefinitionBody } from './schemas.ts';
-import { optionProblems } from './schemas.ts';
-import { type DefinitionRow, effectiveDefinitions, requireCategory } from './templates.ts';
+import { optionProblems, resolveDirection } from './schemas.ts';
+import {
+  type DefinitionRow,
+  effectiveDefinitions,
+  overriddenDefinitions,
+  requireCategory,
+} from './templates.ts';
 
 function pgError(error: unknown): { code?: string; constraint_name?: string } {
   const cause = (error as { cause?: unknown }).cause ?? error;
   return (cause ?? {}) as { code?: string; constraint_name?: string };
 }
 
-const toDefinition = (row: DefinitionRow, inherited = false): SpecDefinition => ({
+const dataTypes = { NUMBER: 'NUMBER', BOOLEAN: 'BOOLEAN', SELECT: 'STRING', TEXT: 'STRING' } as const;
+
+/** A definition as answered: ours, and the storefront's names derived from it. */
+const toDefinition = (
+  row: DefinitionRow,
+  parentDefinitionId: number | null,
+  inherited = false,
+): SpecDefinition => ({
   id: row.id,
   categoryId: row.categoryId,
   inherited,
@@ -28,7 +41,41 @@ const toDefinition = (row: DefinitionRow, inherited = false): SpecDefinition => 
   direction: row.direction,
   filterable: row.filterable,
   sortOrder: row.sortOrder,
+  groupName: row.groupName,
+  parentDefinitionId,
+  higherIsBetter: row.direction === 'HIGHER_IS_BETTER',
+  isComparable: row.direction !== 'NONE',
+  dataType: dataTypes[row.type],
 });
+
+async function toDefinitions(
+  db: Database,
+  rows: readonly (DefinitionRow & { inherited?: boolean })[],
+): Promise<SpecDefinition[]> {
+  const overridden = await overriddenDefinitions(db, rows);
+  return rows.map((row) => toDefinition(row, overridden.get(row.id) ?? null, row.inherited ?? false));
+}
+
+/**
+ * The key of a definition created without one (the storefront sends none): the name as a
+ * lower-case ASCII slug (`Screen size` → `screen_size`, `Écran` → `ecran`). A name with
+ * characters the slug cannot spell (Hangul, kana …) gets a hash of the whole name after the
+ * slug (`RAM 용량` → `ram_1a2b3c4d`), or `spec_<hash>` when nothing is left, so two such names do
+ * not meet on one key while the same name always gives the same key.
+ */
+export function keyFromName(name: string): string {
+  const folded = name.normalize('NFKD').replace(/\p{M}/gu, '');
+  const slug = folded
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  const lossy = /[^\x20-\x7e]/.test(folded);
+  const hash = createHash('sha256').update(name.normalize('NFC')).digest('hex').slice(0, 8);
+  const head = /^[a-z]/.test(slug) ? slug : slug ? `spec_${slug}` : '';
+  if (!head) return `spec_${hash}`;
+  if (!lossy) return head.slice(0, 50).replace(/_+$/, '');
+  return `${head.slice(0, 41).replace(/_+$/, '')}_${hash}`;
+}
 
 export async function requireDefinition(db: Database, id: number): Promise<DefinitionRow> {
   const [row] = await db.select().from(specDefinitions).where(eq(specDefinitions.id, id));
@@ -36,13 +83,21 @@ export async function requireDefinition(db: Database, id: number): Promise<Defin
   return row;
 }
 
+/** A category's effective definitions (SPEC-01, SENG-01); without a category, every definition. */
 export async function listDefinitions(
   db: Database,
   categoryService: CategoriesService,
-  categoryId: number,
+  categoryId: number | undefined,
 ): Promise<SpecDefinition[]> {
+  if (categoryId === undefined) {
+    const rows = await db
+      .select()
+      .from(specDefinitions)
+      .orderBy(asc(specDefinitions.categoryId), asc(specDefinitions.sortOrder), asc(specDefinitions.key));
+    return toDefinitions(db, rows);
+  }
   await requireCategory(categoryService, categoryId);
-  return (await effectiveDefinitions(db, categoryId)).map((row) => toDefinition(row, row.inherited));
+  return toDefinitions(db, await effectiveDefinitions(db, categoryId));
 }
 
 export async function createDefinition(
@@ -51,14 +106,15 @@ export async function createDefinition(
   body: CreateDefinitionBody,
 ): Promise<SpecDefinition> {
   await requireCategory(categoryService, body.categoryId);
+  const key = body.key ?? keyFromName(body.name);
   try {
     const [row] = await db
       .insert(specDefinitions)
       .values({
         categoryId: body.categoryId,
-        key: body.key,
+        key,
         name: body.name,
-        groupName: body.group ?? null,
+        groupName: body.group,
         type: body.type,
         unit: body.unit ?? null,
         options: body.options ?? null,
@@ -68,12 +124,19 @@ export async function createDefinition(
       })
       .returning();
     if (!row) throw new Error('spec definition insert returned no row');
-    return toDefinition(row);
+    return (await toDefinitions(db, [row]))[0]!;
   } catch (error) {
     const pg = pgError(error);
     if (pg.code === '23505' && pg.constraint_name === 'spec_definitions_category_key') {
       throw new AppError('CONFLICT', {
-        details: [{ field: 'key', message: 'the category already defines this key' }],
+        details: [
+          body.key === undefined
+            ? {
+                field: 'name',
+                message: `the category already defines the key "${key}", made from this name; send another name or a key`,
+              }
+            : { field: 'key', message: 'the category already defines this key' },
+        ],
         cause: error,
       });
     }
@@ -112,15 +175,29 @@ export async function updateDefinition(
       });
     }
   }
-  const direction = body.direction ?? current.direction;
-  if (direction !== 'NONE' && (current.type === 'TEXT' || current.type === 'SELECT')) {
+  if (body.type !== undefined && body.type !== current.type) {
     throw new AppError('VALIDATION_ERROR', {
-      details: [{ field: 'body.direction', message: 'only NUMBER and BOOLEAN specs have a direction' }],
+      details: [
+        {
+          field: 'body.type',
+          message: `the type stays ${current.type}; delete and recreate the spec to change it`,
+        },
+      ],
     });
   }
-  const { group, ...rest } = body;
+  const resolved = resolveDirection(current.type, body, current.direction);
+  if ('message' in resolved) {
+    throw new AppError('VALIDATION_ERROR', {
+      details: [{ field: `body.${resolved.path.join('.')}`, message: resolved.message }],
+    });
+  }
+  const { group, groupName, type: _type, higherIsBetter: _higher, isComparable: _comparable, ...rest } = body;
   const changes = Object.fromEntries(
-    Object.entries({ ...rest, groupName: group }).filter(([, value]) => value !== undefined),
+    Object.entries({
+      ...rest,
+      direction: resolved.direction === current.direction ? undefined : resolved.direction,
+      groupName: group !== undefined ? group : groupName,
+    }).filter(([, value]) => value !== undefined),
   );
   // a new name or unit changes how the products' values read in the index
   const indexed = changes.name !== undefined || changes.unit !== undefined;
@@ -135,7 +212,7 @@ export async function updateDefinition(
   });
   if (!row) throw new AppError('SPEC_DEFINITION_NOT_FOUND');
   if (indexed) await searchSync.wake();
-  return toDefinition(row);
+  return (await toDefinitions(db, [row]))[0]!;
 }
 
 /** Deletes the definition with its product values and score mapping (cascade). */

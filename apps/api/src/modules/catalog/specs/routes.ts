@@ -6,13 +6,17 @@ import { envelope, errorBody, errorResponses, messageBody, ok } from '../../../h
 import { localizedMessages } from '../../../http/messages.ts';
 import {
   categoryIdParams,
+  categoryScoreBody,
+  categoryScoreResult,
   compareBody,
   compareResult,
   createDefinitionBody,
   definitionIdParams,
   definitionsQuery,
+  numericCompareResult,
   productIdParams,
   productSpec,
+  productSpecGroup,
   productSpecsBody,
   scoredCompareBody,
   scoredCompareResult,
@@ -34,6 +38,7 @@ const say = localizedMessages({
     en: 'The spec definition has been deleted.',
     ja: 'スペック定義を削除しました。',
   },
+  ungrouped: { ko: '기타', en: 'Other', ja: 'その他' },
 });
 
 const errors = errorResponses(400, 401, 403, 404);
@@ -55,12 +60,28 @@ export function specRoutes({ specs, cache }: SpecRoutesDeps): FastifyPluginAsync
         config: { access: 'public' },
         schema: {
           tags: ['specs'],
-          summary: "A category's effective spec definitions, inherited ones included (SPEC-01, SENG-01/02)",
+          summary:
+            "A category's effective spec definitions, inherited ones included; without categoryId every definition (SPEC-01, SENG-01/02)",
           querystring: definitionsQuery,
           response: { 200: envelope(z.array(specDefinition)), ...errors },
         },
       },
       async (request) => ok(await specs.listDefinitions(request.query.categoryId)),
+    );
+
+    routes.get(
+      '/specs/definitions/resolved/:categoryId',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['specs'],
+          summary:
+            "A category's effective spec definitions, inherited ones included: the storefront's path of GET /specs/definitions?categoryId= (SENG-01/02)",
+          params: categoryIdParams,
+          response: { 200: envelope(z.array(specDefinition)), ...errors },
+        },
+      },
+      async (request) => ok(await specs.listDefinitions(request.params.categoryId)),
     );
 
     routes.post(
@@ -69,7 +90,8 @@ export function specRoutes({ specs, cache }: SpecRoutesDeps): FastifyPluginAsync
         config: admin,
         schema: {
           tags: ['specs'],
-          summary: 'Create a spec definition (SPEC-01); 409 when the category has the key',
+          summary:
+            'Create a spec definition (SPEC-01); the key is made from the name when absent; 409 when the category has the key',
           body: createDefinitionBody,
           response: { 201: envelope(specDefinition), ...errors, 409: errorBody },
         },
@@ -141,7 +163,8 @@ export function specRoutes({ specs, cache }: SpecRoutesDeps): FastifyPluginAsync
         config: admin,
         schema: {
           tags: ['specs'],
-          summary: "Replace a product's spec values, each checked against its definition (SPEC-02)",
+          summary:
+            "Replace a product's spec values, each checked against its definition (SPEC-02); `specs` is the storefront's name of `values`",
           params: productIdParams,
           body: productSpecsBody,
           response: { 200: envelope(z.array(productSpec)), ...errors },
@@ -163,7 +186,8 @@ export function specRoutes({ specs, cache }: SpecRoutesDeps): FastifyPluginAsync
         config: { access: 'public' },
         schema: {
           tags: ['specs'],
-          summary: "A product's spec values with group and unit (SPEC-02)",
+          summary:
+            "A product's spec values with group and unit; value as text, numericValue for numbers (SPEC-02)",
           params: productIdParams,
           response: { 200: envelope(z.array(productSpec)), ...errors },
         },
@@ -172,19 +196,37 @@ export function specRoutes({ specs, cache }: SpecRoutesDeps): FastifyPluginAsync
     );
 
     routes.get(
-      '/products/:id/similar',
+      '/products/:id/specs/grouped',
       {
         config: { access: 'public' },
         schema: {
           tags: ['specs'],
-          summary: 'Products of the same category by spec similarity, then price closeness (SENG-05)',
+          summary: "A product's spec values by group, the ungrouped last (SENG-02)",
           params: productIdParams,
-          querystring: similarQuery,
-          response: { 200: envelope(z.array(similarProduct)), ...errors },
+          response: { 200: envelope(z.array(productSpecGroup)), ...errors },
         },
       },
-      async (request) => ok(await specs.similar(request.params.id, request.query.limit)),
+      async (request) => ok(await specs.productSpecGroups(request.params.id, say(request, 'ungrouped'))),
     );
+
+    // the contract's path, and the storefront's (fetchSimilarProductsBySpec): one handler
+    for (const url of ['/products/:id/similar', '/products/:id/similar-spec-products']) {
+      routes.get(
+        url,
+        {
+          config: { access: 'public' },
+          schema: {
+            tags: ['specs'],
+            summary:
+              "Products of the same category by spec similarity, then price closeness (SENG-05); /similar-spec-products is the storefront's alias",
+            params: productIdParams,
+            querystring: similarQuery,
+            response: { 200: envelope(z.array(similarProduct)), ...errors },
+          },
+        },
+        async (request) => ok(await specs.similar(request.params.id, request.query.limit)),
+      );
+    }
 
     routes.post(
       '/specs/compare',
@@ -201,6 +243,21 @@ export function specRoutes({ specs, cache }: SpecRoutesDeps): FastifyPluginAsync
     );
 
     routes.post(
+      '/specs/compare/numeric',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['specs'],
+          summary:
+            'The NUMBER specs of 2-4 products side by side, the best value by direction highlighted (SENG-03)',
+          body: compareBody,
+          response: { 200: envelope(numericCompareResult), ...errors },
+        },
+      },
+      async (request) => ok(await specs.numericCompare(request.body.productIds)),
+    );
+
+    routes.post(
       '/specs/compare/scored',
       {
         config: { access: 'public' },
@@ -214,13 +271,32 @@ export function specRoutes({ specs, cache }: SpecRoutesDeps): FastifyPluginAsync
       async (request) => ok(await specs.scoredCompare(request.body.productIds, request.body.weights)),
     );
 
+    routes.post(
+      '/specs/score',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['specs'],
+          summary:
+            'Weighted spec score of 1-20 products of a category (or of categories inheriting its specs), as the scored comparison (SENG-04)',
+          body: categoryScoreBody,
+          response: { 200: envelope(categoryScoreResult), ...errors },
+        },
+      },
+      async (request) =>
+        ok(
+          await specs.scoreInCategory(request.body.categoryId, request.body.productIds, request.body.weights),
+        ),
+    );
+
     routes.put(
       '/specs/scores/:specDefId',
       {
         config: admin,
         schema: {
           tags: ['specs'],
-          summary: 'Replace the score mapping of a spec: option or [min, max) range → 0..100 (SENG-04)',
+          summary:
+            "Replace the score mapping of a spec: option or [min, max) range → 0..100 (SENG-04); the storefront's { value, score } is an option, or a NUMBER range from value up to the next",
           params: specDefIdParams,
           body: scoresBody,
           response: { 200: envelope(z.array(specScore)), ...errors },

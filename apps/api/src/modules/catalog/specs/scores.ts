@@ -4,9 +4,12 @@
 import { type Database, specDefinitions, specScores } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { eq, inArray } from 'drizzle-orm';
+import type { CategoriesService } from '../categories/service.ts';
 import { comparison, numeric } from './comparison.ts';
 import { requireDefinition } from './definitions.ts';
-import type { ScoredCompareResult, ScoresBody, SpecScore } from './schemas.ts';
+import type { CategoryScoreResult, ScoredCompareResult, ScoresBody, SpecScore } from './schemas.ts';
+import { chainOf, type DefinitionRow, requireCategory } from './templates.ts';
+import { numberOf, productsById } from './values.ts';
 
 const toScore = (row: typeof specScores.$inferSelect): SpecScore => ({
   id: row.id,
@@ -19,30 +22,85 @@ const toScore = (row: typeof specScores.$inferSelect): SpecScore => ({
 /** Equal weights, or the given ones; round to one decimal for display. */
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
+type Problem = { field: string; message: string };
+
+/** A mapping entry in the stored form; `at` the request item it came from, `named` its option field. */
+type Entry = {
+  at: string;
+  named?: string;
+  optionValue?: string;
+  minValue?: number;
+  maxValue?: number;
+  score: number;
+};
+
+/**
+ * The entries in the stored form. The storefront's `{ value, score }` is an option, or for a
+ * NUMBER spec the lower bound of a range that runs to the next such value (the highest open).
+ */
+function storedEntries(definition: DefinitionRow, body: ScoresBody, problems: Problem[]): Entry[] {
+  const entries: Entry[] = [];
+  const thresholds: { field: string; from: number; score: number }[] = [];
+  body.scores.forEach((item, index) => {
+    const field = `scores.${index}`;
+    const { optionValue, minValue, maxValue, value, score } = item;
+    if (value === undefined) {
+      entries.push({
+        at: field,
+        ...(optionValue === undefined ? {} : { optionValue, named: `${field}.optionValue` }),
+        ...(minValue === undefined ? {} : { minValue }),
+        ...(maxValue === undefined ? {} : { maxValue }),
+        score,
+      });
+    } else if (definition.type !== 'NUMBER') {
+      entries.push({ at: field, named: `${field}.value`, optionValue: String(value), score });
+    } else {
+      const from = numberOf(definition, value);
+      if (Number.isFinite(from)) thresholds.push({ field, from, score });
+      else problems.push({ field: `${field}.value`, message: 'a number is required for a NUMBER spec' });
+    }
+  });
+  thresholds.sort((a, b) => a.from - b.from);
+  thresholds.forEach((threshold, index) => {
+    const next = thresholds[index + 1];
+    if (next?.from === threshold.from)
+      problems.push({ field: `${next.field}.value`, message: 'given twice' });
+    entries.push({
+      at: threshold.field,
+      minValue: threshold.from,
+      ...(next && next.from !== threshold.from ? { maxValue: next.from } : {}),
+      score: threshold.score,
+    });
+  });
+  return entries;
+}
+
 /** Replaces the score mapping of a spec (SENG-04); options must exist, ranges must not overlap. */
 export async function setScores(db: Database, specDefId: number, body: ScoresBody): Promise<SpecScore[]> {
   const definition = await requireDefinition(db, specDefId);
-  const problems: { field: string; message: string }[] = [];
+  const problems: Problem[] = [];
+  const entries = storedEntries(definition, body, problems);
   const seen = new Set<string>();
-  body.scores.forEach((item, index) => {
-    const field = `scores.${index}`;
+  for (const item of entries) {
+    const field = item.at;
+    const named = item.named ?? field;
     if (item.optionValue !== undefined) {
       if (definition.type === 'NUMBER') {
         problems.push({ field, message: 'a NUMBER spec is scored by minValue/maxValue ranges' });
       } else if (definition.type === 'SELECT' && !(definition.options ?? []).includes(item.optionValue)) {
-        problems.push({ field: `${field}.optionValue`, message: 'not an option of the spec' });
+        problems.push({ field: named, message: 'not an option of the spec' });
       } else if (definition.type === 'BOOLEAN' && !['true', 'false'].includes(item.optionValue)) {
-        problems.push({ field: `${field}.optionValue`, message: 'true or false' });
+        problems.push({ field: named, message: 'true or false' });
       } else if (seen.has(item.optionValue)) {
-        problems.push({ field: `${field}.optionValue`, message: 'given twice' });
+        problems.push({ field: named, message: 'given twice' });
       }
       seen.add(item.optionValue);
     } else if (definition.type !== 'NUMBER') {
       problems.push({ field, message: 'only a NUMBER spec is scored by ranges' });
     }
-  });
+  }
   // ranges are [min, max): sorted by min, each must end before the next starts
-  const ranges = body.scores
+  const ranges = entries
     .filter((item) => item.optionValue === undefined)
     .map((item) => ({ min: item.minValue ?? -Infinity, max: item.maxValue ?? Infinity }))
     .sort((a, b) => a.min - b.min);
@@ -60,11 +118,11 @@ export async function setScores(db: Database, specDefId: number, body: ScoresBod
       .where(eq(specDefinitions.id, specDefId))
       .for('update');
     await tx.delete(specScores).where(eq(specScores.specDefinitionId, specDefId));
-    if (body.scores.length === 0) return [];
+    if (entries.length === 0) return [];
     const rows = await tx
       .insert(specScores)
       .values(
-        body.scores.map((item) => ({
+        entries.map((item) => ({
           specDefinitionId: specDefId,
           optionValue: item.optionValue ?? null,
           minValue: item.minValue ?? null,
@@ -186,4 +244,33 @@ export async function scoredCompare(
           strengths: specScoresOut.filter((spec) => spec.winner === best).map((spec) => spec.key),
         };
   return { products: productsOut, specScores: specScoresOut, recommendation };
+}
+
+/**
+ * Products of one category scored by their specs (the storefront's `POST /specs/score`): the
+ * weighted comparison of `scoredCompare` over them. Each product must be of the category, or of
+ * a category whose spec template inherits from it.
+ */
+export async function scoreInCategory(
+  db: Database,
+  categoryService: CategoriesService,
+  categoryId: number,
+  productIds: number[],
+  weights?: Record<string, number>,
+): Promise<CategoryScoreResult> {
+  await requireCategory(categoryService, categoryId);
+  const rows = await productsById(db, productIds);
+  const chains = new Map<number, number[]>();
+  const problems: Problem[] = [];
+  for (const [index, row] of rows.entries()) {
+    if (!chains.has(row.categoryId)) chains.set(row.categoryId, await chainOf(db, row.categoryId));
+    if (!chains.get(row.categoryId)!.includes(categoryId)) {
+      problems.push({
+        field: `body.productIds.${index}`,
+        message: `product ${row.id} is not of category ${categoryId} (nor of one inheriting its specs)`,
+      });
+    }
+  }
+  if (problems.length > 0) throw new AppError('VALIDATION_ERROR', { details: problems });
+  return { categoryId, ...(await scoredCompare(db, productIds, weights)) };
 }

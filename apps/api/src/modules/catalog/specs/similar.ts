@@ -86,5 +86,6 @@ export async function similar(db: Database, productId: number, limit: number): P
     thumbnailUrl,
     lowestPrice,
     similarity,
+    similarityScore: similarity,
   }));
 }

@@ -2,7 +2,7 @@
 // category that follow from it (SENG-01). Owns `spec_templates`.
 import { type Database, specDefinitions, specTemplates } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
-import { inArray, sql } from 'drizzle-orm';
+import { inArray, isNotNull, sql } from 'drizzle-orm';
 import type { CategoriesService } from '../categories/service.ts';
 
 export type DefinitionRow = typeof specDefinitions.$inferSelect;
@@ -19,7 +19,7 @@ export async function requireCategory(categoryService: CategoriesService, id: nu
 }
 
 /** The category, then the categories its template inherits from, nearest first. */
-async function chainOf(db: Database, categoryId: number): Promise<number[]> {
+export async function chainOf(db: Database, categoryId: number): Promise<number[]> {
   const rows = await db.execute<{ category_id: number }>(sql`
     with recursive chain(category_id, depth) as (
       select ${categoryId}::bigint, 0
@@ -52,6 +52,44 @@ export async function effectiveDefinitions(db: Database, categoryId: number): Pr
       (a.groupName ?? '').localeCompare(b.groupName ?? '') ||
       a.key.localeCompare(b.key),
   );
+}
+
+/**
+ * For each definition, the definition of the same key it overrides: the nearest one up its
+ * category's template chain, or null (the storefront's `parentDefinitionId`).
+ */
+export async function overriddenDefinitions(
+  db: Database,
+  rows: readonly DefinitionRow[],
+): Promise<Map<number, number | null>> {
+  const overridden = new Map<number, number | null>();
+  if (rows.length === 0) return overridden;
+  const templates = await db
+    .select({ categoryId: specTemplates.categoryId, parent: specTemplates.inheritsFromCategoryId })
+    .from(specTemplates)
+    .where(isNotNull(specTemplates.inheritsFromCategoryId));
+  const parentOf = new Map(templates.map((row) => [row.categoryId, row.parent]));
+  const sameKeys = await db
+    .select({ id: specDefinitions.id, categoryId: specDefinitions.categoryId, key: specDefinitions.key })
+    .from(specDefinitions)
+    .where(inArray(specDefinitions.key, [...new Set(rows.map((row) => row.key))]));
+  const byCategoryKey = new Map(sameKeys.map((row) => [`${row.categoryId}:${row.key}`, row.id]));
+  for (const row of rows) {
+    let found: number | null = null;
+    const seen = new Set([row.categoryId]);
+    let category = parentOf.get(row.categoryId);
+    while (category != null && !seen.has(category) && seen.size <= MAX_TEMPLATE_DEPTH) {
+      const id = byCategoryKey.get(`${category}:${row.key}`);
+      if (id !== undefined) {
+        found = id;
+        break;
+      }
+      seen.add(category);
+      category = parentOf.get(category);
+    }
+    overridden.set(row.id, found);
+  }
+  return overridden;
 }
 
 /** Sets (or clears) what a category's template inherits from; a cycle is a 409. */

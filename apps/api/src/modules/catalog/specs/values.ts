@@ -6,7 +6,7 @@ import { AppError } from '@pbshop/errors';
 import type { SearchSyncSignal } from '@pbshop/queues';
 import { recordSearchChange } from '@pbshop/search';
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import type { ProductSpec, ProductSpecsBody, SpecValue } from './schemas.ts';
+import type { ProductSpec, ProductSpecGroup, ProductSpecsBody, SpecValue, SpecValueItem } from './schemas.ts';
 import { MAX_SPEC_NUMBER } from './schemas.ts';
 import { type DefinitionRow, effectiveDefinitions } from './templates.ts';
 
@@ -30,19 +30,34 @@ export function decode(definition: DefinitionRow, row: ValueRow | undefined): Sp
   return row.textValue;
 }
 
-/** Checks a value against its definition; the columns to store, or a problem message. */
+/**
+ * The number a NUMBER value gives: a number, or a number written as text, with the definition's
+ * unit after it or not (`"1.2"`, `"1.2 kg"`: what a product's specs answer as `value`).
+ */
+export function numberOf(definition: DefinitionRow, value: SpecValue): number {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return Number.NaN;
+  let text = value.normalize('NFC').trim();
+  if (definition.unit && text.endsWith(definition.unit)) text = text.slice(0, -definition.unit.length);
+  return NUMBER_TEXT.test(text) ? Number(text) : Number.NaN;
+}
+
+/**
+ * Checks a value against its definition; the columns to store, or a problem message. A NUMBER
+ * takes the storefront's `numericValue` before `value` (then only display text); the other types
+ * take no `numericValue`.
+ */
 export function encode(
   definition: DefinitionRow,
-  value: SpecValue,
+  item: Pick<SpecValueItem, 'value' | 'numericValue'>,
 ): { textValue: string | null; numberValue: number | null } | string {
+  if (definition.type !== 'NUMBER' && item.numericValue !== undefined) {
+    return `only a NUMBER spec takes numericValue; send the ${definition.type} value as value`;
+  }
+  const value = item.value;
   switch (definition.type) {
     case 'NUMBER': {
-      const number =
-        typeof value === 'number'
-          ? value
-          : typeof value === 'string' && NUMBER_TEXT.test(value)
-            ? Number(value)
-            : Number.NaN;
+      const number = item.numericValue ?? (value === undefined ? Number.NaN : numberOf(definition, value));
       if (!Number.isFinite(number)) return 'a number is required';
       if (Math.abs(number) > MAX_SPEC_NUMBER) return `at most ${MAX_SPEC_NUMBER} in magnitude`;
       return { textValue: null, numberValue: Math.round(number * 10_000) / 10_000 };
@@ -102,6 +117,10 @@ export async function valuesOf(db: Database, productIds: number[]): Promise<Valu
     .where(inArray(productSpecValues.productId, productIds));
 }
 
+/**
+ * A product's values (SPEC-02) as the storefront reads them: `value` as text (a NUMBER with its
+ * unit), the number of a NUMBER also as `numericValue`.
+ */
 export async function productSpecs(db: Database, productId: number): Promise<ProductSpec[]> {
   const [product] = await productsById(db, [productId]);
   const definitions = await effectiveDefinitions(db, product!.categoryId);
@@ -112,6 +131,7 @@ export async function productSpecs(db: Database, productId: number): Promise<Pro
       values.find((row) => row.specDefinitionId === definition.id),
     );
     if (value === null) return [];
+    const number = typeof value === 'number' ? value : undefined;
     return [
       {
         specDefinitionId: definition.id,
@@ -119,11 +139,33 @@ export async function productSpecs(db: Database, productId: number): Promise<Pro
         name: definition.name,
         group: definition.groupName,
         type: definition.type,
-        value,
+        value: number !== undefined && definition.unit ? `${number} ${definition.unit}` : String(value),
+        ...(number === undefined ? {} : { numericValue: number }),
         unit: definition.unit,
       },
     ];
   });
+}
+
+/**
+ * A product's values by group (SENG-02), groups in the order of their first spec, the ungrouped
+ * last under `ungroupedName`.
+ */
+export async function productSpecGroups(
+  db: Database,
+  productId: number,
+  ungroupedName: string,
+): Promise<ProductSpecGroup[]> {
+  const groups = new Map<string | null, ProductSpec[]>();
+  for (const spec of await productSpecs(db, productId)) {
+    groups.set(spec.group, [...(groups.get(spec.group) ?? []), spec]);
+  }
+  const named = [...groups].filter(([group]) => group !== null);
+  const ungrouped = groups.get(null);
+  return [
+    ...named.map(([group, specs]) => ({ groupName: group!, group, specs })),
+    ...(ungrouped ? [{ groupName: ungroupedName, group: null, specs: ungrouped }] : []),
+  ];
 }
 
 /**
@@ -142,7 +184,7 @@ export async function setProductSpecs(
   const rows: (typeof productSpecValues.$inferInsert)[] = [];
   const used = new Set<number>();
   body.values.forEach((item, index) => {
-    const field = `values.${index}`;
+    const field = `${body.field}.${index}`;
     const definition = definitions.find((row) =>
       item.specDefinitionId ? row.id === item.specDefinitionId : row.key === item.key,
     );
@@ -155,7 +197,7 @@ export async function setProductSpecs(
       return;
     }
     used.add(definition.id);
-    const encoded = encode(definition, item.value);
+    const encoded = encode(definition, item);
     if (typeof encoded === 'string') {
       problems.push({ field: `${field}.value`, message: `${definition.key}: ${encoded}` });
       return;
