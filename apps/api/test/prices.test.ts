@@ -305,6 +305,163 @@ describe('seller prices (PRICE-01, SELL-04/05)', () => {
   });
 });
 
+describe("the storefront's price bodies (PriceApiPage: productUrl, shippingInfo, a fee without a rule)", () => {
+  it('takes productUrl for url, ignores shippingInfo, and makes a fee without a rule PAID', async () => {
+    const product = await createProduct();
+    const url = `/api/v1/products/${product.id}/prices`;
+    // PriceApiPage.tsx:145-152: shippingCost always (input default '0'), shippingInfo when set
+    const free = await call('POST', url, {
+      headers: api.admin.authHeader,
+      body: {
+        sellerId: ownShop.id,
+        price: 1_310_000,
+        shippingCost: 0,
+        shippingInfo: '무료배송',
+        productUrl: 'https://mall.example.com/items/1',
+      },
+    });
+    expect(free.status, JSON.stringify(free.body)).toBe(201);
+    expect(free.body.data).toMatchObject({
+      price: 1_310_000,
+      shippingRule: 'FREE',
+      shippingCost: 0,
+      realPrice: 1_310_000,
+      productUrl: 'https://mall.example.com/items/1',
+    });
+    expect(free.body.data).not.toHaveProperty('shippingInfo');
+    const [stored] = await api.deps.database.db.select().from(offers).where(eq(offers.id, free.body.data.id));
+    expect(stored?.url).toBe('https://mall.example.com/items/1');
+
+    const paid = await call('POST', url, {
+      headers: api.admin.authHeader,
+      body: {
+        sellerId: otherShop.id,
+        price: 1_300_000,
+        shippingCost: 3000,
+        productUrl: 'https://other.example.com/items/2',
+      },
+    });
+    expect(paid.status, JSON.stringify(paid.body)).toBe(201);
+    expect(paid.body.data).toMatchObject({ shippingRule: 'PAID', shippingCost: 3000, realPrice: 1_303_000 });
+    // url and productUrl alike are one URL
+    const shop = await createSeller(api.app, api.admin.authHeader);
+    const both = await call('POST', url, {
+      headers: api.admin.authHeader,
+      body: offer(shop.id, { productUrl: 'https://shop.example.com/item/1' }),
+    });
+    expect(both.status).toBe(201);
+  });
+
+  it('refuses a missing or contradictory URL, a hostile shippingInfo and a FREE rule with a fee', async () => {
+    const product = await createProduct();
+    const url = `/api/v1/products/${product.id}/prices`;
+    const body = { sellerId: ownShop.id, price: 1000 };
+    for (const [label, fields] of [
+      ['no url at all', {}],
+      [
+        'url and productUrl differing',
+        { url: 'https://a.example.com/1', productUrl: 'https://b.example.com/1' },
+      ],
+      ['a javascript: productUrl', { productUrl: 'javascript:alert(1)' }],
+      ['a file: productUrl', { productUrl: 'file:///etc/passwd' }],
+      ['a numeric productUrl', { productUrl: 42 }],
+      ['a null productUrl', { productUrl: null }],
+      ['shippingInfo as a number', { productUrl: 'https://a.example.com/1', shippingInfo: 3000 }],
+      ['shippingInfo as an object', { productUrl: 'https://a.example.com/1', shippingInfo: { $ne: null } }],
+      ['a huge shippingInfo', { productUrl: 'https://a.example.com/1', shippingInfo: 'x'.repeat(501) }],
+      [
+        'FREE with a fee',
+        { productUrl: 'https://a.example.com/1', shippingRule: 'FREE', shippingCost: 3000 },
+      ],
+      ['a fee as text', { productUrl: 'https://a.example.com/1', shippingCost: '3000' }],
+      [
+        'a FREE_OVER fee without threshold',
+        { productUrl: 'https://a.example.com/1', shippingRule: 'FREE_OVER', shippingCost: 3000 },
+      ],
+    ] as const) {
+      const result = await call('POST', url, { headers: api.admin.authHeader, body: { ...body, ...fields } });
+      expect({ label, status: result.status, code: result.body.error?.code }).toEqual({
+        label,
+        status: 400,
+        code: 'VALIDATION_ERROR',
+      });
+    }
+    const missing = await call('POST', url, { headers: api.admin.authHeader, body });
+    expect(missing.body.error.details).toEqual([expect.objectContaining({ field: 'body.url' })]);
+    expect(await historyOf(product.id)).toEqual([]);
+  });
+
+  it('PATCH: a fee without a rule makes a FREE offer PAID; FREE_OVER keeps its rule; productUrl updates the url', async () => {
+    const product = await createProduct();
+    const create = async (shop: SellerData, fields: Record<string, unknown>) => {
+      const result = await call('POST', `/api/v1/products/${product.id}/prices`, {
+        headers: api.admin.authHeader,
+        body: offer(shop.id, fields),
+      });
+      expect(result.status).toBe(201);
+      return result.body.data.id as number;
+    };
+    const freeId = await create(ownShop, { price: 990_000 });
+    const overId = await create(otherShop, {
+      price: 40_000,
+      shippingRule: 'FREE_OVER',
+      shippingCost: 2500,
+      freeShippingThreshold: 50_000,
+    });
+    const patch = (id: number, body: unknown) =>
+      call('PATCH', `/api/v1/prices/${id}`, { headers: api.admin.authHeader, body });
+    // the comparison is cached before the write: the write must reach it
+    await call('GET', `/api/v1/products/${product.id}/prices`);
+
+    // PriceApiPage.tsx:174-179 sends the non-empty fields: { price, shippingCost }
+    const paid = await patch(freeId, { price: 970_000, shippingCost: 3000 });
+    expect(paid.status, JSON.stringify(paid.body)).toBe(200);
+    expect(paid.body.data).toMatchObject({
+      price: 970_000,
+      shippingRule: 'PAID',
+      shippingCost: 3000,
+      realPrice: 973_000,
+    });
+    const comparison = await call('GET', `/api/v1/products/${product.id}/prices`);
+    expect(comparison.body.data.entries.find((entry: { id: number }) => entry.id === freeId)).toMatchObject({
+      shippingRule: 'PAID',
+      shippingCost: 3000,
+    });
+
+    const over = await patch(overId, { shippingCost: 3000 });
+    expect(over.body.data).toMatchObject({
+      shippingRule: 'FREE_OVER',
+      shippingCost: 3000,
+      freeShippingThreshold: 50_000,
+      realPrice: 43_000,
+    });
+
+    const moved = await patch(freeId, {
+      productUrl: 'https://shop.example.com/item/moved',
+      shippingInfo: '오늘출발',
+    });
+    expect(moved.body.data.productUrl).toBe('https://shop.example.com/item/moved');
+
+    for (const body of [
+      { shippingRule: 'FREE', shippingCost: 3000 },
+      { shippingInfo: '무료배송' },
+      { url: 'https://a.example.com/1', productUrl: 'https://b.example.com/1' },
+      { productUrl: 'javascript:alert(1)' },
+      { shippingCost: -1 },
+      { shippingCost: 1.5 },
+      {},
+    ]) {
+      expectError(await patch(freeId, body), 400, 'VALIDATION_ERROR');
+    }
+    // a FREE offer sent a 0 fee stays FREE
+    const stillFree = await create(await createSeller(api.app, api.admin.authHeader), { price: 1000 });
+    expect((await patch(stillFree, { shippingCost: 0, price: 900 })).body.data).toMatchObject({
+      shippingRule: 'FREE',
+      shippingCost: 0,
+    });
+  });
+});
+
 describe('GET /products/:id/real-price (FRAUD-02)', () => {
   it("gives a shop's delivered price, or the cheapest in stock, and follows every rule", async () => {
     const product = await createProduct();
@@ -472,7 +629,7 @@ describe('GET /products/:id/price-history (PRICE-02)', () => {
     for (let i = 1; i < dates.length; i++) expect(dates[i] - dates[i - 1]).toBe(86_400_000);
   });
 
-  it('buckets before the first record stay null; monthly and weekly buckets cross month boundaries', async () => {
+  it('leaves out buckets before the first recorded price; monthly and weekly buckets cross month boundaries', async () => {
     const product = await createProduct();
     const firstOfMonth = `${seoulDate(0).slice(0, 8)}01`;
     const lastOfPrevious = new Date(Date.parse(`${firstOfMonth}T00:00:00Z`) - 86_400_000)
@@ -484,30 +641,55 @@ describe('GET /products/:id/price-history (PRICE-02)', () => {
 
     const monthly = (await call('GET', `/api/v1/products/${product.id}/price-history?period=3m&type=monthly`))
       .body.data;
-    expect(monthly.history).toHaveLength(4);
-    expect(monthly.history.map((h: { date: string }) => h.date.slice(8))).toEqual(['01', '01', '01', '01']);
-    expect(monthly.history.slice(0, 2).map((h: { lowestPrice: null }) => h.lowestPrice)).toEqual([
-      null,
-      null,
+    // the two months before the first record are left out (the storefront would chart them as 0)
+    expect(monthly.history).toEqual([
+      { date: `${lastOfPrevious.slice(0, 8)}01`, lowestPrice: 500, averagePrice: 600 },
+      { date: firstOfMonth, lowestPrice: 600, averagePrice: 600 },
     ]);
-    expect(monthly.history[2]).toEqual({
-      date: `${lastOfPrevious.slice(0, 8)}01`,
-      lowestPrice: 500,
-      averagePrice: 600,
-    });
-    expect(monthly.history[3]).toEqual({ date: firstOfMonth, lowestPrice: 600, averagePrice: 600 });
 
     const daily = (await call('GET', `/api/v1/products/${product.id}/price-history?period=1m&type=daily`))
       .body.data;
     const byDate = new Map(daily.history.map((h: { date: string }) => [h.date, h]));
     expect(byDate.get(lastOfPrevious)).toEqual({ date: lastOfPrevious, lowestPrice: 500, averagePrice: 600 });
     expect(byDate.get(firstOfMonth)).toEqual({ date: firstOfMonth, lowestPrice: 600, averagePrice: 600 });
-    expect(daily.history[0]).toMatchObject({ lowestPrice: null, averagePrice: null });
+    // the first bucket is the first record's day; none is null
+    expect(daily.history[0]).toEqual({ date: lastOfPrevious, lowestPrice: 500, averagePrice: 600 });
+    expect(daily.history.at(-1).date).toBe(seoulDate(0));
+    expect(daily.history.filter((h: { lowestPrice: number | null }) => h.lowestPrice === null)).toEqual([]);
 
     const weekly = (await call('GET', `/api/v1/products/${product.id}/price-history?period=1m&type=weekly`))
       .body.data;
     for (const bucket of weekly.history) expect(new Date(`${bucket.date}T00:00:00Z`).getUTCDay()).toBe(1);
     expect(weekly.history.at(-1).lowestPrice).not.toBeNull();
+    expect(weekly.history.every((h: { lowestPrice: number | null }) => h.lowestPrice !== null)).toBe(true);
+    expect(weekly.history.length).toBeLessThanOrEqual(2);
+  });
+
+  it('answers no buckets for a product never priced, and starts at the first lowest price that was not null', async () => {
+    const never = await createProduct();
+    const none = await call('GET', `/api/v1/products/${never.id}/price-history?period=3m&type=daily`);
+    expect(none.status).toBe(200);
+    expect(none.body.data).toMatchObject({ allTimeLowest: null, allTimeHighest: null, history: [] });
+
+    // an offer first registered out of stock records no lowest price: the history starts when one is
+    const product = await createProduct();
+    await record(product.id, at(seoulDate(6), 12), null);
+    await record(product.id, at(seoulDate(4), 12), 8000);
+    // then every offer is withdrawn: those days are null (no offer was live), not left out
+    await record(product.id, at(seoulDate(2), 12), null);
+    await record(product.id, at(seoulDate(1), 12), 7500);
+    const { history } = (
+      await call('GET', `/api/v1/products/${product.id}/price-history?period=1w&type=daily`)
+    ).body.data;
+    expect(history.map((h: { date: string; lowestPrice: number | null }) => [h.date, h.lowestPrice])).toEqual(
+      [
+        [seoulDate(4), 8000],
+        [seoulDate(3), 8000],
+        [seoulDate(2), null],
+        [seoulDate(1), 7500],
+        [seoulDate(0), 7500],
+      ],
+    );
   });
 
   it('isAllTimeLow follows the current lowest; defaults; bad queries are 400', async () => {
@@ -519,13 +701,8 @@ describe('GET /products/:id/price-history (PRICE-02)', () => {
     });
     const result = await call('GET', `/api/v1/products/${product.id}/price-history`);
     expect(result.body.data).toMatchObject({ allTimeLowest: 700, allTimeHighest: 700, isAllTimeLow: true });
-    // default 3m daily: about 90 buckets ending today
-    expect(result.body.data.history.length).toBeGreaterThanOrEqual(89);
-    expect(result.body.data.history.at(-1)).toEqual({
-      date: seoulDate(0),
-      lowestPrice: 700,
-      averagePrice: 700,
-    });
+    // default 3m daily, ending today: priced today for the first time, so today's bucket only
+    expect(result.body.data.history).toEqual([{ date: seoulDate(0), lowestPrice: 700, averagePrice: 700 }]);
     for (const query of ['period=2y', 'type=hourly', 'period=', "type=daily'--"]) {
       expectError(
         await call('GET', `/api/v1/products/${product.id}/price-history?${query}`),

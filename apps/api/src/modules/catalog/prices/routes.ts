@@ -78,7 +78,8 @@ export function priceRoutes({ prices, cache }: PriceRoutesDeps): FastifyPluginAs
         config: { access: 'seller' },
         schema: {
           tags: ['prices'],
-          summary: "Register a seller's price (SELL-04); a SELLER only for their own shop",
+          summary:
+            "Register a seller's price (SELL-04); a SELLER only for their own shop. `productUrl` is taken for `url`; `shippingInfo` is not stored",
           params: productIdParams,
           body: createOfferBody,
           response: { 201: envelope(priceEntry), ...errors, 409: errorBody },
@@ -98,7 +99,8 @@ export function priceRoutes({ prices, cache }: PriceRoutesDeps): FastifyPluginAs
         config: { access: 'seller' },
         schema: {
           tags: ['prices'],
-          summary: "Update a seller's price (SELL-05); a SELLER only their own shop's",
+          summary:
+            "Update a seller's price (SELL-05); a SELLER only their own shop's. A shippingCost above 0 without shippingRule makes a FREE offer PAID",
           params: offerIdParams,
           body: updateOfferBody,
           response: { 200: envelope(priceEntry), ...errors },
@@ -153,7 +155,8 @@ export function priceRoutes({ prices, cache }: PriceRoutesDeps): FastifyPluginAs
         config: { access: 'public' },
         schema: {
           tags: ['prices'],
-          summary: 'Lowest-price trend in Asia/Seoul daily/weekly/monthly buckets (PRICE-02)',
+          summary:
+            "Lowest-price trend in Asia/Seoul daily/weekly/monthly buckets (PRICE-02), from the product's first recorded price on",
           params: productIdParams,
           querystring: priceHistoryQuery,
           response: { 200: envelope(priceHistoryResponse), ...errors },

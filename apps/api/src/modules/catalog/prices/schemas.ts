@@ -42,26 +42,70 @@ export function shippingProblems(offer: ShippingFields): { field: string; messag
 const offerFields = {
   price: won(1),
   shippingRule: z.enum(shippingRules),
-  shippingCost: won(0),
+  shippingCost: won(0).describe(
+    'the shipping fee (KRW); sent above 0 without shippingRule on a FREE offer, it makes the rule PAID',
+  ),
   freeShippingThreshold: won(1).nullable(),
   stockState: z.enum(stockStates),
-  url: httpUrl,
+  url: httpUrl.describe("the offer's page at the shop"),
+  productUrl: httpUrl.describe(
+    "the storefront's name for `url` (PriceEntry.productUrl): send one of the two",
+  ),
+  // the storefront sends a free-text note ('무료배송'); shipping is described by shippingRule,
+  // shippingCost and freeShippingThreshold, so the note is checked as text and not stored
+  shippingInfo: z
+    .string()
+    .max(500)
+    .describe(
+      'accepted and ignored: shipping is described by shippingRule, shippingCost and freeShippingThreshold',
+    ),
 };
+
+/** `url` and its storefront alias `productUrl`: one of the two, or both alike. */
+function oneUrl(
+  body: { url?: string; productUrl?: string },
+  context: z.RefinementCtx,
+  required: boolean,
+): void {
+  if (body.url !== undefined && body.productUrl !== undefined && body.url !== body.productUrl) {
+    context.addIssue({
+      code: 'custom',
+      path: ['productUrl'],
+      message: 'url and productUrl name the same field: send one of them (or both alike)',
+    });
+  }
+  if (required && body.url === undefined && body.productUrl === undefined) {
+    context.addIssue({ code: 'custom', path: ['url'], message: 'send url (or productUrl)' });
+  }
+}
 
 export const createOfferBody = z
   .object({
     sellerId: entityId,
-    ...offerFields,
-    shippingRule: offerFields.shippingRule.default('FREE'),
+    price: offerFields.price,
+    shippingRule: offerFields.shippingRule
+      .optional()
+      .describe('default FREE, or PAID when shippingCost above 0 is sent without it'),
     shippingCost: offerFields.shippingCost.default(0),
     freeShippingThreshold: offerFields.freeShippingThreshold.optional(),
     stockState: offerFields.stockState.default('IN_STOCK'),
+    url: offerFields.url.optional(),
+    productUrl: offerFields.productUrl.optional(),
+    shippingInfo: offerFields.shippingInfo.optional(),
   })
   .superRefine((body, context) => {
-    for (const problem of shippingProblems(body)) {
+    oneUrl(body, context, true);
+    const shippingRule = body.shippingRule ?? (body.shippingCost > 0 ? 'PAID' : 'FREE');
+    for (const problem of shippingProblems({ ...body, shippingRule })) {
       context.addIssue({ code: 'custom', path: [problem.field], message: problem.message });
     }
-  });
+  })
+  .transform(({ url, productUrl, shippingInfo: _ignored, shippingRule, ...body }) => ({
+    ...body,
+    shippingRule: shippingRule ?? (body.shippingCost > 0 ? ('PAID' as const) : ('FREE' as const)),
+    // oneUrl made sure there is one
+    url: (url ?? productUrl)!,
+  }));
 
 export const updateOfferBody = z
   .object({
@@ -71,9 +115,23 @@ export const updateOfferBody = z
     freeShippingThreshold: offerFields.freeShippingThreshold.optional(),
     stockState: offerFields.stockState.optional(),
     url: offerFields.url.optional(),
+    productUrl: offerFields.productUrl.optional(),
+    shippingInfo: offerFields.shippingInfo.optional(),
   })
-  .refine((body) => Object.values(body).some((value) => value !== undefined), {
-    message: 'send at least one field',
+  .superRefine(({ shippingInfo: _ignored, ...body }, context) => {
+    oneUrl(body, context, false);
+    if (!Object.values(body).some((value) => value !== undefined)) {
+      context.addIssue({
+        code: 'custom',
+        path: [],
+        message:
+          'send at least one field to change (shippingInfo is not stored, so it alone changes nothing)',
+      });
+    }
+  })
+  .transform(({ url, productUrl, shippingInfo: _ignored, ...body }): typeof body & { url?: string } => {
+    const given = url ?? productUrl;
+    return given === undefined ? body : { ...body, url: given };
   });
 
 export const periods = ['1w', '1m', '3m', '6m', '1y'] as const;
@@ -133,13 +191,21 @@ export const priceHistoryResponse = z.object({
   allTimeLowest: z.number().int().nullable(),
   allTimeHighest: z.number().int().nullable(),
   isAllTimeLow: z.boolean(),
-  history: z.array(
-    z.object({
-      date: z.string(),
-      lowestPrice: z.number().int().nullable(),
-      averagePrice: z.number().int().nullable(),
-    }),
-  ),
+  history: z
+    .array(
+      z.object({
+        date: z.string(),
+        lowestPrice: z
+          .number()
+          .int()
+          .nullable()
+          .describe('null only for a bucket in which no offer was live (all withdrawn or out of stock)'),
+        averagePrice: z.number().int().nullable(),
+      }),
+    )
+    .describe(
+      "from the bucket of the product's first recorded lowest price on (none before it); empty without one",
+    ),
 });
 
 export type CreateOfferBody = z.infer<typeof createOfferBody>;

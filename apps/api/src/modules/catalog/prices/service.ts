@@ -135,8 +135,9 @@ const bucketUnit: Record<BucketType, string> = { daily: 'day', weekly: 'week', m
  * The lowest-price trend of a product in Asia/Seoul calendar buckets over `period` up to today,
  * built in SQL: a series of buckets left-joined to the per-bucket aggregates of
  * `product_lowest_price`; a bucket without a change carries the last value recorded before it (also
- * from before the period), buckets before the first record stay null. Used by the price history and
- * the price analytics.
+ * from before the period). Buckets before the one of the first recorded lowest price are left out
+ * (the storefront charts a null as 0), so a product never priced has none; a later bucket is null
+ * only while no offer was live. Used by the price history and the price analytics.
  */
 export async function lowestPriceBuckets(
   db: Executor,
@@ -163,6 +164,13 @@ export async function lowestPriceBuckets(
                  ${step}
                )::date as bucket
       ),
+      first_priced as (
+        select date_trunc(${unit}, recorded_at at time zone 'Asia/Seoul')::date as bucket
+        from price_history
+        where product_id = ${productId} and product_lowest_price is not null
+        order by recorded_at
+        limit 1
+      ),
       changes as (
         select date_trunc(${unit}, recorded_at at time zone 'Asia/Seoul')::date as bucket,
                min(product_lowest_price) as lowest,
@@ -185,6 +193,8 @@ export async function lowestPriceBuckets(
         order by h.recorded_at desc, h.id desc
         limit 1
       ) carried on c.bucket is null
+      -- no first price: no bucket (a null comparison)
+      where b.bucket >= (select bucket from first_priced)
       order by b.bucket
     `);
   const num = (value: string | null) => (value === null ? null : Number(value));
@@ -416,15 +426,20 @@ export function pricesService(
         }
         mayActFor(principal, own, row.offer.sellerId, row.shopLive);
         const locked = row.offer;
+        // a shipping fee sent without a rule on a FREE offer makes it PAID (the storefront's form
+        // has a fee and no rule); FREE_OVER and PAID keep their rule, the fee is theirs to change
+        const shippingRule =
+          body.shippingRule ??
+          (locked.shippingRule === 'FREE' && (body.shippingCost ?? 0) > 0 ? 'PAID' : locked.shippingRule);
         const merged = {
           price: body.price ?? locked.price,
-          shippingRule: body.shippingRule ?? locked.shippingRule,
+          shippingRule,
           shippingCost: body.shippingCost ?? locked.shippingCost,
           freeShippingThreshold:
             body.freeShippingThreshold !== undefined
               ? body.freeShippingThreshold
               : // switching away from FREE_OVER drops the threshold
-                (body.shippingRule ?? locked.shippingRule) === 'FREE_OVER'
+                shippingRule === 'FREE_OVER'
                 ? locked.freeShippingThreshold
                 : null,
           stockState: body.stockState ?? locked.stockState,
@@ -468,12 +483,7 @@ export function pricesService(
       await searchSync.wake();
     },
 
-    /**
-     * The lowest-price trend in Asia/Seoul calendar buckets, built in SQL: a series of buckets
-     * left-joined to the per-bucket aggregates of `product_lowest_price`; a bucket without a change
-     * carries the last value recorded before it (also from before the period), buckets before the
-     * first record stay null.
-     */
+    /** The lowest-price trend in Asia/Seoul calendar buckets (`lowestPriceBuckets`) with the all-time extremes. */
     async history(productId: number, period: Period, type: BucketType): Promise<PriceHistoryResponse> {
       // the product with its all-time extremes, and the buckets, side by side: one round trip
       // each, on two connections (the buckets of a product that does not exist are thrown away)
