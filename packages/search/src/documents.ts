@@ -43,6 +43,7 @@ export async function loadProductDocuments(db: Executor, productIds: number[]): 
       category_name: string;
       category_path: string;
       lowest_price: string | number | null;
+      seller_count: number;
       average_rating: string | number;
       review_count: number;
       popularity_score: string | number;
@@ -51,7 +52,7 @@ export async function loadProductDocuments(db: Executor, productIds: number[]): 
     }>(sql`
       select product.id, product.name, product.brand, product.description, product.status,
              product.category_id, category.name as category_name, category.path as category_path,
-             product.lowest_price, product.average_rating, product.review_count,
+             product.lowest_price, product.seller_count, product.average_rating, product.review_count,
              product.popularity_score, product.created_at, product.updated_at
       from products product
       join categories category on category.id = product.category_id
@@ -126,6 +127,7 @@ export async function loadProductDocuments(db: Executor, productIds: number[]): 
       categoryName: row.category_name,
       categoryPath: row.category_path.split('/').map(Number),
       sellerIds: sellers.get(row.id) ?? [],
+      sellerCount: row.seller_count,
       status: row.status,
       lowestPrice: row.lowest_price === null ? null : Number(row.lowest_price),
       rating: Number(row.average_rating),

@@ -28,6 +28,11 @@ export interface ProductDocument {
   /** the category and all its ancestors, so a category filter includes descendants */
   categoryPath: number[];
   sellerIds: number[];
+  /**
+   * shops with the product in stock (products.seller_count, as the product list shows it); not
+   * searchable, returned with the hits
+   */
+  sellerCount: number;
   status: string;
   lowestPrice: number | null;
   rating: number;

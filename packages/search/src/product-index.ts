@@ -14,7 +14,7 @@ export function productAlias(indexPrefix: string): string {
 }
 
 /** Bumped whenever the mapping or analysis changes; an index with an older one needs a full reindex. */
-export const PRODUCT_MAPPING_VERSION = 4;
+export const PRODUCT_MAPPING_VERSION = 5;
 
 /** free text: Korean-analysed, with a standard-analysed `.english` subfield for whole Latin words */
 const koreanWithEnglish = {
@@ -104,6 +104,8 @@ export function productIndexBody(analyzer: KoreanAnalyzer) {
         },
         categoryPath: { type: 'long' as const },
         sellerIds: { type: 'long' as const },
+        // returned with the hits only: neither searched nor sorted on
+        sellerCount: { type: 'integer' as const, index: false, doc_values: false },
         status: { type: 'keyword' as const },
         lowestPrice: { type: 'long' as const },
         rating: { type: 'float' as const },

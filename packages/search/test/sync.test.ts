@@ -51,7 +51,11 @@ describe('documents', () => {
       description: '가벼운 노트북',
     });
     const { sellerId } = await enrichProduct(fixture.database, { id: id!, categoryId: category.id });
-    await fixture.database.db.update(products).set({ lowestPrice: 1_290_000 }).where(eq(products.id, id!));
+    // as the prices module keeps them after an offer write
+    await fixture.database.db
+      .update(products)
+      .set({ lowestPrice: 1_290_000, sellerCount: 1 })
+      .where(eq(products.id, id!));
     const { documents, removedIds } = await loadProductDocuments(fixture.database.db, [id!]);
     expect(removedIds).toEqual([]);
     expect(documents[0]).toEqual({
@@ -69,6 +73,7 @@ describe('documents', () => {
       categoryName: '노트북',
       categoryPath: [parent.id, category.id],
       sellerIds: [sellerId],
+      sellerCount: 1,
       status: 'ON_SALE',
       lowestPrice: 1_290_000,
       rating: 0,

