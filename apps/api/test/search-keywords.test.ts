@@ -135,9 +135,9 @@ describe('popular keywords (SRCH-03)', () => {
     });
     const result = await call('GET', `/api/v1/search?q=${encodeURIComponent(' Tablet ')}`);
     expect(result.status).toBe(200);
-    expect(result.body.data.relatedKeywords).toEqual(['tablet pro', 'tablet mini']);
+    expect(result.body.meta.relatedKeywords).toEqual(['tablet pro', 'tablet mini']);
     const exact = await call('GET', '/api/v1/search?q=tablet%20pro');
-    expect(exact.body.data.relatedKeywords).toEqual(['tablet mini']);
+    expect(exact.body.meta.relatedKeywords).toEqual(['tablet mini']);
   });
 
   it('refuses a limit outside 1..50 and a bad realtime flag', async () => {

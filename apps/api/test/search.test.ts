@@ -109,18 +109,36 @@ async function search(query: Record<string, string | number>, headers: object = 
     { headers },
   );
   expect(result.status, JSON.stringify(result.body)).toBe(200);
-  return result.body as {
-    data: {
-      hits: { id: number; name: string; lowestPrice: number | null; categoryName: string; score: number }[];
-      facets: Record<string, unknown> & { specs: Record<string, { value: string; count: number }[]> };
-      suggestions: string[];
-      totalCount: number;
-    };
-    meta: { page: number; limit: number; totalCount: number; totalPages: number; degraded: boolean };
+  return result.body as SearchBody;
+}
+
+interface SearchBody {
+  data: {
+    id: number;
+    name: string;
+    highlightedName: string;
+    lowestPrice: number | null;
+    averageRating: number;
+    sellerCount: number;
+    thumbnailUrl: string | null;
+    categoryName: string;
+    score: number;
+  }[];
+  meta: {
+    page: number;
+    limit: number;
+    totalCount: number;
+    totalPages: number;
+    degraded: boolean;
+    facets: Record<string, unknown> & { specs: Record<string, { value: string; count: number }[]> };
+    suggestions: string[];
+    relatedKeywords: string[];
   };
 }
 
-const ids = (body: Awaited<ReturnType<typeof search>>) => body.data.hits.map((hit) => hit.id);
+const ids = (body: SearchBody) => body.data.map((hit) => hit.id);
+/** the meta of a page without what the search says beside it (facets, suggestions, related keywords) */
+const paging = ({ facets, suggestions, relatedKeywords, ...rest }: SearchBody['meta']) => rest;
 
 /** Lucene syntax, SQL, markup, control characters, emoji, long and misspelled text. */
 const hostile = [
@@ -147,9 +165,17 @@ describe('GET /search: matching (SRCH-01)', () => {
     const body = await search({ q: '노트북' });
     expect(ids(body)).toEqual(expect.arrayContaining([p.gaming!.id, p.gram!.id, p.macbook!.id]));
     expect(body.meta.degraded).toBe(false);
-    const gaming = body.data.hits.find((hit) => hit.id === p.gaming!.id)!;
-    expect(gaming.name).toContain('게이밍<em>노트북</em>');
-    expect(gaming).toMatchObject({ lowestPrice: 1_500_000, categoryName: laptops.name });
+    const gaming = body.data.find((hit) => hit.id === p.gaming!.id)!;
+    expect(gaming.highlightedName).toContain('게이밍<em>노트북</em>');
+    // the fields of the storefront's SearchResultItem (client-shapes.md, Search), and ours
+    expect(gaming).toMatchObject({
+      name: p.gaming!.name,
+      lowestPrice: 1_500_000,
+      averageRating: 4.5,
+      sellerCount: 1,
+      thumbnailUrl: null,
+      categoryName: laptops.name,
+    });
     expect(gaming.score).toBeGreaterThan(0);
   });
 
@@ -163,22 +189,26 @@ describe('GET /search: matching (SRCH-01)', () => {
     const body = await search({ q: 'samsnug' });
     expect(ids(body)[0]).toBe(p.galaxy!.id);
     expect(ids(body)).toEqual(expect.arrayContaining([p.gaming!.id, p.buds!.id]));
-    expect(body.data.hits[0]!.name).toBe('<em>Samsung</em> Galaxy S24 Ultra');
-    expect(body.data.suggestions).toContain('samsung');
+    expect(body.data[0]!.highlightedName).toBe('<em>Samsung</em> Galaxy S24 Ultra');
+    expect(body.data[0]!.name).toBe('Samsung Galaxy S24 Ultra');
+    expect(body.meta.suggestions).toContain('samsung');
   });
 
   it('tolerates a Korean typo: 갤럭씨 → 갤럭시', async () => {
     const body = await search({ q: '갤럭씨' });
     expect(ids(body)).toContain(p.buds!.id);
-    expect(body.data.hits.find((hit) => hit.id === p.buds!.id)!.name).toBe('삼성 <em>갤럭시</em> 버즈3 프로');
+    expect(body.data.find((hit) => hit.id === p.buds!.id)!.highlightedName).toBe(
+      '삼성 <em>갤럭시</em> 버즈3 프로',
+    );
   });
 
   it('ranks the exact phrase first and escapes names as HTML around the <em> highlight', async () => {
     expect(ids(await search({ q: 'galaxy s24 ultra' }))[0]).toBe(p.galaxy!.id);
     const body = await search({ q: 'escape' });
-    expect(body.data.hits[0]).toMatchObject({
+    expect(body.data[0]).toMatchObject({
       id: p.escape!.id,
-      name: '<em>Escape</em> &lt;Test&gt; &amp; Co',
+      name: 'Escape <Test> & Co',
+      highlightedName: '<em>Escape</em> &lt;Test&gt; &amp; Co',
     });
   });
 
@@ -193,7 +223,7 @@ describe('GET /search: filters, facets, sorts and paging (SRCH-01, SRCH-05)', ()
     expect(new Set(ids(await search({ q: '노트북', categoryId: root.id })))).toEqual(
       new Set([p.gaming!.id, p.gram!.id, p.macbook!.id]),
     );
-    expect((await search({ q: '노트북', categoryId: phones.id })).data.totalCount).toBe(0);
+    expect((await search({ q: '노트북', categoryId: phones.id })).meta.totalCount).toBe(0);
   });
 
   it('filters by price range and seller', async () => {
@@ -202,6 +232,14 @@ describe('GET /search: filters, facets, sorts and paging (SRCH-01, SRCH-05)', ()
     );
     expect(ids(await search({ q: 'samsung', maxPrice: 300_000 }))).toEqual([p.buds!.id]);
     expect(ids(await search({ q: 'samsung', sellerId: shopB.id }))).toEqual([p.buds!.id]);
+  });
+
+  it('filters by the least average rating', async () => {
+    expect(new Set(ids(await search({ q: '노트북', minRating: 4.2 })))).toEqual(
+      new Set([p.gaming!.id, p.macbook!.id]),
+    );
+    expect(new Set(ids(await search({ q: 'samsung', minRating: 4.6 })))).toEqual(new Set([p.galaxy!.id]));
+    expect((await search({ q: 'samsung', minRating: 5 })).meta.totalCount).toBe(0);
   });
 
   it('filters by spec values: one, any of a list, a numeric range', async () => {
@@ -215,7 +253,7 @@ describe('GET /search: filters, facets, sorts and paging (SRCH-01, SRCH-05)', ()
   });
 
   it('returns facets of the matching products', async () => {
-    const { facets } = (await search({ q: '노트북' })).data;
+    const { facets } = (await search({ q: '노트북' })).meta;
     expect(facets.categories).toEqual([{ id: laptops.id, name: laptops.name, count: 3 }]);
     expect(facets.brands).toEqual(
       expect.arrayContaining([
@@ -245,7 +283,7 @@ describe('GET /search: filters, facets, sorts and paging (SRCH-01, SRCH-05)', ()
     ]);
     // spec facets come with a category filter only (specs differ per category)
     expect(facets.specs).toEqual({});
-    const inCategory = (await search({ q: '노트북', categoryId: laptops.id })).data.facets;
+    const inCategory = (await search({ q: '노트북', categoryId: laptops.id })).meta.facets;
     expect(inCategory.specs).toEqual({
       ram: [
         { value: '16GB', count: 2 },
@@ -267,14 +305,14 @@ describe('GET /search: filters, facets, sorts and paging (SRCH-01, SRCH-05)', ()
 
   it('pages with meta and bounds deep paging to 10000 results', async () => {
     const first = await search({ q: 'samsung', limit: 2 });
-    expect(first.meta).toEqual({ page: 1, limit: 2, totalCount: 3, totalPages: 2, degraded: false });
-    expect(first.data.hits).toHaveLength(2);
+    expect(paging(first.meta)).toEqual({ page: 1, limit: 2, totalCount: 3, totalPages: 2, degraded: false });
+    expect(first.data).toHaveLength(2);
     const second = await search({ q: 'samsung', limit: 2, page: 2 });
-    expect(second.data.hits).toHaveLength(1);
+    expect(second.data).toHaveLength(1);
     expect(new Set([...ids(first), ...ids(second)])).toEqual(
       new Set([p.gaming!.id, p.galaxy!.id, p.buds!.id]),
     );
-    expect((await search({ q: 'samsung', page: 100, limit: 100 })).data.hits).toEqual([]);
+    expect((await search({ q: 'samsung', page: 100, limit: 100 })).data).toEqual([]);
     expectError(await call('GET', '/api/v1/search?q=samsung&page=101&limit=100'), 400, 'VALIDATION_ERROR');
   });
 });
@@ -288,6 +326,8 @@ describe('GET /search: bad and hostile input', () => {
     ['a bad sort', 'q=a&sort=cheapest'],
     ['limit over 100', 'q=a&limit=101'],
     ['minPrice above maxPrice', 'q=a&minPrice=10&maxPrice=5'],
+    ['a minRating over 5', 'q=a&minRating=5.5'],
+    ['a minRating that is not a number', 'q=a&minRating=four'],
     ['specs that are not JSON', `q=a&specs=${encodeURIComponent('{ram:16')}`],
     ['specs that are not an object of spec keys', `q=a&specs=${encodeURIComponent('{"RAM!":"x"}')}`],
     ['a categoryId that is not an id', 'q=a&categoryId=1.5'],
@@ -495,7 +535,7 @@ describe('PostgreSQL fallback while OpenSearch is unreachable (SRCH-09)', () => 
       const result = await downCall('GET', `/api/v1/search?q=${encodeURIComponent('노트북')}`);
       expect(result.status).toBe(200);
       expect(result.body.meta).toMatchObject({ degraded: true, page: 1, limit: 20 });
-      const found = (result.body.data.hits as { id: number }[]).map((hit) => hit.id);
+      const found = (result.body.data as { id: number }[]).map((hit) => hit.id);
       expect(new Set(found)).toEqual(new Set([p.gaming!.id, p.gram!.id]));
     }
     expect(down.deps.resilience.snapshots().find((breaker) => breaker.name === 'search')?.state).toBe('open');
@@ -504,15 +544,23 @@ describe('PostgreSQL fallback while OpenSearch is unreachable (SRCH-09)', () => 
   it('keeps filters, sorts, highlights and paging in the fallback', async () => {
     const result = await downCall('GET', '/api/v1/search?q=samsung&sort=price_asc&limit=2');
     expect(result.status).toBe(200);
-    const { data, meta } = result.body;
-    expect(meta).toEqual({ page: 1, limit: 2, totalCount: 3, totalPages: 2, degraded: true });
-    expect(data.hits.map((hit: { id: number }) => hit.id)).toEqual([p.buds!.id, p.galaxy!.id]);
-    expect(data.hits[1]).toMatchObject({
-      name: '<em>Samsung</em> Galaxy S24 Ultra',
+    const { data, meta } = result.body as SearchBody;
+    expect(paging(meta)).toEqual({ page: 1, limit: 2, totalCount: 3, totalPages: 2, degraded: true });
+    expect(ids(result.body)).toEqual([p.buds!.id, p.galaxy!.id]);
+    // the same hit fields as OpenSearch's; rating and shop count are the product row's
+    expect(data[1]).toEqual({
+      id: p.galaxy!.id,
+      name: 'Samsung Galaxy S24 Ultra',
+      highlightedName: '<em>Samsung</em> Galaxy S24 Ultra',
       categoryName: phones.name,
       lowestPrice: 1_200_000,
+      averageRating: 0,
+      sellerCount: 1,
+      thumbnailUrl: null,
+      score: expect.any(Number),
     });
-    expect(data.facets).toEqual({
+    expect(meta.suggestions).toEqual([]);
+    expect(meta.facets).toEqual({
       categories: [],
       brands: [],
       priceRanges: [],
@@ -524,19 +572,33 @@ describe('PostgreSQL fallback while OpenSearch is unreachable (SRCH-09)', () => 
       'GET',
       `/api/v1/search?q=samsung&categoryId=${root.id}&sellerId=${shopA.id}`,
     );
-    expect(filtered.body.data.hits.map((hit: { id: number }) => hit.id)).toEqual([p.gaming!.id]);
+    expect(ids(filtered.body)).toEqual([p.gaming!.id]);
+    // the rating filter reads the product row's average (the index has its own copy of it)
+    await api.deps.database.sql`update products set average_rating = 4.8 where id = ${p.galaxy!.id}`;
+    const rated = await downCall('GET', '/api/v1/search?q=samsung&minRating=4.5');
+    expect(ids(rated.body)).toEqual([p.galaxy!.id]);
+    expect(rated.body.data[0].averageRating).toBe(4.8);
+  });
+
+  it('ranks by relevance in the fallback, products without a brand too', async () => {
+    // "Zephyr Widget" (no brand): the phrase starts the name (2) and is in it (1); "Plain Gadget"
+    // has the words only in its description, which the fallback does not search
+    const result = await downCall('GET', '/api/v1/search?q=zephyr');
+    expect((result.body as SearchBody).data.map(({ id, score }) => ({ id, score }))).toEqual([
+      { id: p.zephyr!.id, score: 3 },
+    ]);
   });
 
   it('tolerates typos and hostile text in the fallback too', async () => {
     const typo = await downCall('GET', '/api/v1/search?q=samsnug');
     expect(typo.status).toBe(200);
-    expect(typo.body.data.hits.map((hit: { id: number }) => hit.id)).toContain(p.galaxy!.id);
+    expect(ids(typo.body)).toContain(p.galaxy!.id);
     for (const q of hostile) {
       const result = await downCall('GET', `/api/v1/search?q=${encodeURIComponent(q)}`);
       expect(result.status, JSON.stringify(q)).toBe(200);
     }
     const like = await downCall('GET', `/api/v1/search?q=${encodeURIComponent('%_%')}`);
-    expect(like.body.data.totalCount).toBe(0);
+    expect(like.body.meta.totalCount).toBe(0);
   });
 
   it('answers autocomplete from PostgreSQL with meta.degraded', async () => {

@@ -213,8 +213,21 @@ export const clientSchemas: Partial<Record<CallKey, ClientShape>> = {
   'DELETE /price-alerts/:id': { data: notRead },
 
   // Search
-  // No page calls GET /search (§3); its declared type is a list, so data is the array (§1.3).
-  'GET /search': { data: z.array(z.unknown()) },
+  // No page calls GET /search (§3), so nothing is read; its declared type is a list, so data is
+  // the array (§1.3). Its items are checked against the declared SearchResultItem (ty:271-278)
+  // all the same: that type is all a caller of searchProducts would have.
+  'GET /search': {
+    data: z.array(
+      z.looseObject({
+        id,
+        name: text,
+        lowestPrice: money.nullable(),
+        averageRating: z.number(),
+        sellerCount: count,
+        thumbnailUrl: text.nullable(),
+      }),
+    ),
+  },
   // `data.items.map(item => item.keyword)` with no guard (HomePage.tsx:50)
   'GET /search/popular': { data: z.looseObject({ items: z.array(z.looseObject({ keyword: text })) }) },
   'GET /search/admin/index/outbox/summary': {

@@ -74,6 +74,8 @@ interface FallbackPage {
     id: number;
     name: string;
     lowestPrice: number | null;
+    averageRating: number;
+    sellerCount: number;
     thumbnailUrl: string | null;
     categoryName: string;
     score: number;
@@ -93,6 +95,8 @@ async function page(
       id: products.id,
       name: products.name,
       lowestPrice: products.lowestPrice,
+      averageRating: products.averageRating,
+      sellerCount: products.sellerCount,
       categoryName: categories.name,
       score: relevance,
       total: sql<number>`(count(*) over ())::int`,
@@ -121,8 +125,11 @@ function hitsOf(found: FallbackPage, phrase: string): SearchResult {
   return {
     hits: found.rows.map((row) => ({
       id: row.id,
-      name: highlightTyped(row.name, phrase, 'anywhere'),
+      name: row.name,
+      highlightedName: highlightTyped(row.name, phrase, 'anywhere'),
       lowestPrice: row.lowestPrice,
+      averageRating: row.averageRating,
+      sellerCount: row.sellerCount,
       thumbnailUrl: row.thumbnailUrl,
       categoryName: row.categoryName,
       score: Math.round(Number(row.score) * 10_000) / 10_000,
@@ -156,7 +163,10 @@ export function searchFallback(db: Database, categoryService: CategoriesService)
     }
   }
 
-  /** Listed products within the category subtree, price range, seller and specs; null: none can match. */
+  /**
+   * Listed products within the category subtree, price range, rating, seller and specs; null: none
+   * can match.
+   */
   async function filterConditions(input: SearchInput): Promise<SQL[] | null> {
     const conditions: SQL[] = [...listed];
     if (input.categoryId) {
@@ -166,6 +176,7 @@ export function searchFallback(db: Database, categoryService: CategoriesService)
     }
     if (input.minPrice !== undefined) conditions.push(gte(products.lowestPrice, input.minPrice));
     if (input.maxPrice !== undefined) conditions.push(lte(products.lowestPrice, input.maxPrice));
+    if (input.minRating !== undefined) conditions.push(gte(products.averageRating, input.minRating));
     if (input.sellerId) {
       conditions.push(
         sql`exists (select 1 from offers offer where offer.product_id = "products"."id" and offer.seller_id = ${input.sellerId})`,
@@ -194,10 +205,11 @@ export function searchFallback(db: Database, categoryService: CategoriesService)
         const pattern = `%${escapeLike(word)}%`;
         return or(ilike(products.name, pattern), ilike(products.brand, pattern))!;
       });
+      // coalesce: a product without a brand would otherwise score null, and null sorts first
       const relevance = sql<number>`(
         (${products.name} ilike ${`${escapeLike(phrase)}%`})::int * 2
         + (${products.name} ilike ${`%${escapeLike(phrase)}%`})::int
-        + (${products.brand} ilike ${`${escapeLike(phrase)}%`})::int)`;
+        + coalesce((${products.brand} ilike ${`${escapeLike(phrase)}%`})::int, 0))`;
       const found = await page(db, input, and(...filters, ...exact)!, relevance);
       // short words have too few trigrams to tell a typo from another word, and cost the most
       const typoTolerant = words.every((word) => Array.from(word).length >= MIN_TYPO_WORD_LENGTH);

@@ -1,4 +1,4 @@
-// The filters of GET /search (no scoring): category subtree, price, seller and specs.
+// The filters of GET /search (no scoring): category subtree, price, rating, seller and specs.
 import type { Clause } from './query-text.ts';
 import type { SearchInput, SearchSpecFilters } from './schemas.ts';
 
@@ -33,13 +33,14 @@ function specFilterClauses(specs: SearchSpecFilters): Clause[] {
   });
 }
 
-/** Filters (no scoring): category subtree, price, seller, specs; HIDDEN products never match. */
+/** Filters (no scoring): category subtree, price, rating, seller, specs; HIDDEN products never match. */
 export function searchFilters(input: SearchInput): { filter: Clause[]; must_not: Clause[] } {
   const filter: Clause[] = [];
   if (input.categoryId) filter.push({ term: { categoryPath: input.categoryId } });
   if (input.minPrice !== undefined || input.maxPrice !== undefined) {
     filter.push({ range: { lowestPrice: { gte: input.minPrice, lte: input.maxPrice } } });
   }
+  if (input.minRating !== undefined) filter.push({ range: { rating: { gte: input.minRating } } });
   if (input.sellerId) filter.push({ term: { sellerIds: input.sellerId } });
   if (input.specs) filter.push(...specFilterClauses(input.specs));
   return { filter, must_not: [{ term: { status: 'HIDDEN' } }] };

@@ -71,7 +71,7 @@ function searchRequestBody(
     track_total_hits: TRACK_TOTAL_HITS,
     track_scores: true,
     timeout: '2s',
-    _source: ['productId', 'name', 'lowestPrice', 'thumbnailUrl', 'categoryName'],
+    _source: ['productId', 'name', 'lowestPrice', 'rating', 'sellerCount', 'thumbnailUrl', 'categoryName'],
     query: popularityBoosted(matched, weights),
     sort: sortFor(input.sort),
     highlight: {
@@ -85,7 +85,7 @@ function searchRequestBody(
 
 export interface SearchResponseBody {
   hits: {
-    total: { value: number } | number;
+    total: { value: number; relation?: 'eq' | 'gte' } | number;
     hits: {
       _id: string;
       _score: number | null;
@@ -93,6 +93,9 @@ export interface SearchResponseBody {
         productId?: number;
         name: string;
         lowestPrice: number | null;
+        rating?: number;
+        /** absent from documents of an index older than mapping version 5 (until its reindex) */
+        sellerCount?: number;
         thumbnailUrl: string | null;
         categoryName: string;
       };
@@ -106,11 +109,18 @@ export interface SearchResponseBody {
 export function searchResultFrom(body: SearchResponseBody, facets: SearchResponseBody): SearchResult {
   const total = body.hits.total;
   const totalCount = typeof total === 'number' ? total : total.value;
+  const capped = typeof total !== 'number' && total.relation === 'gte';
   return {
     hits: body.hits.hits.map((hit) => ({
       id: hit._source.productId ?? Number(hit._id),
-      name: bestHighlight([hit.highlight?.name, hit.highlight?.['name.english']], hit._source.name),
+      name: hit._source.name,
+      highlightedName: bestHighlight(
+        [hit.highlight?.name, hit.highlight?.['name.english']],
+        hit._source.name,
+      ),
       lowestPrice: hit._source.lowestPrice ?? null,
+      averageRating: hit._source.rating ?? 0,
+      sellerCount: hit._source.sellerCount ?? 0,
       thumbnailUrl: hit._source.thumbnailUrl ?? null,
       categoryName: hit._source.categoryName ?? '',
       score: hit._score ?? 0,
@@ -118,5 +128,6 @@ export function searchResultFrom(body: SearchResponseBody, facets: SearchRespons
     facets: facetsFrom(facets.aggregations),
     suggestions: [],
     totalCount,
+    ...(capped ? { totalCountCapped: true } : {}),
   };
 }

@@ -3,7 +3,15 @@ import { AppError } from '@pbshop/errors';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { envelope, errorBody, errorResponses, messageBody, ok, sendJson } from '../../../http/envelope.ts';
+import {
+  envelope,
+  errorBody,
+  errorResponses,
+  messageBody,
+  ok,
+  pageMeta,
+  sendJson,
+} from '../../../http/envelope.ts';
 import { localizedMessages } from '../../../http/messages.ts';
 import { member } from '../../../http/principal.ts';
 import type { PopularKeywords, RecentKeywords } from './keywords.ts';
@@ -17,17 +25,19 @@ import {
   recentKeyword,
   recentKeywordBody,
   recentKeywordParams,
+  relatedKeywordList,
   type SearchResult,
   searchClickBody,
   searchClickResult,
-  searchMeta,
+  searchFacets,
+  searchHit,
   searchPreferences,
   searchPreferencesBody,
   searchQuery,
   searchResponse,
-  searchResult,
   searchWeightConfig,
   searchWeightsBody,
+  suggestionList,
 } from './schemas.ts';
 import type { SearchActor, SearchService } from './service.ts';
 import type { SearchWeightsStore } from './weights.ts';
@@ -90,20 +100,27 @@ export function searchRoutes({
    * come from the per-process memory, so a popular search is serialized once, not per request
    * (validating and serializing a faceted result cost a tenth of a search request).
    */
-  function memoizedJson<T extends object>(schema: z.ZodType<T>) {
-    const serialized = new WeakMap<T, string>();
-    return (result: T): string => {
+  function memoizedJson<T extends object, J>(serialize: (result: T) => J) {
+    const serialized = new WeakMap<T, J>();
+    return (result: T): J => {
       let json = serialized.get(result);
       if (json === undefined) {
-        json = JSON.stringify(schema.parse(result));
+        json = serialize(result);
         serialized.set(result, json);
       }
       return json;
     };
   }
-  const searchResultJson = memoizedJson<SearchResult>(searchResult.omit({ relatedKeywords: true }));
-  const autocompleteResultJson = memoizedJson<AutocompleteResult>(autocompleteResult);
-  const keywordList = z.array(z.string());
+  const hitList = z.array(searchHit);
+  /** A search result as the page's `data` (its hits) and the part of `meta` that is the result's. */
+  const searchResultJson = memoizedJson((result: SearchResult) => ({
+    hits: JSON.stringify(hitList.parse(result.hits)),
+    facetsAndSuggestions: `"facets":${JSON.stringify(searchFacets.parse(result.facets))},"suggestions":${JSON.stringify(suggestionList.parse(result.suggestions))}`,
+  }));
+  const autocompleteResultJson = memoizedJson((result: AutocompleteResult) =>
+    JSON.stringify(autocompleteResult.parse(result)),
+  );
+  const searchPageMeta = pageMeta.extend({ degraded: z.boolean() });
 
   return async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
@@ -121,9 +138,11 @@ export function searchRoutes({
           description: [
             '`q` (or `keyword`): 1..200 characters after trimming; any text is searched as words',
             '(no query syntax). Typos are tolerated (fuzzy matching); Korean uses the nori analyzer.',
-            '`categoryId` includes its subcategories; `specs` is a JSON object of spec key → value,',
-            'list of values or `{ min, max }`. `page * limit` may not exceed 10000. Ranking uses the',
-            'weights of `PATCH /search/admin/weights`. While OpenSearch is down the answer comes from',
+            '`categoryId` includes its subcategories; `minRating` is the least average rating; `specs`',
+            'is a JSON object of spec key → value, list of values or `{ min, max }`. `page * limit`',
+            'may not exceed 10000. Ranking uses the weights of `PATCH /search/admin/weights`. `data` is',
+            'the page of hits; `meta` holds the paging, the facets of every match, "did you mean"',
+            'suggestions and related keywords. While OpenSearch is down the answer comes from',
             'PostgreSQL with `meta.degraded: true` (no facets, no suggestions). A signed-in member’s',
             'search is saved to their recent keywords unless turned off (`PATCH /search/preferences`).',
           ].join(' '),
@@ -139,16 +158,19 @@ export function searchRoutes({
           service.relatedKeywords(text),
         ]);
         service.recordSearch(text, { resultCount: result.totalCount, degraded }, actorOf(request));
-        const meta = searchMeta.parse({
+        const { hits, facetsAndSuggestions } = searchResultJson(result);
+        const page = searchPageMeta.parse({
           page: filters.page,
           limit: filters.limit,
           totalCount: result.totalCount,
           totalPages: Math.ceil(result.totalCount / filters.limit),
+          ...(result.totalCountCapped ? { totalCountCapped: true } : {}),
           degraded,
         });
-        // the result's JSON with relatedKeywords added before its closing brace
-        const data = `${searchResultJson(result).slice(0, -1)},"relatedKeywords":${JSON.stringify(keywordList.parse(relatedKeywords))}}`;
-        return sendJson(reply, `{"success":true,"data":${data},"meta":${JSON.stringify(meta)}}`);
+        // the page's meta with the result's facets and suggestions and the related keywords added
+        // before its closing brace
+        const meta = `${JSON.stringify(page).slice(0, -1)},${facetsAndSuggestions},"relatedKeywords":${JSON.stringify(relatedKeywordList.parse(relatedKeywords))}}`;
+        return sendJson(reply, `{"success":true,"data":${hits},"meta":${meta}}`);
       },
     );
 

@@ -1,6 +1,6 @@
 import { entityId, entityIdText } from '@pbshop/config';
 import { z } from 'zod';
-import { envelope, pageQuery } from '../../../http/envelope.ts';
+import { envelope, pageMeta, pageQuery } from '../../../http/envelope.ts';
 import { specFilterRange, specFiltersParam, specFilterText } from '../../catalog/specs/schemas.ts';
 
 export const searchSorts = [
@@ -65,6 +65,7 @@ export const searchQuery = pageQuery
     categoryId: entityIdText.optional().describe('the category and every category below it'),
     minPrice: z.coerce.number().int().min(0).max(MAX_WON).optional(),
     maxPrice: z.coerce.number().int().min(0).max(MAX_WON).optional(),
+    minRating: z.coerce.number().min(0).max(5).optional().describe('average rating at least this (0..5)'),
     sellerId: entityIdText.optional(),
     specs: searchSpecFilters.optional(),
     sort: z.enum(searchSorts).default('relevance'),
@@ -91,8 +92,11 @@ export type SearchInput = Omit<SearchQuery, 'q' | 'keyword'> & { text: string };
 
 export const searchHit = z.object({
   id: entityId,
-  name: z.string().describe('HTML: the name escaped, matched words in <em>'),
+  name: z.string().describe('the product name as it is'),
+  highlightedName: z.string().describe('HTML: the name escaped, matched words in <em>'),
   lowestPrice: z.number().int().nullable(),
+  averageRating: z.number().describe('0..5'),
+  sellerCount: z.number().int().describe('shops with the product in stock, as on the product list'),
   thumbnailUrl: z.string().nullable(),
   categoryName: z.string(),
   score: z.number(),
@@ -116,25 +120,37 @@ export const searchFacets = z.object({
     .describe('value counts per spec key; only when the search has a categoryId (specs differ per category)'),
 });
 
+/** What the engine (OpenSearch or the fallback) answers; the route sends it as a page. */
 export const searchResult = z.object({
   hits: z.array(searchHit),
   facets: searchFacets,
-  suggestions: z.array(z.string()).describe('"did you mean" phrases, when the search found few hits'),
-  relatedKeywords: z
-    .array(z.string())
-    .describe('popular keywords sharing a word with the search (from the latest popular ranking)'),
+  suggestions: z.array(z.string()),
   totalCount: z.number().int(),
+  totalCountCapped: z.boolean().optional(),
 });
 
-export const searchMeta = z.object({
-  page: z.number().int(),
-  limit: z.number().int(),
-  totalCount: z.number().int(),
-  totalPages: z.number().int(),
+export const suggestionList = z
+  .array(z.string())
+  .describe('"did you mean" phrases, when the search found few hits');
+
+export const relatedKeywordList = z
+  .array(z.string())
+  .describe('popular keywords sharing a word with the search (from the latest popular ranking)');
+
+/** A page's meta, and what the search says beside its hits. */
+export const searchMeta = pageMeta.extend({
   degraded: z.boolean().describe('true: OpenSearch was unavailable and PostgreSQL answered (no facets)'),
+  facets: searchFacets.describe('of every match, not only this page; empty lists when degraded'),
+  suggestions: suggestionList,
+  relatedKeywords: relatedKeywordList,
 });
 
-export const searchResponse = z.object({ success: z.literal(true), data: searchResult, meta: searchMeta });
+/** A paged list: the hits themselves in `data` (client-shapes.md, Search), the rest in `meta`. */
+export const searchResponse = z.object({
+  success: z.literal(true),
+  data: z.array(searchHit),
+  meta: searchMeta,
+});
 
 export const autocompleteQuery = z.object({ q: searchText(100) });
 
@@ -226,8 +242,7 @@ export const searchWeightsBody = z
     message: 'send at least one weight',
   });
 
-/** What the engine (OpenSearch or the fallback) answers; the route adds the related keywords. */
-export type SearchResult = Omit<z.infer<typeof searchResult>, 'relatedKeywords'>;
+export type SearchResult = z.infer<typeof searchResult>;
 export type SearchHit = z.infer<typeof searchHit>;
 export type SearchFacets = z.infer<typeof searchFacets>;
 export type AutocompleteResult = z.infer<typeof autocompleteResult>;
