@@ -88,8 +88,11 @@ async function indexCatalog(db: Database, client: SearchClient, indexPrefix: str
   // null: back to the default (1 s), not an explicit value; the outbox-lag run measures with it
   // (the client's types do not know null, the reset of a setting)
   await client.indices.putSettings({ index, body: { index: { refresh_interval: null } } as never });
-  await client.indices.refresh({ index });
-  await client.indices.forcemerge({ index, max_num_segments: 1 });
+  // merging 100,000 documents takes longer than the client's default request timeout (5 s) on a
+  // busy machine: the bench waits for it rather than failing
+  const long = { requestTimeout: 10 * 60_000 };
+  await client.indices.refresh({ index }, long);
+  await client.indices.forcemerge({ index, max_num_segments: 1 }, long);
   return indexed;
 }
 
