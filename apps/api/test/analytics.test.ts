@@ -171,9 +171,44 @@ describe('GET /predictions/products/:productId/price-trend (PRED-01..04)', () =>
     expect(result.body.data.recommendationReason).toMatch(/no price history/i);
   });
 
+  it("takes the storefront's horizonDays for days, and lookbackDays as the window the trend is fitted on", async () => {
+    // flat for two months, then rising for the last ten days
+    const product = await productWithSeries([
+      ...range(70, 10).map((d): [number, number] => [d, 100_000]),
+      ...range(9, 0).map((d): [number, number] => [d, 100_000 + (10 - d) * 2000]),
+    ]);
+    // PredictionApiPage.tsx:37-40: the input defaults
+    const client = await trendOf(product.id, '?horizonDays=7&lookbackDays=30');
+    expect(client.status).toBe(200);
+    expect(client.body.data.predictions).toHaveLength(7);
+    const contract = await trendOf(product.id, '?days=7');
+    expect(contract.body.data.predictions).toEqual(client.body.data.predictions);
+    expect((await trendOf(product.id, '?days=7&horizonDays=7')).body.data.predictions).toHaveLength(7);
+    // a short window sees only the rise; a long one mostly the flat months
+    const short = (await trendOf(product.id, '?horizonDays=7&lookbackDays=7')).body.data;
+    const long = (await trendOf(product.id, '?horizonDays=7&lookbackDays=180')).body.data;
+    expect(short.predictions[6].predictedPrice).toBeGreaterThan(long.predictions[6].predictedPrice);
+    expect(long.predictions[6].predictedPrice).toBeGreaterThan(120_000);
+  });
+
   it('refuses hostile input', async () => {
     const product = await createProduct();
-    for (const query of ['?days=0', '?days=91', '?days=-1', '?days=1.5', '?days=abc', '?days=1e9']) {
+    for (const query of [
+      '?days=0',
+      '?days=91',
+      '?days=-1',
+      '?days=1.5',
+      '?days=abc',
+      '?days=1e9',
+      '?horizonDays=0',
+      '?horizonDays=91',
+      '?horizonDays=abc',
+      '?days=7&horizonDays=8',
+      '?lookbackDays=6',
+      '?lookbackDays=181',
+      '?lookbackDays=1.5',
+      '?lookbackDays=%00',
+    ]) {
       const result = await trendOf(product.id, query);
       expect({ query, status: result.status }).toEqual({ query, status: 400 });
     }

@@ -24,13 +24,21 @@ export function analyticsRoutes({ analytics }: { analytics: AnalyticsService }):
         config: { access: 'public' },
         schema: {
           tags: ['analytics'],
-          summary: 'Price-trend prediction from the daily lowest-price history (PRED-01..04)',
+          summary:
+            'Price-trend prediction from the daily lowest-price history (PRED-01..04); the storefront sends horizonDays (= days) and lookbackDays (the fit window)',
           params: predictionParams,
           querystring: priceTrendQuery,
           response: { 200: envelope(pricePrediction), ...errors },
         },
       },
-      async (request) => ok(await analytics.priceTrend(request.params.productId, request.query.days)),
+      async (request) =>
+        ok(
+          await analytics.priceTrend(
+            request.params.productId,
+            request.query.days,
+            request.query.lookbackDays,
+          ),
+        ),
     );
 
     routes.get(

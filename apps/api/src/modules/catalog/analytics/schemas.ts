@@ -7,9 +7,38 @@ export const recommendations = ['BUY_NOW', 'BUY_SOON', 'WAIT', 'HOLD'] as const;
 export const predictionParams = z.object({ productId: entityIdText });
 export const analyticsParams = z.object({ id: entityIdText });
 
-export const priceTrendQuery = z.object({
-  days: z.coerce.number().int().min(1).max(90).default(30),
-});
+const horizon = z.coerce.number().int().min(1).max(90);
+
+/**
+ * `days` is the contract's horizon; the storefront (PredictionApiPage) sends `horizonDays` and
+ * `lookbackDays` instead. `horizonDays` is another name for `days` (both sent must agree);
+ * `lookbackDays` is the window the trend is fitted on.
+ */
+export const priceTrendQuery = z
+  .object({
+    days: horizon.optional().describe('days forecast, 1..90 (default 30)'),
+    horizonDays: horizon.optional().describe("the storefront's name for `days`"),
+    lookbackDays: z.coerce
+      .number()
+      .int()
+      .min(7)
+      .max(180)
+      .optional()
+      .describe('days of history the trend is fitted on, 7..180 (default 30)'),
+  })
+  .superRefine((query, context) => {
+    if (query.days !== undefined && query.horizonDays !== undefined && query.days !== query.horizonDays) {
+      context.addIssue({
+        code: 'custom',
+        path: ['horizonDays'],
+        message: 'days and horizonDays name the same value: send one of them (or both alike)',
+      });
+    }
+  })
+  .transform((query) => ({
+    days: query.days ?? query.horizonDays ?? 30,
+    lookbackDays: query.lookbackDays ?? 30,
+  }));
 
 const won = z.number().int();
 

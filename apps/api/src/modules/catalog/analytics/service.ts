@@ -12,7 +12,7 @@ export const model = {
   fullStrengthGap: 0.1,
   /** trend strength from which a FALLING price is "falling strongly" */
   strongFall: 0.5,
-  /** days of history the regression is fitted on */
+  /** days of history the regression is fitted on, unless the caller asks for another window */
   fitDays: 30,
   /** damping factor per day of the fitted slope */
   damping: 0.9,
@@ -83,6 +83,7 @@ export function analyzeSeries(
   currentPrice: number | null,
   allTimeLowest: number | null,
   days: number,
+  fitDays: number = model.fitDays,
 ): Analysis {
   const known = series
     .map((point, index) => ({ x: index - (series.length - 1), date: point.date, y: point.price }))
@@ -113,8 +114,8 @@ export function analyzeSeries(
   const trend: Trend = gap > model.stableBand ? 'RISING' : gap < -model.stableBand ? 'FALLING' : 'STABLE';
   const trendStrength = round2(clamp(Math.abs(gap) / model.fullStrengthGap, 0, 1));
 
-  // damped linear trend fitted on the last 30 days
-  const fit = known.filter((p) => p.x > -model.fitDays);
+  // damped linear trend fitted on the last `fitDays` days
+  const fit = known.filter((p) => p.x > -fitDays);
   const { b, sigma } = leastSquares(fit);
   const fitMean = mean(fit.map((p) => p.y)) ?? level;
   const volatility = fitMean === 0 ? 0 : sigma / fitMean;
@@ -264,8 +265,13 @@ export function analyticsService(db: Database) {
   }
 
   return {
-    async priceTrend(productId: number, days: number): Promise<PricePrediction> {
+    async priceTrend(
+      productId: number,
+      days: number,
+      fitDays: number = model.fitDays,
+    ): Promise<PricePrediction> {
       const found = await product(productId);
+      // a year of days covers the longest fit window (180) and the seasonality
       const buckets = await lowestPriceBuckets(db, productId, '1y', 'daily');
       const lowest = await allTimeLowest(productId);
       const analysis = analyzeSeries(
@@ -273,6 +279,7 @@ export function analyticsService(db: Database) {
         found.lowestPrice,
         lowest?.price ?? null,
         days,
+        fitDays,
       );
       return {
         productId: found.id,
