@@ -3,7 +3,7 @@
 // makers of throwaway rows for the calls that change or delete one.
 //
 // Ids are kept exactly as the API answers them and only ever put back into paths and bodies:
-// nothing here parses or assumes their format (UUID strings today, integers soon).
+// nothing here parses or assumes their format (integers, sent as JSON numbers).
 import type { App } from '../../src/app.ts';
 import type { ApiDeps } from '../../src/deps.ts';
 import { codeOf, strongPassword, type TestSmtpServer } from '../auth-helpers.ts';
@@ -77,6 +77,7 @@ export async function createFixtures(api: ContractApi, smtp: TestSmtpServer) {
       name,
       description: 'A 14-inch notebook for the contract test.',
       status: 'ON_SALE',
+      price: 1_390_000,
       stock: 25,
       unitQuantity: 1,
       unitLabel: '개',

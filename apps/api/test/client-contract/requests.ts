@@ -113,15 +113,18 @@ export const clientRequests: Partial<Record<CallKey, RequestBuilder>> = {
     query: { page: 1, limit: 20, categoryId: category.id, search: undefined, sort: 'newest' },
   }),
   'GET /products/:id': ({ product }) => ({ params: { id: product.id } }),
+  // discountPrice and thumbnailUrl are sent when their inputs are set (ProductApiPage.tsx:156-165)
   'POST /products': ({ admin, category }) => ({
     as: admin,
     body: {
       name: uniqueName('Zenbook'),
       description: '가볍고 오래가는 노트북',
       price: 1_190_000,
+      discountPrice: 1_090_000,
       stock: 10,
       categoryId: category.id,
       status: 'ON_SALE',
+      thumbnailUrl: 'https://img.example.com/zenbook.jpg',
     },
   }),
   // a subset of name, price, stock (ProductApiPage.tsx:216-220)
