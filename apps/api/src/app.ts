@@ -11,8 +11,11 @@ import { specRoutes } from './modules/catalog/specs/routes.ts';
 import { authRoutes } from './modules/identity/auth/routes.ts';
 import { socialRoutes } from './modules/identity/social/routes.ts';
 import { profileImageMediaRoutes, userRoutes } from './modules/identity/users/routes.ts';
+import { auditLogRoutes } from './modules/ops/audit/routes.ts';
 import { errorRoutes } from './modules/ops/errors/routes.ts';
 import { healthRoutes } from './modules/ops/health/routes.ts';
+import { queueBoardRoutes } from './modules/ops/queues/board.ts';
+import { queueAdminRoutes } from './modules/ops/queues/routes.ts';
 import { searchAdminRoutes } from './modules/search/admin/routes.ts';
 import { searchRoutes } from './modules/search/search/routes.ts';
 import { accessControl } from './plugins/access.ts';
@@ -66,6 +69,17 @@ export async function buildApp(deps: ApiDeps) {
       rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     }),
   );
+  // the queue UI (bull-board), beside /docs: ADMIN only, by bearer token or its session cookie
+  await app.register(
+    queueBoardRoutes({
+      queues: Object.values(deps.producers.queues),
+      redis: deps.redis,
+      queueUiSessions: deps.queueUiSessions,
+      signAccessToken: deps.accessTokens.sign,
+      audit: (action, work, summarize) => deps.auditLog.run(action, work, summarize),
+      rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    }),
+  );
   await app.register(
     async (v1) => {
       await v1.register(healthRoutes({ health: deps.health }));
@@ -94,6 +108,14 @@ export async function buildApp(deps: ApiDeps) {
       await v1.register(specRoutes({ specs: deps.specs, cache }));
       await v1.register(analyticsRoutes({ analytics: deps.analytics }));
       await v1.register(searchAdminRoutes({ searchAdmin: deps.searchAdmin }));
+      await v1.register(
+        queueAdminRoutes({
+          queueAdmin: deps.queueAdmin,
+          audit: (action, work, summarize) => deps.auditLog.run(action, work, summarize),
+          queueUiSessions: deps.queueUiSessions,
+        }),
+      );
+      await v1.register(auditLogRoutes({ auditLog: deps.auditLog }));
       await v1.register(
         searchRoutes({
           productSearch: deps.productSearch,

@@ -27,7 +27,10 @@ import { type TokenService, tokenService } from './modules/identity/auth/tokens.
 import { type SocialService, socialService } from './modules/identity/social/service.ts';
 import { type ProfileImageStore, profileImageStore } from './modules/identity/users/profile-image.ts';
 import { type UsersService, usersService } from './modules/identity/users/service.ts';
+import { type AdminAuditService, adminAuditService } from './modules/ops/audit/service.ts';
 import { type HealthService, healthService } from './modules/ops/health/service.ts';
+import { type QueueAdminService, queueAdminService } from './modules/ops/queues/service.ts';
+import { type QueueUiSessions, queueUiSessions } from './modules/ops/queues/ui-session.ts';
 import { type SearchAdminService, searchAdminService } from './modules/search/admin/service.ts';
 import { searchFallback } from './modules/search/search/fallback.ts';
 import {
@@ -85,6 +88,12 @@ export interface ApiDeps {
   recentKeywords: RecentKeywords;
   searchAdmin: SearchAdminService;
   health: HealthService;
+  /** the admin audit trail (admin_audit_log): every admin action runs through its `run` */
+  auditLog: AdminAuditService;
+  /** the queue admin API over the producers' queues */
+  queueAdmin: QueueAdminService;
+  /** the queue UI's signed session cookies */
+  queueUiSessions: QueueUiSessions;
   close(): Promise<void>;
 }
 
@@ -182,6 +191,9 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     recentKeywords: recent,
     searchAdmin: searchAdminService({ env, logger, db, search, resilience, producers, searchSync }),
     health,
+    auditLog: adminAuditService(db, logger),
+    queueAdmin: queueAdminService({ queues: producers.queues, redis, keyPrefix: env.REDIS_KEY_PREFIX }),
+    queueUiSessions: queueUiSessions(env),
     async close() {
       health.close();
       await resilience.close();

@@ -30,6 +30,7 @@ const builtAreas: readonly Area[] = [
   'Seller',
   'Price',
   'Search',
+  'Queue Admin',
   'Price Prediction',
   'Price Analytics',
   'Health',

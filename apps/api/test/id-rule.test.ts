@@ -12,8 +12,11 @@ const api = setupApiTest({ members: { admin: { role: 'ADMIN' }, owner: {}, other
 /** Texts no id may be; each must be refused before a handler runs. */
 const notIds = ['abc', '0', '-1', '1.5', '1e3', '0x10', '01', '9007199254740993', '%20 1'];
 
-/** Path parameters that name something other than a row (a provider, an error key, a file name). */
-const notIdParams = new Set(['provider', 'key', 'file']);
+/**
+ * Path parameters that name something other than a row (a provider, an error key, a file name, a
+ * BullMQ job: job ids stay strings, api-contract.md "Decisions that override").
+ */
+const notIdParams = new Set(['provider', 'key', 'file', 'jobId']);
 
 interface Parameter {
   in: 'path' | 'query';

@@ -131,6 +131,8 @@ const envShape = z.object({
   JWT_SECRET: z.string().min(32, 'at least 32 characters (e.g. `openssl rand -hex 32`)'),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(1800),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+  // the queue UI's session cookie (POST /api/v1/admin/queues/ui/session): how long it lets an ADMIN in
+  QUEUE_UI_SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(43_200).default(900),
   ARGON2_MEMORY_KIB: z.coerce.number().int().min(1024).max(1_048_576).default(19_456),
   ARGON2_TIME_COST: z.coerce.number().int().min(1).max(10).default(2),
   MAIL_TRANSPORT: z.enum(['file', 'smtp']).default('file'),

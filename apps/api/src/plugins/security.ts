@@ -32,6 +32,14 @@ function headersOf(middleware: ReturnType<typeof helmet>): Record<string, string
   return headers;
 }
 
+/**
+ * Helmet's headers for a page served beside the API (a UI), with the page's own CSP directives on
+ * top of helmet's defaults: the API's deny-all policy would keep its scripts and styles out.
+ */
+export function documentHeaders(directives: Record<string, string[] | null>): Record<string, string> {
+  return headersOf(helmet({ contentSecurityPolicy: { directives } }));
+}
+
 /** Route config for the auth routes' own, lower limit. */
 export function authRateLimit(env: Pick<Env, 'AUTH_RATE_LIMIT_PER_MINUTE'>) {
   return { max: env.AUTH_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 };

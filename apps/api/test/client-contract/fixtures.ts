@@ -8,6 +8,7 @@ import type { App } from '../../src/app.ts';
 import type { ApiDeps } from '../../src/deps.ts';
 import { codeOf, strongPassword, type TestSmtpServer } from '../auth-helpers.ts';
 import { createCategory, createSeller, uniqueName } from '../helpers/catalog.ts';
+import { failedJob } from '../helpers/queues.ts';
 import type { Member } from '../helpers/users.ts';
 import { apiBase } from './served.ts';
 
@@ -224,6 +225,9 @@ export async function createFixtures(api: ContractApi, smtp: TestSmtpServer) {
         asAdmin('POST', `/products/${productId}/images`, { url: `https://img.example.com/${next()}.jpg` }),
       alert: (member: Member, productId: Id) =>
         send(app, 'POST', '/price-alerts', member, { productId, targetPrice: 1_000_000 }),
+      /** a job of that queue that really failed (a worker ran just long enough to fail it) */
+      failedJob: (queue: 'activity-log' | 'video-transcode' | 'crawler-collect' | 'search-index-sync') =>
+        failedJob(api.deps, queue),
     },
   };
 }

@@ -276,6 +276,35 @@ export const clientRequests: Partial<Record<CallKey, RequestBuilder>> = {
   'GET /search/admin/index/outbox/summary': ({ admin }) => ({ as: admin }),
   'POST /search/admin/index/outbox/requeue-failed': ({ admin }) => ({ as: admin, query: { limit: 100 } }),
 
+  // Queue Admin (QueueAdminApiPage): the page's inputs (queue `activity-log` by default; retry
+  // limit 50, auto-retry 20 and 100, newestFirst as a string), on real failed jobs
+  'GET /admin/queues/supported': ({ admin }) => ({ as: admin }),
+  'GET /admin/queues/stats': ({ admin }) => ({ as: admin }),
+  'GET /admin/queues/:queueName/failed': async ({ admin, make }) => {
+    await make.failedJob('activity-log');
+    return {
+      as: admin,
+      params: { queueName: 'activity-log' },
+      query: { page: 1, limit: 20, newestFirst: 'true' },
+    };
+  },
+  'POST /admin/queues/:queueName/failed/retry': async ({ admin, make }) => {
+    await make.failedJob('video-transcode');
+    return { as: admin, params: { queueName: 'video-transcode' }, query: { limit: 50 } };
+  },
+  'POST /admin/queues/auto-retry': ({ admin }) => ({
+    as: admin,
+    query: { perQueueLimit: 20, maxTotal: 100 },
+  }),
+  'POST /admin/queues/:queueName/jobs/:jobId/retry': async ({ admin, make }) => ({
+    as: admin,
+    params: { queueName: 'crawler-collect', jobId: await make.failedJob('crawler-collect') },
+  }),
+  'DELETE /admin/queues/:queueName/jobs/:jobId': async ({ admin, make }) => ({
+    as: admin,
+    params: { queueName: 'crawler-collect', jobId: await make.failedJob('crawler-collect') },
+  }),
+
   // Price Prediction (PredictionApiPage: the input defaults)
   'GET /predictions/products/:productId/price-trend': ({ product }) => ({
     params: { productId: product.id },

@@ -235,6 +235,35 @@ export const clientSchemas: Partial<Record<CallKey, ClientShape>> = {
   },
   'POST /search/admin/index/outbox/requeue-failed': { data: renderedWhole },
 
+  // Queue Admin (QueueAdminApiPage): `items` with no guard (:51-52, :85-86), each queue's name,
+  // paused and `counts.active`/`counts.failed` (:63-64, :90-93), the failed jobs' fields and the
+  // page in `data.meta` (§1.3; :106-107, :197-205); job ids are strings (ty:846). The actions'
+  // answers are rendered whole.
+  'GET /admin/queues/supported': { data: z.looseObject({ items: z.array(text) }) },
+  'GET /admin/queues/stats': {
+    data: z.looseObject({
+      items: z.array(
+        z.looseObject({
+          queueName: text,
+          paused: z.boolean(),
+          counts: z.looseObject({ active: count, failed: count }),
+        }),
+      ),
+    }),
+  },
+  'GET /admin/queues/:queueName/failed': {
+    data: z.looseObject({
+      items: z.array(
+        z.looseObject({ id: text, name: text, attemptsMade: count, failedReason: text.nullable() }),
+      ),
+      meta: z.looseObject({ totalItems: count, totalPages: count, currentPage: count }),
+    }),
+  },
+  'POST /admin/queues/:queueName/failed/retry': { data: renderedWhole },
+  'POST /admin/queues/auto-retry': { data: renderedWhole },
+  'POST /admin/queues/:queueName/jobs/:jobId/retry': { data: renderedWhole },
+  'DELETE /admin/queues/:queueName/jobs/:jobId': { data: renderedWhole },
+
   // Price Prediction, Price Analytics, Health: rendered whole
   'GET /predictions/products/:productId/price-trend': { data: renderedWhole },
   'GET /analytics/products/:productId/lowest-ever': { data: renderedWhole },
