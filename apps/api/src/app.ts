@@ -14,6 +14,7 @@ import { profileImageMediaRoutes, userRoutes } from './modules/identity/users/ro
 import { auditLogRoutes } from './modules/ops/audit/routes.ts';
 import { errorRoutes } from './modules/ops/errors/routes.ts';
 import { healthRoutes } from './modules/ops/health/routes.ts';
+import { observabilityRoutes, prometheusRoutes } from './modules/ops/observability/routes.ts';
 import { queueBoardRoutes } from './modules/ops/queues/board.ts';
 import { queueAdminRoutes } from './modules/ops/queues/routes.ts';
 import { searchAdminRoutes } from './modules/search/admin/routes.ts';
@@ -22,6 +23,7 @@ import { accessControl } from './plugins/access.ts';
 import { docs } from './plugins/docs.ts';
 import { errorHandling, sendError } from './plugins/errors.ts';
 import { jsonBody } from './plugins/json-body.ts';
+import { observability } from './plugins/observability.ts';
 import { requestContext, requestIdFrom } from './plugins/request-context.ts';
 import { security } from './plugins/security.ts';
 import { wellFormedText } from './plugins/well-formed-text.ts';
@@ -48,6 +50,8 @@ export async function buildApp(deps: ApiDeps) {
   app.setSerializerCompiler(serializerCompiler);
 
   await app.register(requestContext);
+  // first, so every answer is counted: guards' refusals, rate limits, 404s and thrown errors too
+  if (deps.observability.enabled) await app.register(observability, { observe: deps.observability.observe });
   await app.register(security, { env: deps.env, redis: deps.redis });
   await app.register(errorHandling);
   await app.register(jsonBody);
@@ -62,6 +66,8 @@ export async function buildApp(deps: ApiDeps) {
   const { env, cache } = deps;
   // load balancers probe /health at the root; clients use the versioned base
   await app.register(healthRoutes({ health: deps.health }));
+  // Prometheus scrapes /metrics at the root, with METRICS_TOKEN
+  await app.register(prometheusRoutes({ observability: deps.observability, token: env.METRICS_TOKEN }));
   // stored profile images: PUBLIC_BASE_URL/media/profile-images/...
   await app.register(
     profileImageMediaRoutes({
@@ -108,6 +114,7 @@ export async function buildApp(deps: ApiDeps) {
       await v1.register(specRoutes({ specs: deps.specs, cache }));
       await v1.register(analyticsRoutes({ analytics: deps.analytics }));
       await v1.register(searchAdminRoutes({ searchAdmin: deps.searchAdmin }));
+      await v1.register(observabilityRoutes({ observability: deps.observability }));
       await v1.register(
         queueAdminRoutes({
           queueAdmin: deps.queueAdmin,

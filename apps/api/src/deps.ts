@@ -29,6 +29,9 @@ import { type ProfileImageStore, profileImageStore } from './modules/identity/us
 import { type UsersService, usersService } from './modules/identity/users/service.ts';
 import { type AdminAuditService, adminAuditService } from './modules/ops/audit/service.ts';
 import { type HealthService, healthService } from './modules/ops/health/service.ts';
+import { queueStatsFrom, resilienceFrom } from './modules/ops/observability/dashboard.ts';
+import { apiPrometheus } from './modules/ops/observability/prometheus.ts';
+import { type ObservabilityService, observabilityService } from './modules/ops/observability/service.ts';
 import { type QueueAdminService, queueAdminService } from './modules/ops/queues/service.ts';
 import { type QueueUiSessions, queueUiSessions } from './modules/ops/queues/ui-session.ts';
 import { type SearchAdminService, searchAdminService } from './modules/search/admin/service.ts';
@@ -88,6 +91,8 @@ export interface ApiDeps {
   recentKeywords: RecentKeywords;
   searchAdmin: SearchAdminService;
   health: HealthService;
+  /** request metrics (15 minutes, all replicas), recent traces, the dashboard, Prometheus */
+  observability: ObservabilityService;
   /** the admin audit trail (admin_audit_log): every admin action runs through its `run` */
   auditLog: AdminAuditService;
   /** the queue admin API over the producers' queues */
@@ -145,6 +150,25 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     onFlushError: (error) => logger.warn({ err: error }, 'popular keyword counts not written; kept'),
   });
   const recent = recentKeywords(redis, env.REDIS_KEY_PREFIX);
+  const searchAdmin = searchAdminService({ env, logger, db, search, resilience, producers, searchSync });
+  const observability = observabilityService({
+    env,
+    logger,
+    redis,
+    prometheus: apiPrometheus({
+      resilience,
+      // this process drains the search outbox when it runs worker-search's processors
+      outbox: env.WORKERS === 'inline' ? database : undefined,
+    }),
+    sources: {
+      queue: queueStatsFrom(producers.queues),
+      resilience: resilienceFrom(resilience),
+      searchSync: () => searchAdmin.outboxSummary(),
+      crawler: null,
+      opsSummary: null,
+    },
+    partTimeoutMs: env.HEALTH_PROBE_TIMEOUT_MS,
+  });
 
   return {
     env,
@@ -189,13 +213,16 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     searchWeights,
     popularKeywords: popular,
     recentKeywords: recent,
-    searchAdmin: searchAdminService({ env, logger, db, search, resilience, producers, searchSync }),
+    searchAdmin,
     health,
+    observability,
     auditLog: adminAuditService(db, logger),
     queueAdmin: queueAdminService({ queues: producers.queues, redis, keyPrefix: env.REDIS_KEY_PREFIX }),
     queueUiSessions: queueUiSessions(env),
     async close() {
       health.close();
+      // the last request counts go to Redis while it is still connected
+      await observability.close();
       await resilience.close();
       await productViews.close();
       await popular.close();

@@ -1,4 +1,5 @@
 import { createLogger, loadEnvOrExit, onShutdownSignal } from '@pbshop/config';
+import { consumedQueues, instrumentProcessors, jobMetrics, registerQueueDepth } from '@pbshop/metrics';
 import { type ProcessorSet, startWorkers } from '@pbshop/queues';
 import { buildCrawlerProcessors } from '@pbshop/worker-crawler/processor';
 import { buildSearchProcessors } from '@pbshop/worker-search/processor';
@@ -28,18 +29,26 @@ if (env.WORKERS === 'inline') {
     buildCrawlerProcessors(workerDeps),
   );
 }
-const workers = startWorkers(env.WORKERS === 'inline' ? 'api-inline' : 'api', workerDeps, {
-  processors: sets.flatMap((set) => set.processors),
-  async close() {
-    await Promise.all(sets.map((set) => set.close?.()));
+// each job run is timed and counted for /metrics, beside the depth of the queues consumed here
+const processorSet = instrumentProcessors(
+  {
+    processors: sets.flatMap((set) => set.processors),
+    async close() {
+      await Promise.all(sets.map((set) => set.close?.()));
+    },
   },
-});
+  jobMetrics(deps.observability.registry),
+);
+const consumed = consumedQueues(processorSet, deps.workerRedis, env.REDIS_KEY_PREFIX);
+registerQueueDepth(deps.observability.registry, consumed.queues);
+const workers = startWorkers(env.WORKERS === 'inline' ? 'api-inline' : 'api', workerDeps, processorSet);
 
 onShutdownSignal(logger, env.SHUTDOWN_GRACE_MS, async () => {
   // stop accepting requests first, then let the jobs finish, then close the pools
   stopFirstAdmin();
   await app.close();
   await workers.close();
+  await consumed.close();
   await deps.close();
 });
 

@@ -116,6 +116,22 @@ const envShape = z.object({
   SEARCH_POPULAR_REFRESH_MS: z.coerce.number().int().min(0).max(86_400_000).default(300_000),
   // popular search keywords: the sliding window the searches are counted over
   SEARCH_POPULAR_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
+  // observability: per-request metrics (15-minute window, through Redis) and the recent-trace buffer
+  OBS_ENABLED: booleanFlag.default(true),
+  // traces kept per API process; out-of-range values are clamped to 100..5000
+  OBS_TRACE_BUFFER_LIMIT: z.coerce
+    .number()
+    .int()
+    .default(500)
+    .transform((value) => Math.min(5000, Math.max(100, value))),
+  // how often each API process adds its request counts to Redis
+  OBS_FLUSH_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  // Prometheus: bearer token for GET /metrics (the API serves /metrics only when it is set)
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters (e.g. `openssl rand -hex 24`)').optional(),
+  // each worker's Prometheus port (0: no metrics endpoint)
+  WORKER_SEARCH_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  WORKER_TRANSCODE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  WORKER_CRAWLER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8000'),
   CORS_ORIGINS: z
     .string()
@@ -187,7 +203,7 @@ function issuesOf(error: z.ZodError, cleaned: Record<string, string>): string[] 
     const received =
       value === undefined
         ? 'missing'
-        : /PASSWORD|SECRET/.test(key)
+        : /PASSWORD|SECRET|^METRICS_TOKEN$/.test(key)
           ? 'value hidden'
           : `got ${JSON.stringify(value)}`;
     return `${key}: ${issue.message} (${received})`;
