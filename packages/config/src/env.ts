@@ -96,6 +96,17 @@ const envShape = z.object({
   TRANSCODE_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   CRAWLER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   CRAWLER_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  // crawler: retries of one page (network, 5xx, 429), the least time between two requests to one
+  // host and how many may run at once on it (in Redis: every replica together), the page size
+  // cap, robots.txt cache time, and failed runs in a row before a job is turned off
+  CRAWLER_FETCH_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  CRAWLER_HOST_MIN_INTERVAL_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
+  CRAWLER_HOST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  CRAWLER_MAX_PAGE_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(5 * 1024 * 1024),
+  CRAWLER_ROBOTS_CACHE_MS: z.coerce.number().int().min(0).max(86_400_000).default(3_600_000),
+  CRAWLER_AUTO_DISABLE_AFTER: z.coerce.number().int().min(0).max(1000).default(5),
+  // the local seller-site simulator dev.sh starts (three shops on this port and the next two)
+  CRAWLER_SIMULATOR_PORT: z.coerce.number().int().min(1).max(65533).default(8700),
   SEARCH_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   // search index sync (transactional outbox → worker-search → OpenSearch)
   SEARCH_OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(200),

@@ -314,6 +314,18 @@ export const errorCatalog = {
     'The crawler queue is overloaded.',
     'クローラーのキューが混雑しています。',
   ),
+  CRAWLER_JOB_NOT_FOUND: entry(
+    404,
+    '수집 작업을 찾을 수 없습니다.',
+    'Crawler job not found.',
+    'クローラージョブが見つかりません。',
+  ),
+  CRAWLER_RUN_NOT_FOUND: entry(
+    404,
+    '수집 실행 기록을 찾을 수 없습니다.',
+    'Crawler run not found.',
+    'クローラーの実行記録が見つかりません。',
+  ),
 } as const satisfies Record<string, CatalogEntry>;
 
 export type ErrorCode = keyof typeof errorCatalog;
