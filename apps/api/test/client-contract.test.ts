@@ -35,6 +35,7 @@ const builtAreas: readonly Area[] = [
   'Price Analytics',
   'Health',
   'Error codes',
+  'Observability',
 ];
 const builtCalls = clientCalls.filter((call) => builtAreas.includes(call.area));
 

@@ -319,6 +319,14 @@ export const clientRequests: Partial<Record<CallKey, RequestBuilder>> = {
   'GET /health': () => ({}),
   'GET /errors/codes': () => ({}),
   'GET /errors/codes/:key': () => ({ params: { key: 'VALIDATION_ERROR' } }),
+
+  // Observability (ObservabilityApiPage: traces with the page's limit and the filter as typed)
+  'GET /admin/observability/metrics': ({ admin }) => ({ as: admin }),
+  'GET /admin/observability/traces': ({ admin }) => ({
+    as: admin,
+    query: { limit: 50, pathContains: 'products' },
+  }),
+  'GET /admin/observability/dashboard': ({ admin }) => ({ as: admin }),
 };
 
 export interface ClientAnswer {

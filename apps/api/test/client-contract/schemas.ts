@@ -277,4 +277,59 @@ export const clientSchemas: Partial<Record<CallKey, ClientShape>> = {
     }),
   },
   'GET /errors/codes/:key': { data: renderedWhole },
+
+  // Observability (ObservabilityApiPage): the summary and the dashboard are rendered whole, with the
+  // fields their types declare; the traces' `data.items` is read with no guard
+  'GET /admin/observability/metrics': {
+    data: z.looseObject({
+      totalRequests: count,
+      errorRequests: count,
+      errorRate: z.number(),
+      avgLatencyMs: z.number(),
+      p95LatencyMs: z.number(),
+      p99LatencyMs: z.number(),
+      statusBuckets: z.looseObject({ s2xx: count, s3xx: count, s4xx: count, s5xx: count }),
+    }),
+  },
+  'GET /admin/observability/traces': {
+    data: z.looseObject({
+      items: z.array(
+        z.looseObject({
+          requestId: text,
+          method: text,
+          path: text,
+          statusCode: count,
+          durationMs: z.number(),
+          ip: z.string().nullable().optional(),
+          userId: z.number().int().nullable().optional(),
+          timestamp: text,
+        }),
+      ),
+    }),
+  },
+  'GET /admin/observability/dashboard': {
+    data: z.looseObject({
+      checkedAt: text,
+      process: z.looseObject({
+        uptimeSec: count,
+        memory: z.looseObject({
+          rss: count,
+          heapTotal: count,
+          heapUsed: count,
+          external: count,
+          arrayBuffers: count,
+        }),
+      }),
+      metrics: z.looseObject({ totalRequests: count, errorRate: z.number() }).nullable(),
+      queue: z.looseObject({ items: z.array(z.unknown()), total: count }).nullable(),
+      resilience: z
+        .looseObject({ circuits: z.array(z.unknown()), adaptivePolicies: z.array(z.unknown()) })
+        .nullable(),
+      searchSync: z
+        .looseObject({ pending: count, processing: count, completed: count, failed: count })
+        .nullable(),
+      crawler: z.unknown(),
+      opsSummary: z.unknown(),
+    }),
+  },
 };
