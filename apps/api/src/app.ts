@@ -8,6 +8,7 @@ import { priceRoutes } from './modules/catalog/prices/routes.ts';
 import { productRoutes } from './modules/catalog/products/routes.ts';
 import { sellerRoutes } from './modules/catalog/sellers/routes.ts';
 import { specRoutes } from './modules/catalog/specs/routes.ts';
+import { crawlerAdminRoutes } from './modules/crawler/admin/routes.ts';
 import { authRoutes } from './modules/identity/auth/routes.ts';
 import { socialRoutes } from './modules/identity/social/routes.ts';
 import { profileImageMediaRoutes, userRoutes } from './modules/identity/users/routes.ts';
@@ -123,6 +124,7 @@ export async function buildApp(deps: ApiDeps) {
         }),
       );
       await v1.register(auditLogRoutes({ auditLog: deps.auditLog }));
+      await v1.register(crawlerAdminRoutes({ crawlerAdmin: deps.crawlerAdmin }));
       await v1.register(
         searchRoutes({
           productSearch: deps.productSearch,

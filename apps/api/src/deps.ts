@@ -1,4 +1,5 @@
 import type { Env, Logger } from '@pbshop/config';
+import type { CrawlCatalog } from '@pbshop/crawler';
 import { createDatabase, type DatabaseHandle } from '@pbshop/db';
 import {
   bullPrefix,
@@ -21,6 +22,8 @@ import { type ProductsService, productsService } from './modules/catalog/product
 import { type ProductViewCounter, productViewCounter } from './modules/catalog/products/views.ts';
 import { type SellersService, sellersService } from './modules/catalog/sellers/service.ts';
 import { type SpecsService, specsService } from './modules/catalog/specs/service.ts';
+import { type CrawlerAdminService, crawlerAdminService } from './modules/crawler/admin/service.ts';
+import { crawlerOffers } from './modules/crawler/offers/service.ts';
 import { type PasswordHasher, passwordHasher } from './modules/identity/auth/passwords.ts';
 import { type AuthService, authService } from './modules/identity/auth/service.ts';
 import { type TokenService, tokenService } from './modules/identity/auth/tokens.ts';
@@ -99,6 +102,10 @@ export interface ApiDeps {
   queueAdmin: QueueAdminService;
   /** the queue UI's signed session cookies */
   queueUiSessions: QueueUiSessions;
+  /** crawler jobs (with their BullMQ schedules), runs and monitoring */
+  crawlerAdmin: CrawlerAdminService;
+  /** collected offers written through `prices` (WORKERS=inline runs the crawler here) */
+  crawlerOffers: CrawlCatalog;
   close(): Promise<void>;
 }
 
@@ -150,6 +157,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     onFlushError: (error) => logger.warn({ err: error }, 'popular keyword counts not written; kept'),
   });
   const recent = recentKeywords(redis, env.REDIS_KEY_PREFIX);
+  const prices = pricesService(db, sellers, searchSync, catalogReads.db);
   const searchAdmin = searchAdminService({ env, logger, db, search, resilience, producers, searchSync });
   const observability = observabilityService({
     env,
@@ -193,7 +201,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     social: socialService({ db, env, redis, users, tokens, resilience, logger }),
     categories,
     sellers,
-    prices: pricesService(db, sellers, searchSync, catalogReads.db),
+    prices,
     products: productsService(db, categories, searchSync, catalogReads.db),
     productViews,
     specs: specsService(db, categories, searchSync),
@@ -219,6 +227,13 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     auditLog: adminAuditService(db, logger),
     queueAdmin: queueAdminService({ queues: producers.queues, redis, keyPrefix: env.REDIS_KEY_PREFIX }),
     queueUiSessions: queueUiSessions(env),
+    crawlerOffers: crawlerOffers(db, prices, (productId) => cache.invalidateProduct(productId)),
+    crawlerAdmin: crawlerAdminService({
+      db,
+      producers,
+      logger,
+      sellerExists: async (sellerId) => (await sellers.findById(sellerId)) !== undefined,
+    }),
     async close() {
       health.close();
       // the last request counts go to Redis while it is still connected

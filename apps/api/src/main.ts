@@ -1,7 +1,7 @@
 import { createLogger, loadEnvOrExit, onShutdownSignal } from '@pbshop/config';
+import { crawlerProcessors } from '@pbshop/crawler';
 import { consumedQueues, instrumentProcessors, jobMetrics, registerQueueDepth } from '@pbshop/metrics';
 import { type ProcessorSet, startWorkers } from '@pbshop/queues';
-import { buildCrawlerProcessors } from '@pbshop/worker-crawler/processor';
 import { buildSearchProcessors } from '@pbshop/worker-search/processor';
 import { buildTranscodeProcessors } from '@pbshop/worker-transcode/processor';
 import { buildApp } from './app.ts';
@@ -26,7 +26,8 @@ if (env.WORKERS === 'inline') {
   sets.push(
     buildSearchProcessors(workerDeps),
     buildTranscodeProcessors(workerDeps),
-    buildCrawlerProcessors(workerDeps),
+    // the crawler writes offers through this process's prices service
+    crawlerProcessors(workerDeps, () => deps.crawlerOffers),
   );
 }
 // each job run is timed and counted for /metrics, beside the depth of the queues consumed here

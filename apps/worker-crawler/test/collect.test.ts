@@ -71,7 +71,7 @@ describe('worker-crawler collecting seller pages', () => {
     const job = await producers.enqueue('crawler-collect', {
       requestId: 'test-collect-1',
       url: `${seller.url}/products/42`,
-      sellerId: 'seller-1',
+      sellerId: 1,
     });
     const { state, job: done } = await settled(job.id!);
     expect(state).toBe('completed');

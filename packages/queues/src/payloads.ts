@@ -25,10 +25,21 @@ export const videoTranscodePayload = jobBase.extend({
     ),
 });
 
-export const crawlerCollectPayload = jobBase.extend({
-  url: z.url({ protocol: /^https?$/ }),
-  sellerId: entityId.optional(),
-});
+/**
+ * runId: run that crawler run (a manual run or trigger, recorded QUEUED by the API); jobId: a
+ * scheduled firing of that crawler job (the worker records its run); url: fetch one page only.
+ */
+export const crawlerCollectPayload = jobBase
+  .extend({
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    sellerId: entityId.optional(),
+    runId: entityId.optional(),
+    jobId: entityId.optional(),
+  })
+  .refine(
+    (payload) => [payload.url, payload.runId, payload.jobId].filter((value) => value !== undefined).length === 1,
+    { message: 'a crawler-collect job names exactly one of url, runId and jobId', path: ['runId'] },
+  );
 
 /**
  * bootstrap: make sure the index exists (and start a full reindex when its mapping is outdated);

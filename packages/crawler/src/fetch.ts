@@ -1,0 +1,207 @@
+import type { ResilienceRegistry } from '@pbshop/resilience';
+import { PermanentFailure } from '@pbshop/resilience';
+import { Agent, errors, interceptors, request } from 'undici';
+import { CrawlError } from './crawl-error.ts';
+
+/** Who we are, with where to read about it: seller sites may allow, limit or block us by it. */
+export const crawlerUserAgent = 'PBShopBot/0.2 (+https://github.com/pbshop; price comparison)';
+/** The token robots.txt groups are matched against. */
+export const crawlerProductToken = 'PBShopBot';
+
+export interface FetchedPage {
+  url: string;
+  status: number;
+  contentType: string | null;
+  bytes: number;
+  body: string;
+}
+
+export interface FetchSettings {
+  timeoutMs: number;
+  retries: number;
+  maxBytes: number;
+  /** first retry delay; doubled per attempt (Retry-After wins when longer) */
+  backoffMs?: number;
+  /** a Retry-After longer than this fails the page instead of holding the run */
+  maxRetryAfterMs?: number;
+}
+
+const agent = new Agent({ connections: 16, keepAliveTimeout: 10_000 }).compose(
+  interceptors.redirect({ maxRedirections: 3 }),
+);
+
+/**
+ * A failed attempt, classified inside the breaker. It extends PermanentFailure so the breaker
+ * counts it while the registry does not retry it: `fetchPage` retries itself, honouring Retry-After
+ * and taking a politeness slot before each attempt.
+ */
+class AttemptFailure extends PermanentFailure {
+  readonly failure: CrawlError;
+  readonly retryAfterMs: number | undefined;
+  constructor(failure: CrawlError, retryAfterMs?: number) {
+    super(failure.message);
+    this.failure = failure;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+/** Retry-After as seconds or an HTTP date, in ms from now. */
+export function retryAfterMs(value: string | string[] | undefined): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text) return undefined;
+  if (/^\d+$/.test(text.trim())) return Number(text.trim()) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+async function readLimited(
+  body: AsyncIterable<Buffer> & { destroy(): void },
+  limit: number,
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.byteLength;
+    if (total > limit) {
+      body.destroy();
+      throw new PermanentFailure(`page larger than ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The class of a failed fetch attempt. */
+export function classify(error: unknown, resilience: ResilienceRegistry): CrawlError {
+  if (error instanceof CrawlError) return error;
+  if (error instanceof AttemptFailure) return error.failure;
+  const message = error instanceof Error ? error.message : String(error);
+  if (resilience.isOpenError(error)) return new CrawlError('CIRCUIT_OPEN', `circuit open: ${message}`);
+  if (resilience.isTimeoutError(error)) return new CrawlError('TIMEOUT', 'no answer in time');
+  if (
+    error instanceof errors.HeadersTimeoutError ||
+    error instanceof errors.BodyTimeoutError ||
+    error instanceof errors.ConnectTimeoutError
+  ) {
+    return new CrawlError('TIMEOUT', message);
+  }
+  if (error instanceof PermanentFailure) return new CrawlError('PARSE', message);
+  return new CrawlError('NETWORK', message);
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+
+/**
+ * GETs a seller page with undici: each attempt under the host's `crawler:<host>` breaker with
+ * the policy's timeout; network errors, 5xx and 429 are retried up to `retries` times with
+ * exponential backoff (a 429's or 503's Retry-After when longer; never faster on errors); a 4xx is
+ * the site's answer (no retry, not a breaker failure). Each attempt runs inside `around` (the host's
+ * politeness place and slot: a retry waits for its turn like any request). Failures are
+ * `CrawlError`s with their class.
+ */
+export async function fetchPage(
+  resilience: ResilienceRegistry,
+  url: string,
+  settings: FetchSettings,
+  signal: AbortSignal,
+  around: <T>(attempt: () => Promise<T>) => Promise<T> = (attempt) => attempt(),
+): Promise<FetchedPage> {
+  const host = new URL(url).host;
+  const backoff = settings.backoffMs ?? 500;
+  const maxRetryAfter = settings.maxRetryAfterMs ?? 60_000;
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      const answer = await around(() =>
+        resilience.execute(
+          `crawler:${host}`,
+          async (attemptSignal) => {
+            try {
+              const response = await request(url, {
+                method: 'GET',
+                dispatcher: agent,
+                signal: attemptSignal,
+                // undici's own timeouts fire just before the policy's, so a slow host is one attempt
+                headersTimeout: Math.max(50, settings.timeoutMs - 50),
+                bodyTimeout: Math.max(50, settings.timeoutMs - 50),
+                headers: {
+                  'user-agent': crawlerUserAgent,
+                  accept: 'text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.5',
+                  'accept-language': 'ko-KR,ko;q=0.9',
+                },
+              });
+              if (response.statusCode >= 500 || response.statusCode === 429) {
+                response.body.destroy();
+                throw new AttemptFailure(
+                  new CrawlError(
+                    response.statusCode === 429 ? 'HTTP_4XX' : 'HTTP_5XX',
+                    `${host} answered ${response.statusCode}`,
+                    response.statusCode,
+                  ),
+                  retryAfterMs(response.headers['retry-after']),
+                );
+              }
+              if (response.statusCode >= 400) {
+                response.body.destroy();
+                // the site's answer about this page, not the host failing
+                return { status: response.statusCode, page: null };
+              }
+              const declared = Number(response.headers['content-length'] ?? 0);
+              if (declared > settings.maxBytes) {
+                response.body.destroy();
+                throw new AttemptFailure(
+                  new CrawlError('PARSE', `page larger than ${settings.maxBytes} bytes`),
+                );
+              }
+              const bytes = await readLimited(response.body, settings.maxBytes);
+              const contentType = response.headers['content-type'];
+              const page: FetchedPage = {
+                url,
+                status: response.statusCode,
+                contentType: (Array.isArray(contentType) ? contentType[0] : contentType) ?? null,
+                bytes: bytes.byteLength,
+                body: bytes.toString('utf8'),
+              };
+              return { status: response.statusCode, page };
+            } catch (error) {
+              if (error instanceof AttemptFailure || attemptSignal.aborted) throw error;
+              throw new AttemptFailure(classify(error, resilience));
+            }
+          },
+          signal,
+        ),
+      );
+      if (answer.page) return answer.page;
+      throw new CrawlError('HTTP_4XX', `${host} answered ${answer.status}`, answer.status);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      const failure = classify(error, resilience);
+      const retryable =
+        failure.errorClass === 'NETWORK' ||
+        failure.errorClass === 'TIMEOUT' ||
+        failure.errorClass === 'HTTP_5XX' ||
+        failure.status === 429;
+      if (!retryable || attempt >= settings.retries) throw failure;
+      const hinted = error instanceof AttemptFailure ? error.retryAfterMs : undefined;
+      if (hinted !== undefined && hinted > maxRetryAfter) {
+        throw new CrawlError(
+          failure.errorClass,
+          `${failure.message}; its Retry-After (${Math.round(hinted / 1000)} s) is longer than we wait`,
+          failure.status,
+        );
+      }
+      await sleep(Math.max(backoff * 2 ** attempt, hinted ?? 0), signal);
+    }
+  }
+}

@@ -1,0 +1,204 @@
+import type { CrawlerSelectors } from '@pbshop/db';
+import { type CheerioAPI, load } from 'cheerio';
+
+export type StockState = 'IN_STOCK' | 'LOW_STOCK' | 'OUT_OF_STOCK';
+
+/** One offer read from a seller page. */
+export interface CollectedItem {
+  title: string | null;
+  /** KRW */
+  price: number;
+  /** KRW; 0 when shipping is free */
+  shippingFee: number | null;
+  stockState: StockState;
+  sellerProductCode: string | null;
+  gtin: string | null;
+  mpn: string | null;
+  /** json-ld, microdata or selectors: how it was read */
+  source: 'json-ld' | 'microdata' | 'selectors';
+}
+
+/**
+ * A KRW amount from page text: "1,299,000원", "₩1,299,000", "KRW 1299000", "1299000", 1299000.
+ * Decimals ("1299000.00") are dropped; anything else (no digits, a negative, absurdly large) is null.
+ */
+export function parseKrw(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? Math.round(value) : null;
+  if (typeof value !== 'string') return null;
+  const text = value.normalize('NFKC').replace(/\s+/g, '');
+  const match = /^(?:₩|￦|KRW)?(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:원|KRW)?$/i.exec(text);
+  if (!match?.[1]) {
+    // a price inside text ("판매가 1,299,000원")
+    const inner = /(\d{1,3}(?:,\d{3})+|\d+)\s*원/.exec(value.normalize('NFKC'));
+    if (!inner?.[1]) return null;
+    return bounded(Number(inner[1].replace(/,/g, '')));
+  }
+  return bounded(Number(match[1].replace(/,/g, '')));
+}
+
+const bounded = (value: number) => (Number.isSafeInteger(value) && value <= 1_000_000_000_000 ? value : null);
+
+/** schema.org availability (URL or name) or page text as a stock state. */
+export function parseStock(value: unknown): StockState {
+  const text = typeof value === 'string' ? value.toLowerCase() : '';
+  if (/outofstock|soldout|discontinued|품절|일시품절|sold out|out of stock/.test(text)) return 'OUT_OF_STOCK';
+  if (/limitedavailability|lowstock|재고\s*부족|소량|low stock/.test(text)) return 'LOW_STOCK';
+  return 'IN_STOCK';
+}
+
+const text = (value: unknown): string | null => {
+  if (typeof value === 'number') return String(value);
+  if (typeof value !== 'string') return null;
+  const trimmed = value.trim();
+  return trimmed === '' ? null : trimmed.slice(0, 500);
+};
+
+const typesOf = (node: Record<string, unknown>): string[] => {
+  const type = node['@type'];
+  return (Array.isArray(type) ? type : [type]).filter((t): t is string => typeof t === 'string');
+};
+
+function jsonLdNodes(value: unknown, out: Record<string, unknown>[] = []): Record<string, unknown>[] {
+  if (Array.isArray(value)) {
+    for (const entry of value) jsonLdNodes(entry, out);
+  } else if (value && typeof value === 'object') {
+    const node = value as Record<string, unknown>;
+    out.push(node);
+    if (node['@graph']) jsonLdNodes(node['@graph'], out);
+  }
+  return out;
+}
+
+function fromJsonLdProduct(product: Record<string, unknown>): CollectedItem | null {
+  const offersValue = product.offers;
+  const offers = jsonLdNodes(offersValue);
+  const offer =
+    offers.find((node) => typesOf(node).some((t) => t === 'Offer' || t === 'AggregateOffer')) ?? offers[0];
+  if (!offer) return null;
+  const currency = text(offer.priceCurrency);
+  if (currency && currency.toUpperCase() !== 'KRW') return null;
+  const price = parseKrw(offer.price ?? offer.lowPrice);
+  if (price === null) return null;
+  const shipping = jsonLdNodes(offer.shippingDetails)[0];
+  const rate = shipping ? jsonLdNodes(shipping.shippingRate)[0] : undefined;
+  return {
+    title: text(product.name),
+    price,
+    shippingFee: rate ? parseKrw(rate.value) : null,
+    stockState: parseStock(offer.availability),
+    sellerProductCode: text(product.sku) ?? text(product.productID) ?? text(offer.sku),
+    gtin: text(product.gtin13) ?? text(product.gtin) ?? text(product.gtin14) ?? text(product.gtin8),
+    mpn: text(product.mpn),
+    source: 'json-ld',
+  };
+}
+
+function fromJsonLd($: CheerioAPI): CollectedItem[] {
+  const items: CollectedItem[] = [];
+  $('script[type="application/ld+json"]').each((_index, element) => {
+    let data: unknown;
+    try {
+      data = JSON.parse($(element).text());
+    } catch {
+      return;
+    }
+    for (const node of jsonLdNodes(data)) {
+      if (!typesOf(node).includes('Product')) continue;
+      const item = fromJsonLdProduct(node);
+      if (item) items.push(item);
+    }
+  });
+  return items;
+}
+
+function fromMicrodata($: CheerioAPI): CollectedItem[] {
+  const items: CollectedItem[] = [];
+  $('[itemscope][itemtype*="schema.org/Product"]').each((_index, element) => {
+    const scope = $(element);
+    const prop = (name: string, within = scope) => {
+      const found = within.find(`[itemprop="${name}"]`).first();
+      if (found.length === 0) return null;
+      return text(found.attr('content') ?? found.attr('href') ?? found.text());
+    };
+    const offer = scope.find('[itemprop="offers"]').first();
+    const offerScope = offer.length > 0 ? offer : scope;
+    const currency = prop('priceCurrency', offerScope);
+    if (currency && currency.toUpperCase() !== 'KRW') return;
+    const price = parseKrw(prop('price', offerScope));
+    if (price === null) return;
+    items.push({
+      title: prop('name'),
+      price,
+      shippingFee: parseKrw(prop('shippingRate', offerScope) ?? prop('shippingFee', offerScope)),
+      stockState: parseStock(prop('availability', offerScope)),
+      sellerProductCode: prop('sku') ?? prop('productID'),
+      gtin: prop('gtin13') ?? prop('gtin'),
+      mpn: prop('mpn'),
+      source: 'microdata',
+    });
+  });
+  return items;
+}
+
+function fromSelectors($: CheerioAPI, selectors: CrawlerSelectors): CollectedItem[] {
+  if (!selectors.price) return [];
+  const read = (selector: string | undefined) => {
+    if (!selector) return null;
+    const found = $(selector).first();
+    if (found.length === 0) return null;
+    return text(found.attr('content') ?? found.attr('data-price') ?? found.text());
+  };
+  const price = parseKrw(read(selectors.price));
+  if (price === null) return [];
+  const shipping = read(selectors.shippingFee);
+  return [
+    {
+      title: read(selectors.title) ?? text($('h1').first().text()),
+      price,
+      shippingFee: shipping === null ? null : /무료|free/i.test(shipping) ? 0 : parseKrw(shipping),
+      stockState: parseStock(read(selectors.stock)),
+      sellerProductCode: read(selectors.sellerProductCode),
+      gtin: read(selectors.gtin),
+      mpn: read(selectors.mpn),
+      source: 'selectors',
+    },
+  ];
+}
+
+/**
+ * The offers on a product page: schema.org Product/Offer in JSON-LD first, then microdata, then
+ * the job's CSS selectors. An empty list means the page holds nothing we can read (PARSE).
+ */
+export function parseProductPage(html: string, selectors: CrawlerSelectors = {}): CollectedItem[] {
+  const $ = load(html);
+  const jsonLd = fromJsonLd($);
+  if (jsonLd.length > 0) return jsonLd;
+  const microdata = fromMicrodata($);
+  if (microdata.length > 0) return microdata;
+  return fromSelectors($, selectors);
+}
+
+/** Product page links on a listing page (the job's selector, else schema.org ItemList URLs). */
+export function parseListingLinks(html: string, baseUrl: string, selectors: CrawlerSelectors = {}): string[] {
+  const $ = load(html);
+  const links = new Set<string>();
+  const add = (href: string | undefined) => {
+    if (!href) return;
+    const resolved = URL.parse(href, baseUrl);
+    if (resolved && (resolved.protocol === 'http:' || resolved.protocol === 'https:')) {
+      resolved.hash = '';
+      links.add(resolved.toString());
+    }
+  };
+  if (selectors.productLinks) $(selectors.productLinks).each((_i, element) => add($(element).attr('href')));
+  $('script[type="application/ld+json"]').each((_i, element) => {
+    try {
+      for (const node of jsonLdNodes(JSON.parse($(element).text()))) {
+        if (typesOf(node).includes('ListItem')) add(text(node.url) ?? undefined);
+      }
+    } catch {
+      // not JSON: no links from it
+    }
+  });
+  return [...links].slice(0, 1000);
+}

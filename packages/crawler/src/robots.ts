@@ -1,0 +1,102 @@
+import type { WorkerDeps } from '@pbshop/queues';
+import robotsParserModule from 'robots-parser';
+import { Agent, errors, request } from 'undici';
+import { crawlerProductToken, crawlerUserAgent } from './fetch.ts';
+
+type Redis = WorkerDeps['redis'];
+
+// a CommonJS module whose export is the function itself
+const robotsParser = robotsParserModule as unknown as typeof robotsParserModule.default;
+
+type RobotsRule =
+  | { kind: 'rules'; body: string }
+  // RFC 9309 §2.3.1.3: an unavailable robots.txt (4xx) means no rules
+  | { kind: 'allow-all' }
+  // §2.3.1.4: an unreachable one (5xx, network) means complete disallow
+  | { kind: 'disallow-all'; reason: string; cause: 'NETWORK' | 'TIMEOUT' | 'HTTP_5XX' };
+
+export interface RobotsVerdict {
+  allowed: boolean;
+  /** Crawl-delay of our group, in ms (0 when none) */
+  crawlDelayMs: number;
+  reason?: string;
+  /**
+   * why robots.txt could not be read, when that is the reason (the page is not fetched, per RFC
+   * 9309; the run reports the site's failure, not a rule)
+   */
+  unreachable?: 'NETWORK' | 'TIMEOUT' | 'HTTP_5XX';
+}
+
+const agent = new Agent({ connections: 4 });
+const MAX_ROBOTS_BYTES = 500 * 1024; // RFC 9309 asks parsers to read at least 500 KiB
+
+/**
+ * robots.txt per RFC 9309 (robots-parser), read once per origin and kept in Redis for `cacheMs`
+ * (≤ 24 h; an unreachable file only for a minute, so a recovered site is seen soon).
+ */
+export function robotsRules(redis: Redis, keyPrefix: string, cacheMs: number, timeoutMs: number) {
+  async function load(origin: string): Promise<RobotsRule> {
+    const key = `${keyPrefix}:crawler:robots:${origin}`;
+    const cached = await redis.get(key);
+    if (cached) return JSON.parse(cached) as RobotsRule;
+    let rule: RobotsRule;
+    try {
+      const response = await request(`${origin}/robots.txt`, {
+        dispatcher: agent,
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        headers: { 'user-agent': crawlerUserAgent },
+      });
+      if (response.statusCode >= 500) {
+        response.body.destroy();
+        rule = {
+          kind: 'disallow-all',
+          reason: `robots.txt answered ${response.statusCode}`,
+          cause: 'HTTP_5XX',
+        };
+      } else if (response.statusCode >= 400) {
+        response.body.destroy();
+        rule = { kind: 'allow-all' };
+      } else {
+        const text = (await response.body.text()).slice(0, MAX_ROBOTS_BYTES);
+        rule = { kind: 'rules', body: text };
+      }
+    } catch (error) {
+      const timeout =
+        error instanceof errors.HeadersTimeoutError ||
+        error instanceof errors.BodyTimeoutError ||
+        error instanceof errors.ConnectTimeoutError;
+      rule = {
+        kind: 'disallow-all',
+        reason: `robots.txt unreachable: ${error instanceof Error ? error.message : String(error)}`,
+        cause: timeout ? 'TIMEOUT' : 'NETWORK',
+      };
+    }
+    const ttl = rule.kind === 'disallow-all' ? Math.min(cacheMs, 60_000) : cacheMs;
+    if (ttl > 0) await redis.set(key, JSON.stringify(rule), 'PX', ttl);
+    return rule;
+  }
+
+  return {
+    async check(url: string): Promise<RobotsVerdict> {
+      const origin = new URL(url).origin;
+      const rule = await load(origin);
+      if (rule.kind === 'allow-all') return { allowed: true, crawlDelayMs: 0 };
+      if (rule.kind === 'disallow-all') {
+        return { allowed: false, crawlDelayMs: 0, reason: rule.reason, unreachable: rule.cause };
+      }
+      const robots = robotsParser(`${origin}/robots.txt`, rule.body);
+      const allowed = robots.isAllowed(url, crawlerProductToken) !== false;
+      const delay = robots.getCrawlDelay(crawlerProductToken);
+      return {
+        allowed,
+        crawlDelayMs: delay ? Math.min(delay, 60) * 1000 : 0,
+        ...(allowed
+          ? {}
+          : { reason: `robots.txt disallows ${new URL(url).pathname} for ${crawlerProductToken}` }),
+      };
+    },
+  };
+}
+
+export type RobotsRules = ReturnType<typeof robotsRules>;
