@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The development command: installs what is missing, brings the services up, creates .env
 # from .env.example when absent, migrates the database and seeds the demo catalogue (once), then
-# runs the API on port 8000 and the three workers. Ctrl-C (or SIGTERM) stops all four gracefully.
+# runs the API on port 8000, the three workers and the seller-site simulator (with one crawler job
+# per simulated shop). Ctrl-C (or SIGTERM) stops them all gracefully.
 # Safe to run again.
 set -euo pipefail
 
@@ -27,6 +28,8 @@ set +a
 pnpm --silent db:migrate --recreate-foreign
 # demo catalogue (default size); does nothing once seeded
 pnpm --silent db:seed
+# one crawler job per simulated seller shop (every 2 minutes); does nothing once seeded
+pnpm --silent --filter @pbshop/worker-crawler simulator:seed-jobs
 
 api="http://127.0.0.1:${PORT:-8000}"
 if curl -s -o /dev/null --max-time 2 "$api/health/live"; then
@@ -47,6 +50,9 @@ for app in api worker-search worker-transcode worker-crawler; do
   (cd "apps/$app" && exec node src/main.ts) &
   pids+=($!)
 done
+# the seller-site simulator: the shops the seeded crawler jobs collect (CRAWLER_SIMULATOR_PORT..+2)
+(cd apps/worker-crawler && exec node src/simulator/main.ts) &
+pids+=($!)
 
 # report once the API answers with every dependency up and every queue consumed
 for _ in $(seq 1 120); do

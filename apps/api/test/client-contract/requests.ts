@@ -305,6 +305,45 @@ export const clientRequests: Partial<Record<CallKey, RequestBuilder>> = {
     params: { queueName: 'crawler-collect', jobId: await make.failedJob('crawler-collect') },
   }),
 
+  // Crawler (CrawlerApiPage: the form's defaults, its sellerId 1 replaced by a fixture shop)
+  'GET /crawler/admin/jobs': ({ admin, seller }) => ({
+    as: admin,
+    query: { page: 1, limit: 20, sellerId: seller.id, isActive: 'true' },
+  }),
+  'POST /crawler/admin/jobs': ({ admin, seller }) => ({
+    as: admin,
+    body: crawlerJobForm(seller.id),
+  }),
+  'PATCH /crawler/admin/jobs/:id': async (fx) => ({
+    as: fx.admin,
+    params: { id: await newCrawlerJob(fx) },
+    body: {
+      sellerId: fx.seller.id,
+      name: unique('가격 수집 변경 '),
+      cronExpression: '0 */3 * * *',
+      collectPrice: true,
+      collectSpec: false,
+      detectAnomaly: true,
+    },
+  }),
+  'DELETE /crawler/admin/jobs/:id': async (fx) => ({ as: fx.admin, params: { id: await newCrawlerJob(fx) } }),
+  'POST /crawler/admin/jobs/:id/run': async (fx) => ({
+    as: fx.admin,
+    params: { id: await newCrawlerJob(fx) },
+  }),
+  'POST /crawler/admin/triggers': ({ admin, seller, product }) => ({
+    as: admin,
+    body: {
+      sellerId: seller.id,
+      productId: product.id,
+      collectPrice: true,
+      collectSpec: true,
+      detectAnomaly: true,
+    },
+  }),
+  'GET /crawler/admin/runs': ({ admin }) => ({ as: admin, query: { page: 1, limit: 20, status: 'SUCCESS' } }),
+  'GET /crawler/admin/monitoring': ({ admin }) => ({ as: admin }),
+
   // Price Prediction (PredictionApiPage: the input defaults)
   'GET /predictions/products/:productId/price-trend': ({ product }) => ({
     params: { productId: product.id },
@@ -355,6 +394,31 @@ export function urlOf(call: ClientCall, request: ClientRequest): string {
 }
 
 /** Sends one call as the storefront's `request()` does and unwraps the answer as it does. */
+/** The crawler page's create form as it sends it (CrawlerApiPage.tsx:88-96). */
+function crawlerJobForm(sellerId: Id) {
+  return {
+    sellerId,
+    name: unique('가격 수집 '),
+    cronExpression: '0 */2 * * *',
+    collectPrice: true,
+    collectSpec: true,
+    detectAnomaly: true,
+    isActive: true,
+  };
+}
+
+/** A crawler job made through the API, for the calls that change, run or delete one. */
+async function newCrawlerJob(fx: Fixtures): Promise<number> {
+  const response = await fx.app.inject({
+    method: 'POST',
+    url: `${apiBase}/crawler/admin/jobs`,
+    headers: { authorization: `Bearer ${fx.admin.token}` },
+    payload: crawlerJobForm(fx.seller.id),
+  });
+  if (response.statusCode !== 201) throw new Error(`crawler job not made: ${response.body}`);
+  return response.json().data.id;
+}
+
 export async function send(
   app: Fixtures['app'],
   call: ClientCall,

@@ -32,6 +32,42 @@ const token = z.string().min(1);
 /** The page ignores `data`. */
 const notRead = z.unknown();
 /** The page renders `data` with JSON.stringify: anything but nothing. */
+/** CrawlerJobItem (ty:1191-1203) */
+const crawlerJobItem = z.looseObject({
+  id: z.number().int().positive(),
+  sellerId: z.number().int().positive(),
+  name: z.string(),
+  cronExpression: z.string().nullable(),
+  collectPrice: z.boolean(),
+  collectSpec: z.boolean(),
+  detectAnomaly: z.boolean(),
+  isActive: z.boolean(),
+  lastTriggeredAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+/** CrawlerRunItem (ty:1205-1223) */
+const crawlerRunItem = z.looseObject({
+  id: z.number().int().positive(),
+  jobId: z.number().int().positive().nullable(),
+  sellerId: z.number().int().positive(),
+  productId: z.number().int().positive().nullable(),
+  triggerType: z.string(),
+  collectPrice: z.boolean(),
+  collectSpec: z.boolean(),
+  detectAnomaly: z.boolean(),
+  status: z.string(),
+  startedAt: z.string().nullable(),
+  endedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  collectedPriceCount: z.number(),
+  collectedSpecCount: z.number(),
+  anomalyCount: z.number(),
+  errorMessage: z.string().nullable(),
+  createdAt: z.string(),
+});
+
 const renderedWhole = z.unknown().refine((value) => value !== undefined, 'no data to render');
 
 const message = z.looseObject({ message: text });
@@ -263,6 +299,45 @@ export const clientSchemas: Partial<Record<CallKey, ClientShape>> = {
   'POST /admin/queues/auto-retry': { data: renderedWhole },
   'POST /admin/queues/:queueName/jobs/:jobId/retry': { data: renderedWhole },
   'DELETE /admin/queues/:queueName/jobs/:jobId': { data: renderedWhole },
+
+  // Crawler (CrawlerApiPage): the lists' `items` with no guard (:172-174, :250-252), each job's id,
+  // sellerId, name, isActive and each run's id, jobId, sellerId, status; the monitoring counts
+  // (:240-245); the job and run answers are rendered whole (ty:1191-1234)
+  'GET /crawler/admin/jobs': {
+    data: z.looseObject({
+      items: z.array(z.looseObject({ id, sellerId: id, name: text, isActive: z.boolean() })),
+      meta: z.looseObject({
+        totalItems: count,
+        itemCount: count,
+        itemsPerPage: count,
+        totalPages: count,
+        currentPage: count,
+      }),
+    }),
+  },
+  'POST /crawler/admin/jobs': { data: crawlerJobItem },
+  'PATCH /crawler/admin/jobs/:id': { data: crawlerJobItem },
+  'DELETE /crawler/admin/jobs/:id': { data: z.looseObject({ success: z.boolean(), message: text }) },
+  'POST /crawler/admin/jobs/:id/run': { data: crawlerRunItem },
+  'POST /crawler/admin/triggers': { data: crawlerRunItem },
+  'GET /crawler/admin/runs': {
+    data: z.looseObject({
+      items: z.array(z.looseObject({ id, jobId: id.nullable(), sellerId: id, status: text })),
+      meta: z.looseObject({ totalItems: count, currentPage: count }),
+    }),
+  },
+  'GET /crawler/admin/monitoring': {
+    data: z.looseObject({
+      totalRuns: count,
+      queuedRuns: count,
+      processingRuns: count,
+      successRuns: count,
+      failedRuns: count,
+      successRate: z.number(),
+      latestRunAt: text.nullable(),
+      latestSuccessAt: text.nullable(),
+    }),
+  },
 
   // Price Prediction, Price Analytics, Health: rendered whole
   'GET /predictions/products/:productId/price-trend': { data: renderedWhole },
