@@ -18,6 +18,7 @@ import { healthRoutes } from './modules/ops/health/routes.ts';
 import { observabilityRoutes, prometheusRoutes } from './modules/ops/observability/routes.ts';
 import { queueBoardRoutes } from './modules/ops/queues/board.ts';
 import { queueAdminRoutes } from './modules/ops/queues/routes.ts';
+import { resilienceRoutes } from './modules/ops/resilience/routes.ts';
 import { searchAdminRoutes } from './modules/search/admin/routes.ts';
 import { searchRoutes } from './modules/search/search/routes.ts';
 import { accessControl } from './plugins/access.ts';
@@ -115,6 +116,12 @@ export async function buildApp(deps: ApiDeps) {
       await v1.register(specRoutes({ specs: deps.specs, cache }));
       await v1.register(analyticsRoutes({ analytics: deps.analytics }));
       await v1.register(searchAdminRoutes({ searchAdmin: deps.searchAdmin }));
+      await v1.register(
+        resilienceRoutes({
+          resilienceAdmin: deps.resilienceAdmin,
+          audit: (action, work, summarize) => deps.auditLog.run(action, work, summarize),
+        }),
+      );
       await v1.register(observabilityRoutes({ observability: deps.observability }));
       await v1.register(
         queueAdminRoutes({

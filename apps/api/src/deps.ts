@@ -8,7 +8,7 @@ import {
   type SearchSyncSignal,
   searchSyncSignal,
 } from '@pbshop/queues';
-import { ResilienceRegistry, type ResilienceRegistryOptions } from '@pbshop/resilience';
+import { autoTuneFrom, ResilienceRegistry, type ResilienceRegistryOptions } from '@pbshop/resilience';
 import { createSearchClient, type SearchClient } from '@pbshop/search';
 import type { Redis } from 'ioredis';
 import { type CatalogCache, catalogCache } from './catalog-cache/cache.ts';
@@ -37,6 +37,7 @@ import { apiPrometheus } from './modules/ops/observability/prometheus.ts';
 import { type ObservabilityService, observabilityService } from './modules/ops/observability/service.ts';
 import { type QueueAdminService, queueAdminService } from './modules/ops/queues/service.ts';
 import { type QueueUiSessions, queueUiSessions } from './modules/ops/queues/ui-session.ts';
+import { type ResilienceAdminService, resilienceAdminService } from './modules/ops/resilience/service.ts';
 import { type SearchAdminService, searchAdminService } from './modules/search/admin/service.ts';
 import { searchFallback } from './modules/search/search/fallback.ts';
 import {
@@ -94,6 +95,8 @@ export interface ApiDeps {
   recentKeywords: RecentKeywords;
   searchAdmin: SearchAdminService;
   health: HealthService;
+  /** every process's circuit breakers and their policies, from Redis; resets that reach them all */
+  resilienceAdmin: ResilienceAdminService;
   /** request metrics (15 minutes, all replicas), recent traces, the dashboard, Prometheus */
   observability: ObservabilityService;
   /** the admin audit trail (admin_audit_log): every admin action runs through its `run` */
@@ -140,6 +143,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     subscriber: subscriberRedis,
     keyPrefix: env.REDIS_KEY_PREFIX,
     overrides: options.resilienceOverrides,
+    autoTune: autoTuneFrom(env),
   });
 
   const tokensOfAccess = accessTokens(env);
@@ -223,6 +227,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     recentKeywords: recent,
     searchAdmin,
     health,
+    resilienceAdmin: resilienceAdminService({ resilience, logger }),
     observability,
     auditLog: adminAuditService(db, logger),
     queueAdmin: queueAdminService({ queues: producers.queues, redis, keyPrefix: env.REDIS_KEY_PREFIX }),

@@ -36,6 +36,7 @@ const builtAreas: readonly Area[] = [
   'Health',
   'Error codes',
   'Observability',
+  'Resilience',
   'Crawler',
 ];
 const builtCalls = clientCalls.filter((call) => builtAreas.includes(call.area));

@@ -96,6 +96,11 @@ const envShape = z.object({
   TRANSCODE_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   CRAWLER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   CRAWLER_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  // circuit-breaker auto-tuning (ops contract §2.B.5): on/off, calls counted before a policy may
+  // move, and the least time between two moves of one policy
+  RESILIENCE_AUTO_TUNE_ENABLED: booleanFlag.default(true),
+  RESILIENCE_AUTO_TUNE_MIN_SAMPLES: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  RESILIENCE_AUTO_TUNE_COOLDOWN_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
   // crawler: retries of one page (network, 5xx, 429), the least time between two requests to one
   // host and how many may run at once on it (in Redis: every replica together), the page size
   // cap, robots.txt cache time, and failed runs in a row before a job is turned off

@@ -9,7 +9,7 @@ import {
   searchSyncSignal,
   type WorkerDeps,
 } from '@pbshop/queues';
-import { PermanentFailure, ResilienceRegistry } from '@pbshop/resilience';
+import { autoTuneFrom, PermanentFailure, ResilienceRegistry } from '@pbshop/resilience';
 import { Queue } from 'bullmq';
 import { crawlerUserAgent, type FetchedPage } from './fetch.ts';
 import { hostPoliteness } from './politeness.ts';
@@ -176,5 +176,6 @@ function crawlerResilience(
     keyPrefix: env.REDIS_KEY_PREFIX,
     // one attempt per call: fetchPage retries itself (backoff, Retry-After, politeness between attempts)
     overrides: { crawler: { timeoutMs: env.CRAWLER_FETCH_TIMEOUT_MS } },
+    autoTune: autoTuneFrom(env),
   });
 }

@@ -1,4 +1,5 @@
 export {
+  type BreakerTuning,
   CallerAborted,
   createAttemptPolicies,
   createBreaker,
@@ -11,6 +12,17 @@ export {
 export {
   type BreakerSnapshot,
   type BreakerState,
+  type BreakerStatus,
+  type HeldBreakers,
   ResilienceRegistry,
   type ResilienceRegistryOptions,
 } from './registry.ts';
+export {
+  type AutoTuneSettings,
+  autoTuneFrom,
+  type BreakerOptions,
+  breakerKeys,
+  defaultAutoTune,
+  type PolicyRecord,
+  tuningRules,
+} from './tuning.ts';

@@ -1,10 +1,12 @@
 import {
   BrokenCircuitError,
   type CircuitBreakerPolicy,
-  ConsecutiveBreaker,
   circuitBreaker,
   ExponentialBackoff,
   handleWhen,
+  type IBackoff,
+  type IBreaker,
+  type IHalfOpenAfterBackoffContext,
   type IPolicy,
   noop,
   retry,
@@ -47,17 +49,43 @@ export interface PolicySettings {
   retries: number;
   /** consecutive failures that open the breaker */
   breakAfterFailures: number;
-  /** how long the breaker stays open before it lets one trial call through */
+  /** how long the breaker stays open before it lets trial calls through */
   halfOpenAfterMs: number;
+  /** trial calls a half-open breaker lets through, all of which must succeed to close it */
+  halfOpenSuccesses: number;
 }
 
 /** The named policies of PBShop; breakers called `crawler:<host>` take the `crawler` settings. */
 export const policySettings = {
-  search: { timeoutMs: 3000, retries: 1, breakAfterFailures: 5, halfOpenAfterMs: 10_000 },
-  payment: { timeoutMs: 10_000, retries: 0, breakAfterFailures: 5, halfOpenAfterMs: 30_000 },
-  crawler: { timeoutMs: 10_000, retries: 1, breakAfterFailures: 5, halfOpenAfterMs: 60_000 },
+  search: {
+    timeoutMs: 3000,
+    retries: 1,
+    breakAfterFailures: 5,
+    halfOpenAfterMs: 10_000,
+    halfOpenSuccesses: 1,
+  },
+  payment: {
+    timeoutMs: 10_000,
+    retries: 0,
+    breakAfterFailures: 5,
+    halfOpenAfterMs: 30_000,
+    halfOpenSuccesses: 1,
+  },
+  crawler: {
+    timeoutMs: 10_000,
+    retries: 1,
+    breakAfterFailures: 5,
+    halfOpenAfterMs: 60_000,
+    halfOpenSuccesses: 1,
+  },
   // social login providers (`social:<provider>`): a code is single-use, so never retried
-  social: { timeoutMs: 5000, retries: 0, breakAfterFailures: 5, halfOpenAfterMs: 30_000 },
+  social: {
+    timeoutMs: 5000,
+    retries: 0,
+    breakAfterFailures: 5,
+    halfOpenAfterMs: 30_000,
+    halfOpenSuccesses: 1,
+  },
 } as const satisfies Record<string, PolicySettings>;
 
 export type PolicyFamily = keyof typeof policySettings;
@@ -72,11 +100,64 @@ export function settingsFor(name: string): PolicySettings {
   return settings;
 }
 
-export function createBreaker(settings: PolicySettings): CircuitBreakerPolicy {
-  return circuitBreaker(dependencyFailure, {
-    halfOpenAfter: settings.halfOpenAfterMs,
-    breaker: new ConsecutiveBreaker(settings.breakAfterFailures),
+/**
+ * What a breaker reads its thresholds from when it needs them: the policy's current options, which
+ * auto-tuning may change while the breaker lives (see tuning.ts).
+ */
+export interface BreakerTuning {
+  /** consecutive failures that open the breaker */
+  failureThreshold(): number;
+  /** how long the breaker stays open once it opens (read at each opening) */
+  openTimeoutMs(): number;
+  /** told the open time chosen at each opening */
+  opened?(forMs: number): void;
+}
+
+/**
+ * cockatiel's ConsecutiveBreaker with a threshold read at each failure, so a tuned threshold
+ * applies to a breaker already in use. `state` is the current run of consecutive failures.
+ */
+class TunableConsecutiveBreaker implements IBreaker {
+  state = 0;
+  private readonly threshold: () => number;
+
+  constructor(threshold: () => number) {
+    this.threshold = threshold;
+  }
+
+  success(): void {
+    this.state = 0;
+  }
+
+  /** (a failed trial call re-opens a half-open breaker whatever this answers) */
+  failure(): boolean {
+    this.state += 1;
+    return this.state >= this.threshold();
+  }
+}
+
+export function createBreaker(
+  settings: PolicySettings,
+  tuning: BreakerTuning = {
+    failureThreshold: () => settings.breakAfterFailures,
+    openTimeoutMs: () => settings.halfOpenAfterMs,
+  },
+): { policy: CircuitBreakerPolicy; consecutiveFailures(): number } {
+  const breaker = new TunableConsecutiveBreaker(tuning.failureThreshold);
+  // the open time is chosen when the breaker opens (and again at each failed trial)
+  const openTime = {
+    next(_context: IHalfOpenAfterBackoffContext): IBackoff<IHalfOpenAfterBackoffContext> {
+      const duration = tuning.openTimeoutMs();
+      tuning.opened?.(duration);
+      return { duration, next: openTime.next };
+    },
+  };
+  const policy = circuitBreaker(dependencyFailure, {
+    halfOpenAfter: openTime,
+    breaker,
+    halfOpenSampling: { calls: settings.halfOpenSuccesses, threshold: 0 },
   });
+  return { policy, consecutiveFailures: () => breaker.state };
 }
 
 /** Retry (outermost, with exponential backoff) around a per-attempt cooperative timeout. */

@@ -19,6 +19,7 @@ const logger = createLogger({ LOG_LEVEL: 'silent' }, 'resilience-test');
 function registry(
   service: string,
   overrides: ResilienceRegistryOptions['overrides'] = { crawler: { retries: 0, timeoutMs: 200 } },
+  options: Partial<ResilienceRegistryOptions> = {},
 ): ResilienceRegistry {
   const redis = createRedis(ctx.env.REDIS_URL!, 'worker');
   const subscriber = createRedis(ctx.env.REDIS_URL!, 'worker');
@@ -30,6 +31,7 @@ function registry(
     subscriber,
     keyPrefix: ctx.redisPrefix,
     overrides,
+    ...options,
   });
 }
 
@@ -190,8 +192,13 @@ describe('how long an open breaker pauses calls', () => {
   }
 
   it("is the breaker's own half-open time, overrides included", async () => {
-    const byDefault = registry('paused-default');
-    const overridden = registry('paused-override', { search: { retries: 0, halfOpenAfterMs: 60_000 } });
+    // a policy is shared by every process of an install: two installs, so each keeps its own
+    const byDefault = registry('paused-default', undefined, { keyPrefix: `${ctx.redisPrefix}:a` });
+    const overridden = registry(
+      'paused-override',
+      { search: { retries: 0, halfOpenAfterMs: 60_000 } },
+      { keyPrefix: `${ctx.redisPrefix}:b` },
+    );
     expect(overridden.pausedForMs('search')).toBe(0); // never used
     await overridden.execute('search', async () => 'ok');
     expect(overridden.pausedForMs('search')).toBe(0); // closed

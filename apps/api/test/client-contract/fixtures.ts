@@ -213,6 +213,14 @@ export async function createFixtures(api: ContractApi, smtp: TestSmtpServer) {
     otherProduct,
     ramSpec,
     auth,
+    resilience: {
+      /** A breaker name a live process holds: the API's own `search` (a search uses it), published at once. */
+      async breaker(): Promise<string> {
+        await send(app, 'GET', `/search?q=${encodeURIComponent(product.name)}`, null);
+        await api.deps.resilience.sync();
+        return 'search';
+      },
+    },
     make: {
       category: newCategory,
       seller: newSeller,

@@ -366,6 +366,24 @@ export const clientRequests: Partial<Record<CallKey, RequestBuilder>> = {
     query: { limit: 50, pathContains: 'products' },
   }),
   'GET /admin/observability/dashboard': ({ admin }) => ({ as: admin }),
+
+  // Resilience (ResilienceApiPage: the circuit name goes into the path as typed, unencoded)
+  'GET /resilience/circuit-breakers': async ({ admin, resilience }) => {
+    await resilience.breaker();
+    return { as: admin };
+  },
+  'GET /resilience/circuit-breakers/policies': async ({ admin, resilience }) => {
+    await resilience.breaker();
+    return { as: admin };
+  },
+  'GET /resilience/circuit-breakers/:name': async ({ admin, resilience }) => ({
+    as: admin,
+    params: { name: await resilience.breaker() },
+  }),
+  'POST /resilience/circuit-breakers/:name/reset': async ({ admin, resilience }) => ({
+    as: admin,
+    params: { name: await resilience.breaker() },
+  }),
 };
 
 export interface ClientAnswer {

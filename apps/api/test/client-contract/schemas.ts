@@ -1,6 +1,6 @@
 // What the storefront reads of each answer, as zod schemas, for the calls of the areas our API
 // has today (Auth, User, Category, Product, Spec, Seller, Price, Search, Price Prediction,
-// Price Analytics, Health, Error codes). Keyed by `"METHOD path"` as in calls.ts; each entry
+// Price Analytics, Health, Error codes, Resilience). Keyed by `"METHOD path"` as in calls.ts; each entry
 // holds the schema of `data` as the client unwraps it (and of the top-level `meta` where a page
 // reads it: GET /products only).
 //
@@ -407,4 +407,33 @@ export const clientSchemas: Partial<Record<CallKey, ClientShape>> = {
       opsSummary: z.unknown(),
     }),
   },
+
+  // Resilience: `data.items` read with no guard (ResilienceApiPage.tsx:43-44,55-56), each circuit's
+  // name, status and counts (:65-67), each policy's `options.failureThreshold` and
+  // `stats.lastTunedAt` (:72-74); one circuit and a reset are rendered whole (:87-88, :106-107)
+  'GET /resilience/circuit-breakers': {
+    data: z.looseObject({
+      items: z.array(
+        z.looseObject({
+          name: text,
+          status: z.enum(['CLOSED', 'OPEN', 'HALF_OPEN']),
+          failureCount: count,
+          successCount: count,
+        }),
+      ),
+    }),
+  },
+  'GET /resilience/circuit-breakers/policies': {
+    data: z.looseObject({
+      items: z.array(
+        z.looseObject({
+          name: text,
+          options: z.looseObject({ failureThreshold: z.number() }),
+          stats: z.looseObject({ lastTunedAt: z.number() }),
+        }),
+      ),
+    }),
+  },
+  'GET /resilience/circuit-breakers/:name': { data: renderedWhole },
+  'POST /resilience/circuit-breakers/:name/reset': { data: renderedWhole },
 };

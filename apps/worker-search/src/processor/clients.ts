@@ -1,7 +1,7 @@
 import type { Env, Logger } from '@pbshop/config';
 import { createDatabase, type DatabaseHandle } from '@pbshop/db';
 import { bullPrefix, createRedis, JobProducers, type WorkerDeps } from '@pbshop/queues';
-import { ResilienceRegistry } from '@pbshop/resilience';
+import { autoTuneFrom, ResilienceRegistry } from '@pbshop/resilience';
 import { createSearchClient, productAlias, type ReindexContext, type SearchClient } from '@pbshop/search';
 
 /** What worker-search's jobs talk to: OpenSearch, PostgreSQL, the breakers and the job producers. */
@@ -34,6 +34,7 @@ export function openSearchWorkerClients({ env, logger, redis }: WorkerDeps): Sea
     redis,
     keyPrefix: env.REDIS_KEY_PREFIX,
     overrides: { search: { timeoutMs: 30_000 } },
+    autoTune: autoTuneFrom(env),
   });
   const producerRedis = createRedis(env.REDIS_URL, 'worker');
   const producers = new JobProducers(producerRedis, bullPrefix(env.REDIS_KEY_PREFIX));
