@@ -9,6 +9,7 @@ import { productRoutes } from './modules/catalog/products/routes.ts';
 import { sellerRoutes } from './modules/catalog/sellers/routes.ts';
 import { specRoutes } from './modules/catalog/specs/routes.ts';
 import { crawlerAdminRoutes } from './modules/crawler/admin/routes.ts';
+import { fraudAlertRoutes } from './modules/crawler/fraud/routes.ts';
 import { authRoutes } from './modules/identity/auth/routes.ts';
 import { socialRoutes } from './modules/identity/social/routes.ts';
 import { profileImageMediaRoutes, userRoutes } from './modules/identity/users/routes.ts';
@@ -122,7 +123,6 @@ export async function buildApp(deps: ApiDeps) {
           audit: (action, work, summarize) => deps.auditLog.run(action, work, summarize),
         }),
       );
-      await v1.register(observabilityRoutes({ observability: deps.observability }));
       await v1.register(
         queueAdminRoutes({
           queueAdmin: deps.queueAdmin,
@@ -132,6 +132,8 @@ export async function buildApp(deps: ApiDeps) {
       );
       await v1.register(auditLogRoutes({ auditLog: deps.auditLog }));
       await v1.register(crawlerAdminRoutes({ crawlerAdmin: deps.crawlerAdmin }));
+      await v1.register(fraudAlertRoutes({ fraudAlerts: deps.fraudAlerts }));
+      await v1.register(observabilityRoutes({ observability: deps.observability }));
       await v1.register(
         searchRoutes({
           productSearch: deps.productSearch,

@@ -23,6 +23,7 @@ import { type ProductViewCounter, productViewCounter } from './modules/catalog/p
 import { type SellersService, sellersService } from './modules/catalog/sellers/service.ts';
 import { type SpecsService, specsService } from './modules/catalog/specs/service.ts';
 import { type CrawlerAdminService, crawlerAdminService } from './modules/crawler/admin/service.ts';
+import { type FraudAlertsService, fraudAlertsService } from './modules/crawler/fraud/service.ts';
 import { crawlerOffers } from './modules/crawler/offers/service.ts';
 import { type PasswordHasher, passwordHasher } from './modules/identity/auth/passwords.ts';
 import { type AuthService, authService } from './modules/identity/auth/service.ts';
@@ -97,18 +98,20 @@ export interface ApiDeps {
   health: HealthService;
   /** every process's circuit breakers and their policies, from Redis; resets that reach them all */
   resilienceAdmin: ResilienceAdminService;
-  /** request metrics (15 minutes, all replicas), recent traces, the dashboard, Prometheus */
-  observability: ObservabilityService;
   /** the admin audit trail (admin_audit_log): every admin action runs through its `run` */
   auditLog: AdminAuditService;
   /** the queue admin API over the producers' queues */
   queueAdmin: QueueAdminService;
   /** the queue UI's signed session cookies */
   queueUiSessions: QueueUiSessions;
+  /** request metrics (15 minutes, all replicas), recent traces, the dashboard, Prometheus */
+  observability: ObservabilityService;
   /** crawler jobs (with their BullMQ schedules), runs and monitoring */
   crawlerAdmin: CrawlerAdminService;
   /** collected offers written through `prices` (WORKERS=inline runs the crawler here) */
   crawlerOffers: CrawlCatalog;
+  /** anomalous crawled prices held for an admin (approve writes them through `crawlerOffers`) */
+  fraudAlerts: FraudAlertsService;
   close(): Promise<void>;
 }
 
@@ -162,6 +165,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
   });
   const recent = recentKeywords(redis, env.REDIS_KEY_PREFIX);
   const prices = pricesService(db, sellers, searchSync, catalogReads.db);
+  const collectedOffers = crawlerOffers(db, prices, (productId) => cache.invalidateProduct(productId));
   const searchAdmin = searchAdminService({ env, logger, db, search, resilience, producers, searchSync });
   const observability = observabilityService({
     env,
@@ -228,11 +232,12 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     searchAdmin,
     health,
     resilienceAdmin: resilienceAdminService({ resilience, logger }),
-    observability,
     auditLog: adminAuditService(db, logger),
     queueAdmin: queueAdminService({ queues: producers.queues, redis, keyPrefix: env.REDIS_KEY_PREFIX }),
     queueUiSessions: queueUiSessions(env),
-    crawlerOffers: crawlerOffers(db, prices, (productId) => cache.invalidateProduct(productId)),
+    observability,
+    crawlerOffers: collectedOffers,
+    fraudAlerts: fraudAlertsService(db, collectedOffers),
     crawlerAdmin: crawlerAdminService({
       db,
       producers,

@@ -6,6 +6,7 @@
 import {
   createDatabase,
   type DatabaseHandle,
+  fraudAlerts,
   offers,
   priceHistory,
   products,
@@ -183,6 +184,50 @@ describe('collecting offers into the catalogue', () => {
     expect(await offerOf(a, other)).toMatchObject({ price: 1_150_000 });
     const [lowest] = await db().select().from(products).where(eq(products.id, a));
     expect(lowest?.lowestPrice).toBe(1_150_000);
+  });
+});
+
+describe('anomaly hold (CRAW-05, FRAUD-01)', () => {
+  it('holds a price 90% below the others as a fraud alert: no offer, no lowest price change', async () => {
+    const { sellerId, productIds } = await seedCatalogue(db(), 1);
+    const productId = productIds[0]!;
+    const others = await Promise.all([addSeller(db()), addSeller(db()), addSeller(db())]);
+    await db()
+      .insert(offers)
+      .values(
+        others.map((other, index) => ({
+          productId,
+          sellerId: other,
+          price: 1_000_000 + index * 10_000,
+          url: `https://other${index}.example.com/p`,
+        })),
+      );
+    await db().update(products).set({ lowestPrice: 1_000_000 }).where(eq(products.id, productId));
+    const cheap = await shop({ catalogue: new Map([['/p', product('CHEAP-1', 100_000)]]) });
+    const job = await createJob(db(), { sellerId, targets: [{ url: `${cheap.url}/p`, productId }] });
+    const run = await finished(db(), await runJob(db(), producers, job));
+    expect(run).toMatchObject({ status: 'SUCCESS', anomalyCount: 1, itemsCreated: 0, itemsUpdated: 0 });
+    expect(await offerOf(productId, sellerId)).toBeUndefined();
+    const [unchanged] = await db().select().from(products).where(eq(products.id, productId));
+    expect(unchanged?.lowestPrice).toBe(1_000_000);
+    const [alert] = await db().select().from(fraudAlerts).where(eq(fraudAlerts.productId, productId));
+    expect(alert).toMatchObject({
+      sellerId,
+      status: 'PENDING',
+      rawPrice: 100_000,
+      baselineAverage: 1_010_000,
+      lowerBound: 505_000,
+      upperBound: 1_818_000,
+      severity: 'HIGH',
+      runId: run.id,
+    });
+    // a normal price of the same seller is written as usual
+    const fair = await shop({ catalogue: new Map([['/p', product('FAIR-1', 990_000)]]) });
+    const fairJob = await createJob(db(), { sellerId, targets: [{ url: `${fair.url}/p`, productId }] });
+    const written = await finished(db(), await runJob(db(), producers, fairJob));
+    expect(written).toMatchObject({ status: 'SUCCESS', anomalyCount: 0, itemsCreated: 1 });
+    const [lower] = await db().select().from(products).where(eq(products.id, productId));
+    expect(lower?.lowestPrice).toBe(990_000);
   });
 });
 

@@ -96,11 +96,6 @@ const envShape = z.object({
   TRANSCODE_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   CRAWLER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   CRAWLER_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
-  // circuit-breaker auto-tuning (ops contract §2.B.5): on/off, calls counted before a policy may
-  // move, and the least time between two moves of one policy
-  RESILIENCE_AUTO_TUNE_ENABLED: booleanFlag.default(true),
-  RESILIENCE_AUTO_TUNE_MIN_SAMPLES: z.coerce.number().int().min(1).max(1_000_000).default(20),
-  RESILIENCE_AUTO_TUNE_COOLDOWN_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
   // crawler: retries of one page (network, 5xx, 429), the least time between two requests to one
   // host and how many may run at once on it (in Redis: every replica together), the page size
   // cap, robots.txt cache time, and failed runs in a row before a job is turned off
@@ -110,8 +105,17 @@ const envShape = z.object({
   CRAWLER_MAX_PAGE_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(5 * 1024 * 1024),
   CRAWLER_ROBOTS_CACHE_MS: z.coerce.number().int().min(0).max(86_400_000).default(3_600_000),
   CRAWLER_AUTO_DISABLE_AFTER: z.coerce.number().int().min(0).max(1000).default(5),
+  // a collected price below lower × or above upper × the product's robust centre (median of the
+  // other sellers' offers and the seller's last 30 days) is held as a fraud alert (jobs with detectAnomaly)
+  CRAWLER_ANOMALY_LOWER_RATIO: z.coerce.number().min(0).max(1).default(0.5),
+  CRAWLER_ANOMALY_UPPER_RATIO: z.coerce.number().min(1).max(100).default(1.8),
   // the local seller-site simulator dev.sh starts (three shops on this port and the next two)
   CRAWLER_SIMULATOR_PORT: z.coerce.number().int().min(1).max(65533).default(8700),
+  // circuit-breaker auto-tuning (ops contract §2.B.5): on/off, calls counted before a policy may
+  // move, and the least time between two moves of one policy
+  RESILIENCE_AUTO_TUNE_ENABLED: booleanFlag.default(true),
+  RESILIENCE_AUTO_TUNE_MIN_SAMPLES: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  RESILIENCE_AUTO_TUNE_COOLDOWN_MS: z.coerce.number().int().min(0).max(86_400_000).default(60_000),
   SEARCH_SYNC_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(2),
   // search index sync (transactional outbox → worker-search → OpenSearch)
   SEARCH_OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(200),

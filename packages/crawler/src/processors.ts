@@ -124,6 +124,7 @@ export function crawlerProcessors(
     },
     autoDisableAfter: env.CRAWLER_AUTO_DISABLE_AFTER,
     pageConcurrency: env.CRAWLER_HOST_CONCURRENCY,
+    anomaly: { lowerRatio: env.CRAWLER_ANOMALY_LOWER_RATIO, upperRatio: env.CRAWLER_ANOMALY_UPPER_RATIO },
     catalog: catalog(database.db, searchSyncSignal(producers, logger)),
   });
   const sweep = () =>

@@ -7,6 +7,7 @@ import {
   crawlerRuns,
   crawlerUnmatchedItems,
   type Database,
+  fraudAlerts,
   offers,
 } from '@pbshop/db';
 import type { ResilienceRegistry } from '@pbshop/resilience';
@@ -39,6 +40,8 @@ export interface CrawlRunDeps {
   pageConcurrency: number;
   /** the prices module's offer-write path */
   catalog: CrawlCatalog;
+  /** anomaly hold: prices outside [lower, upper] × the product's robust centre wait for an admin */
+  anomaly: { lowerRatio: number; upperRatio: number };
 }
 
 /** A collected offer of a matched product, as the prices module is asked to write it. */
@@ -61,7 +64,7 @@ export interface CrawlCatalog {
   writeOffer(offer: CollectedOffer): Promise<'created' | 'updated' | 'unchanged'>;
 }
 
-type Outcome = 'created' | 'updated' | 'unchanged' | 'unmatched' | 'collected';
+type Outcome = 'created' | 'updated' | 'unchanged' | 'unmatched' | 'collected' | 'held';
 
 interface Page {
   url: string;
@@ -245,6 +248,66 @@ export function crawlRuns(deps: CrawlRunDeps) {
     });
   }
 
+  /**
+   * Holds the price as a fraud alert when it is far from the product's robust centre: the median
+   * of the other sellers' live offers and this seller's prices of the last 30 days (at least two of
+   * them; with fewer nothing is judged). Answers whether it was held.
+   */
+  async function holdIfAnomalous(
+    run: typeof crawlerRuns.$inferSelect,
+    productId: number,
+    page: Page,
+    item: CollectedItem,
+  ): Promise<boolean> {
+    const [centre] = await db.execute<{ n: number; median: string | null; offer_id: number | null }>(sql`
+      with refs as (
+        select price from offers
+        where product_id = ${productId} and seller_id <> ${run.sellerId} and stock_state <> 'OUT_OF_STOCK'
+        union all
+        select price from price_history
+        where product_id = ${productId} and seller_id = ${run.sellerId} and price is not null
+          and recorded_at > now() - interval '30 days'
+      )
+      select count(*)::int as n,
+             percentile_cont(0.5) within group (order by price) as median,
+             (select id from offers where product_id = ${productId} and seller_id = ${run.sellerId}) as offer_id
+      from refs`);
+    if (!centre || centre.n < 2 || centre.median === null) return false;
+    const median = Math.round(Number(centre.median));
+    const lower = Math.round(median * deps.anomaly.lowerRatio);
+    const upper = Math.round(median * deps.anomaly.upperRatio);
+    if (item.price >= lower && item.price <= upper) return false;
+    const ratio = median === 0 ? Number.POSITIVE_INFINITY : item.price / median;
+    const severity = ratio < 0.3 || ratio > 3 ? 'HIGH' : ratio < 0.4 || ratio > 2.4 ? 'MEDIUM' : 'LOW';
+    const values = {
+      offerId: centre.offer_id === null ? null : Number(centre.offer_id),
+      runId: run.id,
+      url: page.url,
+      reason: `${item.price < lower ? 'below' : 'above'} the expected range ${lower}..${upper} (median ${median} of ${centre.n} prices)`,
+      rawPrice: item.price,
+      shippingFee: item.shippingFee,
+      stockState: item.stockState,
+      effectivePrice: item.price + (item.shippingFee ?? 0),
+      baselineAverage: median,
+      lowerBound: lower,
+      upperBound: upper,
+      severity,
+    } as const;
+    await db
+      .insert(fraudAlerts)
+      .values({ productId, sellerId: run.sellerId, ...values })
+      .onConflictDoUpdate({
+        target: [fraudAlerts.productId, fraudAlerts.sellerId],
+        targetWhere: sql`${fraudAlerts.status} = 'PENDING'`,
+        set: { ...values, updatedAt: new Date() },
+      });
+    logger.warn(
+      { runId: run.id, productId, sellerId: run.sellerId, price: item.price, median },
+      'anomalous price held',
+    );
+    return true;
+  }
+
   /** Matches (or links) the item, then writes its offer through the catalog. */
   async function record(
     run: typeof crawlerRuns.$inferSelect,
@@ -275,6 +338,7 @@ export function crawlRuns(deps: CrawlRunDeps) {
         return 'unmatched';
       }
       if (!run.collectPrice) return 'collected';
+      if (run.detectAnomaly && (await holdIfAnomalous(run, productId, page, item))) return 'held';
       return await deps.catalog.writeOffer({
         productId,
         sellerId: run.sellerId,
@@ -368,7 +432,15 @@ export function crawlRuns(deps: CrawlRunDeps) {
       try {
         const { pages, selectors, errors } = await pagesOf(started, signal);
         const total = pages.length + errors.length;
-        const counts = { processed: 0, items: 0, created: 0, updated: 0, unchanged: 0, unmatched: 0 };
+        const counts = {
+          processed: 0,
+          items: 0,
+          created: 0,
+          updated: 0,
+          unchanged: 0,
+          unmatched: 0,
+          held: 0,
+        };
         const classes = new Map<ErrorClass, number>();
         for (const error of errors) classes.set(error.errorClass, (classes.get(error.errorClass) ?? 0) + 1);
         let next = 0;
@@ -403,6 +475,7 @@ export function crawlRuns(deps: CrawlRunDeps) {
           itemsUpdated: counts.updated,
           itemsUnchanged: counts.unchanged,
           itemsUnmatched: counts.unmatched,
+          anomalyCount: counts.held,
           itemsFailed: failed,
           itemErrors: errors.slice(0, MAX_ITEM_ERRORS),
           errorClass: status === 'SUCCESS' ? null : dominant,

@@ -314,13 +314,6 @@ export const errorCatalog = {
     'The crawler queue is overloaded.',
     'クローラーのキューが混雑しています。',
   ),
-  // resilience (ops §2.B.5)
-  CIRCUIT_BREAKER_NOT_FOUND: entry(
-    404,
-    '해당 이름의 서킷 브레이커를 가진 프로세스가 없습니다.',
-    'No running process holds a circuit breaker of this name.',
-    'この名前のサーキットブレーカーを持つプロセスがありません。',
-  ),
   CRAWLER_JOB_NOT_FOUND: entry(
     404,
     '수집 작업을 찾을 수 없습니다.',
@@ -332,6 +325,19 @@ export const errorCatalog = {
     '수집 실행 기록을 찾을 수 없습니다.',
     'Crawler run not found.',
     'クローラーの実行記録が見つかりません。',
+  ),
+  FRAUD_ALERT_NOT_FOUND: entry(
+    404,
+    '이상 가격 알림을 찾을 수 없습니다.',
+    'Fraud alert not found.',
+    '異常価格アラートが見つかりません。',
+  ),
+  // resilience (ops §2.B.5)
+  CIRCUIT_BREAKER_NOT_FOUND: entry(
+    404,
+    '해당 이름의 서킷 브레이커를 가진 프로세스가 없습니다.',
+    'No running process holds a circuit breaker of this name.',
+    'この名前のサーキットブレーカーを持つプロセスがありません。',
   ),
 } as const satisfies Record<string, CatalogEntry>;
 

@@ -192,3 +192,48 @@ export const crawlerUnmatchedItems = pgTable(
   },
   (table) => [uniqueIndex('crawler_unmatched_items_url_key').on(table.sellerId, table.url)],
 );
+
+export const fraudAlertStatus = pgEnum('fraud_alert_status', ['PENDING', 'APPROVED', 'REJECTED']);
+export const fraudAlertSeverity = pgEnum('fraud_alert_severity', ['LOW', 'MEDIUM', 'HIGH']);
+
+/**
+ * A collected price held back as anomalous (CRAW-05, FRAUD-01): far from the product's robust
+ * centre (the median of the other sellers' offers and this seller's recent history), it does not
+ * reach the offer, the lowest price or the history until an admin approves it (then it is written
+ * through the prices module); a rejected one is discarded. Owned by the API's crawler fraud area;
+ * worker-crawler records them.
+ */
+export const fraudAlerts = pgTable(
+  'fraud_alerts',
+  {
+    id: idColumn(),
+    productId: idRef('product_id').notNull(),
+    sellerId: idRef('seller_id')
+      .notNull()
+      .references(() => sellers.id, { onDelete: 'cascade' }),
+    /** the seller's offer at the time (null when the seller had none) */
+    offerId: idRef('offer_id'),
+    runId: idRef('run_id'),
+    url: text('url').notNull(),
+    reason: text('reason').notNull(),
+    rawPrice: bigint('raw_price', { mode: 'number' }).notNull(),
+    shippingFee: bigint('shipping_fee', { mode: 'number' }),
+    stockState: text('stock_state').notNull().default('IN_STOCK'),
+    effectivePrice: bigint('effective_price', { mode: 'number' }).notNull(),
+    baselineAverage: bigint('baseline_average', { mode: 'number' }).notNull(),
+    lowerBound: bigint('lower_bound', { mode: 'number' }).notNull(),
+    upperBound: bigint('upper_bound', { mode: 'number' }).notNull(),
+    severity: fraudAlertSeverity('severity').notNull(),
+    status: fraudAlertStatus('status').notNull().default('PENDING'),
+    reviewedBy: idRef('reviewed_by'),
+    reviewedAt: timestamp('reviewed_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (table) => [
+    index('fraud_alerts_status_created_idx').on(table.status, table.createdAt.desc()),
+    // one pending hold per product and seller: a newer anomalous price replaces the held one
+    uniqueIndex('fraud_alerts_pending_key')
+      .on(table.productId, table.sellerId)
+      .where(sql`${table.status} = 'PENDING'`),
+  ],
+);
