@@ -10,6 +10,7 @@ import { sellerRoutes } from './modules/catalog/sellers/routes.ts';
 import { specRoutes } from './modules/catalog/specs/routes.ts';
 import { crawlerAdminRoutes } from './modules/crawler/admin/routes.ts';
 import { fraudAlertRoutes } from './modules/crawler/fraud/routes.ts';
+import { matchingRoutes } from './modules/crawler/matching/routes.ts';
 import { authRoutes } from './modules/identity/auth/routes.ts';
 import { socialRoutes } from './modules/identity/social/routes.ts';
 import { profileImageMediaRoutes, userRoutes } from './modules/identity/users/routes.ts';
@@ -133,6 +134,7 @@ export async function buildApp(deps: ApiDeps) {
       await v1.register(auditLogRoutes({ auditLog: deps.auditLog }));
       await v1.register(crawlerAdminRoutes({ crawlerAdmin: deps.crawlerAdmin }));
       await v1.register(fraudAlertRoutes({ fraudAlerts: deps.fraudAlerts }));
+      await v1.register(matchingRoutes({ matching: deps.matching }));
       await v1.register(observabilityRoutes({ observability: deps.observability }));
       await v1.register(
         searchRoutes({

@@ -24,6 +24,7 @@ import { type SellersService, sellersService } from './modules/catalog/sellers/s
 import { type SpecsService, specsService } from './modules/catalog/specs/service.ts';
 import { type CrawlerAdminService, crawlerAdminService } from './modules/crawler/admin/service.ts';
 import { type FraudAlertsService, fraudAlertsService } from './modules/crawler/fraud/service.ts';
+import { type MatchingService, matchingService } from './modules/crawler/matching/service.ts';
 import { crawlerOffers } from './modules/crawler/offers/service.ts';
 import { type PasswordHasher, passwordHasher } from './modules/identity/auth/passwords.ts';
 import { type AuthService, authService } from './modules/identity/auth/service.ts';
@@ -112,6 +113,8 @@ export interface ApiDeps {
   crawlerOffers: CrawlCatalog;
   /** anomalous crawled prices held for an admin (approve writes them through `crawlerOffers`) */
   fraudAlerts: FraudAlertsService;
+  /** the matching queue of crawled items no product was tied to */
+  matching: MatchingService;
   close(): Promise<void>;
 }
 
@@ -238,6 +241,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     observability,
     crawlerOffers: collectedOffers,
     fraudAlerts: fraudAlertsService(db, collectedOffers),
+    matching: matchingService(db, collectedOffers),
     crawlerAdmin: crawlerAdminService({
       db,
       producers,

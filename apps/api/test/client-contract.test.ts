@@ -38,6 +38,7 @@ const builtAreas: readonly Area[] = [
   'Observability',
   'Resilience',
   'Crawler',
+  'Product Matching',
 ];
 const builtCalls = clientCalls.filter((call) => builtAreas.includes(call.area));
 

@@ -194,8 +194,11 @@ export function crawlRuns(deps: CrawlRunDeps) {
     return items;
   }
 
-  /** The catalog product of an item: the seller's own code, then GTIN, then MPN (stored links). */
-  async function match(sellerId: number, item: CollectedItem): Promise<number | undefined> {
+  /**
+   * The catalog product of an item: the page's link (stored when a page tied to a product was
+   * collected, or when an admin approved its mapping), the seller's own code, then GTIN, then MPN.
+   */
+  async function match(sellerId: number, url: string, item: CollectedItem): Promise<number | undefined> {
     const by = async (condition: SQL | undefined) => {
       const [link] = await db
         .select({ productId: crawlerProductLinks.productId })
@@ -206,6 +209,7 @@ export function crawlRuns(deps: CrawlRunDeps) {
     };
     const code = item.sellerProductCode;
     const found =
+      (await by(and(eq(crawlerProductLinks.sellerId, sellerId), eq(crawlerProductLinks.url, url)))) ??
       (code
         ? await by(
             and(eq(crawlerProductLinks.sellerId, sellerId), eq(crawlerProductLinks.sellerProductCode, code)),
@@ -317,7 +321,7 @@ export function crawlRuns(deps: CrawlRunDeps) {
     let productId = page.productId;
     try {
       if (productId !== undefined) await link(run.sellerId, { ...page, productId }, item);
-      else productId = await match(run.sellerId, item);
+      else productId = await match(run.sellerId, page.url, item);
       if (productId === undefined) {
         await db
           .insert(crawlerUnmatchedItems)

@@ -332,6 +332,12 @@ export const errorCatalog = {
     'Fraud alert not found.',
     '異常価格アラートが見つかりません。',
   ),
+  MAPPING_NOT_FOUND: entry(
+    404,
+    '상품 매칭 항목을 찾을 수 없습니다.',
+    'Product mapping not found.',
+    '商品マッチング項目が見つかりません。',
+  ),
   // resilience (ops §2.B.5)
   CIRCUIT_BREAKER_NOT_FOUND: entry(
     404,

@@ -4,6 +4,7 @@
 //
 // Ids are kept exactly as the API answers them and only ever put back into paths and bodies:
 // nothing here parses or assumes their format (integers, sent as JSON numbers).
+import { crawlerUnmatchedItems } from '@pbshop/db';
 import type { App } from '../../src/app.ts';
 import type { ApiDeps } from '../../src/deps.ts';
 import { codeOf, strongPassword, type TestSmtpServer } from '../auth-helpers.ts';
@@ -236,6 +237,19 @@ export async function createFixtures(api: ContractApi, smtp: TestSmtpServer) {
       /** a job of that queue that really failed (a worker ran just long enough to fail it) */
       failedJob: (queue: 'activity-log' | 'video-transcode' | 'crawler-collect' | 'search-index-sync') =>
         failedJob(api.deps, queue),
+      /** a crawled item of the fixture shop no product was matched to (the matching queue's row) */
+      unmatchedItem: async (): Promise<Id> => {
+        const [row] = await api.deps.database.db
+          .insert(crawlerUnmatchedItems)
+          .values({
+            sellerId: seller.id,
+            url: `https://shop.example.com/item/${next()}`,
+            title: product.name,
+            price: 1_280_000,
+          })
+          .returning({ id: crawlerUnmatchedItems.id });
+        return row!.id;
+      },
     },
   };
 }

@@ -344,6 +344,24 @@ export const clientRequests: Partial<Record<CallKey, RequestBuilder>> = {
   'GET /crawler/admin/runs': ({ admin }) => ({ as: admin, query: { page: 1, limit: 20, status: 'SUCCESS' } }),
   'GET /crawler/admin/monitoring': ({ admin }) => ({ as: admin }),
 
+  // Product Matching (MatchingApiPage: the productId typed, a reason typed)
+  'GET /matching/pending': async ({ admin, make }) => {
+    await make.unmatchedItem();
+    return { as: admin, query: { page: 1, limit: 20 } };
+  },
+  'PATCH /matching/:id/approve': async ({ admin, make, product }) => ({
+    as: admin,
+    params: { id: await make.unmatchedItem() },
+    body: { productId: product.id },
+  }),
+  'PATCH /matching/:id/reject': async ({ admin, make }) => ({
+    as: admin,
+    params: { id: await make.unmatchedItem() },
+    body: { reason: '카탈로그 상품이 아님' },
+  }),
+  'POST /matching/auto-match': ({ admin }) => ({ as: admin }),
+  'GET /matching/stats': ({ admin }) => ({ as: admin }),
+
   // Price Prediction (PredictionApiPage: the input defaults)
   'GET /predictions/products/:productId/price-trend': ({ product }) => ({
     params: { productId: product.id },

@@ -68,6 +68,23 @@ const crawlerRunItem = z.looseObject({
   createdAt: z.string(),
 });
 
+/** ProductMappingItem (ty:621-635) */
+const productMappingItem = z.looseObject({
+  id: z.number().int().positive(),
+  sourceName: z.string(),
+  sourceBrand: z.string().nullable(),
+  sourceSeller: z.string().nullable(),
+  sourceUrl: z.string().nullable(),
+  status: z.enum(['PENDING', 'APPROVED', 'REJECTED']),
+  productId: z.number().int().positive().nullable(),
+  confidence: z.number(),
+  reason: z.string().nullable(),
+  reviewedBy: z.number().int().positive().nullable(),
+  reviewedAt: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
 const renderedWhole = z.unknown().refine((value) => value !== undefined, 'no data to render');
 
 const message = z.looseObject({ message: text });
@@ -337,6 +354,18 @@ export const clientSchemas: Partial<Record<CallKey, ClientShape>> = {
       latestRunAt: text.nullable(),
       latestSuccessAt: text.nullable(),
     }),
+  },
+
+  // Product Matching (MatchingApiPage): the pending list's id, sourceName, status and confidence
+  // (:43-44, :61-63), the stats' counts (:48-49, :101); the actions' answers are rendered whole
+  'GET /matching/pending': {
+    data: z.array(z.looseObject({ id, sourceName: text, status: text, confidence: z.number() })),
+  },
+  'PATCH /matching/:id/approve': { data: productMappingItem },
+  'PATCH /matching/:id/reject': { data: productMappingItem },
+  'POST /matching/auto-match': { data: z.looseObject({ matchedCount: count, pendingCount: count }) },
+  'GET /matching/stats': {
+    data: z.looseObject({ pending: count, approved: count, rejected: count, total: count }),
   },
 
   // Price Prediction, Price Analytics, Health: rendered whole

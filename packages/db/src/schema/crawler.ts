@@ -7,6 +7,7 @@ import {
   jsonb,
   pgEnum,
   pgTable,
+  real,
   text,
   timestamp,
   uniqueIndex,
@@ -170,8 +171,11 @@ export const crawlerProductLinks = pgTable(
       .where(sql`${table.sellerProductCode} is not null`),
     index('crawler_product_links_gtin_idx').on(table.gtin).where(sql`${table.gtin} is not null`),
     index('crawler_product_links_mpn_idx').on(table.mpn).where(sql`${table.mpn} is not null`),
+    index('crawler_product_links_url_idx').on(table.sellerId, table.url),
   ],
 );
+
+export const mappingStatus = pgEnum('crawler_mapping_status', ['PENDING', 'APPROVED', 'REJECTED']);
 
 /** A collected item no catalog product could be matched to: kept for the matching queue. */
 export const crawlerUnmatchedItems = pgTable(
@@ -188,9 +192,21 @@ export const crawlerUnmatchedItems = pgTable(
     sellerProductCode: text('seller_product_code'),
     gtin: text('gtin'),
     mpn: text('mpn'),
+    /** the matching queue (MATCH-01/02): PENDING until an admin (or auto-match) decides */
+    status: mappingStatus('status').notNull().default('PENDING'),
+    /** the suggested product while PENDING, the chosen one once APPROVED */
+    productId: idRef('product_id'),
+    /** 0..1: how sure the suggestion is (name similarity) */
+    confidence: real('confidence').notNull().default(0),
+    reason: text('reason'),
+    reviewedBy: idRef('reviewed_by'),
+    reviewedAt: timestamp('reviewed_at', { withTimezone: true }),
     ...timestamps,
   },
-  (table) => [uniqueIndex('crawler_unmatched_items_url_key').on(table.sellerId, table.url)],
+  (table) => [
+    uniqueIndex('crawler_unmatched_items_url_key').on(table.sellerId, table.url),
+    index('crawler_unmatched_items_status_idx').on(table.status, table.createdAt),
+  ],
 );
 
 export const fraudAlertStatus = pgEnum('fraud_alert_status', ['PENDING', 'APPROVED', 'REJECTED']);
