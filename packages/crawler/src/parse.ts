@@ -93,6 +93,28 @@ function fromJsonLdProduct(product: Record<string, unknown>): CollectedItem | nu
   };
 }
 
+const jsonLdScript =
+  /<script\b[^>]*\btype\s*=\s*["']?application\/ld\+json["']?[^>]*>([\s\S]*?)<\/script\s*>/gi;
+
+/** Product offers from the page's JSON-LD script texts, found without parsing the HTML. */
+function fromJsonLdScripts(html: string): CollectedItem[] {
+  const items: CollectedItem[] = [];
+  for (const match of html.matchAll(jsonLdScript)) {
+    let data: unknown;
+    try {
+      data = JSON.parse(match[1] ?? '');
+    } catch {
+      continue;
+    }
+    for (const node of jsonLdNodes(data)) {
+      if (!typesOf(node).includes('Product')) continue;
+      const item = fromJsonLdProduct(node);
+      if (item) items.push(item);
+    }
+  }
+  return items;
+}
+
 function fromJsonLd($: CheerioAPI): CollectedItem[] {
   const items: CollectedItem[] = [];
   $('script[type="application/ld+json"]').each((_index, element) => {
@@ -170,6 +192,9 @@ function fromSelectors($: CheerioAPI, selectors: CrawlerSelectors): CollectedIte
  * the job's CSS selectors. An empty list means the page holds nothing we can read (PARSE).
  */
 export function parseProductPage(html: string, selectors: CrawlerSelectors = {}): CollectedItem[] {
+  // JSON-LD is script text, read without building the document (most shops carry it)
+  const fast = fromJsonLdScripts(html);
+  if (fast.length > 0) return fast;
   const $ = load(html);
   const jsonLd = fromJsonLd($);
   if (jsonLd.length > 0) return jsonLd;

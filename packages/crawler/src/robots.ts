@@ -29,12 +29,19 @@ export interface RobotsVerdict {
 
 const agent = new Agent({ connections: 4 });
 const MAX_ROBOTS_BYTES = 500 * 1024; // RFC 9309 asks parsers to read at least 500 KiB
+/** how long a process keeps a parsed robots.txt before reading Redis's copy again */
+const LOCAL_MS = 10_000;
 
 /**
  * robots.txt per RFC 9309 (robots-parser), read once per origin and kept in Redis for `cacheMs`
  * (≤ 24 h; an unreachable file only for a minute, so a recovered site is seen soon).
  */
 export function robotsRules(redis: Redis, keyPrefix: string, cacheMs: number, timeoutMs: number) {
+  const parsed = new Map<
+    string,
+    { until: number; rule: RobotsRule; robots: ReturnType<typeof robotsParser> | undefined }
+  >();
+
   async function load(origin: string): Promise<RobotsRule> {
     const key = `${keyPrefix}:crawler:robots:${origin}`;
     const cached = await redis.get(key);
@@ -80,12 +87,24 @@ export function robotsRules(redis: Redis, keyPrefix: string, cacheMs: number, ti
   return {
     async check(url: string): Promise<RobotsVerdict> {
       const origin = new URL(url).origin;
-      const rule = await load(origin);
+      // the parsed file is also kept in this process for a few seconds: a run asks once per page
+      let held = parsed.get(origin);
+      if (!held || held.until < Date.now()) {
+        const rule = await load(origin);
+        held = {
+          until: Date.now() + Math.min(cacheMs, LOCAL_MS),
+          rule,
+          robots: rule.kind === 'rules' ? robotsParser(`${origin}/robots.txt`, rule.body) : undefined,
+        };
+        parsed.set(origin, held);
+        if (parsed.size > 1000) parsed.delete(parsed.keys().next().value as string);
+      }
+      const { rule } = held;
       if (rule.kind === 'allow-all') return { allowed: true, crawlDelayMs: 0 };
       if (rule.kind === 'disallow-all') {
         return { allowed: false, crawlDelayMs: 0, reason: rule.reason, unreachable: rule.cause };
       }
-      const robots = robotsParser(`${origin}/robots.txt`, rule.body);
+      const robots = held.robots as ReturnType<typeof robotsParser>;
       const allowed = robots.isAllowed(url, crawlerProductToken) !== false;
       const delay = robots.getCrawlDelay(crawlerProductToken);
       return {

@@ -221,13 +221,22 @@ export function crawlRuns(deps: CrawlRunDeps) {
   }
 
   /** Remembers what identifies a page's product (its code, GTIN, MPN), for matching later. */
-  async function link(sellerId: number, page: Page & { productId: number }, item: CollectedItem) {
+  async function link(
+    sellerId: number,
+    page: Page & { productId: number },
+    item: CollectedItem,
+    known: Map<number, string>,
+  ) {
     const values = {
       sellerProductCode: item.sellerProductCode,
       gtin: item.gtin,
       mpn: item.mpn,
       url: page.url,
     };
+    const signature = JSON.stringify(values);
+    // as stored already (the usual case on a re-crawl): nothing to write
+    if (known.get(page.productId) === signature) return;
+    known.set(page.productId, signature);
     await db.transaction(async (tx) => {
       if (item.sellerProductCode) {
         // the code now names this product: another product's claim on it ends
@@ -313,14 +322,34 @@ export function crawlRuns(deps: CrawlRunDeps) {
   }
 
   /** Matches (or links) the item, then writes its offer through the catalog. */
+  /** The seller's stored links, by product, as `link` compares them. */
+  async function knownLinks(sellerId: number): Promise<Map<number, string>> {
+    const rows = await db
+      .select()
+      .from(crawlerProductLinks)
+      .where(eq(crawlerProductLinks.sellerId, sellerId));
+    return new Map(
+      rows.map((row) => [
+        row.productId,
+        JSON.stringify({
+          sellerProductCode: row.sellerProductCode,
+          gtin: row.gtin,
+          mpn: row.mpn,
+          url: row.url,
+        }),
+      ]),
+    );
+  }
+
   async function record(
     run: typeof crawlerRuns.$inferSelect,
     page: Page,
     item: CollectedItem,
+    known: Map<number, string>,
   ): Promise<Outcome> {
     let productId = page.productId;
     try {
-      if (productId !== undefined) await link(run.sellerId, { ...page, productId }, item);
+      if (productId !== undefined) await link(run.sellerId, { ...page, productId }, item, known);
       else productId = await match(run.sellerId, page.url, item);
       if (productId === undefined) {
         await db
@@ -436,6 +465,7 @@ export function crawlRuns(deps: CrawlRunDeps) {
       try {
         const { pages, selectors, errors } = await pagesOf(started, signal);
         const total = pages.length + errors.length;
+        const known = await knownLinks(started.sellerId);
         const counts = {
           processed: 0,
           items: 0,
@@ -454,7 +484,7 @@ export function crawlRuns(deps: CrawlRunDeps) {
             try {
               const [item] = await collect(page.url, selectors, signal);
               counts.items += 1;
-              const outcome = await record(started, page, item as CollectedItem);
+              const outcome = await record(started, page, item as CollectedItem, known);
               if (outcome !== 'collected') counts[outcome] += 1;
             } catch (error) {
               if (signal.aborted) throw error;
