@@ -219,7 +219,10 @@ export function parseListingLinks(html: string, baseUrl: string, selectors: Craw
   $('script[type="application/ld+json"]').each((_i, element) => {
     try {
       for (const node of jsonLdNodes(JSON.parse($(element).text()))) {
-        if (typesOf(node).includes('ListItem')) add(text(node.url) ?? undefined);
+        if (!typesOf(node).includes('ItemList')) continue;
+        for (const entry of jsonLdNodes(node.itemListElement)) {
+          add(text(entry.url) ?? text((entry.item as Record<string, unknown> | undefined)?.url) ?? undefined);
+        }
       }
     } catch {
       // not JSON: no links from it
