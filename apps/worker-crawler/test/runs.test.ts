@@ -4,6 +4,7 @@
 // the prices module's write path (offer, lowest price, history, search outbox); every failure
 // lands in its error class; scheduled runs fire; a failing job is turned off.
 import {
+  crawlerUnmatchedItems,
   createDatabase,
   type DatabaseHandle,
   fraudAlerts,
@@ -17,7 +18,7 @@ import { createTestContext, type RunningProcess, type TestContext, waitFor } fro
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crawlerUserAgent } from '../src/processor.ts';
-import { simulatorSelectors } from '../src/simulator/pages.ts';
+import { listingPage, simulatorSelectors } from '../src/simulator/pages.ts';
 import {
   addSeller,
   createJob,
@@ -184,6 +185,44 @@ describe('collecting offers into the catalogue', () => {
     expect(await offerOf(a, other)).toMatchObject({ price: 1_150_000 });
     const [lowest] = await db().select().from(products).where(eq(products.id, a));
     expect(lowest?.lowestPrice).toBe(1_150_000);
+  });
+});
+
+describe('listing pages', () => {
+  it("follows a listing page's product links; pages known by code are written, the rest kept unmatched", async () => {
+    const { sellerId, productIds } = await seedCatalogue(db(), 1);
+    const catalogue = new Map([
+      ['/p/known', product('L-KNOWN', 31_000)],
+      ['/p/new', product('L-NEW', 32_000)],
+    ]);
+    const site = await shop({
+      catalogue,
+      behave: (request, response) => {
+        if (request.url !== '/list') return false;
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        response.end(listingPage(['/p/known', '/p/new']));
+        return true;
+      },
+    });
+    // a first job ties /p/known to the product, storing its code
+    const tie = await createJob(db(), {
+      sellerId,
+      targets: [{ url: `${site.url}/p/known`, productId: productIds[0] }],
+    });
+    await finished(db(), await runJob(db(), producers, tie));
+    const job = await createJob(db(), { sellerId, listingUrls: [`${site.url}/list`] });
+    const run = await finished(db(), await runJob(db(), producers, job));
+    expect(run).toMatchObject({ status: 'SUCCESS', itemsProcessed: 2, itemsUnchanged: 1, itemsUnmatched: 1 });
+    const [kept] = await db()
+      .select()
+      .from(crawlerUnmatchedItems)
+      .where(eq(crawlerUnmatchedItems.sellerId, sellerId));
+    expect(kept).toMatchObject({
+      url: `${site.url}/p/new`,
+      sellerProductCode: 'L-NEW',
+      price: 32_000,
+      status: 'PENDING',
+    });
   });
 });
 
