@@ -105,8 +105,13 @@ interface Guard {
 interface Tracked {
   options: BreakerOptions;
   unsent: { success: number; failure: number };
-  /** null until the policy was read: the first read adopts the generation, it resets nothing */
+  /**
+   * null until the policy was read: the first read adopts the generation, and resets the breaker
+   * only when that reset was ordered after this process created it (it missed the announcement)
+   */
   resetGeneration: number | null;
+  /** epoch ms this process created the breaker */
+  createdAt: number;
 }
 
 export interface ResilienceRegistryOptions {
@@ -247,6 +252,7 @@ export class ResilienceRegistry {
       options: { ...tracked.options },
       stats: { ...tracked.unsent, lastTunedAt: 0 },
       resetGeneration: tracked.resetGeneration ?? 0,
+      resetAt: 0,
     }));
   }
 
@@ -341,6 +347,7 @@ export class ResilienceRegistry {
           options: startingOptions(settings),
           unsent: { success: 0, failure: 0 },
           resetGeneration: null,
+          createdAt: Date.now(),
         });
       }
       guard = this.build(name, settings);
@@ -513,9 +520,14 @@ export class ResilienceRegistry {
       this.options.logger.info({ breaker: name, from: before, to: after }, 'circuit breaker policy changed');
     }
     tracked.options = after;
-    if (tracked.resetGeneration === null) tracked.resetGeneration = policy.resetGeneration;
-    // a reset ordered while this process did not hear the channel
-    else if (policy.resetGeneration > tracked.resetGeneration) this.resetLocal(name, policy.resetGeneration);
+    // a reset ordered while this process did not hear the channel (before its subscription was
+    // made, or while Redis was away), after it created the breaker
+    const missed =
+      tracked.resetGeneration === null
+        ? policy.resetGeneration > 0 && policy.resetAt >= tracked.createdAt
+        : policy.resetGeneration > tracked.resetGeneration;
+    if (missed) this.resetLocal(name, policy.resetGeneration);
+    else tracked.resetGeneration ??= policy.resetGeneration;
   }
 
   private held(): HeldBreakers {

@@ -64,6 +64,8 @@ export interface PolicyRecord {
   };
   /** how many resets of this breaker were ordered (each process compares it with its own) */
   resetGeneration: number;
+  /** epoch ms of the last reset ordered (0: never) */
+  resetAt: number;
 }
 
 /** a policy nobody used for this long leaves Redis (a seller host that is gone) */
@@ -118,7 +120,8 @@ if samples > tonumber(ARGV[19]) then
 end
 redis.call('PEXPIRE', key, ARGV[10])
 local generation = tonumber(redis.call('HGET', key, 'resetGeneration') or '0')
-return { threshold, openMs, tonumber(ARGV[6]), success, failure, lastTunedAt, generation }
+local resetAt = tonumber(redis.call('HGET', key, 'resetAt') or '0')
+return { threshold, openMs, tonumber(ARGV[6]), success, failure, lastTunedAt, generation, resetAt }
 `;
 
 interface TuningRedis extends Redis {
@@ -126,7 +129,7 @@ interface TuningRedis extends Redis {
     policyKey: string,
     policiesKey: string,
     ...args: (string | number)[]
-  ): Promise<[number, number, number, number, number, number, number]>;
+  ): Promise<[number, number, number, number, number, number, number, number]>;
 }
 
 /** The keys of the breakers of one install; the hash tag keeps them in one Redis Cluster slot. */
@@ -172,6 +175,7 @@ export async function syncPolicy(
     failure,
     lastTunedAt,
     generation,
+    resetAt,
   ] = await tuning.breakerPolicySync(
     keys.policy(name),
     keys.policies,
@@ -200,6 +204,7 @@ export async function syncPolicy(
     options: { failureThreshold, openTimeoutMs, halfOpenSuccessThreshold },
     stats: { success, failure, lastTunedAt },
     resetGeneration: generation,
+    resetAt,
   };
 }
 
@@ -215,6 +220,7 @@ function recordFrom(name: string, hash: Record<string, string>): PolicyRecord | 
     },
     stats: { success: number('success'), failure: number('failure'), lastTunedAt: number('lastTunedAt') },
     resetGeneration: number('resetGeneration'),
+    resetAt: number('resetAt'),
   };
 }
 
@@ -242,7 +248,12 @@ export async function readPolicy(redis: Redis, prefix: string, name: string): Pr
 export async function nextResetGeneration(redis: Redis, prefix: string, name: string): Promise<number> {
   const key = breakerKeys(prefix).policy(name);
   const [[error, generation] = [], [expireError] = []] =
-    (await redis.multi().hincrby(key, 'resetGeneration', 1).pexpire(key, POLICY_TTL_MS).exec()) ?? [];
+    (await redis
+      .multi()
+      .hincrby(key, 'resetGeneration', 1)
+      .pexpire(key, POLICY_TTL_MS)
+      .hset(key, 'resetAt', Date.now())
+      .exec()) ?? [];
   if (error || expireError) throw error ?? expireError;
   return Number(generation);
 }
