@@ -154,6 +154,7 @@ describe('auto-tuning', () => {
       },
       stats: { success: 1, failure: 0, lastTunedAt: 0 },
       resetGeneration: 0,
+      resetAt: 0,
     });
   });
 });
