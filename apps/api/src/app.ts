@@ -15,6 +15,7 @@ import { authRoutes } from './modules/identity/auth/routes.ts';
 import { socialRoutes } from './modules/identity/social/routes.ts';
 import { profileImageMediaRoutes, userRoutes } from './modules/identity/users/routes.ts';
 import { auditLogRoutes } from './modules/ops/audit/routes.ts';
+import { opsDashboardRoutes } from './modules/ops/dashboard/routes.ts';
 import { errorRoutes } from './modules/ops/errors/routes.ts';
 import { healthRoutes } from './modules/ops/health/routes.ts';
 import { observabilityRoutes, prometheusRoutes } from './modules/ops/observability/routes.ts';
@@ -136,6 +137,7 @@ export async function buildApp(deps: ApiDeps) {
       await v1.register(fraudAlertRoutes({ fraudAlerts: deps.fraudAlerts }));
       await v1.register(matchingRoutes({ matching: deps.matching }));
       await v1.register(observabilityRoutes({ observability: deps.observability }));
+      await v1.register(opsDashboardRoutes({ opsDashboard: deps.opsDashboard }));
       await v1.register(
         searchRoutes({
           productSearch: deps.productSearch,

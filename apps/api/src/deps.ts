@@ -33,8 +33,9 @@ import { type SocialService, socialService } from './modules/identity/social/ser
 import { type ProfileImageStore, profileImageStore } from './modules/identity/users/profile-image.ts';
 import { type UsersService, usersService } from './modules/identity/users/service.ts';
 import { type AdminAuditService, adminAuditService } from './modules/ops/audit/service.ts';
+import { type OpsDashboardService, opsDashboardService } from './modules/ops/dashboard/service.ts';
 import { type HealthService, healthService } from './modules/ops/health/service.ts';
-import { queueStatsFrom, resilienceFrom } from './modules/ops/observability/dashboard.ts';
+import { resilienceFrom, resilienceOverview } from './modules/ops/observability/dashboard.ts';
 import { apiPrometheus } from './modules/ops/observability/prometheus.ts';
 import { type ObservabilityService, observabilityService } from './modules/ops/observability/service.ts';
 import { type QueueAdminService, queueAdminService } from './modules/ops/queues/service.ts';
@@ -107,6 +108,8 @@ export interface ApiDeps {
   queueUiSessions: QueueUiSessions;
   /** request metrics (15 minutes, all replicas), recent traces, the dashboard, Prometheus */
   observability: ObservabilityService;
+  /** the ops dashboard summary and the runbook §6 rollback signals */
+  opsDashboard: OpsDashboardService;
   /** crawler jobs (with their BullMQ schedules), runs and monitoring */
   crawlerAdmin: CrawlerAdminService;
   /** collected offers written through `prices` (WORKERS=inline runs the crawler here) */
@@ -170,6 +173,14 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
   const prices = pricesService(db, sellers, searchSync, catalogReads.db);
   const collectedOffers = crawlerOffers(db, prices, (productId) => cache.invalidateProduct(productId));
   const searchAdmin = searchAdminService({ env, logger, db, search, resilience, producers, searchSync });
+  const queueAdmin = queueAdminService({ queues: producers.queues, redis, keyPrefix: env.REDIS_KEY_PREFIX });
+  const resilienceAdmin = resilienceAdminService({ resilience, logger });
+  const crawlerAdmin = crawlerAdminService({
+    db,
+    producers,
+    logger,
+    sellerExists: async (sellerId) => (await sellers.findById(sellerId)) !== undefined,
+  });
   const observability = observabilityService({
     env,
     logger,
@@ -180,12 +191,25 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
       outbox: env.WORKERS === 'inline' ? database : undefined,
     }),
     sources: {
-      queue: queueStatsFrom(producers.queues),
-      resilience: resilienceFrom(resilience),
+      queue: () => queueAdmin.stats(),
+      resilience: resilienceOverview(resilienceFrom(resilience), resilienceAdmin),
       searchSync: () => searchAdmin.outboxSummary(),
-      crawler: null,
-      opsSummary: null,
+      crawler: () => crawlerAdmin.monitoring(),
+      // built below; read only when the dashboard is asked for
+      opsSummary: () => opsDashboard.summary(),
     },
+    partTimeoutMs: env.HEALTH_PROBE_TIMEOUT_MS,
+  });
+  const opsDashboard = opsDashboardService({
+    env,
+    logger,
+    db,
+    redis,
+    health: () => health.report(),
+    searchSync: () => searchAdmin.outboxSummary(),
+    crawler: () => crawlerAdmin.monitoring(),
+    queue: () => queueAdmin.stats(),
+    requestMetrics: () => observability.metrics(),
     partTimeoutMs: env.HEALTH_PROBE_TIMEOUT_MS,
   });
 
@@ -234,20 +258,16 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     recentKeywords: recent,
     searchAdmin,
     health,
-    resilienceAdmin: resilienceAdminService({ resilience, logger }),
+    resilienceAdmin,
     auditLog: adminAuditService(db, logger),
-    queueAdmin: queueAdminService({ queues: producers.queues, redis, keyPrefix: env.REDIS_KEY_PREFIX }),
+    queueAdmin,
     queueUiSessions: queueUiSessions(env),
     observability,
+    opsDashboard,
     crawlerOffers: collectedOffers,
     fraudAlerts: fraudAlertsService(db, collectedOffers),
     matching: matchingService(db, collectedOffers),
-    crawlerAdmin: crawlerAdminService({
-      db,
-      producers,
-      logger,
-      sellerExists: async (sellerId) => (await sellers.findById(sellerId)) !== undefined,
-    }),
+    crawlerAdmin,
     async close() {
       health.close();
       // the last request counts go to Redis while it is still connected

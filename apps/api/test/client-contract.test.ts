@@ -36,6 +36,7 @@ const builtAreas: readonly Area[] = [
   'Health',
   'Error codes',
   'Observability',
+  'Ops Dashboard',
   'Resilience',
   'Crawler',
   'Product Matching',

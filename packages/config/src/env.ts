@@ -146,6 +146,34 @@ const envShape = z.object({
     .transform((value) => Math.min(5000, Math.max(100, value))),
   // how often each API process adds its request counts to Redis
   OBS_FLUSH_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(1000),
+  // ops dashboard alerts (contract §2.B.7): an alert fires when the value >= its threshold; <= 0 disables it
+  OPS_ALERT_SEARCH_FAILED_THRESHOLD: z.coerce
+    .number()
+    .int()
+    .default(1)
+    .transform((value) => Math.max(0, value)),
+  OPS_ALERT_CRAWLER_FAILED_RUNS_THRESHOLD: z.coerce
+    .number()
+    .int()
+    .default(1)
+    .transform((value) => Math.max(0, value)),
+  OPS_ALERT_QUEUE_FAILED_THRESHOLD: z.coerce
+    .number()
+    .int()
+    .default(1)
+    .transform((value) => Math.max(0, value)),
+  // rollback signals (ops runbook §6): the 5xx rate of the search and price-comparison APIs over
+  // the observability window that fires the signal (<= 0 disables), and the requests it needs first
+  OPS_ROLLBACK_ERROR_RATE_THRESHOLD: z.coerce.number().min(0).max(1).default(0.05),
+  OPS_ROLLBACK_MIN_REQUESTS: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  // failed jobs rising: the failed count now against the one sampled at least this long ago
+  OPS_ROLLBACK_FAILED_JOBS_LOOKBACK_MS: z.coerce.number().int().min(100).max(86_400_000).default(300_000),
+  // integrity: outbox rows PENDING (due) or PROCESSING (lease over) for longer than this are stuck
+  OPS_ROLLBACK_OUTBOX_STUCK_MS: z.coerce.number().int().min(100).max(86_400_000).default(600_000),
+  // integrity: how many of the newest products the lowest-price check reads per evaluation
+  OPS_INTEGRITY_PRODUCT_SAMPLE: z.coerce.number().int().min(1).max(1_000_000).default(2000),
+  // concurrent summary calls share one evaluation, and its answer serves this long (0: each call is new)
+  OPS_DASHBOARD_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   // Prometheus: bearer token for GET /metrics (the API serves /metrics only when it is set)
   METRICS_TOKEN: z.string().min(16, 'at least 16 characters (e.g. `openssl rand -hex 24`)').optional(),
   // each worker's Prometheus port (0: no metrics endpoint)

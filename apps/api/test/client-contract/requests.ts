@@ -385,6 +385,9 @@ export const clientRequests: Partial<Record<CallKey, RequestBuilder>> = {
   }),
   'GET /admin/observability/dashboard': ({ admin }) => ({ as: admin }),
 
+  // Ops Dashboard (OpsDashboardApiPage)
+  'GET /admin/ops-dashboard/summary': ({ admin }) => ({ as: admin }),
+
   // Resilience (ResilienceApiPage: the circuit name goes into the path as typed, unencoded)
   'GET /resilience/circuit-breakers': async ({ admin, resilience }) => {
     await resilience.breaker();

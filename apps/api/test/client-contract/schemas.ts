@@ -437,6 +437,35 @@ export const clientSchemas: Partial<Record<CallKey, ClientShape>> = {
     }),
   },
 
+  // Ops Dashboard (OpsDashboardApiPage.tsx:14-15,39,42-44): the status and the alerts (read with
+  // `.map`, no guard) with their count; the whole object is also rendered as JSON
+  'GET /admin/ops-dashboard/summary': {
+    data: z.looseObject({
+      checkedAt: text,
+      overallStatus: z.enum(['up', 'degraded', 'down']),
+      health: z.looseObject({ status: text }).nullable(),
+      searchSync: z
+        .looseObject({ pending: count, processing: count, completed: count, failed: count })
+        .nullable(),
+      crawler: z
+        .looseObject({
+          totalRuns: count,
+          queuedRuns: count,
+          processingRuns: count,
+          successRuns: count,
+          failedRuns: count,
+          successRate: z.number(),
+          latestRunAt: z.string().nullable(),
+          latestSuccessAt: z.string().nullable(),
+        })
+        .nullable(),
+      queue: z.looseObject({ items: z.array(z.unknown()), total: count }).nullable(),
+      errors: z.record(z.string(), z.string()),
+      alerts: z.array(z.looseObject({ key: text, severity: z.enum(['warning', 'critical']), message: text })),
+      alertCount: count,
+    }),
+  },
+
   // Resilience: `data.items` read with no guard (ResilienceApiPage.tsx:43-44,55-56), each circuit's
   // name, status and counts (:65-67), each policy's `options.failureThreshold` and
   // `stats.lastTunedAt` (:72-74); one circuit and a reset are rendered whole (:87-88, :106-107)

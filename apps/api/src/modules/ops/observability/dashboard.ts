@@ -109,6 +109,63 @@ export function resilienceFrom(registry: ResilienceRegistry): DashboardSource<Re
   };
 }
 
+/** What the dashboard needs of the circuit breaker admin service (modules/ops/resilience). */
+export interface ResilienceAdminReads {
+  list(): Promise<
+    {
+      name: string;
+      holders: {
+        service: string;
+        instance: string;
+        status: CircuitSnapshot['status'];
+        failureCount: number;
+        successCount: number;
+        nextAttemptAt: string | null;
+        lastFailureReason: string | null;
+        options: CircuitSnapshot['options'];
+      }[];
+    }[]
+  >;
+  policies(): Promise<PolicyItem[]>;
+}
+
+/**
+ * The breakers (one entry per process holding one, the storefront's shape) and the policies with
+ * their windowed statistics, from the circuit breaker admin service; without it, `fallback`.
+ */
+export function resilienceOverview(
+  fallback: DashboardSource<ResilienceOverview>,
+  admin: ResilienceAdminReads | undefined,
+): DashboardSource<ResilienceOverview> {
+  if (!admin) return fallback;
+  return async () => {
+    const [breakers, adaptivePolicies] = await Promise.all([admin.list(), admin.policies()]);
+    const circuits = breakers.flatMap((breaker) =>
+      breaker.holders.map((holder) => ({
+        name: breaker.name,
+        status: holder.status,
+        failureCount: holder.failureCount,
+        successCount: holder.successCount,
+        nextAttemptAt: holder.nextAttemptAt,
+        lastFailureReason: holder.lastFailureReason,
+        options: holder.options,
+        service: holder.service,
+        instance: holder.instance,
+      })),
+    );
+    // a policy no process has used yet is not in Redis: listed with its settings and zero counts
+    const listed = new Set(adaptivePolicies.map((policy) => policy.name));
+    const unused = (await fallback()).adaptivePolicies.filter((policy) => !listed.has(policy.name));
+    return {
+      circuits,
+      adaptivePolicies: [
+        ...adaptivePolicies.map(({ name, options, stats }) => ({ name, options, stats })),
+        ...unused,
+      ],
+    };
+  };
+}
+
 /** The crawler's run counts, as the storefront reads them (from the crawler admin area, once built). */
 export interface CrawlerSummary {
   totalRuns: number;
@@ -125,9 +182,9 @@ export interface DashboardSources {
   queue: DashboardSource<QueueStats>;
   resilience: DashboardSource<ResilienceOverview>;
   searchSync: DashboardSource<{ pending: number; processing: number; completed: number; failed: number }>;
-  /** null until the crawler admin area exists */
+  /** the crawler admin area's monitoring; null where it does not exist */
   crawler: DashboardSource<CrawlerSummary> | null;
-  /** null until the ops dashboard area exists */
+  /** the ops dashboard summary (modules/ops/dashboard); null where it does not exist */
   opsSummary: DashboardSource<Record<string, unknown>> | null;
 }
 
