@@ -54,7 +54,8 @@ beforeAll(async () => {
   worker = workers.spawn({
     ...ctx.env,
     LOG_LEVEL: 'info',
-    CRAWLER_FETCH_TIMEOUT_MS: '1000',
+    // 2 s: long enough for a busy machine's robots.txt answers, short for the slow shop
+    CRAWLER_FETCH_TIMEOUT_MS: '2000',
     CRAWLER_FETCH_RETRIES: '2',
     CRAWLER_HOST_MIN_INTERVAL_MS: '0',
     CRAWLER_AUTO_DISABLE_AFTER: '2',
