@@ -210,7 +210,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     crawler: () => crawlerAdmin.monitoring(),
     queue: () => queueAdmin.stats(),
     requestMetrics: () => observability.metrics(),
-    partTimeoutMs: env.HEALTH_PROBE_TIMEOUT_MS,
+    partTimeoutMs: env.OPS_DASHBOARD_PART_TIMEOUT_MS,
   });
 
   return {

@@ -174,6 +174,9 @@ const envShape = z.object({
   OPS_INTEGRITY_PRODUCT_SAMPLE: z.coerce.number().int().min(1).max(1_000_000).default(2000),
   // concurrent summary calls share one evaluation, and its answer serves this long (0: each call is new)
   OPS_DASHBOARD_CACHE_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  // how long the summary waits for each part (a part past it is null, its cause in errors): below
+  // HEALTH_PROBE_TIMEOUT_MS so a hanging dependency never holds the dashboard longer than this
+  OPS_DASHBOARD_PART_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1000),
   // Prometheus: bearer token for GET /metrics (the API serves /metrics only when it is set)
   METRICS_TOKEN: z.string().min(16, 'at least 16 characters (e.g. `openssl rand -hex 24`)').optional(),
   // each worker's Prometheus port (0: no metrics endpoint)
