@@ -127,7 +127,9 @@ const tracedDb = drizzle(admin, {
   logger: { logQuery: (query, parameters) => captured.push({ query, parameters }) },
 });
 const categories = categoriesService(tracedDb);
-await productsService(tracedDb, categories).list(productListQuery.parse({ ...listQuery, categoryId: String(listQuery.categoryId) }));
+await productsService(tracedDb, categories).list(
+  productListQuery.parse({ ...listQuery, categoryId: String(listQuery.categoryId) }),
+);
 const listSql = captured.find((entry) => /from "products".*order by.*limit/is.test(entry.query))!;
 captured.length = 0;
 await pricesService(tracedDb, sellersService(tracedDb)).history(randomId(), '1y', 'weekly');

@@ -102,7 +102,12 @@ const envShape = z.object({
   CRAWLER_FETCH_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   CRAWLER_HOST_MIN_INTERVAL_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
   CRAWLER_HOST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
-  CRAWLER_MAX_PAGE_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(5 * 1024 * 1024),
+  CRAWLER_MAX_PAGE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 * 1024)
+    .default(5 * 1024 * 1024),
   CRAWLER_ROBOTS_CACHE_MS: z.coerce.number().int().min(0).max(86_400_000).default(3_600_000),
   CRAWLER_AUTO_DISABLE_AFTER: z.coerce.number().int().min(0).max(1000).default(5),
   // a collected price below lower × or above upper × the product's robust centre (median of the

@@ -37,7 +37,8 @@ export const crawlerCollectPayload = jobBase
     jobId: entityId.optional(),
   })
   .refine(
-    (payload) => [payload.url, payload.runId, payload.jobId].filter((value) => value !== undefined).length === 1,
+    (payload) =>
+      [payload.url, payload.runId, payload.jobId].filter((value) => value !== undefined).length === 1,
     { message: 'a crawler-collect job names exactly one of url, runId and jobId', path: ['runId'] },
   );
 

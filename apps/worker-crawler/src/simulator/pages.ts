@@ -17,7 +17,7 @@ export interface SimulatedProduct {
 
 export type PageStyle = 'json-ld' | 'microdata' | 'selectors';
 
-const escape = (text: string) =>
+const escapeHtml = (text: string) =>
   text.replace(
     /[&<>"']/g,
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
@@ -26,14 +26,14 @@ const won = (amount: number) => `${amount.toLocaleString('en-US')}원`;
 
 function page(title: string, body: string, head = '') {
   return `<!doctype html>
-<html lang="ko"><head><meta charset="utf-8"><title>${escape(title)}</title>${head}</head>
+<html lang="ko"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>${head}</head>
 <body><header><a href="/">홈</a></header>${body}<footer>© 시뮬레이터 상점</footer></body></html>
 `;
 }
 
 /** A product page in one of the three styles. */
 export function productPage(style: PageStyle, product: SimulatedProduct): string {
-  const title = escape(product.title);
+  const title = escapeHtml(product.title);
   if (style === 'json-ld') {
     const data = {
       '@context': 'https://schema.org',
@@ -64,9 +64,9 @@ export function productPage(style: PageStyle, product: SimulatedProduct): string
       product.title,
       `<div itemscope itemtype="https://schema.org/Product">
   <h1 itemprop="name">${title}</h1>
-  <span>상품코드 <span itemprop="sku">${escape(product.code)}</span></span>
-  ${product.gtin ? `<meta itemprop="gtin13" content="${escape(product.gtin)}">` : ''}
-  ${product.mpn ? `<meta itemprop="mpn" content="${escape(product.mpn)}">` : ''}
+  <span>상품코드 <span itemprop="sku">${escapeHtml(product.code)}</span></span>
+  ${product.gtin ? `<meta itemprop="gtin13" content="${escapeHtml(product.gtin)}">` : ''}
+  ${product.mpn ? `<meta itemprop="mpn" content="${escapeHtml(product.mpn)}">` : ''}
   <div itemprop="offers" itemscope itemtype="https://schema.org/Offer">
     <meta itemprop="priceCurrency" content="KRW">
     <span itemprop="price" content="${product.price}">₩${product.price.toLocaleString('en-US')}</span>
@@ -80,7 +80,7 @@ export function productPage(style: PageStyle, product: SimulatedProduct): string
     product.title,
     `<div class="goods">
   <h2 class="goods-name">${title}</h2>
-  <div class="goods-code">${escape(product.code)}</div>
+  <div class="goods-code">${escapeHtml(product.code)}</div>
   <strong class="sale-price">${won(product.price)}</strong>
   <span class="delivery">${product.shippingFee === 0 ? '무료배송' : `배송비 ${won(product.shippingFee)}`}</span>
   <span class="stock">${product.inStock ? '구매가능' : '품절'}</span>
@@ -106,7 +106,7 @@ export function listingPage(links: string[]): string {
   };
   return page(
     '상품 목록',
-    `<ul>${links.map((url) => `<li><a class="product-link" href="${escape(url)}">${escape(url)}</a></li>`).join('')}</ul>`,
+    `<ul>${links.map((url) => `<li><a class="product-link" href="${escapeHtml(url)}">${escapeHtml(url)}</a></li>`).join('')}</ul>`,
     `<script type="application/ld+json">${JSON.stringify(list)}</script>`,
   );
 }
