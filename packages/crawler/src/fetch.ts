@@ -121,6 +121,9 @@ export async function fetchPage(
   const host = new URL(url).host;
   const backoff = settings.backoffMs ?? 500;
   const maxRetryAfter = settings.maxRetryAfterMs ?? 60_000;
+  // the failure of this fetch's previous attempt: when those failures open the host's breaker,
+  // the page failed for their cause (the breaker only stopped the retry)
+  let previous: CrawlError | undefined;
   for (let attempt = 0; ; attempt += 1) {
     try {
       const answer = await around(() =>
@@ -187,6 +190,14 @@ export async function fetchPage(
     } catch (error) {
       if (signal.aborted) throw error;
       const failure = classify(error, resilience);
+      if (failure.errorClass === 'CIRCUIT_OPEN' && previous) {
+        throw new CrawlError(
+          previous.errorClass,
+          `${previous.message}; the retry found the host's breaker open`,
+          previous.status,
+        );
+      }
+      previous = failure;
       const retryable =
         failure.errorClass === 'NETWORK' ||
         failure.errorClass === 'TIMEOUT' ||
