@@ -1,4 +1,4 @@
-export { coalesced, withTimeout } from './async.ts';
+export { coalesced, sleepUnlessAborted, withTimeout } from './async.ts';
 export {
   type Env,
   EnvError,

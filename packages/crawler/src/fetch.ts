@@ -1,3 +1,4 @@
+import { sleepUnlessAborted } from '@pbshop/config';
 import type { ResilienceRegistry } from '@pbshop/resilience';
 import { PermanentFailure } from '@pbshop/resilience';
 import { Agent, errors, interceptors, request } from 'undici';
@@ -88,20 +89,6 @@ export function classify(error: unknown, resilience: ResilienceRegistry): CrawlE
   if (error instanceof PermanentFailure) return new CrawlError('PARSE', message);
   return new CrawlError('NETWORK', message);
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 
 /**
  * GETs a seller page with undici: each attempt under the host's `crawler:<host>` breaker with
@@ -212,7 +199,7 @@ export async function fetchPage(
           failure.status,
         );
       }
-      await sleep(Math.max(backoff * 2 ** attempt, hinted ?? 0), signal);
+      await sleepUnlessAborted(Math.max(backoff * 2 ** attempt, hinted ?? 0), signal);
     }
   }
 }

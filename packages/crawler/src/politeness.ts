@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sleepUnlessAborted } from '@pbshop/config';
 import type { WorkerDeps } from '@pbshop/queues';
 
 type Redis = WorkerDeps['redis'];
@@ -35,20 +36,6 @@ export interface PolitenessSettings {
   placeTtlMs?: number;
 }
 
-const wait = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-
 /**
  * Per-host politeness kept in Redis, so it holds across worker replicas: at most `concurrency`
  * requests to a host at once, and requests to it at least `minIntervalMs` apart.
@@ -61,7 +48,7 @@ export function hostPoliteness(redis: Redis, keyPrefix: string, settings: Polite
       const places = `${keyPrefix}:crawler:host:${host}:places`;
       const token = randomUUID();
       while ((await redis.eval(takePlace, 1, places, settings.concurrency, ttl, token)) !== 1) {
-        await wait(50, signal);
+        await sleepUnlessAborted(50, signal);
       }
       try {
         const interval = Math.max(settings.minIntervalMs, crawlDelayMs);
@@ -69,7 +56,7 @@ export function hostPoliteness(redis: Redis, keyPrefix: string, settings: Polite
           const delay = Number(
             await redis.eval(reserveSlot, 1, `${keyPrefix}:crawler:host:${host}:next`, interval),
           );
-          if (delay > 0) await wait(delay, signal);
+          if (delay > 0) await sleepUnlessAborted(delay, signal);
         }
         return await fn();
       } finally {

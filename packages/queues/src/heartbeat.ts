@@ -10,13 +10,14 @@ export interface WorkerBeat {
   beatAt: string;
 }
 
-function heartbeatPattern(keyPrefix: string): string {
-  return `${keyPrefix}:heartbeat:*`;
+/** The heartbeat keys by expiry time: listing them reads this index, never scans the keyspace. */
+function heartbeatIndex(keyPrefix: string): string {
+  return `${keyPrefix}:heartbeats`;
 }
 
 /**
- * Publishes this process's heartbeat as a Redis key that expires after three intervals, so the
- * API can tell which workers are alive without them registering anywhere.
+ * Publishes this process's heartbeat as a Redis key that expires after three intervals (indexed
+ * by that expiry), so the API can tell which workers are alive without them registering anywhere.
  */
 export function startHeartbeat(
   redis: Redis,
@@ -34,8 +35,14 @@ export function startHeartbeat(
       startedAt,
       beatAt: new Date().toISOString(),
     };
+    const ttlMs = options.intervalMs * 3;
     // a beat missed while Redis is down is simply missed; the next one restores the key
-    redis.set(key, JSON.stringify(value), 'PX', options.intervalMs * 3).catch(() => {});
+    redis
+      .multi()
+      .set(key, JSON.stringify(value), 'PX', ttlMs)
+      .zadd(heartbeatIndex(keyPrefix), Date.now() + ttlMs, key)
+      .exec()
+      .catch(() => {});
   };
   beat();
   const timer = setInterval(beat, options.intervalMs);
@@ -43,20 +50,22 @@ export function startHeartbeat(
   return {
     async stop() {
       clearInterval(timer);
-      await redis.del(key).catch(() => {});
+      await redis
+        .multi()
+        .del(key)
+        .zrem(heartbeatIndex(keyPrefix), key)
+        .exec()
+        .catch(() => {});
     },
   };
 }
 
 /** Every live heartbeat of an install. */
 export async function listWorkerBeats(redis: Redis, keyPrefix: string): Promise<WorkerBeat[]> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', heartbeatPattern(keyPrefix), 'COUNT', 200);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
+  const index = heartbeatIndex(keyPrefix);
+  // entries past their expiry belong to processes that died without stopping
+  await redis.zremrangebyscore(index, '-inf', Date.now());
+  const keys = await redis.zrange(index, 0, -1);
   if (keys.length === 0) return [];
   const values = await redis.mget(keys);
   return values

@@ -20,16 +20,16 @@ const SUCCESS_OPENING_BYTES = Buffer.from(SUCCESS_OPENING);
  * text, never parsed again. The request id is safe in a JSON string as it is (`requestIdFrom`).
  */
 export function stampSuccessBody<P>(payload: P, requestId: string): P | string | Buffer {
-  const stamp = `{"success":true,"requestId":"${requestId}","timestamp":"${new Date().toISOString()}",`;
+  const stamp = () => `{"success":true,"requestId":"${requestId}","timestamp":"${new Date().toISOString()}",`;
   if (typeof payload === 'string') {
-    return payload.startsWith(SUCCESS_OPENING) ? stamp + payload.slice(SUCCESS_OPENING.length) : payload;
+    return payload.startsWith(SUCCESS_OPENING) ? stamp() + payload.slice(SUCCESS_OPENING.length) : payload;
   }
   if (
     Buffer.isBuffer(payload) &&
     payload.length > SUCCESS_OPENING_BYTES.length &&
     SUCCESS_OPENING_BYTES.equals(payload.subarray(0, SUCCESS_OPENING_BYTES.length))
   ) {
-    return Buffer.concat([Buffer.from(stamp), payload.subarray(SUCCESS_OPENING_BYTES.length)]);
+    return Buffer.concat([Buffer.from(stamp()), payload.subarray(SUCCESS_OPENING_BYTES.length)]);
   }
   return payload;
 }
