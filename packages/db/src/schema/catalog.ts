@@ -178,12 +178,16 @@ export const offers = pgTable(
     // FREE_OVER: shipping is free from this order amount on
     freeShippingThreshold: bigint('free_shipping_threshold', { mode: 'number' }),
     stockState: stockState('stock_state').notNull().default('IN_STOCK'),
+    // units this seller can still sell through our checkout; orders decrement it in their
+    // transaction and the CHECK makes overselling impossible. `stock_state` follows it.
+    stock: integer('stock').notNull().default(0),
     url: text('url').notNull(),
     ...timestamps,
   },
   (table) => [
     uniqueIndex('offers_product_seller_key').on(table.productId, table.sellerId),
     index('offers_seller_idx').on(table.sellerId),
+    check('offers_stock_check', sql`${table.stock} >= 0`),
   ],
 );
 
@@ -204,4 +208,43 @@ export const priceHistory = pgTable(
     ...timestamps,
   },
   (table) => [index('price_history_product_recorded_idx').on(table.productId, table.recordedAt)],
+);
+
+/**
+ * The product read model (CQRS query side, served by `/query/products`): one flat row per product
+ * with what a list page shows, kept in step with products and offers from the search outbox's
+ * changes and rebuilt on demand. Owned by the catalog's query module.
+ */
+export const productQueryView = pgTable(
+  'product_query_view',
+  {
+    productId: bigint('product_id', { mode: 'number' })
+      .primaryKey()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    categoryId: idRef('category_id').notNull(),
+    name: text('name').notNull(),
+    thumbnailUrl: text('thumbnail_url'),
+    status: productStatus('status').notNull(),
+    basePrice: bigint('base_price', { mode: 'number' }),
+    lowestPrice: bigint('lowest_price', { mode: 'number' }),
+    sellerCount: integer('seller_count').notNull().default(0),
+    averageRating: numeric('average_rating', { precision: 3, scale: 2, mode: 'number' }).notNull().default(0),
+    reviewCount: integer('review_count').notNull().default(0),
+    viewCount: bigint('view_count', { mode: 'number' }).notNull().default(0),
+    popularityScore: numeric('popularity_score', { precision: 14, scale: 2, mode: 'number' })
+      .notNull()
+      .default(0),
+    // the product's created_at, for the NEWEST sort
+    productCreatedAt: timestamp('product_created_at', { withTimezone: true }).notNull(),
+    syncedAt: timestamp('synced_at', { withTimezone: true }),
+    ...timestamps,
+  },
+  (table) => [
+    index('product_query_view_category_idx').on(table.categoryId, table.productCreatedAt.desc()),
+    index('product_query_view_created_idx').on(table.productCreatedAt.desc(), table.productId.desc()),
+    index('product_query_view_price_idx').on(table.lowestPrice, table.productId),
+    index('product_query_view_popularity_idx').on(table.popularityScore.desc(), table.productId.desc()),
+    index('product_query_view_rating_idx').on(table.averageRating.desc(), table.productId.desc()),
+    index('product_query_view_name_trgm_idx').using('gin', sql`${table.name} gin_trgm_ops`),
+  ],
 );

@@ -1,6 +1,7 @@
 export * from './activity.ts';
 export * from './auth.ts';
 export * from './catalog.ts';
+export * from './commerce.ts';
 export * from './crawler.ts';
 export * from './ops.ts';
 export * from './search.ts';

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { check, index, integer, pgEnum, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { idColumn, timestamps } from './columns.ts';
 
 export const userRole = pgEnum('user_role', ['USER', 'SELLER', 'ADMIN']);
@@ -21,6 +21,7 @@ export const users = pgTable(
     profileImagePath: text('profile_image_path'),
     role: userRole('role').notNull().default('USER'),
     status: userStatus('status').notNull().default('ACTIVE'),
+    // the points balance: the running total of the points ledger, written only by the points module
     point: integer('point').notNull().default(0),
     emailVerifiedAt: timestamp('email_verified_at', { withTimezone: true }),
     // bumped when every issued token must stop working (block, password reset, withdrawal)
@@ -34,5 +35,6 @@ export const users = pgTable(
       .on(sql`lower(${table.nickname})`)
       .where(sql`${table.deletedAt} is null`),
     index('users_status_created_at_idx').on(table.status, table.createdAt),
+    check('users_point_check', sql`${table.point} >= 0`),
   ],
 );

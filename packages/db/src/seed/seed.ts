@@ -233,6 +233,12 @@ export async function seedDatabase(url: string, options: SeedOptions = {}): Prom
             shippingCost,
             threshold,
             stock,
+            // numeric stock from the index, not the random stream, so the other seeded values stay as they were
+            stock === 'OUT_OF_STOCK'
+              ? 0
+              : stock === 'LOW_STOCK'
+                ? 1 + (offerIndex % 5)
+                : 20 + (offerIndex % 480),
             `${shop.url}/goods/${100000 + index}`,
             createdAt,
             updatedAt,
@@ -349,6 +355,7 @@ export async function seedDatabase(url: string, options: SeedOptions = {}): Prom
             'shipping_cost',
             'free_shipping_threshold',
             'stock_state',
+            'stock',
             'url',
             'created_at',
             'updated_at',
