@@ -22,6 +22,8 @@ import { type ProductsService, productsService } from './modules/catalog/product
 import { type ProductViewCounter, productViewCounter } from './modules/catalog/products/views.ts';
 import { type SellersService, sellersService } from './modules/catalog/sellers/service.ts';
 import { type SpecsService, specsService } from './modules/catalog/specs/service.ts';
+import { type AddressesService, addressesService } from './modules/commerce/addresses/service.ts';
+import { type CartService, cartService } from './modules/commerce/cart/service.ts';
 import { type CrawlerAdminService, crawlerAdminService } from './modules/crawler/admin/service.ts';
 import { type FraudAlertsService, fraudAlertsService } from './modules/crawler/fraud/service.ts';
 import { type MatchingService, matchingService } from './modules/crawler/matching/service.ts';
@@ -118,6 +120,10 @@ export interface ApiDeps {
   fraudAlerts: FraudAlertsService;
   /** the matching queue of crawled items no product was tied to */
   matching: MatchingService;
+  /** members' carts (PostgreSQL) and guests' carts (Redis, by x-cart-key), merged on login */
+  cart: CartService;
+  /** members' shipping addresses, one default each */
+  addresses: AddressesService;
   close(): Promise<void>;
 }
 
@@ -268,6 +274,8 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     fraudAlerts: fraudAlertsService(db, collectedOffers),
     matching: matchingService(db, collectedOffers),
     crawlerAdmin,
+    cart: cartService({ db, redis, keyPrefix: env.REDIS_KEY_PREFIX }),
+    addresses: addressesService(db),
     async close() {
       health.close();
       // the last request counts go to Redis while it is still connected
