@@ -13,6 +13,7 @@ import { createSearchClient, type SearchClient } from '@pbshop/search';
 import type { Redis } from 'ioredis';
 import { type CatalogCache, catalogCache } from './catalog-cache/cache.ts';
 import { type AccessTokens, accessTokens } from './http/access-token.ts';
+import { type IdempotencyKeys, idempotencyKeys } from './http/idempotency.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
 import { type AlertsService, alertsService } from './modules/catalog/alerts/service.ts';
 import { type AnalyticsService, analyticsService } from './modules/catalog/analytics/service.ts';
@@ -78,6 +79,8 @@ export interface ApiDeps {
   /** product list/detail/comparison cache over `redis` */
   cache: CatalogCache;
   accessTokens: AccessTokens;
+  /** Idempotency-Key records of retryable writes (order, payment, refund) */
+  idempotency: IdempotencyKeys;
   passwords: PasswordHasher;
   users: UsersService;
   profileImages: ProfileImageStore;
@@ -234,6 +237,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     mailer,
     cache,
     accessTokens: tokensOfAccess,
+    idempotency: idempotencyKeys(db, logger, { leaseMs: env.IDEMPOTENCY_LEASE_MS }),
     passwords,
     users,
     profileImages: profileImageStore(env.STORAGE_DIR, env.PUBLIC_BASE_URL),

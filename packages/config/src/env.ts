@@ -182,6 +182,9 @@ const envShape = z.object({
   // how long the summary waits for each part (a part past it is null, its cause in errors): below
   // HEALTH_PROBE_TIMEOUT_MS so a hanging dependency never holds the dashboard longer than this
   OPS_DASHBOARD_PART_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1000),
+  // Idempotency-Key: how long a first request holds its key (longer than the payment gateway's
+  // timeout, so only a request whose process died loses it to a retry)
+  IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
   // Prometheus: bearer token for GET /metrics (the API serves /metrics only when it is set)
   METRICS_TOKEN: z.string().min(16, 'at least 16 characters (e.g. `openssl rand -hex 24`)').optional(),
   // each worker's Prometheus port (0: no metrics endpoint)
