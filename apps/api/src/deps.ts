@@ -19,12 +19,15 @@ import { type AlertsService, alertsService } from './modules/catalog/alerts/serv
 import { type AnalyticsService, analyticsService } from './modules/catalog/analytics/service.ts';
 import { type CategoriesService, categoriesService } from './modules/catalog/categories/service.ts';
 import { type PricesService, pricesService } from './modules/catalog/prices/service.ts';
+import { offerStock } from './modules/catalog/prices/stock.ts';
 import { type ProductsService, productsService } from './modules/catalog/products/service.ts';
 import { type ProductViewCounter, productViewCounter } from './modules/catalog/products/views.ts';
 import { type SellersService, sellersService } from './modules/catalog/sellers/service.ts';
 import { type SpecsService, specsService } from './modules/catalog/specs/service.ts';
 import { type AddressesService, addressesService } from './modules/commerce/addresses/service.ts';
 import { type CartService, cartService } from './modules/commerce/cart/service.ts';
+import { type OrdersService, ordersService } from './modules/commerce/orders/service.ts';
+import { type PointsService, pointsService } from './modules/commerce/points/service.ts';
 import { type CrawlerAdminService, crawlerAdminService } from './modules/crawler/admin/service.ts';
 import { type FraudAlertsService, fraudAlertsService } from './modules/crawler/fraud/service.ts';
 import { type MatchingService, matchingService } from './modules/crawler/matching/service.ts';
@@ -127,6 +130,10 @@ export interface ApiDeps {
   cart: CartService;
   /** members' shipping addresses, one default each */
   addresses: AddressesService;
+  /** the points ledger; `users.point` is written only here */
+  points: PointsService;
+  /** orders: placing (stock, points, cart), cancelling, status changes, the payments module's steps */
+  orders: OrdersService;
   close(): Promise<void>;
 }
 
@@ -180,6 +187,9 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
   });
   const recent = recentKeywords(redis, env.REDIS_KEY_PREFIX);
   const prices = pricesService(db, sellers, searchSync, catalogReads.db);
+  const cart = cartService({ db, redis, keyPrefix: env.REDIS_KEY_PREFIX });
+  const addresses = addressesService(db);
+  const points = pointsService(db);
   const collectedOffers = crawlerOffers(db, prices, (productId) => cache.invalidateProduct(productId));
   const searchAdmin = searchAdminService({ env, logger, db, search, resilience, producers, searchSync });
   const queueAdmin = queueAdminService({ queues: producers.queues, redis, keyPrefix: env.REDIS_KEY_PREFIX });
@@ -278,8 +288,21 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     fraudAlerts: fraudAlertsService(db, collectedOffers),
     matching: matchingService(db, collectedOffers),
     crawlerAdmin,
-    cart: cartService({ db, redis, keyPrefix: env.REDIS_KEY_PREFIX }),
-    addresses: addressesService(db),
+    cart,
+    addresses,
+    points,
+    orders: ordersService({
+      db,
+      stock: offerStock(prices),
+      points,
+      cart,
+      addresses,
+      async publishStockChange(change) {
+        await Promise.all(change.productIds.map((productId) => cache.invalidateProduct(productId)));
+        if (change.searchChanged) await searchSync.wake();
+      },
+      paymentTimeoutMinutes: env.ORDER_PAYMENT_TIMEOUT_MINUTES,
+    }),
     async close() {
       health.close();
       // the last request counts go to Redis while it is still connected

@@ -185,6 +185,11 @@ const envShape = z.object({
   // Idempotency-Key: how long a first request holds its key (longer than the payment gateway's
   // timeout, so only a request whose process died loses it to a retry)
   IDEMPOTENCY_LEASE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  // orders: an order unpaid this many minutes after it was placed is cancelled and its stock
+  // released by the commerce sweep, which runs every COMMERCE_SWEEP_INTERVAL_MS in each API process
+  // (one at a time across replicas) and also expires points a year after they were credited
+  ORDER_PAYMENT_TIMEOUT_MINUTES: z.coerce.number().int().min(1).max(10_080).default(30),
+  COMMERCE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
   // Prometheus: bearer token for GET /metrics (the API serves /metrics only when it is set)
   METRICS_TOKEN: z.string().min(16, 'at least 16 characters (e.g. `openssl rand -hex 24`)').optional(),
   // each worker's Prometheus port (0: no metrics endpoint)

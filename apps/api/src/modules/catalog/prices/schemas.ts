@@ -47,6 +47,14 @@ const offerFields = {
   ),
   freeShippingThreshold: won(1).nullable(),
   stockState: z.enum(stockStates),
+  stock: z
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .describe(
+      'units sellable through our checkout; the stock state follows it (0 OUT_OF_STOCK, up to 5 LOW_STOCK) and a stockState sent with it is ignored',
+    ),
   url: httpUrl.describe("the offer's page at the shop"),
   productUrl: httpUrl.describe(
     "the storefront's name for `url` (PriceEntry.productUrl): send one of the two",
@@ -88,7 +96,10 @@ export const createOfferBody = z
       .describe('default FREE, or PAID when shippingCost above 0 is sent without it'),
     shippingCost: offerFields.shippingCost.default(0),
     freeShippingThreshold: offerFields.freeShippingThreshold.optional(),
-    stockState: offerFields.stockState.default('IN_STOCK'),
+    stockState: offerFields.stockState
+      .default('IN_STOCK')
+      .describe('without stock, the offer gets 100 units IN_STOCK, 5 LOW_STOCK, 0 OUT_OF_STOCK'),
+    stock: offerFields.stock.optional(),
     url: offerFields.url.optional(),
     productUrl: offerFields.productUrl.optional(),
     shippingInfo: offerFields.shippingInfo.optional(),
@@ -113,7 +124,10 @@ export const updateOfferBody = z
     shippingRule: offerFields.shippingRule.optional(),
     shippingCost: offerFields.shippingCost.optional(),
     freeShippingThreshold: offerFields.freeShippingThreshold.optional(),
-    stockState: offerFields.stockState.optional(),
+    stockState: offerFields.stockState
+      .optional()
+      .describe("without stock: the units are kept when they show this state, else that state's default"),
+    stock: offerFields.stock.optional(),
     url: offerFields.url.optional(),
     productUrl: offerFields.productUrl.optional(),
     shippingInfo: offerFields.shippingInfo.optional(),

@@ -6,6 +6,7 @@ import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Principal } from '../../../http/principal.ts';
 import { fireAlerts } from '../alerts/service.ts';
 import type { SellersService } from '../sellers/service.ts';
+import { DEFAULT_STOCK_BY_STATE, stockStateOf } from './stock.ts';
 import {
   type BucketType,
   type CreateOfferBody,
@@ -40,6 +41,27 @@ function deliveredPrice(productId: number, comparison: PriceComparison, sellerId
 type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 type Executor = Database | Transaction;
 export type OfferRow = typeof offers.$inferSelect;
+
+/** An offer's sellable units and the stock state that follows from them. */
+function offerStockOf(stock: number): Pick<OfferRow, 'stock' | 'stockState'> {
+  return { stock, stockState: stockStateOf(stock) };
+}
+
+/**
+ * `stock` sets the units (the state follows); a `stockState` sent alone keeps the units when they
+ * already show that state, else takes that state's default units, so the state always follows
+ * the stock and orders can only take units an in-stock offer has.
+ */
+function stockAfterUpdate(
+  offer: Pick<OfferRow, 'stock' | 'stockState'>,
+  body: Pick<UpdateOfferBody, 'stock' | 'stockState'>,
+): Pick<OfferRow, 'stock' | 'stockState'> {
+  if (body.stock !== undefined) return offerStockOf(body.stock);
+  if (body.stockState === undefined || stockStateOf(offer.stock) === body.stockState) {
+    return offerStockOf(offer.stock);
+  }
+  return offerStockOf(DEFAULT_STOCK_BY_STATE[body.stockState]);
+}
 
 /** What one unit costs delivered: the price plus the shipping the rule charges for it. */
 export function realPriceOf(
@@ -355,6 +377,8 @@ export function pricesService(
   return {
     withdrawSeller,
     comparison,
+    /** for the stock operations (stock.ts), which hold the product lock it needs */
+    afterOfferChange,
 
     /** The delivered price at one shop, or the cheapest in stock: fresh, like the comparison it reads. */
     async realPrice(productId: number, sellerId?: number): Promise<RealPrice> {
@@ -383,7 +407,7 @@ export function pricesService(
             shippingRule: body.shippingRule,
             shippingCost: body.shippingCost,
             freeShippingThreshold: body.freeShippingThreshold ?? null,
-            stockState: body.stockState,
+            ...offerStockOf(body.stock ?? DEFAULT_STOCK_BY_STATE[body.stockState]),
             url: body.url,
           })
           .onConflictDoNothing({ target: [offers.productId, offers.sellerId] })
@@ -442,7 +466,7 @@ export function pricesService(
                 shippingRule === 'FREE_OVER'
                 ? locked.freeShippingThreshold
                 : null,
-          stockState: body.stockState ?? locked.stockState,
+          ...stockAfterUpdate(locked, body),
           url: body.url ?? locked.url,
         };
         if (body.shippingRule === 'FREE' && body.shippingCost === undefined) merged.shippingCost = 0;

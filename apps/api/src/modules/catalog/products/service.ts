@@ -87,6 +87,30 @@ function listShape(query: ProductListQuery): string {
   return `${present.map((value) => (value === undefined ? 0 : 1)).join('')}_${query.sort}`;
 }
 
+/**
+ * Purchase-confirmed units counted into the products' `sales_count` (part of the popularity
+ * score), with a search outbox row for them, inside the caller's (the orders module's)
+ * transaction. The rows are locked in id order first, so two confirmations never deadlock.
+ */
+export async function recordSales(
+  tx: Transaction,
+  sales: { productId: number; quantity: number }[],
+): Promise<void> {
+  const units = new Map<number, number>();
+  for (const sale of sales) units.set(sale.productId, (units.get(sale.productId) ?? 0) + sale.quantity);
+  const ids = [...units.keys()].sort((a, b) => a - b);
+  if (ids.length === 0) return;
+  await tx.execute(sql`
+    with locked as (
+      select id from products where id = any(${sql.param(ids)}::bigint[]) order by id for no key update
+    )
+    update products set sales_count = products.sales_count + sold.quantity, updated_at = now()
+    from locked, unnest(${sql.param(ids)}::bigint[], ${sql.param(ids.map((id) => units.get(id)!))}::int[])
+      as sold(id, quantity)
+    where products.id = locked.id and sold.id = locked.id`);
+  await recordSearchChange(tx, { eventType: 'PRODUCT_UPSERT', productIds: ids, payload: { reason: 'sales' } });
+}
+
 /** Products, their options and images (PROD-01..08); owns `products`, `product_options`, `product_images`. */
 export function productsService(
   db: Database,
