@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The development command: installs what is missing, brings the services up, creates .env
 # from .env.example when absent, migrates the database and seeds the demo catalogue (once), then
-# runs the API on port 8000, the three workers and the seller-site simulator (with one crawler job
-# per simulated shop). Ctrl-C (or SIGTERM) stops them all gracefully.
+# runs the API on port 8000, the three workers, the payment gateway simulator and the seller-site
+# simulator (with one crawler job per simulated shop). Ctrl-C (or SIGTERM) stops them all gracefully.
 # Safe to run again.
 set -euo pipefail
 
@@ -46,6 +46,10 @@ stop_all() {
 }
 trap stop_all INT TERM
 
+# the payment gateway simulator the API confirms and cancels payments at (PAYMENT_GATEWAY_URL),
+# first so the API's payment reconciler finds it at start
+(cd apps/payment-gateway-sim && exec node src/main.ts) &
+pids+=($!)
 for app in api worker-search worker-transcode worker-crawler; do
   (cd "apps/$app" && exec node src/main.ts) &
   pids+=($!)

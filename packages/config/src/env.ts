@@ -190,6 +190,17 @@ const envShape = z.object({
   // (one at a time across replicas) and also expires points a year after they were credited
   ORDER_PAYMENT_TIMEOUT_MINUTES: z.coerce.number().int().min(1).max(10_080).default(30),
   COMMERCE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
+  // payments (api-contract "Decisions"): the Toss-style payment gateway the API confirms and cancels
+  // payments at, and its secret key (HTTP Basic, `secretKey:`); the local gateway simulator's port
+  // (dev.sh; 0: any free port, printed at start)
+  PAYMENT_GATEWAY_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8790'),
+  PAYMENT_GATEWAY_SECRET_KEY: z.string().min(8).default('test_sk_pbshop_simulator'),
+  PAYMENT_GATEWAY_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(8790),
+  // a payment PENDING longer than this (its confirm timed out or its process died) is settled by
+  // asking the gateway; above the gateway timeout (10 s) so a confirm still running is left alone
+  PAYMENT_RECONCILE_AFTER_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
+  // how often the reconciler runs in each API process (one at a time across replicas)
+  PAYMENT_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(500).max(3_600_000).default(30_000),
   // Prometheus: bearer token for GET /metrics (the API serves /metrics only when it is set)
   METRICS_TOKEN: z.string().min(16, 'at least 16 characters (e.g. `openssl rand -hex 24`)').optional(),
   // each worker's Prometheus port (0: no metrics endpoint)
