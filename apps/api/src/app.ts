@@ -8,6 +8,10 @@ import { priceRoutes } from './modules/catalog/prices/routes.ts';
 import { productRoutes } from './modules/catalog/products/routes.ts';
 import { sellerRoutes } from './modules/catalog/sellers/routes.ts';
 import { specRoutes } from './modules/catalog/specs/routes.ts';
+import { addressRoutes } from './modules/commerce/addresses/routes.ts';
+import { guestCartMergeAtLogin } from './modules/commerce/cart/login-merge.ts';
+import { cartRoutes } from './modules/commerce/cart/routes.ts';
+import { wishlistRoutes } from './modules/commerce/wishlist/routes.ts';
 import { crawlerAdminRoutes } from './modules/crawler/admin/routes.ts';
 import { fraudAlertRoutes } from './modules/crawler/fraud/routes.ts';
 import { matchingRoutes } from './modules/crawler/matching/routes.ts';
@@ -95,7 +99,13 @@ export async function buildApp(deps: ApiDeps) {
     async (v1) => {
       await v1.register(healthRoutes({ health: deps.health }));
       await v1.register(errorRoutes);
-      await v1.register(authRoutes({ auth: deps.auth, env }));
+      await v1.register(
+        authRoutes({
+          auth: deps.auth,
+          env,
+          afterLogin: guestCartMergeAtLogin({ cart: deps.cart, accessTokens: deps.accessTokens }),
+        }),
+      );
       await v1.register(socialRoutes({ social: deps.social, env }));
       await v1.register(
         userRoutes({
@@ -136,6 +146,9 @@ export async function buildApp(deps: ApiDeps) {
       await v1.register(crawlerAdminRoutes({ crawlerAdmin: deps.crawlerAdmin }));
       await v1.register(fraudAlertRoutes({ fraudAlerts: deps.fraudAlerts }));
       await v1.register(matchingRoutes({ matching: deps.matching }));
+      await v1.register(cartRoutes({ cart: deps.cart }));
+      await v1.register(addressRoutes({ addresses: deps.addresses }));
+      await v1.register(wishlistRoutes({ wishlist: deps.wishlist }));
       await v1.register(observabilityRoutes({ observability: deps.observability }));
       await v1.register(opsDashboardRoutes({ opsDashboard: deps.opsDashboard }));
       await v1.register(

@@ -28,6 +28,7 @@ import { type AddressesService, addressesService } from './modules/commerce/addr
 import { type CartService, cartService } from './modules/commerce/cart/service.ts';
 import { type OrdersService, ordersService } from './modules/commerce/orders/service.ts';
 import { type PointsService, pointsService } from './modules/commerce/points/service.ts';
+import { type WishlistService, wishlistService } from './modules/commerce/wishlist/service.ts';
 import { type CrawlerAdminService, crawlerAdminService } from './modules/crawler/admin/service.ts';
 import { type FraudAlertsService, fraudAlertsService } from './modules/crawler/fraud/service.ts';
 import { type MatchingService, matchingService } from './modules/crawler/matching/service.ts';
@@ -134,6 +135,8 @@ export interface ApiDeps {
   points: PointsService;
   /** orders: placing (stock, points, cart), cancelling, status changes, the payments module's steps */
   orders: OrdersService;
+  /** members' wishlists */
+  wishlist: WishlistService;
   close(): Promise<void>;
 }
 
@@ -187,7 +190,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
   });
   const recent = recentKeywords(redis, env.REDIS_KEY_PREFIX);
   const prices = pricesService(db, sellers, searchSync, catalogReads.db);
-  const cart = cartService({ db, redis, keyPrefix: env.REDIS_KEY_PREFIX });
+  const cart = cartService({ db, redis, keyPrefix: env.REDIS_KEY_PREFIX, logger });
   const addresses = addressesService(db);
   const points = pointsService(db);
   const collectedOffers = crawlerOffers(db, prices, (productId) => cache.invalidateProduct(productId));
@@ -303,6 +306,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
       },
       paymentTimeoutMinutes: env.ORDER_PAYMENT_TIMEOUT_MINUTES,
     }),
+    wishlist: wishlistService(db),
     async close() {
       health.close();
       // the last request counts go to Redis while it is still connected

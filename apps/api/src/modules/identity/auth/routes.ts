@@ -24,9 +24,11 @@ import { type AuthMessage, type AuthService, messageText } from './service.ts';
 export interface AuthRoutesDeps {
   auth: AuthService;
   env: Pick<Env, 'AUTH_RATE_LIMIT_PER_MINUTE'>;
+  /** runs after a successful login with its access token (the guest cart merge, ACT-06); must not throw */
+  afterLogin?: (request: FastifyRequest, accessToken: string) => Promise<void>;
 }
 
-export function authRoutes({ auth: service, env }: AuthRoutesDeps): FastifyPluginAsync {
+export function authRoutes({ auth: service, env, afterLogin }: AuthRoutesDeps): FastifyPluginAsync {
   return async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
     // every auth route shares the lower auth limit (AUTH_RATE_LIMIT_PER_MINUTE)
@@ -95,12 +97,17 @@ export function authRoutes({ auth: service, env }: AuthRoutesDeps): FastifyPlugi
         config: publicRoute,
         schema: {
           tags: ['auth'],
-          summary: 'Log in with e-mail and password (AUTH-04)',
+          summary:
+            'Log in with e-mail and password (AUTH-04); with an x-cart-key header the guest cart is merged into the member cart (ACT-06)',
           body: loginBody,
           response: { 200: tokenPairResponse, ...failures(401, 403) },
         },
       },
-      async (request) => ok(await service.login(request.body.email, request.body.password)),
+      async (request) => {
+        const session = await service.login(request.body.email, request.body.password);
+        await afterLogin?.(request, session.accessToken);
+        return ok(session);
+      },
     );
 
     routes.post(
