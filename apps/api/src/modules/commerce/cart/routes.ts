@@ -49,7 +49,7 @@ export function cartRoutes({ cart }: { cart: CartService }): FastifyPluginAsync 
       {
         base: '/cart',
         access: 'user' as const,
-        who: 'my',
+        who: 'my cart',
         owner: (request: FastifyRequest): CartOwner => ({ userId: member(request).id }),
         keyHeader: {},
         errors: errorResponses(400, 401, 403, 503),
@@ -57,7 +57,7 @@ export function cartRoutes({ cart }: { cart: CartService }): FastifyPluginAsync 
       {
         base: '/cart/guest',
         access: 'public' as const,
-        who: 'the guest cart (x-cart-key):',
+        who: 'the guest cart (x-cart-key)',
         owner: (request: FastifyRequest): CartOwner => ({ guestKey: guestCartKey(request) }),
         keyHeader: { headers: cartKeyHeaders },
         errors: errorResponses(400, 503),
@@ -73,7 +73,7 @@ export function cartRoutes({ cart }: { cart: CartService }): FastifyPluginAsync 
           config: { access },
           schema: {
             tags,
-            summary: `${who} cart lines, newest first, with today's price of each offer`,
+            summary: `The lines of ${who}, newest first, with today's price of each offer`,
             ...keyHeader,
             response: { 200: envelope(z.array(cartItem)), ...errors },
           },
@@ -88,7 +88,7 @@ export function cartRoutes({ cart }: { cart: CartService }): FastifyPluginAsync 
           schema: {
             tags,
             summary:
-              `Add to ${who} cart: the same product + seller + options again sums the quantities, ` +
+              `Add to ${who}: the same product + seller + options again sums the quantities, ` +
               "never past the offer's stock (400 INSUFFICIENT_STOCK); at most 100 lines",
             ...keyHeader,
             body: addCartItemBody,
@@ -104,7 +104,7 @@ export function cartRoutes({ cart }: { cart: CartService }): FastifyPluginAsync 
           config: { access },
           schema: {
             tags,
-            summary: `Change a line's quantity in ${who} cart (up only within the offer's stock)`,
+            summary: `Change a line's quantity in ${who} (up only within the offer's stock)`,
             ...keyHeader,
             params: cartItemParams,
             body: updateCartItemBody,
@@ -121,7 +121,7 @@ export function cartRoutes({ cart }: { cart: CartService }): FastifyPluginAsync 
           config: { access },
           schema: {
             tags,
-            summary: `Remove a line from ${who} cart`,
+            summary: `Remove a line from ${who}`,
             ...keyHeader,
             params: cartItemParams,
             response: { 200: messageBody, ...errors, 404: errorBody },
@@ -139,7 +139,7 @@ export function cartRoutes({ cart }: { cart: CartService }): FastifyPluginAsync 
           config: { access },
           schema: {
             tags,
-            summary: `Empty ${who} cart`,
+            summary: `Empty ${who}`,
             ...keyHeader,
             response: { 200: messageBody, ...errors },
           },
