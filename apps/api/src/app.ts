@@ -8,6 +8,8 @@ import { priceRoutes } from './modules/catalog/prices/routes.ts';
 import { productRoutes } from './modules/catalog/products/routes.ts';
 import { sellerRoutes } from './modules/catalog/sellers/routes.ts';
 import { specRoutes } from './modules/catalog/specs/routes.ts';
+import { orderRoutes } from './modules/commerce/orders/routes.ts';
+import { pointRoutes } from './modules/commerce/points/routes.ts';
 import { addressRoutes } from './modules/commerce/addresses/routes.ts';
 import { guestCartMergeAtLogin } from './modules/commerce/cart/login-merge.ts';
 import { cartRoutes } from './modules/commerce/cart/routes.ts';
@@ -117,6 +119,19 @@ export async function buildApp(deps: ApiDeps) {
       await v1.register(productRoutes({ products: deps.products, productViews: deps.productViews, cache }));
       await v1.register(priceRoutes({ prices: deps.prices, cache }));
       await v1.register(alertRoutes({ alerts: deps.alerts }));
+      await v1.register(
+        orderRoutes({
+          orders: deps.orders,
+          idempotentPlace: deps.idempotency.route('POST /orders'),
+          audit: (action, work, summarize) => deps.auditLog.run(action, work, summarize),
+        }),
+      );
+      await v1.register(
+        pointRoutes({
+          points: deps.points,
+          audit: (action, work, summarize) => deps.auditLog.run(action, work, summarize),
+        }),
+      );
       await v1.register(categoryRoutes({ categories: deps.categories, cache }));
       await v1.register(
         sellerRoutes({

@@ -7,6 +7,7 @@ import { buildTranscodeProcessors } from '@pbshop/worker-transcode/processor';
 import { buildApp } from './app.ts';
 import { createApiDeps } from './deps.ts';
 import { activityLogProcessor } from './jobs/activity-log.ts';
+import { startCommerceSweeps } from './jobs/commerce-sweeps.ts';
 import { ensureFirstAdminInBackground } from './modules/identity/auth/admin.ts';
 
 const env = loadEnvOrExit('api');
@@ -43,11 +44,17 @@ const processorSet = instrumentProcessors(
 const consumed = consumedQueues(processorSet, deps.workerRedis, env.REDIS_KEY_PREFIX);
 registerQueueDepth(deps.observability.registry, consumed.queues);
 const workers = startWorkers(env.WORKERS === 'inline' ? 'api-inline' : 'api', workerDeps, processorSet);
+// unpaid orders past their deadline cancelled, points past their expiry expired (one replica at a time)
+const commerceSweeps = startCommerceSweeps(
+  { database: deps.database, orders: deps.orders, points: deps.points, logger },
+  env.COMMERCE_SWEEP_INTERVAL_MS,
+);
 
 onShutdownSignal(logger, env.SHUTDOWN_GRACE_MS, async () => {
   // stop accepting requests first, then let the jobs finish, then close the pools
   stopFirstAdmin();
   await app.close();
+  await commerceSweeps.stop();
   await workers.close();
   await consumed.close();
   await deps.close();

@@ -40,6 +40,9 @@ const builtAreas: readonly Area[] = [
   'Resilience',
   'Crawler',
   'Product Matching',
+  'Cart',
+  'Address',
+  'Wishlist',
 ];
 const builtCalls = clientCalls.filter((call) => builtAreas.includes(call.area));
 

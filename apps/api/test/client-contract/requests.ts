@@ -22,6 +22,8 @@ export interface ClientRequest {
   body?: unknown;
   /** who is logged in; a call whose auth is `none` sends no token anyway */
   as?: Member;
+  /** headers the page adds (the guest cart's `x-cart-key`) */
+  headers?: Record<string, string>;
 }
 
 export type RequestBuilder = (fx: Fixtures) => Promise<ClientRequest> | ClientRequest;
@@ -270,6 +272,91 @@ export const clientRequests: Partial<Record<CallKey, RequestBuilder>> = {
     return { as: owner, params: { id: (await make.alert(owner, product.id)).id } };
   },
 
+  // Cart (CartPage, ProductDetailPage, CartApiPage): members on /cart with Bearer, guests on
+  // /cart/guest with x-cart-key and no Bearer (§1.6); item ids go into the path as they came
+  'GET /cart': async (fx) => {
+    const owner = await fx.member();
+    await cartLine(fx, { as: owner });
+    return { as: owner };
+  },
+  'GET /cart/guest': async (fx) => {
+    const headers = guestCart();
+    await cartLine(fx, { headers });
+    return { headers };
+  },
+  // ProductDetailPage sends { productId, sellerId, quantity } (ProductDetailPage.tsx:81)
+  'POST /cart': async ({ member, product, seller }) => ({
+    as: await member(),
+    body: { productId: product.id, sellerId: seller.id, quantity: 1 },
+  }),
+  // CartApiPage adds selectedOptions when it is non-empty (CartApiPage.tsx:70-75)
+  'POST /cart/guest': ({ product, seller }) => ({
+    headers: guestCart(),
+    body: { productId: product.id, sellerId: seller.id, quantity: 2, selectedOptions: 'Silver / 512GB' },
+  }),
+  'PATCH /cart/:itemId': async (fx) => {
+    const owner = await fx.member();
+    return { as: owner, params: { itemId: await cartLine(fx, { as: owner }) }, body: { quantity: 3 } };
+  },
+  'PATCH /cart/guest/:itemId': async (fx) => {
+    const headers = guestCart();
+    return { headers, params: { itemId: await cartLine(fx, { headers }) }, body: { quantity: 3 } };
+  },
+  'DELETE /cart/:itemId': async (fx) => {
+    const owner = await fx.member();
+    return { as: owner, params: { itemId: await cartLine(fx, { as: owner }) } };
+  },
+  'DELETE /cart/guest/:itemId': async (fx) => {
+    const headers = guestCart();
+    return { headers, params: { itemId: await cartLine(fx, { headers }) } };
+  },
+  'DELETE /cart': async (fx) => {
+    const owner = await fx.member();
+    await cartLine(fx, { as: owner });
+    return { as: owner };
+  },
+  'DELETE /cart/guest': async (fx) => {
+    const headers = guestCart();
+    await cartLine(fx, { headers });
+    return { headers };
+  },
+
+  // Address (MyPage sends no isDefault; AddressApiPage sends isDefault on PATCH only when true)
+  'GET /addresses': async (fx) => {
+    const owner = await fx.member();
+    await newAddress(fx, owner);
+    return { as: owner };
+  },
+  'POST /addresses': async ({ member }) => ({ as: await member(), body: addressForm() }),
+  'PATCH /addresses/:id': async (fx) => {
+    const owner = await fx.member();
+    return {
+      as: owner,
+      params: { id: await newAddress(fx, owner) },
+      body: { recipientName: '박수령', isDefault: true },
+    };
+  },
+  'DELETE /addresses/:id': async (fx) => {
+    const owner = await fx.member();
+    return { as: owner, params: { id: await newAddress(fx, owner) } };
+  },
+
+  // Wishlist (MyPage lists (1, 10); ProductDetailPage and WishlistApiPage toggle)
+  'GET /wishlist': async (fx) => {
+    const owner = await fx.member();
+    await sent(fx, 'POST', `/wishlist/${fx.product.id}`, { as: owner });
+    return { as: owner, query: { page: 1, limit: 10 } };
+  },
+  'POST /wishlist/:productId': async ({ member, product }) => ({
+    as: await member(),
+    params: { productId: product.id },
+  }),
+  'DELETE /wishlist/:productId': async (fx) => {
+    const owner = await fx.member();
+    await sent(fx, 'POST', `/wishlist/${fx.product.id}`, { as: owner });
+    return { as: owner, params: { productId: fx.product.id } };
+  },
+
   // Search (no page calls GET /search; HomePage and PublicLandingPage load /search/popular)
   'GET /search': ({ product }) => ({ query: { keyword: product.name, page: 1, limit: 20 } }),
   'GET /search/popular': () => ({ query: { limit: 6 } }),
@@ -446,6 +533,54 @@ function crawlerJobForm(sellerId: Id) {
   };
 }
 
+/** A fixture call through the API (not the call under test); its `data`, or a throw unless 2xx. */
+async function sent(
+  fx: Fixtures,
+  method: 'POST',
+  path: string,
+  who: { as?: Member; headers?: Record<string, string> },
+  body?: object,
+): Promise<{ id: Id }> {
+  const response = await fx.app.inject({
+    method,
+    url: `${apiBase}${path}`,
+    headers: { ...(who.as ? who.as.authHeader : {}), ...who.headers },
+    ...(body ? { payload: body } : {}),
+  });
+  if (response.statusCode < 200 || response.statusCode > 299) {
+    throw new Error(`fixture ${method} ${path} answered ${response.statusCode}: ${response.body}`);
+  }
+  return response.json().data;
+}
+
+/** A new guest cart's header, its key shaped as the storefront makes it (cartKey.ts:4). */
+function guestCart(): Record<string, string> {
+  return { 'x-cart-key': unique('guest_').replace(/[^A-Za-z0-9_-]/g, '') };
+}
+
+/** A line of the fixture product from the fixture shop in a member's or a guest's cart; its id. */
+async function cartLine(fx: Fixtures, who: { as?: Member; headers?: Record<string, string> }): Promise<Id> {
+  const path = who.as ? '/cart' : '/cart/guest';
+  return (
+    await sent(fx, 'POST', path, who, { productId: fx.product.id, sellerId: fx.seller.id, quantity: 1 })
+  ).id;
+}
+
+/** The address form as MyPage sends it (MyPage.tsx:75-81). */
+function addressForm() {
+  return {
+    recipientName: '김주문',
+    phone: '010-2345-6789',
+    zipCode: '06236',
+    address: '서울특별시 강남구 테헤란로 152',
+    addressDetail: '12층',
+  };
+}
+
+async function newAddress(fx: Fixtures, owner: Member): Promise<Id> {
+  return (await sent(fx, 'POST', '/addresses', { as: owner }, addressForm())).id;
+}
+
 /** A crawler job made through the API, for the calls that change, run or delete one. */
 async function newCrawlerJob(fx: Fixtures): Promise<number> {
   const response = await fx.app.inject({
@@ -473,6 +608,7 @@ export async function send(
     headers: {
       'content-type': 'application/json',
       ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...request.headers,
     },
     ...(request.body ? { payload: JSON.stringify(request.body) } : {}),
   });

@@ -85,6 +85,17 @@ const productMappingItem = z.looseObject({
   updatedAt: z.string(),
 });
 
+/** CartItem (ty:144-161): the id may be a string for the client, ours are numbers */
+const cartItem = z.looseObject({
+  id,
+  product: z
+    .looseObject({ id: id.nullable(), name: text, price: money, lowestPrice: money.nullable() })
+    .nullable(),
+  seller: z.looseObject({ id: id.nullable(), name: text }).nullable(),
+  selectedOptions: text.nullable(),
+  quantity: count,
+});
+
 const renderedWhole = z.unknown().refine((value) => value !== undefined, 'no data to render');
 
 const message = z.looseObject({ message: text });
@@ -264,6 +275,45 @@ export const clientSchemas: Partial<Record<CallKey, ClientShape>> = {
   },
   'POST /price-alerts': { data: notRead },
   'DELETE /price-alerts/:id': { data: notRead },
+
+  // Cart (CartPage, CartApiPage): data is the array (§1.3); `product` and `seller` may be null
+  // and their ids too (ty:144-161); the total reads `product.lowestPrice ?? product.price`
+  'GET /cart': { data: z.array(cartItem) },
+  'GET /cart/guest': { data: z.array(cartItem) },
+  'POST /cart': { data: notRead },
+  'POST /cart/guest': { data: notRead },
+  'PATCH /cart/:itemId': { data: notRead },
+  'PATCH /cart/guest/:itemId': { data: notRead },
+  'DELETE /cart/:itemId': { data: notRead },
+  'DELETE /cart/guest/:itemId': { data: notRead },
+  'DELETE /cart': { data: notRead },
+  'DELETE /cart/guest': { data: notRead },
+
+  // Address (CartPage, MyPage, AddressApiPage, OrderApiPage; ty:123-133)
+  'GET /addresses': {
+    data: z.array(
+      z.looseObject({
+        id,
+        recipientName: text,
+        phone: text,
+        address: text,
+        addressDetail: text.nullable(),
+        isDefault: z.boolean(),
+      }),
+    ),
+  },
+  'POST /addresses': { data: notRead },
+  'PATCH /addresses/:id': { data: notRead },
+  'DELETE /addresses/:id': { data: notRead },
+
+  // Wishlist (MyPage reads `product.name` with no guard, WishlistApiPage; ty:238-249)
+  'GET /wishlist': {
+    data: z.array(
+      z.looseObject({ id, product: z.looseObject({ id, name: text, lowestPrice: money.nullable() }) }),
+    ),
+  },
+  'POST /wishlist/:productId': { data: z.looseObject({ wishlisted: z.boolean() }) },
+  'DELETE /wishlist/:productId': { data: notRead },
 
   // Search
   // No page calls GET /search (§3), so nothing is read; its declared type is a list, so data is

@@ -124,9 +124,7 @@ export function offerStock(prices: Pick<PricesService, 'afterOfferChange'>) {
       await prices.afterOfferChange(tx, offer.product_id, offer.seller_id, offer.price);
     }
     return {
-      productIds: [
-        ...new Set(changed.filter((o) => o.old_state !== o.new_state).map((o) => o.product_id)),
-      ],
+      productIds: [...new Set(changed.filter((o) => o.old_state !== o.new_state).map((o) => o.product_id))],
       searchChanged: crossed.size > 0,
     };
   }

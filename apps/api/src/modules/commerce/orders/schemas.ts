@@ -77,7 +77,9 @@ export const adminOrderListQuery = orderListQuery.extend({
     .max(40)
     .transform((value) => value.trim().toUpperCase())
     .optional(),
-  from: dateBound.optional().describe('created at or after: a day (from its start, Asia/Seoul) or an instant'),
+  from: dateBound
+    .optional()
+    .describe('created at or after: a day (from its start, Asia/Seoul) or an instant'),
   to: dateBound.optional().describe('created at or before: a day (to its end, Asia/Seoul) or an instant'),
 });
 export type AdminOrderListQuery = z.infer<typeof adminOrderListQuery>;

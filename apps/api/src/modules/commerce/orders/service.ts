@@ -145,9 +145,7 @@ const paymentOrder = (order: OrderRow): PaymentOrder => ({
 function createdBound(value: string, end: boolean): SQL {
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
     const start = new Date(`${value}T00:00:00+09:00`);
-    return end
-      ? lt(orders.createdAt, new Date(start.getTime() + 86_400_000))
-      : gte(orders.createdAt, start);
+    return end ? lt(orders.createdAt, new Date(start.getTime() + 86_400_000)) : gte(orders.createdAt, start);
   }
   return end ? lte(orders.createdAt, new Date(value)) : gte(orders.createdAt, new Date(value));
 }

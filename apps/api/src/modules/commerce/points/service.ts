@@ -112,7 +112,9 @@ export function pointsService(db: Database) {
     options: CreditOptions,
   ): Promise<PointChange> {
     if (!Number.isSafeInteger(amount) || amount <= 0) {
-      throw new AppError('VALIDATION_ERROR', { details: [{ field: 'amount', message: 'a positive integer' }] });
+      throw new AppError('VALIDATION_ERROR', {
+        details: [{ field: 'amount', message: 'a positive integer' }],
+      });
     }
     const balance = await lockedBalance(tx, userId);
     const after = balance + amount;
