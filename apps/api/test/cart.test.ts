@@ -1,8 +1,9 @@
 // CART-01..05 and ACT-06: the member cart (PostgreSQL), the guest cart (Redis, by x-cart-key) and
 // the merge of one into the other at login and on request; against real PostgreSQL and Redis.
 import { cartItems, offers } from '@pbshop/db';
+import { type PrivateRedis, startPrivateRedis } from '@pbshop/testing';
 import { and, eq } from 'drizzle-orm';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GUEST_CART_TTL_MS } from '../src/modules/commerce/cart/guest-store.ts';
 import { strongPassword } from './auth-helpers.ts';
 import { setupApiTest } from './helpers/api-test.ts';
@@ -14,7 +15,7 @@ import {
   uniqueName,
 } from './helpers/catalog.ts';
 import { expectError, missingId } from './helpers/http.ts';
-import { uniqueEmail } from './helpers/users.ts';
+import { buildTestApp, uniqueEmail } from './helpers/users.ts';
 
 const api = setupApiTest({ members: { admin: { role: 'ADMIN' }, user: {}, other: {} } });
 const { call } = api;
@@ -204,9 +205,12 @@ describe('member cart (CART-01..05)', () => {
       [line(offer, 1, 'red\u0000blue'), 400, 'VALIDATION_ERROR'],
       [{ sellerId: offer.sellerId, quantity: 1 }, 400, 'VALIDATION_ERROR'],
     ];
+    const key = guestKey();
     for (const [body, status, code] of bodies) {
       expectError(await call('POST', '/api/v1/cart', { headers: member.authHeader, body }), status, code);
+      expectError(await call('POST', '/api/v1/cart/guest', { headers: asGuest(key), body }), status, code);
     }
+    expect(await api.deps.redis.exists(`${api.ctx.env.REDIS_KEY_PREFIX}:cart:guest:{${key}}`)).toBe(0);
     // a deleted product is not found either
     const gone = await productWithOffer();
     await call('DELETE', `/api/v1/products/${gone.productId}`, { headers: api.admin.authHeader });
@@ -645,5 +649,64 @@ describe('guest cart merge (ACT-06)', () => {
       .from(cartItems)
       .where(and(eq(cartItems.userId, member.user.id), eq(cartItems.productId, offer.productId)));
     expect(rows.map((row) => row.quantity)).toEqual([3]);
+  });
+});
+
+describe('guest cart while Redis is unreachable', () => {
+  let redis: PrivateRedis;
+  let outage: Awaited<ReturnType<typeof buildTestApp>>;
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    outage = await buildTestApp(api.ctx, { REDIS_URL: redis.url, LOG_LEVEL: 'error' });
+    await outage.app.ready();
+  });
+
+  afterAll(async () => {
+    await outage?.close();
+    await redis?.stop();
+  });
+
+  it('answers 503 SERVICE_UNAVAILABLE, while member carts and the login (its merge skipped) work', async () => {
+    const offer = await productWithOffer();
+    const member = await memberWithPassword();
+    await redis.stop();
+    const send = async (
+      method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+      url: string,
+      headers: object,
+      body?: object,
+    ) => {
+      const response = await outage.app.inject({
+        method,
+        url,
+        headers: headers as Record<string, string>,
+        ...(body ? { payload: body } : {}),
+      });
+      return { status: response.statusCode, body: response.json() };
+    };
+    const headers = asGuest(guestKey());
+    for (const [method, url, body] of [
+      ['GET', '/api/v1/cart/guest', undefined],
+      ['POST', '/api/v1/cart/guest', line(offer, 1)],
+      ['PATCH', '/api/v1/cart/guest/1', { quantity: 1 }],
+      ['DELETE', '/api/v1/cart/guest/1', undefined],
+      ['DELETE', '/api/v1/cart/guest', undefined],
+    ] as const) {
+      expectError(await send(method, url, headers, body), 503, 'SERVICE_UNAVAILABLE');
+    }
+    expectError(
+      await send('POST', '/api/v1/cart/guest/merge', { ...member.authHeader, ...headers }),
+      503,
+      'SERVICE_UNAVAILABLE',
+    );
+    const added = await send('POST', '/api/v1/cart', member.authHeader, line(offer, 1));
+    expect(added.status).toBe(201);
+    const login = await send('POST', '/api/v1/auth/login', headers, {
+      email: member.email,
+      password: strongPassword,
+    });
+    expect(login.status).toBe(200);
+    expect((await rowsOf(member.user.id)).map((row) => row.quantity)).toEqual([1]);
   });
 });
