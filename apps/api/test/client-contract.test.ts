@@ -43,6 +43,8 @@ const builtAreas: readonly Area[] = [
   'Cart',
   'Address',
   'Wishlist',
+  'Order',
+  'Point',
 ];
 const builtCalls = clientCalls.filter((call) => builtAreas.includes(call.area));
 

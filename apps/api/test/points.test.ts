@@ -49,7 +49,6 @@ describe('balance and history (PNT-01/02)', () => {
     expect((await call('GET', '/api/v1/points/balance', { headers: member.authHeader })).body.data).toEqual({
       balance: 0,
       expiringSoon: 0,
-      expiringDate: null,
     });
     const granted = await call('POST', '/api/v1/admin/points/grant', {
       headers: api.admin.authHeader,
@@ -211,7 +210,6 @@ describe('lots and expiry (PNT-05)', () => {
     expect((await call('GET', '/api/v1/points/balance', { headers: member.authHeader })).body.data).toEqual({
       balance: 4000,
       expiringSoon: 0,
-      expiringDate: null,
     });
   });
 

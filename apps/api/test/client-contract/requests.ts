@@ -357,6 +357,61 @@ export const clientRequests: Partial<Record<CallKey, RequestBuilder>> = {
     return { as: owner, params: { productId: fx.product.id } };
   },
 
+  // Order: CartPage orders the cart (fromCart, its line ids and the lines again); MyPage lists
+  // (1, 10); OrderApiPage's admin list (1, 30) and status box (free text)
+  'POST /orders': async (fx) => {
+    const owner = await fx.member();
+    const addressId = await newAddress(fx, owner);
+    const cartItemId = await cartLine(fx, { as: owner });
+    return {
+      as: owner,
+      body: {
+        addressId,
+        fromCart: true,
+        cartItemIds: [cartItemId],
+        items: [{ productId: fx.product.id, sellerId: fx.seller.id, quantity: 1 }],
+      },
+    };
+  },
+  'GET /orders': async (fx) => {
+    const owner = await fx.member();
+    await newOrder(fx, owner);
+    return { as: owner, query: { page: 1, limit: 10 } };
+  },
+  'GET /orders/:id': async (fx) => {
+    const owner = await fx.member();
+    return { as: owner, params: { id: await newOrder(fx, owner) } };
+  },
+  'POST /orders/:id/cancel': async (fx) => {
+    const owner = await fx.member();
+    return { as: owner, params: { id: await newOrder(fx, owner) } };
+  },
+  'GET /admin/orders': async (fx) => {
+    await newOrder(fx, await fx.member());
+    return { as: fx.admin, query: { page: 1, limit: 30 } };
+  },
+  'PATCH /admin/orders/:id/status': async (fx) => ({
+    as: fx.admin,
+    params: { id: await newOrder(fx, await fx.member()) },
+    body: { status: 'CANCELLED' },
+  }),
+
+  // Point (PointApiPage): the type box is empty by default (not sent)
+  'GET /points/balance': async (fx) => {
+    const owner = await fx.member();
+    await sent(fx, 'POST', '/admin/points/grant', { as: fx.admin }, { userId: owner.user.id, amount: 3000 });
+    return { as: owner };
+  },
+  'GET /points/transactions': async (fx) => {
+    const owner = await fx.member();
+    await sent(fx, 'POST', '/admin/points/grant', { as: fx.admin }, { userId: owner.user.id, amount: 3000 });
+    return { as: owner, query: { page: 1, limit: 20, type: '' } };
+  },
+  'POST /admin/points/grant': async (fx) => ({
+    as: fx.admin,
+    body: { userId: (await fx.member()).user.id, amount: 1000, description: '이벤트 적립' },
+  }),
+
   // Search (no page calls GET /search; HomePage and PublicLandingPage load /search/popular)
   'GET /search': ({ product }) => ({ query: { keyword: product.name, page: 1, limit: 20 } }),
   'GET /search/popular': () => ({ query: { limit: 6 } }),
@@ -563,6 +618,23 @@ async function cartLine(fx: Fixtures, who: { as?: Member; headers?: Record<strin
   const path = who.as ? '/cart' : '/cart/guest';
   return (
     await sent(fx, 'POST', path, who, { productId: fx.product.id, sellerId: fx.seller.id, quantity: 1 })
+  ).id;
+}
+
+/** An order of one unit of the fixture product from the fixture shop, to a new address; its id. */
+async function newOrder(fx: Fixtures, owner: Member): Promise<Id> {
+  const addressId = await newAddress(fx, owner);
+  return (
+    await sent(
+      fx,
+      'POST',
+      '/orders',
+      { as: owner },
+      {
+        addressId,
+        items: [{ productId: fx.product.id, sellerId: fx.seller.id, quantity: 1 }],
+      },
+    )
   ).id;
 }
 

@@ -85,6 +85,60 @@ const productMappingItem = z.looseObject({
   updatedAt: z.string(),
 });
 
+/** OrderSummary (ty:190-198) */
+const orderSummary = z.looseObject({
+  id,
+  orderNumber: text,
+  status: text,
+  totalAmount: money,
+  finalAmount: money,
+  itemCount: count,
+  createdAt: text,
+});
+
+/** OrderDetail (ty:200-236): pages render it whole; checked against its declared type all the same */
+const orderDetail = z.looseObject({
+  id,
+  orderNumber: text,
+  status: text,
+  items: z.array(
+    z.looseObject({
+      id,
+      productId: id,
+      productName: text,
+      sellerName: text,
+      selectedOptions: text.nullable(),
+      quantity: count,
+      unitPrice: money,
+      totalPrice: money,
+    }),
+  ),
+  totalAmount: money,
+  pointUsed: money,
+  finalAmount: money,
+  shippingAddress: z.looseObject({
+    recipientName: text,
+    recipientPhone: text,
+    zipCode: text,
+    address: text,
+    addressDetail: text.nullable(),
+  }),
+  payments: z.array(
+    z.looseObject({
+      id,
+      orderId: id,
+      orderStatus: text,
+      method: text,
+      amount: money,
+      status: text,
+      paidAt: text.nullable(),
+      refundedAt: text.nullable(),
+    }),
+  ),
+  memo: text.nullable(),
+  createdAt: text,
+});
+
 /** CartItem (ty:144-161): the id may be a string for the client, ours are numbers */
 const cartItem = z.looseObject({
   id,
@@ -314,6 +368,35 @@ export const clientSchemas: Partial<Record<CallKey, ClientShape>> = {
   },
   'POST /wishlist/:productId': { data: z.looseObject({ wishlisted: z.boolean() }) },
   'DELETE /wishlist/:productId': { data: notRead },
+
+  // Order (CartPage, OrderApiPage, MyPage, PaymentApiPage; ty:174-236)
+  'POST /orders': { data: orderDetail },
+  'GET /orders': { data: z.array(orderSummary) },
+  'GET /orders/:id': { data: orderDetail },
+  'POST /orders/:id/cancel': { data: orderDetail },
+  'GET /admin/orders': { data: z.array(orderSummary) },
+  'PATCH /admin/orders/:id/status': { data: orderDetail },
+
+  // Point (PointApiPage)
+  'GET /points/balance': {
+    data: z.looseObject({ balance: money, expiringSoon: money.optional(), expiringDate: text.optional() }),
+  },
+  'GET /points/transactions': {
+    data: z.array(
+      z.looseObject({
+        id,
+        type: text,
+        amount: money,
+        balanceAfter: money.optional(),
+        balance: money.optional(),
+        description: text.nullable(),
+        createdAt: text,
+      }),
+    ),
+  },
+  'POST /admin/points/grant': {
+    data: z.looseObject({ userId: id, grantedAmount: money, balance: money, transactionId: id }),
+  },
 
   // Search
   // No page calls GET /search (§3), so nothing is read; its declared type is a list, so data is

@@ -14,8 +14,10 @@ export const pointBalance = z.object({
   expiringSoon: z.number().int().describe('points that expire within the next 30 days'),
   expiringDate: z
     .string()
-    .nullable()
-    .describe('the earliest expiry among them (ISO 8601); null when none expire within 30 days'),
+    .optional()
+    .describe(
+      'the earliest expiry among them (ISO 8601); absent when none expire within 30 days (the storefront types it `string | undefined`)',
+    ),
 });
 export type PointBalance = z.infer<typeof pointBalance>;
 

@@ -264,7 +264,7 @@ export function pointsService(db: Database) {
       return {
         balance: row?.balance ?? 0,
         expiringSoon: Number(row?.expiring_soon ?? 0),
-        expiringDate: row?.expiring_date ? new Date(row.expiring_date).toISOString() : null,
+        ...(row?.expiring_date ? { expiringDate: new Date(row.expiring_date).toISOString() } : {}),
       };
     },
 
