@@ -12,6 +12,7 @@ import { addressRoutes } from './modules/commerce/addresses/routes.ts';
 import { guestCartMergeAtLogin } from './modules/commerce/cart/login-merge.ts';
 import { cartRoutes } from './modules/commerce/cart/routes.ts';
 import { orderRoutes } from './modules/commerce/orders/routes.ts';
+import { paymentRoutes } from './modules/commerce/payments/routes.ts';
 import { pointRoutes } from './modules/commerce/points/routes.ts';
 import { wishlistRoutes } from './modules/commerce/wishlist/routes.ts';
 import { crawlerAdminRoutes } from './modules/crawler/admin/routes.ts';
@@ -119,6 +120,13 @@ export async function buildApp(deps: ApiDeps) {
       await v1.register(productRoutes({ products: deps.products, productViews: deps.productViews, cache }));
       await v1.register(priceRoutes({ prices: deps.prices, cache }));
       await v1.register(alertRoutes({ alerts: deps.alerts }));
+      await v1.register(
+        paymentRoutes({
+          payments: deps.payments,
+          idempotency: deps.idempotency,
+          audit: (action, work, summarize) => deps.auditLog.run(action, work, summarize),
+        }),
+      );
       await v1.register(
         orderRoutes({
           orders: deps.orders,

@@ -27,6 +27,8 @@ import { type SpecsService, specsService } from './modules/catalog/specs/service
 import { type AddressesService, addressesService } from './modules/commerce/addresses/service.ts';
 import { type CartService, cartService } from './modules/commerce/cart/service.ts';
 import { type OrdersService, ordersService } from './modules/commerce/orders/service.ts';
+import { paymentGateway } from './modules/commerce/payments/gateway.ts';
+import { type PaymentsService, paymentsService } from './modules/commerce/payments/service.ts';
 import { type PointsService, pointsService } from './modules/commerce/points/service.ts';
 import { type WishlistService, wishlistService } from './modules/commerce/wishlist/service.ts';
 import { type CrawlerAdminService, crawlerAdminService } from './modules/crawler/admin/service.ts';
@@ -135,6 +137,8 @@ export interface ApiDeps {
   points: PointsService;
   /** orders: placing (stock, points, cart), cancelling, status changes, the payments module's steps */
   orders: OrdersService;
+  /** payments through the payment gateway (PAYMENT_GATEWAY_URL), their refunds and reconciliation */
+  payments: PaymentsService;
   /** members' wishlists */
   wishlist: WishlistService;
   close(): Promise<void>;
@@ -170,7 +174,10 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     redis,
     subscriber: subscriberRedis,
     keyPrefix: env.REDIS_KEY_PREFIX,
-    overrides: options.resilienceOverrides,
+    overrides: {
+      ...options.resilienceOverrides,
+      payment: { timeoutMs: env.PAYMENT_GATEWAY_TIMEOUT_MS, ...options.resilienceOverrides?.payment },
+    },
     autoTune: autoTuneFrom(env),
   });
 
@@ -235,6 +242,31 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     partTimeoutMs: env.OPS_DASHBOARD_PART_TIMEOUT_MS,
   });
 
+  const orders = ordersService({
+    db,
+    stock: offerStock(prices),
+    points,
+    cart,
+    addresses,
+    async publishStockChange(change) {
+      await Promise.all(change.productIds.map((productId) => cache.invalidateProduct(productId)));
+      if (change.searchChanged) await searchSync.wake();
+    },
+    paymentTimeoutMinutes: env.ORDER_PAYMENT_TIMEOUT_MINUTES,
+  });
+  const payments = paymentsService({
+    db,
+    orders,
+    gateway: paymentGateway({
+      baseUrl: env.PAYMENT_GATEWAY_URL,
+      secretKey: env.PAYMENT_GATEWAY_SECRET_KEY,
+      resilience,
+    }),
+    gatewayPausedForMs: () => resilience.pausedForMs('payment'),
+    logger,
+    reconcileAfterMs: env.PAYMENT_RECONCILE_AFTER_MS,
+  });
+
   return {
     env,
     logger,
@@ -294,18 +326,8 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     cart,
     addresses,
     points,
-    orders: ordersService({
-      db,
-      stock: offerStock(prices),
-      points,
-      cart,
-      addresses,
-      async publishStockChange(change) {
-        await Promise.all(change.productIds.map((productId) => cache.invalidateProduct(productId)));
-        if (change.searchChanged) await searchSync.wake();
-      },
-      paymentTimeoutMinutes: env.ORDER_PAYMENT_TIMEOUT_MINUTES,
-    }),
+    orders,
+    payments,
     wishlist: wishlistService(db),
     async close() {
       health.close();

@@ -8,6 +8,7 @@ import { buildApp } from './app.ts';
 import { createApiDeps } from './deps.ts';
 import { activityLogProcessor } from './jobs/activity-log.ts';
 import { startCommerceSweeps } from './jobs/commerce-sweeps.ts';
+import { startPaymentReconciler } from './jobs/payment-reconciler.ts';
 import { ensureFirstAdminInBackground } from './modules/identity/auth/admin.ts';
 
 const env = loadEnvOrExit('api');
@@ -50,10 +51,18 @@ const commerceSweeps = startCommerceSweeps(
   env.COMMERCE_SWEEP_INTERVAL_MS,
 );
 
+// payments left PENDING (a timed-out confirm, a process killed mid-payment) settled by asking the
+// gateway, at start and every PAYMENT_RECONCILE_INTERVAL_MS (one replica at a time)
+const paymentReconciler = startPaymentReconciler(
+  { database: deps.database, payments: deps.payments, idempotency: deps.idempotency, logger },
+  env.PAYMENT_RECONCILE_INTERVAL_MS,
+);
+
 onShutdownSignal(logger, env.SHUTDOWN_GRACE_MS, async () => {
   // stop accepting requests first, then let the jobs finish, then close the pools
   stopFirstAdmin();
   await app.close();
+  await paymentReconciler.stop();
   await commerceSweeps.stop();
   await workers.close();
   await consumed.close();

@@ -195,6 +195,9 @@ const envShape = z.object({
   // (dev.sh; 0: any free port, printed at start)
   PAYMENT_GATEWAY_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:8790'),
   PAYMENT_GATEWAY_SECRET_KEY: z.string().min(8).default('test_sk_pbshop_simulator'),
+  // each call to the gateway is abandoned after this long (its outcome is then asked later);
+  // IDEMPOTENCY_LEASE_MS must stay above it
+  PAYMENT_GATEWAY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   PAYMENT_GATEWAY_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(8790),
   // a payment PENDING longer than this (its confirm timed out or its process died) is settled by
   // asking the gateway; above the gateway timeout (10 s) so a confirm still running is left alone

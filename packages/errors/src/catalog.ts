@@ -322,6 +322,12 @@ export const errorCatalog = {
     'The payment is already refunded.',
     'この決済はすでに返金されています。',
   ),
+  PAYMENT_REFUND_REFUSED: entry(
+    409,
+    '결제 서비스가 환불을 거절했습니다.',
+    'The payment gateway refused the refund.',
+    '決済サービスが返金を拒否しました。',
+  ),
   PAYMENT_GATEWAY_UNAVAILABLE: entry(
     503,
     '결제 서비스에 일시적으로 연결할 수 없습니다. 잠시 후 다시 시도하세요.',
