@@ -24,6 +24,14 @@ export {
 } from './outbox.ts';
 export type { ProductDocument, ProductDocumentSpec } from './product-document.ts';
 export {
+  type ProjectionOutcome,
+  projectProducts,
+  REBUILD_BATCH_SIZE,
+  type RebuildOptions,
+  type RebuildProgress,
+  rebuildProductQueryView,
+} from './query-view.ts';
+export {
   detectKoreanAnalyzer,
   ensureProductIndex,
   type KoreanAnalyzer,

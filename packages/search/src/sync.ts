@@ -11,6 +11,7 @@ import {
   type OutboxRow,
   releaseOutboxRows,
 } from './outbox.ts';
+import { projectProducts } from './query-view.ts';
 import { activeBuildAlias } from './reindex-runs.ts';
 
 /**
@@ -221,7 +222,8 @@ export interface DrainResult {
 }
 
 /**
- * Drains the outbox: claims due rows in batches, syncs their products (coalesced: one document
+ * Drains the outbox: claims due rows in batches, refreshes their products' read model rows
+ * (`projectProducts`), syncs their products (coalesced: one document
  * write per product, however many rows it has), and marks the rows COMPLETED, or backs them off /
  * FAILS them. Stops when nothing is due, after `maxBatches`, on a whole-batch failure, while the
  * breaker is open (`pausedMs`), or when the signal aborts (the claimed batch is released without
@@ -252,6 +254,11 @@ export async function drainOutbox(context: SyncContext, options: DrainOptions): 
     const ids = rows.map((row) => row.id);
     let outcome: SyncOutcome;
     try {
+      // the read model follows the same changes; first, so an OpenSearch failure does not hold it back
+      await projectProducts(
+        context.db,
+        rows.map((row) => row.productId),
+      );
       // read after the claim: a row committed after a reindex started is written into its index too
       const buildAlias = await activeBuildAlias(context.db, options.alias);
       outcome = await syncProducts(
