@@ -175,6 +175,14 @@ const envShape = z.object({
   OPS_ROLLBACK_FAILED_JOBS_LOOKBACK_MS: z.coerce.number().int().min(100).max(86_400_000).default(300_000),
   // integrity: outbox rows PENDING (due) or PROCESSING (lease over) for longer than this are stuck
   OPS_ROLLBACK_OUTBOX_STUCK_MS: z.coerce.number().int().min(100).max(86_400_000).default(600_000),
+  // payment failures sustained (ops runbook §6): fires when each minute of the window has at least
+  // this many failed (or unsettled PENDING) payments; <= 0 disables
+  OPS_ROLLBACK_PAYMENT_FAILURES_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .default(1)
+    .transform((value) => Math.max(0, value)),
+  OPS_ROLLBACK_PAYMENT_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),
   // integrity: how many of the newest products the lowest-price check reads per evaluation
   OPS_INTEGRITY_PRODUCT_SAMPLE: z.coerce.number().int().min(1).max(1_000_000).default(2000),
   // concurrent summary calls share one evaluation, and its answer serves this long (0: each call is new)

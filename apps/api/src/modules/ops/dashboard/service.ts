@@ -28,6 +28,9 @@ export interface OpsDashboardDeps {
     | 'OPS_ROLLBACK_OUTBOX_STUCK_MS'
     | 'OPS_INTEGRITY_PRODUCT_SAMPLE'
     | 'OPS_DASHBOARD_CACHE_MS'
+    | 'OPS_ROLLBACK_PAYMENT_FAILURES_PER_MINUTE'
+    | 'OPS_ROLLBACK_PAYMENT_WINDOW_MINUTES'
+    | 'PAYMENT_RECONCILE_AFTER_MS'
   >;
   logger: Logger;
   db: Database;
@@ -233,10 +236,47 @@ export function opsDashboardService(deps: OpsDashboardDeps) {
     };
   }
 
+  /**
+   * Payment failures per minute over the last OPS_ROLLBACK_PAYMENT_WINDOW_MINUTES: payments that
+   * turned FAILED in the minute (declined or never charged), plus those still PENDING past
+   * PAYMENT_RECONCILE_AFTER_MS (the gateway could not be asked), counted in every minute they
+   * stayed so. Fires when every minute of the window has at least the threshold: failures
+   * sustained that long (ops runbook §6). Both counts read the (status, updated_at) index.
+   */
+  async function paymentFailures(): Promise<RollbackSignal> {
+    const perMinute = env.OPS_ROLLBACK_PAYMENT_FAILURES_PER_MINUTE;
+    const minutes = env.OPS_ROLLBACK_PAYMENT_WINDOW_MINUTES;
+    const stuckAfterSeconds = env.PAYMENT_RECONCILE_AFTER_MS / 1000;
+    const rows = await deps.db.execute<{ failed: number; stuck: number }>(sql`
+      select
+        (select count(*)::int from payments p
+          where p.status = 'FAILED' and p.updated_at > b.to_at - interval '1 minute' and p.updated_at <= b.to_at) as failed,
+        (select count(*)::int from payments p
+          where p.status = 'PENDING' and p.updated_at <= b.to_at - make_interval(secs => ${stuckAfterSeconds})) as stuck
+      from (select m, now() - make_interval(mins => m) as to_at from generate_series(${minutes - 1}, 0, -1) m) b
+      order by b.m desc`);
+    const counts = [...rows].map((row) => row.failed + row.stuck);
+    const stuckNow = rows[rows.length - 1]?.stuck ?? 0;
+    const shown = `failures per minute over the last ${minutes} min, oldest first: ${counts.join(', ')} (FAILED payments, and ${stuckNow} PENDING the gateway has not settled for over ${Math.round(stuckAfterSeconds)} s)`;
+    if (perMinute <= 0) {
+      return {
+        key: 'payment_order_failures',
+        firing: false,
+        evidence: `disabled (OPS_ROLLBACK_PAYMENT_FAILURES_PER_MINUTE=0); ${shown}`,
+      };
+    }
+    const firing = counts.length > 0 && counts.every((value) => value >= perMinute);
+    return {
+      key: 'payment_order_failures',
+      firing,
+      evidence: `${shown}; fires when every minute has at least ${perMinute}`,
+    };
+  }
+
   async function evaluate(): Promise<OpsDashboardSummary> {
     const errors: Record<string, string> = {};
     const timeout = deps.partTimeoutMs;
-    const [health, searchSync, crawler, queue, metrics, lowest, outbox] = await Promise.all([
+    const [health, searchSync, crawler, queue, metrics, lowest, outbox, paymentFailed] = await Promise.all([
       bounded('health', deps.health, timeout, errors),
       bounded('searchSync', deps.searchSync, timeout, errors),
       deps.crawler ? bounded('crawler', deps.crawler, timeout, errors) : Promise.resolve(null),
@@ -244,6 +284,7 @@ export function opsDashboardService(deps: OpsDashboardDeps) {
       bounded('rollback:request_metrics', deps.requestMetrics, timeout, errors),
       bounded('rollback:integrity_lowest_price', lowestPriceIntegrity, timeout, errors),
       bounded('rollback:integrity_outbox_stuck', outboxStuck, timeout, errors),
+      bounded('rollback:payment_order_failures', paymentFailures, timeout, errors),
     ]);
     if (!deps.crawler) errors.crawler = 'not available: no crawler area';
     const failedRising = queue
@@ -256,11 +297,8 @@ export function opsDashboardService(deps: OpsDashboardDeps) {
       evidence: `not evaluated: ${cause}`,
     });
     const rollbackSignals: RollbackSignal[] = [
-      {
-        key: 'payment_order_failures',
-        firing: false,
-        evidence: 'no orders or payments exist yet (commerce is not built): nothing can fail for 10 minutes',
-      },
+      paymentFailed ??
+        notEvaluated('payment_order_failures', errors['rollback:payment_order_failures'] ?? 'unknown'),
       metrics
         ? errorRateSignal('search_error_rate', 'GET /search*', metrics, isSearchRoute)
         : notEvaluated('search_error_rate', errors['rollback:request_metrics'] ?? 'no request metrics'),
