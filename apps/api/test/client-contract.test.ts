@@ -19,6 +19,7 @@ import { type ClientAnswer, clientRequests, send } from './client-contract/reque
 import { clientSchemas } from './client-contract/schemas.ts';
 import { isServed, type OpenApiPaths, servedOperations } from './client-contract/served.ts';
 import { setupApiTest } from './helpers/api-test.ts';
+import { type GatewaySimulatorProcess, startGatewaySimulator } from './helpers/payment-gateway.ts';
 
 /** The areas our API has today: each of their calls must be served. */
 const builtAreas: readonly Area[] = [
@@ -45,16 +46,23 @@ const builtAreas: readonly Area[] = [
   'Wishlist',
   'Order',
   'Point',
+  'Payment',
 ];
 const builtCalls = clientCalls.filter((call) => builtAreas.includes(call.area));
 
 let smtp: TestSmtpServer;
+/** the payment gateway simulator the Payment calls pay through */
+let gateway: GatewaySimulatorProcess;
 const api = setupApiTest({
   beforeApp: async () => {
     smtp = await startSmtpServer();
+    gateway = await startGatewaySimulator();
   },
-  env: () => ({ MAIL_TRANSPORT: 'smtp', SMTP_URL: smtp.url }),
-  afterApp: () => smtp?.close(),
+  env: () => ({ MAIL_TRANSPORT: 'smtp', SMTP_URL: smtp.url, ...gateway.env }),
+  afterApp: async () => {
+    await smtp?.close();
+    await gateway?.stop();
+  },
   members: { admin: { role: 'ADMIN' }, user: {} },
 });
 

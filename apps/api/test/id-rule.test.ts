@@ -7,8 +7,18 @@ import { setupApiTest } from './helpers/api-test.ts';
 import { createCategory, uniqueName } from './helpers/catalog.ts';
 import { expectError } from './helpers/http.ts';
 import { addressOf, createShop, stockedProduct } from './helpers/orders.ts';
+import { type GatewaySimulatorProcess, startGatewaySimulator } from './helpers/payment-gateway.ts';
 
-const api = setupApiTest({ members: { admin: { role: 'ADMIN' }, owner: {}, other: {} } });
+let gateway: GatewaySimulatorProcess;
+const api = setupApiTest({
+  // payments are made through the payment gateway simulator
+  beforeApp: async () => {
+    gateway = await startGatewaySimulator();
+  },
+  env: () => gateway.env,
+  afterApp: () => gateway.stop(),
+  members: { admin: { role: 'ADMIN' }, owner: {}, other: {} },
+});
 
 /** Texts no id may be; each must be refused before a handler runs. */
 const notIds = ['abc', '0', '-1', '1.5', '1e3', '0x10', '01', '9007199254740993', '%20 1'];
@@ -94,7 +104,9 @@ const ownerScoped: Record<
   string,
   {
     create: (headers: { authorization: string }) => Promise<number>;
-    list: string;
+    /** the owner's list, which must hold the row (or `owned`, for rows without a list) */
+    list?: string;
+    owned?: (id: number) => Promise<boolean>;
     code: string;
     again?: { status: number; code?: string };
     /** the body each call sends (PATCH routes) */
@@ -163,6 +175,19 @@ const ownerScoped: Record<
     list: '/api/v1/addresses',
     code: 'ADDRESS_NOT_FOUND',
   },
+  'GET /api/v1/payments/:id': {
+    create: (headers) => ownedPayment(headers),
+    owned: (id) => paymentReadable(id),
+    code: 'PAYMENT_NOT_FOUND',
+    again: { status: 200 },
+  },
+  'POST /api/v1/payments/:id/refund': {
+    create: (headers) => ownedPayment(headers),
+    owned: (id) => paymentReadable(id),
+    code: 'PAYMENT_NOT_FOUND',
+    body: {},
+    again: { status: 409, code: 'PAYMENT_ALREADY_REFUNDED' },
+  },
 };
 
 /**
@@ -191,6 +216,23 @@ async function ownedAddress(headers: { authorization: string }): Promise<number>
   });
   expect(created.status).toBe(201);
   return created.body.data.id;
+}
+
+/** A payment of the caller's (an order paid through the gateway simulator); its id. */
+async function ownedPayment(headers: { authorization: string }): Promise<number> {
+  const orderId = await ownedOrder();
+  const order = await api.call('GET', `/api/v1/orders/${orderId}`, { headers });
+  const paid = await api.call('POST', '/api/v1/payments', {
+    headers,
+    body: { orderId, method: 'CARD', amount: order.body.data.finalAmount },
+  });
+  expect(paid.status).toBe(201);
+  return paid.body.data.id;
+}
+
+/** Payments have no list: the owner still reads it. */
+async function paymentReadable(id: number): Promise<boolean> {
+  return (await api.call('GET', `/api/v1/payments/${id}`, { headers: api.owner.authHeader })).status === 200;
 }
 
 /** An order of the owner's (one unit of a product stocked for it). */
@@ -224,8 +266,12 @@ describe("another member's id", () => {
     const refused = await api.call(method, target, { headers: api.other.authHeader, body: scoped.body });
     expect(refused.status).toBe(404);
     expect(refused.body.error.code).toMatch(new RegExp(`${scoped.code}$`));
-    const mine = await api.call('GET', scoped.list, { headers: api.owner.authHeader });
-    expect(mine.body.data.map((row: { id: number }) => row.id)).toContain(id);
+    if (scoped.owned) {
+      expect(await scoped.owned(id)).toBe(true);
+    } else {
+      const mine = await api.call('GET', scoped.list!, { headers: api.owner.authHeader });
+      expect(mine.body.data.map((row: { id: number }) => row.id)).toContain(id);
+    }
     const own = await api.call(method, target, { headers: api.owner.authHeader, body: scoped.body });
     expect(own.status).toBe(200);
     const again = await api.call(method, target, { headers: api.owner.authHeader, body: scoped.body });

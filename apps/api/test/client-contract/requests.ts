@@ -412,6 +412,27 @@ export const clientRequests: Partial<Record<CallKey, RequestBuilder>> = {
     body: { userId: (await fx.member()).user.id, amount: 1000, description: '이벤트 적립' },
   }),
 
+  // Payment (PaymentApiPage): the order id, method (CARD by default) and amount typed in
+  // (:76-80); refunds send `{}` when no reason is typed (:118, :138-141)
+  'POST /payments': async (fx) => {
+    const owner = await fx.member();
+    const order = await orderToPay(fx, owner);
+    return { as: owner, body: { orderId: order.id, method: 'CARD', amount: order.finalAmount } };
+  },
+  'GET /payments/:id': async (fx) => {
+    const owner = await fx.member();
+    return { as: owner, params: { id: await paidOrder(fx, owner) } };
+  },
+  'POST /payments/:id/refund': async (fx) => {
+    const owner = await fx.member();
+    return { as: owner, params: { id: await paidOrder(fx, owner) }, body: {} };
+  },
+  'POST /admin/payments/:id/refund': async (fx) => ({
+    as: fx.admin,
+    params: { id: await paidOrder(fx, await fx.member()) },
+    body: {},
+  }),
+
   // Search (no page calls GET /search; HomePage and PublicLandingPage load /search/popular)
   'GET /search': ({ product }) => ({ query: { keyword: product.name, page: 1, limit: 20 } }),
   'GET /search/popular': () => ({ query: { limit: 6 } }),
@@ -634,6 +655,32 @@ async function newOrder(fx: Fixtures, owner: Member): Promise<Id> {
         addressId,
         items: [{ productId: fx.product.id, sellerId: fx.seller.id, quantity: 1 }],
       },
+    )
+  ).id;
+}
+
+/** An order to pay (see newOrder): its id and the amount due. */
+async function orderToPay(fx: Fixtures, owner: Member): Promise<{ id: Id; finalAmount: number }> {
+  const addressId = await newAddress(fx, owner);
+  return (await sent(
+    fx,
+    'POST',
+    '/orders',
+    { as: owner },
+    { addressId, items: [{ productId: fx.product.id, sellerId: fx.seller.id, quantity: 1 }] },
+  )) as unknown as { id: Id; finalAmount: number };
+}
+
+/** An order paid through the gateway simulator; the payment's id. */
+async function paidOrder(fx: Fixtures, owner: Member): Promise<Id> {
+  const order = await orderToPay(fx, owner);
+  return (
+    await sent(
+      fx,
+      'POST',
+      '/payments',
+      { as: owner },
+      { orderId: order.id, method: 'CARD', amount: order.finalAmount },
     )
   ).id;
 }

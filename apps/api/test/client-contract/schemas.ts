@@ -139,6 +139,20 @@ const orderDetail = z.looseObject({
   createdAt: text,
 });
 
+/** Payment (client-shapes §Payment, ep:1627-1637): every call renders it as JSON */
+const payment = z.looseObject({
+  id,
+  orderId: id,
+  orderStatus: text,
+  method: text,
+  amount: money,
+  status: text,
+  paidAt: text.nullable(),
+  refundedAt: text.nullable(),
+  createdAt: text.optional(),
+  updatedAt: text.optional(),
+});
+
 /** CartItem (ty:144-161): the id may be a string for the client, ours are numbers */
 const cartItem = z.looseObject({
   id,
@@ -376,6 +390,12 @@ export const clientSchemas: Partial<Record<CallKey, ClientShape>> = {
   'POST /orders/:id/cancel': { data: orderDetail },
   'GET /admin/orders': { data: z.array(orderSummary) },
   'PATCH /admin/orders/:id/status': { data: orderDetail },
+
+  // Payment (PaymentApiPage): all four answers rendered as JSON (:157)
+  'POST /payments': { data: payment },
+  'GET /payments/:id': { data: payment },
+  'POST /payments/:id/refund': { data: payment },
+  'POST /admin/payments/:id/refund': { data: payment },
 
   // Point (PointApiPage)
   'GET /points/balance': {
