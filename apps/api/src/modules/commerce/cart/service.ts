@@ -5,7 +5,7 @@ import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { type GuestLine, type GuestWrite, guestCartStore } from './guest-store.ts';
 import { type AddCartItemBody, type CartItem, MAX_LINE_QUANTITY, type MergeResult } from './schemas.ts';
-import { catalogFor, catalogOf, type LineCatalog, memberLines, toCartItem } from './view.ts';
+import { cartReads, catalogFor, type LineCatalog, toCartItem } from './view.ts';
 
 type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
@@ -70,21 +70,22 @@ function guestRefusal(write: Exclude<GuestWrite, { outcome: 'ok' }>, stock: numb
  */
 export function cartService({ db, redis, keyPrefix, logger }: CartServiceOptions) {
   const guest = guestCartStore(redis, keyPrefix);
+  const { memberLines, catalogOf } = cartReads(db);
 
   async function guestItem(key: string, id: number): Promise<CartItem> {
     const line = await guest.line(key, id);
     if (!line) throw new AppError('CART_ITEM_NOT_FOUND');
-    return toCartItem(line, catalogFor(await catalogOf(db, [line]), line));
+    return toCartItem(line, catalogFor(await catalogOf([line]), line));
   }
 
   async function memberItem(userId: number, id: number): Promise<CartItem> {
-    const [line] = await memberLines(db, userId, id);
+    const [line] = await memberLines(userId, id);
     if (!line) throw new AppError('CART_ITEM_NOT_FOUND');
     return toCartItem(line, line);
   }
 
   async function memberList(userId: number): Promise<CartItem[]> {
-    return (await memberLines(db, userId)).map((line) => toCartItem(line, line));
+    return (await memberLines(userId)).map((line) => toCartItem(line, line));
   }
 
   async function addForMember(userId: number, body: AddCartItemBody): Promise<CartItem> {
@@ -95,7 +96,7 @@ export function cartService({ db, redis, keyPrefix, logger }: CartServiceOptions
       sql`coalesce(${cartItems.selectedOptions}, '') = coalesce(${body.selectedOptions}::text, '')`,
     );
     const [catalog, [lines], [existing]] = await Promise.all([
-      catalogOf(db, [body]),
+      catalogOf([body]),
       db.select({ value: count() }).from(cartItems).where(eq(cartItems.userId, userId)),
       db.select({ quantity: cartItems.quantity }).from(cartItems).where(sameLine),
     ]);
@@ -124,7 +125,7 @@ export function cartService({ db, redis, keyPrefix, logger }: CartServiceOptions
   }
 
   async function addForGuest(key: string, body: AddCartItemBody): Promise<CartItem> {
-    const { price, stock } = buyable(catalogFor(await catalogOf(db, [body]), body));
+    const { price, stock } = buyable(catalogFor(await catalogOf([body]), body));
     const write = await guest.add(
       key,
       { ...body, unitPriceAtAdd: price },
@@ -180,7 +181,7 @@ export function cartService({ db, redis, keyPrefix, logger }: CartServiceOptions
     async list(owner: CartOwner): Promise<CartItem[]> {
       if (!isGuest(owner)) return memberList(owner.userId);
       const lines = await guest.list(owner.guestKey);
-      const catalog = await catalogOf(db, lines);
+      const catalog = await catalogOf(lines);
       return lines
         .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id)
         .map((line) => toCartItem(line, catalogFor(catalog, line)));
@@ -196,7 +197,7 @@ export function cartService({ db, redis, keyPrefix, logger }: CartServiceOptions
       if (isGuest(owner)) {
         const line = await guest.line(owner.guestKey, itemId);
         if (!line) throw new AppError('CART_ITEM_NOT_FOUND');
-        const catalog = catalogFor(await catalogOf(db, [line]), line);
+        const catalog = catalogFor(await catalogOf([line]), line);
         const stock = toCartItem(line, catalog).stock;
         const write = await guest.setQuantity(owner.guestKey, itemId, quantity, stock);
         if (write.outcome !== 'ok') throw guestRefusal(write, stock, quantity);
@@ -256,7 +257,7 @@ export function cartService({ db, redis, keyPrefix, logger }: CartServiceOptions
         });
       }
       const dropped = lines.filter((line) => !written.has(lineKey(line)));
-      const catalog = await catalogOf(db, dropped);
+      const catalog = await catalogOf(dropped);
       return {
         items: await memberList(userId),
         merged: lines.length - dropped.length,

@@ -1,9 +1,6 @@
-import { type Database, productThumbnail } from '@pbshop/db';
-import { type SQL, sql } from 'drizzle-orm';
+import { cartItems, type Database, offers, products, productThumbnail, sellers } from '@pbshop/db';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { CartItem } from './schemas.ts';
-
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
-export type Executor = Database | Transaction;
 
 /** A cart line in either store, before the catalog is joined in. */
 export interface StoredLine {
@@ -29,66 +26,94 @@ export interface LineCatalog {
   offerStock: number | null;
 }
 
-/**
- * The catalog columns of a line whose `product_id` and `seller_id` the enclosing query names
- * `line`, joined as `products`, `seller` and `offer` (see `catalogJoins`).
- */
-const catalogColumns = sql`
-  products.name as "productName",
-  (products.id is not null and products.deleted_at is null) as "productLive",
-  ${productThumbnail()} as "thumbnailUrl",
-  products.lowest_price as "lowestPrice",
-  seller.name as "sellerName",
-  seller.logo_url as "sellerLogoUrl",
-  (seller.id is not null and seller.deleted_at is null) as "sellerLive",
-  offer.price as "offerPrice",
-  offer.stock as "offerStock"`;
-
-const catalogJoins = sql`
-  left join products on products.id = line.product_id
-  left join sellers seller on seller.id = line.seller_id
-  left join offers offer on offer.product_id = line.product_id and offer.seller_id = line.seller_id`;
+/** The catalog columns of a line, from `products`, `sellers` and `offers` left-joined to it. */
+const catalogColumns = {
+  productName: products.name,
+  productLive: sql<boolean>`(${products.id} is not null and ${products.deletedAt} is null)`,
+  thumbnailUrl: productThumbnail(),
+  lowestPrice: products.lowestPrice,
+  sellerName: sellers.name,
+  sellerLogoUrl: sellers.logoUrl,
+  sellerLive: sql<boolean>`(${sellers.id} is not null and ${sellers.deletedAt} is null)`,
+  offerPrice: offers.price,
+  offerStock: offers.stock,
+};
 
 /**
- * A member's lines with their catalog, newest first, in one query (`onlyId`: that line alone).
- * A line whose product or seller row is gone is gone too (the foreign keys cascade).
+ * The cart's reads as prepared statements: PostgreSQL parses and plans each once per connection,
+ * and drizzle builds its SQL once (GET /cart is the cart's hot path; see bench/cart.ts).
  */
-export function memberLines(
-  db: Executor,
-  userId: number,
-  onlyId?: number,
-): Promise<(StoredLine & LineCatalog)[]> {
-  const only = onlyId === undefined ? sql`` : sql`and line.id = ${onlyId}`;
-  return db.execute(sql`
-    select line.id, line.product_id as "productId", line.seller_id as "sellerId",
-      line.selected_options as "selectedOptions", line.quantity,
-      line.unit_price_at_add as "unitPriceAtAdd", line.created_at as "createdAt",
-      ${catalogColumns}
-    from cart_items line
-    ${catalogJoins}
-    where line.user_id = ${userId} ${only}
-    order by line.created_at desc, line.id desc`) as unknown as Promise<(StoredLine & LineCatalog)[]>;
+export function cartReads(db: Database) {
+  const memberQuery = (onlyOne: boolean) =>
+    db
+      .select({
+        id: cartItems.id,
+        productId: cartItems.productId,
+        sellerId: cartItems.sellerId,
+        selectedOptions: cartItems.selectedOptions,
+        quantity: cartItems.quantity,
+        unitPriceAtAdd: cartItems.unitPriceAtAdd,
+        createdAt: cartItems.createdAt,
+        ...catalogColumns,
+      })
+      .from(cartItems)
+      .leftJoin(products, eq(products.id, cartItems.productId))
+      .leftJoin(sellers, eq(sellers.id, cartItems.sellerId))
+      .leftJoin(
+        offers,
+        and(eq(offers.productId, cartItems.productId), eq(offers.sellerId, cartItems.sellerId)),
+      )
+      .where(
+        and(
+          eq(cartItems.userId, sql.placeholder('userId')),
+          onlyOne ? eq(cartItems.id, sql.placeholder('id')) : undefined,
+        ),
+      )
+      .orderBy(desc(cartItems.createdAt), desc(cartItems.id))
+      .prepare(onlyOne ? 'cart_member_line' : 'cart_member_lines');
+  const allLines = memberQuery(false);
+  const oneLine = memberQuery(true);
+  // the pairs travel as two comma-separated texts, so one statement serves any number of lines
+  const pairs = db
+    .select({
+      productId: sql<number>`line.product_id`.mapWith(Number),
+      sellerId: sql<number>`line.seller_id`.mapWith(Number),
+      ...catalogColumns,
+    })
+    .from(
+      sql`unnest(string_to_array(${sql.placeholder('productIds')}, ',')::bigint[], string_to_array(${sql.placeholder('sellerIds')}, ',')::bigint[]) as line(product_id, seller_id)`,
+    )
+    .leftJoin(products, sql`${products.id} = line.product_id`)
+    .leftJoin(sellers, sql`${sellers.id} = line.seller_id`)
+    .leftJoin(offers, sql`${offers.productId} = line.product_id and ${offers.sellerId} = line.seller_id`)
+    .prepare('cart_line_catalog');
+
+  return {
+    /**
+     * A member's lines with their catalog, newest first, in one query (`onlyId`: that line alone).
+     * A line whose product or seller row is gone is gone too (the foreign keys cascade).
+     */
+    memberLines(userId: number, onlyId?: number): Promise<(StoredLine & LineCatalog)[]> {
+      return onlyId === undefined ? allLines.execute({ userId }) : oneLine.execute({ userId, id: onlyId });
+    },
+
+    /** The catalog of each (product, seller) pair, in one query; keyed `productId:sellerId`. */
+    async catalogOf(wanted: { productId: number; sellerId: number }[]): Promise<Map<string, LineCatalog>> {
+      const found = new Map<string, LineCatalog>();
+      if (wanted.length === 0) return found;
+      const rows = await pairs.execute({
+        productIds: wanted.map((line) => line.productId).join(','),
+        sellerIds: wanted.map((line) => line.sellerId).join(','),
+      });
+      for (const row of rows) found.set(pairKey(row.productId, row.sellerId), row);
+      return found;
+    },
+  };
 }
+
+export type CartReads = ReturnType<typeof cartReads>;
 
 const pairKey = (productId: number, sellerId: number) => `${productId}:${sellerId}`;
-
-/** The catalog of each (product, seller) pair, in one query; keyed `productId:sellerId`. */
-export async function catalogOf(
-  db: Executor,
-  pairs: { productId: number; sellerId: number }[],
-): Promise<Map<string, LineCatalog>> {
-  const found = new Map<string, LineCatalog>();
-  if (pairs.length === 0) return found;
-  const wanted: SQL[] = pairs.map(
-    ({ productId, sellerId }) => sql`(${productId}::bigint, ${sellerId}::bigint)`,
-  );
-  const rows = (await db.execute(sql`
-    select line.product_id as "productId", line.seller_id as "sellerId", ${catalogColumns}
-    from (values ${sql.join(wanted, sql`, `)}) as line(product_id, seller_id)
-    ${catalogJoins}`)) as unknown as (LineCatalog & { productId: number; sellerId: number })[];
-  for (const row of rows) found.set(pairKey(row.productId, row.sellerId), row);
-  return found;
-}
 
 export const catalogFor = (
   catalog: Map<string, LineCatalog>,
