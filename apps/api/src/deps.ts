@@ -1,6 +1,7 @@
 import type { Env, Logger } from '@pbshop/config';
 import type { CrawlCatalog } from '@pbshop/crawler';
 import { createDatabase, type DatabaseHandle } from '@pbshop/db';
+import { orderLockHold } from '@pbshop/metrics';
 import {
   bullPrefix,
   createRedis,
@@ -253,6 +254,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
       if (change.searchChanged) await searchSync.wake();
     },
     paymentTimeoutMinutes: env.ORDER_PAYMENT_TIMEOUT_MINUTES,
+    observeLockHold: orderLockHold(observability.registry),
   });
   const payments = paymentsService({
     db,

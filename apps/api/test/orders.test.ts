@@ -569,11 +569,13 @@ describe('the admin state machine (ORD-06)', () => {
       403,
       'FORBIDDEN',
     );
-    expectError(
-      await call('GET', '/api/v1/admin/orders?from=yesterday', { headers: api.admin.authHeader }),
-      400,
-      'VALIDATION_ERROR',
-    );
+    for (const bound of ['from=yesterday', 'from=0000-01-01', 'to=2026-02-30', 'from=2026-01-01T25:00:00Z']) {
+      expectError(
+        await call('GET', `/api/v1/admin/orders?${bound}`, { headers: api.admin.authHeader }),
+        400,
+        'VALIDATION_ERROR',
+      );
+    }
   });
 });
 

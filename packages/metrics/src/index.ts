@@ -1,5 +1,6 @@
 export { registerBreakerStates } from './breakers.ts';
 export { instrumentProcessors, type JobMetrics, type JobResult, jobMetrics } from './job-metrics.ts';
+export { orderLockHold } from './order-locks.ts';
 export { queueStates, registerQueueDepth } from './queue-depth.ts';
 export {
   createMetricsRegistry,

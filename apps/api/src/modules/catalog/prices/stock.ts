@@ -139,6 +139,8 @@ export function offerStock(prices: Pick<PricesService, 'afterOfferChange'>) {
     async takeStock(
       tx: Transaction,
       lines: StockLine[],
+      /** called once the products' locks are held (the order's lock-hold time starts there) */
+      onLocked?: () => void,
     ): Promise<{ offers: Map<string, TakenOffer>; change: StockChange }> {
       const wanted = new Map<string, StockLine>();
       for (const line of lines) {
@@ -152,6 +154,7 @@ export function offerStock(prices: Pick<PricesService, 'afterOfferChange'>) {
         merged.map((line) => line.productId),
         true,
       );
+      onLocked?.();
       const changed = [
         ...(await tx.execute<ChangedOffer & { seller_name: string }>(sql`
           with wanted as (

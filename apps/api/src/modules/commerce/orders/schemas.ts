@@ -67,8 +67,10 @@ export type CreateOrderBody = z.infer<typeof createOrderBody>;
 export const orderListQuery = pageQuery.extend({ status: z.enum(orderStatuses).optional() });
 export type OrderListQuery = z.infer<typeof orderListQuery>;
 
-/** A day (Asia/Seoul) or an instant with its offset. */
-const dateBound = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
+/** A day (Asia/Seoul) or an instant with its offset, from the year 1900 on (no order is older). */
+const dateBound = z
+  .union([z.iso.date(), z.iso.datetime({ offset: true })])
+  .refine((value) => value.slice(0, 4) >= '1900', 'from the year 1900 on');
 
 export const adminOrderListQuery = orderListQuery.extend({
   userId: entityIdText.optional(),

@@ -141,6 +141,55 @@ const paymentOrder = (order: OrderRow): PaymentOrder => ({
   orderNumber: order.orderNumber,
 });
 
+/** An order row as PostgreSQL's `to_jsonb` writes it. */
+type OrderJson = Record<string, string | number | null>;
+type OrderItemJson = Record<string, string | number | null>;
+
+const dateOf = (value: string | number | null | undefined) => (value == null ? null : new Date(value));
+
+function orderFromJson(row: OrderJson): OrderRow {
+  return {
+    id: Number(row.id),
+    orderNumber: String(row.order_number),
+    userId: Number(row.user_id),
+    status: row.status as OrderStatus,
+    totalAmount: Number(row.total_amount),
+    pointUsed: Number(row.point_used),
+    finalAmount: Number(row.final_amount),
+    recipientName: String(row.recipient_name),
+    recipientPhone: String(row.recipient_phone),
+    zipCode: String(row.zip_code),
+    address: String(row.address),
+    addressDetail: row.address_detail === null ? null : String(row.address_detail),
+    memo: row.memo === null ? null : String(row.memo),
+    payBy: dateOf(row.pay_by),
+    paidAt: dateOf(row.paid_at),
+    confirmedAt: dateOf(row.confirmed_at),
+    cancelledAt: dateOf(row.cancelled_at),
+    version: Number(row.version),
+    createdAt: new Date(String(row.created_at)),
+    updatedAt: new Date(String(row.updated_at)),
+  };
+}
+
+function itemFromJson(row: OrderItemJson): OrderItemRow {
+  return {
+    id: Number(row.id),
+    orderId: Number(row.order_id),
+    productId: Number(row.product_id),
+    sellerId: Number(row.seller_id),
+    offerId: row.offer_id === null ? null : Number(row.offer_id),
+    productName: String(row.product_name),
+    sellerName: String(row.seller_name),
+    selectedOptions: row.selected_options === null ? null : String(row.selected_options),
+    quantity: Number(row.quantity),
+    unitPrice: Number(row.unit_price),
+    totalPrice: Number(row.total_price),
+    createdAt: new Date(String(row.created_at)),
+    updatedAt: new Date(String(row.updated_at)),
+  };
+}
+
 /** A day (Asia/Seoul) or an instant as a bound of `created_at`. */
 function createdBound(value: string, end: boolean): SQL {
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
@@ -156,7 +205,7 @@ export interface OrdersServiceOptions {
   points: Pick<PointsService, 'use' | 'refundUse' | 'earn'>;
   cart: Pick<CartService, 'linesOf' | 'removeLines'>;
   addresses: Pick<AddressesService, 'addressForOrder'>;
-  /** after a committed stock change: invalidates the catalog cache, wakes worker-search */
+  /** after a committed change of products' stock states or sales: invalidates their cached pages, wakes worker-search */
   publishStockChange(change: StockChange): Promise<void>;
   /** ORDER_PAYMENT_TIMEOUT_MINUTES: an order unpaid this long is cancelled by the sweep */
   paymentTimeoutMinutes: number;
@@ -252,8 +301,11 @@ export function ordersService(options: OrdersServiceOptions) {
     return change;
   }
 
-  /** Purchase confirmed: 1% of the paid amount earned, the products' sales counted. */
-  async function confirm(tx: Transaction, order: OrderRow): Promise<void> {
+  /**
+   * Purchase confirmed: 1% of the paid amount earned, the products' sales counted. The sales move
+   * the products' popularity (list order, search documents): what to publish after the commit.
+   */
+  async function confirm(tx: Transaction, order: OrderRow): Promise<StockChange> {
     const lines = await tx
       .select({ productId: orderItems.productId, quantity: orderItems.quantity })
       .from(orderItems)
@@ -268,6 +320,7 @@ export function ordersService(options: OrdersServiceOptions) {
       });
     }
     await setStatus(tx, order, 'CONFIRMED', { confirmedAt: new Date() });
+    return { productIds: [...new Set(lines.map((line) => line.productId))], searchChanged: true };
   }
 
   async function detailOf(orderId: number, userId?: number): Promise<OrderDetail> {
@@ -314,23 +367,45 @@ export function ordersService(options: OrdersServiceOptions) {
 
   /**
    * Inserts the order under a fresh order number (another one when the number is taken), to be
-   * paid within the payment timeout.
+   * paid within the payment timeout, and its lines, in one statement (one round trip fewer while
+   * the order holds its locks).
    */
   async function insertOrder(
     tx: Transaction,
-    values: Omit<typeof orders.$inferInsert, 'orderNumber' | 'payBy'>,
-  ): Promise<OrderRow> {
+    values: Omit<typeof orders.$inferInsert, 'orderNumber' | 'payBy' | 'status'>,
+    lines: Omit<typeof orderItems.$inferInsert, 'orderId'>[],
+  ): Promise<{ order: OrderRow; items: OrderItemRow[] }> {
+    const column = <K extends keyof (typeof lines)[number]>(key: K) =>
+      sql.param(lines.map((line) => line[key] ?? null));
     for (let attempt = 1; ; attempt++) {
-      const [row] = await tx
-        .insert(orders)
-        .values({
-          ...values,
-          orderNumber: newOrderNumber(),
-          payBy: sql`now() + make_interval(mins => ${options.paymentTimeoutMinutes})`,
-        })
-        .onConflictDoNothing({ target: orders.orderNumber })
-        .returning();
-      if (row) return row;
+      const [row] = await tx.execute<{ order: OrderJson | null; items: OrderItemJson[] }>(sql`
+        with placed as (
+          insert into orders (order_number, user_id, total_amount, point_used, final_amount, recipient_name,
+                              recipient_phone, zip_code, address, address_detail, memo, pay_by)
+          values (${newOrderNumber()}, ${values.userId}, ${values.totalAmount}, ${values.pointUsed ?? 0},
+                  ${values.finalAmount}, ${values.recipientName}, ${values.recipientPhone}, ${values.zipCode},
+                  ${values.address}, ${values.addressDetail ?? null}, ${values.memo ?? null},
+                  now() + make_interval(mins => ${options.paymentTimeoutMinutes}))
+          on conflict (order_number) do nothing
+          returning *
+        ), lines as (
+          insert into order_items (order_id, product_id, seller_id, offer_id, product_name, seller_name,
+                                   selected_options, quantity, unit_price, total_price)
+          select placed.id, line.product_id, line.seller_id, line.offer_id, line.product_name, line.seller_name,
+                 line.selected_options, line.quantity, line.unit_price, line.total_price
+          from placed, unnest(${column('productId')}::bigint[], ${column('sellerId')}::bigint[],
+                              ${column('offerId')}::bigint[], ${column('productName')}::text[],
+                              ${column('sellerName')}::text[], ${column('selectedOptions')}::text[],
+                              ${column('quantity')}::int[], ${column('unitPrice')}::bigint[],
+                              ${column('totalPrice')}::bigint[])
+            with ordinality as line(product_id, seller_id, offer_id, product_name, seller_name,
+                                    selected_options, quantity, unit_price, total_price, position)
+          order by line.position
+          returning *
+        )
+        select (select to_jsonb(placed) from placed) as "order",
+               coalesce((select jsonb_agg(lines order by lines.id) from lines), '[]'::jsonb) as items`);
+      if (row?.order) return { order: orderFromJson(row.order), items: row.items.map(itemFromJson) };
       if (attempt >= 5) throw new Error('no free order number after 5 tries');
     }
   }
@@ -357,8 +432,9 @@ export function ordersService(options: OrdersServiceOptions) {
       }
       const lines = cartLines ?? body.items ?? [];
       const usePoint = body.usePoint ?? 0;
+      // from the moment the products' locks are held to the commit or rollback that frees them
       let lockedAt = 0;
-      const started = () => {
+      const locked = () => {
         lockedAt = performance.now();
       };
       const observe = () => {
@@ -366,8 +442,7 @@ export function ordersService(options: OrdersServiceOptions) {
         lockedAt = 0;
       };
       const placed = await inTransaction(async (tx) => {
-        started();
-        const taken = await stock.takeStock(tx, lines);
+        const taken = await stock.takeStock(tx, lines, locked);
         const items = lines.map((line) => {
           const offer = taken.offers.get(`${line.productId}:${line.sellerId}`)!;
           return {
@@ -391,33 +466,30 @@ export function ordersService(options: OrdersServiceOptions) {
             ],
           });
         }
-        const order = await insertOrder(tx, {
-          userId,
-          status: 'ORDER_PLACED',
-          totalAmount,
-          pointUsed: usePoint,
-          finalAmount: totalAmount - usePoint,
-          recipientName: address.recipientName,
-          recipientPhone: address.phone,
-          zipCode: address.zipCode,
-          address: address.address,
-          addressDetail: address.addressDetail,
-          memo: body.memo ?? null,
-        });
+        const { order, items: rows } = await insertOrder(
+          tx,
+          {
+            userId,
+            totalAmount,
+            pointUsed: usePoint,
+            finalAmount: totalAmount - usePoint,
+            recipientName: address.recipientName,
+            recipientPhone: address.phone,
+            zipCode: address.zipCode,
+            address: address.address,
+            addressDetail: address.addressDetail,
+            memo: body.memo ?? null,
+          },
+          items,
+        );
         if (usePoint > 0) await points.use(tx, userId, usePoint, order.id);
-        const [rows] = await Promise.all([
-          tx
-            .insert(orderItems)
-            .values(items.map((item) => ({ ...item, orderId: order.id })))
-            .returning(),
-          cartLines
-            ? cart.removeLines(
-                tx,
-                userId,
-                cartLines.map((line) => line.id),
-              )
-            : undefined,
-        ]);
+        if (cartLines) {
+          await cart.removeLines(
+            tx,
+            userId,
+            cartLines.map((line) => line.id),
+          );
+        }
         return { detail: toDetail(order, rows, []), change: taken.change };
       }).finally(observe);
       await publishStockChange(placed.change);
@@ -478,8 +550,8 @@ export function ordersService(options: OrdersServiceOptions) {
         const allowed = ADMIN_TRANSITIONS[order.status] ?? [];
         if (!isOrderStatus(next) || !allowed.includes(next)) throw invalid(order.status, next, allowed);
         if (next === 'CANCELLED') return cancelUnpaid(tx, order);
-        if (next === 'CONFIRMED') await confirm(tx, order);
-        else await setStatus(tx, order, next);
+        if (next === 'CONFIRMED') return confirm(tx, order);
+        await setStatus(tx, order, next);
         return noStockChange;
       });
       await publishStockChange(change);
