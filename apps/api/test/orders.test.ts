@@ -359,14 +359,12 @@ describe('cancelling (ORD-05)', () => {
     await db().transaction(async (tx) => {
       await api.deps.orders.markPaymentPending(tx, paying.id);
       // a fixture of the payments module's table: the gateway has not answered yet
-      await tx
-        .insert(payments)
-        .values({
-          orderId: paying.id,
-          userId: api.buyer.user.id,
-          method: 'CARD',
-          amount: paying.finalAmount,
-        });
+      await tx.insert(payments).values({
+        orderId: paying.id,
+        userId: api.buyer.user.id,
+        method: 'CARD',
+        amount: paying.finalAmount,
+      });
     });
     const busy = await call('POST', `/api/v1/orders/${paying.id}/cancel`, { headers: api.buyer.authHeader });
     expectError(busy, 400, 'ORDER_CANNOT_CANCEL');
@@ -662,14 +660,12 @@ describe('the unpaid-order sweep', () => {
     await db().transaction(async (tx) => {
       await api.deps.orders.markPaymentPending(tx, paying.id);
       // a fixture of the payments module's table: the gateway may still approve it
-      await tx
-        .insert(payments)
-        .values({
-          orderId: paying.id,
-          userId: api.buyer.user.id,
-          method: 'CARD',
-          amount: paying.finalAmount,
-        });
+      await tx.insert(payments).values({
+        orderId: paying.id,
+        userId: api.buyer.user.id,
+        method: 'CARD',
+        amount: paying.finalAmount,
+      });
     });
 
     const result = await runCommerceSweep({

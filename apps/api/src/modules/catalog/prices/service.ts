@@ -6,7 +6,6 @@ import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
 import type { Principal } from '../../../http/principal.ts';
 import { fireAlerts } from '../alerts/service.ts';
 import type { SellersService } from '../sellers/service.ts';
-import { DEFAULT_STOCK_BY_STATE, stockStateOf } from './stock.ts';
 import {
   type BucketType,
   type CreateOfferBody,
@@ -18,6 +17,7 @@ import {
   shippingProblems,
   type UpdateOfferBody,
 } from './schemas.ts';
+import { DEFAULT_STOCK_BY_STATE, stockStateOf } from './stock.ts';
 
 /** The offer of `sellerId`, or the cheapest delivered one in stock; 404 OFFER_NOT_FOUND when none. */
 function deliveredPrice(productId: number, comparison: PriceComparison, sellerId?: number): RealPrice {
