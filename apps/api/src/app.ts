@@ -6,6 +6,7 @@ import { analyticsRoutes } from './modules/catalog/analytics/routes.ts';
 import { categoryRoutes } from './modules/catalog/categories/routes.ts';
 import { priceRoutes } from './modules/catalog/prices/routes.ts';
 import { productRoutes } from './modules/catalog/products/routes.ts';
+import { queryRoutes } from './modules/catalog/query/routes.ts';
 import { sellerRoutes } from './modules/catalog/sellers/routes.ts';
 import { specRoutes } from './modules/catalog/specs/routes.ts';
 import { addressRoutes } from './modules/commerce/addresses/routes.ts';
@@ -151,6 +152,12 @@ export async function buildApp(deps: ApiDeps) {
       );
       await v1.register(specRoutes({ specs: deps.specs, cache }));
       await v1.register(analyticsRoutes({ analytics: deps.analytics }));
+      await v1.register(
+        queryRoutes({
+          productQuery: deps.productQuery,
+          audit: (action, work, summarize) => deps.auditLog.run(action, work, summarize),
+        }),
+      );
       await v1.register(searchAdminRoutes({ searchAdmin: deps.searchAdmin }));
       await v1.register(
         resilienceRoutes({

@@ -23,6 +23,7 @@ import { type PricesService, pricesService } from './modules/catalog/prices/serv
 import { offerStock } from './modules/catalog/prices/stock.ts';
 import { type ProductsService, productsService } from './modules/catalog/products/service.ts';
 import { type ProductViewCounter, productViewCounter } from './modules/catalog/products/views.ts';
+import { type ProductQueryService, productQueryService } from './modules/catalog/query/service.ts';
 import { type SellersService, sellersService } from './modules/catalog/sellers/service.ts';
 import { type SpecsService, specsService } from './modules/catalog/specs/service.ts';
 import { type AddressesService, addressesService } from './modules/commerce/addresses/service.ts';
@@ -103,6 +104,8 @@ export interface ApiDeps {
   specs: SpecsService;
   alerts: AlertsService;
   analytics: AnalyticsService;
+  /** the product read model (product_query_view): list, detail, sync and rebuild */
+  productQuery: ProductQueryService;
   /** product search and autocomplete (OpenSearch, PostgreSQL while it is down) */
   productSearch: SearchService;
   searchWeights: SearchWeightsStore;
@@ -299,6 +302,11 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     specs: specsService(db, categories, searchSync),
     alerts: alertsService(db),
     analytics: analyticsService(db),
+    productQuery: productQueryService({
+      db,
+      reads: catalogReads.db,
+      categorySubtreeIds: (id) => categories.selfAndDescendantIds(id),
+    }),
     productSearch: searchService({
       client: search,
       indexPrefix: env.OPENSEARCH_INDEX_PREFIX,

@@ -41,6 +41,7 @@ const builtAreas: readonly Area[] = [
   'Resilience',
   'Crawler',
   'Product Matching',
+  'Other (query read model)',
   'Cart',
   'Address',
   'Wishlist',

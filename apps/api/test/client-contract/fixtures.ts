@@ -237,6 +237,8 @@ export async function createFixtures(api: ContractApi, smtp: TestSmtpServer) {
       /** a job of that queue that really failed (a worker ran just long enough to fail it) */
       failedJob: (queue: 'activity-log' | 'video-transcode' | 'crawler-collect' | 'search-index-sync') =>
         failedJob(api.deps, queue),
+      /** the product's read model row, projected now (no worker runs here) */
+      queryRow: (productId: Id) => send(app, 'POST', `/admin/query/products/${productId}/sync`, admin),
       /** a crawled item of the fixture shop no product was matched to (the matching queue's row) */
       unmatchedItem: async (): Promise<Id> => {
         const [row] = await api.deps.database.db

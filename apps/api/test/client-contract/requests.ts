@@ -568,6 +568,18 @@ export const clientRequests: Partial<Record<CallKey, RequestBuilder>> = {
     as: admin,
     params: { name: await resilience.breaker() },
   }),
+
+  // Other (QueryApiPage: the list's paging and its upper-case sort; the product id typed)
+  'GET /query/products': async ({ make, category, product }) => {
+    await make.queryRow(product.id);
+    return { query: { page: 1, limit: 20, categoryId: category.id, sort: 'NEWEST' } };
+  },
+  'GET /query/products/:productId': ({ product }) => ({ params: { productId: product.id } }),
+  'POST /admin/query/products/:productId/sync': ({ admin, product }) => ({
+    as: admin,
+    params: { productId: product.id },
+  }),
+  'POST /admin/query/products/rebuild': ({ admin }) => ({ as: admin }),
 };
 
 export interface ClientAnswer {

@@ -68,6 +68,24 @@ const crawlerRunItem = z.looseObject({
   createdAt: z.string(),
 });
 
+/** ProductQueryViewItem (ty:1246-1261) */
+const productQueryViewItem = z.looseObject({
+  productId: z.number().int().positive(),
+  categoryId: z.number().int().positive(),
+  name: z.string(),
+  thumbnailUrl: z.string().nullable(),
+  status: z.string(),
+  basePrice: z.number().nullable(),
+  lowestPrice: z.number().nullable(),
+  sellerCount: z.number(),
+  averageRating: z.number(),
+  reviewCount: z.number(),
+  viewCount: z.number(),
+  popularityScore: z.number(),
+  syncedAt: z.string().nullable(),
+  updatedAt: z.string(),
+});
+
 /** ProductMappingItem (ty:621-635) */
 const productMappingItem = z.looseObject({
   id: z.number().int().positive(),
@@ -647,4 +665,25 @@ export const clientSchemas: Partial<Record<CallKey, ClientShape>> = {
   },
   'GET /resilience/circuit-breakers/:name': { data: renderedWhole },
   'POST /resilience/circuit-breakers/:name/reset': { data: renderedWhole },
+
+  // Other (QueryApiPage): the list's `items` with a `?? []` guard (:129-131), each item's productId,
+  // name, lowestPrice and sellerCount; the detail, sync and rebuild answers are rendered whole
+  // (ty:1246-1266)
+  'GET /query/products': {
+    data: z.looseObject({
+      items: z.array(
+        z.looseObject({ productId: id, name: text, lowestPrice: money.nullable(), sellerCount: count }),
+      ),
+      meta: z.looseObject({
+        totalItems: count,
+        itemCount: count,
+        itemsPerPage: count,
+        totalPages: count,
+        currentPage: count,
+      }),
+    }),
+  },
+  'GET /query/products/:productId': { data: productQueryViewItem },
+  'POST /admin/query/products/:productId/sync': { data: productQueryViewItem },
+  'POST /admin/query/products/rebuild': { data: z.looseObject({ syncedCount: count }) },
 };
