@@ -24,14 +24,6 @@ export {
 } from './outbox.ts';
 export type { ProductDocument, ProductDocumentSpec } from './product-document.ts';
 export {
-  type ProjectionOutcome,
-  projectProducts,
-  REBUILD_BATCH_SIZE,
-  type RebuildOptions,
-  type RebuildProgress,
-  rebuildProductQueryView,
-} from './query-view.ts';
-export {
   detectKoreanAnalyzer,
   ensureProductIndex,
   type KoreanAnalyzer,
@@ -40,6 +32,14 @@ export {
   productAlias,
   productIndexBody,
 } from './product-index.ts';
+export {
+  type ProjectionOutcome,
+  projectProducts,
+  REBUILD_BATCH_SIZE,
+  type RebuildOptions,
+  type RebuildProgress,
+  rebuildProductQueryView,
+} from './query-view.ts';
 export {
   type ReindexContext,
   type ReindexLogger,
