@@ -47,7 +47,12 @@ registerQueueDepth(deps.observability.registry, consumed.queues);
 const workers = startWorkers(env.WORKERS === 'inline' ? 'api-inline' : 'api', workerDeps, processorSet);
 // unpaid orders past their deadline cancelled, points past their expiry expired (one replica at a time)
 const commerceSweeps = startCommerceSweeps(
-  { database: deps.database, orders: deps.orders, points: deps.points, logger },
+  {
+    database: deps.database,
+    expireUnpaidOrders: () => deps.orders.expireUnpaid(),
+    expirePoints: () => deps.points.expireDue(),
+    logger,
+  },
   env.COMMERCE_SWEEP_INTERVAL_MS,
 );
 

@@ -670,8 +670,8 @@ describe('the unpaid-order sweep', () => {
 
     const result = await runCommerceSweep({
       database: api.deps.database,
-      orders: api.deps.orders,
-      points: api.deps.points,
+      expireUnpaidOrders: () => api.deps.orders.expireUnpaid(),
+      expirePoints: () => api.deps.points.expireDue(),
       logger: api.deps.logger,
     });
     expect(result).toMatchObject({ ran: true });
@@ -689,8 +689,8 @@ describe('the unpaid-order sweep', () => {
       await reserved`select pg_advisory_lock(75031018)`;
       const result = await runCommerceSweep({
         database: api.deps.database,
-        orders: api.deps.orders,
-        points: api.deps.points,
+        expireUnpaidOrders: () => api.deps.orders.expireUnpaid(),
+        expirePoints: () => api.deps.points.expireDue(),
         logger: api.deps.logger,
       });
       expect(result).toEqual({ ran: false, reason: 'another process is sweeping' });

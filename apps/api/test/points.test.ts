@@ -188,8 +188,8 @@ describe('lots and expiry (PNT-05)', () => {
       .where(eq(pointTransactions.id, early.transactionId));
     const result = await runCommerceSweep({
       database: api.deps.database,
-      orders: api.deps.orders,
-      points: api.deps.points,
+      expireUnpaidOrders: () => api.deps.orders.expireUnpaid(),
+      expirePoints: () => api.deps.points.expireDue(),
       logger: api.deps.logger,
     });
     expect(result).toMatchObject({ ran: true });

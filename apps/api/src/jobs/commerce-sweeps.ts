@@ -1,21 +1,26 @@
 import type { Logger } from '@pbshop/config';
 import type { DatabaseHandle } from '@pbshop/db';
-import type { OrdersService } from '../modules/commerce/orders/service.ts';
-import type { ExpirySweepResult, PointsService } from '../modules/commerce/points/service.ts';
 
 /** Held (session level) by the API process running a sweep: one replica at a time. */
 export const COMMERCE_SWEEP_LOCK = 75_031_018;
 
+/** What the sweep asks of the commerce modules (jobs/ imports no module: main.ts passes these). */
 export interface CommerceSweepDeps {
   database: DatabaseHandle;
-  orders: Pick<OrdersService, 'expireUnpaid'>;
-  points: Pick<PointsService, 'expireDue'>;
+  /** the orders service's `expireUnpaid`: unpaid orders past their deadline cancelled */
+  expireUnpaidOrders(): Promise<{ cancelled: number; skipped: number }>;
+  /** the points service's `expireDue`: what is left of lots past their expiry expired */
+  expirePoints(): Promise<{ members: number; points: number }>;
   logger: Logger;
 }
 
 export type CommerceSweepResult =
   | { ran: false; reason: string }
-  | { ran: true; orders: { cancelled: number; skipped: number }; points: ExpirySweepResult };
+  | {
+      ran: true;
+      orders: { cancelled: number; skipped: number };
+      points: { members: number; points: number };
+    };
 
 /**
  * One sweep: unpaid orders past their deadline cancelled (stock and points released), then points
@@ -30,8 +35,8 @@ export async function runCommerceSweep(deps: CommerceSweepDeps): Promise<Commerc
     >`select pg_try_advisory_lock(${COMMERCE_SWEEP_LOCK}) as locked`;
     if (!lock?.locked) return { ran: false, reason: 'another process is sweeping' };
     try {
-      const orders = await deps.orders.expireUnpaid();
-      const points = await deps.points.expireDue();
+      const orders = await deps.expireUnpaidOrders();
+      const points = await deps.expirePoints();
       if (orders.cancelled + orders.skipped + points.members > 0) {
         deps.logger.info({ orders, points }, 'commerce sweep: unpaid orders cancelled, points expired');
       } else {
