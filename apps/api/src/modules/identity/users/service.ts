@@ -44,6 +44,13 @@ function isUniqueViolation(error: unknown, constraint: string): boolean {
 /** The users module owns the `users` table; auth and social reach it only through here. */
 export function usersService(db: Database) {
   const active = isNull(users.deletedAt);
+  // every member request runs this first: prepared, it skips drizzle's query building and
+  // PostgreSQL's planning (about a quarter of a member route's cost at a 1 ms query)
+  const principalRow = db
+    .select()
+    .from(users)
+    .where(and(eq(users.id, sql.placeholder('id')), active))
+    .prepare('users_principal');
   /** Sets `values` on a live (not withdrawn) member; the updated row, or undefined when gone. */
   async function updateLive(
     id: number,
@@ -115,10 +122,7 @@ export function usersService(db: Database) {
 
     /** The principal behind a token, or undefined when the member is gone, blocked or the token outdated. */
     async principal(id: number, tokenVersion: number): Promise<Principal | 'blocked' | undefined> {
-      const [row] = await db
-        .select()
-        .from(users)
-        .where(and(eq(users.id, id), active));
+      const [row] = await principalRow.execute({ id });
       if (!row) return undefined;
       // before the version check: blocking bumps the version, and the member must hear "blocked"
       if (row.status !== 'ACTIVE') return 'blocked';
