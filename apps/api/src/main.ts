@@ -59,7 +59,12 @@ const commerceSweeps = startCommerceSweeps(
 // payments left PENDING (a timed-out confirm, a process killed mid-payment) settled by asking the
 // gateway, at start and every PAYMENT_RECONCILE_INTERVAL_MS (one replica at a time)
 const paymentReconciler = startPaymentReconciler(
-  { database: deps.database, payments: deps.payments, idempotency: deps.idempotency, logger },
+  {
+    database: deps.database,
+    reconcilePayments: () => deps.payments.reconcile(),
+    sweepExpiredKeys: () => deps.idempotency.sweepExpired(),
+    logger,
+  },
   env.PAYMENT_RECONCILE_INTERVAL_MS,
 );
 

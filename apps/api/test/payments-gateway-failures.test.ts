@@ -80,8 +80,8 @@ async function orderStatus(orderId: number) {
 const reconcile = () =>
   runPaymentReconciliation({
     database: api.deps.database,
-    payments: api.deps.payments,
-    idempotency: api.deps.idempotency,
+    reconcilePayments: () => api.deps.payments.reconcile(),
+    sweepExpiredKeys: () => api.deps.idempotency.sweepExpired(),
     logger: api.deps.logger,
   });
 

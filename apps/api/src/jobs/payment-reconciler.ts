@@ -1,21 +1,30 @@
 import type { Logger } from '@pbshop/config';
 import type { DatabaseHandle } from '@pbshop/db';
-import type { IdempotencyKeys } from '../http/idempotency.ts';
-import type { PaymentsService, ReconcileResult } from '../modules/commerce/payments/service.ts';
 
 /** Held (session level) by the API process reconciling payments: one replica at a time. */
 export const PAYMENT_RECONCILER_LOCK = 75_031_019;
 
+/** What one round settled (the payments service's reconcile answer). */
+export interface ReconcileCounts {
+  completed: number;
+  failed: number;
+  refunded: number;
+  unresolved: number;
+}
+
+/** What a round asks of the payments module and the key store (jobs/ imports no module: main.ts passes these). */
 export interface PaymentReconcilerDeps {
   database: DatabaseHandle;
-  payments: Pick<PaymentsService, 'reconcile'>;
-  idempotency: Pick<IdempotencyKeys, 'sweepExpired'>;
+  /** the payments service's `reconcile`: PENDING payments and refunds under way settled by asking the gateway */
+  reconcilePayments(): Promise<ReconcileCounts>;
+  /** the Idempotency-Key store's `sweepExpired` */
+  sweepExpiredKeys(): Promise<number>;
   logger: Logger;
 }
 
 export type PaymentReconcileRun =
   | { ran: false; reason: string }
-  | { ran: true; payments: ReconcileResult; expiredKeys: number };
+  | { ran: true; payments: ReconcileCounts; expiredKeys: number };
 
 /**
  * One round: payments left PENDING (a confirm that timed out, a process that died between the
@@ -30,8 +39,8 @@ export async function runPaymentReconciliation(deps: PaymentReconcilerDeps): Pro
     >`select pg_try_advisory_lock(${PAYMENT_RECONCILER_LOCK}) as locked`;
     if (!lock?.locked) return { ran: false, reason: 'another process is reconciling' };
     try {
-      const payments = await deps.payments.reconcile();
-      const expiredKeys = await deps.idempotency.sweepExpired();
+      const payments = await deps.reconcilePayments();
+      const expiredKeys = await deps.sweepExpiredKeys();
       const settled = payments.completed + payments.failed + payments.refunded;
       if (settled + payments.unresolved > 0) {
         deps.logger.info(
