@@ -120,7 +120,9 @@ describe('GET /admin/ops-dashboard/summary', () => {
       'integrity_negative_stock',
     ]);
     for (const entry of body.rollbackSignals) expect(entry.firing, entry.evidence).toBe(false);
-    expect(signal(body, 'payment_order_failures')?.evidence).toMatch(/failures per minute over the last 10 min/);
+    expect(signal(body, 'payment_order_failures')?.evidence).toMatch(
+      /failures per minute over the last 10 min/,
+    );
   });
 
   it('with OpenSearch stopped: still 200, health degraded with a critical alert; back up, the alert clears', async () => {
