@@ -4,9 +4,13 @@
 // Rows written straight into `products` below carry no outbox row: only a sync or a rebuild can
 // bring them into the view, so those tests cannot pass by the worker's doing.
 import { adminAuditLog, productQueryView, products } from '@pbshop/db';
+import * as schema from '@pbshop/db/schema';
 import { waitFor } from '@pbshop/testing';
 import { and, desc, eq, sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/postgres-js';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { productQueryListQuery } from '../src/modules/catalog/query/schemas.ts';
+import { productQueryService } from '../src/modules/catalog/query/service.ts';
 import {
   type CategoryData,
   createCategory,
@@ -369,6 +373,43 @@ describe('GET /query/products', () => {
       totalItemsCapped: true,
     });
     expect(answer.body.data.items.map((item) => item.lowestPrice)).toEqual([2001]);
+  });
+
+  it("reads each sort's page in its index's order: no sort of the table's rows", async () => {
+    const captured: { query: string; parameters: unknown[] }[] = [];
+    const traced = drizzle(api.deps.database.sql, {
+      schema,
+      casing: 'snake_case',
+      logger: { logQuery: (query, parameters) => captured.push({ query, parameters }) },
+    });
+    const service = productQueryService({ db: traced, reads: traced, categorySubtreeIds: async () => [] });
+    const planOf = async (sort: string) => {
+      captured.length = 0;
+      await service.list(productQueryListQuery.parse({ sort, page: '2' }));
+      const page = captured.find((entry) => /order by/i.test(entry.query))!;
+      // the table is small here: without scans of the whole table, the planner shows whether an
+      // index gives the order or a sort must
+      const plan = await api.deps.database.sql.begin(async (tx) => {
+        await tx`set local enable_seqscan = off`;
+        await tx`set local enable_bitmapscan = off`;
+        return tx.unsafe(`explain ${page.query}`, page.parameters as never[]);
+      });
+      return plan.map((row) => row['QUERY PLAN'] as string).join('\n');
+    };
+    for (const [sort, index] of [
+      ['NEWEST', 'product_query_view_created_idx'],
+      ['PRICE_ASC', 'product_query_view_price_idx'],
+      ['POPULARITY', 'product_query_view_popularity_idx'],
+      ['RATING', 'product_query_view_rating_idx'],
+    ]) {
+      const plan = await planOf(sort!);
+      expect(plan, sort).toContain(`Index Scan using ${index}`);
+      expect(plan, sort).not.toContain('Sort');
+    }
+    // priced rows, then unpriced ones: two backward scans of the price index, only their pages sorted
+    const priceDesc = await planOf('PRICE_DESC');
+    expect(priceDesc.match(/Index Scan Backward using product_query_view_price_idx/g)).toHaveLength(2);
+    expect(priceDesc).toMatch(/Sort Key: "\*SELECT\* 1"\.part/);
   });
 
   it('refuses bad queries with 400 VALIDATION_ERROR', async () => {

@@ -56,19 +56,20 @@ const toItem = (row: ViewRow): ProductQueryViewItem => ({
 
 /**
  * The ORDER BY of each sort, written as its index is (drizzle's `.desc()` makes DESC NULLS LAST
- * keys), so the page is read in index order and the scan stops after it. PRICE_DESC has no index
- * of its own: see `priceDescPage`.
+ * keys), so the page is read in index order and the scan stops after it. The columns are named
+ * with their table: a bare `average_rating` would be the select list's float8 cast of it, which no
+ * index orders. PRICE_DESC has no index of its own: see `priceDescPage`.
  */
 function orderOf(sort: Exclude<ProductQuerySort, 'PRICE_DESC'>): SQL {
   switch (sort) {
     case 'PRICE_ASC':
-      return sql`lowest_price asc nulls last, product_id asc nulls last`;
+      return sql`product_query_view.lowest_price asc nulls last, product_query_view.product_id asc nulls last`;
     case 'POPULARITY':
-      return sql`popularity_score desc nulls last, product_id desc nulls last`;
+      return sql`product_query_view.popularity_score desc nulls last, product_query_view.product_id desc nulls last`;
     case 'RATING':
-      return sql`average_rating desc nulls last, product_id desc nulls last`;
+      return sql`product_query_view.average_rating desc nulls last, product_query_view.product_id desc nulls last`;
     default:
-      return sql`product_created_at desc nulls last, product_id desc nulls last`;
+      return sql`product_query_view.product_created_at desc nulls last, product_query_view.product_id desc nulls last`;
   }
 }
 
