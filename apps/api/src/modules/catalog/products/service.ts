@@ -108,7 +108,11 @@ export async function recordSales(
     from locked, unnest(${sql.param(ids)}::bigint[], ${sql.param(ids.map((id) => units.get(id)!))}::int[])
       as sold(id, quantity)
     where products.id = locked.id and sold.id = locked.id`);
-  await recordSearchChange(tx, { eventType: 'PRODUCT_UPSERT', productIds: ids, payload: { reason: 'sales' } });
+  await recordSearchChange(tx, {
+    eventType: 'PRODUCT_UPSERT',
+    productIds: ids,
+    payload: { reason: 'sales' },
+  });
 }
 
 /** Products, their options and images (PROD-01..08); owns `products`, `product_options`, `product_images`. */
