@@ -305,6 +305,15 @@ export const reviews = pgTable(
     index('reviews_product_created_idx')
       .on(table.productId, table.createdAt.desc(), table.id.desc())
       .where(sql`${table.deletedAt} is null`),
+    // the rating filter and the rating sorts (read one rating after another), newest first in each;
+    // also the product's count and average, index-only
+    index('reviews_product_rating_created_idx')
+      .on(table.productId, table.rating, table.createdAt.desc(), table.id.desc())
+      .where(sql`${table.deletedAt} is null`),
+    // the best-first sort's first part: a product's few best reviews, newest first
+    index('reviews_product_best_created_idx')
+      .on(table.productId, table.createdAt.desc(), table.id.desc())
+      .where(sql`${table.isBest} and ${table.deletedAt} is null`),
     index('reviews_user_idx').on(table.userId),
     check('reviews_rating_check', sql`${table.rating} between 1 and 5`),
   ],

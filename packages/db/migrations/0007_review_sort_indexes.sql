@@ -1,0 +1,2 @@
+CREATE INDEX "reviews_product_rating_created_idx" ON "reviews" USING btree ("product_id","rating","created_at" DESC NULLS LAST,"id" DESC NULLS LAST) WHERE "reviews"."deleted_at" is null;--> statement-breakpoint
+CREATE INDEX "reviews_product_best_created_idx" ON "reviews" USING btree ("product_id","created_at" DESC NULLS LAST,"id" DESC NULLS LAST) WHERE "reviews"."is_best" and "reviews"."deleted_at" is null;
