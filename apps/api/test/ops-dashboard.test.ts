@@ -193,6 +193,21 @@ describe('GET /admin/ops-dashboard/summary', () => {
     expect(signal(await summary(api), 'integrity_lowest_price')?.firing).toBe(false);
   });
 
+  it('negative stock: fires when the CHECK that forbids it is not in force, clears once it is again', async () => {
+    const db = api.deps.database.db;
+    expect(signal(await summary(api), 'integrity_negative_stock')?.evidence).toMatch(/validated CHECK/);
+    await db.execute(sql`alter table offers drop constraint offers_stock_check`);
+    await db.execute(sql`alter table offers add constraint offers_stock_check check (stock >= 0) not valid`);
+    try {
+      const broken = await summary(api);
+      expect(signal(broken, 'integrity_negative_stock')).toMatchObject({ firing: true });
+      expect(signal(broken, 'integrity_negative_stock')?.evidence).toContain('offers_stock_check');
+    } finally {
+      await db.execute(sql`alter table offers validate constraint offers_stock_check`);
+    }
+    expect(signal(await summary(api), 'integrity_negative_stock')?.firing).toBe(false);
+  });
+
   it('outbox rows stuck PENDING past the bound fire the integrity signal', async () => {
     const stuck = await instance({
       REDIS_KEY_PREFIX: `${ctx.redisPrefix}:all-up`,

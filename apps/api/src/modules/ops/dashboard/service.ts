@@ -273,19 +273,44 @@ export function opsDashboardService(deps: OpsDashboardDeps) {
     };
   }
 
+  /**
+   * Negative stock or points: orders take stock and points with guarded statements, and the
+   * validated CHECK constraints below make a negative value impossible to store. Reading the
+   * constraints (not scanning every offer) proves it in constant time; the signal fires when one
+   * was dropped or left NOT VALID.
+   */
+  async function negativeStockGuards(): Promise<RollbackSignal> {
+    const guards = ['offers_stock_check', 'users_point_check'];
+    const rows = await deps.db.execute<{ name: string }>(sql`
+      select conname as name from pg_constraint
+      where conname in ('offers_stock_check', 'users_point_check') and contype = 'c' and convalidated`);
+    const present = new Set([...rows].map((row) => row.name));
+    const missing = guards.filter((name) => !present.has(name));
+    return {
+      key: 'integrity_negative_stock',
+      firing: missing.length > 0,
+      evidence:
+        missing.length > 0
+          ? `the CHECK constraint(s) ${missing.join(', ')} are missing or NOT VALID: negative offer stock or point balances can be stored; restore them (migration 0006) after fixing the rows`
+          : 'offers.stock and users.point are guarded by validated CHECK constraints (offers_stock_check, users_point_check): no negative value can be stored',
+    };
+  }
+
   async function evaluate(): Promise<OpsDashboardSummary> {
     const errors: Record<string, string> = {};
     const timeout = deps.partTimeoutMs;
-    const [health, searchSync, crawler, queue, metrics, lowest, outbox, paymentFailed] = await Promise.all([
-      bounded('health', deps.health, timeout, errors),
-      bounded('searchSync', deps.searchSync, timeout, errors),
-      deps.crawler ? bounded('crawler', deps.crawler, timeout, errors) : Promise.resolve(null),
-      bounded('queue', deps.queue, timeout, errors),
-      bounded('rollback:request_metrics', deps.requestMetrics, timeout, errors),
-      bounded('rollback:integrity_lowest_price', lowestPriceIntegrity, timeout, errors),
-      bounded('rollback:integrity_outbox_stuck', outboxStuck, timeout, errors),
-      bounded('rollback:payment_order_failures', paymentFailures, timeout, errors),
-    ]);
+    const [health, searchSync, crawler, queue, metrics, lowest, outbox, paymentFailed, negativeStock] =
+      await Promise.all([
+        bounded('health', deps.health, timeout, errors),
+        bounded('searchSync', deps.searchSync, timeout, errors),
+        deps.crawler ? bounded('crawler', deps.crawler, timeout, errors) : Promise.resolve(null),
+        bounded('queue', deps.queue, timeout, errors),
+        bounded('rollback:request_metrics', deps.requestMetrics, timeout, errors),
+        bounded('rollback:integrity_lowest_price', lowestPriceIntegrity, timeout, errors),
+        bounded('rollback:integrity_outbox_stuck', outboxStuck, timeout, errors),
+        bounded('rollback:payment_order_failures', paymentFailures, timeout, errors),
+        bounded('rollback:integrity_negative_stock', negativeStockGuards, timeout, errors),
+      ]);
     if (!deps.crawler) errors.crawler = 'not available: no crawler area';
     const failedRising = queue
       ? await bounded('rollback:failed_jobs_rising', () => failedJobsRising(queue), timeout, errors)
@@ -322,11 +347,8 @@ export function opsDashboardService(deps: OpsDashboardDeps) {
         notEvaluated('integrity_lowest_price', errors['rollback:integrity_lowest_price'] ?? 'unknown'),
       outbox ??
         notEvaluated('integrity_outbox_stuck', errors['rollback:integrity_outbox_stuck'] ?? 'unknown'),
-      {
-        key: 'integrity_negative_stock',
-        firing: false,
-        evidence: 'no orders or stock exist yet (commerce is not built): no stock can be negative',
-      },
+      negativeStock ??
+        notEvaluated('integrity_negative_stock', errors['rollback:integrity_negative_stock'] ?? 'unknown'),
     ];
 
     const alerts: OpsAlert[] = [];
