@@ -247,6 +247,33 @@ describe('placing an order (ORD-01/02)', () => {
     );
   });
 
+  it('places one order from cart lines that two requests order at the same moment', async () => {
+    const member = await api.member();
+    const address = await addressOf(api.deps, member.user.id);
+    const offer = await stockedProduct(api.app, api.admin.authHeader, shop, { price: 3000, stock: 10 });
+    const [line] = await db()
+      .insert(cartItems)
+      .values({
+        userId: member.user.id,
+        productId: offer.productId,
+        sellerId: offer.sellerId,
+        quantity: 3,
+        unitPriceAtAdd: 3000,
+      })
+      .returning({ id: cartItems.id });
+    const order = () => placeOrder(member, { addressId: address, fromCart: true, cartItemIds: [line!.id] });
+
+    const answers = await Promise.all([order(), order(), order()]);
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses[0]).toBe(201);
+    expect(statuses.filter((status) => status === 201)).toHaveLength(1);
+    for (const answer of answers.filter((answer) => answer.status !== 201)) {
+      // the late ones either saw the lines gone (400) or lost the race inside the transaction (409)
+      expect([400, 409]).toContain(answer.status);
+    }
+    expect((await offerRow(api.deps, offer.offerId)).stock).toBe(7);
+  });
+
   it('replays the first answer for the same Idempotency-Key: one order, one stock take', async () => {
     const offer = await stockedProduct(api.app, api.admin.authHeader, shop, { stock: 10 });
     const body = {

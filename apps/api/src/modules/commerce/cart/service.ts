@@ -292,9 +292,14 @@ export function cartService({ db, redis, keyPrefix, logger }: CartServiceOptions
     },
 
     /** Deletes the member's lines among `cartItemIds` inside the caller's transaction (an order placed). */
-    async removeLines(tx: Transaction, userId: number, cartItemIds: number[]): Promise<void> {
-      if (cartItemIds.length === 0) return;
-      await tx.delete(cartItems).where(and(eq(cartItems.userId, userId), inArray(cartItems.id, cartItemIds)));
+    /** Deletes the member's lines inside the caller's transaction; answers how many it deleted. */
+    async removeLines(tx: Transaction, userId: number, cartItemIds: number[]): Promise<number> {
+      if (cartItemIds.length === 0) return 0;
+      const removed = await tx
+        .delete(cartItems)
+        .where(and(eq(cartItems.userId, userId), inArray(cartItems.id, cartItemIds)))
+        .returning({ id: cartItems.id });
+      return removed.length;
     },
   };
 }

@@ -484,11 +484,20 @@ export function ordersService(options: OrdersServiceOptions) {
         );
         if (usePoint > 0) await points.use(tx, userId, usePoint, order.id);
         if (cartLines) {
-          await cart.removeLines(
+          // the DELETE waits for a concurrent order of the same lines; once that one committed the
+          // lines are gone, and this order must not be placed a second time from them
+          const removed = await cart.removeLines(
             tx,
             userId,
             cartLines.map((line) => line.id),
           );
+          if (removed < cartLines.length) {
+            throw new AppError('CONFLICT', {
+              details: [
+                { field: 'cartItemIds', message: 'these cart lines were just ordered by another request' },
+              ],
+            });
+          }
         }
         return { detail: toDetail(order, rows, []), change: taken.change };
       }).finally(observe);
