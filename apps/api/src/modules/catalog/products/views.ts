@@ -44,6 +44,11 @@ export function productViewCounter(
     const counts = ids.map((id) => batch.get(id)!);
     try {
       const moved = await db.transaction(async (tx) => {
+        // the rows are locked in id order first, as orders lock products: an UPDATE … FROM takes
+        // its locks in whatever order its plan visits the rows, and could deadlock with an order
+        await tx.execute(sql`
+          select id from products where id = any(${arrayLiteral(ids)}::bigint[])
+          order by id for no key update`);
         // popularity_score is generated: RETURNING gives the new one; views weigh 0.3 in it (its
         // definition in @pbshop/db schema/catalog.ts)
         const rows = await tx.execute<{ id: number; moved: boolean }>(sql`
