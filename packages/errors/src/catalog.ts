@@ -277,6 +277,45 @@ export const errorCatalog = {
     'A spec value does not match its definition.',
     'スペック値が定義と一致しません。',
   ),
+  // media (uploads, images, short-forms, streaming)
+  MEDIA_NOT_FOUND: entry(404, '파일을 찾을 수 없습니다.', 'File not found.', 'ファイルが見つかりません。'),
+  IMAGE_NOT_FOUND: entry(404, '이미지를 찾을 수 없습니다.', 'Image not found.', '画像が見つかりません。'),
+  SHORTFORM_NOT_FOUND: entry(
+    404,
+    '숏폼을 찾을 수 없습니다.',
+    'Short-form video not found.',
+    'ショート動画が見つかりません。',
+  ),
+  INVALID_VIDEO: entry(
+    400,
+    '동영상을 읽을 수 없습니다. 손상되었거나 동영상이 아닌 파일입니다.',
+    'The video cannot be read; the file is damaged or not a video.',
+    '動画を読み込めません。ファイルが破損しているか動画ではありません。',
+  ),
+  VIDEO_TOO_LONG: entry(
+    400,
+    '동영상이 허용된 길이(60초)보다 깁니다.',
+    'The video is longer than allowed (60 seconds).',
+    '動画が許可された長さ（60秒）を超えています。',
+  ),
+  VIDEO_NOT_VERTICAL: entry(
+    400,
+    '세로 동영상만 올릴 수 있습니다.',
+    'Only vertical videos can be uploaded.',
+    '縦向きの動画のみアップロードできます。',
+  ),
+  RANGE_NOT_SATISFIABLE: entry(
+    416,
+    '요청한 범위를 제공할 수 없습니다.',
+    'The requested range cannot be served.',
+    '要求された範囲を提供できません。',
+  ),
+  UPLOAD_QUOTA_EXCEEDED: entry(
+    429,
+    '업로드 한도를 넘었습니다. 잠시 후 다시 시도하세요.',
+    'Upload quota exceeded. Try again later.',
+    'アップロードの上限を超えました。しばらくしてから再試行してください。',
+  ),
   // commerce (cart, addresses, orders, payments, points, reviews, wishlist)
   CART_KEY_REQUIRED: entry(
     400,

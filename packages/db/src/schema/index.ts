@@ -3,6 +3,7 @@ export * from './auth.ts';
 export * from './catalog.ts';
 export * from './commerce.ts';
 export * from './crawler.ts';
+export * from './media.ts';
 export * from './ops.ts';
 export * from './search.ts';
 export * from './specs.ts';
