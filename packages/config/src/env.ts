@@ -86,6 +86,28 @@ const envShape = z.object({
     .regex(/^[a-z0-9][a-z0-9_-]*$/, 'lowercase letters, digits, "_" and "-" only')
     .default('pbshop'),
   STORAGE_DIR: folder('./.data/storage'),
+  // where files live: `local` (STORAGE_DIR) or `s3` (an S3-compatible bucket, the S3_* keys)
+  STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
+  // signs the local driver's pre-signed URLs (HMAC-SHA256); unset: a key derived from JWT_SECRET
+  STORAGE_URL_SECRET: z.string().min(32, 'at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
+  // the S3 driver: endpoint (unset: AWS itself), region, bucket, keys, path-style addressing
+  S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name')
+    .default('pbshop'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: booleanFlag.default(true),
+  // uploads: per member, files per rolling hour and megabytes per day (429 UPLOAD_QUOTA_EXCEEDED);
+  // files in one POST /media/upload; how long a pre-signed upload URL lives, and how long an
+  // issued pre-signed upload may stay uncompleted before the sweep deletes it
+  UPLOAD_QUOTA_FILES_PER_HOUR: z.coerce.number().int().min(1).max(1_000_000).default(120),
+  UPLOAD_QUOTA_MB_PER_DAY: z.coerce.number().int().min(1).max(10_000_000).default(2048),
+  MEDIA_UPLOAD_MAX_FILES: z.coerce.number().int().min(1).max(50).default(10),
+  MEDIA_PRESIGNED_EXPIRES_SECONDS: z.coerce.number().int().min(60).max(604_800).default(900),
+  MEDIA_PENDING_UPLOAD_TTL_MINUTES: z.coerce.number().int().min(5).max(10_080).default(60),
   FFMPEG_BIN: z.string().min(1).default('ffmpeg'),
   FFMPEG_PRESET: z
     .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'])
@@ -249,6 +271,12 @@ const envShape = z.object({
 export const envSchema = envShape.superRefine((env, context) => {
   if (env.MAIL_TRANSPORT === 'smtp' && !env.SMTP_URL) {
     context.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'required when MAIL_TRANSPORT=smtp' });
+  }
+  if (env.STORAGE_DRIVER === 's3') {
+    for (const key of ['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const) {
+      if (!env[key])
+        context.addIssue({ code: 'custom', path: [key], message: 'required when STORAGE_DRIVER=s3' });
+    }
   }
   if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
     context.addIssue({
