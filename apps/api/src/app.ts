@@ -15,6 +15,7 @@ import { cartRoutes } from './modules/commerce/cart/routes.ts';
 import { orderRoutes } from './modules/commerce/orders/routes.ts';
 import { paymentRoutes } from './modules/commerce/payments/routes.ts';
 import { pointRoutes } from './modules/commerce/points/routes.ts';
+import { reviewRoutes } from './modules/commerce/reviews/routes.ts';
 import { wishlistRoutes } from './modules/commerce/wishlist/routes.ts';
 import { crawlerAdminRoutes } from './modules/crawler/admin/routes.ts';
 import { fraudAlertRoutes } from './modules/crawler/fraud/routes.ts';
@@ -179,6 +180,13 @@ export async function buildApp(deps: ApiDeps) {
       await v1.register(cartRoutes({ cart: deps.cart }));
       await v1.register(addressRoutes({ addresses: deps.addresses }));
       await v1.register(wishlistRoutes({ wishlist: deps.wishlist }));
+      await v1.register(
+        reviewRoutes({
+          reviews: deps.reviews,
+          maxImageCount: env.REVIEW_MAX_IMAGE_COUNT,
+          audit: (action, work, summarize) => deps.auditLog.run(action, work, summarize),
+        }),
+      );
       await v1.register(observabilityRoutes({ observability: deps.observability }));
       await v1.register(opsDashboardRoutes({ opsDashboard: deps.opsDashboard }));
       await v1.register(

@@ -32,6 +32,7 @@ import { type OrdersService, ordersService } from './modules/commerce/orders/ser
 import { paymentGateway } from './modules/commerce/payments/gateway.ts';
 import { type PaymentsService, paymentsService } from './modules/commerce/payments/service.ts';
 import { type PointsService, pointsService } from './modules/commerce/points/service.ts';
+import { type ReviewsService, reviewsService } from './modules/commerce/reviews/service.ts';
 import { type WishlistService, wishlistService } from './modules/commerce/wishlist/service.ts';
 import { type CrawlerAdminService, crawlerAdminService } from './modules/crawler/admin/service.ts';
 import { type FraudAlertsService, fraudAlertsService } from './modules/crawler/fraud/service.ts';
@@ -145,6 +146,8 @@ export interface ApiDeps {
   payments: PaymentsService;
   /** members' wishlists */
   wishlist: WishlistService;
+  /** product reviews of purchase-confirmed order items, their product stats and rewards */
+  reviews: ReviewsService;
   close(): Promise<void>;
 }
 
@@ -339,6 +342,16 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     orders,
     payments,
     wishlist: wishlistService(db),
+    reviews: reviewsService({
+      db,
+      reads: catalogReads.db,
+      points,
+      rewardPoints: env.REVIEW_POINT_AMOUNT,
+      async publishProductChange(productId) {
+        await cache.invalidateProduct(productId);
+        await searchSync.wake();
+      },
+    }),
     async close() {
       health.close();
       // the last request counts go to Redis while it is still connected

@@ -48,6 +48,7 @@ const builtAreas: readonly Area[] = [
   'Order',
   'Point',
   'Payment',
+  'Review',
 ];
 const builtCalls = clientCalls.filter((call) => builtAreas.includes(call.area));
 

@@ -188,13 +188,30 @@ const ownerScoped: Record<
     body: {},
     again: { status: 409, code: 'PAYMENT_ALREADY_REFUNDED' },
   },
+  'PATCH /api/v1/reviews/:id': {
+    create: (headers) => ownedReview(headers),
+    owned: (id) => reviewListed(id),
+    code: 'REVIEW_NOT_FOUND',
+    body: { rating: 3 },
+    again: { status: 200 },
+  },
+  'DELETE /api/v1/reviews/:id': {
+    create: (headers) => ownedReview(headers),
+    owned: (id) => reviewListed(id),
+    code: 'REVIEW_NOT_FOUND',
+  },
 };
 
 /**
  * `user` routes whose id names a public row (a product), not one of the member's: nothing of
  * another member's can be reached through them.
  */
-const publicRowIds = new Set(['POST /api/v1/wishlist/:productId', 'DELETE /api/v1/wishlist/:productId']);
+const publicRowIds = new Set([
+  'POST /api/v1/wishlist/:productId',
+  'DELETE /api/v1/wishlist/:productId',
+  // a review of a product: the order it names is checked to be the caller's (404 otherwise)
+  'POST /api/v1/products/:id/reviews',
+]);
 
 /** A line in the caller's cart (two units of a product stocked for it); its id. */
 async function ownedCartLine(headers: { authorization: string }): Promise<number> {
@@ -233,6 +250,41 @@ async function ownedPayment(headers: { authorization: string }): Promise<number>
 /** Payments have no list: the owner still reads it. */
 async function paymentReadable(id: number): Promise<boolean> {
   return (await api.call('GET', `/api/v1/payments/${id}`, { headers: api.owner.authHeader })).status === 200;
+}
+
+/** the product of each review `ownedReview` wrote */
+const reviewedProducts = new Map<number, number>();
+
+/** A review of the caller's: an order of theirs paid, walked to CONFIRMED and reviewed; its id. */
+async function ownedReview(headers: { authorization: string }): Promise<number> {
+  const orderId = await ownedOrder();
+  const order = await api.call('GET', `/api/v1/orders/${orderId}`, { headers });
+  const paid = await api.call('POST', '/api/v1/payments', {
+    headers,
+    body: { orderId, method: 'CARD', amount: order.body.data.finalAmount },
+  });
+  expect(paid.status).toBe(201);
+  for (const status of ['PREPARING', 'SHIPPING', 'DELIVERED', 'CONFIRMED']) {
+    const moved = await api.call('PATCH', `/api/v1/admin/orders/${orderId}/status`, {
+      headers: api.admin.authHeader,
+      body: { status },
+    });
+    expect(moved.status).toBe(200);
+  }
+  const productId = order.body.data.items[0].productId;
+  const written = await api.call('POST', `/api/v1/products/${productId}/reviews`, {
+    headers,
+    body: { orderId, rating: 5, content: '오래 써 보고 남기는 정직한 후기입니다.' },
+  });
+  expect(written.status).toBe(201);
+  reviewedProducts.set(written.body.data.id, productId);
+  return written.body.data.id;
+}
+
+/** Reviews have no list of one's own: the review is still in its product's list. */
+async function reviewListed(id: number): Promise<boolean> {
+  const listed = await api.call('GET', `/api/v1/products/${reviewedProducts.get(id)}/reviews`);
+  return listed.body.data.some((review: { id: number }) => review.id === id);
 }
 
 /** An order of the owner's (one unit of a product stocked for it). */

@@ -396,6 +396,48 @@ export const clientRequests: Partial<Record<CallKey, RequestBuilder>> = {
     body: { status: 'CANCELLED' },
   }),
 
+  // Review: ProductDetailPage lists (1, 10) and writes { orderId: Number(<text input>), rating, content }
+  // (:123-127); ReviewApiPage lists (1, 20) and edits { rating?, content? } (:105-108)
+  'GET /products/:productId/reviews': async (fx) => {
+    const author = await fx.member();
+    await sent(
+      fx,
+      'POST',
+      `/products/${fx.product.id}/reviews`,
+      { as: author },
+      {
+        orderId: await confirmedOrder(fx, author),
+        rating: 5,
+        content: '가볍고 배터리가 오래 가서 만족합니다.',
+      },
+    );
+    return { params: { productId: fx.product.id }, query: { page: 1, limit: 10 } };
+  },
+  'POST /products/:productId/reviews': async (fx) => {
+    const author = await fx.member();
+    return {
+      as: author,
+      params: { productId: fx.product.id },
+      body: {
+        orderId: Number(await confirmedOrder(fx, author)),
+        rating: 4,
+        content: '화면이 밝고 키감이 좋아요.',
+      },
+    };
+  },
+  'PATCH /reviews/:id': async (fx) => {
+    const author = await fx.member();
+    return {
+      as: author,
+      params: { id: await newReview(fx, author) },
+      body: { rating: 3, content: '한 달 써 보니 발열이 조금 있네요.' },
+    };
+  },
+  'DELETE /reviews/:id': async (fx) => {
+    const author = await fx.member();
+    return { as: author, params: { id: await newReview(fx, author) } };
+  },
+
   // Point (PointApiPage): the type box is empty by default (not sent)
   'GET /points/balance': async (fx) => {
     const owner = await fx.member();
@@ -624,7 +666,7 @@ function crawlerJobForm(sellerId: Id) {
 /** A fixture call through the API (not the call under test); its `data`, or a throw unless 2xx. */
 async function sent(
   fx: Fixtures,
-  method: 'POST',
+  method: 'POST' | 'PATCH',
   path: string,
   who: { as?: Member; headers?: Record<string, string> },
   body?: object,
@@ -693,6 +735,39 @@ async function paidOrder(fx: Fixtures, owner: Member): Promise<Id> {
       '/payments',
       { as: owner },
       { orderId: order.id, method: 'CARD', amount: order.finalAmount },
+    )
+  ).id;
+}
+
+/** An order paid through the gateway simulator and walked to CONFIRMED by the admin; its id. */
+async function confirmedOrder(fx: Fixtures, owner: Member): Promise<Id> {
+  const order = await orderToPay(fx, owner);
+  await sent(
+    fx,
+    'POST',
+    '/payments',
+    { as: owner },
+    { orderId: order.id, method: 'CARD', amount: order.finalAmount },
+  );
+  for (const status of ['PREPARING', 'SHIPPING', 'DELIVERED', 'CONFIRMED']) {
+    await sent(fx, 'PATCH', `/admin/orders/${order.id}/status`, { as: fx.admin }, { status });
+  }
+  return order.id;
+}
+
+/** A review of the fixture product by `author`, of a confirmed order of theirs; its id. */
+async function newReview(fx: Fixtures, author: Member): Promise<Id> {
+  return (
+    await sent(
+      fx,
+      'POST',
+      `/products/${fx.product.id}/reviews`,
+      { as: author },
+      {
+        orderId: await confirmedOrder(fx, author),
+        rating: 5,
+        content: '처음 써 보는데 마음에 듭니다.',
+      },
     )
   ).id;
 }

@@ -415,6 +415,23 @@ export const clientSchemas: Partial<Record<CallKey, ClientShape>> = {
   'POST /payments/:id/refund': { data: payment },
   'POST /admin/payments/:id/refund': { data: payment },
 
+  // Review (ProductDetailPage reads `user.nickname` with no guard, ReviewApiPage; ReviewItem ty:251-263)
+  'GET /products/:productId/reviews': {
+    data: z.array(
+      z.looseObject({
+        id,
+        productId: id,
+        orderId: id,
+        rating: count,
+        content: text,
+        user: z.looseObject({ id, nickname: text }),
+      }),
+    ),
+  },
+  'POST /products/:productId/reviews': { data: notRead },
+  'PATCH /reviews/:id': { data: notRead },
+  'DELETE /reviews/:id': { data: notRead },
+
   // Point (PointApiPage)
   'GET /points/balance': {
     data: z.looseObject({ balance: money, expiringSoon: money.optional(), expiringDate: text.optional() }),

@@ -115,6 +115,35 @@ export async function recordSales(
   });
 }
 
+/**
+ * The product's `review_count` and `average_rating` recomputed from its live reviews, with a search
+ * outbox row, inside the caller's (the reviews module's) transaction, after its review write. The
+ * product row is locked first and the reviews are read by the next statement, so that statement sees
+ * every review write committed before the lock was granted: of concurrent review writes of one
+ * product, the last to get the lock counts them all. False (nothing written) when the product is
+ * deleted.
+ */
+export async function refreshReviewStats(tx: Transaction, productId: number): Promise<boolean> {
+  const [locked] = await tx.execute(
+    sql`select id from products where id = ${productId} and deleted_at is null for no key update`,
+  );
+  if (!locked) return false;
+  await Promise.all([
+    tx.execute(sql`
+      update products set (review_count, average_rating) = (
+        select count(*)::int, coalesce(round(avg(rating), 2), 0)
+        from reviews where product_id = ${productId} and deleted_at is null
+      ), updated_at = now()
+      where id = ${productId}`),
+    recordSearchChange(tx, {
+      eventType: 'PRODUCT_UPSERT',
+      productIds: [productId],
+      payload: { reason: 'reviews' },
+    }),
+  ]);
+  return true;
+}
+
 /** Products, their options and images (PROD-01..08); owns `products`, `product_options`, `product_images`. */
 export function productsService(
   db: Database,

@@ -228,6 +228,48 @@ export function pointsService(db: Database) {
       return amount;
     },
 
+    /**
+     * A deleted review's reward taken back: what is left unspent and unexpired of the EARN lot
+     * credited for `reviewId` (points of it already spent or expired stay with the member, and no
+     * other lot is touched, so the balance never goes below zero), as one USE row naming the
+     * review. Answers the points taken back (0 when nothing is left, or already taken back).
+     */
+    async takeBackReviewReward(tx: Transaction, userId: number, reviewId: number): Promise<number> {
+      const balance = await lockedBalance(tx, userId);
+      const [row] = await tx.execute<{ taken: string | null }>(sql`
+        with lot as (
+          select id, remaining_amount from point_transactions
+          where user_id = ${userId} and review_id = ${reviewId} and type = 'EARN'
+            and remaining_amount > 0 and expires_at > now()
+        ), emptied as (
+          update point_transactions credited set remaining_amount = 0, updated_at = now()
+          from lot where credited.id = lot.id
+          returning lot.remaining_amount
+        )
+        select sum(remaining_amount)::bigint as taken from emptied`);
+      const taken = Number(row?.taken ?? 0);
+      if (taken === 0) return 0;
+      await Promise.all([
+        tx
+          .insert(pointTransactions)
+          .values({
+            userId,
+            type: 'USE',
+            amount: -taken,
+            balanceAfter: balance - taken,
+            description: `reward of deleted review #${reviewId} taken back`,
+            reviewId,
+          })
+          .execute(),
+        tx
+          .update(users)
+          .set({ point: balance - taken })
+          .where(eq(users.id, userId))
+          .execute(),
+      ]);
+      return taken;
+    },
+
     /** `POST /admin/points/grant`: USER_NOT_FOUND for an unknown or withdrawn member. */
     async grant(
       userId: number,

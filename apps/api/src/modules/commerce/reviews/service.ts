@@ -1,0 +1,314 @@
+import { type Database, reviews } from '@pbshop/db';
+import { AppError } from '@pbshop/errors';
+import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
+import { refreshReviewStats } from '../../catalog/products/service.ts';
+import type { PointsService } from '../points/service.ts';
+import type { CreateReviewBody, Review, ReviewListQuery, ReviewSort, UpdateReviewBody } from './schemas.ts';
+
+type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+type Executor = Database | Transaction;
+
+/** The list counts a product's matching reviews up to this many; beyond it `totalCountCapped` is true. */
+export const REVIEW_COUNT_CAP = 1_000;
+
+/** The nickname shown for an author who has withdrawn, and for one who never chose a nickname. */
+export interface AuthorNames {
+  withdrawn: string;
+  unnamed: string;
+}
+
+/** Who deletes a review: its author, or an ADMIN (any review). */
+export interface Deleter {
+  id: number;
+  role: string;
+}
+
+export interface ReviewsServiceOptions {
+  db: Database;
+  /** the pool the public list reads with (the API's smaller read pool) */
+  reads?: Database;
+  points: Pick<PointsService, 'earn' | 'takeBackReviewReward'>;
+  /** REVIEW_POINT_AMOUNT: the points a new review earns (0: none) */
+  rewardPoints: number;
+  /** after a change of a product's review count or rating: invalidates its cached pages, wakes worker-search */
+  publishProductChange(productId: number): Promise<void>;
+}
+
+const isoText = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/**
+ * The `review` row joined with its `author` as the API's Review, a JSON object built by PostgreSQL.
+ * The author's nickname gives way to a placeholder once they withdrew (or when they have none).
+ */
+function reviewJson(names: AuthorNames): SQL {
+  return sql`json_build_object(
+    'id', review.id, 'productId', review.product_id, 'orderId', review.order_id, 'rating', review.rating,
+    'content', review.content, 'tags', review.tags, 'imageUrls', review.image_urls, 'isBest', review.is_best,
+    'user', json_build_object('id', author.id, 'nickname', case
+      when author.deleted_at is not null then ${names.withdrawn}::text
+      else coalesce(author.nickname, ${names.unnamed}::text) end),
+    'createdAt', ${isoText(sql`review.created_at`)},
+    'updatedAt', ${isoText(sql`review.updated_at`)})`;
+}
+
+/**
+ * The parts a sort reads one after another, each a condition on one product's live reviews whose
+ * matches are read newest first through an index: one rating at a time for the rating sorts
+ * (`reviews_product_rating_created_idx`), the best reviews then the others for BEST
+ * (`reviews_product_best_created_idx`, then `reviews_product_created_idx` skipping the few best).
+ */
+function sortParts(sort: ReviewSort, rating: number | undefined): SQL[] {
+  const ofRating = rating === undefined ? undefined : sql`rating = ${rating}`;
+  switch (sort) {
+    case 'RATING_DESC':
+    case 'RATING_ASC': {
+      const ascending = rating === undefined ? [1, 2, 3, 4, 5] : [rating];
+      return (sort === 'RATING_DESC' ? ascending.toReversed() : ascending).map(
+        (value) => sql`rating = ${value}`,
+      );
+    }
+    case 'BEST':
+      return [sql`is_best`, sql`not is_best`].map((part) => (ofRating ? sql`${part} and ${ofRating}` : part));
+    default:
+      return [ofRating ?? sql`true`];
+  }
+}
+
+/**
+ * Reviews of purchase-confirmed order items (REV-01..08), one live review per order item. Every
+ * write that moves a product's review count or average recomputes them, with the product's search
+ * outbox row, in its own transaction (`refreshReviewStats`, under the product's row lock); a new
+ * review earns `rewardPoints` in that transaction too, and a deleted one gives back what is left of
+ * them. Lock order: the review row, the product, the member (as orders: products before members).
+ */
+export function reviewsService(options: ReviewsServiceOptions) {
+  const { db, points, rewardPoints, publishProductChange } = options;
+  const reads = options.reads ?? db;
+
+  async function reviewOf(executor: Executor, reviewId: number, names: AuthorNames): Promise<Review> {
+    const [row] = await executor.execute<{ json: string }>(sql`
+      select ${reviewJson(names)}::text as json
+      from reviews review join users author on author.id = review.user_id
+      where review.id = ${reviewId}`);
+    if (!row) throw new AppError('REVIEW_NOT_FOUND');
+    return JSON.parse(row.json) as Review;
+  }
+
+  /**
+   * Runs a review write; once the transaction is over, the product whose stats it recomputed (as
+   * `work` reports through `changed`) is published, also when the transaction failed after that
+   * step: a failed commit may have committed.
+   */
+  async function writing<T>(work: (tx: Transaction, changed: (productId: number) => void) => Promise<T>) {
+    let productId: number | undefined;
+    try {
+      return await db.transaction((tx) =>
+        work(tx, (id) => {
+          productId = id;
+        }),
+      );
+    } finally {
+      if (productId !== undefined) await publishProductChange(productId);
+    }
+  }
+
+  return {
+    /**
+     * A product's live reviews, a page in the sort's order (newest first within each part), as a
+     * JSON array built by PostgreSQL, with the count of matches (stopping past REVIEW_COUNT_CAP);
+     * PRODUCT_NOT_FOUND for an unknown or deleted product. Each part of the sort reads at most
+     * `offset + limit` entries of its index; the page is the first of them in the sort's order.
+     */
+    async list(
+      productId: number,
+      query: ReviewListQuery,
+      names: AuthorNames,
+    ): Promise<{ pageJson: string; totalCount: number; totalCountCapped: boolean }> {
+      const offset = (query.page - 1) * query.limit;
+      const ofRating = query.rating === undefined ? sql`` : sql`and rating = ${query.rating}`;
+      const candidates = sortParts(query.sort, query.rating).map(
+        (condition, position) => sql`(
+          select id, created_at, ${sql.raw(String(position))} as part from reviews
+          where product_id = ${productId} and deleted_at is null and ${condition}
+          order by created_at desc nulls last, id desc nulls last
+          limit ${offset + query.limit})`,
+      );
+      const [row] = await reads.execute<{ total: number; page: string }>(sql`
+        select
+          (select count(*)::int from (
+            select 1 from reviews where product_id = ${productId} and deleted_at is null ${ofRating}
+            limit ${REVIEW_COUNT_CAP + 1}
+          ) matching) as total,
+          (select coalesce(json_agg(${reviewJson(names)} order by page.part, page.created_at desc, page.id desc), '[]')::text
+           from (
+             select id, created_at, part from (${sql.join(candidates, sql` union all `)}) candidate
+             order by part, created_at desc, id desc
+             limit ${query.limit} offset ${offset}
+           ) page
+           join reviews review on review.id = page.id
+           join users author on author.id = review.user_id) as page
+        from products product
+        where product.id = ${productId} and product.deleted_at is null`);
+      if (!row) throw new AppError('PRODUCT_NOT_FOUND');
+      return {
+        pageJson: row.page,
+        totalCount: Math.min(row.total, REVIEW_COUNT_CAP),
+        totalCountCapped: row.total > REVIEW_COUNT_CAP,
+      };
+    },
+
+    /**
+     * A review of the product by the member who bought it: `orderId` must be theirs (else
+     * ORDER_NOT_FOUND), CONFIRMED and hold the product (else REVIEW_NOT_ALLOWED). It reviews the
+     * order's first line of the product without a live review; when every such line has one,
+     * REVIEW_ALREADY_EXISTS (the unique index on live reviews per order item decides between
+     * concurrent submits). The review, the product's stats and outbox row, and the reward (for the
+     * order item's first review only) in one transaction.
+     */
+    async create(
+      userId: number,
+      productId: number,
+      body: CreateReviewBody,
+      names: AuthorNames,
+    ): Promise<Review> {
+      const [found] = await db.execute<{
+        product_live: boolean;
+        order_status: string | null;
+        holds_product: boolean;
+      }>(sql`
+        select exists (select 1 from products where id = ${productId} and deleted_at is null) as product_live,
+               placed.status as order_status,
+               exists (
+                 select 1 from order_items line where line.order_id = placed.id and line.product_id = ${productId}
+               ) as holds_product
+        from (select 1) as one
+        left join orders placed on placed.id = ${body.orderId} and placed.user_id = ${userId}`);
+      if (!found?.product_live) throw new AppError('PRODUCT_NOT_FOUND');
+      if (found.order_status === null) throw new AppError('ORDER_NOT_FOUND');
+      // CONFIRMED is the last step of an order: once there, it stays
+      if (found.order_status !== 'CONFIRMED') {
+        throw new AppError('REVIEW_NOT_ALLOWED', {
+          details: { reason: 'the order is not purchase-confirmed', status: found.order_status },
+        });
+      }
+      if (!found.holds_product) {
+        throw new AppError('REVIEW_NOT_ALLOWED', {
+          details: { reason: 'the order does not hold this product' },
+        });
+      }
+      const reviewId = await writing(async (tx, changed) => {
+        const [written] = await tx.execute<{
+          id: number;
+          product_name: string;
+          reviewed_before: boolean;
+        }>(sql`
+          with line as (
+            select line.id, line.product_name,
+                   exists (
+                     select 1 from reviews deleted where deleted.order_item_id = line.id and deleted.deleted_at is not null
+                   ) as reviewed_before
+            from order_items line
+            where line.order_id = ${body.orderId} and line.product_id = ${productId}
+              and not exists (
+                select 1 from reviews done where done.order_item_id = line.id and done.deleted_at is null
+              )
+            order by line.id
+            limit 1
+          ), written as (
+            insert into reviews (user_id, product_id, order_id, order_item_id, rating, content, tags, image_urls)
+            select ${userId}, ${productId}, ${body.orderId}, line.id, ${body.rating}, ${body.content},
+                   ${JSON.stringify(body.tags ?? [])}::jsonb, ${JSON.stringify(body.imageUrls ?? [])}::jsonb
+            from line
+            on conflict (order_item_id) where deleted_at is null do nothing
+            returning id
+          )
+          select written.id, line.product_name, line.reviewed_before from written, line`);
+        if (!written) throw new AppError('REVIEW_ALREADY_EXISTS');
+        const id = Number(written.id);
+        // the product was deleted since the check: no review of it
+        if (!(await refreshReviewStats(tx, productId))) throw new AppError('PRODUCT_NOT_FOUND');
+        changed(productId);
+        // one reward per order item: a review written again after a deletion earns nothing
+        if (rewardPoints > 0 && !written.reviewed_before) {
+          await points.earn(tx, userId, rewardPoints, {
+            type: 'EARN',
+            description: `review #${id} of ${written.product_name}`,
+            reviewId: id,
+          });
+        }
+        return id;
+      });
+      return reviewOf(db, reviewId, names);
+    },
+
+    /**
+     * The author's change of their review; REVIEW_NOT_FOUND for anyone else's (or a deleted one).
+     * A new rating recomputes the product's average in the same transaction.
+     */
+    async update(
+      userId: number,
+      reviewId: number,
+      body: UpdateReviewBody,
+      names: AuthorNames,
+    ): Promise<Review> {
+      return writing(async (tx, changed) => {
+        const [row] = await tx
+          .update(reviews)
+          .set({
+            ...(body.rating === undefined ? {} : { rating: body.rating }),
+            ...(body.content === undefined ? {} : { content: body.content }),
+            ...(body.tags === undefined ? {} : { tags: body.tags }),
+            ...(body.imageUrls === undefined ? {} : { imageUrls: body.imageUrls }),
+            updatedAt: sql`now()`,
+          })
+          .where(and(eq(reviews.id, reviewId), eq(reviews.userId, userId), isNull(reviews.deletedAt)))
+          .returning({ productId: reviews.productId });
+        if (!row) throw new AppError('REVIEW_NOT_FOUND');
+        if (body.rating !== undefined && (await refreshReviewStats(tx, row.productId)))
+          changed(row.productId);
+        return reviewOf(tx, reviewId, names);
+      });
+    },
+
+    /**
+     * Soft delete by the author or an ADMIN (REVIEW_NOT_FOUND otherwise): the product's stats are
+     * recomputed and what is left of the author's reward is taken back, in one transaction.
+     * Answers the points taken back.
+     */
+    async remove(
+      deleter: Deleter,
+      reviewId: number,
+    ): Promise<{ productId: number; pointsTakenBack: number }> {
+      return writing(async (tx, changed) => {
+        const [row] = await tx
+          .update(reviews)
+          .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
+          .where(
+            and(
+              eq(reviews.id, reviewId),
+              isNull(reviews.deletedAt),
+              deleter.role === 'ADMIN' ? undefined : eq(reviews.userId, deleter.id),
+            ),
+          )
+          .returning({ productId: reviews.productId, userId: reviews.userId });
+        if (!row) throw new AppError('REVIEW_NOT_FOUND');
+        if (await refreshReviewStats(tx, row.productId)) changed(row.productId);
+        const pointsTakenBack = await points.takeBackReviewReward(tx, row.userId, reviewId);
+        return { productId: row.productId, pointsTakenBack };
+      });
+    },
+
+    /** The ADMIN's best-review mark on or off; REVIEW_NOT_FOUND for a deleted or unknown review. */
+    async markBest(reviewId: number, isBest: boolean, names: AuthorNames): Promise<Review> {
+      const [row] = await db
+        .update(reviews)
+        .set({ isBest, updatedAt: sql`now()` })
+        .where(and(eq(reviews.id, reviewId), isNull(reviews.deletedAt)))
+        .returning({ id: reviews.id });
+      if (!row) throw new AppError('REVIEW_NOT_FOUND');
+      return reviewOf(db, reviewId, names);
+    },
+  };
+}
+
+export type ReviewsService = ReturnType<typeof reviewsService>;
