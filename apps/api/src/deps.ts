@@ -11,10 +11,12 @@ import {
 } from '@pbshop/queues';
 import { autoTuneFrom, ResilienceRegistry, type ResilienceRegistryOptions } from '@pbshop/resilience';
 import { createSearchClient, type SearchClient } from '@pbshop/search';
+import { type Storage, storageFromEnv } from '@pbshop/storage';
 import type { Redis } from 'ioredis';
 import { type CatalogCache, catalogCache } from './catalog-cache/cache.ts';
 import { type AccessTokens, accessTokens } from './http/access-token.ts';
 import { type IdempotencyKeys, idempotencyKeys } from './http/idempotency.ts';
+import { type UploadIntake, uploadIntake } from './http/uploads.ts';
 import { createMailer, type Mailer } from './mail/mailer.ts';
 import { type AlertsService, alertsService } from './modules/catalog/alerts/service.ts';
 import { type AnalyticsService, analyticsService } from './modules/catalog/analytics/service.ts';
@@ -53,6 +55,7 @@ import { type ObservabilityService, observabilityService } from './modules/ops/o
 import { type QueueAdminService, queueAdminService } from './modules/ops/queues/service.ts';
 import { type QueueUiSessions, queueUiSessions } from './modules/ops/queues/ui-session.ts';
 import { type ResilienceAdminService, resilienceAdminService } from './modules/ops/resilience/service.ts';
+import { type SettingsService, settingsService } from './modules/ops/settings/service.ts';
 import { type SearchAdminService, searchAdminService } from './modules/search/admin/service.ts';
 import { searchFallback } from './modules/search/search/fallback.ts';
 import {
@@ -148,6 +151,12 @@ export interface ApiDeps {
   wishlist: WishlistService;
   /** product reviews of purchase-confirmed order items, their product stats and rewards */
   reviews: ReviewsService;
+  /** where files live: STORAGE_DIR or an S3-compatible bucket (STORAGE_DRIVER) */
+  storage: Storage;
+  /** operator settings changed at run time: upload extensions and limits, the review policy */
+  settings: SettingsService;
+  /** multipart uploads streamed into `storage`, typed by magic number, within the settings and quotas */
+  uploads: UploadIntake;
   close(): Promise<void>;
 }
 
@@ -203,6 +212,18 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     onFlushError: (error) => logger.warn({ err: error }, 'popular keyword counts not written; kept'),
   });
   const recent = recentKeywords(redis, env.REDIS_KEY_PREFIX);
+  const storage = storageFromEnv(env);
+  const settings = settingsService({ db, redis, keyPrefix: env.REDIS_KEY_PREFIX, logger });
+  const uploads = uploadIntake({
+    storage,
+    redis,
+    keyPrefix: env.REDIS_KEY_PREFIX,
+    policy: () => settings.uploadPolicy(),
+    quota: {
+      filesPerHour: env.UPLOAD_QUOTA_FILES_PER_HOUR,
+      bytesPerDay: env.UPLOAD_QUOTA_MB_PER_DAY * 1024 * 1024,
+    },
+  });
   const prices = pricesService(db, sellers, searchSync, catalogReads.db);
   const cart = cartService({ db, redis, keyPrefix: env.REDIS_KEY_PREFIX, logger });
   const addresses = addressesService(db);
@@ -352,6 +373,9 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
         await searchSync.wake();
       },
     }),
+    storage,
+    settings,
+    uploads,
     async close() {
       health.close();
       // the last request counts go to Redis while it is still connected
@@ -370,6 +394,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
         search.close(),
         mailer.close(),
         cache.close(),
+        storage.close(),
       ]);
       for (const connection of [redis, workerRedis, subscriberRedis]) connection.disconnect();
     },
