@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
+import type { Database } from '@pbshop/db';
+import { shortforms, users } from '@pbshop/db';
 import { trackProcesses } from '@pbshop/testing';
+import { eq } from 'drizzle-orm';
 
 export { outputClosed, waitFor } from '@pbshop/testing';
 
@@ -15,8 +18,11 @@ export const mainEntry = new URL('../src/main.ts', import.meta.url).pathname;
 /** Spawns this worker's main.ts; none outlives the test that started it. */
 export const processTracker = () => trackProcesses(mainEntry);
 
-/** A 1280x720 test pattern with a 440 Hz tone, encoded quickly (ultrafast) at test time. */
-export async function makeClip(path: string, seconds: number): Promise<void> {
+/**
+ * A test pattern with a 440 Hz tone made at test time (lavfi), encoded quickly (ultrafast);
+ * `size` is width x height (vertical uploads are taller than wide).
+ */
+export async function makeClip(path: string, seconds: number, size = '360x640'): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await run(ffmpegBin, [
     '-hide_banner',
@@ -27,17 +33,20 @@ export async function makeClip(path: string, seconds: number): Promise<void> {
     '-f',
     'lavfi',
     '-i',
-    'testsrc2=size=1280x720:rate=30',
+    `testsrc2=size=${size}:rate=30`,
     '-f',
     'lavfi',
     '-i',
     'sine=frequency=440',
     '-t',
     String(seconds),
+    '-shortest',
     '-c:v',
     'libx264',
     '-preset',
     'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
     '-c:a',
     'aac',
     path,
@@ -54,7 +63,7 @@ export interface ProbedStream {
 
 export async function probe(
   path: string,
-): Promise<{ streams: ProbedStream[]; format: { duration?: string } }> {
+): Promise<{ streams: ProbedStream[]; format: { duration?: string; format_name?: string } }> {
   const { stdout } = await run(ffprobeBin, [
     '-v',
     'error',
@@ -82,4 +91,45 @@ export async function pidsMentioning(needle: string): Promise<number[]> {
     if (cmdline.includes(needle) && !/^State:\s+Z/m.test(status)) pids.push(pid);
   }
   return pids;
+}
+
+/** Every file under `folder`, relative to it, sorted ([] when it does not exist). */
+export async function filesUnder(folder: string): Promise<string[]> {
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(folder, join(entry.parentPath, entry.name)))
+    .sort();
+}
+
+let members = 0;
+
+/** A member and a PENDING shortform of theirs whose source is `sourceKey`, as the API's upload leaves it. */
+export async function seedShortform(
+  db: Database,
+  source: { sourceKey: string; durationMs: number; width?: number; height?: number },
+): Promise<number> {
+  members += 1;
+  const [user] = await db
+    .insert(users)
+    .values({ email: `uploader${members}-${Date.now()}@example.com`, name: 'Uploader' })
+    .returning({ id: users.id });
+  const [row] = await db
+    .insert(shortforms)
+    .values({
+      userId: user!.id,
+      title: 'A test clip',
+      sourceKey: source.sourceKey,
+      sourceSize: 1,
+      durationMs: source.durationMs,
+      width: source.width ?? 360,
+      height: source.height ?? 640,
+    })
+    .returning({ id: shortforms.id });
+  return row!.id;
+}
+
+export async function shortformRow(db: Database, id: number) {
+  const [row] = await db.select().from(shortforms).where(eq(shortforms.id, id));
+  return row!;
 }

@@ -116,6 +116,8 @@ const envShape = z.object({
   WORKERS: z.enum(['separate', 'inline']).default('separate'),
   ACTIVITY_LOG_CONSUMER: booleanFlag.default(true),
   TRANSCODE_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
+  // one transcode (all its FFmpeg runs) is killed after this long and retried (the queue's attempts)
+  TRANSCODE_TIMEOUT_MS: z.coerce.number().int().min(1000).max(21_600_000).default(600_000),
   CRAWLER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   CRAWLER_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   // crawler: retries of one page (network, 5xx, 429), the least time between two requests to one

@@ -12,17 +12,19 @@ export const activityLogPayload = jobBase.extend({
   data: z.record(z.string(), z.unknown()).default({}),
 });
 
+/** a storage key as @pbshop/storage takes it: relative segments, none starting with a dot (no `..`) */
+const storageKey = z
+  .string()
+  .max(512)
+  .regex(/^[A-Za-z0-9_-][A-Za-z0-9._-]*(\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, 'must be a relative storage key');
+
+/**
+ * Transcode a short-form's uploaded video (`sourceKey` in the storage, local or S3) into its MP4,
+ * HLS and poster renditions; worker-transcode writes the outcome to the shortform's row.
+ */
 export const videoTranscodePayload = jobBase.extend({
-  videoId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, "_" and "-" only'),
-  // relative to STORAGE_DIR, so a job can never point the worker at an arbitrary file
-  sourcePath: z
-    .string()
-    .min(1)
-    .max(500)
-    .refine(
-      (path) => !path.startsWith('/') && !path.split('/').includes('..'),
-      'must be relative to STORAGE_DIR',
-    ),
+  shortformId: entityId,
+  sourceKey: storageKey,
 });
 
 /**

@@ -74,10 +74,10 @@ describe('producers', () => {
     await expect(
       producers.enqueue('video-transcode', {
         requestId: 'r1',
-        videoId: 'v1',
-        sourcePath: '../../etc/passwd',
+        shortformId: 1,
+        sourceKey: '../../etc/passwd',
       }),
-    ).rejects.toThrow(/sourcePath/);
+    ).rejects.toThrow(/sourceKey/);
   });
 
   it('carry the request id and apply the queue defaults', async () => {
@@ -165,8 +165,8 @@ describe('QueueWorker', () => {
     );
     const job = await producers.enqueue('video-transcode', {
       requestId: 'slow',
-      videoId: 'v1',
-      sourcePath: 'a.mp4',
+      shortformId: 1,
+      sourceKey: 'a.mp4',
     });
     await waitFor(async () => ((await job.isActive()) ? true : undefined));
     const started = Date.now();
@@ -179,11 +179,11 @@ describe('QueueWorker', () => {
     expect(released.attemptsMade).toBe(0);
 
     const second = new QueueWorker(
-      { queue: 'video-transcode', concurrency: 1, process: async (payload) => `done ${payload.videoId}` },
+      { queue: 'video-transcode', concurrency: 1, process: async (payload) => `done ${payload.shortformId}` },
       { connection: workerRedis, prefix: bullPrefix(ctx.redisPrefix), logger },
     );
     await waitFor(async () => (await queue.getJob(job.id!))?.returnvalue ?? undefined);
-    expect((await queue.getJob(job.id!))?.returnvalue).toBe('done v1');
+    expect((await queue.getJob(job.id!))?.returnvalue).toBe('done 1');
     await second.close(1000);
     expect(new DelayedError()).toBeInstanceOf(Error);
   });

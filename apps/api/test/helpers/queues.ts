@@ -25,7 +25,7 @@ export function payloadFor(queue: QueueName, requestId: string): JobInput<QueueN
     case 'activity-log':
       return { requestId, type: 'queue-admin-test', occurredAt: new Date().toISOString() };
     case 'video-transcode':
-      return { requestId, videoId: 'clip-1', sourcePath: 'videos/clip-1.mp4' };
+      return { requestId, shortformId: 1, sourceKey: 'shortforms/1/source.mp4' };
     case 'crawler-collect':
       return { requestId, url: 'https://shop.example.com/items/1' };
     case 'search-index-sync':
