@@ -1,3 +1,4 @@
+import { storageUrlSecret } from '@pbshop/storage';
 import Fastify, { LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ApiDeps } from './deps.ts';
@@ -23,6 +24,7 @@ import { matchingRoutes } from './modules/crawler/matching/routes.ts';
 import { authRoutes } from './modules/identity/auth/routes.ts';
 import { socialRoutes } from './modules/identity/social/routes.ts';
 import { profileImageMediaRoutes, userRoutes } from './modules/identity/users/routes.ts';
+import { mediaRoutes, presignedObjectRoutes } from './modules/media/files/routes.ts';
 import { auditLogRoutes } from './modules/ops/audit/routes.ts';
 import { opsDashboardRoutes } from './modules/ops/dashboard/routes.ts';
 import { errorRoutes } from './modules/ops/errors/routes.ts';
@@ -31,6 +33,7 @@ import { observabilityRoutes, prometheusRoutes } from './modules/ops/observabili
 import { queueBoardRoutes } from './modules/ops/queues/board.ts';
 import { queueAdminRoutes } from './modules/ops/queues/routes.ts';
 import { resilienceRoutes } from './modules/ops/resilience/routes.ts';
+import { settingsRoutes } from './modules/ops/settings/routes.ts';
 import { searchAdminRoutes } from './modules/search/admin/routes.ts';
 import { searchRoutes } from './modules/search/search/routes.ts';
 import { accessControl } from './plugins/access.ts';
@@ -180,6 +183,31 @@ export async function buildApp(deps: ApiDeps) {
       await v1.register(cartRoutes({ cart: deps.cart }));
       await v1.register(addressRoutes({ addresses: deps.addresses }));
       await v1.register(wishlistRoutes({ wishlist: deps.wishlist }));
+      await v1.register(
+        mediaRoutes({
+          mediaFiles: deps.mediaFiles,
+          uploads: deps.uploads,
+          storage: deps.storage,
+          maxFiles: env.MEDIA_UPLOAD_MAX_FILES,
+          rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+        }),
+      );
+      // the local driver's pre-signed URLs point here (S3's point at S3)
+      if (deps.storage.driver === 'local') {
+        await v1.register(
+          presignedObjectRoutes({
+            mediaFiles: deps.mediaFiles,
+            storage: deps.storage,
+            urlSecret: storageUrlSecret(env),
+          }),
+        );
+      }
+      await v1.register(
+        settingsRoutes({
+          settings: deps.settings,
+          audit: (action, work, summarize) => deps.auditLog.run(action, work, summarize),
+        }),
+      );
       await v1.register(
         reviewRoutes({
           reviews: deps.reviews,

@@ -46,6 +46,8 @@ import { type TokenService, tokenService } from './modules/identity/auth/tokens.
 import { type SocialService, socialService } from './modules/identity/social/service.ts';
 import { type ProfileImageStore, profileImageStore } from './modules/identity/users/profile-image.ts';
 import { type UsersService, usersService } from './modules/identity/users/service.ts';
+import { ffprobeBeside, mediaProber } from './modules/media/files/probe.ts';
+import { type MediaFilesService, mediaFilesService } from './modules/media/files/service.ts';
 import { type AdminAuditService, adminAuditService } from './modules/ops/audit/service.ts';
 import { type OpsDashboardService, opsDashboardService } from './modules/ops/dashboard/service.ts';
 import { type HealthService, healthService } from './modules/ops/health/service.ts';
@@ -157,6 +159,8 @@ export interface ApiDeps {
   settings: SettingsService;
   /** multipart uploads streamed into `storage`, typed by magic number, within the settings and quotas */
   uploads: UploadIntake;
+  /** uploaded files (media_files): multipart and pre-signed uploads, streaming, metadata */
+  mediaFiles: MediaFilesService;
   close(): Promise<void>;
 }
 
@@ -376,6 +380,17 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     storage,
     settings,
     uploads,
+    mediaFiles: mediaFilesService({
+      db,
+      storage,
+      uploads,
+      policy: () => settings.uploadPolicy(),
+      prober: mediaProber({ ffprobeBin: ffprobeBeside(env.FFMPEG_BIN) }),
+      publicBaseUrl: env.PUBLIC_BASE_URL,
+      presignExpiresSeconds: env.MEDIA_PRESIGNED_EXPIRES_SECONDS,
+      pendingTtlMinutes: env.MEDIA_PENDING_UPLOAD_TTL_MINUTES,
+      logger,
+    }),
     async close() {
       health.close();
       // the last request counts go to Redis while it is still connected

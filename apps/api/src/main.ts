@@ -8,6 +8,7 @@ import { buildApp } from './app.ts';
 import { createApiDeps } from './deps.ts';
 import { activityLogProcessor } from './jobs/activity-log.ts';
 import { startCommerceSweeps } from './jobs/commerce-sweeps.ts';
+import { startMediaSweep } from './jobs/media-sweep.ts';
 import { startPaymentReconciler } from './jobs/payment-reconciler.ts';
 import { ensureFirstAdminInBackground } from './modules/identity/auth/admin.ts';
 
@@ -68,12 +69,18 @@ const paymentReconciler = startPaymentReconciler(
   env.PAYMENT_RECONCILE_INTERVAL_MS,
 );
 
+// pre-signed uploads never completed within MEDIA_PENDING_UPLOAD_TTL_MINUTES: rows and objects deleted
+const mediaSweep = startMediaSweep(
+  { sweepPendingUploads: () => deps.mediaFiles.sweepPending(), logger },
+  Math.min(env.MEDIA_PENDING_UPLOAD_TTL_MINUTES * 60_000, 5 * 60_000),
+);
 onShutdownSignal(logger, env.SHUTDOWN_GRACE_MS, async () => {
   // stop accepting requests first, then let the jobs finish, then close the pools
   stopFirstAdmin();
   await app.close();
   await paymentReconciler.stop();
   await commerceSweeps.stop();
+  await mediaSweep.stop();
   await workers.close();
   await consumed.close();
   await deps.close();

@@ -49,6 +49,8 @@ const builtAreas: readonly Area[] = [
   'Point',
   'Payment',
   'Review',
+  'Media',
+  'Admin Settings',
 ];
 const builtCalls = clientCalls.filter((call) => builtAreas.includes(call.area));
 

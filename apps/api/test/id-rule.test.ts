@@ -2,12 +2,18 @@
 // or query id that is not a positive safe integer is 400 VALIDATION_ERROR from the one shared
 // schema, and — ids being sequential, so guessable — a member's own rows answer 404 to another
 // member, on every owner-scoped route with an id.
+import { join } from 'node:path';
+import { shortforms } from '@pbshop/db';
+import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { setupApiTest } from './helpers/api-test.ts';
 import { createCategory, uniqueName } from './helpers/catalog.ts';
 import { expectError } from './helpers/http.ts';
+import { testMedia } from './helpers/media-files.ts';
+import { multipartBody } from './helpers/multipart.ts';
 import { addressOf, createShop, stockedProduct } from './helpers/orders.ts';
 import { type GatewaySimulatorProcess, startGatewaySimulator } from './helpers/payment-gateway.ts';
+import { makeClip, uploadShortform } from './shortforms-helpers.ts';
 
 let gateway: GatewaySimulatorProcess;
 const api = setupApiTest({
@@ -200,7 +206,40 @@ const ownerScoped: Record<
     owned: (id) => reviewListed(id),
     code: 'REVIEW_NOT_FOUND',
   },
+  'DELETE /api/v1/media/:id': {
+    create: (headers) => ownedMedia(headers),
+    owned: async (id) => (await api.call('GET', `/api/v1/media/${id}/metadata`)).status === 200,
+    code: 'MEDIA_NOT_FOUND',
+  },
+  'POST /api/v1/shortforms/:id/transcode/retry': {
+    create: (headers) => failedShortform(headers),
+    owned: (id) => shortformReadable(id),
+    code: 'SHORTFORM_NOT_FOUND',
+    again: { status: 400, code: 'INVALID_STATUS_TRANSITION' },
+  },
+  'DELETE /api/v1/shortforms/:id': {
+    create: (headers) => ownedShortform(headers),
+    owned: (id) => shortformReadable(id),
+    code: 'SHORTFORM_NOT_FOUND',
+  },
 };
+
+/** A file the caller uploaded (a PNG made by sharp); its id. */
+async function ownedMedia(headers: { authorization: string }): Promise<number> {
+  const form = multipartBody([
+    { name: 'files', filename: 'mine.png', value: await testMedia.png() },
+    { name: 'ownerType', value: 'USER' },
+    { name: 'ownerId', value: '1' },
+  ]);
+  const uploaded = await api.app.inject({
+    method: 'POST',
+    url: '/api/v1/media/upload',
+    headers: { ...headers, 'content-type': form.contentType },
+    payload: form.payload,
+  });
+  expect(uploaded.statusCode).toBe(201);
+  return uploaded.json().data[0].id;
+}
 
 /**
  * `user` routes whose id names a public row (a product), not one of the member's: nothing of
@@ -211,7 +250,33 @@ const publicRowIds = new Set([
   'DELETE /api/v1/wishlist/:productId',
   // a review of a product: the order it names is checked to be the caller's (404 otherwise)
   'POST /api/v1/products/:id/reviews',
+  // any member likes and comments on any short-form
+  'POST /api/v1/shortforms/:id/like',
+  'POST /api/v1/shortforms/:id/comments',
 ]);
+
+/** A short-form the caller uploaded (a 1 s vertical clip made with lavfi); its id. */
+async function ownedShortform(headers: { authorization: string }): Promise<number> {
+  const clip = await makeClip(join(api.ctx.storageDir, 'clips', `${Date.now()}.mp4`), 1);
+  const uploaded = await uploadShortform(api.app, headers, clip, { title: 'mine' });
+  expect(uploaded.status).toBe(201);
+  return uploaded.body.data.id;
+}
+
+/** Its transcode failed (no worker runs in this file): what a retry starts from. */
+async function failedShortform(headers: { authorization: string }): Promise<number> {
+  const id = await ownedShortform(headers);
+  await api.deps.database.db
+    .update(shortforms)
+    .set({ transcodeStatus: 'FAILED', transcodeError: 'FFMPEG_BIN not found: /nonexistent/ffmpeg (ENOENT)' })
+    .where(eq(shortforms.id, id));
+  return id;
+}
+
+/** Short-forms of any status are readable by id. */
+async function shortformReadable(id: number): Promise<boolean> {
+  return (await api.call('GET', `/api/v1/shortforms/${id}`)).status === 200;
+}
 
 /** A line in the caller's cart (two units of a product stocked for it); its id. */
 async function ownedCartLine(headers: { authorization: string }): Promise<number> {

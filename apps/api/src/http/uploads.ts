@@ -218,14 +218,18 @@ function bodyFailure(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const code = (error as { code?: string }).code;
   if (code === 'FST_REQ_FILE_TOO_LARGE') return new AppError('FILE_TOO_LARGE', { cause: error });
+  if (code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') {
+    return new AppError('MEDIA_TYPE_NOT_ALLOWED', {
+      details: { reason: 'the body must be multipart/form-data' },
+      cause: error,
+    });
+  }
   const reason =
-    code === 'FST_INVALID_MULTIPART_CONTENT_TYPE'
-      ? 'the body must be multipart/form-data'
-      : code === 'FST_FILES_LIMIT'
-        ? 'too many files'
-        : code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT'
-          ? 'too many fields'
-          : 'malformed or incomplete multipart/form-data body';
+    code === 'FST_FILES_LIMIT'
+      ? 'too many files'
+      : code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT'
+        ? 'too many fields'
+        : 'malformed or incomplete multipart/form-data body';
   return new AppError('VALIDATION_ERROR', { details: [{ field: 'body', message: reason }], cause: error });
 }
 
@@ -321,9 +325,10 @@ export function uploadIntake({ storage, redis, keyPrefix, policy, quota }: Uploa
     /**
      * Reads a multipart body: its text fields, and its files streamed into storage. Answers
      * what was stored; throws (413 FILE_TOO_LARGE, 415 MEDIA_TYPE_NOT_ALLOWED, 429
-     * UPLOAD_QUOTA_EXCEEDED, 400 for a malformed body, too many or no files) with every file of
-     * the request already deleted. The route must have `acceptMultipartUploads` registered, and
-     * calls `discard(files)` should a later step (probing, the database) refuse them.
+     * UPLOAD_QUOTA_EXCEEDED, 415 for a body that is not multipart, 400 for a malformed one, too
+     * many or no files) with every file of the request already deleted. The route must have
+     * `acceptMultipartUploads` registered, and calls `discard(files)` should a later step
+     * (probing, the database) refuse them.
      */
     async receive(request: FastifyRequest, userId: number, options: ReceiveOptions): Promise<ReceivedUpload> {
       const currentPolicy = await policy();

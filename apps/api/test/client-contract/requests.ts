@@ -8,6 +8,8 @@
 // call, a body only when there is one, Bearer only for calls that send it, and `data`/`meta`
 // unwrapped only from a body with both `success` and `data`.
 import { uniqueName } from '../helpers/catalog.ts';
+import { testMedia } from '../helpers/media-files.ts';
+import { type FormPart, multipartBody } from '../helpers/multipart.ts';
 import type { Member } from '../helpers/users.ts';
 import type { CallKey, ClientCall } from './calls.ts';
 import type { Fixtures, Id } from './fixtures.ts';
@@ -24,6 +26,11 @@ export interface ClientRequest {
   as?: Member;
   /** headers the page adds (the guest cart's `x-cart-key`) */
   headers?: Record<string, string>;
+  /**
+   * A FormData body (the three multipart uploads, §1.8): sent with Bearer only, no Content-Type
+   * set by hand (the browser's multipart boundary instead)
+   */
+  multipart?: FormPart[];
 }
 
 export type RequestBuilder = (fx: Fixtures) => Promise<ClientRequest> | ClientRequest;
@@ -622,6 +629,39 @@ export const clientRequests: Partial<Record<CallKey, RequestBuilder>> = {
     params: { productId: product.id },
   }),
   'POST /admin/query/products/rebuild': ({ admin }) => ({ as: admin }),
+
+  // Media (MediaApiPage): files, ownerType and ownerId as FormData (:51-54); the rest rendered whole
+  'POST /media/upload': async (fx) => ({
+    as: await fx.member(),
+    multipart: await mediaForm(fx),
+  }),
+  'POST /media/presigned-url': ({ user }) => ({
+    as: user,
+    body: { fileName: 'unboxing.mp4', fileType: 'video/mp4', fileSize: 40 * 1024 * 1024 },
+  }),
+  'GET /media/stream/:id': async (fx) => ({ params: { id: await newMedia(fx, fx.user) } }),
+  'DELETE /media/:id': async (fx) => {
+    const owner = await fx.member();
+    return { as: owner, params: { id: await newMedia(fx, owner) } };
+  },
+  'GET /media/:id/metadata': async (fx) => ({ params: { id: await newMedia(fx, fx.user) } }),
+
+  // Admin Settings (AdminSettingsApiPage): the page's default inputs (:67, :118-122, :157-160)
+  'GET /admin/settings/extensions': ({ admin }) => ({ as: admin }),
+  'POST /admin/settings/extensions': ({ admin }) => ({
+    as: admin,
+    body: { extensions: ['jpg', 'jpeg', 'png', 'webp', 'gif', 'mp4', 'mp3', 'pdf'] },
+  }),
+  'GET /admin/settings/upload-limits': ({ admin }) => ({ as: admin }),
+  'PATCH /admin/settings/upload-limits': ({ admin }) => ({
+    as: admin,
+    body: { image: 5, video: 100, audio: 20 },
+  }),
+  'GET /admin/settings/review-policy': ({ admin }) => ({ as: admin }),
+  'PATCH /admin/settings/review-policy': ({ admin }) => ({
+    as: admin,
+    body: { maxImageCount: 10, pointAmount: 500 },
+  }),
 };
 
 export interface ClientAnswer {
@@ -681,6 +721,29 @@ async function sent(
     throw new Error(`fixture ${method} ${path} answered ${response.statusCode}: ${response.body}`);
   }
   return response.json().data;
+}
+
+/** The media page's form: one image for the fixture product. */
+async function mediaForm(fx: Fixtures): Promise<FormPart[]> {
+  return [
+    { name: 'files', filename: 'front.png', contentType: 'image/png', value: await testMedia.png() },
+    { name: 'ownerType', value: 'PRODUCT' },
+    { name: 'ownerId', value: String(fx.product.id) },
+  ];
+}
+
+/** A file uploaded by `owner` through POST /media/upload; its id. */
+async function newMedia(fx: Fixtures, owner: Member): Promise<Id> {
+  const form = multipartBody(await mediaForm(fx));
+  const response = await fx.app.inject({
+    method: 'POST',
+    url: `${apiBase}/media/upload`,
+    headers: { ...owner.authHeader, 'content-type': form.contentType },
+    payload: form.payload,
+  });
+  if (response.statusCode !== 201)
+    throw new Error(`fixture media upload answered ${response.statusCode}: ${response.body}`);
+  return response.json().data[0].id;
 }
 
 /** A new guest cart's header, its key shaped as the storefront makes it (cartKey.ts:4). */
@@ -808,15 +871,16 @@ export async function send(
     throw new Error(`${call.method} ${call.path} needs a token: its builder must say who is logged in`);
   }
   const token = call.auth === 'none' ? undefined : request.as?.token;
+  const form = request.multipart ? multipartBody(request.multipart) : undefined;
   const response = await app.inject({
     method: call.method,
     url: urlOf(call, request),
     headers: {
-      'content-type': 'application/json',
+      'content-type': form ? form.contentType : 'application/json',
       ...(token ? { authorization: `Bearer ${token}` } : {}),
       ...request.headers,
     },
-    ...(request.body ? { payload: JSON.stringify(request.body) } : {}),
+    ...(form ? { payload: form.payload } : request.body ? { payload: JSON.stringify(request.body) } : {}),
   });
   let body: unknown = {};
   try {

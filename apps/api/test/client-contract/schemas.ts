@@ -703,4 +703,31 @@ export const clientSchemas: Partial<Record<CallKey, ClientShape>> = {
   'GET /query/products/:productId': { data: productQueryViewItem },
   'POST /admin/query/products/:productId/sync': { data: productQueryViewItem },
   'POST /admin/query/products/rebuild': { data: z.looseObject({ syncedCount: count }) },
+
+  // Media (MediaApiPage): the upload's list is read field by field (:55, :128-130); the
+  // pre-signed URL, stream info, delete and metadata answers are rendered whole
+  'POST /media/upload': {
+    data: z.array(
+      z.looseObject({
+        id,
+        ownerType: z.enum(['PRODUCT', 'COMMUNITY', 'SUPPORT', 'SELLER', 'SHORTFORM', 'USER']),
+        ownerId: id,
+        type: z.enum(['IMAGE', 'VIDEO', 'AUDIO', 'DOCUMENT']),
+        mime: text,
+        size: count,
+      }),
+    ),
+  },
+  'POST /media/presigned-url': { data: renderedWhole },
+  'GET /media/stream/:id': { data: renderedWhole },
+  'DELETE /media/:id': { data: renderedWhole },
+  'GET /media/:id/metadata': { data: renderedWhole },
+
+  // Admin Settings (AdminSettingsApiPage): every answer rendered whole
+  'GET /admin/settings/extensions': { data: renderedWhole },
+  'POST /admin/settings/extensions': { data: renderedWhole },
+  'GET /admin/settings/upload-limits': { data: renderedWhole },
+  'PATCH /admin/settings/upload-limits': { data: renderedWhole },
+  'GET /admin/settings/review-policy': { data: renderedWhole },
+  'PATCH /admin/settings/review-policy': { data: renderedWhole },
 };
