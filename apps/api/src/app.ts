@@ -25,6 +25,7 @@ import { authRoutes } from './modules/identity/auth/routes.ts';
 import { socialRoutes } from './modules/identity/social/routes.ts';
 import { profileImageMediaRoutes, userRoutes } from './modules/identity/users/routes.ts';
 import { mediaRoutes, presignedObjectRoutes } from './modules/media/files/routes.ts';
+import { imageRoutes } from './modules/media/images/routes.ts';
 import { auditLogRoutes } from './modules/ops/audit/routes.ts';
 import { opsDashboardRoutes } from './modules/ops/dashboard/routes.ts';
 import { errorRoutes } from './modules/ops/errors/routes.ts';
@@ -122,7 +123,16 @@ export async function buildApp(deps: ApiDeps) {
           revokeSessions: (userId) => deps.tokens.revokeAllOf(userId),
         }),
       );
-      await v1.register(productRoutes({ products: deps.products, productViews: deps.productViews, cache }));
+      await v1.register(
+        productRoutes({
+          products: deps.products,
+          productViews: deps.productViews,
+          cache,
+          uploadImage: (request, uploaderId, checkFields) =>
+            deps.images.uploadForUrl(request, uploaderId, 'product', checkFields),
+          discardImage: (imageId) => deps.images.remove(imageId),
+        }),
+      );
       await v1.register(priceRoutes({ prices: deps.prices, cache }));
       await v1.register(alertRoutes({ alerts: deps.alerts }));
       await v1.register(
@@ -183,6 +193,13 @@ export async function buildApp(deps: ApiDeps) {
       await v1.register(cartRoutes({ cart: deps.cart }));
       await v1.register(addressRoutes({ addresses: deps.addresses }));
       await v1.register(wishlistRoutes({ wishlist: deps.wishlist }));
+      await v1.register(
+        imageRoutes({
+          images: deps.images,
+          storage: deps.storage,
+          audit: (action, work, summarize) => deps.auditLog.run(action, work, summarize),
+        }),
+      );
       await v1.register(
         mediaRoutes({
           mediaFiles: deps.mediaFiles,

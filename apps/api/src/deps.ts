@@ -48,6 +48,7 @@ import { type ProfileImageStore, profileImageStore } from './modules/identity/us
 import { type UsersService, usersService } from './modules/identity/users/service.ts';
 import { ffprobeBeside, mediaProber } from './modules/media/files/probe.ts';
 import { type MediaFilesService, mediaFilesService } from './modules/media/files/service.ts';
+import { type ImagesService, imagesService } from './modules/media/images/service.ts';
 import { type AdminAuditService, adminAuditService } from './modules/ops/audit/service.ts';
 import { type OpsDashboardService, opsDashboardService } from './modules/ops/dashboard/service.ts';
 import { type HealthService, healthService } from './modules/ops/health/service.ts';
@@ -159,6 +160,8 @@ export interface ApiDeps {
   settings: SettingsService;
   /** multipart uploads streamed into `storage`, typed by magic number, within the settings and quotas */
   uploads: UploadIntake;
+  /** images (API §31, legacy §24): sharp's WebP variants, stored under `images/<id>/` */
+  images: ImagesService;
   /** uploaded files (media_files): multipart and pre-signed uploads, streaming, metadata */
   mediaFiles: MediaFilesService;
   close(): Promise<void>;
@@ -380,6 +383,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     storage,
     settings,
     uploads,
+    images: imagesService({ db, storage, uploads, publicBaseUrl: env.PUBLIC_BASE_URL, logger }),
     mediaFiles: mediaFilesService({
       db,
       storage,

@@ -1,4 +1,5 @@
-import type { FastifyPluginAsync } from 'fastify';
+import { AppError } from '@pbshop/errors';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { CatalogCache } from '../../../catalog-cache/cache.ts';
 import {
@@ -13,11 +14,14 @@ import {
   serializeWith,
 } from '../../../http/envelope.ts';
 import { localizedMessages } from '../../../http/messages.ts';
+import { member } from '../../../http/principal.ts';
+import { acceptMultipartUploads } from '../../../http/uploads.ts';
 import {
   createImageBody,
   createOptionBody,
   createProductBody,
   imageParams,
+  multipartImageFields,
   optionParams,
   productDetail,
   productIdParams,
@@ -51,17 +55,30 @@ const say = localizedMessages({
 
 const errors = errorResponses(400, 401, 403, 404);
 
-/** Products, options and images (PROD-01..08); images by URL only. */
+/** Products, options and images (PROD-01..08); an image by URL or uploaded (multipart). */
 export interface ProductRoutesDeps {
   products: ProductsService;
   productViews: ProductViewCounter;
   cache: CatalogCache;
+  /**
+   * Stores a multipart image (`file`) as the Image API does (variants, no metadata) and answers
+   * the URL to keep; `checkFields` refuses the body's text fields before anything is decoded.
+   */
+  uploadImage(
+    request: FastifyRequest,
+    uploaderId: number,
+    checkFields: (fields: Record<string, string>) => void,
+  ): Promise<{ imageId: number; url: string; fields: Record<string, string> }>;
+  /** Deletes an uploaded image (its product row could not be written). */
+  discardImage(imageId: number): Promise<unknown>;
 }
 
 export function productRoutes({
   products,
   productViews: views,
   cache,
+  uploadImage,
+  discardImage,
 }: ProductRoutesDeps): FastifyPluginAsync {
   /** every product write invalidates that product's cached detail/comparison and the lists */
   const writing = <T>(id: number, work: () => Promise<T>) =>
@@ -239,25 +256,65 @@ export function productRoutes({
       },
     );
 
-    routes.post(
-      '/products/:id/images',
-      {
-        config: admin,
-        schema: {
-          tags: ['products'],
-          summary: 'Add an image by URL (PROD-07); one main image per product',
-          params: productIdParams,
-          body: createImageBody,
-          response: { 201: envelope(productImage), ...errors },
+    // the one route of this plugin that takes multipart: its own context holds the parser
+    await app.register(async (uploads) => {
+      await acceptMultipartUploads(uploads, { maxFiles: 1 });
+      uploads.withTypeProvider<ZodTypeProvider>().post(
+        '/products/:id/images',
+        {
+          config: admin,
+          schema: {
+            tags: ['products'],
+            summary:
+              'Add an image (PROD-07): JSON { url, isMain?, sortOrder? }, or multipart `file` (+ isMain, sortOrder fields) processed as POST /images/upload and kept as its LARGE variant; one main image per product',
+            consumes: ['application/json', 'multipart/form-data'],
+            params: productIdParams,
+            body: createImageBody.nullish(),
+            response: { 201: envelope(productImage), ...errorResponses(400, 401, 403, 404, 413, 415, 429) },
+          },
         },
-      },
-      async (request, reply) =>
-        reply
-          .code(201)
-          .send(
-            ok(await writing(request.params.id, () => products.addImage(request.params.id, request.body))),
-          ),
-    );
+        async (request, reply) => {
+          const productId = request.params.id;
+          if (!request.isMultipart()) {
+            if (!request.body) {
+              throw new AppError('VALIDATION_ERROR', {
+                details: [{ field: 'body', message: 'send { url } as JSON or a multipart file' }],
+              });
+            }
+            const body = request.body;
+            return reply
+              .code(201)
+              .send(ok(await writing(productId, () => products.addImage(productId, body))));
+          }
+          const readFields = (fields: Record<string, string>) => {
+            const parsed = multipartImageFields.safeParse(fields);
+            if (parsed.success) return parsed.data;
+            throw new AppError('VALIDATION_ERROR', {
+              details: parsed.error.issues.map((issue) => ({
+                field: issue.path.join('.'),
+                message: issue.message,
+              })),
+            });
+          };
+          const uploaded = await uploadImage(request, member(request).id, readFields);
+          const { isMain, sortOrder } = readFields(uploaded.fields);
+          try {
+            const image = await writing(productId, () =>
+              products.addImage(productId, { url: uploaded.url, isMain, sortOrder }),
+            );
+            return reply.code(201).send(ok(image));
+          } catch (error) {
+            await discardImage(uploaded.imageId).catch((cleanup: unknown) => {
+              request.log.error(
+                { err: cleanup, imageId: uploaded.imageId },
+                'uploaded product image not deleted',
+              );
+            });
+            throw error;
+          }
+        },
+      );
+    });
 
     routes.delete(
       '/products/:id/images/:imageId',

@@ -108,6 +108,20 @@ export const createImageBody = z.object({
   sortOrder: z.number().int().min(0).max(10_000).optional(),
 });
 
+/** The text fields of a multipart `POST /products/:id/images` (beside its `file`). */
+export const multipartImageFields = z.object({
+  isMain: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((value) => (value === undefined ? undefined : value === 'true')),
+  sortOrder: z
+    .string()
+    .regex(/^[0-9]{1,5}$/, 'a whole number 0..10000')
+    .transform(Number)
+    .pipe(z.number().int().min(0).max(10_000))
+    .optional(),
+});
+
 export const createProductBody = z
   .object({
     categoryId: productFields.categoryId,
