@@ -1,6 +1,6 @@
-import { type Database, reviews } from '@pbshop/db';
+import { type Database, products, reviews } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
-import { and, eq, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, eq, isNull, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import { refreshReviewStats } from '../../catalog/products/service.ts';
 import type { PointsService } from '../points/service.ts';
 import type { CreateReviewBody, Review, ReviewListQuery, ReviewSort, UpdateReviewBody } from './schemas.ts';
@@ -10,6 +10,9 @@ type Executor = Database | Transaction;
 
 /** The list counts a product's matching reviews up to this many; beyond it `totalCountCapped` is true. */
 export const REVIEW_COUNT_CAP = 1_000;
+
+/** The values of the list statement, by placeholder name. */
+type ListValue = 'productId' | 'rating' | 'limit' | 'offset' | 'scan' | 'withdrawn' | 'unnamed';
 
 /** The nickname shown for an author who has withdrawn, and for one who never chose a nickname. */
 export interface AuthorNames {
@@ -36,11 +39,14 @@ export interface ReviewsServiceOptions {
 
 const isoText = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+/** The placeholder nicknames as values, or as a prepared statement's placeholders. */
+type NameValues = AuthorNames | { withdrawn: Placeholder; unnamed: Placeholder };
+
 /**
  * The `review` row joined with its `author` as the API's Review, a JSON object built by PostgreSQL.
  * The author's nickname gives way to a placeholder once they withdrew (or when they have none).
  */
-function reviewJson(names: AuthorNames): SQL {
+function reviewJson(names: NameValues): SQL {
   return sql`json_build_object(
     'id', review.id, 'productId', review.product_id, 'orderId', review.order_id, 'rating', review.rating,
     'content', review.content, 'tags', review.tags, 'imageUrls', review.image_urls, 'isBest', review.is_best,
@@ -57,12 +63,12 @@ function reviewJson(names: AuthorNames): SQL {
  * (`reviews_product_rating_created_idx`), the best reviews then the others for BEST
  * (`reviews_product_best_created_idx`, then `reviews_product_created_idx` skipping the few best).
  */
-function sortParts(sort: ReviewSort, rating: number | undefined): SQL[] {
-  const ofRating = rating === undefined ? undefined : sql`rating = ${rating}`;
+function sortParts(sort: ReviewSort, ofRating: SQL | undefined): SQL[] {
   switch (sort) {
     case 'RATING_DESC':
     case 'RATING_ASC': {
-      const ascending = rating === undefined ? [1, 2, 3, 4, 5] : [rating];
+      if (ofRating) return [ofRating];
+      const ascending = [1, 2, 3, 4, 5];
       return (sort === 'RATING_DESC' ? ascending.toReversed() : ascending).map(
         (value) => sql`rating = ${value}`,
       );
@@ -84,6 +90,43 @@ function sortParts(sort: ReviewSort, rating: number | undefined): SQL[] {
 export function reviewsService(options: ReviewsServiceOptions) {
   const { db, points, rewardPoints, publishProductChange } = options;
   const reads = options.reads ?? db;
+
+  /**
+   * The list statement of one sort, with or without the rating filter: prepared once per shape
+   * (planning its parts cost more than running them), the values given as placeholders.
+   */
+  function listQuery(sort: ReviewSort, filtered: boolean) {
+    const value = (name: ListValue) => sql.placeholder(name);
+    const ofRating = filtered ? sql`rating = ${value('rating')}` : undefined;
+    const candidates = sortParts(sort, ofRating).map(
+      (condition, position) => sql`(
+        select id, created_at, ${sql.raw(String(position))} as part from reviews
+        where product_id = ${value('productId')} and deleted_at is null and ${condition}
+        order by created_at desc nulls last, id desc nulls last
+        limit ${value('scan')})`,
+    );
+    const names = { withdrawn: value('withdrawn'), unnamed: value('unnamed') };
+    return reads
+      .select({
+        total: sql<number>`(select count(*)::int from (
+          select 1 from reviews
+          where product_id = ${value('productId')} and deleted_at is null ${ofRating ? sql`and ${ofRating}` : sql``}
+          limit ${REVIEW_COUNT_CAP + 1}
+        ) matching)`,
+        page: sql<string>`(select coalesce(json_agg(${reviewJson(names)} order by page.part, page.created_at desc, page.id desc), '[]')::text
+          from (
+            select id, created_at, part from (${sql.join(candidates, sql` union all `)}) candidate
+            order by part, created_at desc, id desc
+            limit ${value('limit')} offset ${value('offset')}
+          ) page
+          join reviews review on review.id = page.id
+          join users author on author.id = review.user_id)`,
+      })
+      .from(products)
+      .where(and(eq(products.id, value('productId')), isNull(products.deletedAt)));
+  }
+  type ListStatement = ReturnType<ReturnType<typeof listQuery>['prepare']>;
+  const preparedLists = new Map<string, ListStatement>();
 
   async function reviewOf(executor: Executor, reviewId: number, names: AuthorNames): Promise<Review> {
     const [row] = await executor.execute<{ json: string }>(sql`
@@ -124,31 +167,23 @@ export function reviewsService(options: ReviewsServiceOptions) {
       query: ReviewListQuery,
       names: AuthorNames,
     ): Promise<{ pageJson: string; totalCount: number; totalCountCapped: boolean }> {
+      const filtered = query.rating !== undefined;
+      const shape = `${query.sort}_${filtered ? 'rating' : 'all'}`;
+      let prepared = preparedLists.get(shape);
+      if (!prepared) {
+        prepared = listQuery(query.sort, filtered).prepare(`reviews_list_${shape}`);
+        preparedLists.set(shape, prepared);
+      }
       const offset = (query.page - 1) * query.limit;
-      const ofRating = query.rating === undefined ? sql`` : sql`and rating = ${query.rating}`;
-      const candidates = sortParts(query.sort, query.rating).map(
-        (condition, position) => sql`(
-          select id, created_at, ${sql.raw(String(position))} as part from reviews
-          where product_id = ${productId} and deleted_at is null and ${condition}
-          order by created_at desc nulls last, id desc nulls last
-          limit ${offset + query.limit})`,
-      );
-      const [row] = await reads.execute<{ total: number; page: string }>(sql`
-        select
-          (select count(*)::int from (
-            select 1 from reviews where product_id = ${productId} and deleted_at is null ${ofRating}
-            limit ${REVIEW_COUNT_CAP + 1}
-          ) matching) as total,
-          (select coalesce(json_agg(${reviewJson(names)} order by page.part, page.created_at desc, page.id desc), '[]')::text
-           from (
-             select id, created_at, part from (${sql.join(candidates, sql` union all `)}) candidate
-             order by part, created_at desc, id desc
-             limit ${query.limit} offset ${offset}
-           ) page
-           join reviews review on review.id = page.id
-           join users author on author.id = review.user_id) as page
-        from products product
-        where product.id = ${productId} and product.deleted_at is null`);
+      const [row] = await prepared.execute({
+        productId,
+        rating: query.rating,
+        limit: query.limit,
+        offset,
+        scan: offset + query.limit,
+        withdrawn: names.withdrawn,
+        unnamed: names.unnamed,
+      } satisfies Record<ListValue, unknown>);
       if (!row) throw new AppError('PRODUCT_NOT_FOUND');
       return {
         pageJson: row.page,
@@ -204,8 +239,11 @@ export function reviewsService(options: ReviewsServiceOptions) {
         }>(sql`
           with line as (
             select line.id, line.product_name,
+                   -- a line's reviews are all its buyer's: found through the buyer's (few) reviews
                    exists (
-                     select 1 from reviews deleted where deleted.order_item_id = line.id and deleted.deleted_at is not null
+                     select 1 from reviews deleted
+                     where deleted.user_id = ${userId} and deleted.order_item_id = line.id
+                       and deleted.deleted_at is not null
                    ) as reviewed_before
             from order_items line
             where line.order_id = ${body.orderId} and line.product_id = ${productId}
