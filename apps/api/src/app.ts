@@ -26,6 +26,7 @@ import { socialRoutes } from './modules/identity/social/routes.ts';
 import { profileImageMediaRoutes, userRoutes } from './modules/identity/users/routes.ts';
 import { mediaRoutes, presignedObjectRoutes } from './modules/media/files/routes.ts';
 import { imageRoutes } from './modules/media/images/routes.ts';
+import { shortformRoutes } from './modules/media/shortforms/routes.ts';
 import { auditLogRoutes } from './modules/ops/audit/routes.ts';
 import { opsDashboardRoutes } from './modules/ops/dashboard/routes.ts';
 import { errorRoutes } from './modules/ops/errors/routes.ts';
@@ -223,6 +224,14 @@ export async function buildApp(deps: ApiDeps) {
         settingsRoutes({
           settings: deps.settings,
           audit: (action, work, summarize) => deps.auditLog.run(action, work, summarize),
+        }),
+      );
+      await v1.register(
+        shortformRoutes({
+          shortforms: deps.shortforms,
+          uploads: deps.uploads,
+          storage: deps.storage,
+          rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
         }),
       );
       await v1.register(

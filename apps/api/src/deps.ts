@@ -49,6 +49,7 @@ import { type UsersService, usersService } from './modules/identity/users/servic
 import { ffprobeBeside, mediaProber } from './modules/media/files/probe.ts';
 import { type MediaFilesService, mediaFilesService } from './modules/media/files/service.ts';
 import { type ImagesService, imagesService } from './modules/media/images/service.ts';
+import { type ShortformsService, shortformsService } from './modules/media/shortforms/service.ts';
 import { type AdminAuditService, adminAuditService } from './modules/ops/audit/service.ts';
 import { type OpsDashboardService, opsDashboardService } from './modules/ops/dashboard/service.ts';
 import { type HealthService, healthService } from './modules/ops/health/service.ts';
@@ -164,6 +165,8 @@ export interface ApiDeps {
   images: ImagesService;
   /** uploaded files (media_files): multipart and pre-signed uploads, streaming, metadata */
   mediaFiles: MediaFilesService;
+  /** short-form videos: upload (probed), feed, likes, comments, ranking, the transcode job's status and retry */
+  shortforms: ShortformsService;
   close(): Promise<void>;
 }
 
@@ -231,6 +234,8 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
       bytesPerDay: env.UPLOAD_QUOTA_MB_PER_DAY * 1024 * 1024,
     },
   });
+  const profileImages = profileImageStore(env.STORAGE_DIR, env.PUBLIC_BASE_URL);
+  const shortformProber = mediaProber({ ffprobeBin: ffprobeBeside(env.FFMPEG_BIN) });
   const prices = pricesService(db, sellers, searchSync, catalogReads.db);
   const cart = cartService({ db, redis, keyPrefix: env.REDIS_KEY_PREFIX, logger });
   const addresses = addressesService(db);
@@ -321,7 +326,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     idempotency: idempotencyKeys(db, logger, { leaseMs: env.IDEMPOTENCY_LEASE_MS }),
     passwords,
     users,
-    profileImages: profileImageStore(env.STORAGE_DIR, env.PUBLIC_BASE_URL),
+    profileImages,
     tokens,
     auth: authService({ db, users, passwords, tokens, mailer, env, logger }),
     social: socialService({ db, env, redis, users, tokens, resilience, logger }),
@@ -393,6 +398,18 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
       publicBaseUrl: env.PUBLIC_BASE_URL,
       presignExpiresSeconds: env.MEDIA_PRESIGNED_EXPIRES_SECONDS,
       pendingTtlMinutes: env.MEDIA_PENDING_UPLOAD_TTL_MINUTES,
+      logger,
+    }),
+    shortforms: shortformsService({
+      db,
+      storage,
+      producers,
+      probeVideo: (path) => shortformProber.probe('VIDEO', path),
+      discardUploads: (files) => uploads.discard(files),
+      urls: {
+        shortformsBase: `${env.PUBLIC_BASE_URL.replace(/\/+$/, '')}/api/v1/shortforms`,
+        profileImageUrl: (path) => profileImages.url(path),
+      },
       logger,
     }),
     async close() {

@@ -139,7 +139,8 @@ export async function transcodeShortform(
       await rows.release(shortformId, { status: 'PENDING', error: null });
       throw error;
     }
-    if (deleted.signal.aborted || error instanceof ShortformDeleted) {
+    // deleted meanwhile: its source may have gone from under FFmpeg, which is no failure
+    if (deleted.signal.aborted || error instanceof ShortformDeleted || !(await rows.isLive(shortformId))) {
       await storage.deletePrefix(prefix);
       logger.info({ shortformId }, 'shortform deleted while transcoding; stopped');
       return { shortformId, outcome: 'deleted' };

@@ -56,6 +56,11 @@ export function shortformRows(db: Database) {
       return row ? { outcome: 'already-completed' } : { outcome: 'deleted' };
     },
 
+    async isLive(shortformId: number): Promise<boolean> {
+      const [row] = await db.select({ id: shortforms.id }).from(shortforms).where(live(shortformId));
+      return row !== undefined;
+    },
+
     /** Answers false when the shortform is gone (deleted while transcoding): the job stops. */
     async progress(shortformId: number, percent: number): Promise<boolean> {
       const updated = await db
