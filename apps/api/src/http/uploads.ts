@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import multipart from '@fastify/multipart';
 import { AppError } from '@pbshop/errors';
 import type { Storage } from '@pbshop/storage';
@@ -213,6 +213,33 @@ export function uploadQuotaCounter(redis: Redis, keyPrefix: string, quota: Uploa
 
 export type UploadQuotaCounter = ReturnType<typeof uploadQuotaCounter>;
 
+/**
+ * The first `bytes` bytes of a stream (fewer if it ends first), read without putting it into
+ * flowing mode; the caller unshifts them back.
+ */
+async function readHead(stream: Readable, bytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  while (total < bytes) {
+    const chunk = stream.read() as Buffer | null;
+    if (chunk !== null) {
+      chunks.push(chunk);
+      total += chunk.length;
+      continue;
+    }
+    if (stream.readableEnded || stream.destroyed) break;
+    await new Promise<void>((resolve, reject) => {
+      const settle = (error?: Error) => {
+        stream.off('readable', settle).off('end', settle).off('close', settle).off('error', settle);
+        if (error) reject(error);
+        else resolve();
+      };
+      stream.once('readable', settle).once('end', settle).once('close', settle).once('error', settle);
+    });
+  }
+  return Buffer.concat(chunks);
+}
+
 /** An error of the multipart body itself (not ours) as a 4xx. */
 function bodyFailure(error: unknown): AppError {
   if (error instanceof AppError) return error;
@@ -253,22 +280,10 @@ export function uploadIntake({ storage, redis, keyPrefix, policy, quota }: Uploa
     bytesLeftToday: number,
     options: ReceiveOptions,
   ): Promise<ReceivedFile> {
-    const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    const head: Buffer[] = [];
-    let headBytes = 0;
-    let ended = false;
-    while (headBytes < SNIFF_BYTES) {
-      const next = await iterator.next();
-      if (next.done) {
-        ended = true;
-        break;
-      }
-      head.push(next.value);
-      headBytes += next.value.length;
-    }
+    const head = await readHead(source, SNIFF_BYTES);
     let detected: DetectedType;
     try {
-      detected = assertAllowed(await detectType(Buffer.concat(head)), currentPolicy, options.kinds);
+      detected = assertAllowed(await detectType(head), currentPolicy, options.kinds);
     } catch (error) {
       // the rest of this part is not wanted; the request ends with the error
       source.resume();
@@ -277,33 +292,46 @@ export function uploadIntake({ storage, redis, keyPrefix, policy, quota }: Uploa
     const limit = maxBytesOf(currentPolicy, detected.kind);
     const hash = createHash('sha256');
     let size = 0;
-    const take = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        throw new AppError('FILE_TOO_LARGE', {
-          details: { kind: detected.kind, maxBytes: limit, maxMb: limit / 1024 / 1024 },
-        });
-      }
-      if (size > bytesLeftToday) throw counter.exceeded({ bytesPerDay: quota.bytesPerDay });
-      hash.update(chunk);
-      return chunk;
-    };
-    async function* body() {
-      for (const chunk of head) yield take(chunk);
-      if (ended) return;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) return;
-        yield take(next.value);
-      }
+    const gate = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        size += chunk.length;
+        if (size > limit) {
+          callback(
+            new AppError('FILE_TOO_LARGE', {
+              details: { kind: detected.kind, maxBytes: limit, maxMb: limit / 1024 / 1024 },
+            }),
+          );
+          return;
+        }
+        if (size > bytesLeftToday) {
+          callback(counter.exceeded({ bytesPerDay: quota.bytesPerDay }));
+          return;
+        }
+        hash.update(chunk);
+        callback(null, chunk);
+      },
+    });
+    // pipe() forwards no error: a body cut short must fail the write
+    const forward = (error: Error) => gate.destroy(error);
+    source.once('error', forward);
+    if (source.readableEnded) {
+      // the whole file was in its head
+      gate.end(head);
+    } else {
+      // the sniffed bytes go back in front: the file streams on whole, with no extra copy
+      if (head.length > 0) source.unshift(head);
+      source.pipe(gate);
     }
     const storageKey = newStorageKey(options.keyFolder, detected.extension);
-    const stream = Readable.from(body(), { objectMode: false });
     try {
-      await storage.put(storageKey, stream, { contentType: detected.mime });
+      await storage.put(storageKey, gate, { contentType: detected.mime });
     } catch (error) {
+      // refused mid-stream: the rest of the part drains unread
+      source.unpipe(gate);
       source.resume();
       throw error;
+    } finally {
+      source.off('error', forward);
     }
     if (size === 0) {
       await storage.delete(storageKey);
