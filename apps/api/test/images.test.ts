@@ -286,7 +286,7 @@ describe('POST /images/upload (IMG-01..05)', () => {
       contentType: 'image/png',
       data: await smallPng(),
     });
-    expect(status).toBe(201);
+    expect(status, JSON.stringify(body)).toBe(201);
     expect(
       body.data.variants.map((variant: { width: number; height: number }) => [variant.width, variant.height]),
     ).toEqual([
@@ -310,7 +310,13 @@ describe('refused uploads leave no file and no row', () => {
       'a truncated JPEG',
       async () => {
         const noisy = await sharp({
-          create: { width: 800, height: 600, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 40 } },
+          create: {
+            width: 800,
+            height: 600,
+            channels: 3,
+            background: '#000',
+            noise: { type: 'gaussian', mean: 128, sigma: 40 },
+          },
         })
           .jpeg()
           .toBuffer();
@@ -342,7 +348,7 @@ describe('refused uploads leave no file and no row', () => {
   it('a missing or unknown category: 400, nothing kept', async () => {
     const member = await api.member();
     const before = await storedImageFiles();
-    for (const fields of [{}, { category: 'wallpaper' }]) {
+    for (const fields of [{}, { category: 'wallpaper' }] as Record<string, string>[]) {
       const answer = await uploadImage(
         member,
         { filename: 'small.png', contentType: 'image/png', data: await smallPng() },

@@ -91,8 +91,7 @@ export async function processImage(input: Buffer): Promise<ProcessedImage> {
   }
   const accepted = format as AcceptedFormat;
   try {
-    // one decode, oriented; each output a clone of it (sharp writes no metadata unless asked)
-    const oriented = sharp(input, decodeOptions).rotate();
+    const oriented = () => sharp(input, decodeOptions).rotate();
     const encodeOriginal = (pipeline: Sharp) =>
       accepted === 'jpeg'
         ? pipeline.jpeg({ quality: 90 })
@@ -101,25 +100,32 @@ export async function processImage(input: Buffer): Promise<ProcessedImage> {
           : accepted === 'webp'
             ? pipeline.webp({ quality: 90 })
             : pipeline.gif();
+    // the variants come from one decode at the LARGE size (a JPEG decodes straight at 1/2, 1/4 or
+    // 1/8 scale), not one full decode each: the smaller ones are resized from its pixels
+    const largeSide = VARIANT_LONGEST_SIDE.LARGE;
+    const [original, large] = await Promise.all([
+      encodeOriginal(oriented()).toBuffer({ resolveWithObject: true }),
+      oriented()
+        .resize({ width: largeSide, height: largeSide, fit: 'inside', withoutEnlargement: true })
+        .raw()
+        .toBuffer({ resolveWithObject: true }),
+    ]);
+    const pixels = () =>
+      sharp(large.data, {
+        raw: { width: large.info.width, height: large.info.height, channels: large.info.channels },
+      });
     const variant = (type: ImageVariantType) => {
       const side = VARIANT_LONGEST_SIDE[type];
-      return oriented
-        .clone()
+      return pixels()
         .resize({ width: side, height: side, fit: 'inside', withoutEnlargement: true })
         .webp({ quality: 80, effort: 4 })
         .toBuffer({ resolveWithObject: true });
     };
-    const [original, thumbnail, medium, large, tiny] = await Promise.all([
-      encodeOriginal(oriented.clone()).toBuffer({ resolveWithObject: true }),
+    const [thumbnail, medium, largeWebp, tiny] = await Promise.all([
       variant('THUMBNAIL'),
       variant('MEDIUM'),
       variant('LARGE'),
-      oriented
-        .clone()
-        .resize({ width: 16, height: 16, fit: 'inside' })
-        .blur(1)
-        .webp({ quality: 40 })
-        .toBuffer(),
+      pixels().resize({ width: 16, height: 16, fit: 'inside' }).blur(1).webp({ quality: 40 }).toBuffer(),
     ]);
     const file = ({ data, info }: { data: Buffer; info: OutputInfo }): ProcessedFile => ({
       bytes: data,
@@ -128,7 +134,7 @@ export async function processImage(input: Buffer): Promise<ProcessedImage> {
     });
     return {
       original: { ...file(original), format: accepted, ...mimeOf[accepted] },
-      variants: { THUMBNAIL: file(thumbnail), MEDIUM: file(medium), LARGE: file(large) },
+      variants: { THUMBNAIL: file(thumbnail), MEDIUM: file(medium), LARGE: file(largeWebp) },
       placeholder: `data:image/webp;base64,${tiny.toString('base64')}`,
     };
   } catch (error) {
