@@ -51,6 +51,7 @@ const builtAreas: readonly Area[] = [
   'Review',
   'Media',
   'Admin Settings',
+  'Image',
 ];
 const builtCalls = clientCalls.filter((call) => builtAreas.includes(call.area));
 

@@ -205,6 +205,8 @@ export async function createFixtures(api: ContractApi, smtp: TestSmtpServer) {
 
   return {
     app,
+    /** for the fixtures that run a worker's processors (the short-form transcode) */
+    deps: api.deps,
     admin,
     user,
     member: api.member,

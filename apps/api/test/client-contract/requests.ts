@@ -646,6 +646,11 @@ export const clientRequests: Partial<Record<CallKey, RequestBuilder>> = {
   },
   'GET /media/:id/metadata': async (fx) => ({ params: { id: await newMedia(fx, fx.user) } }),
 
+  // Image (ImageApiPage): file and category as FormData (:44); variants read field by field
+  'POST /images/upload': async (fx) => ({ as: await fx.member(), multipart: await imageForm() }),
+  'GET /images/:imageId/variants': async (fx) => ({ params: { imageId: await newImage(fx) } }),
+  'DELETE /images/:imageId': async (fx) => ({ as: fx.admin, params: { imageId: await newImage(fx) } }),
+
   // Admin Settings (AdminSettingsApiPage): the page's default inputs (:67, :118-122, :157-160)
   'GET /admin/settings/extensions': ({ admin }) => ({ as: admin }),
   'POST /admin/settings/extensions': ({ admin }) => ({
@@ -730,6 +735,28 @@ async function mediaForm(fx: Fixtures): Promise<FormPart[]> {
     { name: 'ownerType', value: 'PRODUCT' },
     { name: 'ownerId', value: String(fx.product.id) },
   ];
+}
+
+/** The image page's form: a photo of the product category. */
+async function imageForm(): Promise<FormPart[]> {
+  return [
+    { name: 'file', filename: 'photo.jpg', contentType: 'image/jpeg', value: await testMedia.jpeg() },
+    { name: 'category', value: 'product' },
+  ];
+}
+
+/** An image uploaded by a member through POST /images/upload; its id. */
+async function newImage(fx: Fixtures): Promise<Id> {
+  const form = multipartBody(await imageForm());
+  const response = await fx.app.inject({
+    method: 'POST',
+    url: `${apiBase}/images/upload`,
+    headers: { ...fx.user.authHeader, 'content-type': form.contentType },
+    payload: form.payload,
+  });
+  if (response.statusCode !== 201)
+    throw new Error(`fixture image upload answered ${response.statusCode}: ${response.body}`);
+  return response.json().data.id;
 }
 
 /** A file uploaded by `owner` through POST /media/upload; its id. */

@@ -723,6 +723,29 @@ export const clientSchemas: Partial<Record<CallKey, ClientShape>> = {
   'DELETE /media/:id': { data: renderedWhole },
   'GET /media/:id/metadata': { data: renderedWhole },
 
+  // Image (ImageApiPage): the upload's answer and the delete's rendered whole; the variants read
+  // field by field (:85-86, :116-118)
+  'POST /images/upload': {
+    data: z.looseObject({
+      id,
+      originalUrl: text,
+      variants: z.array(z.looseObject({ id, type: z.enum(['THUMBNAIL', 'MEDIUM', 'LARGE']), url: text })),
+      processingStatus: z.enum(['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED']),
+    }),
+  },
+  'GET /images/:imageId/variants': {
+    data: z.array(
+      z.looseObject({
+        id,
+        type: z.enum(['THUMBNAIL', 'MEDIUM', 'LARGE']),
+        width: count,
+        height: count,
+        format: text,
+      }),
+    ),
+  },
+  'DELETE /images/:imageId': { data: z.looseObject({ success: z.boolean(), message: text }) },
+
   // Admin Settings (AdminSettingsApiPage): every answer rendered whole
   'GET /admin/settings/extensions': { data: renderedWhole },
   'POST /admin/settings/extensions': { data: renderedWhole },
