@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, parseEnv } from '@pbshop/config';
-import { createDatabase } from '@pbshop/db';
+import { createDatabase, type Database } from '@pbshop/db';
 import * as schema from '@pbshop/db/schema';
 import { createTestContext } from '@pbshop/testing';
 import autocannon from 'autocannon';
@@ -240,7 +240,7 @@ const [stats] = await sql<{ review_count: number; live: number; average_rating: 
 await sql`vacuum analyze reviews`;
 const handle = createDatabase(ctx.env.DATABASE_URL!, { max: 1, applicationName: 'bench' });
 const captured: { query: string; parameters: unknown[] }[] = [];
-const traced = drizzle(handle.sql, {
+const traced: Database = drizzle(handle.sql, {
   schema,
   casing: 'snake_case',
   logger: { logQuery: (query, parameters) => captured.push({ query, parameters }) },
