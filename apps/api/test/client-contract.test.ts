@@ -52,6 +52,7 @@ const builtAreas: readonly Area[] = [
   'Media',
   'Admin Settings',
   'Image',
+  'Shortform',
 ];
 const builtCalls = clientCalls.filter((call) => builtAreas.includes(call.area));
 

@@ -7,10 +7,13 @@
 // the path as they are, the query without empty values, `Content-Type: application/json` on every
 // call, a body only when there is one, Bearer only for calls that send it, and `data`/`meta`
 // unwrapped only from a body with both `success` and `data`.
+import { join } from 'node:path';
+import { waitFor } from '@pbshop/testing';
 import { uniqueName } from '../helpers/catalog.ts';
 import { testMedia } from '../helpers/media-files.ts';
 import { type FormPart, multipartBody } from '../helpers/multipart.ts';
 import type { Member } from '../helpers/users.ts';
+import { makeClip, startTranscodeWorker } from '../shortforms-helpers.ts';
 import type { CallKey, ClientCall } from './calls.ts';
 import type { Fixtures, Id } from './fixtures.ts';
 import { apiBase } from './served.ts';
@@ -667,6 +670,49 @@ export const clientRequests: Partial<Record<CallKey, RequestBuilder>> = {
     as: admin,
     body: { maxImageCount: 10, pointAmount: 500 },
   }),
+
+  // Shortform (ShortformApiPage): the upload's FormData (:62-67: video, title, durationSec as
+  // Number(input), productIds as a JSON array string); lists with page 1 and limit 20, the ranking
+  // with period 'day'; a published short-form (transcoded by worker-transcode's processors) for
+  // the reads, a FAILED one of the caller's for the retry
+  'POST /shortforms': async (fx) => ({ as: await fx.member(), multipart: await shortformForm(fx) }),
+  'GET /shortforms': async (fx) => {
+    await publishedShortform(fx);
+    return { query: { page: 1, limit: 20 } };
+  },
+  'GET /shortforms/:id': async (fx) => ({ params: { id: (await publishedShortform(fx)).id } }),
+  'POST /shortforms/:id/like': async (fx) => ({
+    as: fx.user,
+    params: { id: (await publishedShortform(fx)).id },
+  }),
+  'POST /shortforms/:id/comments': async (fx) => ({
+    as: fx.user,
+    params: { id: (await publishedShortform(fx)).id },
+    body: { content: '어디서 살 수 있나요?' },
+  }),
+  'GET /shortforms/:id/comments': async (fx) => ({
+    params: { id: (await publishedShortform(fx)).id },
+    query: { page: 1, limit: 20 },
+  }),
+  'GET /shortforms/ranking/list': async (fx) => {
+    await publishedShortform(fx);
+    return { query: { period: 'day', limit: 20 } };
+  },
+  'DELETE /shortforms/:id': async (fx) => {
+    const owner = await fx.member();
+    return { as: owner, params: { id: await uploadedShortform(fx, owner) } };
+  },
+  'GET /shortforms/:id/transcode-status': async (fx) => ({
+    params: { id: (await publishedShortform(fx)).id },
+  }),
+  'POST /shortforms/:id/transcode/retry': async (fx) => {
+    const { id, owner } = await failedShortform(fx);
+    return { as: owner, params: { id } };
+  },
+  'GET /shortforms/user/:userId': async (fx) => ({
+    params: { userId: (await publishedShortform(fx)).owner.user.id },
+    query: { page: 1, limit: 20 },
+  }),
 };
 
 export interface ClientAnswer {
@@ -772,6 +818,79 @@ async function newMedia(fx: Fixtures, owner: Member): Promise<Id> {
     throw new Error(`fixture media upload answered ${response.statusCode}: ${response.body}`);
   return response.json().data[0].id;
 }
+
+let shortformClip: Promise<Buffer> | undefined;
+
+/** The short-form page's form: a 1 s vertical clip made with lavfi, tagged with the fixture product. */
+async function shortformForm(fx: Fixtures): Promise<FormPart[]> {
+  shortformClip ??= makeClip(join(fx.deps.env.STORAGE_DIR, 'clips', 'contract-shortform.mp4'), 1);
+  return [
+    { name: 'video', filename: 'unboxing.mp4', contentType: 'video/mp4', value: await shortformClip },
+    { name: 'title', value: '언박싱 15초' },
+    { name: 'durationSec', value: '1' },
+    { name: 'productIds', value: JSON.stringify([fx.product.id]) },
+  ];
+}
+
+/** A short-form uploaded by `owner` (PENDING: no worker runs unless a fixture starts one); its id. */
+async function uploadedShortform(fx: Fixtures, owner: Member): Promise<Id> {
+  const form = multipartBody(await shortformForm(fx));
+  const response = await fx.app.inject({
+    method: 'POST',
+    url: `${apiBase}/shortforms`,
+    headers: { ...owner.authHeader, 'content-type': form.contentType },
+    payload: form.payload,
+  });
+  if (response.statusCode !== 201)
+    throw new Error(`fixture short-form upload answered ${response.statusCode}: ${response.body}`);
+  return response.json().data.id;
+}
+
+/** Runs worker-transcode's processors (with `env` changes) until the short-form reaches `status`. */
+async function transcodedTo(fx: Fixtures, id: Id, status: 'COMPLETED' | 'FAILED', env = {}) {
+  const worker = startTranscodeWorker(fx.deps, env);
+  try {
+    await waitFor(
+      `short-form ${id} to be ${status}`,
+      async () => {
+        const response = await fx.app.inject({
+          method: 'GET',
+          url: `${apiBase}/shortforms/${id}/transcode-status`,
+        });
+        return response.json().data?.transcodeStatus === status;
+      },
+      60_000,
+    );
+  } finally {
+    await worker.close();
+  }
+}
+
+// made once, one after the other: two workers running at once would take each other's jobs
+let shortformFixtures: Promise<{ published: ShortformFixture; failed: ShortformFixture }> | undefined;
+interface ShortformFixture {
+  id: Id;
+  owner: Member;
+}
+
+function shortformsOf(fx: Fixtures) {
+  shortformFixtures ??= (async () => {
+    const owner = await fx.member();
+    const published = await uploadedShortform(fx, owner);
+    await transcodedTo(fx, published, 'COMPLETED');
+    // a view (the day's ranking) and a comment (the comment list)
+    await fx.app.inject({ method: 'GET', url: `${apiBase}/shortforms/${published}` });
+    await sent(fx, 'POST', `/shortforms/${published}/comments`, { as: owner }, { content: '첫 댓글' });
+    const failedOwner = await fx.member();
+    const failed = await uploadedShortform(fx, failedOwner);
+    await transcodedTo(fx, failed, 'FAILED', { FFMPEG_BIN: '/nonexistent/bin/ffmpeg' });
+    return { published: { id: published, owner }, failed: { id: failed, owner: failedOwner } };
+  })();
+  return shortformFixtures;
+}
+
+const publishedShortform = async (fx: Fixtures) => (await shortformsOf(fx)).published;
+const failedShortform = async (fx: Fixtures) => (await shortformsOf(fx)).failed;
 
 /** A new guest cart's header, its key shaped as the storefront makes it (cartKey.ts:4). */
 function guestCart(): Record<string, string> {

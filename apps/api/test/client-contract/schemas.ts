@@ -200,6 +200,14 @@ const categoryNode: z.ZodType<CategoryNode> = z.looseObject({
   },
 });
 
+/** ShortformItem (ty:534-554) as the feed and the ranking read it */
+const shortformListItem = z.looseObject({
+  id,
+  title: text,
+  likeCount: count,
+  transcodeStatus: z.enum(['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED']),
+});
+
 export const clientSchemas: Partial<Record<CallKey, ClientShape>> = {
   // Auth
   'POST /auth/signup': { data: message },
@@ -753,4 +761,22 @@ export const clientSchemas: Partial<Record<CallKey, ClientShape>> = {
   'PATCH /admin/settings/upload-limits': { data: renderedWhole },
   'GET /admin/settings/review-policy': { data: renderedWhole },
   'PATCH /admin/settings/review-policy': { data: renderedWhole },
+
+  // Shortform (ShortformApiPage): the feed and the ranking read four fields of each item
+  // (:85-86, :90-91, :176-177), the comment list three (:137-138, :184-185), the user list renders
+  // its array (:160-161); every other answer is rendered whole. The lists hold the fixture's
+  // published short-form, so their items are checked, not an empty array.
+  'POST /shortforms': { data: renderedWhole },
+  'GET /shortforms': { data: z.array(shortformListItem).min(1) },
+  'GET /shortforms/:id': { data: renderedWhole },
+  'POST /shortforms/:id/like': { data: renderedWhole },
+  'POST /shortforms/:id/comments': { data: renderedWhole },
+  'GET /shortforms/:id/comments': {
+    data: z.array(z.looseObject({ id, userId: id, content: text })).min(1),
+  },
+  'GET /shortforms/ranking/list': { data: z.array(shortformListItem).min(1) },
+  'DELETE /shortforms/:id': { data: renderedWhole },
+  'GET /shortforms/:id/transcode-status': { data: renderedWhole },
+  'POST /shortforms/:id/transcode/retry': { data: renderedWhole },
+  'GET /shortforms/user/:userId': { data: z.array(renderedWhole).min(1) },
 };
