@@ -237,7 +237,7 @@ export async function buildApp(deps: ApiDeps) {
       await v1.register(
         reviewRoutes({
           reviews: deps.reviews,
-          maxImageCount: env.REVIEW_MAX_IMAGE_COUNT,
+          maxImageCount: async () => (await deps.settings.reviewPolicy()).maxImageCount,
           audit: (action, work, summarize) => deps.auditLog.run(action, work, summarize),
         }),
       );

@@ -379,7 +379,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
       db,
       reads: catalogReads.db,
       points,
-      rewardPoints: env.REVIEW_POINT_AMOUNT,
+      rewardPoints: async () => (await settings.reviewPolicy()).pointAmount,
       async publishProductChange(productId) {
         await cache.invalidateProduct(productId);
         await searchSync.wake();

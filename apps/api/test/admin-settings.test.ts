@@ -111,6 +111,28 @@ describe('changes', () => {
   });
 });
 
+describe('the review policy feeds reviews', () => {
+  it('a review with more images than maxImageCount is refused at once; within it, the write goes on', async () => {
+    const images = [
+      'https://img.example.com/1.jpg',
+      'https://img.example.com/2.jpg',
+      'https://img.example.com/3.jpg',
+    ];
+    const write = () =>
+      api.call('POST', '/api/v1/products/1/reviews', {
+        headers: api.user.authHeader,
+        body: { orderId: 999_999_999, rating: 5, content: 'Exactly what I wanted.', imageUrls: images },
+      });
+    await asAdmin('PATCH', '/review-policy', { maxImageCount: 2 });
+    const refused = await write();
+    expectError(refused, 400, 'VALIDATION_ERROR');
+    expect(refused.body.error.details).toEqual([{ field: 'imageUrls', message: 'at most 2 images' }]);
+    await asAdmin('PATCH', '/review-policy', { maxImageCount: 3 });
+    // past the image check: the review goes on to its product (none in this test's catalog)
+    expectError(await write(), 404, 'PRODUCT_NOT_FOUND');
+  });
+});
+
 describe('another API instance', () => {
   let other: { app: App; deps: ApiDeps; close(): Promise<void> };
   beforeAll(async () => {

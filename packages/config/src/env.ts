@@ -222,10 +222,6 @@ const envShape = z.object({
   // (one at a time across replicas) and also expires points a year after they were credited
   ORDER_PAYMENT_TIMEOUT_MINUTES: z.coerce.number().int().min(1).max(10_080).default(30),
   COMMERCE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
-  // reviews, until the admin settings' review policy exists: the points a new review earns (0: none;
-  // taken back, as far as still unspent, when the review is deleted) and the most images on one review
-  REVIEW_POINT_AMOUNT: z.coerce.number().int().min(0).max(1_000_000).default(500),
-  REVIEW_MAX_IMAGE_COUNT: z.coerce.number().int().min(0).max(100).default(10),
   // payments (api-contract "Decisions"): the Toss-style payment gateway the API confirms and cancels
   // payments at, and its secret key (HTTP Basic, `secretKey:`); the local gateway simulator's port
   // (dev.sh; 0: any free port, printed at start)

@@ -1,3 +1,4 @@
+import { AppError } from '@pbshop/errors';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
@@ -42,14 +43,24 @@ const errors = errorResponses(400, 401, 403, 404);
 
 export interface ReviewRoutesDeps {
   reviews: ReviewsService;
-  /** the review policy's most images on one review (REVIEW_MAX_IMAGE_COUNT) */
-  maxImageCount: number;
+  /** the review policy's most images on one review (admin settings, read per write) */
+  maxImageCount(): Promise<number>;
   audit: RunAudited;
 }
 
 /** Product reviews (API §12, REV-01..08): purchase-confirmed items only, one review per order item. */
 export function reviewRoutes({ reviews, maxImageCount, audit }: ReviewRoutesDeps): FastifyPluginAsync {
-  const bodies = reviewBodies(maxImageCount);
+  const bodies = reviewBodies();
+  /** 400 for more images than the review policy allows now (it changes without a restart). */
+  const checkImageCount = async (imageUrls: readonly string[] | undefined) => {
+    if (!imageUrls) return;
+    const most = await maxImageCount();
+    if (imageUrls.length > most) {
+      throw new AppError('VALIDATION_ERROR', {
+        details: [{ field: 'imageUrls', message: `at most ${most} images` }],
+      });
+    }
+  };
   return async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
     const tags = ['reviews'];
@@ -88,13 +99,14 @@ export function reviewRoutes({ reviews, maxImageCount, audit }: ReviewRoutesDeps
         schema: {
           tags,
           summary:
-            'Review a product of my purchase-confirmed (CONFIRMED) order, one review per order item; earns REVIEW_POINT_AMOUNT points (500 P). 404 ORDER_NOT_FOUND for an order not mine, 403 REVIEW_NOT_ALLOWED for one not confirmed or without the product, 409 REVIEW_ALREADY_EXISTS',
+            'Review a product of my purchase-confirmed (CONFIRMED) order, one review per order item; earns the review policy pointAmount (admin settings; 500 P by default). 404 ORDER_NOT_FOUND for an order not mine, 403 REVIEW_NOT_ALLOWED for one not confirmed or without the product, 409 REVIEW_ALREADY_EXISTS',
           params: productReviewParams,
           body: bodies.create,
           response: { 201: envelope(review), ...errors, ...errorResponses(409) },
         },
       },
       async (request, reply) => {
+        await checkImageCount(request.body.imageUrls);
         const created = await reviews.create(
           member(request).id,
           request.params.id,
@@ -118,8 +130,12 @@ export function reviewRoutes({ reviews, maxImageCount, audit }: ReviewRoutesDeps
           response: { 200: envelope(review), ...errors },
         },
       },
-      async (request) =>
-        ok(await reviews.update(member(request).id, request.params.id, request.body, authorNames(request))),
+      async (request) => {
+        await checkImageCount(request.body.imageUrls);
+        return ok(
+          await reviews.update(member(request).id, request.params.id, request.body, authorNames(request)),
+        );
+      },
     );
 
     routes.delete(

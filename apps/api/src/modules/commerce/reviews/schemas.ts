@@ -61,25 +61,30 @@ const imageUrl = z
   .max(2000)
   .pipe(z.url({ protocol: /^https?$/, message: 'an http(s) URL' }));
 
-const imageUrls = (maxImageCount: number) =>
-  z.array(imageUrl).max(maxImageCount).describe(`at most ${maxImageCount} http(s) image URLs`);
+/** The most images the review policy may allow (admin settings refuse more). */
+export const REVIEW_IMAGE_CEILING = 100;
 
-/** The bodies of a review write; the image count is the review policy's (REVIEW_MAX_IMAGE_COUNT). */
-export function reviewBodies(maxImageCount: number) {
+const imageUrls = z
+  .array(imageUrl)
+  .max(REVIEW_IMAGE_CEILING)
+  .describe("http(s) image URLs, at most the review policy's maxImageCount (admin settings; default 10)");
+
+/** The bodies of a review write; the route checks the image count against the current review policy. */
+export function reviewBodies() {
   return {
     create: z.object({
       orderId: entityId.describe('the purchase-confirmed order of mine that holds the product'),
       rating,
       content,
       tags: tags.optional(),
-      imageUrls: imageUrls(maxImageCount).optional(),
+      imageUrls: imageUrls.optional(),
     }),
     update: z
       .object({
         rating: rating.optional(),
         content: content.optional(),
         tags: tags.optional(),
-        imageUrls: imageUrls(maxImageCount).optional(),
+        imageUrls: imageUrls.optional(),
       })
       .refine((body) => Object.values(body).some((value) => value !== undefined), {
         message: 'send at least one field to change',

@@ -31,8 +31,8 @@ export interface ReviewsServiceOptions {
   /** the pool the public list reads with (the API's smaller read pool) */
   reads?: Database;
   points: Pick<PointsService, 'earn' | 'takeBackReviewReward'>;
-  /** REVIEW_POINT_AMOUNT: the points a new review earns (0: none) */
-  rewardPoints: number;
+  /** the review policy's points a new review earns (0: none; admin settings, read per review) */
+  rewardPoints(): Promise<number>;
   /** after a change of a product's review count or rating: invalidates its cached pages, wakes worker-search */
   publishProductChange(productId: number): Promise<void>;
 }
@@ -206,6 +206,7 @@ export function reviewsService(options: ReviewsServiceOptions) {
       body: CreateReviewBody,
       names: AuthorNames,
     ): Promise<Review> {
+      const reward = await rewardPoints();
       const [found] = await db.execute<{
         product_live: boolean;
         order_status: string | null;
@@ -267,8 +268,8 @@ export function reviewsService(options: ReviewsServiceOptions) {
         if (!(await refreshReviewStats(tx, productId))) throw new AppError('PRODUCT_NOT_FOUND');
         changed(productId);
         // one reward per order item: a review written again after a deletion earns nothing
-        if (rewardPoints > 0 && !written.reviewed_before) {
-          await points.earn(tx, userId, rewardPoints, {
+        if (reward > 0 && !written.reviewed_before) {
+          await points.earn(tx, userId, reward, {
             type: 'EARN',
             description: `review #${id} of ${written.product_name}`,
             reviewId: id,
