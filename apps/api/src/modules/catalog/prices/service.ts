@@ -81,6 +81,98 @@ export function realPriceOf(
  */
 const counts = sql`${offers.stockState} <> 'OUT_OF_STOCK'`;
 
+/** A product's price aggregates over its counted offers (`counts`): nulls and 0 without one. */
+export interface PriceAggregate {
+  lowestPrice: number | null;
+  highestPrice: number | null;
+  averagePrice: number | null;
+  sellerCount: number;
+}
+
+/**
+ * The price aggregates of `productIds` from their offers, in one statement; a product without a
+ * counted offer at a live shop gets nulls and 0. The single offer write and the batch
+ * (`batch.ts`) both compute them here. Each product's offers are read through its index
+ * (product_id leads offers_product_seller_key), whatever the planner thinks of the shops.
+ */
+export async function priceAggregates(
+  tx: Executor,
+  productIds: number[],
+): Promise<Map<number, PriceAggregate>> {
+  const rows = await tx.execute<{
+    product_id: string;
+    lowest: string | null;
+    highest: string | null;
+    average: string | null;
+    seller_count: number;
+  }>(sql`
+    select p.id as product_id, a.lowest, a.highest, a.average, a.seller_count
+    from unnest(${sql.param(productIds)}::bigint[]) as p(id)
+    cross join lateral (
+      select min(${offers.price}) as lowest, max(${offers.price}) as highest,
+             round(avg(${offers.price}))::bigint as average, count(*)::int as seller_count
+      from ${offers}
+      join ${sellers} on ${sellers.id} = ${offers.sellerId} and ${sellers.deletedAt} is null
+      where ${offers.productId} = p.id and ${counts}
+    ) a`);
+  const toNumber = (value: string | null) => (value === null ? null : Number(value));
+  return new Map(
+    [...rows].map((row) => [
+      Number(row.product_id),
+      {
+        lowestPrice: toNumber(row.lowest),
+        highestPrice: toNumber(row.highest),
+        averagePrice: toNumber(row.average),
+        sellerCount: row.seller_count,
+      },
+    ]),
+  );
+}
+
+/** The row a new offer is inserted as (POST /products/:id/prices, and the crawler's batch). */
+export function newOfferValues(productId: number, body: CreateOfferBody) {
+  return {
+    productId,
+    sellerId: body.sellerId,
+    price: body.price,
+    shippingRule: body.shippingRule,
+    shippingCost: body.shippingCost,
+    freeShippingThreshold: body.freeShippingThreshold ?? null,
+    ...offerStockOf(body.stock ?? DEFAULT_STOCK_BY_STATE[body.stockState]),
+    url: body.url,
+  };
+}
+
+/**
+ * An offer's fields after `body` (PATCH /prices/:id, and the crawler's batch), from the offer as
+ * read under its product's lock; 400 VALIDATION_ERROR when the shipping fields disagree.
+ */
+export function updatedOfferValues(locked: OfferRow, body: UpdateOfferBody) {
+  // a shipping fee sent without a rule on a FREE offer makes it PAID (the storefront's form
+  // has a fee and no rule); FREE_OVER and PAID keep their rule, the fee is theirs to change
+  const shippingRule =
+    body.shippingRule ??
+    (locked.shippingRule === 'FREE' && (body.shippingCost ?? 0) > 0 ? 'PAID' : locked.shippingRule);
+  const merged = {
+    price: body.price ?? locked.price,
+    shippingRule,
+    shippingCost: body.shippingCost ?? locked.shippingCost,
+    freeShippingThreshold:
+      body.freeShippingThreshold !== undefined
+        ? body.freeShippingThreshold
+        : // switching away from FREE_OVER drops the threshold
+          shippingRule === 'FREE_OVER'
+          ? locked.freeShippingThreshold
+          : null,
+    ...stockAfterUpdate(locked, body),
+    url: body.url ?? locked.url,
+  };
+  if (body.shippingRule === 'FREE' && body.shippingCost === undefined) merged.shippingCost = 0;
+  const problems = shippingProblems(merged);
+  if (problems.length > 0) throw new AppError('VALIDATION_ERROR', { details: problems });
+  return merged;
+}
+
 /** An offer and its shop as `offersJson` returns them (timestamps as PostgreSQL writes them in JSON). */
 interface OfferJson {
   id: number;
@@ -255,31 +347,15 @@ export function pricesService(
     alongside?: () => Promise<T>,
   ): Promise<T> {
     // the product row is locked, so no other offer write of this product runs in between
-    const [aggregate] = await tx
-      .select({
-        lowest: sql<string | null>`min(${offers.price})`,
-        highest: sql<string | null>`max(${offers.price})`,
-        average: sql<string | null>`round(avg(${offers.price}))::bigint`,
-        sellerCount: sql<number>`count(*)::int`,
-      })
-      .from(offers)
-      .innerJoin(sellers, and(eq(sellers.id, offers.sellerId), isNull(sellers.deletedAt)))
-      .where(and(eq(offers.productId, productId), counts));
-    const toNumber = (value: string | null | undefined) => (value == null ? null : Number(value));
-    const lowestPrice = toNumber(aggregate?.lowest);
+    const aggregate = (await priceAggregates(tx, [productId])).get(productId) as PriceAggregate;
+    const { lowestPrice } = aggregate;
     // what follows depends on the aggregate only, not on each other: issued together, postgres.js
     // pipelines them on the transaction's connection (one round trip instead of four; each round
     // trip costs both processes a wake-up, the bulk of an offer write's cost under load)
     const [, , , , read] = await Promise.all([
       tx
         .update(products)
-        .set({
-          lowestPrice,
-          highestPrice: toNumber(aggregate?.highest),
-          averagePrice: toNumber(aggregate?.average),
-          sellerCount: aggregate?.sellerCount ?? 0,
-          updatedAt: new Date(),
-        })
+        .set({ ...aggregate, updatedAt: new Date() })
         .where(eq(products.id, productId))
         .execute(),
       tx
@@ -400,16 +476,7 @@ export function pricesService(
         await lockProduct(tx, productId);
         const [row] = await tx
           .insert(offers)
-          .values({
-            productId,
-            sellerId: body.sellerId,
-            price: body.price,
-            shippingRule: body.shippingRule,
-            shippingCost: body.shippingCost,
-            freeShippingThreshold: body.freeShippingThreshold ?? null,
-            ...offerStockOf(body.stock ?? DEFAULT_STOCK_BY_STATE[body.stockState]),
-            url: body.url,
-          })
+          .values(newOfferValues(productId, body))
           .onConflictDoNothing({ target: [offers.productId, offers.sellerId] })
           .returning();
         if (!row) {
@@ -450,28 +517,7 @@ export function pricesService(
         }
         mayActFor(principal, own, row.offer.sellerId, row.shopLive);
         const locked = row.offer;
-        // a shipping fee sent without a rule on a FREE offer makes it PAID (the storefront's form
-        // has a fee and no rule); FREE_OVER and PAID keep their rule, the fee is theirs to change
-        const shippingRule =
-          body.shippingRule ??
-          (locked.shippingRule === 'FREE' && (body.shippingCost ?? 0) > 0 ? 'PAID' : locked.shippingRule);
-        const merged = {
-          price: body.price ?? locked.price,
-          shippingRule,
-          shippingCost: body.shippingCost ?? locked.shippingCost,
-          freeShippingThreshold:
-            body.freeShippingThreshold !== undefined
-              ? body.freeShippingThreshold
-              : // switching away from FREE_OVER drops the threshold
-                shippingRule === 'FREE_OVER'
-                ? locked.freeShippingThreshold
-                : null,
-          ...stockAfterUpdate(locked, body),
-          url: body.url ?? locked.url,
-        };
-        if (body.shippingRule === 'FREE' && body.shippingCost === undefined) merged.shippingCost = 0;
-        const problems = shippingProblems(merged);
-        if (problems.length > 0) throw new AppError('VALIDATION_ERROR', { details: problems });
+        const merged = updatedOfferValues(locked, body);
         // the offer's update and the aggregate over it go out together (PostgreSQL runs them in order)
         const [, entry] = await Promise.all([
           tx
