@@ -240,7 +240,12 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
   const cart = cartService({ db, redis, keyPrefix: env.REDIS_KEY_PREFIX, logger });
   const addresses = addressesService(db);
   const points = pointsService(db);
-  const collectedOffers = crawlerOffers(db, prices, (productId) => cache.invalidateProduct(productId));
+  const collectedOffers = crawlerOffers(
+    db,
+    prices,
+    (productId) => cache.invalidateProduct(productId),
+    searchSync,
+  );
   const searchAdmin = searchAdminService({ env, logger, db, search, resilience, producers, searchSync });
   const queueAdmin = queueAdminService({ queues: producers.queues, redis, keyPrefix: env.REDIS_KEY_PREFIX });
   const resilienceAdmin = resilienceAdminService({ resilience, logger });

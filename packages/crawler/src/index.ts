@@ -1,7 +1,14 @@
 export { CrawlError, type ErrorClass } from './crawl-error.ts';
 export { crawlerProductToken, crawlerUserAgent, type FetchedPage, fetchPage, retryAfterMs } from './fetch.ts';
 export { type CollectedItem, parseKrw, parseListingLinks, parseProductPage, parseStock } from './parse.ts';
-export { hostPoliteness } from './politeness.ts';
+export { type HostPoliteness, hostPoliteness, type PoliteRun } from './politeness.ts';
 export { type CrawlCatalogFactory, crawlerProcessors, fetchSellerPage } from './processors.ts';
 export { robotsRules } from './robots.ts';
-export { type CollectedOffer, type CrawlCatalog, crawlRuns, MAX_ITEM_ERRORS } from './run.ts';
+export {
+  type CollectedOffer,
+  type CrawlCatalog,
+  crawlRuns,
+  MAX_ITEM_ERRORS,
+  type OfferWriteOutcome,
+  RECORD_BATCH,
+} from './run.ts';

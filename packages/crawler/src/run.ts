@@ -12,15 +12,21 @@ import {
 } from '@pbshop/db';
 import type { ResilienceRegistry } from '@pbshop/resilience';
 import type { Job, Queue } from 'bullmq';
-import { and, eq, inArray, lt, type SQL, sql } from 'drizzle-orm';
+import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import { CrawlError, type ErrorClass } from './crawl-error.ts';
 import { type FetchSettings, fetchPage } from './fetch.ts';
 import { type CollectedItem, parseListingLinks, parseProductPage } from './parse.ts';
-import type { HostPoliteness } from './politeness.ts';
+import type { HostPoliteness, PoliteRun } from './politeness.ts';
 import type { RobotsRules } from './robots.ts';
 
 /** Per-item errors kept on a run: enough to diagnose, bounded so a broken shop cannot bloat a row. */
 export const MAX_ITEM_ERRORS = 50;
+/**
+ * Collected pages recorded together (matching, links, anomaly holds and offer writes in a few
+ * statements each) while the run's next pages are fetched; the prices module takes a batch's offers
+ * in one transaction.
+ */
+export const RECORD_BATCH = 250;
 const LEASE_MS = 60_000;
 const LEASE_RENEW_MS = 15_000;
 const schedulerIdOf = (jobId: number) => `crawler-job-${jobId}`;
@@ -55,6 +61,9 @@ export interface CollectedOffer {
   url: string;
 }
 
+/** What became of a collected offer: its outcome, or why the catalog refused it. */
+export type OfferWriteOutcome = 'created' | 'updated' | 'unchanged' | { error: string };
+
 /**
  * The catalog as the crawler sees it: offers are written only through the prices module's
  * offer-write path (offer, lowest price, history, alerts and search outbox in one transaction);
@@ -62,6 +71,8 @@ export interface CollectedOffer {
  */
 export interface CrawlCatalog {
   writeOffer(offer: CollectedOffer): Promise<'created' | 'updated' | 'unchanged'>;
+  /** A run's batch of offers, with the results `writeOffer` would give them one after another. */
+  writeOffers(offers: CollectedOffer[]): Promise<OfferWriteOutcome[]>;
 }
 
 type Outcome = 'created' | 'updated' | 'unchanged' | 'unmatched' | 'collected' | 'held';
@@ -69,6 +80,12 @@ type Outcome = 'created' | 'updated' | 'unchanged' | 'unmatched' | 'collected' |
 interface Page {
   url: string;
   productId?: number;
+}
+
+/** A page's offer, read and waiting to be recorded. */
+interface Collected {
+  page: Page;
+  item: CollectedItem;
 }
 
 export interface RunOutcome {
@@ -82,8 +99,9 @@ export interface RunOutcome {
 /**
  * Crawler runs in worker-crawler: takes a QUEUED (or interrupted PROCESSING) run, or records the
  * run of a scheduled firing, fetches its pages politely (robots.txt, per-host slots in Redis, the
- * `crawler:<host>` breaker), parses the offers on them, and ends it SUCCESS, PARTIAL or FAILED with
- * the counts, the error class and the first per-item errors. Re-running a run is safe: a job
+ * `crawler:<host>` breaker), parses the offers on them, records them in batches of RECORD_BATCH
+ * while the next pages are fetched, and ends it SUCCESS, PARTIAL or FAILED with the counts, the
+ * error class and the first per-item errors. Re-running a run is safe: a job
  * moved back to its queue (shutdown, a crashed worker's stalled job) resumes the same run.
  */
 export function crawlRuns(deps: CrawlRunDeps) {
@@ -166,7 +184,7 @@ export function crawlRuns(deps: CrawlRunDeps) {
     return { pages, selectors, errors };
   }
 
-  async function fetchPolitely(url: string, signal: AbortSignal) {
+  async function fetchPolitely(url: string, signal: AbortSignal, polite: PoliteRun = deps.politeness.run) {
     const verdict = await deps.robots.check(url);
     if (!verdict.allowed) {
       // robots.txt unreachable (network, timeout, 5xx) forbids the page too: reported as that cause
@@ -177,7 +195,7 @@ export function crawlRuns(deps: CrawlRunDeps) {
     }
     const host = new URL(url).host;
     return fetchPage(deps.resilience, url, deps.fetch, signal, (attempt) =>
-      deps.politeness.run(host, verdict.crawlDelayMs, signal, attempt),
+      polite(host, verdict.crawlDelayMs, signal, attempt),
     );
   }
 
@@ -185,8 +203,9 @@ export function crawlRuns(deps: CrawlRunDeps) {
     url: string,
     selectors: CrawlerSelectors,
     signal: AbortSignal,
+    polite: PoliteRun,
   ): Promise<CollectedItem[]> {
-    const page = await fetchPolitely(url, signal);
+    const page = await fetchPolitely(url, signal, polite);
     const items = parseProductPage(page.body, selectors);
     if (items.length === 0) {
       throw new CrawlError('PARSE', 'no offer on the page (no JSON-LD Product, microdata or selector match)');
@@ -195,134 +214,169 @@ export function crawlRuns(deps: CrawlRunDeps) {
   }
 
   /**
-   * The catalog product of an item: the page's link (stored when a page tied to a product was
-   * collected, or when an admin approved its mapping), the seller's own code, then GTIN, then MPN.
+   * The catalog product of each item (undefined: none): the page's link (stored when a page tied to
+   * a product was collected, or when an admin approved its mapping), the seller's own code, then
+   * GTIN, then MPN (any seller's link), in one statement.
    */
-  async function match(sellerId: number, url: string, item: CollectedItem): Promise<number | undefined> {
-    const by = async (condition: SQL | undefined) => {
-      const [link] = await db
-        .select({ productId: crawlerProductLinks.productId })
-        .from(crawlerProductLinks)
-        .where(condition)
-        .limit(1);
-      return link?.productId;
-    };
-    const code = item.sellerProductCode;
-    const found =
-      (await by(and(eq(crawlerProductLinks.sellerId, sellerId), eq(crawlerProductLinks.url, url)))) ??
-      (code
-        ? await by(
-            and(eq(crawlerProductLinks.sellerId, sellerId), eq(crawlerProductLinks.sellerProductCode, code)),
-          )
-        : undefined) ??
-      (item.gtin ? await by(eq(crawlerProductLinks.gtin, item.gtin)) : undefined) ??
-      (item.mpn ? await by(eq(crawlerProductLinks.mpn, item.mpn)) : undefined);
-    return found;
-  }
-
-  /** Remembers what identifies a page's product (its code, GTIN, MPN), for matching later. */
-  async function link(
-    sellerId: number,
-    page: Page & { productId: number },
-    item: CollectedItem,
-    known: Map<number, string>,
-  ) {
-    const values = {
-      sellerProductCode: item.sellerProductCode,
-      gtin: item.gtin,
-      mpn: item.mpn,
-      url: page.url,
-    };
-    const signature = JSON.stringify(values);
-    // as stored already (the usual case on a re-crawl): nothing to write
-    if (known.get(page.productId) === signature) return;
-    known.set(page.productId, signature);
-    await db.transaction(async (tx) => {
-      if (item.sellerProductCode) {
-        // the code now names this product: another product's claim on it ends
-        await tx
-          .update(crawlerProductLinks)
-          .set({ sellerProductCode: null })
-          .where(
-            and(
-              eq(crawlerProductLinks.sellerId, sellerId),
-              eq(crawlerProductLinks.sellerProductCode, item.sellerProductCode),
-              sql`${crawlerProductLinks.productId} <> ${page.productId}`,
-            ),
-          );
-      }
-      await tx
-        .insert(crawlerProductLinks)
-        .values({ sellerId, productId: page.productId, ...values })
-        .onConflictDoUpdate({
-          target: [crawlerProductLinks.sellerId, crawlerProductLinks.productId],
-          set: { ...values, updatedAt: new Date() },
-        });
+  async function matchAll(sellerId: number, entries: Collected[]): Promise<(number | undefined)[]> {
+    const rows = await db.execute<{ at: number; product_id: string | null }>(sql`
+      select i.at, coalesce(
+        (select l.product_id from crawler_product_links l where l.seller_id = ${sellerId} and l.url = i.url limit 1),
+        (select l.product_id from crawler_product_links l
+          where l.seller_id = ${sellerId} and l.seller_product_code = i.code limit 1),
+        (select l.product_id from crawler_product_links l where l.gtin = i.gtin limit 1),
+        (select l.product_id from crawler_product_links l where l.mpn = i.mpn limit 1)
+      ) as product_id
+      from jsonb_to_recordset(${JSON.stringify(
+        entries.map(({ page, item }, at) => ({
+          at,
+          url: page.url,
+          code: item.sellerProductCode,
+          gtin: item.gtin,
+          mpn: item.mpn,
+        })),
+      )}::jsonb) as i(at int, url text, code text, gtin text, mpn text)`);
+    const found = new Map([...rows].map((row) => [row.at, row.product_id]));
+    return entries.map((_entry, at) => {
+      const productId = found.get(at);
+      return productId == null ? undefined : Number(productId);
     });
   }
 
   /**
-   * Holds the price as a fraud alert when it is far from the product's robust centre: the median
-   * of the other sellers' live offers and this seller's prices of the last 30 days (at least two of
-   * them; with fewer nothing is judged). Answers whether it was held.
+   * Remembers what identifies each page's product (its code, GTIN, MPN) for matching later, in
+   * one transaction; a link as stored already (the usual case on a re-crawl) is not written. A code
+   * now names its page's product: another product's claim on it ends (within the batch, the last
+   * page claiming it keeps it, as one page after another would leave it).
    */
-  async function holdIfAnomalous(
-    run: typeof crawlerRuns.$inferSelect,
-    productId: number,
-    page: Page,
-    item: CollectedItem,
-  ): Promise<boolean> {
-    const [centre] = await db.execute<{ n: number; median: string | null; offer_id: number | null }>(sql`
-      with refs as (
-        select price from offers
-        where product_id = ${productId} and seller_id <> ${run.sellerId} and stock_state <> 'OUT_OF_STOCK'
-        union all
-        select price from price_history
-        where product_id = ${productId} and seller_id = ${run.sellerId} and price is not null
-          and recorded_at > now() - interval '30 days'
-      )
-      select count(*)::int as n,
-             percentile_cont(0.5) within group (order by price) as median,
-             (select id from offers where product_id = ${productId} and seller_id = ${run.sellerId}) as offer_id
-      from refs`);
-    if (!centre || centre.n < 2 || centre.median === null) return false;
-    const median = Math.round(Number(centre.median));
-    const lower = Math.round(median * deps.anomaly.lowerRatio);
-    const upper = Math.round(median * deps.anomaly.upperRatio);
-    if (item.price >= lower && item.price <= upper) return false;
-    const ratio = median === 0 ? Number.POSITIVE_INFINITY : item.price / median;
-    const severity = ratio < 0.3 || ratio > 3 ? 'HIGH' : ratio < 0.4 || ratio > 2.4 ? 'MEDIUM' : 'LOW';
-    const values = {
-      offerId: centre.offer_id === null ? null : Number(centre.offer_id),
-      runId: run.id,
-      url: page.url,
-      reason: `${item.price < lower ? 'below' : 'above'} the expected range ${lower}..${upper} (median ${median} of ${centre.n} prices)`,
-      rawPrice: item.price,
-      shippingFee: item.shippingFee,
-      stockState: item.stockState,
-      effectivePrice: item.price + (item.shippingFee ?? 0),
-      baselineAverage: median,
-      lowerBound: lower,
-      upperBound: upper,
-      severity,
-    } as const;
-    await db
-      .insert(fraudAlerts)
-      .values({ productId, sellerId: run.sellerId, ...values })
-      .onConflictDoUpdate({
-        target: [fraudAlerts.productId, fraudAlerts.sellerId],
-        targetWhere: sql`${fraudAlerts.status} = 'PENDING'`,
-        set: { ...values, updatedAt: new Date() },
-      });
-    logger.warn(
-      { runId: run.id, productId, sellerId: run.sellerId, price: item.price, median },
-      'anomalous price held',
-    );
-    return true;
+  async function linkAll(sellerId: number, entries: Collected[], known: Map<number, string>) {
+    const links = new Map<
+      number,
+      { sellerProductCode: string | null; gtin: string | null; mpn: string | null; url: string }
+    >();
+    const claims = new Map<string, number>();
+    for (const { page, item } of entries) {
+      if (page.productId === undefined) continue;
+      const values = {
+        sellerProductCode: item.sellerProductCode,
+        gtin: item.gtin,
+        mpn: item.mpn,
+        url: page.url,
+      };
+      if (known.get(page.productId) === JSON.stringify(values)) continue;
+      links.set(page.productId, values);
+      if (item.sellerProductCode) claims.set(item.sellerProductCode, page.productId);
+    }
+    if (links.size === 0) return;
+    for (const [productId, values] of links) {
+      if (values.sellerProductCode && claims.get(values.sellerProductCode) !== productId) {
+        links.set(productId, { ...values, sellerProductCode: null });
+      }
+    }
+    await db.transaction(async (tx) => {
+      if (claims.size > 0) {
+        await tx.execute(sql`
+          update crawler_product_links l set seller_product_code = null
+          from jsonb_to_recordset(${JSON.stringify(
+            [...claims].map(([code, productId]) => ({ code, product_id: productId })),
+          )}::jsonb) as c(code text, product_id bigint)
+          where l.seller_id = ${sellerId} and l.seller_product_code = c.code and l.product_id <> c.product_id`);
+      }
+      await tx
+        .insert(crawlerProductLinks)
+        .values([...links].map(([productId, values]) => ({ sellerId, productId, ...values })))
+        .onConflictDoUpdate({
+          target: [crawlerProductLinks.sellerId, crawlerProductLinks.productId],
+          set: {
+            sellerProductCode: sql.raw('excluded.seller_product_code'),
+            gtin: sql.raw('excluded.gtin'),
+            mpn: sql.raw('excluded.mpn'),
+            url: sql.raw('excluded.url'),
+            updatedAt: new Date(),
+          },
+        });
+    });
+    for (const [productId, values] of links) known.set(productId, JSON.stringify(values));
   }
 
-  /** Matches (or links) the item, then writes its offer through the catalog. */
-  /** The seller's stored links, by product, as `link` compares them. */
+  /**
+   * Holds each price far from its product's robust centre as a fraud alert: the median of the
+   * other sellers' live offers and this seller's prices of the last 30 days (at least two of them;
+   * with fewer nothing is judged), for every product of the batch in one statement. Answers the
+   * entries it held.
+   */
+  async function holdAnomalous(
+    run: typeof crawlerRuns.$inferSelect,
+    entries: { page: Page; item: CollectedItem; productId: number }[],
+  ): Promise<Set<number>> {
+    const held = new Set<number>();
+    if (entries.length === 0) return held;
+    const centres = await db.execute<{
+      product_id: string;
+      n: number;
+      median: string | null;
+      offer_id: string | null;
+    }>(sql`
+      select p.id as product_id, c.n, c.median,
+             (select o.id from offers o where o.product_id = p.id and o.seller_id = ${run.sellerId}) as offer_id
+      from unnest(${sql.param(entries.map((entry) => entry.productId))}::bigint[]) as p(id)
+      cross join lateral (
+        select count(*)::int as n, percentile_cont(0.5) within group (order by refs.price) as median
+        from (
+          select price from offers
+          where product_id = p.id and seller_id <> ${run.sellerId} and stock_state <> 'OUT_OF_STOCK'
+          union all
+          select price from price_history
+          where product_id = p.id and seller_id = ${run.sellerId} and price is not null
+            and recorded_at > now() - interval '30 days'
+        ) refs
+      ) c`);
+    const centreOf = new Map([...centres].map((row) => [Number(row.product_id), row]));
+    const holds: Promise<unknown>[] = [];
+    entries.forEach(({ page, item, productId }, at) => {
+      const centre = centreOf.get(productId);
+      if (!centre || centre.n < 2 || centre.median === null) return;
+      const median = Math.round(Number(centre.median));
+      const lower = Math.round(median * deps.anomaly.lowerRatio);
+      const upper = Math.round(median * deps.anomaly.upperRatio);
+      if (item.price >= lower && item.price <= upper) return;
+      const ratio = median === 0 ? Number.POSITIVE_INFINITY : item.price / median;
+      const severity = ratio < 0.3 || ratio > 3 ? 'HIGH' : ratio < 0.4 || ratio > 2.4 ? 'MEDIUM' : 'LOW';
+      const values = {
+        offerId: centre.offer_id === null ? null : Number(centre.offer_id),
+        runId: run.id,
+        url: page.url,
+        reason: `${item.price < lower ? 'below' : 'above'} the expected range ${lower}..${upper} (median ${median} of ${centre.n} prices)`,
+        rawPrice: item.price,
+        shippingFee: item.shippingFee,
+        stockState: item.stockState,
+        effectivePrice: item.price + (item.shippingFee ?? 0),
+        baselineAverage: median,
+        lowerBound: lower,
+        upperBound: upper,
+        severity,
+      } as const;
+      held.add(at);
+      holds.push(
+        db
+          .insert(fraudAlerts)
+          .values({ productId, sellerId: run.sellerId, ...values })
+          .onConflictDoUpdate({
+            target: [fraudAlerts.productId, fraudAlerts.sellerId],
+            targetWhere: sql`${fraudAlerts.status} = 'PENDING'`,
+            set: { ...values, updatedAt: new Date() },
+          }),
+      );
+      logger.warn(
+        { runId: run.id, productId, sellerId: run.sellerId, price: item.price, median },
+        'anomalous price held',
+      );
+    });
+    await Promise.all(holds);
+    return held;
+  }
+
+  /** The seller's stored links, by product, as `linkAll` compares them. */
   async function knownLinks(sellerId: number): Promise<Map<number, string>> {
     const rows = await db
       .select()
@@ -341,51 +395,150 @@ export function crawlRuns(deps: CrawlRunDeps) {
     );
   }
 
-  async function record(
+  /**
+   * Records a batch of collected pages: links pages tied to a product, matches the others (no
+   * match is kept unmatched, never guessed), holds anomalous prices, and writes the rest through
+   * the catalog's batch. A product met twice is recorded once per batch: the later pages of it
+   * are answered `deferred`, for the next batch (so each page sees the one before it, as one page
+   * after another would). Per entry: its outcome or its failure.
+   */
+  async function recordBatch(
     run: typeof crawlerRuns.$inferSelect,
-    page: Page,
-    item: CollectedItem,
+    batch: Collected[],
     known: Map<number, string>,
-  ): Promise<Outcome> {
-    let productId = page.productId;
-    try {
-      if (productId !== undefined) await link(run.sellerId, { ...page, productId }, item, known);
-      else productId = await match(run.sellerId, page.url, item);
-      if (productId === undefined) {
-        await db
-          .insert(crawlerUnmatchedItems)
-          .values({
-            sellerId: run.sellerId,
-            runId: run.id,
-            url: page.url,
-            title: item.title,
-            price: item.price,
-            sellerProductCode: item.sellerProductCode,
-            gtin: item.gtin,
-            mpn: item.mpn,
-          })
-          .onConflictDoUpdate({
-            target: [crawlerUnmatchedItems.sellerId, crawlerUnmatchedItems.url],
-            set: { runId: run.id, title: item.title, price: item.price, updatedAt: new Date() },
-          });
-        return 'unmatched';
+  ): Promise<(Outcome | 'deferred' | CrawlError)[]> {
+    const outcomes: (Outcome | 'deferred' | CrawlError)[] = new Array(batch.length);
+    const seen = new Set<number>();
+    const tied = batch.map(({ page }, at) => {
+      if (page.productId === undefined) return false;
+      if (seen.has(page.productId)) outcomes[at] = 'deferred';
+      seen.add(page.productId);
+      return outcomes[at] === undefined;
+    });
+    await linkAll(
+      run.sellerId,
+      batch.filter((_entry, at) => tied[at]),
+      known,
+    );
+    const untied = batch.flatMap((_entry, at) => (outcomes[at] === undefined && !tied[at] ? [at] : []));
+    const matched =
+      untied.length === 0
+        ? []
+        : await matchAll(
+            run.sellerId,
+            untied.map((at) => batch[at] as Collected),
+          );
+    const productOf = new Map<number, number>();
+    batch.forEach(({ page }, at) => {
+      if (tied[at]) productOf.set(at, page.productId as number);
+    });
+    const unmatched: number[] = [];
+    untied.forEach((at, index) => {
+      const productId = matched[index];
+      if (productId === undefined) unmatched.push(at);
+      else if (seen.has(productId)) outcomes[at] = 'deferred';
+      else {
+        seen.add(productId);
+        productOf.set(at, productId);
       }
-      if (!run.collectPrice) return 'collected';
-      if (run.detectAnomaly && (await holdIfAnomalous(run, productId, page, item))) return 'held';
-      return await deps.catalog.writeOffer({
-        productId,
-        sellerId: run.sellerId,
-        price: item.price,
-        shippingFee: item.shippingFee,
-        stockState: item.stockState,
-        url: page.url,
-      });
+    });
+    if (unmatched.length > 0) {
+      // one row per URL: the last page of it in the batch, as one write after another would leave it
+      const byUrl = new Map(unmatched.map((at) => [(batch[at] as Collected).page.url, at]));
+      await db
+        .insert(crawlerUnmatchedItems)
+        .values(
+          [...byUrl.values()].map((at) => {
+            const { page, item } = batch[at] as Collected;
+            return {
+              sellerId: run.sellerId,
+              runId: run.id,
+              url: page.url,
+              title: item.title,
+              price: item.price,
+              sellerProductCode: item.sellerProductCode,
+              gtin: item.gtin,
+              mpn: item.mpn,
+            };
+          }),
+        )
+        .onConflictDoUpdate({
+          target: [crawlerUnmatchedItems.sellerId, crawlerUnmatchedItems.url],
+          set: {
+            runId: run.id,
+            title: sql.raw('excluded.title'),
+            price: sql.raw('excluded.price'),
+            updatedAt: new Date(),
+          },
+        });
+      for (const at of unmatched) outcomes[at] = 'unmatched';
+    }
+    const priced = [...productOf.keys()].sort((a, b) => a - b);
+    if (!run.collectPrice) {
+      for (const at of priced) outcomes[at] = 'collected';
+      return outcomes;
+    }
+    const candidates = priced.map((at) => ({
+      ...(batch[at] as Collected),
+      productId: productOf.get(at) as number,
+    }));
+    const held = run.detectAnomaly ? await holdAnomalous(run, candidates) : new Set<number>();
+    const toWrite = priced.filter((_at, index) => !held.has(index));
+    for (const index of held) outcomes[priced[index] as number] = 'held';
+    if (toWrite.length === 0) return outcomes;
+    const written = await deps.catalog.writeOffers(
+      toWrite.map((at) => {
+        const { page, item } = batch[at] as Collected;
+        return {
+          productId: productOf.get(at) as number,
+          sellerId: run.sellerId,
+          price: item.price,
+          shippingFee: item.shippingFee,
+          stockState: item.stockState,
+          url: page.url,
+        };
+      }),
+    );
+    toWrite.forEach((at, index) => {
+      const result = written[index] as OfferWriteOutcome;
+      outcomes[at] =
+        typeof result === 'string'
+          ? result
+          : new CrawlError('DATABASE', `offer of product ${productOf.get(at)} not recorded: ${result.error}`);
+    });
+    return outcomes;
+  }
+
+  /**
+   * `recordBatch`, halving a batch that fails until the entry that fails it is alone: that entry
+   * fails (DATABASE), the rest are recorded.
+   */
+  async function recordSplitting(
+    run: typeof crawlerRuns.$inferSelect,
+    batch: Collected[],
+    known: Map<number, string>,
+  ): Promise<(Outcome | 'deferred' | CrawlError)[]> {
+    try {
+      return await recordBatch(run, batch, known);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new CrawlError(
-        'DATABASE',
-        `${productId === undefined ? 'item' : `offer of product ${productId}`} not recorded: ${message}`,
-      );
+      // the database's own words (a failed query's wrapper repeats the statement and its parameters)
+      const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+      const message = cause instanceof Error ? cause.message : String(cause);
+      if (batch.length === 1) {
+        const productId = batch[0]?.page.productId;
+        return [
+          new CrawlError(
+            'DATABASE',
+            `${productId === undefined ? 'item' : `offer of product ${productId}`} not recorded: ${message}`,
+          ),
+        ];
+      }
+      logger.warn({ err: error, runId: run.id, entries: batch.length }, 'crawler batch not recorded; split');
+      const half = Math.ceil(batch.length / 2);
+      return [
+        ...(await recordSplitting(run, batch.slice(0, half), known)),
+        ...(await recordSplitting(run, batch.slice(half), known)),
+      ];
     }
   }
 
@@ -462,6 +615,8 @@ export function crawlRuns(deps: CrawlRunDeps) {
           );
       }, LEASE_RENEW_MS);
       lease.unref();
+      // the batch being recorded while the fetch loops go on (one at a time)
+      let writer: Promise<void> | undefined;
       try {
         const { pages, selectors, errors } = await pagesOf(started, signal);
         const total = pages.length + errors.length;
@@ -477,29 +632,69 @@ export function crawlRuns(deps: CrawlRunDeps) {
         };
         const classes = new Map<ErrorClass, number>();
         for (const error of errors) classes.set(error.errorClass, (classes.get(error.errorClass) ?? 0) + 1);
+        const fail = (url: string, failure: CrawlError) => {
+          classes.set(failure.errorClass, (classes.get(failure.errorClass) ?? 0) + 1);
+          errors.push({ url, errorClass: failure.errorClass, message: failure.message.slice(0, 500) });
+        };
+        // collected pages wait here and are recorded in batches of RECORD_BATCH
+        const waiting: Collected[] = [];
+        let writeError: unknown;
+        const drain = async (all: boolean) => {
+          while (waiting.length >= RECORD_BATCH || (all && waiting.length > 0)) {
+            const batch = waiting.splice(0, RECORD_BATCH);
+            const outcomes = await recordSplitting(started, batch, known);
+            const deferred: Collected[] = [];
+            outcomes.forEach((outcome, at) => {
+              const entry = batch[at] as Collected;
+              if (outcome === 'deferred') deferred.push(entry);
+              else if (outcome instanceof CrawlError) fail(entry.page.url, outcome);
+              else if (outcome !== 'collected') counts[outcome] += 1;
+            });
+            waiting.unshift(...deferred);
+          }
+        };
         let next = 0;
         const collectPages = async () => {
-          while (next < pages.length) {
-            const page = pages[next++] as Page;
-            try {
-              const [item] = await collect(page.url, selectors, signal);
-              counts.items += 1;
-              const outcome = await record(started, page, item as CollectedItem, known);
-              if (outcome !== 'collected') counts[outcome] += 1;
-            } catch (error) {
-              if (signal.aborted) throw error;
-              const failure = error instanceof CrawlError ? error : new CrawlError('NETWORK', String(error));
-              classes.set(failure.errorClass, (classes.get(failure.errorClass) ?? 0) + 1);
-              errors.push({
-                url: page.url,
-                errorClass: failure.errorClass,
-                message: failure.message.slice(0, 500),
-              });
+          // this loop's turn on its current host, kept between its requests when politeness allows
+          const polite = deps.politeness.session();
+          try {
+            while (next < pages.length) {
+              const page = pages[next++] as Page;
+              try {
+                const [item] = await collect(page.url, selectors, signal, polite.run);
+                counts.items += 1;
+                waiting.push({ page, item: item as CollectedItem });
+              } catch (error) {
+                if (signal.aborted) throw error;
+                fail(
+                  page.url,
+                  error instanceof CrawlError ? error : new CrawlError('NETWORK', String(error)),
+                );
+              }
+              counts.processed += 1;
+              if (waiting.length >= RECORD_BATCH && !writer) {
+                writer = drain(false)
+                  .catch((error: unknown) => {
+                    writeError ??= error;
+                  })
+                  .finally(() => {
+                    writer = undefined;
+                  });
+              }
+              // fetching goes on while a batch is written; with another batch waiting, the loop waits
+              if (writer && waiting.length >= 2 * RECORD_BATCH) {
+                await polite.release();
+                await writer;
+              }
             }
-            counts.processed += 1;
+          } finally {
+            await polite.release();
           }
         };
         await Promise.all(Array.from({ length: Math.max(1, deps.pageConcurrency) }, collectPages));
+        while (writer) await writer;
+        if (writeError) throw writeError;
+        await drain(true);
         const failed = errors.length;
         const dominant = [...classes.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
         const status = total === 0 || failed >= total ? 'FAILED' : failed === 0 ? 'SUCCESS' : 'PARTIAL';
@@ -540,6 +735,8 @@ export function crawlRuns(deps: CrawlRunDeps) {
         }
         throw error;
       } finally {
+        // a batch being written when a page's abort ended the run: let it finish (its writes commit or not)
+        while (writer) await writer;
         clearInterval(lease);
       }
     },

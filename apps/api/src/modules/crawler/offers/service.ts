@@ -7,6 +7,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { catalogCache } from '../../../catalog-cache/cache.ts';
 import type { Principal } from '../../../http/principal.ts';
+import { collectedShipping, writeOfferBatch } from '../../catalog/prices/batch.ts';
 import { type PricesService, pricesService } from '../../catalog/prices/service.ts';
 import { sellersService } from '../../catalog/sellers/service.ts';
 
@@ -15,17 +16,7 @@ const crawlerPrincipal: Principal = { id: 0, role: 'ADMIN', tokenVersion: 0 };
 
 type OfferRow = typeof offers.$inferSelect;
 
-/** The shipping a collected fee stands for: 0 free, above 0 paid; unknown leaves the offer's own. */
-function shippingOf(fee: number | null, current: OfferRow | undefined) {
-  if (fee === null) return undefined;
-  // a free-over threshold is the seller's rule; a page showing 0 or a fee does not overturn it
-  if (current?.shippingRule === 'FREE_OVER') return undefined;
-  return fee === 0
-    ? ({ shippingRule: 'FREE', shippingCost: 0 } as const)
-    : ({ shippingRule: 'PAID', shippingCost: fee } as const);
-}
-
-function unchanged(current: OfferRow, offer: CollectedOffer, shipping: ReturnType<typeof shippingOf>) {
+function unchanged(current: OfferRow, offer: CollectedOffer, shipping: ReturnType<typeof collectedShipping>) {
   return (
     current.price === offer.price &&
     current.stockState === offer.stockState &&
@@ -36,16 +27,19 @@ function unchanged(current: OfferRow, offer: CollectedOffer, shipping: ReturnTyp
 }
 
 /**
- * The crawler's catalog (the `CrawlCatalog` of @pbshop/crawler): a collected offer is written
- * through the prices module's offer-write path (`create` / `update`: offer, product aggregates,
- * price history, alerts and the search outbox row in one transaction, then the search wake-up),
- * and the product's catalog cache entries are invalidated after the commit. An offer whose price,
- * shipping, stock state and URL are as collected is counted unchanged and not written.
+ * The crawler's catalog (the `CrawlCatalog` of @pbshop/crawler): one collected offer (an admin's
+ * approval) is written through the prices module's offer-write path (`create` / `update`: offer,
+ * product aggregates, price history, alerts and the search outbox row in one transaction, then the
+ * search wake-up); a run's offers through its batch (`writeOfferBatch`: the same results, one
+ * transaction per batch of products). The products' catalog cache entries are invalidated after
+ * the commit. An offer whose price, shipping, stock state and URL are as collected is counted
+ * unchanged and not written.
  */
 export function crawlerOffers(
   db: Database,
   prices: Pick<PricesService, 'create' | 'update'>,
   invalidateProduct: (productId: number) => Promise<void>,
+  searchSync: SearchSyncSignal,
 ): CrawlCatalog {
   async function current(offer: CollectedOffer) {
     const [row] = await db
@@ -56,7 +50,7 @@ export function crawlerOffers(
   }
 
   async function update(row: OfferRow, offer: CollectedOffer): Promise<'updated' | 'unchanged'> {
-    const shipping = shippingOf(offer.shippingFee, row);
+    const shipping = collectedShipping(offer.shippingFee, row);
     if (unchanged(row, offer, shipping)) return 'unchanged';
     await prices.update(
       row.id,
@@ -66,12 +60,29 @@ export function crawlerOffers(
     return 'updated';
   }
 
+  const invalidate = (productIds: Iterable<number>) =>
+    Promise.all(Array.from(new Set(productIds), invalidateProduct));
+
   return {
+    async writeOffers(batch) {
+      let changed: number[] = batch.map((offer) => offer.productId);
+      try {
+        const written = await writeOfferBatch(db, batch, searchSync);
+        changed = written.changedProductIds;
+        return written.results.map((result) =>
+          result instanceof AppError ? { error: result.message } : result,
+        );
+      } finally {
+        // after a failure every product of the batch: a failure may follow a commit
+        await invalidate(changed);
+      }
+    },
+
     async writeOffer(offer) {
       const row = await current(offer);
       try {
         if (row) return await update(row, offer);
-        const shipping = shippingOf(offer.shippingFee, undefined) ?? {
+        const shipping = collectedShipping(offer.shippingFee, undefined) ?? {
           shippingRule: 'FREE',
           shippingCost: 0,
         };
@@ -116,7 +127,12 @@ export function standaloneCrawlerOffers(options: {
   const cache = catalogCache(options.redis, options.keyPrefix, options.logger);
   const prices = pricesService(options.db, sellersService(options.db), options.searchSync);
   return {
-    ...crawlerOffers(options.db, prices, (productId) => cache.invalidateProduct(productId)),
+    ...crawlerOffers(
+      options.db,
+      prices,
+      (productId) => cache.invalidateProduct(productId),
+      options.searchSync,
+    ),
     close: () => cache.close(),
   };
 }
