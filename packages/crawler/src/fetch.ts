@@ -1,7 +1,7 @@
 import { sleepUnlessAborted } from '@pbshop/config';
 import type { ResilienceRegistry } from '@pbshop/resilience';
-import { PermanentFailure } from '@pbshop/resilience';
-import { Agent, errors, interceptors, request } from 'undici';
+import { CallerAborted, PermanentFailure } from '@pbshop/resilience';
+import { Agent, type Dispatcher, errors, request } from 'undici';
 import { CrawlError } from './crawl-error.ts';
 
 /** Who we are, with where to read about it: seller sites may allow, limit or block us by it. */
@@ -27,9 +27,24 @@ export interface FetchSettings {
   maxRetryAfterMs?: number;
 }
 
-const agent = new Agent({ connections: 16, keepAliveTimeout: 10_000 }).compose(
-  interceptors.redirect({ maxRedirections: 3 }),
-);
+/**
+ * One keep-alive connection pool per origin (undici's Agent: connections are reused, one request
+ * at a time on each), per page cap: the cap is enforced by undici as the body arrives, so a body
+ * is read whole (no stream iteration of our own) and a larger one, declared or chunked, fails.
+ */
+const agents = new Map<number, Agent>();
+function agentFor(maxBytes: number): Agent {
+  let agent = agents.get(maxBytes);
+  if (!agent) {
+    agent = new Agent({ connections: 16, keepAliveTimeout: 10_000, maxResponseSize: maxBytes });
+    agents.set(maxBytes, agent);
+  }
+  return agent;
+}
+
+/** Redirects followed per request (followed here: undici's redirect interceptor costs every request). */
+const MAX_REDIRECTS = 3;
+const redirectStatuses = new Set([301, 302, 303, 307, 308]);
 
 /**
  * A failed attempt, classified inside the breaker. It extends PermanentFailure so the breaker
@@ -46,6 +61,20 @@ class AttemptFailure extends PermanentFailure {
   }
 }
 
+/**
+ * Reads and drops a body we do not use (up to 64 KiB; a longer one closes its connection): the
+ * connection is kept for the next request, and a failure of it is no one's concern.
+ */
+async function discard(body: Dispatcher.ResponseData['body']): Promise<void> {
+  await body.dump({ limit: 64 * 1024 }).catch(() => {});
+}
+
+const requestHeaders = {
+  'user-agent': crawlerUserAgent,
+  accept: 'text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.5',
+  'accept-language': 'ko-KR,ko;q=0.9',
+};
+
 /** Retry-After as seconds or an HTTP date, in ms from now. */
 export function retryAfterMs(value: string | string[] | undefined): number | undefined {
   const text = Array.isArray(value) ? value[0] : value;
@@ -53,23 +82,6 @@ export function retryAfterMs(value: string | string[] | undefined): number | und
   if (/^\d+$/.test(text.trim())) return Number(text.trim()) * 1000;
   const at = Date.parse(text);
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-async function readLimited(
-  body: AsyncIterable<Buffer> & { destroy(): void },
-  limit: number,
-): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += chunk.byteLength;
-    if (total > limit) {
-      body.destroy();
-      throw new PermanentFailure(`page larger than ${limit} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 /** The class of a failed fetch attempt. */
@@ -91,8 +103,8 @@ export function classify(error: unknown, resilience: ResilienceRegistry): CrawlE
 }
 
 /**
- * GETs a seller page with undici: each attempt under the host's `crawler:<host>` breaker with
- * the policy's timeout; network errors, 5xx and 429 are retried up to `retries` times with
+ * GETs a seller page with undici (keep-alive, up to 3 redirects followed within the attempt):
+ * each attempt under the host's `crawler:<host>` breaker with the policy's timeout; network errors, 5xx and 429 are retried up to `retries` times with
  * exponential backoff (a 429's or 503's Retry-After when longer; never faster on errors); a 4xx is
  * the site's answer (no retry, not a breaker failure). Each attempt runs inside `around` (the host's
  * politeness place and slot: a retry waits for its turn like any request). Failures are
@@ -114,63 +126,83 @@ export async function fetchPage(
   for (let attempt = 0; ; attempt += 1) {
     try {
       const answer = await around(() =>
-        resilience.execute(
-          `crawler:${host}`,
-          async (attemptSignal) => {
-            try {
-              const response = await request(url, {
+        resilience.execute(`crawler:${host}`, async (attemptSignal) => {
+          // the run's abort (a shutdown) or the attempt's timeout ends the request: linked by hand,
+          // as the run's signal lives long (a composite signal per page costs weak references)
+          const ended = new AbortController();
+          const end = () => ended.abort();
+          signal.addEventListener('abort', end);
+          attemptSignal.addEventListener('abort', end);
+          try {
+            // the caller's abort neither counts against the host's breaker nor is retried
+            if (signal.aborted) throw new CallerAborted(signal.reason);
+            const get = (target: string) =>
+              request(target, {
                 method: 'GET',
-                dispatcher: agent,
-                signal: attemptSignal,
+                dispatcher: agentFor(settings.maxBytes),
+                signal: ended.signal,
                 // undici's own timeouts fire just before the policy's, so a slow host is one attempt
                 headersTimeout: Math.max(50, settings.timeoutMs - 50),
                 bodyTimeout: Math.max(50, settings.timeoutMs - 50),
-                headers: {
-                  'user-agent': crawlerUserAgent,
-                  accept: 'text/html,application/xhtml+xml,application/json;q=0.9,*/*;q=0.5',
-                  'accept-language': 'ko-KR,ko;q=0.9',
-                },
+                headers: requestHeaders,
               });
-              if (response.statusCode >= 500 || response.statusCode === 429) {
-                response.body.destroy();
-                throw new AttemptFailure(
-                  new CrawlError(
-                    response.statusCode === 429 ? 'HTTP_4XX' : 'HTTP_5XX',
-                    `${host} answered ${response.statusCode}`,
-                    response.statusCode,
-                  ),
-                  retryAfterMs(response.headers['retry-after']),
-                );
-              }
-              if (response.statusCode >= 400) {
-                response.body.destroy();
-                // the site's answer about this page, not the host failing
-                return { status: response.statusCode, page: null };
-              }
-              const declared = Number(response.headers['content-length'] ?? 0);
-              if (declared > settings.maxBytes) {
-                response.body.destroy();
-                throw new AttemptFailure(
-                  new CrawlError('PARSE', `page larger than ${settings.maxBytes} bytes`),
-                );
-              }
-              const bytes = await readLimited(response.body, settings.maxBytes);
-              const contentType = response.headers['content-type'];
-              const page: FetchedPage = {
-                url,
-                status: response.statusCode,
-                contentType: (Array.isArray(contentType) ? contentType[0] : contentType) ?? null,
-                bytes: bytes.byteLength,
-                body: bytes.toString('utf8'),
-              };
-              return { status: response.statusCode, page };
-            } catch (error) {
-              if (error instanceof AttemptFailure || attemptSignal.aborted) throw error;
-              throw new AttemptFailure(classify(error, resilience));
+            let target = url;
+            let response = await get(target);
+            for (let hop = 0; hop < MAX_REDIRECTS && redirectStatuses.has(response.statusCode); hop += 1) {
+              const location = response.headers.location;
+              const next = typeof location === 'string' ? URL.parse(location, target) : null;
+              if (!next || (next.protocol !== 'http:' && next.protocol !== 'https:')) break;
+              await discard(response.body);
+              target = next.href;
+              response = await get(target);
             }
-          },
-          signal,
-        ),
+            if (response.statusCode >= 500 || response.statusCode === 429) {
+              await discard(response.body);
+              throw new AttemptFailure(
+                new CrawlError(
+                  response.statusCode === 429 ? 'HTTP_4XX' : 'HTTP_5XX',
+                  `${host} answered ${response.statusCode}`,
+                  response.statusCode,
+                ),
+                retryAfterMs(response.headers['retry-after']),
+              );
+            }
+            if (response.statusCode >= 400) {
+              await discard(response.body);
+              // the site's answer about this page, not the host failing
+              return { status: response.statusCode, page: null };
+            }
+            const declared = Number(response.headers['content-length'] ?? 0);
+            if (declared > settings.maxBytes) {
+              await discard(response.body);
+              throw new AttemptFailure(
+                new CrawlError('PARSE', `page larger than ${settings.maxBytes} bytes`),
+              );
+            }
+            const bytes = await response.body.bytes();
+            const contentType = response.headers['content-type'];
+            const page: FetchedPage = {
+              url,
+              status: response.statusCode,
+              contentType: (Array.isArray(contentType) ? contentType[0] : contentType) ?? null,
+              bytes: bytes.byteLength,
+              body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
+            };
+            return { status: response.statusCode, page };
+          } catch (error) {
+            if (signal.aborted) throw new CallerAborted(signal.reason);
+            if (error instanceof AttemptFailure || attemptSignal.aborted) throw error;
+            if (error instanceof errors.ResponseExceededMaxSizeError) {
+              throw new AttemptFailure(
+                new CrawlError('PARSE', `page larger than ${settings.maxBytes} bytes`),
+              );
+            }
+            throw new AttemptFailure(classify(error, resilience));
+          } finally {
+            signal.removeEventListener('abort', end);
+            attemptSignal.removeEventListener('abort', end);
+          }
+        }),
       );
       if (answer.page) return answer.page;
       throw new CrawlError('HTTP_4XX', `${host} answered ${answer.status}`, answer.status);

@@ -93,16 +93,35 @@ function fromJsonLdProduct(product: Record<string, unknown>): CollectedItem | nu
   };
 }
 
-const jsonLdScript =
-  /<script\b[^>]*\btype\s*=\s*["']?application\/ld\+json["']?[^>]*>([\s\S]*?)<\/script\s*>/gi;
+/** A JSON-LD script's opening tag (its text runs to the next closing script tag). */
+const jsonLdOpening = /<script\b[^>]*\btype\s*=\s*["']?application\/ld\+json["']?[^>]*>/giy;
+const scriptClosing = /<\/script\s*>/gi;
+const jsonLdType = /ld\+json/gi;
 
-/** Product offers from the page's JSON-LD script texts, found without parsing the HTML. */
+/**
+ * Product offers from the page's JSON-LD script texts, found without parsing the HTML: a page
+ * without the type string is passed over by one search.
+ */
 function fromJsonLdScripts(html: string): CollectedItem[] {
   const items: CollectedItem[] = [];
-  for (const match of html.matchAll(jsonLdScript)) {
+  let from = 0;
+  for (;;) {
+    jsonLdType.lastIndex = from;
+    const type = jsonLdType.exec(html)?.index ?? -1;
+    if (type < 0) return items;
+    // the script tag holding this type attribute, if it is one
+    const tagStart = html.lastIndexOf('<', type);
+    jsonLdOpening.lastIndex = tagStart;
+    const opening = tagStart < 0 ? null : jsonLdOpening.exec(html);
+    from = type + 7;
+    if (!opening) continue;
+    scriptClosing.lastIndex = jsonLdOpening.lastIndex;
+    const closing = scriptClosing.exec(html);
+    if (!closing) return items;
+    from = scriptClosing.lastIndex;
     let data: unknown;
     try {
-      data = JSON.parse(match[1] ?? '');
+      data = JSON.parse(html.slice(jsonLdOpening.lastIndex, closing.index));
     } catch {
       continue;
     }
@@ -112,7 +131,6 @@ function fromJsonLdScripts(html: string): CollectedItem[] {
       if (item) items.push(item);
     }
   }
-  return items;
 }
 
 function fromJsonLd($: CheerioAPI): CollectedItem[] {

@@ -39,7 +39,14 @@ const LOCAL_MS = 10_000;
 export function robotsRules(redis: Redis, keyPrefix: string, cacheMs: number, timeoutMs: number) {
   const parsed = new Map<
     string,
-    { until: number; rule: RobotsRule; robots: ReturnType<typeof robotsParser> | undefined }
+    {
+      until: number;
+      rule: RobotsRule;
+      robots: ReturnType<typeof robotsParser> | undefined;
+      /** no Disallow line with a path: every URL is allowed (RFC 9309 §2.2.2), no matching needed */
+      allowsAll: boolean;
+      crawlDelayMs: number;
+    }
   >();
 
   async function load(origin: string): Promise<RobotsRule> {
@@ -91,10 +98,14 @@ export function robotsRules(redis: Redis, keyPrefix: string, cacheMs: number, ti
       let held = parsed.get(origin);
       if (!held || held.until < Date.now()) {
         const rule = await load(origin);
+        const robots = rule.kind === 'rules' ? robotsParser(`${origin}/robots.txt`, rule.body) : undefined;
+        const delay = robots?.getCrawlDelay(crawlerProductToken);
         held = {
           until: Date.now() + Math.min(cacheMs, LOCAL_MS),
           rule,
-          robots: rule.kind === 'rules' ? robotsParser(`${origin}/robots.txt`, rule.body) : undefined,
+          robots,
+          allowsAll: rule.kind === 'rules' && !/^[\uFEFF \t]*disallow[ \t]*:[ \t]*[^\s#]/im.test(rule.body),
+          crawlDelayMs: delay ? Math.min(delay, 60) * 1000 : 0,
         };
         parsed.set(origin, held);
         if (parsed.size > 1000) parsed.delete(parsed.keys().next().value as string);
@@ -104,12 +115,12 @@ export function robotsRules(redis: Redis, keyPrefix: string, cacheMs: number, ti
       if (rule.kind === 'disallow-all') {
         return { allowed: false, crawlDelayMs: 0, reason: rule.reason, unreachable: rule.cause };
       }
+      if (held.allowsAll) return { allowed: true, crawlDelayMs: held.crawlDelayMs };
       const robots = held.robots as ReturnType<typeof robotsParser>;
       const allowed = robots.isAllowed(url, crawlerProductToken) !== false;
-      const delay = robots.getCrawlDelay(crawlerProductToken);
       return {
         allowed,
-        crawlDelayMs: delay ? Math.min(delay, 60) * 1000 : 0,
+        crawlDelayMs: held.crawlDelayMs,
         ...(allowed
           ? {}
           : { reason: `robots.txt disallows ${new URL(url).pathname} for ${crawlerProductToken}` }),

@@ -136,6 +136,23 @@ describe('parseProductPage', () => {
     expect(parseProductPage(html)).toEqual([]);
   });
 
+  it('JSON-LD found by its script tag whatever else mentions it: case, attribute order, other scripts', () => {
+    const product = { '@type': 'Product', name: 'C', offers: { price: '10000', priceCurrency: 'KRW' } };
+    const html = page(
+      `<meta name="note" content="ld+json is read"><script>var t = "ld+json";</script>` +
+        `<script type="application/ld+json">{"@type": "BreadcrumbList"}</script>` +
+        `<SCRIPT id="p" TYPE='application/LD+JSON'>${JSON.stringify(product)}</SCRIPT >`,
+      '<p>ld+json</p>',
+    );
+    expect(parseProductPage(html)).toMatchObject([{ title: 'C', price: 10_000, source: 'json-ld' }]);
+    // an unclosed script holds the rest of the page (as a browser reads it): nothing to read
+    const unclosed = page(
+      `<script type="application/ld+json">${JSON.stringify(product)}`,
+      '<div itemscope itemtype="https://schema.org/Product"><span itemprop="price" content="2000"></span></div>',
+    );
+    expect(parseProductPage(unclosed)).toEqual([]);
+  });
+
   it('nothing from garbage, broken JSON-LD or an empty page', () => {
     expect(parseProductPage('<html><body><<<< ### 가격 문의')).toEqual([]);
     expect(
