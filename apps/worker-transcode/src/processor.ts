@@ -172,7 +172,8 @@ function failureOf(error: unknown, timeout: AbortSignal, timeoutMs: number): Err
 
 export function buildTranscodeProcessors({ env }: WorkerDeps): ProcessorSet {
   const database = createDatabase(env.DATABASE_URL, {
-    max: 2,
+    // each running job writes its row now and then (claim, progress, outcome)
+    max: env.TRANSCODE_CONCURRENCY + 1,
     applicationName: 'pbshop-worker-transcode',
   });
   const storage = storageFromEnv(env);
