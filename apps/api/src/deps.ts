@@ -214,7 +214,8 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
   const categories = categoriesService(db, searchSync);
   const sellers = sellersService(db);
   const productViews = productViewCounter(db, logger, searchSync);
-  const health = healthService({ env, database, redis, search });
+  const storage = storageFromEnv(env);
+  const health = healthService({ env, database, redis, search, storage });
   const searchWeights = searchWeightsStore(db, logger);
   const popular = popularKeywords(redis, env.REDIS_KEY_PREFIX, {
     windowMinutes: env.SEARCH_POPULAR_WINDOW_MINUTES,
@@ -222,7 +223,6 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     onFlushError: (error) => logger.warn({ err: error }, 'popular keyword counts not written; kept'),
   });
   const recent = recentKeywords(redis, env.REDIS_KEY_PREFIX);
-  const storage = storageFromEnv(env);
   const settings = settingsService({ db, redis, keyPrefix: env.REDIS_KEY_PREFIX, logger });
   const uploads = uploadIntake({
     storage,

@@ -144,6 +144,22 @@ describe('GET /health', () => {
     expect(body.data.checks.ffmpeg.status).toBe('down');
   });
 
+  it('checks the configured storage driver: an unreachable S3 bucket is storage down, not the local folder', async () => {
+    const { app } = await appWith({
+      STORAGE_DRIVER: 's3',
+      // nothing listens on port 9: the bucket cannot be reached
+      S3_ENDPOINT: 'http://127.0.0.1:9',
+      S3_BUCKET: 'pbshop-health',
+      S3_ACCESS_KEY_ID: 'health',
+      S3_SECRET_ACCESS_KEY: 'health-secret',
+    });
+    const { status, body } = await health(app);
+    expect(status).toBe(200);
+    expect(body.data.status).toBe('degraded');
+    expect(body.data.checks.storage.status).toBe('down');
+    expect(body.data.checks.storage.message).toBeTruthy();
+  });
+
   it('shares one probe round between concurrent calls, reuses it briefly, and never runs FFmpeg per call', async () => {
     // an FFmpeg that counts its runs
     const runs = join(ctx.storageDir, 'ffmpeg-runs');

@@ -1,13 +1,11 @@
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdir, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Env } from '@pbshop/config';
 import type { DatabaseHandle } from '@pbshop/db';
 import { listWorkerBeats, queueNames } from '@pbshop/queues';
 import type { SearchClient } from '@pbshop/search';
+import type { Storage } from '@pbshop/storage';
 import type { Redis } from 'ioredis';
 import type { DependencyCheck, HealthReport } from './schemas.ts';
 
@@ -45,6 +43,8 @@ export interface HealthServiceDeps {
   database: DatabaseHandle;
   redis: Redis;
   search: SearchClient;
+  /** the file storage (local STORAGE_DIR or the S3 bucket): its own write check */
+  storage: Pick<Storage, 'check'>;
 }
 
 export function healthService(deps: HealthServiceDeps) {
@@ -73,13 +73,11 @@ export function healthService(deps: HealthServiceDeps) {
       return `cluster ${body.status}`;
     });
 
+  // the configured driver's own check: a write under STORAGE_DIR, or HeadBucket on S3
   const checkStorage = () =>
     probe(timeoutMs, async () => {
-      await mkdir(env.STORAGE_DIR, { recursive: true });
-      const file = join(env.STORAGE_DIR, `.health-${randomUUID()}`);
-      await writeFile(file, 'ok');
-      await unlink(file);
-      return undefined;
+      await deps.storage.check();
+      return env.STORAGE_DRIVER === 's3' ? `s3 bucket ${env.S3_BUCKET}` : undefined;
     });
 
   const checkFfmpeg = () =>
