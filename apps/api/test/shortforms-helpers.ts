@@ -3,8 +3,7 @@
 // test on the app's own Redis and database (the same code as the worker process and WORKERS=inline).
 
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { createLogger, type Env } from '@pbshop/config';
@@ -14,6 +13,7 @@ import { buildTranscodeProcessors } from '@pbshop/worker-transcode/processor';
 import { expect } from 'vitest';
 import type { App } from '../src/app.ts';
 import type { ApiDeps } from '../src/deps.ts';
+import { multipartBody } from './helpers/multipart.ts';
 
 const run = promisify(execFile);
 const ffmpegBin = process.env.FFMPEG_BIN ?? 'ffmpeg';
@@ -76,36 +76,6 @@ export async function probe(path: string) {
   };
 }
 
-export interface FilePart {
-  field: string;
-  filename: string;
-  contentType: string;
-  bytes: Buffer;
-}
-
-/** A multipart/form-data body as a browser's FormData makes it: text fields and file parts. */
-export function multipart(fields: Record<string, string>, files: FilePart[]) {
-  const boundary = `----pbshop${randomBytes(8).toString('hex')}`;
-  const chunks: Buffer[] = [];
-  for (const [name, value] of Object.entries(fields)) {
-    chunks.push(
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`),
-    );
-  }
-  for (const file of files) {
-    chunks.push(
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${file.filename}"\r\n` +
-          `Content-Type: ${file.contentType}\r\n\r\n`,
-      ),
-      file.bytes,
-      Buffer.from('\r\n'),
-    );
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
-}
-
 /** `POST /shortforms` with a video and fields, as the storefront sends it. */
 export async function uploadShortform(
   app: App,
@@ -114,8 +84,9 @@ export async function uploadShortform(
   fields: Record<string, string> = { title: 'A short clip' },
   options: { filename?: string; requestId?: string } = {},
 ) {
-  const body = multipart(fields, [
-    { field: 'video', filename: options.filename ?? 'clip.mp4', contentType: 'video/mp4', bytes: video },
+  const body = multipartBody([
+    ...Object.entries(fields).map(([name, value]) => ({ name, value })),
+    { name: 'video', filename: options.filename ?? 'clip.mp4', contentType: 'video/mp4', value: video },
   ]);
   const response = await app.inject({
     method: 'POST',
@@ -183,8 +154,4 @@ export async function storedFiles(storageDir: string): Promise<string[]> {
 export function pathOf(url: string | null): string {
   expect(url).toBeTypeOf('string');
   return new URL(url!).pathname;
-}
-
-export async function sizeOf(path: string): Promise<number> {
-  return (await stat(path)).size;
 }
