@@ -5,11 +5,13 @@
 // (FFMPEG_PRESET / FFMPEG_CRF from .env, else the defaults: veryfast, 23):
 //  - the MP4 encode alone (720x1280 H.264/AAC, fast start): the first 90 % of the job's progress;
 //  - the renditions (encode, the HLS remux and the poster);
+//  - FFmpeg's own CPU time for the renditions (/proc/self/stat, children), which the machine's
+//    other load does not stretch, and the speed it means on an idle machine of this many cores;
 //  - the whole job (transcodeShortform: claim, encode, store in local storage, COMPLETED) on a
 //    test database of its own.
 // Each figure is the median of `runs` (default 3), as seconds and × real time (15 s / seconds).
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -24,6 +26,8 @@ import { transcodeShortform } from '../src/processor.ts';
 const run = promisify(execFile);
 const runs = Number(process.argv[2] ?? 3);
 const SECONDS = 15;
+/** USER_HZ: the unit of /proc's CPU times (100 on Linux) */
+const CLOCK_TICKS = 100;
 
 loadRepoEnvFile();
 const env = parseEnvSubset(['FFMPEG_BIN', 'FFMPEG_PRESET', 'FFMPEG_CRF', 'TRANSCODE_TIMEOUT_MS']);
@@ -73,6 +77,16 @@ try {
         .join(' ')}`,
   );
 
+  /**
+   * CPU seconds the finished child processes (FFmpeg) used, from /proc/self/stat (cutime + cstime,
+   * in clock ticks): a figure the machine's other load does not stretch, unlike the wall time.
+   */
+  const childCpuSeconds = async () => {
+    const fields = (await readFile('/proc/self/stat', 'utf8')).split(') ')[1]!.split(' ');
+    // after "pid (comm) ": state is field 3, cutime 16 and cstime 17 (1-based)
+    return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+  };
+
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const line = (label: string, seconds: number[]) => {
     const middle = median(seconds);
@@ -84,8 +98,10 @@ try {
 
   const encode: number[] = [];
   const renditions: number[] = [];
+  const cpu: number[] = [];
   for (let index = 0; index < runs; index++) {
     const workDir = join(scratch, `run-${index}`);
+    const cpuBefore = await childCpuSeconds();
     const started = performance.now();
     let encoded: number | undefined;
     await encodeRenditions(
@@ -98,10 +114,17 @@ try {
     );
     renditions.push((performance.now() - started) / 1000);
     encode.push(((encoded ?? performance.now()) - started) / 1000);
+    cpu.push((await childCpuSeconds()) - cpuBefore);
     await rm(workDir, { recursive: true, force: true });
   }
   line('MP4 encode (720x1280)', encode);
   line('renditions (MP4 + HLS + poster)', renditions);
+  const cpuMedian = median(cpu);
+  console.log(
+    `${'FFmpeg CPU time of the renditions'.padEnd(34)} ${cpuMedian.toFixed(2).padStart(6)} s  ` +
+      `${(SECONDS / cpuMedian).toFixed(2).padStart(5)}× real time per core busy` +
+      `  (an idle ${cpus().length}-core machine: about ${((SECONDS * cpus().length) / cpuMedian).toFixed(2)}×)`,
+  );
 
   const storage = localStorage({
     root: ctx.storageDir,
