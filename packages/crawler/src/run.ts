@@ -379,7 +379,13 @@ export function crawlRuns(deps: CrawlRunDeps) {
   /** The seller's stored links, by product, as `linkAll` compares them. */
   async function knownLinks(sellerId: number): Promise<Map<number, string>> {
     const rows = await db
-      .select()
+      .select({
+        productId: crawlerProductLinks.productId,
+        sellerProductCode: crawlerProductLinks.sellerProductCode,
+        gtin: crawlerProductLinks.gtin,
+        mpn: crawlerProductLinks.mpn,
+        url: crawlerProductLinks.url,
+      })
       .from(crawlerProductLinks)
       .where(eq(crawlerProductLinks.sellerId, sellerId));
     return new Map(
