@@ -1,16 +1,31 @@
 // pnpm --filter @pbshop/worker-crawler bench:crawl [pages] [concurrency]
 // On its own test database (cloned from the migrated template) and Redis prefix: seeds a catalogue,
 // serves every product as a JSON-LD page from a local fixture shop, then in one process measures
-// 1. the raw fetch rate of those pages (undici, same concurrency, bodies read),
-// 2. a crawler run over them with politeness off (interval 0, host concurrency = concurrency), whose
-//    first pass creates every offer through the prices module (offer writes per second), and
-// 3. a second run of the same pages, all unchanged (pages per second through robots, fetch, parse,
-//    match and the unchanged check), printed next to the raw rate.
+//  - the raw fetch rate of those pages (undici, same concurrency, bodies read), before and after
+//    each crawl it is compared with, so the ratio sees the machine's pace of the moment;
+//  - crawler runs over them with politeness off (interval 0, host concurrency = concurrency):
+//    1. the first crawl (every offer created or updated), 2. the same pages again (all unchanged:
+//    pages per second through robots, fetch, parse, link and the unchanged check, next to the raw
+//    rate), 3. every price changed on the shop (every offer updated), 4. unchanged again;
+//  - where an unchanged page's time goes, in the same window as the raw rate: the raw fetch inside
+//    the host's breaker (the resilience registry's policies), the crawler's fetch (fetchPage: the
+//    breaker, undici with its options, the run's abort, redirects), then with the parse;
+//  - the catalog's batch write alone (no fetching) for the same offers, changed and unchanged.
+// Each figure comes with this process's CPU time per page (client, shop and crawler share it):
+// unlike the rates, it hardly moves when other processes load the machine.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { standaloneCrawlerOffers } from '@pbshop/api/crawler-offers';
 import { createLogger, parseEnv } from '@pbshop/config';
-import { crawlRuns, hostPoliteness, robotsRules } from '@pbshop/crawler';
+import {
+  type CollectedOffer,
+  crawlRuns,
+  fetchPage,
+  hostPoliteness,
+  parseProductPage,
+  RECORD_BATCH,
+  robotsRules,
+} from '@pbshop/crawler';
 import { crawlerJobs, crawlerRuns, createDatabase, products, sellers } from '@pbshop/db';
 import { seedDatabase } from '@pbshop/db/seed';
 import { bullPrefix, createRedis, JobProducers, noSearchSync } from '@pbshop/queues';
@@ -32,6 +47,22 @@ const redis = createRedis(env.REDIS_URL, 'worker');
 const producers = new JobProducers(redis, bullPrefix(env.REDIS_KEY_PREFIX));
 const queue = new Queue('crawler-collect', { connection: redis, prefix: bullPrefix(env.REDIS_KEY_PREFIX) });
 const db = database.db;
+const perSecond = (count: number, seconds: number) => Math.round(count / seconds);
+
+/** Runs `work` over `count` pages: its wall time and this process's CPU microseconds per page. */
+async function timed<T>(count: number, work: () => Promise<T>) {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const result = await work();
+  const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  return {
+    result,
+    seconds,
+    pagesPerSecond: perSecond(count, seconds),
+    cpuMicrosPerPage: Math.round((used.user + used.system) / count),
+  };
+}
 
 try {
   console.log(`seeding ${pages} products…`);
@@ -41,18 +72,24 @@ try {
     .from(products)
     .orderBy(asc(products.id))
     .limit(pages);
-  const bodies = new Map(
-    rows.map((row, index) => [
-      `/p/${row.id}`,
-      productPage('json-ld', {
-        code: `B-${row.id}`,
-        title: row.name,
-        price: 100_000 + index,
-        shippingFee: 0,
-        inStock: true,
-      }),
-    ]),
-  );
+  // the shop's prices: every page's price moves by `shift` when the shop reprices
+  let shift = 0;
+  const bodies = new Map<string, string>();
+  const reprice = () => {
+    for (const [index, row] of rows.entries()) {
+      bodies.set(
+        `/p/${row.id}`,
+        productPage('json-ld', {
+          code: `B-${row.id}`,
+          title: row.name,
+          price: 100_000 + index + shift,
+          shippingFee: 0,
+          inStock: true,
+        }),
+      );
+    }
+  };
+  reprice();
   const server = createServer((req, res) => {
     const body = req.url === '/robots.txt' ? 'User-agent: *\nAllow: /\n' : bodies.get(req.url ?? '');
     res.writeHead(body ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
@@ -62,32 +99,74 @@ try {
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const urls = rows.map((row) => `${origin}/p/${row.id}`);
 
-  // 1. raw fetch rate
   const agent = new Agent({ connections: concurrency });
-  let next = 0;
-  const rawStart = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < urls.length) {
-        const response = await request(urls[next++]!, { dispatcher: agent });
-        await response.body.text();
-      }
-    }),
-  );
-  const rawRate = urls.length / ((performance.now() - rawStart) / 1000);
+  /** `fetch` for every page, `concurrency` at a time: pages per second and CPU per page. */
+  const rateOf = async (fetch: (url: string) => Promise<unknown>) => {
+    let next = 0;
+    const { pagesPerSecond, cpuMicrosPerPage } = await timed(urls.length, () =>
+      Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < urls.length) await fetch(urls[next++] as string);
+        }),
+      ),
+    );
+    return { pagesPerSecond, cpuMicrosPerPage };
+  };
+  /** Pages per second with undici alone. */
+  const rawRate = () =>
+    rateOf(async (url) => {
+      const response = await request(url, { dispatcher: agent });
+      await response.body.text();
+    });
 
-  // 2 and 3: crawler runs, politeness off
   const [seller] = await db.select().from(sellers).limit(1);
+  const sellerId = seller!.id;
   const [job] = await db
     .insert(crawlerJobs)
     .values({
-      sellerId: seller!.id,
+      sellerId,
       name: 'bench',
       detectAnomaly: false,
       targets: rows.map((row) => ({ url: `${origin}/p/${row.id}`, productId: row.id })),
     })
     .returning();
   const resilience = new ResilienceRegistry({ service: 'bench', logger });
+  const fetchSettings = { timeoutMs: 10_000, retries: 2, maxBytes: 5 * 1024 * 1024 };
+  const running = new AbortController().signal;
+  /**
+   * Where an unchanged page's time goes: raw, inside the breaker, the crawler's fetch, with the
+   * parse; three rounds, each stage's best (a collection landing in one stage is not its cost).
+   */
+  const stages = async () => {
+    const breaker = `crawler:${new URL(origin).host}`;
+    const kinds = {
+      raw: rawRate,
+      rawInBreaker: () =>
+        rateOf((url) =>
+          resilience.execute(breaker, async () => {
+            const response = await request(url, { dispatcher: agent });
+            await response.body.text();
+          }),
+        ),
+      fetchPage: () => rateOf((url) => fetchPage(resilience, url, fetchSettings, running)),
+      fetchPageAndParse: () =>
+        rateOf(async (url) =>
+          parseProductPage((await fetchPage(resilience, url, fetchSettings, running)).body),
+        ),
+    };
+    const best: Record<string, { pagesPerSecond: number; cpuMicrosPerPage: number }> = {};
+    for (let round = 0; round < 3; round += 1) {
+      for (const [kind, measure] of Object.entries(kinds)) {
+        const { pagesPerSecond, cpuMicrosPerPage } = await measure();
+        const sofar = best[kind];
+        best[kind] = {
+          pagesPerSecond: Math.max(pagesPerSecond, sofar?.pagesPerSecond ?? 0),
+          cpuMicrosPerPage: Math.min(cpuMicrosPerPage, sofar?.cpuMicrosPerPage ?? Number.POSITIVE_INFINITY),
+        };
+      }
+    }
+    return best as Record<keyof typeof kinds, { pagesPerSecond: number; cpuMicrosPerPage: number }>;
+  };
   const offers = standaloneCrawlerOffers({
     db,
     searchSync: noSearchSync,
@@ -102,50 +181,105 @@ try {
     queue,
     politeness: hostPoliteness(redis, env.REDIS_KEY_PREFIX, { minIntervalMs: 0, concurrency }),
     robots: robotsRules(redis, env.REDIS_KEY_PREFIX, 60_000, 10_000),
-    fetch: { timeoutMs: 10_000, retries: 2, maxBytes: 5 * 1024 * 1024 },
+    fetch: fetchSettings,
     autoDisableAfter: 0,
     pageConcurrency: concurrency,
     catalog: offers,
     anomaly: { lowerRatio: 0, upperRatio: 100 },
   });
-  const runOnce = async () => {
+  const crawl = async () => {
     const [run] = await db
       .insert(crawlerRuns)
-      .values({ jobId: job!.id, sellerId: seller!.id, triggerType: 'MANUAL', detectAnomaly: false })
+      .values({ jobId: job!.id, sellerId, triggerType: 'MANUAL', detectAnomaly: false })
       .returning();
-    const started = performance.now();
-    await runs.process(
-      { runId: run!.id },
-      { id: `bench-${run!.id}`, attemptsMade: 0, opts: { attempts: 1 } } as Job,
-      new AbortController().signal,
+    const { seconds, pagesPerSecond, cpuMicrosPerPage } = await timed(pages, () =>
+      runs.process(
+        { runId: run!.id },
+        { id: `bench-${run!.id}`, attemptsMade: 0, opts: { attempts: 1 } } as Job,
+        running,
+      ),
     );
-    const seconds = (performance.now() - started) / 1000;
     const [done] = await db.select().from(crawlerRuns).where(eq(crawlerRuns.id, run!.id));
-    return { seconds, done: done! };
+    const { status, itemsCreated, itemsUpdated, itemsUnchanged, itemsFailed } = done!;
+    return {
+      status,
+      created: itemsCreated,
+      updated: itemsUpdated,
+      unchanged: itemsUnchanged,
+      failed: itemsFailed,
+      seconds: Number(seconds.toFixed(2)),
+      pagesPerSecond,
+      cpuMicrosPerPage,
+    };
   };
-  const first = await runOnce();
-  const second = await runOnce();
-  const writeRate = first.done.itemsCreated / first.seconds;
-  const pageRate = second.done.itemsUnchanged / second.seconds;
+  /** An unchanged crawl between two raw measurements: its rate against theirs. */
+  const unchangedCrawl = async () => {
+    const rawBefore = await rawRate();
+    const run = await crawl();
+    const rawAfter = await rawRate();
+    const raw = (rawBefore.pagesPerSecond + rawAfter.pagesPerSecond) / 2;
+    return { ...run, raw: [rawBefore, rawAfter], crawlToRaw: Number((run.pagesPerSecond / raw).toFixed(2)) };
+  };
+  /** The catalog's batch write alone, in the run's batch size: offers per second. */
+  const catalogWrites = async () => {
+    const collected: CollectedOffer[] = rows.map((row, index) => ({
+      productId: row.id,
+      sellerId,
+      price: 100_000 + index + shift,
+      shippingFee: 0,
+      stockState: 'IN_STOCK',
+      url: `${origin}/p/${row.id}`,
+    }));
+    const outcomes: Record<string, number> = {};
+    const { seconds, pagesPerSecond } = await timed(pages, async () => {
+      for (let at = 0; at < collected.length; at += RECORD_BATCH) {
+        for (const outcome of await offers.writeOffers(collected.slice(at, at + RECORD_BATCH))) {
+          const key = typeof outcome === 'string' ? outcome : 'failed';
+          outcomes[key] = (outcomes[key] ?? 0) + 1;
+        }
+      }
+    });
+    return { outcomes, seconds: Number(seconds.toFixed(2)), offersPerSecond: pagesPerSecond };
+  };
+
+  await rawRate(); // warm-up: connections, JIT
+  const firstCrawl = await crawl();
+  const unchanged = await unchangedCrawl();
+  shift += 1000;
+  reprice();
+  const changedCrawl = await crawl();
+  const unchangedAgain = await unchangedCrawl();
+  const unchangedStages = await stages();
+  shift += 1000;
+  const catalogChanged = await catalogWrites();
+  const catalogUnchanged = await catalogWrites();
+  const ratios = [unchanged.crawlToRaw, unchangedAgain.crawlToRaw].sort((a, b) => a - b);
   console.log(
     JSON.stringify(
       {
         pages,
         concurrency,
-        rawFetchPagesPerSecond: Math.round(rawRate),
-        firstRun: {
-          status: first.done.status,
-          created: first.done.itemsCreated,
-          seconds: Number(first.seconds.toFixed(1)),
-          offerWritesPerSecond: Math.round(writeRate),
+        recordBatch: RECORD_BATCH,
+        firstCrawl,
+        unchangedCrawl: unchanged,
+        changedCrawl,
+        unchangedCrawlAgain: unchangedAgain,
+        unchangedPageStages: unchangedStages,
+        catalogBatchWrite: { changed: catalogChanged, unchanged: catalogUnchanged },
+        summary: {
+          crawlToRawRatio: ratios,
+          // where an unchanged page's CPU goes (this process: client, shop and crawler)
+          cpuMicrosPerPage: {
+            ...Object.fromEntries(
+              Object.entries(unchangedStages).map(([kind, stage]) => [kind, stage.cpuMicrosPerPage]),
+            ),
+            crawl: Math.min(unchanged.cpuMicrosPerPage, unchangedAgain.cpuMicrosPerPage),
+          },
+          offerWritesPerSecond: {
+            changed: changedCrawl.pagesPerSecond,
+            unchanged: Math.min(unchanged.pagesPerSecond, unchangedAgain.pagesPerSecond),
+          },
         },
-        secondRun: {
-          status: second.done.status,
-          unchanged: second.done.itemsUnchanged,
-          seconds: Number(second.seconds.toFixed(1)),
-          pagesPerSecond: Math.round(pageRate),
-        },
-        crawlToRawRatio: Number((pageRate / rawRate).toFixed(2)),
       },
       null,
       2,
