@@ -311,6 +311,10 @@ export function uploadIntake({ storage, redis, keyPrefix, policy, quota }: Uploa
         callback(null, chunk);
       },
     });
+    // the gate may refuse the file (size, quota) before storage.put has attached its own
+    // listeners (it awaits a temporary path first): put still fails with the error, which it reads
+    // from the destroyed stream, but an 'error' event with no listener would crash the process
+    gate.on('error', () => {});
     // pipe() forwards no error: a body cut short must fail the write
     const forward = (error: Error) => gate.destroy(error);
     source.once('error', forward);
