@@ -28,6 +28,8 @@ set +a
 pnpm --silent db:migrate --recreate-foreign
 # demo catalogue (default size); does nothing once seeded
 pnpm --silent db:seed
+# the /query/products read model of the seeded catalogue; does nothing once it has rows
+pnpm --silent query:rebuild --if-empty
 # one crawler job per simulated seller shop (every 2 minutes); does nothing once seeded
 pnpm --silent --filter @pbshop/worker-crawler simulator:seed-jobs
 
