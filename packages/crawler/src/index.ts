@@ -1,3 +1,4 @@
+export { type AnomalySeverity, anomalyReason, anomalySeverity, expectedRange } from './anomaly.ts';
 export { CrawlError, type ErrorClass } from './crawl-error.ts';
 export { crawlerProductToken, crawlerUserAgent, type FetchedPage, fetchPage, retryAfterMs } from './fetch.ts';
 export { type CollectedItem, parseKrw, parseListingLinks, parseProductPage, parseStock } from './parse.ts';

@@ -13,6 +13,7 @@ import {
 import type { ResilienceRegistry } from '@pbshop/resilience';
 import type { Job, Queue } from 'bullmq';
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import { anomalyReason, anomalySeverity, expectedRange } from './anomaly.ts';
 import { CrawlError, type ErrorClass } from './crawl-error.ts';
 import { type FetchSettings, fetchPage } from './fetch.ts';
 import { type CollectedItem, parseListingLinks, parseProductPage } from './parse.ts';
@@ -337,24 +338,21 @@ export function crawlRuns(deps: CrawlRunDeps) {
       const centre = centreOf.get(productId);
       if (!centre || centre.n < 2 || centre.median === null) return;
       const median = Math.round(Number(centre.median));
-      const lower = Math.round(median * deps.anomaly.lowerRatio);
-      const upper = Math.round(median * deps.anomaly.upperRatio);
-      if (item.price >= lower && item.price <= upper) return;
-      const ratio = median === 0 ? Number.POSITIVE_INFINITY : item.price / median;
-      const severity = ratio < 0.3 || ratio > 3 ? 'HIGH' : ratio < 0.4 || ratio > 2.4 ? 'MEDIUM' : 'LOW';
+      const range = expectedRange(median, deps.anomaly.lowerRatio, deps.anomaly.upperRatio);
+      if (item.price >= range.lower && item.price <= range.upper) return;
       const values = {
         offerId: centre.offer_id === null ? null : Number(centre.offer_id),
         runId: run.id,
         url: page.url,
-        reason: `${item.price < lower ? 'below' : 'above'} the expected range ${lower}..${upper} (median ${median} of ${centre.n} prices)`,
+        reason: anomalyReason(item.price, range, median, centre.n),
         rawPrice: item.price,
         shippingFee: item.shippingFee,
         stockState: item.stockState,
         effectivePrice: item.price + (item.shippingFee ?? 0),
         baselineAverage: median,
-        lowerBound: lower,
-        upperBound: upper,
-        severity,
+        lowerBound: range.lower,
+        upperBound: range.upper,
+        severity: anomalySeverity(item.price, median),
       } as const;
       held.add(at);
       holds.push(
