@@ -189,7 +189,12 @@ export async function buildApp(deps: ApiDeps) {
       );
       await v1.register(auditLogRoutes({ auditLog: deps.auditLog }));
       await v1.register(crawlerAdminRoutes({ crawlerAdmin: deps.crawlerAdmin }));
-      await v1.register(fraudAlertRoutes({ fraudAlerts: deps.fraudAlerts }));
+      await v1.register(
+        fraudAlertRoutes({
+          fraudAlerts: deps.fraudAlerts,
+          audit: (action, work, summarize) => deps.auditLog.run(action, work, summarize),
+        }),
+      );
       await v1.register(matchingRoutes({ matching: deps.matching }));
       await v1.register(cartRoutes({ cart: deps.cart }));
       await v1.register(addressRoutes({ addresses: deps.addresses }));

@@ -371,7 +371,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     observability,
     opsDashboard,
     crawlerOffers: collectedOffers,
-    fraudAlerts: fraudAlertsService(db, collectedOffers),
+    fraudAlerts: fraudAlertsService(db, collectedOffers, prices),
     matching: matchingService(db, collectedOffers),
     crawlerAdmin,
     cart,
