@@ -41,6 +41,7 @@ const builtAreas: readonly Area[] = [
   'Resilience',
   'Crawler',
   'Product Matching',
+  'Fraud Detection',
   'Other (query read model)',
   'Cart',
   'Address',

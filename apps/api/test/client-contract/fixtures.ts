@@ -241,6 +241,22 @@ export async function createFixtures(api: ContractApi, smtp: TestSmtpServer) {
         failedJob(api.deps, queue),
       /** the product's read model row, projected now (no worker runs here) */
       queryRow: (productId: Id) => send(app, 'POST', `/admin/query/products/${productId}/sync`, admin),
+      /**
+       * a PENDING scan alert: a new product with offers at 100,000 and 101,000 and one at 10,000 at
+       * three new shops, scanned with the storefront's defaults (the 10,000 offer is flagged)
+       */
+      fraudAlert: async (): Promise<{ productId: Id; alertId: Id }> => {
+        const flagged = await newProduct();
+        for (const price of [100_000, 101_000, 10_000]) await newOffer(flagged.id, await newSeller(), price);
+        await send(app, 'POST', `/fraud/admin/products/${flagged.id}/scan`, admin);
+        const [alert] = await send<{ id: Id }[]>(
+          app,
+          'GET',
+          `/fraud/admin/products/${flagged.id}/flags`,
+          admin,
+        );
+        return { productId: flagged.id, alertId: alert!.id };
+      },
       /** a crawled item of the fixture shop no product was matched to (the matching queue's row) */
       unmatchedItem: async (): Promise<Id> => {
         const [row] = await api.deps.database.db

@@ -577,6 +577,35 @@ export const clientRequests: Partial<Record<CallKey, RequestBuilder>> = {
   'POST /matching/auto-match': ({ admin }) => ({ as: admin }),
   'GET /matching/stats': ({ admin }) => ({ as: admin }),
 
+  // Fraud Detection (FraudApiPage: the status typed, the productId typed, the ratio inputs' defaults)
+  'GET /fraud/alerts': async ({ admin, make }) => {
+    await make.fraudAlert();
+    return { as: admin, query: { page: 1, limit: 20, status: 'PENDING' } };
+  },
+  'PATCH /fraud/alerts/:alertId/approve': async ({ admin, make }) => ({
+    as: admin,
+    params: { alertId: (await make.fraudAlert()).alertId },
+  }),
+  'PATCH /fraud/alerts/:alertId/reject': async ({ admin, make }) => ({
+    as: admin,
+    params: { alertId: (await make.fraudAlert()).alertId },
+  }),
+  'GET /products/:productId/real-price': ({ product }) => ({ params: { productId: product.id } }),
+  'GET /fraud/products/:productId/effective-prices': ({ product }) => ({ params: { productId: product.id } }),
+  'GET /fraud/products/:productId/anomalies': ({ product }) => ({
+    params: { productId: product.id },
+    query: { lowerBoundRatio: 0.5, upperBoundRatio: 1.8, limit: 100 },
+  }),
+  'POST /fraud/admin/products/:productId/scan': ({ admin, product }) => ({
+    as: admin,
+    params: { productId: product.id },
+    query: { lowerBoundRatio: 0.5, upperBoundRatio: 1.8, limit: 100 },
+  }),
+  'GET /fraud/admin/products/:productId/flags': async ({ admin, make }) => ({
+    as: admin,
+    params: { productId: (await make.fraudAlert()).productId },
+  }),
+
   // Price Prediction (PredictionApiPage: the input defaults)
   'GET /predictions/products/:productId/price-trend': ({ product }) => ({
     params: { productId: product.id },

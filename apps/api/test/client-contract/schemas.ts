@@ -32,6 +32,13 @@ const token = z.string().min(1);
 /** The page ignores `data`. */
 const notRead = z.unknown();
 /** The page renders `data` with JSON.stringify: anything but nothing. */
+/** FraudAlertItem (ty:330-344): what the alerts list reads */
+const fraudAlertItem = z.looseObject({
+  id,
+  productId: id,
+  severity: z.enum(['LOW', 'MEDIUM', 'HIGH']),
+  status: z.enum(['PENDING', 'APPROVED', 'REJECTED']),
+});
 /** CrawlerJobItem (ty:1191-1203) */
 const crawlerJobItem = z.looseObject({
   id: z.number().int().positive(),
@@ -563,6 +570,17 @@ export const clientSchemas: Partial<Record<CallKey, ClientShape>> = {
   'GET /matching/stats': {
     data: z.looseObject({ pending: count, approved: count, rejected: count, total: count }),
   },
+
+  // Fraud Detection (FraudApiPage): the alerts' id, productId, severity and status (:161, :248-250),
+  // the flags' length (:201-202); the rest rendered whole
+  'GET /fraud/alerts': { data: z.array(fraudAlertItem) },
+  'PATCH /fraud/alerts/:alertId/approve': { data: renderedWhole },
+  'PATCH /fraud/alerts/:alertId/reject': { data: renderedWhole },
+  'GET /products/:productId/real-price': { data: renderedWhole },
+  'GET /fraud/products/:productId/effective-prices': { data: renderedWhole },
+  'GET /fraud/products/:productId/anomalies': { data: renderedWhole },
+  'POST /fraud/admin/products/:productId/scan': { data: renderedWhole },
+  'GET /fraud/admin/products/:productId/flags': { data: z.array(fraudAlertItem) },
 
   // Price Prediction, Price Analytics, Health: rendered whole
   'GET /predictions/products/:productId/price-trend': { data: renderedWhole },
