@@ -289,6 +289,12 @@ describe('FAILED transcodes: the reason, the owner retry and the runbook queue r
     await stopWorker();
     worker = startTranscodeWorker(api.deps, { FFMPEG_BIN: '/nonexistent/bin/ffmpeg' });
     const id = await failedShortform();
+    // the row turns FAILED just before BullMQ records the job failed
+    await waitFor(
+      'the job to be recorded failed',
+      async () => (await queue().getJobState(`shortform-${id}`)) === 'failed',
+      10_000,
+    );
     const job = await queue().getJob(`shortform-${id}`);
     expect(await job?.getState()).toBe('failed');
     expect(job?.failedReason).toBe('FFMPEG_BIN not found: /nonexistent/bin/ffmpeg (ENOENT)');

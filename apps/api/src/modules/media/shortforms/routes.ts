@@ -246,7 +246,7 @@ export function shortformRoutes({
           tags,
           summary: "Retry a FAILED transcode (the owner's; any other status: 400 INVALID_STATUS_TRANSITION)",
           params: shortformIdParams,
-          response: { 200: retryBody, ...errorResponses(400, 401, 403, 404, 503) },
+          response: { 200: retryBody, ...errorResponses(400, 401, 403, 404, 409, 503) },
         },
       },
       async (request) => {

@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import type { Logger } from '@pbshop/config';
 import {
   type Database,
@@ -471,7 +472,18 @@ export function shortformsService(deps: ShortformsDeps) {
       const jobId = transcodeJobId(shortformId);
       try {
         const job = await queue.getJob(jobId);
-        const state = job ? await job.getState() : undefined;
+        let state = job ? await job.getState() : undefined;
+        // the worker marks the row FAILED just before BullMQ moves its job to failed: a retry in
+        // between waits for the move (a retry of a job still active would be lost)
+        for (let waited = 0; job && state === 'active' && waited < 2000; waited += 100) {
+          await setTimeout(100);
+          state = await job.getState();
+        }
+        if (state === 'active') {
+          throw new AppError('CONFLICT', {
+            details: { reason: 'the failed attempt is still being recorded; retry in a moment' },
+          });
+        }
         if (job && state === 'failed') {
           // another retry may have taken it first: then it is queued already
           await job.retry('failed', { resetAttemptsMade: true }).catch((error: unknown) => {
