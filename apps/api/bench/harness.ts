@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
+import type { Role } from '../src/http/principal.ts';
+import type { UsersService } from '../src/modules/identity/users/service.ts';
 
 /** paths drawn per run; each request takes one of them at random */
 const PATHS_PER_RUN = 50_000;
@@ -57,30 +59,73 @@ export async function measure(name: string, options: RunOptions): Promise<Measur
   const folder = mkdtempSync(join(tmpdir(), 'pbshop-bench-'));
   const pathsFile = join(folder, 'paths.json');
   writeFileSync(pathsFile, JSON.stringify(Array.from({ length: PATHS_PER_RUN }, options.path)));
-  // the worker thread copies the environment when it starts
-  process.env.BENCH_PATHS_FILE = pathsFile;
   const load = (duration: number) =>
-    autocannon({
+    fireScripted({
       url: options.url,
       connections: options.connections,
-      duration,
-      workers: 1,
-      requests: [{ setupRequest: join(import.meta.dirname, 'request-path.cjs') as never }],
+      seconds: duration,
+      script: 'request-path.cjs',
+      environment: { BENCH_PATHS_FILE: pathsFile },
     });
   try {
     if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
     if (options.warmUpSeconds) await load(options.warmUpSeconds);
-    const result = await load(options.seconds);
-    return {
-      name,
-      requests: result.requests.average,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      non2xx: result.non2xx + result.errors,
-    };
+    return measuredOf(name, await load(options.seconds));
   } finally {
     rmSync(folder, { recursive: true, force: true });
   }
+}
+
+/**
+ * One autocannon run whose requests `bench/<script>` builds (from its own worker thread) out of
+ * what `environment` names, usually a file of prepared request bodies.
+ */
+export function fireScripted(options: {
+  url: string;
+  connections: number;
+  seconds: number;
+  script: string;
+  environment: Record<string, string>;
+}): Promise<autocannon.Result> {
+  // the worker thread copies the environment when it starts
+  Object.assign(process.env, options.environment);
+  return autocannon({
+    url: options.url,
+    connections: options.connections,
+    duration: options.seconds,
+    workers: 1,
+    requests: [{ setupRequest: join(import.meta.dirname, options.script) as never }],
+  });
+}
+
+/** A run's figures as the table prints them. */
+export function measuredOf(name: string, result: autocannon.Result): Measured {
+  return {
+    name,
+    requests: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx + result.errors,
+  };
+}
+
+/** A bearer header value for a member, signed by the app under test. */
+export function bearerOf(
+  app: { signAccessToken(claims: { sub: string; role: Role; ver: number }): string },
+  user: { id: number; role: Role; tokenVersion: number },
+): string {
+  return `Bearer ${app.signAccessToken({ sub: String(user.id), role: user.role, ver: user.tokenVersion })}`;
+}
+
+/** The benchmark's administrator, verified, with no password. */
+export function createBenchAdmin(users: Pick<UsersService, 'create'>) {
+  return users.create({
+    email: 'bench-admin@example.com',
+    name: 'Bench admin',
+    passwordHash: null,
+    role: 'ADMIN',
+    emailVerified: true,
+  });
 }
 
 /** bare/route alternations a paired measurement is split into */

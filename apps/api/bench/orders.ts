@@ -8,11 +8,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, parseEnv } from '@pbshop/config';
 import { createTestContext } from '@pbshop/testing';
-import autocannon from 'autocannon';
 import { buildApp } from '../src/app.ts';
 import { createApiDeps } from '../src/deps.ts';
 import { addressOf, createShop, type StockedOffer, stockedProduct } from '../test/helpers/orders.ts';
-import { type Measured, measure, startBareRoute } from './harness.ts';
+import {
+  bearerOf,
+  createBenchAdmin,
+  fireScripted,
+  type Measured,
+  measure,
+  measuredOf,
+  startBareRoute,
+} from './harness.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const memberCount = Number(process.env.BENCH_MEMBERS ?? 200);
@@ -36,14 +43,8 @@ const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
 const bare = await startBareRoute();
 
 const token = (user: { id: number; role: 'USER' | 'SELLER' | 'ADMIN'; tokenVersion: number }) =>
-  `Bearer ${app.signAccessToken({ sub: String(user.id), role: user.role, ver: user.tokenVersion })}`;
-const admin = await deps.users.create({
-  email: 'bench-admin@example.com',
-  name: 'Bench admin',
-  passwordHash: null,
-  role: 'ADMIN',
-  emailVerified: true,
-});
+  bearerOf(app, user);
+const admin = await createBenchAdmin(deps.users);
 const adminHeader = { authorization: token(admin) };
 
 console.log(
@@ -85,21 +86,14 @@ function orderFile(folder: string, name: string, offerOf: () => StockedOffer): s
 }
 
 async function placeOrders(file: string, duration: number): Promise<Measured> {
-  process.env.BENCH_ORDERS_FILE = file;
-  const result = await autocannon({
+  const result = await fireScripted({
     url: apiUrl,
     connections,
-    duration,
-    workers: 1,
-    requests: [{ setupRequest: join(import.meta.dirname, 'order-request.cjs') as never }],
+    seconds: duration,
+    script: 'order-request.cjs',
+    environment: { BENCH_ORDERS_FILE: file },
   });
-  return {
-    name: 'orders',
-    requests: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx + result.errors,
-  };
+  return measuredOf('orders', result);
 }
 
 /** The lock-hold histogram's cumulative bucket counts, from GET /metrics. */

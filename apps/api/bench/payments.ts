@@ -9,12 +9,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, parseEnv } from '@pbshop/config';
 import { createTestContext } from '@pbshop/testing';
-import autocannon from 'autocannon';
 import { buildApp } from '../src/app.ts';
 import { createApiDeps } from '../src/deps.ts';
 import { addressOf, createShop, type StockedOffer, stockedProduct } from '../test/helpers/orders.ts';
 import { startGatewaySimulator } from '../test/helpers/payment-gateway.ts';
-import { type Measured, measure, startBareRoute } from './harness.ts';
+import {
+  bearerOf,
+  createBenchAdmin,
+  fireScripted,
+  type Measured,
+  measure,
+  measuredOf,
+  startBareRoute,
+} from './harness.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const orderCount = Number(process.env.BENCH_ORDERS ?? 6000);
@@ -37,14 +44,8 @@ const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
 const bare = await startBareRoute();
 
 const token = (user: { id: number; role: 'USER' | 'SELLER' | 'ADMIN'; tokenVersion: number }) =>
-  `Bearer ${app.signAccessToken({ sub: String(user.id), role: user.role, ver: user.tokenVersion })}`;
-const admin = await deps.users.create({
-  email: 'bench-admin@example.com',
-  name: 'Bench admin',
-  passwordHash: null,
-  role: 'ADMIN',
-  emailVerified: true,
-});
+  bearerOf(app, user);
+const admin = await createBenchAdmin(deps.users);
 const adminHeader = { authorization: token(admin) };
 
 console.log(`fixtures: ${orderCount} unpaid orders of 50 members over 100 products`);
@@ -109,24 +110,14 @@ function file(name: string, entries: Entry[]): string {
 }
 
 async function fire(path: string, random: boolean, duration: number): Promise<Measured & { total: number }> {
-  // the worker thread copies the environment when it starts
-  process.env.BENCH_PAYMENTS_FILE = path;
-  process.env.BENCH_PAYMENTS_RANDOM = random ? '1' : '0';
-  const result = await autocannon({
+  const result = await fireScripted({
     url: apiUrl,
     connections,
-    duration,
-    workers: 1,
-    requests: [{ setupRequest: join(import.meta.dirname, 'payment-request.cjs') as never }],
+    seconds: duration,
+    script: 'payment-request.cjs',
+    environment: { BENCH_PAYMENTS_FILE: path, BENCH_PAYMENTS_RANDOM: random ? '1' : '0' },
   });
-  return {
-    name: 'payments',
-    requests: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx + result.errors,
-    total: result.requests.total,
-  };
+  return { ...measuredOf('payments', result), total: result.requests.total };
 }
 
 /** One scenario in rounds alternating with the bare route; a sequential list is consumed across rounds. */

@@ -12,7 +12,6 @@ import { createLogger, parseEnv } from '@pbshop/config';
 import { createDatabase, type Database } from '@pbshop/db';
 import * as schema from '@pbshop/db/schema';
 import { createTestContext } from '@pbshop/testing';
-import autocannon from 'autocannon';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { buildApp } from '../src/app.ts';
 import { createApiDeps } from '../src/deps.ts';
@@ -20,7 +19,18 @@ import { refreshReviewStats } from '../src/modules/catalog/products/service.ts';
 import { type ReviewSort, reviewSorts } from '../src/modules/commerce/reviews/schemas.ts';
 import { reviewsService } from '../src/modules/commerce/reviews/service.ts';
 import { createShop } from '../test/helpers/orders.ts';
-import { type Measured, measure, measurePaired, printRows, type Row, startBareRoute } from './harness.ts';
+import {
+  bearerOf,
+  createBenchAdmin,
+  fireScripted,
+  type Measured,
+  measure,
+  measuredOf,
+  measurePaired,
+  printRows,
+  type Row,
+  startBareRoute,
+} from './harness.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const reviewCount = Number(process.env.BENCH_REVIEWS ?? 50_000);
@@ -44,14 +54,8 @@ const bare = await startBareRoute();
 const sql = deps.database.sql;
 
 const token = (user: { id: number; role: 'USER' | 'SELLER' | 'ADMIN'; tokenVersion: number }) =>
-  `Bearer ${app.signAccessToken({ sub: String(user.id), role: user.role, ver: user.tokenVersion })}`;
-const admin = await deps.users.create({
-  email: 'bench-admin@example.com',
-  name: 'Bench admin',
-  passwordHash: null,
-  role: 'ADMIN',
-  emailVerified: true,
-});
+  bearerOf(app, user);
+const admin = await createBenchAdmin(deps.users);
 const adminHeader = { authorization: token(admin) };
 
 console.log(
@@ -157,21 +161,14 @@ async function writeFiles(folder: string, prefix: string): Promise<string[]> {
 }
 
 async function postReviews(file: string, duration: number): Promise<Measured> {
-  process.env.BENCH_REVIEWS_FILE = file;
-  const result = await autocannon({
+  const result = await fireScripted({
     url: apiUrl,
     connections,
-    duration,
-    workers: 1,
-    requests: [{ setupRequest: join(import.meta.dirname, 'review-request.cjs') as never }],
+    seconds: duration,
+    script: 'review-request.cjs',
+    environment: { BENCH_REVIEWS_FILE: file },
   });
-  return {
-    name: 'reviews',
-    requests: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx + result.errors,
-  };
+  return measuredOf('reviews', result);
 }
 
 const page = () => 1 + Math.floor(Math.random() * 50);
