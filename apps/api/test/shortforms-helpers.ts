@@ -3,12 +3,12 @@
 // test on the app's own Redis and database (the same code as the worker process and WORKERS=inline).
 
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { readdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { createLogger, type Env } from '@pbshop/config';
 import { type RunningWorkers, startWorkers } from '@pbshop/queues';
-import { waitFor } from '@pbshop/testing';
+import { makeTestClip, waitFor } from '@pbshop/testing';
 import { buildTranscodeProcessors } from '@pbshop/worker-transcode/processor';
 import { expect } from 'vitest';
 import type { App } from '../src/app.ts';
@@ -16,39 +16,11 @@ import type { ApiDeps } from '../src/deps.ts';
 import { multipartBody } from './helpers/multipart.ts';
 
 const run = promisify(execFile);
-const ffmpegBin = process.env.FFMPEG_BIN ?? 'ffmpeg';
 const ffprobeBin = process.env.FFPROBE_BIN ?? 'ffprobe';
 
-/** A test pattern with a tone (lavfi), `size` as width x height, encoded quickly. */
+/** A test pattern with a tone (lavfi), `size` as width x height, encoded quickly; its bytes. */
 export async function makeClip(path: string, seconds: number, size = '360x640'): Promise<Buffer> {
-  await mkdir(dirname(path), { recursive: true });
-  await run(ffmpegBin, [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-nostdin',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=${size}:rate=30`,
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=440',
-    '-t',
-    String(seconds),
-    '-shortest',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    path,
-  ]);
+  await makeTestClip(path, seconds, size);
   return readFile(path);
 }
 

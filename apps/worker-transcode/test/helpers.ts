@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import type { Database } from '@pbshop/db';
 import { shortforms, users } from '@pbshop/db';
@@ -18,40 +18,8 @@ export const mainEntry = new URL('../src/main.ts', import.meta.url).pathname;
 /** Spawns this worker's main.ts; none outlives the test that started it. */
 export const processTracker = () => trackProcesses(mainEntry);
 
-/**
- * A test pattern with a 440 Hz tone made at test time (lavfi), encoded quickly (ultrafast);
- * `size` is width x height (vertical uploads are taller than wide).
- */
-export async function makeClip(path: string, seconds: number, size = '360x640'): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  await run(ffmpegBin, [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-nostdin',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=${size}:rate=30`,
-    '-f',
-    'lavfi',
-    '-i',
-    'sine=frequency=440',
-    '-t',
-    String(seconds),
-    '-shortest',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    path,
-  ]);
-}
+/** A test pattern with a tone made at test time (lavfi): @pbshop/testing's `makeTestClip`. */
+export { makeTestClip as makeClip } from '@pbshop/testing';
 
 export interface ProbedStream {
   codec_type: string;

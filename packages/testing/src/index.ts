@@ -8,6 +8,7 @@ export {
 export { createTestContext, type TestContext } from './context.ts';
 export { createTestDatabase, type TestDatabase } from './database.ts';
 export { type FixtureServer, startFixtureServer } from './fixture-server.ts';
+export { makeTestClip } from './media.ts';
 export { opensearch } from './opensearch.ts';
 export { freePort } from './ports.ts';
 export { type MetricFamily, parseExposition, type Sample, samplesOf } from './prometheus.ts';
