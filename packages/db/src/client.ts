@@ -4,6 +4,8 @@ import { reachabilityGateOf } from './reachability.ts';
 import * as schema from './schema/index.ts';
 
 export type Database = PostgresJsDatabase<typeof schema>;
+/** What `db.transaction` hands its callback: the type of a service function's `tx`. */
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 export interface DatabaseHandle {
   db: Database;

@@ -1,4 +1,10 @@
-export { createDatabase, type Database, type DatabaseHandle, type DatabaseOptions } from './client.ts';
+export {
+  createDatabase,
+  type Database,
+  type DatabaseHandle,
+  type DatabaseOptions,
+  type Transaction,
+} from './client.ts';
 export {
   ensureDatabaseExists,
   type JournalEntry,

@@ -1,8 +1,7 @@
-import type { Database, searchOutbox } from '@pbshop/db';
+import type { Database, searchOutbox, Transaction } from '@pbshop/db';
 import { sql } from 'drizzle-orm';
 
 /** A database handle or a transaction of one: writers pass their own transaction. */
-export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 export type Executor = Database | Transaction;
 
 export type SearchChangeEvent = (typeof searchOutbox.$inferInsert)['eventType'];

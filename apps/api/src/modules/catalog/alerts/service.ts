@@ -1,9 +1,8 @@
-import { type Database, notifications, priceAlerts, products } from '@pbshop/db';
+import { type Database, notifications, priceAlerts, products, type Transaction } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { and, count, desc, eq, isNull, or, sql } from 'drizzle-orm';
 import type { AlertKind, CreateAlertBody, PriceAlert } from './schemas.ts';
 
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 type Executor = Database | Transaction;
 type AlertRow = typeof priceAlerts.$inferSelect;
 

@@ -1,4 +1,4 @@
-import { categories, type Database, products } from '@pbshop/db';
+import { categories, type Database, products, type Transaction } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { noSearchSync, type SearchSyncSignal } from '@pbshop/queues';
 import { recordCategorySearchChange } from '@pbshop/search';
@@ -26,8 +26,6 @@ export interface CategoryChanges {
   /** null: make it a root category */
   parentId?: number | null;
 }
-
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 // one key for every change of the tree's shape: moves, inserts and deletes are rare admin
 // actions, and serialising them is what keeps `path` right (two crossing moves cannot make a

@@ -1,4 +1,4 @@
-import { type Database, offers, priceAlerts, products, sellers } from '@pbshop/db';
+import { type Database, offers, priceAlerts, products, sellers, type Transaction } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { noSearchSync, type SearchSyncSignal } from '@pbshop/queues';
 import { recordSearchChange } from '@pbshop/search';
@@ -6,8 +6,6 @@ import { and, asc, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import { fireAlerts } from '../alerts/service.ts';
 import type { CreateOfferBody, UpdateOfferBody } from './schemas.ts';
 import { newOfferValues, type OfferRow, priceAggregates, updatedOfferValues } from './service.ts';
-
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 /** A seller's offer of a product as collected from the seller's page (the crawler's writes). */
 export interface OfferWrite {

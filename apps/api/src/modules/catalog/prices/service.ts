@@ -1,4 +1,4 @@
-import { type Database, offers, priceHistory, products, sellers } from '@pbshop/db';
+import { type Database, offers, priceHistory, products, sellers, type Transaction } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { noSearchSync, type SearchSyncSignal } from '@pbshop/queues';
 import { recordSearchChange } from '@pbshop/search';
@@ -38,7 +38,6 @@ function deliveredPrice(productId: number, comparison: PriceComparison, sellerId
   };
 }
 
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 type Executor = Database | Transaction;
 export type OfferRow = typeof offers.$inferSelect;
 

@@ -1,9 +1,8 @@
-import { type Database, products } from '@pbshop/db';
+import { products, type Transaction } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { and, asc, inArray, isNull, sql } from 'drizzle-orm';
 import type { PricesService } from './service.ts';
 
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 type StockState = 'IN_STOCK' | 'LOW_STOCK' | 'OUT_OF_STOCK';
 
 /** At or below this many units an offer shows LOW_STOCK (the migration gave LOW_STOCK offers 5). */

@@ -5,6 +5,7 @@ import {
   productOptions,
   products,
   productThumbnail,
+  type Transaction,
 } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { noSearchSync, type SearchSyncSignal } from '@pbshop/queues';
@@ -26,7 +27,6 @@ import type {
   UpdateProductBody,
 } from './schemas.ts';
 
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 export type ProductRow = typeof products.$inferSelect;
 
 const live = isNull(products.deletedAt);

@@ -1,9 +1,8 @@
-import { addresses, type Database } from '@pbshop/db';
+import { addresses, type Database, type Transaction } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { and, count, desc, eq, ne, sql } from 'drizzle-orm';
 import { type Address, type CreateAddressBody, MAX_ADDRESSES, type UpdateAddressBody } from './schemas.ts';
 
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 type AddressRow = typeof addresses.$inferSelect;
 
 /** The shipping fields an order copies from an address. */

@@ -1,13 +1,11 @@
 import type { Logger } from '@pbshop/config';
-import { cartItems, type Database } from '@pbshop/db';
+import { cartItems, type Database, type Transaction } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import { type GuestLine, type GuestWrite, guestCartStore } from './guest-store.ts';
 import { type AddCartItemBody, type CartItem, MAX_LINE_QUANTITY, type MergeResult } from './schemas.ts';
 import { cartReads, catalogFor, type LineCatalog, toCartItem } from './view.ts';
-
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 /** Lines a cart may hold (each store); an add of a new line past it is refused. */
 export const MAX_CART_LINES = 100;

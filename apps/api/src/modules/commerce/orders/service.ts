@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { type Database, orderItems, orders, payments } from '@pbshop/db';
+import { type Database, orderItems, orders, payments, type Transaction } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { and, asc, count, desc, eq, gte, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
 import {
@@ -24,7 +24,6 @@ import {
 
 export type { OrderStatus } from './schemas.ts';
 
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 type OrderRow = typeof orders.$inferSelect;
 type OrderItemRow = typeof orderItems.$inferSelect;
 type PaymentRow = typeof payments.$inferSelect;

@@ -1,12 +1,11 @@
 import type { Logger } from '@pbshop/config';
-import { type Database, orders, payments } from '@pbshop/db';
+import { type Database, orders, payments, type Transaction } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { OrderStatus, OrdersService } from '../orders/service.ts';
 import type { GatewayOutcome, GatewayPayment, PaymentGateway } from './gateway.ts';
 import type { CreatePaymentBody, Payment } from './schemas.ts';
 
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 type PaymentRow = typeof payments.$inferSelect;
 
 /** Orders a member may pay. */

@@ -1,9 +1,7 @@
-import { type Database, pointTransactions, users } from '@pbshop/db';
+import { type Database, pointTransactions, type Transaction, users } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { and, count, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { PointBalance, PointTransactionItem, PointTransactionType } from './schemas.ts';
-
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 /** Points expire this long after they were credited (api-contract §5 "Points"). */
 export const POINT_LIFETIME = sql`interval '1 year'`;

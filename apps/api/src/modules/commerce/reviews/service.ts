@@ -1,11 +1,10 @@
-import { type Database, products, reviews } from '@pbshop/db';
+import { type Database, products, reviews, type Transaction } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { and, eq, isNull, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import { refreshReviewStats } from '../../catalog/products/service.ts';
 import type { PointsService } from '../points/service.ts';
 import type { CreateReviewBody, Review, ReviewListQuery, ReviewSort, UpdateReviewBody } from './schemas.ts';
 
-type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 type Executor = Database | Transaction;
 
 /** The list counts a product's matching reviews up to this many; beyond it `totalCountCapped` is true. */

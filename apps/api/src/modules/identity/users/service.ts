@@ -1,4 +1,4 @@
-import { type Database, users } from '@pbshop/db';
+import { type Database, type Transaction, users } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { and, count, desc, eq, ilike, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { Principal, Role } from '../../../http/principal.ts';
@@ -29,7 +29,6 @@ export function escapeLike(value: string): string {
 }
 
 /** An open transaction of the database, for work that must commit together with a member row. */
-export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
