@@ -522,6 +522,12 @@ describe('queue UI (bull-board)', () => {
     expect(paused.statusCode).toBe(200);
     expect(await api.deps.producers.queues['activity-log'].isPaused()).toBe(true);
     const requestId = String(paused.headers['x-request-id']);
+    // bull-board sends its answer from inside the handler, so the audit row's outcome is written
+    // just after the response
+    await waitFor(
+      'the pause audit row to be finished',
+      async () => (await auditOf('queue.ui.pause', requestId)).result !== 'PENDING',
+    );
     expect(await auditOf('queue.ui.pause', requestId)).toMatchObject({
       actorId: api.admin.user.id,
       target: 'activity-log',
