@@ -15,6 +15,8 @@ export {
   readJournal,
   runMigrations,
 } from './migrations.ts';
+export { pcPartUsedShare } from './pc-part-used-share.ts';
+export { isUniqueViolation, postgresError } from './postgres-error.ts';
 export { productThumbnail } from './product-thumbnail.ts';
 export { DATABASE_UNREACHABLE, isDatabaseUnreachable, isSocketFailure } from './reachability.ts';
 export * from './schema/index.ts';

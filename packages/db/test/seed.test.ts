@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDatabaseExists, runMigrations } from '../src/index.ts';
-import { seedDatabase } from '../src/seed/index.ts';
+import { defaultCompatibilityRules, pcPartProductId, pcParts, seedDatabase } from '../src/seed/index.ts';
 
 // packages/testing depends on this package, so this file creates and drops its own database
 const adminUrl = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -37,11 +37,11 @@ async function snapshot() {
 describe('db:seed', () => {
   it('seeds consistent demo data, and a second run changes nothing', async () => {
     const first = await seedDatabase(databaseUrl, { products: 200, batchSize: 64, log: silent });
-    expect(first).toMatchObject({ status: 'seeded', products: 200, sellers: 30 });
+    expect(first).toMatchObject({ status: 'seeded', products: 200, pcParts: pcParts.length, sellers: 30 });
 
     const [counts] = await sql<{ sellers: number; products: number }[]>`
       select (select count(*)::int from sellers) as sellers, (select count(*)::int from products) as products`;
-    expect(counts).toEqual({ sellers: 30, products: 200 });
+    expect(counts).toEqual({ sellers: 30, products: 200 + pcParts.length });
 
     // aggregates as the prices service computes them: offers not OUT_OF_STOCK at live shops
     const inconsistent = await sql`
@@ -88,9 +88,54 @@ describe('db:seed', () => {
       from products`;
     expect(prices).toEqual({ unpriced: 0, below_offer: 0, discounted: 50, bad_discount: 0 });
 
+    // every PC part carries its part type and the specs the default rules compare, and used listings
+    const [pc] = await sql<{ typed: number; listed: number; rules: number }[]>`
+      select (select count(*)::int from product_spec_values v join spec_definitions d on d.id = v.spec_definition_id
+               where d.key = 'pc_part_type') as typed,
+             (select count(distinct product_id)::int from used_listings) as listed,
+             (select count(*)::int from compatibility_rules) as rules`;
+    expect(pc).toEqual({
+      typed: pcParts.length,
+      listed: pcParts.length,
+      rules: defaultCompatibilityRules.length,
+    });
+    const gpuLength = await sql<{ text_value: string | null; number_value: string }[]>`
+      select v.text_value, v.number_value from product_spec_values v
+      join spec_definitions d on d.id = v.spec_definition_id
+      where v.product_id = ${pcPartProductId(1, 'gpu-4090')} and d.key = 'length_mm'`;
+    expect(gpuLength.map((row) => Number(row.number_value))).toEqual([356]);
+
+    // the starter badges: AUTO ones with a metric and threshold, Review Master among them
+    const badges = await sql<
+      { name: string; type: string; metric: string | null; threshold: number | null; rarity: string }[]
+    >`
+      select name, type, metric, threshold, rarity from badges order by id`;
+    expect(badges).toHaveLength(6);
+    expect(badges).toContainEqual({
+      name: 'Review Master',
+      type: 'AUTO',
+      metric: 'review_count',
+      threshold: 10,
+      rarity: 'RARE',
+    });
+
+    // the auto vertical: models with trims and options, and each of the four taxes with a source
+    const [carCounts] = await sql<{ models: number; trims: number; options: number; offers: number }[]>`
+      select (select count(*)::int from car_models) as models, (select count(*)::int from car_trims) as trims,
+             (select count(*)::int from car_options) as options, (select count(*)::int from car_lease_offers) as offers`;
+    expect(carCounts).toEqual({ models: 4, trims: 11, options: 26, offers: 9 });
+    const standing = await sql<{ code: string; rate: string }[]>`
+      select code, rate::text from car_tax_rates where valid_until is null and source <> '' order by code`;
+    expect(standing).toEqual([
+      { code: 'ACQUISITION_TAX', rate: '0.07000' },
+      { code: 'EDUCATION_TAX', rate: '0.30000' },
+      { code: 'INDIVIDUAL_CONSUMPTION_TAX', rate: '0.05000' },
+      { code: 'VAT', rate: '0.10000' },
+    ]);
+
     const before = await snapshot();
     const second = await seedDatabase(databaseUrl, { products: 200, log: silent });
-    expect(second).toMatchObject({ status: 'already-seeded', products: 200 });
+    expect(second).toMatchObject({ status: 'already-seeded', products: 200, pcParts: pcParts.length });
     expect(await snapshot()).toEqual(before);
   });
 
@@ -99,5 +144,8 @@ describe('db:seed', () => {
     const again = await seedDatabase(databaseUrl, { products: 200, reset: true, log: silent });
     expect(again.status).toBe('seeded');
     expect(await snapshot()).toEqual(before);
+    const [cars] = await sql<{ models: number; rates: number }[]>`
+      select (select count(*)::int from car_models) as models, (select count(*)::int from car_tax_rates) as rates`;
+    expect(cars).toEqual({ models: 4, rates: 8 });
   });
 });

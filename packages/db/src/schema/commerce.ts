@@ -8,6 +8,7 @@ import {
   jsonb,
   pgEnum,
   pgTable,
+  primaryKey,
   smallint,
   text,
   timestamp,
@@ -15,6 +16,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { offers, products, sellers } from './catalog.ts';
 import { idColumn, idRef, timestamps } from './columns.ts';
+import { images } from './media.ts';
 import { users } from './users.ts';
 
 /**
@@ -316,6 +318,28 @@ export const reviews = pgTable(
       .where(sql`${table.isBest} and ${table.deletedAt} is null`),
     index('reviews_user_idx').on(table.userId),
     check('reviews_rating_check', sql`${table.rating} between 1 and 5`),
+  ],
+);
+
+/**
+ * The images a review shows that its author uploaded through the image service, in their order.
+ * An image belongs to one review at most (the unique index), so deleting the review deletes its
+ * images with no other review losing one.
+ */
+export const reviewImages = pgTable(
+  'review_images',
+  {
+    reviewId: idRef('review_id')
+      .notNull()
+      .references(() => reviews.id, { onDelete: 'cascade' }),
+    imageId: idRef('image_id')
+      .notNull()
+      .references(() => images.id, { onDelete: 'cascade' }),
+    position: smallint('position').notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.reviewId, table.imageId] }),
+    uniqueIndex('review_images_image_key').on(table.imageId),
   ],
 );
 

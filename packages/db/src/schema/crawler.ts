@@ -58,6 +58,11 @@ export interface CrawlerSelectors {
   mpn?: string;
   /** on a listing page: the links to product pages */
   productLinks?: string;
+  /**
+   * the product page's spec table (a `<table>` of name/value rows or a `<dl>`), read when the job
+   * collects specs and the page has no JSON-LD or microdata properties
+   */
+  specTable?: string;
 }
 
 /**
@@ -95,6 +100,11 @@ export interface CrawlerItemError {
   url: string;
   errorClass: (typeof crawlerErrorClass.enumValues)[number];
   message: string;
+  /**
+   * SPEC: a note on a page whose offer was read, about specs that were not recorded (names without a
+   * definition, values the definition refuses); not a failed item
+   */
+  kind?: 'SPEC';
 }
 
 /**

@@ -94,7 +94,7 @@ export const specScores = pgTable(
   (table) => [index('spec_scores_definition_idx').on(table.specDefinitionId)],
 );
 
-export const alertKind = pgEnum('alert_kind', ['TARGET_PRICE', 'DROP_FROM_LAST_WEEK']);
+export const alertKind = pgEnum('alert_kind', ['TARGET_PRICE', 'DROP_FROM_LAST_WEEK', 'ALL_TIME_LOW']);
 
 /** Price alerts of members; fire once when an offer change makes them true. Owned by the alerts module. */
 export const priceAlerts = pgTable(
@@ -109,6 +109,7 @@ export const priceAlerts = pgTable(
     // TARGET_PRICE: fire at or below this many KRW
     targetPrice: bigint('target_price', { mode: 'number' }),
     // DROP_FROM_LAST_WEEK: fire when the lowest is this many percent below last week's
+    // (ALL_TIME_LOW needs neither: it fires below every lowest price recorded before)
     dropPercent: integer('drop_percent'),
     triggeredAt: timestamp('triggered_at', { withTimezone: true }),
     triggeredPrice: bigint('triggered_price', { mode: 'number' }),
@@ -132,5 +133,11 @@ export const notifications = pgTable(
     deliveredAt: timestamp('delivered_at', { withTimezone: true }),
     ...timestamps,
   },
-  (table) => [index('notifications_user_created_idx').on(table.userId, table.createdAt)],
+  (table) => [
+    index('notifications_user_created_idx').on(table.userId, table.createdAt),
+    // the unread count and the unread list read only these
+    index('notifications_user_unread_idx')
+      .on(table.userId, table.id.desc())
+      .where(sql`${table.readAt} is null`),
+  ],
 );

@@ -1,5 +1,6 @@
 // `pnpm db:seed [--products N] [--seed S] [--reset]`: fills the database with deterministic demo
-// data (categories, 30 shops, products, offers, a year of price history). Idempotent: a database
+// data (categories, 30 shops, products, offers, a year of price history, PC parts with their specs
+// and used listings, the default PC compatibility rules). Idempotent: a database
 // this seed already filled is left alone; `--reset` deletes the seeded rows and seeds again.
 import { parseArgs } from 'node:util';
 import { loadEnvOrExit } from '@pbshop/config';
@@ -37,7 +38,8 @@ try {
     );
   } else {
     console.log(
-      `db:seed: seeded ${result.categories} categories, ${result.sellers} sellers, ${result.products} products, ` +
+      `db:seed: seeded ${result.categories} categories, ${result.sellers} sellers, ${result.products} products ` +
+        `(and ${result.pcParts} PC parts with specs and used listings), ` +
         `${result.offers} offers, ${result.priceHistory} price history rows in ${(result.milliseconds / 1000).toFixed(1)} s`,
     );
   }

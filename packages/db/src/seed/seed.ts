@@ -5,6 +5,8 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
+import { seedCars } from './cars.ts';
+import { pcPartCategories, pcPartProductId, pcParts, seedPcParts } from './pc-parts.ts';
 import {
   chance,
   int,
@@ -19,7 +21,7 @@ import {
 import { leafCategories, sellerNames } from './vocabulary.ts';
 
 export interface SeedOptions {
-  /** number of products (default 2000) */
+  /** number of generated products (default 2000); the fixed PC parts come on top */
   products?: number;
   /** PRNG seed (0..65535, default 1): the same seed and size give the same data */
   seed?: number;
@@ -34,6 +36,8 @@ export interface SeedOptions {
 export interface SeedResult {
   status: 'seeded' | 'already-seeded';
   products: number;
+  /** the fixed PC parts (with specs, offers and used listings), beside `products` */
+  pcParts: number;
   offers: number;
   priceHistory: number;
   categories: number;
@@ -44,6 +48,46 @@ export interface SeedResult {
 }
 
 const DAY = 86_400_000;
+
+/** The badges a fresh install starts with: AUTO ones name a metric and a threshold, MANUAL ones none. */
+const starterBadges = [
+  {
+    name: 'Review Master',
+    description: '리뷰 10개 작성',
+    metric: 'review_count',
+    threshold: 10,
+    rarity: 'RARE',
+  },
+  { name: 'First Post', description: '첫 게시글 작성', metric: 'post_count', threshold: 1, rarity: 'COMMON' },
+  {
+    name: 'Loyal Buyer',
+    description: '구매 확정 5회',
+    metric: 'order_count',
+    threshold: 5,
+    rarity: 'UNCOMMON',
+  },
+  {
+    name: 'Point Collector',
+    description: '포인트 10,000 P 적립',
+    metric: 'point_total',
+    threshold: 10_000,
+    rarity: 'EPIC',
+  },
+  {
+    name: 'Daily Visitor',
+    description: '7일 연속 로그인',
+    metric: 'login_streak',
+    threshold: 7,
+    rarity: 'UNCOMMON',
+  },
+  {
+    name: 'Beta Tester',
+    description: '베타 테스트 참여 (운영자 수여)',
+    metric: null,
+    threshold: null,
+    rarity: 'LEGENDARY',
+  },
+] as const;
 
 interface CategoryRow {
   id: number;
@@ -58,11 +102,12 @@ interface CategoryRow {
 function categoryRows(seed: number): CategoryRow[] {
   const rows = new Map<string, CategoryRow>();
   const order = new Map<string, number>();
-  for (const leaf of leafCategories) {
-    for (let depth = 0; depth < leaf.path.length; depth++) {
-      const key = leaf.path.slice(0, depth + 1).join(' > ');
+  // the PC part categories come last, so the generated catalogue's ids stay as they were
+  for (const path of [...leafCategories.map((leaf) => leaf.path), ...pcPartCategories.map((pc) => pc.path)]) {
+    for (let depth = 0; depth < path.length; depth++) {
+      const key = path.slice(0, depth + 1).join(' > ');
       if (rows.has(key)) continue;
-      const parent = depth === 0 ? null : rows.get(leaf.path.slice(0, depth).join(' > '))!;
+      const parent = depth === 0 ? null : rows.get(path.slice(0, depth).join(' > '))!;
       const parentKey = parent?.key ?? '';
       const sortOrder = order.get(parentKey) ?? 0;
       order.set(parentKey, sortOrder + 1);
@@ -70,7 +115,7 @@ function categoryRows(seed: number): CategoryRow[] {
       rows.set(key, {
         id,
         parentId: parent?.id ?? null,
-        name: leaf.path[depth]!,
+        name: path[depth]!,
         sortOrder,
         path: parent ? `${parent.path}/${id}` : String(id),
         key,
@@ -130,6 +175,14 @@ function leafPicker(rng: Rng) {
  * Seeds the demo catalogue. Idempotent: when this seed's root categories exist it does nothing
  * and reports `already-seeded` (with `reset`, it deletes this seed's rows and seeds again).
  */
+/** The boards a fresh install starts with (admins add more through /admin/boards). */
+const communityBoards = [
+  { slug: 'free', name: '자유게시판', description: '자유롭게 이야기를 나누는 곳', sortOrder: 10 },
+  { slug: 'reviews', name: '사용기', description: '직접 써 본 제품 이야기', sortOrder: 20 },
+  { slug: 'deals', name: '특가 정보', description: '좋은 가격을 함께 나눠요', sortOrder: 30 },
+  { slug: 'pc-build', name: 'PC 견적', description: '견적 질문과 조립 후기', sortOrder: 40 },
+];
+
 export async function seedDatabase(url: string, options: SeedOptions = {}): Promise<SeedResult> {
   const started = performance.now();
   const total = options.products ?? 2000;
@@ -144,6 +197,7 @@ export async function seedDatabase(url: string, options: SeedOptions = {}): Prom
   const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
   const empty = {
     products: 0,
+    pcParts: 0,
     offers: 0,
     priceHistory: 0,
     categories: categories.length,
@@ -163,12 +217,16 @@ export async function seedDatabase(url: string, options: SeedOptions = {}): Prom
       const [marker] = await sql<{ count: number }[]>`
         select count(*)::int as count from categories where id in ${sql(rootIds)}`;
       if ((marker?.count ?? 0) > 0) {
-        const [existing] = await sql<{ count: number }[]>`
-          select count(*)::int as count from products where id between ${productLow} and ${productHigh}`;
+        const pcLow = pcPartProductId(seed, pcParts[0]!.key);
+        const [existing] = await sql<{ generated: number; pc: number }[]>`
+          select count(*) filter (where id < ${pcLow})::int as generated,
+                 count(*) filter (where id >= ${pcLow})::int as pc
+          from products where id between ${productLow} and ${productHigh}`;
         return {
           status: 'already-seeded',
           ...empty,
-          products: existing?.count ?? 0,
+          products: existing?.generated ?? 0,
+          pcParts: existing?.pc ?? 0,
           milliseconds: Math.round(performance.now() - started),
           categoryIds,
         };
@@ -188,6 +246,12 @@ export async function seedDatabase(url: string, options: SeedOptions = {}): Prom
         ['id', 'name', 'url', 'description', 'trust_score'],
         sellers.map((row) => [row.id, row.name, row.url, row.description, row.trustScore]),
       );
+      // the community's starting boards; ones an admin already made under these slugs are kept
+      for (const board of communityBoards) {
+        await tx`insert into boards (slug, name, description, sort_order)
+          values (${board.slug}, ${board.name}, ${board.description}, ${board.sortOrder})
+          on conflict (slug) do nothing`;
+      }
     });
 
     const nextLeaf = leafPicker(rng);
@@ -381,9 +445,23 @@ export async function seedDatabase(url: string, options: SeedOptions = {}): Prom
       historyCount += historyRows.length;
       log(`seed: ${Math.min(total, start + batchSize)}/${total} products`);
     }
+    const pc = await seedPcParts(sql, { seed, now, sellers, categoryIds, copyRows });
+    log(
+      `seed: ${pc.products} PC parts with specs, offers and used listings; the default compatibility rules`,
+    );
+    // the starting badges; one an admin already made under the same name (any case) is kept
+    for (const badge of starterBadges) {
+      await sql`insert into badges (name, description, type, metric, threshold, rarity)
+        values (${badge.name}, ${badge.description}, ${badge.metric ? 'AUTO' : 'MANUAL'},
+                ${badge.metric}, ${badge.threshold}, ${badge.rarity})
+        on conflict ((lower(name))) do nothing`;
+    }
+    // the auto vertical: car models, trims, options, lease offers and the car tax rates
+    await seedCars(sql);
     return {
       status: 'seeded',
       products: total,
+      pcParts: pc.products,
       offers: offerCount,
       priceHistory: historyCount,
       categories: categories.length,
