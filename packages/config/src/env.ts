@@ -74,7 +74,7 @@ const envShape = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
-  DATABASE_READ_POOL_MAX: z.coerce.number().int().min(1).max(200).default(4),
+  DATABASE_READ_POOL_MAX: z.coerce.number().int().min(1).max(200).default(2),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }),
   REDIS_KEY_PREFIX: z
     .string()
@@ -222,6 +222,46 @@ const envShape = z.object({
   // (one at a time across replicas) and also expires points a year after they were credited
   ORDER_PAYMENT_TIMEOUT_MINUTES: z.coerce.number().int().min(1).max(10_080).default(30),
   COMMERCE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
+  // badges: the sweep that grants AUTO badges to every member whose metric reached the threshold
+  // (post counts, new badges, thresholds lowered), one API replica at a time
+  BADGE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(600_000),
+  // seller trust: the sweep that recomputes every seller's score from orders, returns, disputes,
+  // flagged prices and Q&A answers (a review write recomputes its seller at once), one replica at a time
+  TRUST_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(3_600_000),
+  // reverse auctions: the sweep that expires OPEN auctions past their deadline and notifies their
+  // owners and bidders, one replica at a time (bids and selections are refused after the deadline anyway)
+  AUCTION_SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(60_000),
+  // Web Push (API §28): the VAPID key pair (`pnpm push:vapid-keys` prints one) and the contact
+  // the push services see (mailto: or https:); without the keys subscriptions are still kept, but
+  // nothing is sent (503 PUSH_NOT_CONFIGURED). Deliveries are the push-delivery queue's jobs,
+  // consumed by the API unless PUSH_DELIVERY_CONSUMER=false; one send is abandoned after
+  // PUSH_SEND_TIMEOUT_MS (and retried). PUSH_ALLOW_LOOPBACK_HTTP admits http:// endpoints on
+  // 127.0.0.1/localhost (tests, a local push server); never in production
+  VAPID_PUBLIC_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{87}$/, 'the base64url of a 65-byte uncompressed P-256 point')
+    .optional(),
+  VAPID_PRIVATE_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/, 'the base64url of a 32-byte P-256 private key')
+    .optional(),
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/, 'a mailto: address or an https: URL')
+    .default('mailto:ops@pbshop.local'),
+  PUSH_DELIVERY_CONSUMER: booleanFlag.default(true),
+  PUSH_SEND_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  PUSH_ALLOW_LOOPBACK_HTTP: booleanFlag.default(false),
+  // exchange rates (I18N-04/05): the provider's URL, answering open.er-api.com's JSON
+  // (`{ result: "success", base_code, rates: { KRW, USD, JPY, ... }, time_last_update_unix }`);
+  // without it no rate is fetched and the rate reads answer 503 EXCHANGE_RATE_UNAVAILABLE. The
+  // refresh runs every EXCHANGE_RATE_REFRESH_INTERVAL_MS in each API process (one at a time across
+  // replicas); rates older than EXCHANGE_RATE_STALE_AFTER_MS are served with `stale: true`
+  EXCHANGE_RATE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  EXCHANGE_RATE_REFRESH_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(3_600_000),
+  EXCHANGE_RATE_STALE_AFTER_MS: z.coerce.number().int().min(1000).max(604_800_000).default(93_600_000),
+  // each call to the provider is abandoned after this long (under the `exchange-rates` breaker)
+  EXCHANGE_RATE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
   // payments (api-contract "Decisions"): the Toss-style payment gateway the API confirms and cancels
   // payments at, and its secret key (HTTP Basic, `secretKey:`); the local gateway simulator's port
   // (dev.sh; 0: any free port, printed at start)
@@ -254,6 +294,8 @@ const envShape = z.object({
     ),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(60),
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(10),
+  // per member, on each route where members write for others to read (posts, comments, likes, Q&A)
+  MEMBER_WRITE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(20),
   JWT_SECRET: z.string().min(32, 'at least 32 characters (e.g. `openssl rand -hex 32`)'),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(1800),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(7),
@@ -279,6 +321,16 @@ export const envSchema = envShape.superRefine((env, context) => {
       if (!env[key])
         context.addIssue({ code: 'custom', path: [key], message: 'required when STORAGE_DRIVER=s3' });
     }
+  }
+  if (Boolean(env.VAPID_PUBLIC_KEY) !== Boolean(env.VAPID_PRIVATE_KEY)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['VAPID_PRIVATE_KEY'],
+      message: 'VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY go together',
+    });
+  }
+  if (env.PUSH_ALLOW_LOOPBACK_HTTP && env.NODE_ENV === 'production') {
+    context.addIssue({ code: 'custom', path: ['PUSH_ALLOW_LOOPBACK_HTTP'], message: 'not in production' });
   }
   if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
     context.addIssue({
@@ -319,7 +371,7 @@ function issuesOf(error: z.ZodError, cleaned: Record<string, string>): string[] 
     const received =
       value === undefined
         ? 'missing'
-        : /PASSWORD|SECRET|^METRICS_TOKEN$/.test(key)
+        : /PASSWORD|SECRET|PRIVATE_KEY|^METRICS_TOKEN$/.test(key)
           ? 'value hidden'
           : `got ${JSON.stringify(value)}`;
     return `${key}: ${issue.message} (${received})`;

@@ -38,3 +38,36 @@ export function createRedis(url: string, role: RedisRole, extra: RedisOptions = 
 export function bullPrefix(keyPrefix: string): string {
   return `{${keyPrefix}:bull}`;
 }
+
+/** per client: the commands defined through defineScript, each resolved once it can be called */
+const definedScripts = new WeakMap<Redis, Map<string, Promise<void>>>();
+
+/**
+ * Defines a Lua command on `redis` once, and resolves when it may be called. An auto-pipelining
+ * client copies its commands into a pipeline when the pipeline is created, so a pipeline already
+ * waiting for its tick lacks a command defined after it: a call of that command joining it is not
+ * sent, ioredis then pairs the pipeline's replies with the wrong callbacks and throws where nothing
+ * can catch it (an uncaught TypeError, `results[i] is not iterable`). The first call therefore waits
+ * one macrotask, after the waiting pipelines have been sent; later ones do not wait.
+ */
+export function defineScript(
+  redis: Redis,
+  name: string,
+  definition: { lua: string; numberOfKeys?: number },
+): Promise<void> {
+  let scripts = definedScripts.get(redis);
+  if (!scripts) {
+    scripts = new Map();
+    definedScripts.set(redis, scripts);
+  }
+  const defined = scripts.get(name);
+  if (defined) return defined;
+  if (typeof (redis as unknown as Record<string, unknown>)[name] !== 'function') {
+    redis.defineCommand(name, definition);
+  }
+  const ready = redis.options.enableAutoPipelining
+    ? new Promise<void>((resolve) => setImmediate(resolve))
+    : Promise.resolve();
+  scripts.set(name, ready);
+  return ready;
+}

@@ -1,4 +1,6 @@
-export { bullPrefix, createRedis, type RedisRole } from './connection.ts';
+// a processor throws it for a failure no retry can fix (the job fails at once)
+export { UnrecoverableError } from 'bullmq';
+export { bullPrefix, createRedis, defineScript, type RedisRole } from './connection.ts';
 export { listWorkerBeats, startHeartbeat, type WorkerBeat } from './heartbeat.ts';
 export { defaultJobOptions } from './job-options.ts';
 export { isQueueName, type QueueName, queueNames } from './names.ts';
@@ -8,6 +10,8 @@ export {
   type JobInput,
   type JobPayload,
   jobPayloadSchemas,
+  pushDeliveryPayload,
+  pushTypes,
   searchIndexSyncPayload,
   videoTranscodePayload,
 } from './payloads.ts';

@@ -32,4 +32,11 @@ export const defaultJobOptions: Record<QueueName, DefaultJobOptions> = {
     removeOnComplete: { count: 1000, age: DAY_SECONDS },
     removeOnFail: { age: 14 * DAY_SECONDS },
   },
+  // a push service's 429 or 5xx is retried at 2 s, 4 s, 8 s, 16 s; a push older than that is stale
+  'push-delivery': {
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 2000, jitter: 0.3 },
+    removeOnComplete: { count: 1000, age: DAY_SECONDS },
+    removeOnFail: { age: 7 * DAY_SECONDS },
+  },
 };

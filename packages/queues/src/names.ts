@@ -1,9 +1,10 @@
-/** The four queues of PBShop; the ops runbook and the queue admin API name exactly these. */
+/** The five queues of PBShop; the ops runbook and the queue admin API name exactly these. */
 export const queueNames = [
   'activity-log',
   'video-transcode',
   'crawler-collect',
   'search-index-sync',
+  'push-delivery',
 ] as const;
 
 export type QueueName = (typeof queueNames)[number];

@@ -69,11 +69,32 @@ export const searchIndexSyncPayload = jobBase
     path: ['runId'],
   });
 
+/** The kinds of push a member can switch off one by one (push_preferences). */
+export const pushTypes = ['PRICE_ALERT', 'ORDER_STATUS', 'CHAT_MESSAGE', 'DEAL'] as const;
+
+/**
+ * Send one notification to one push subscription (web-push, VAPID, aes128gcm). The whole message
+ * is encrypted into one push record, so its parts are bounded to stay under the push services'
+ * 4 KB payload limit.
+ */
+export const pushDeliveryPayload = jobBase.extend({
+  subscriptionId: entityId,
+  type: z.enum(pushTypes),
+  notification: z.object({
+    title: z.string().min(1).max(200),
+    body: z.string().max(1000),
+    url: z.string().max(1000).optional(),
+    iconUrl: z.string().max(1000).optional(),
+    data: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+
 export const jobPayloadSchemas = {
   'activity-log': activityLogPayload,
   'video-transcode': videoTranscodePayload,
   'crawler-collect': crawlerCollectPayload,
   'search-index-sync': searchIndexSyncPayload,
+  'push-delivery': pushDeliveryPayload,
 } as const satisfies Record<QueueName, z.ZodType>;
 
 /** What a producer passes in (defaults not yet applied). */

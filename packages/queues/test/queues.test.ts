@@ -50,8 +50,14 @@ function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs = 15_000): Pr
 }
 
 describe('queue definitions', () => {
-  it('names the four queues of the runbook, each with bounded attempts and kept failures', () => {
-    expect(queueNames).toEqual(['activity-log', 'video-transcode', 'crawler-collect', 'search-index-sync']);
+  it('names the five queues of the runbook, each with bounded attempts and kept failures', () => {
+    expect(queueNames).toEqual([
+      'activity-log',
+      'video-transcode',
+      'crawler-collect',
+      'search-index-sync',
+      'push-delivery',
+    ]);
     for (const name of queueNames) {
       const options = defaultJobOptions[name];
       expect(options.attempts).toBeGreaterThan(1);

@@ -1,8 +1,10 @@
 export {
+  AttemptTimedOut,
+  attemptWithTimeout,
   type BreakerTuning,
   CallerAborted,
-  createAttemptPolicies,
   createBreaker,
+  createRetryPolicy,
   PermanentFailure,
   type PolicyFamily,
   type PolicySettings,

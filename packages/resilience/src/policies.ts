@@ -10,8 +10,6 @@ import {
   type IPolicy,
   noop,
   retry,
-  TimeoutStrategy,
-  timeout,
 } from 'cockatiel';
 
 /** A failure that repeating will not fix (a 4xx, an oversized page): counted by the breaker, never retried. */
@@ -27,6 +25,14 @@ export class CallerAborted extends Error {
   constructor(reason: unknown) {
     super(`caller aborted: ${reason instanceof Error ? reason.message : String(reason)}`);
     this.name = 'CallerAborted';
+  }
+}
+
+/** An attempt outlived its policy's timeout: its signal was aborted, and it failed after that. */
+export class AttemptTimedOut extends Error {
+  constructor(timeoutMs: number, cause: unknown) {
+    super(`no answer in ${timeoutMs} ms`, { cause });
+    this.name = 'AttemptTimedOut';
   }
 }
 
@@ -75,6 +81,14 @@ export const policySettings = {
     timeoutMs: 10_000,
     retries: 1,
     breakAfterFailures: 5,
+    halfOpenAfterMs: 60_000,
+    halfOpenSuccesses: 1,
+  },
+  // the exchange-rate provider: a read, safe to repeat; the last good rates serve while it is open
+  'exchange-rates': {
+    timeoutMs: 5000,
+    retries: 1,
+    breakAfterFailures: 3,
     halfOpenAfterMs: 60_000,
     halfOpenSuccesses: 1,
   },
@@ -160,16 +174,71 @@ export function createBreaker(
   return { policy, consecutiveFailures: () => breaker.state };
 }
 
-/** Retry (outermost, with exponential backoff) around a per-attempt cooperative timeout. */
-export function createAttemptPolicies(settings: PolicySettings): { retry: IPolicy; timeout: IPolicy } {
-  return {
-    retry:
-      settings.retries > 0
-        ? retry(retryableFailure, {
-            maxAttempts: settings.retries,
-            backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 2000 }),
-          })
-        : noop,
-    timeout: timeout(settings.timeoutMs, TimeoutStrategy.Cooperative),
-  };
+/** Retries (outermost, with exponential backoff) of calls that are safe to repeat. */
+export function createRetryPolicy(settings: PolicySettings): IPolicy {
+  return settings.retries > 0
+    ? retry(retryableFailure, {
+        maxAttempts: settings.retries,
+        backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 2000 }),
+      })
+    : noop;
+}
+
+/**
+ * The attempts under way per caller signal: one abort listener per signal (a run's, a request's)
+ * aborts them all, instead of a listener added and removed per attempt.
+ */
+const attemptsOf = new WeakMap<AbortSignal, Set<AbortController>>();
+
+function follow(callerSignal: AbortSignal, attempt: AbortController): void {
+  let attempts = attemptsOf.get(callerSignal);
+  if (!attempts) {
+    const following = new Set<AbortController>();
+    attempts = following;
+    attemptsOf.set(callerSignal, following);
+    callerSignal.addEventListener(
+      'abort',
+      () => {
+        for (const controller of following) controller.abort(callerSignal.reason);
+      },
+      { once: true },
+    );
+  }
+  attempts.add(attempt);
+}
+
+/**
+ * Runs one attempt with a cooperative timeout: `fn` gets a signal that aborts when `timeoutMs`
+ * passes or when the caller's signal aborts. Nothing is aborted and no error is built unless the
+ * timer fires (cockatiel's timeout aborted its controller after every call, building a stack-traced
+ * error each time). A failure after the timer fired is an `AttemptTimedOut` (unless it is a
+ * PermanentFailure); after the caller's abort, a `CallerAborted`.
+ */
+export async function attemptWithTimeout<T>(
+  timeoutMs: number,
+  fn: (signal: AbortSignal) => Promise<T>,
+  callerSignal?: AbortSignal,
+): Promise<T> {
+  if (callerSignal?.aborted) throw new CallerAborted(callerSignal.reason);
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new AttemptTimedOut(timeoutMs, undefined));
+  }, timeoutMs);
+  if (callerSignal) follow(callerSignal, controller);
+  try {
+    return await fn(controller.signal);
+  } catch (error) {
+    // the caller's own abort must neither open the breaker nor be retried
+    if (callerSignal?.aborted) throw new CallerAborted(callerSignal.reason);
+    // (a failure the attempt classified itself stays as it is)
+    if (timedOut && !(error instanceof AttemptTimedOut || error instanceof PermanentFailure)) {
+      throw new AttemptTimedOut(timeoutMs, error);
+    }
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    if (callerSignal) attemptsOf.get(callerSignal)?.delete(controller);
+  }
 }

@@ -1,17 +1,12 @@
 import { hostname } from 'node:os';
 import type { Logger } from '@pbshop/config';
-import {
-  BrokenCircuitError,
-  type CircuitBreakerPolicy,
-  CircuitState,
-  type IPolicy,
-  TaskCancelledError,
-} from 'cockatiel';
+import { BrokenCircuitError, type CircuitBreakerPolicy, CircuitState, type IPolicy } from 'cockatiel';
 import type { Redis } from 'ioredis';
 import {
-  CallerAborted,
-  createAttemptPolicies,
+  AttemptTimedOut,
+  attemptWithTimeout,
   createBreaker,
+  createRetryPolicy,
   type PolicyFamily,
   type PolicySettings,
   settingsFor,
@@ -91,7 +86,6 @@ interface Guard {
   breaker: CircuitBreakerPolicy;
   consecutiveFailures(): number;
   retry: IPolicy;
-  timeout: IPolicy;
   successCount: number;
   lastFailure: string | null;
   lastFailureAt: string | null;
@@ -190,19 +184,9 @@ export class ResilienceRegistry {
     callerSignal?: AbortSignal,
   ): Promise<T> {
     const guard = this.guard(name);
-    const attempt = async (signal: AbortSignal) => {
-      const combined = callerSignal ? AbortSignal.any([callerSignal, signal]) : signal;
-      try {
-        return await fn(combined);
-      } catch (error) {
-        // the caller's own abort must neither open the breaker nor be retried
-        if (callerSignal?.aborted) throw new CallerAborted(callerSignal.reason);
-        throw error;
-      }
-    };
     return guard.retry.execute(() =>
       // the breaker is read per attempt so a reset between attempts takes effect
-      this.guard(name).breaker.execute(() => guard.timeout.execute(({ signal }) => attempt(signal))),
+      this.guard(name).breaker.execute(() => attemptWithTimeout(guard.settings.timeoutMs, fn, callerSignal)),
     );
   }
 
@@ -284,7 +268,7 @@ export class ResilienceRegistry {
   }
 
   isTimeoutError(error: unknown): boolean {
-    return error instanceof TaskCancelledError;
+    return error instanceof AttemptTimedOut;
   }
 
   /**
@@ -363,7 +347,7 @@ export class ResilienceRegistry {
     const now = new Date().toISOString();
     const guard: Guard = {
       settings,
-      ...createAttemptPolicies(settings),
+      retry: createRetryPolicy(settings),
       // replaced just below: the breaker's callbacks need the guard
       breaker: undefined as unknown as CircuitBreakerPolicy,
       consecutiveFailures: () => 0,

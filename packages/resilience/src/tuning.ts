@@ -1,4 +1,5 @@
 import type { Env } from '@pbshop/config';
+import { defineScript } from '@pbshop/queues';
 import type { Redis } from 'ioredis';
 
 /**
@@ -162,9 +163,7 @@ export async function syncPolicy(
   autoTune: AutoTuneSettings,
 ): Promise<PolicyRecord> {
   const tuning = redis as TuningRedis;
-  if (typeof tuning.breakerPolicySync !== 'function') {
-    redis.defineCommand('breakerPolicySync', { numberOfKeys: 2, lua: SYNC_SCRIPT });
-  }
+  await defineScript(redis, 'breakerPolicySync', { numberOfKeys: 2, lua: SYNC_SCRIPT });
   const keys = breakerKeys(prefix);
   const rules = tuningRules;
   const [

@@ -73,7 +73,9 @@ describe('named policies', () => {
       )
       .catch((caught: unknown) => caught);
     expect(Date.now() - started).toBeLessThan(1500);
-    expect(error).toBeInstanceOf(Error);
+    // classified as a timeout, with the attempt's own failure as its cause
+    expect(guard.isTimeoutError(error)).toBe(true);
+    expect((error as Error).cause).toEqual(new Error('aborted'));
     await guard.close();
   });
 

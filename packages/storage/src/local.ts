@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { signGrant } from './signed-url.ts';
 import {
@@ -118,6 +118,24 @@ export function localStorage({ root: rootOption, presign }: LocalStorageOptions)
       );
       await rm(folder, { recursive: true, force: true });
       return files.filter((entry) => entry.isFile()).length;
+    },
+
+    async *list(prefix) {
+      assertStoragePrefix(prefix);
+      const folder = pathOf(prefix.slice(0, -1));
+      const entries = await readdir(folder, { recursive: true, withFileTypes: true }).catch(
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return [];
+          throw error;
+        },
+      );
+      for (const entry of entries) {
+        if (!entry.isFile()) continue;
+        const path = join(entry.parentPath, entry.name);
+        // a file deleted since the listing is no longer there to report
+        const info = await stat(path).catch(() => undefined);
+        if (info) yield { key: relative(root, path).split(sep).join('/'), modifiedAt: info.mtime };
+      }
     },
 
     async presignedPut(key, { contentType, size, expiresIn }) {

@@ -187,6 +187,20 @@ export function s3Storage(options: S3StorageOptions): Storage {
       return deleted;
     },
 
+    async *list(prefix) {
+      assertStoragePrefix(prefix);
+      let continuationToken: string | undefined;
+      do {
+        const page = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: continuationToken }),
+        );
+        for (const object of page.Contents ?? []) {
+          if (object.Key && object.LastModified) yield { key: object.Key, modifiedAt: object.LastModified };
+        }
+        continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (continuationToken);
+    },
+
     async presignedPut(key, { contentType, size, expiresIn }) {
       assertStorageKey(key);
       const url = await getSignedUrl(

@@ -50,6 +50,8 @@ export interface Storage {
   delete(key: string): Promise<void>;
   /** Deletes every object under a folder (`prefix` ends with `/`); answers how many went. */
   deletePrefix(prefix: string): Promise<number>;
+  /** Every object under a folder (`prefix` ends with `/`), with its last change, in no set order. */
+  list(prefix: string): AsyncIterable<{ key: string; modifiedAt: Date }>;
   /** A URL the client PUTs exactly `size` bytes of `contentType` to, until it expires. */
   presignedPut(key: string, options: PresignedUploadOptions): Promise<PresignedUpload>;
   /** A URL that serves the object (Range included) to anyone holding it, until it expires. */

@@ -194,6 +194,23 @@ describe.each(adapters)('storage: %s', (_name, make) => {
     expect(await storage.deletePrefix('suite/folder/')).toBe(0);
   });
 
+  it('list answers every object under a folder, deep ones too, with its last change; nothing beside it', async () => {
+    const before = Date.now() - 60_000;
+    for (const key of ['suite/listed/a.txt', 'suite/listed/deep/b.txt', 'suite/listed-sibling.txt']) {
+      await storage.put(key, Buffer.from(key), { contentType: 'text/plain' });
+    }
+    const listed = [];
+    for await (const object of storage.list('suite/listed/')) listed.push(object);
+    expect(listed.map((object) => object.key).sort()).toEqual([
+      'suite/listed/a.txt',
+      'suite/listed/deep/b.txt',
+    ]);
+    for (const object of listed) expect(object.modifiedAt.getTime()).toBeGreaterThan(before);
+    const none = [];
+    for await (const object of storage.list('suite/not-there/')) none.push(object);
+    expect(none).toEqual([]);
+  });
+
   it('refuses keys that could leave the store or hide in it', async () => {
     const bad = [
       '',

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,8 @@ export async function createTestContext(overrides: Record<string, string> = {}):
     ARGON2_MEMORY_KIB: '4096',
     ARGON2_TIME_COST: '1',
     MAIL_DIR: join(storageDir, 'mail'),
+    // Web Push configured, as in production (a test of the unconfigured API sets both to '')
+    ...vapidKeys(),
     ...overrides,
   };
   return {
@@ -61,6 +63,21 @@ export async function createTestContext(overrides: Record<string, string> = {}):
         rm(storageDir, { recursive: true, force: true }),
       ]);
     },
+  };
+}
+
+/** A VAPID key pair as the env takes it: the uncompressed P-256 point and the private scalar, base64url. */
+function vapidKeys(): { VAPID_PUBLIC_KEY: string; VAPID_PRIVATE_KEY: string } {
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const { x, y } = publicKey.export({ format: 'jwk' });
+  const point = Buffer.concat([
+    Buffer.from([4]),
+    Buffer.from(x ?? '', 'base64url'),
+    Buffer.from(y ?? '', 'base64url'),
+  ]);
+  return {
+    VAPID_PUBLIC_KEY: point.toString('base64url'),
+    VAPID_PRIVATE_KEY: privateKey.export({ format: 'jwk' }).d ?? '',
   };
 }
 
