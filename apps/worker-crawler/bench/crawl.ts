@@ -1,20 +1,23 @@
 // pnpm --filter @pbshop/worker-crawler bench:crawl [pages] [concurrency]
 // On its own test database (cloned from the migrated template) and Redis prefix: seeds a catalogue,
-// serves every product as a JSON-LD page from a local fixture shop, then in one process measures
+// serves every product as a JSON-LD page (price and three specs) from a local fixture shop (with an
+// ETag, answering 304 to a matching If-None-Match, as real shops do), then in one process measures
 //  - the raw fetch rate of those pages (undici, same concurrency, bodies read), before and after
 //    each crawl it is compared with, so the ratio sees the machine's pace of the moment;
 //  - crawler runs over them with politeness off (interval 0, host concurrency = concurrency):
 //    1. the first crawl (every offer created or updated), 2. the same pages again (all unchanged:
-//    pages per second through robots, fetch, parse, link and the unchanged check, next to the raw
-//    rate), 3. every price changed on the shop (every offer updated), 4. unchanged again;
+//    pages per second through robots, a conditional fetch answered 304, the stored item, link and
+//    the unchanged check, next to the raw rate of full GETs), 3. every price changed on the shop (every offer updated), 4. unchanged again;
 //  - where an unchanged page's time goes, in the same window as the raw rate: the raw fetch inside
 //    the host's breaker (the resilience registry's policies), the crawler's fetch (fetchPage: the
-//    breaker, undici with its options, the run's abort, redirects), then with the parse;
+//    breaker, undici with its options, the run's abort, redirects), then with the parse, and the
+//    raw conditional GET (If-None-Match answered 304: what an unchanged page costs on the wire);
 //  - the catalog's batch write alone (no fetching) for the same offers, changed and unchanged.
 // Each figure comes with this process's CPU time per page (client, shop and crawler share it):
 // unlike the rates, it hardly moves when other processes load the machine.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
 import { standaloneCrawlerOffers } from '@pbshop/api/crawler-offers';
 import { createLogger, parseEnv } from '@pbshop/config';
 import {
@@ -22,11 +25,12 @@ import {
   crawlRuns,
   fetchPage,
   hostPoliteness,
+  pageValidators,
   parseProductPage,
   RECORD_BATCH,
   robotsRules,
 } from '@pbshop/crawler';
-import { crawlerJobs, crawlerRuns, createDatabase, products, sellers } from '@pbshop/db';
+import { crawlerJobs, crawlerRuns, createDatabase, products, sellers, specDefinitions } from '@pbshop/db';
 import { seedDatabase } from '@pbshop/db/seed';
 import { bullPrefix, createRedis, JobProducers, noSearchSync } from '@pbshop/queues';
 import { ResilienceRegistry } from '@pbshop/resilience';
@@ -34,7 +38,7 @@ import { createTestContext } from '@pbshop/testing';
 import { type Job, Queue } from 'bullmq';
 import { asc, eq } from 'drizzle-orm';
 import { Agent, request } from 'undici';
-import { productPage } from '../src/simulator/pages.ts';
+import { etagOf, productPage, sendPage } from '../src/simulator/pages.ts';
 
 const pages = Number(process.argv[2] ?? 10_000);
 const concurrency = Number(process.argv[3] ?? 16);
@@ -68,32 +72,57 @@ try {
   console.log(`seeding ${pages} products…`);
   await seedDatabase(env.DATABASE_URL, { products: pages, log: () => {} });
   const rows = await db
-    .select({ id: products.id, name: products.name })
+    .select({ id: products.id, name: products.name, categoryId: products.categoryId })
     .from(products)
     .orderBy(asc(products.id))
     .limit(pages);
+  // every page lists three specs (the job collects specs): two are definitions of the products'
+  // categories, one is not (noted on the run)
+  await db
+    .insert(specDefinitions)
+    .values(
+      [...new Set(rows.map((row) => row.categoryId))].flatMap((categoryId) => [
+        { categoryId, key: 'bench_weight', name: '무게', type: 'NUMBER' as const, unit: 'kg' },
+        { categoryId, key: 'bench_color', name: '색상', type: 'TEXT' as const },
+      ]),
+    )
+    .onConflictDoNothing();
+  const pageSpecs = [
+    { name: '무게', value: '1.2 kg' },
+    { name: '색상', value: '블랙' },
+    { name: '제조국', value: '대한민국' },
+  ];
   // the shop's prices: every page's price moves by `shift` when the shop reprices
   let shift = 0;
-  const bodies = new Map<string, string>();
+  // each page with its ETag, kept as a shop's cache keeps it
+  const bodies = new Map<string, { html: string; etag: string }>();
   const reprice = () => {
     for (const [index, row] of rows.entries()) {
-      bodies.set(
-        `/p/${row.id}`,
-        productPage('json-ld', {
-          code: `B-${row.id}`,
-          title: row.name,
-          price: 100_000 + index + shift,
-          shippingFee: 0,
-          inStock: true,
-        }),
-      );
+      const html = productPage('json-ld', {
+        code: `B-${row.id}`,
+        title: row.name,
+        specs: pageSpecs,
+        price: 100_000 + index + shift,
+        shippingFee: 0,
+        inStock: true,
+      });
+      bodies.set(`/p/${row.id}`, { html, etag: etagOf(html) });
     }
   };
   reprice();
   const server = createServer((req, res) => {
-    const body = req.url === '/robots.txt' ? 'User-agent: *\nAllow: /\n' : bodies.get(req.url ?? '');
-    res.writeHead(body ? 200 : 404, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(body ?? 'missing');
+    if (req.url === '/robots.txt') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('User-agent: *\nAllow: /\n');
+      return;
+    }
+    const page = bodies.get(req.url ?? '');
+    if (!page) {
+      res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' });
+      res.end('missing');
+      return;
+    }
+    sendPage(req, res, page.html, page.etag);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -153,6 +182,12 @@ try {
         rateOf(async (url) =>
           parseProductPage((await fetchPage(resilience, url, fetchSettings, running)).body),
         ),
+      rawConditional: () =>
+        rateOf(async (url) => {
+          const etag = bodies.get(new URL(url).pathname)?.etag ?? '';
+          const response = await request(url, { dispatcher: agent, headers: { 'if-none-match': etag } });
+          await response.body.text();
+        }),
     };
     const best: Record<string, { pagesPerSecond: number; cpuMicrosPerPage: number }> = {};
     for (let round = 0; round < 3; round += 1) {
@@ -186,6 +221,7 @@ try {
     pageConcurrency: concurrency,
     catalog: offers,
     anomaly: { lowerRatio: 0, upperRatio: 100 },
+    validators: pageValidators(redis, env.REDIS_KEY_PREFIX),
   });
   const crawl = async () => {
     const [run] = await db
@@ -260,6 +296,7 @@ try {
         pages,
         concurrency,
         recordBatch: RECORD_BATCH,
+        loadavg: os.loadavg().map((load) => Number(load.toFixed(2))),
         firstCrawl,
         unchangedCrawl: unchanged,
         changedCrawl,

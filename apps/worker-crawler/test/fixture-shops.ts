@@ -15,7 +15,7 @@ import {
 import type { JobProducers } from '@pbshop/queues';
 import { type FixtureServer, startFixtureServer, waitFor } from '@pbshop/testing';
 import { eq, sql } from 'drizzle-orm';
-import { type PageStyle, productPage, type SimulatedProduct } from '../src/simulator/pages.ts';
+import { type PageStyle, productPage, type SimulatedProduct, sendPage } from '../src/simulator/pages.ts';
 
 export interface Shop {
   server: FixtureServer;
@@ -62,8 +62,7 @@ export async function startShop(options: {
       response.end('<h1>없는 상품</h1>');
       return;
     }
-    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    response.end(productPage(options.style ?? 'json-ld', product));
+    sendPage(request, response, productPage(options.style ?? 'json-ld', product));
   });
   return { server, url: server.url, hits, agents };
 }
@@ -127,10 +126,15 @@ export async function createJob(
 }
 
 /** What POST /crawler/admin/jobs/:id/run does: a QUEUED MANUAL run and its queue job. */
-export async function runJob(db: Database, producers: JobProducers, job: { id: number; sellerId: number }) {
+export async function runJob(
+  db: Database,
+  producers: JobProducers,
+  job: { id: number; sellerId: number },
+  flags: { collectSpec?: boolean } = {},
+) {
   const [run] = await db
     .insert(crawlerRuns)
-    .values({ jobId: job.id, sellerId: job.sellerId, triggerType: 'MANUAL' })
+    .values({ jobId: job.id, sellerId: job.sellerId, triggerType: 'MANUAL', ...flags })
     .returning();
   const queueJobId = `crawler-run-${run!.id}`;
   await db.update(crawlerRuns).set({ queueJobId }).where(eq(crawlerRuns.id, run!.id));

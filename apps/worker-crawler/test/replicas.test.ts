@@ -79,11 +79,29 @@ describe('worker-crawler replicas', () => {
     const catalogue = new Map(
       productIds.map((id, index) => [`/p/${id}`, product(`P-${index}`, 1000 + index)]),
     );
+    let runIds: number[] = [];
+    let firstPage = true;
     const site = await startShop({
       catalogue,
       behave: async (request) => {
         if (request.url === '/robots.txt') return false;
         const start = Date.now();
+        if (firstPage) {
+          // the first page is answered once both runs are under way: the process busy with one
+          // (CRAWLER_CONCURRENCY 1) cannot take the other, so each process has a run whatever
+          // the pace of the machine, and the other one's requests wait for this host's place
+          firstPage = false;
+          await waitFor(
+            'both runs to be PROCESSING',
+            async () =>
+              runIds.length === 2 &&
+              (await Promise.all(runIds.map((id) => runRow(db(), id)))).every(
+                (run) => run.status === 'PROCESSING',
+              ),
+            30_000,
+            50,
+          );
+        }
         await new Promise((resolve) => setTimeout(resolve, 50));
         times.push({ start, end: Date.now() });
         return false;
@@ -99,6 +117,7 @@ describe('worker-crawler replicas', () => {
     const jobA = await createJob(db(), { sellerId, targets: half(0) });
     const jobB = await createJob(db(), { sellerId, targets: half(3) });
     const [runA, runB] = await Promise.all([runJob(db(), producers, jobA), runJob(db(), producers, jobB)]);
+    runIds = [runA, runB];
     const [a, b] = await Promise.all([finished(db(), runA), finished(db(), runB)]);
     expect(a.status).toBe('SUCCESS');
     expect(b.status).toBe('SUCCESS');

@@ -1,6 +1,6 @@
 import { sleepUnlessAborted } from '@pbshop/config';
 import type { ResilienceRegistry } from '@pbshop/resilience';
-import { CallerAborted, PermanentFailure } from '@pbshop/resilience';
+import { PermanentFailure } from '@pbshop/resilience';
 import { Agent, type Dispatcher, errors, request } from 'undici';
 import { CrawlError } from './crawl-error.ts';
 
@@ -11,10 +11,20 @@ export const crawlerProductToken = 'PBShopBot';
 
 export interface FetchedPage {
   url: string;
+  /** 304: the page did not change since the validators asked with (its body is empty) */
   status: number;
   contentType: string | null;
   bytes: number;
   body: string;
+  /** the page's validators, for a conditional request next time */
+  etag: string | null;
+  lastModified: string | null;
+}
+
+/** Validators of a page's last answer: sent as If-None-Match / If-Modified-Since. */
+export interface PageConditions {
+  etag: string | null;
+  lastModified: string | null;
 }
 
 export interface FetchSettings {
@@ -40,6 +50,32 @@ function agentFor(maxBytes: number): Agent {
     agents.set(maxBytes, agent);
   }
   return agent;
+}
+
+/** A URL's host and origin, found by its `scheme://authority` prefix (parsed once per prefix). */
+const authorities = new Map<string, { host: string; origin: string }>();
+/**
+ * The host and origin of a URL without parsing it again: a run asks for them several times per
+ * page (robots.txt, politeness, the breaker), and a URL parse is a few µs. The prefix up to the
+ * first `/`, `?` or `#` after `//` holds the whole authority, so URLs sharing it share them. An
+ * invalid URL throws as `new URL` does.
+ */
+export function authorityOf(url: string): { host: string; origin: string } {
+  const start = url.indexOf('//') + 2;
+  let end = start;
+  for (; end < url.length; end += 1) {
+    const code = url.charCodeAt(end);
+    if (code === 47 || code === 63 || code === 35) break; // / ? #
+  }
+  const prefix = url.slice(0, end);
+  let found = authorities.get(prefix);
+  if (found === undefined) {
+    const parsed = new URL(url);
+    found = { host: parsed.host, origin: parsed.origin };
+    if (authorities.size >= 1000) authorities.clear();
+    authorities.set(prefix, found);
+  }
+  return found;
 }
 
 /** Redirects followed per request (followed here: undici's redirect interceptor costs every request). */
@@ -75,6 +111,13 @@ const requestHeaders = {
   'accept-language': 'ko-KR,ko;q=0.9',
 };
 
+function conditionalHeaders({ etag, lastModified }: PageConditions): Record<string, string> {
+  const headers: Record<string, string> = { ...requestHeaders };
+  if (etag) headers['if-none-match'] = etag;
+  if (lastModified) headers['if-modified-since'] = lastModified;
+  return headers;
+}
+
 /** Retry-After as seconds or an HTTP date, in ms from now. */
 export function retryAfterMs(value: string | string[] | undefined): number | undefined {
   const text = Array.isArray(value) ? value[0] : value;
@@ -107,7 +150,8 @@ export function classify(error: unknown, resilience: ResilienceRegistry): CrawlE
  * each attempt under the host's `crawler:<host>` breaker with the policy's timeout; network errors, 5xx and 429 are retried up to `retries` times with
  * exponential backoff (a 429's or 503's Retry-After when longer; never faster on errors); a 4xx is
  * the site's answer (no retry, not a breaker failure). Each attempt runs inside `around` (the host's
- * politeness place and slot: a retry waits for its turn like any request). Failures are
+ * politeness place and slot: a retry waits for its turn like any request). With `conditions`
+ * the request is conditional: a 304 answers a page with status 304 and no body. Failures are
  * `CrawlError`s with their class.
  */
 export async function fetchPage(
@@ -116,8 +160,10 @@ export async function fetchPage(
   settings: FetchSettings,
   signal: AbortSignal,
   around: <T>(attempt: () => Promise<T>) => Promise<T> = (attempt) => attempt(),
+  conditions?: PageConditions,
 ): Promise<FetchedPage> {
-  const host = new URL(url).host;
+  const { host } = authorityOf(url);
+  const headers = conditions ? conditionalHeaders(conditions) : requestHeaders;
   const backoff = settings.backoffMs ?? 500;
   const maxRetryAfter = settings.maxRetryAfterMs ?? 60_000;
   // the failure of this fetch's previous attempt: when those failures open the host's breaker,
@@ -125,84 +171,96 @@ export async function fetchPage(
   let previous: CrawlError | undefined;
   for (let attempt = 0; ; attempt += 1) {
     try {
+      // the run's signal (a shutdown) ends the attempt too, and is neither retried nor held against
+      // the host's breaker
       const answer = await around(() =>
-        resilience.execute(`crawler:${host}`, async (attemptSignal) => {
-          // the run's abort (a shutdown) or the attempt's timeout ends the request: linked by hand,
-          // as the run's signal lives long (a composite signal per page costs weak references)
-          const ended = new AbortController();
-          const end = () => ended.abort();
-          signal.addEventListener('abort', end);
-          attemptSignal.addEventListener('abort', end);
-          try {
-            // the caller's abort neither counts against the host's breaker nor is retried
-            if (signal.aborted) throw new CallerAborted(signal.reason);
-            const get = (target: string) =>
-              request(target, {
-                method: 'GET',
-                dispatcher: agentFor(settings.maxBytes),
-                signal: ended.signal,
-                // undici's own timeouts fire just before the policy's, so a slow host is one attempt
-                headersTimeout: Math.max(50, settings.timeoutMs - 50),
-                bodyTimeout: Math.max(50, settings.timeoutMs - 50),
-                headers: requestHeaders,
-              });
-            let target = url;
-            let response = await get(target);
-            for (let hop = 0; hop < MAX_REDIRECTS && redirectStatuses.has(response.statusCode); hop += 1) {
-              const location = response.headers.location;
-              const next = typeof location === 'string' ? URL.parse(location, target) : null;
-              if (!next || (next.protocol !== 'http:' && next.protocol !== 'https:')) break;
-              await discard(response.body);
-              target = next.href;
-              response = await get(target);
+        resilience.execute(
+          `crawler:${host}`,
+          async (attemptSignal) => {
+            try {
+              const get = (target: string) =>
+                request(target, {
+                  method: 'GET',
+                  dispatcher: agentFor(settings.maxBytes),
+                  signal: attemptSignal,
+                  // undici's own timeouts fire just before the policy's, so a slow host is one attempt
+                  headersTimeout: Math.max(50, settings.timeoutMs - 50),
+                  bodyTimeout: Math.max(50, settings.timeoutMs - 50),
+                  headers,
+                });
+              let target = url;
+              let response = await get(target);
+              for (let hop = 0; hop < MAX_REDIRECTS && redirectStatuses.has(response.statusCode); hop += 1) {
+                const location = response.headers.location;
+                const next = typeof location === 'string' ? URL.parse(location, target) : null;
+                if (!next || (next.protocol !== 'http:' && next.protocol !== 'https:')) break;
+                await discard(response.body);
+                target = next.href;
+                response = await get(target);
+              }
+              if (response.statusCode >= 500 || response.statusCode === 429) {
+                await discard(response.body);
+                throw new AttemptFailure(
+                  new CrawlError(
+                    response.statusCode === 429 ? 'HTTP_4XX' : 'HTTP_5XX',
+                    `${host} answered ${response.statusCode}`,
+                    response.statusCode,
+                  ),
+                  retryAfterMs(response.headers['retry-after']),
+                );
+              }
+              if (response.statusCode >= 400) {
+                await discard(response.body);
+                // the site's answer about this page, not the host failing
+                return { status: response.statusCode, page: null };
+              }
+              const header = (name: string) => {
+                const value = response.headers[name];
+                return (Array.isArray(value) ? value[0] : value) ?? null;
+              };
+              if (response.statusCode === 304) {
+                await discard(response.body);
+                const page: FetchedPage = {
+                  url,
+                  status: 304,
+                  contentType: null,
+                  bytes: 0,
+                  body: '',
+                  etag: header('etag') ?? conditions?.etag ?? null,
+                  lastModified: header('last-modified') ?? conditions?.lastModified ?? null,
+                };
+                return { status: 304, page };
+              }
+              const declared = Number(response.headers['content-length'] ?? 0);
+              if (declared > settings.maxBytes) {
+                await discard(response.body);
+                throw new AttemptFailure(
+                  new CrawlError('PARSE', `page larger than ${settings.maxBytes} bytes`),
+                );
+              }
+              const bytes = await response.body.bytes();
+              const page: FetchedPage = {
+                url,
+                status: response.statusCode,
+                contentType: header('content-type'),
+                bytes: bytes.byteLength,
+                body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
+                etag: header('etag'),
+                lastModified: header('last-modified'),
+              };
+              return { status: response.statusCode, page };
+            } catch (error) {
+              if (error instanceof AttemptFailure || attemptSignal.aborted) throw error;
+              if (error instanceof errors.ResponseExceededMaxSizeError) {
+                throw new AttemptFailure(
+                  new CrawlError('PARSE', `page larger than ${settings.maxBytes} bytes`),
+                );
+              }
+              throw new AttemptFailure(classify(error, resilience));
             }
-            if (response.statusCode >= 500 || response.statusCode === 429) {
-              await discard(response.body);
-              throw new AttemptFailure(
-                new CrawlError(
-                  response.statusCode === 429 ? 'HTTP_4XX' : 'HTTP_5XX',
-                  `${host} answered ${response.statusCode}`,
-                  response.statusCode,
-                ),
-                retryAfterMs(response.headers['retry-after']),
-              );
-            }
-            if (response.statusCode >= 400) {
-              await discard(response.body);
-              // the site's answer about this page, not the host failing
-              return { status: response.statusCode, page: null };
-            }
-            const declared = Number(response.headers['content-length'] ?? 0);
-            if (declared > settings.maxBytes) {
-              await discard(response.body);
-              throw new AttemptFailure(
-                new CrawlError('PARSE', `page larger than ${settings.maxBytes} bytes`),
-              );
-            }
-            const bytes = await response.body.bytes();
-            const contentType = response.headers['content-type'];
-            const page: FetchedPage = {
-              url,
-              status: response.statusCode,
-              contentType: (Array.isArray(contentType) ? contentType[0] : contentType) ?? null,
-              bytes: bytes.byteLength,
-              body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'),
-            };
-            return { status: response.statusCode, page };
-          } catch (error) {
-            if (signal.aborted) throw new CallerAborted(signal.reason);
-            if (error instanceof AttemptFailure || attemptSignal.aborted) throw error;
-            if (error instanceof errors.ResponseExceededMaxSizeError) {
-              throw new AttemptFailure(
-                new CrawlError('PARSE', `page larger than ${settings.maxBytes} bytes`),
-              );
-            }
-            throw new AttemptFailure(classify(error, resilience));
-          } finally {
-            signal.removeEventListener('abort', end);
-            attemptSignal.removeEventListener('abort', end);
-          }
-        }),
+          },
+          signal,
+        ),
       );
       if (answer.page) return answer.page;
       throw new CrawlError('HTTP_4XX', `${host} answered ${answer.status}`, answer.status);

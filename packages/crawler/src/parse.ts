@@ -3,6 +3,23 @@ import { type CheerioAPI, load } from 'cheerio';
 
 export type StockState = 'IN_STOCK' | 'LOW_STOCK' | 'OUT_OF_STOCK';
 
+/** A spec as a seller page names it (cleaned and bounded). */
+export interface CollectedSpec {
+  name: string;
+  value: string;
+}
+
+/** specs read per page, at most */
+export const MAX_SPECS_PER_PAGE = 100;
+const MAX_SPEC_NAME = 100;
+const MAX_SPEC_VALUE = 500;
+
+/** What to read besides the offer. */
+export interface ParseOptions {
+  /** read the page's specs (JSON-LD additionalProperty, microdata, the job's spec table) */
+  specs?: boolean;
+}
+
 /** One offer read from a seller page. */
 export interface CollectedItem {
   title: string | null;
@@ -16,6 +33,59 @@ export interface CollectedItem {
   mpn: string | null;
   /** json-ld, microdata or selectors: how it was read */
   source: 'json-ld' | 'microdata' | 'selectors';
+  /** the page's specs when they were asked for (else null) */
+  specs: CollectedSpec[] | null;
+}
+
+/**
+ * Spec text as stored: markup and control characters removed, entities of stray markup left as
+ * text, whitespace collapsed, cut to `max` characters; null when nothing is left.
+ */
+export function cleanSpecText(value: unknown, max: number): string | null {
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value !== 'string') return null;
+  const cleaned = value
+    .slice(0, 20 * max)
+    .replace(/<[^>]*>?/g, ' ')
+    .replace(/\p{Cc}|\p{Cf}/gu, ' ')
+    .normalize('NFKC')
+    .replace(/\s+/g, ' ')
+    .trim();
+  if (cleaned === '') return null;
+  return Array.from(cleaned).slice(0, max).join('').trim();
+}
+
+/** Name/value pairs as specs: cleaned, bounded, the first of a name kept. */
+function specsOf(pairs: Iterable<[unknown, unknown]>): CollectedSpec[] {
+  const specs: CollectedSpec[] = [];
+  const seen = new Set<string>();
+  for (const [rawName, rawValue] of pairs) {
+    if (specs.length >= MAX_SPECS_PER_PAGE) break;
+    const name = cleanSpecText(rawName, MAX_SPEC_NAME);
+    const value = cleanSpecText(rawValue, MAX_SPEC_VALUE);
+    if (name === null || value === null || seen.has(name)) continue;
+    seen.add(name);
+    specs.push({ name, value });
+  }
+  return specs;
+}
+
+/** schema.org `additionalProperty` PropertyValues (value with its unitText). */
+function jsonLdSpecs(product: Record<string, unknown>): CollectedSpec[] {
+  return specsOf(
+    (function* () {
+      for (const node of jsonLdNodes(product.additionalProperty)) {
+        const unit = typeof node.unitText === 'string' ? node.unitText : null;
+        const value = node.value;
+        yield [
+          node.name,
+          unit !== null && (typeof value === 'number' || typeof value === 'string')
+            ? `${value} ${unit}`
+            : value,
+        ];
+      }
+    })(),
+  );
 }
 
 /**
@@ -69,7 +139,7 @@ function jsonLdNodes(value: unknown, out: Record<string, unknown>[] = []): Recor
   return out;
 }
 
-function fromJsonLdProduct(product: Record<string, unknown>): CollectedItem | null {
+function fromJsonLdProduct(product: Record<string, unknown>, options: ParseOptions): CollectedItem | null {
   const offersValue = product.offers;
   const offers = jsonLdNodes(offersValue);
   const offer =
@@ -90,6 +160,7 @@ function fromJsonLdProduct(product: Record<string, unknown>): CollectedItem | nu
     gtin: text(product.gtin13) ?? text(product.gtin) ?? text(product.gtin14) ?? text(product.gtin8),
     mpn: text(product.mpn),
     source: 'json-ld',
+    specs: options.specs ? jsonLdSpecs(product) : null,
   };
 }
 
@@ -102,7 +173,7 @@ const jsonLdType = /ld\+json/gi;
  * Product offers from the page's JSON-LD script texts, found without parsing the HTML: a page
  * without the type string is passed over by one search.
  */
-function fromJsonLdScripts(html: string): CollectedItem[] {
+function fromJsonLdScripts(html: string, options: ParseOptions): CollectedItem[] {
   const items: CollectedItem[] = [];
   let from = 0;
   for (;;) {
@@ -127,13 +198,13 @@ function fromJsonLdScripts(html: string): CollectedItem[] {
     }
     for (const node of jsonLdNodes(data)) {
       if (!typesOf(node).includes('Product')) continue;
-      const item = fromJsonLdProduct(node);
+      const item = fromJsonLdProduct(node, options);
       if (item) items.push(item);
     }
   }
 }
 
-function fromJsonLd($: CheerioAPI): CollectedItem[] {
+function fromJsonLd($: CheerioAPI, options: ParseOptions): CollectedItem[] {
   const items: CollectedItem[] = [];
   $('script[type="application/ld+json"]').each((_index, element) => {
     let data: unknown;
@@ -144,14 +215,14 @@ function fromJsonLd($: CheerioAPI): CollectedItem[] {
     }
     for (const node of jsonLdNodes(data)) {
       if (!typesOf(node).includes('Product')) continue;
-      const item = fromJsonLdProduct(node);
+      const item = fromJsonLdProduct(node, options);
       if (item) items.push(item);
     }
   });
   return items;
 }
 
-function fromMicrodata($: CheerioAPI): CollectedItem[] {
+function fromMicrodata($: CheerioAPI, options: ParseOptions): CollectedItem[] {
   const items: CollectedItem[] = [];
   $('[itemscope][itemtype*="schema.org/Product"]').each((_index, element) => {
     const scope = $(element);
@@ -175,12 +246,42 @@ function fromMicrodata($: CheerioAPI): CollectedItem[] {
       gtin: prop('gtin13') ?? prop('gtin'),
       mpn: prop('mpn'),
       source: 'microdata',
+      specs: options.specs
+        ? specsOf(
+            scope
+              .find('[itemprop="additionalProperty"]')
+              .toArray()
+              .map((element) => {
+                const property = $(element);
+                return [prop('name', property), prop('value', property)] as [unknown, unknown];
+              }),
+          )
+        : null,
     });
   });
   return items;
 }
 
-function fromSelectors($: CheerioAPI, selectors: CrawlerSelectors): CollectedItem[] {
+/**
+ * The job's spec table (`selectors.specTable`): each row's first header or cell is the name and
+ * the next cell the value (a `<dl>`: each `<dt>` and the `<dd>` after it).
+ */
+function tableSpecs($: CheerioAPI, selector: string): CollectedSpec[] {
+  const table = $(selector).first();
+  if (table.length === 0) return [];
+  const pairs: [unknown, unknown][] = [];
+  table.find('tr').each((_index, row) => {
+    const cells = $(row).children('th, td');
+    if (cells.length >= 2) pairs.push([cells.eq(0).text(), cells.eq(1).text()]);
+  });
+  table.find('dt').each((_index, term) => {
+    const definition = $(term).nextAll('dd').first();
+    if (definition.length > 0) pairs.push([$(term).text(), definition.text()]);
+  });
+  return specsOf(pairs);
+}
+
+function fromSelectors($: CheerioAPI, selectors: CrawlerSelectors, options: ParseOptions): CollectedItem[] {
   if (!selectors.price) return [];
   const read = (selector: string | undefined) => {
     if (!selector) return null;
@@ -201,24 +302,44 @@ function fromSelectors($: CheerioAPI, selectors: CrawlerSelectors): CollectedIte
       gtin: read(selectors.gtin),
       mpn: read(selectors.mpn),
       source: 'selectors',
+      specs: options.specs ? [] : null,
     },
   ];
 }
 
 /**
  * The offers on a product page: schema.org Product/Offer in JSON-LD first, then microdata, then
- * the job's CSS selectors. An empty list means the page holds nothing we can read (PARSE).
+ * the job's CSS selectors. An empty list means the page holds nothing we can read (PARSE). With
+ * `options.specs`, each item carries the page's specs: its JSON-LD or microdata properties, else
+ * the job's spec table (`selectors.specTable`).
  */
-export function parseProductPage(html: string, selectors: CrawlerSelectors = {}): CollectedItem[] {
+export function parseProductPage(
+  html: string,
+  selectors: CrawlerSelectors = {},
+  options: ParseOptions = {},
+): CollectedItem[] {
   // JSON-LD is script text, read without building the document (most shops carry it)
-  const fast = fromJsonLdScripts(html);
-  if (fast.length > 0) return fast;
+  const fast = fromJsonLdScripts(html, options);
+  const needsTable = (items: CollectedItem[]) =>
+    options.specs === true &&
+    selectors.specTable !== undefined &&
+    items.some((item) => item.specs?.length === 0);
+  if (fast.length > 0 && !needsTable(fast)) return fast;
   const $ = load(html);
-  const jsonLd = fromJsonLd($);
+  const items = fast.length > 0 ? fast : read($, selectors, options);
+  if (needsTable(items)) {
+    const specs = tableSpecs($, selectors.specTable as string);
+    for (const item of items) if (item.specs?.length === 0) item.specs = specs;
+  }
+  return items;
+}
+
+function read($: CheerioAPI, selectors: CrawlerSelectors, options: ParseOptions): CollectedItem[] {
+  const jsonLd = fromJsonLd($, options);
   if (jsonLd.length > 0) return jsonLd;
-  const microdata = fromMicrodata($);
+  const microdata = fromMicrodata($, options);
   if (microdata.length > 0) return microdata;
-  return fromSelectors($, selectors);
+  return fromSelectors($, selectors, options);
 }
 
 /** Product page links on a listing page (the job's selector, else schema.org ItemList URLs). */

@@ -15,6 +15,7 @@ import { crawlerUserAgent, type FetchedPage } from './fetch.ts';
 import { hostPoliteness } from './politeness.ts';
 import { robotsRules } from './robots.ts';
 import { type CrawlCatalog, crawlRuns } from './run.ts';
+import { pageValidators } from './validators.ts';
 
 const MAX_PAGE_BYTES = 5 * 1024 * 1024;
 
@@ -69,6 +70,8 @@ export async function fetchSellerPage(
         contentType: response.headers.get('content-type'),
         bytes: Buffer.byteLength(body),
         body,
+        etag: response.headers.get('etag'),
+        lastModified: response.headers.get('last-modified'),
       };
     },
     signal,
@@ -126,6 +129,7 @@ export function crawlerProcessors(
     pageConcurrency: env.CRAWLER_HOST_CONCURRENCY,
     anomaly: { lowerRatio: env.CRAWLER_ANOMALY_LOWER_RATIO, upperRatio: env.CRAWLER_ANOMALY_UPPER_RATIO },
     catalog: catalog(database.db, searchSyncSignal(producers, logger)),
+    validators: pageValidators(redis, env.REDIS_KEY_PREFIX),
   });
   const sweep = () =>
     runs

@@ -1,7 +1,7 @@
 import type { WorkerDeps } from '@pbshop/queues';
 import robotsParserModule from 'robots-parser';
 import { Agent, errors, request } from 'undici';
-import { crawlerProductToken, crawlerUserAgent } from './fetch.ts';
+import { authorityOf, crawlerProductToken, crawlerUserAgent } from './fetch.ts';
 
 type Redis = WorkerDeps['redis'];
 
@@ -91,10 +91,39 @@ export function robotsRules(redis: Redis, keyPrefix: string, cacheMs: number, ti
     return rule;
   }
 
+  type Held = NonNullable<ReturnType<typeof parsed.get>>;
+
+  function verdictOf(held: Held, url: string): RobotsVerdict {
+    const { rule } = held;
+    if (rule.kind === 'allow-all') return { allowed: true, crawlDelayMs: 0 };
+    if (rule.kind === 'disallow-all') {
+      return { allowed: false, crawlDelayMs: 0, reason: rule.reason, unreachable: rule.cause };
+    }
+    if (held.allowsAll) return { allowed: true, crawlDelayMs: held.crawlDelayMs };
+    const robots = held.robots as ReturnType<typeof robotsParser>;
+    const allowed = robots.isAllowed(url, crawlerProductToken) !== false;
+    return {
+      allowed,
+      crawlDelayMs: held.crawlDelayMs,
+      ...(allowed
+        ? {}
+        : { reason: `robots.txt disallows ${new URL(url).pathname} for ${crawlerProductToken}` }),
+    };
+  }
+
   return {
+    /**
+     * The verdict from the file this process holds, without waiting: undefined when it holds none
+     * for the URL's origin or it is due to be read again (then `check`). A run asks once per page.
+     */
+    cached(url: string): RobotsVerdict | undefined {
+      const held = parsed.get(authorityOf(url).origin);
+      return held && held.until >= Date.now() ? verdictOf(held, url) : undefined;
+    },
+
     async check(url: string): Promise<RobotsVerdict> {
-      const origin = new URL(url).origin;
-      // the parsed file is also kept in this process for a few seconds: a run asks once per page
+      const { origin } = authorityOf(url);
+      // the parsed file is also kept in this process for a few seconds
       let held = parsed.get(origin);
       if (!held || held.until < Date.now()) {
         const rule = await load(origin);
@@ -110,21 +139,7 @@ export function robotsRules(redis: Redis, keyPrefix: string, cacheMs: number, ti
         parsed.set(origin, held);
         if (parsed.size > 1000) parsed.delete(parsed.keys().next().value as string);
       }
-      const { rule } = held;
-      if (rule.kind === 'allow-all') return { allowed: true, crawlDelayMs: 0 };
-      if (rule.kind === 'disallow-all') {
-        return { allowed: false, crawlDelayMs: 0, reason: rule.reason, unreachable: rule.cause };
-      }
-      if (held.allowsAll) return { allowed: true, crawlDelayMs: held.crawlDelayMs };
-      const robots = held.robots as ReturnType<typeof robotsParser>;
-      const allowed = robots.isAllowed(url, crawlerProductToken) !== false;
-      return {
-        allowed,
-        crawlDelayMs: held.crawlDelayMs,
-        ...(allowed
-          ? {}
-          : { reason: `robots.txt disallows ${new URL(url).pathname} for ${crawlerProductToken}` }),
-      };
+      return verdictOf(held, url);
     },
   };
 }

@@ -15,10 +15,11 @@ import type { Job, Queue } from 'bullmq';
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import { anomalyReason, anomalySeverity, expectedRange } from './anomaly.ts';
 import { CrawlError, type ErrorClass } from './crawl-error.ts';
-import { type FetchSettings, fetchPage } from './fetch.ts';
-import { type CollectedItem, parseListingLinks, parseProductPage } from './parse.ts';
+import { authorityOf, type FetchSettings, fetchPage, type PageConditions } from './fetch.ts';
+import { type CollectedItem, type CollectedSpec, parseListingLinks, parseProductPage } from './parse.ts';
 import type { HostPoliteness, PoliteRun } from './politeness.ts';
 import type { RobotsRules } from './robots.ts';
+import { type PageValidators, readingOf, type StoredPage } from './validators.ts';
 
 /** Per-item errors kept on a run: enough to diagnose, bounded so a broken shop cannot bloat a row. */
 export const MAX_ITEM_ERRORS = 50;
@@ -49,6 +50,8 @@ export interface CrawlRunDeps {
   catalog: CrawlCatalog;
   /** anomaly hold: prices outside [lower, upper] × the product's robust centre wait for an admin */
   anomaly: { lowerRatio: number; upperRatio: number };
+  /** pages' validators and items: unchanged pages are asked for conditionally (none: always fetched whole) */
+  validators?: PageValidators;
 }
 
 /** A collected offer of a matched product, as the prices module is asked to write it. */
@@ -74,9 +77,71 @@ export interface CrawlCatalog {
   writeOffer(offer: CollectedOffer): Promise<'created' | 'updated' | 'unchanged'>;
   /** A run's batch of offers, with the results `writeOffer` would give them one after another. */
   writeOffers(offers: CollectedOffer[]): Promise<OfferWriteOutcome[]>;
+  /**
+   * Pages' specs recorded on their products through the spec module's write: names matched to the
+   * product category's definitions, values checked, merged, search refreshed; per entry what became
+   * of them.
+   */
+  writeSpecs(
+    entries: { productId: number; specs: CollectedSpec[] }[],
+    /** the run's memo: each category's definitions are read once per run (the run's snapshot) */
+    definitions: Map<number, unknown>,
+  ): Promise<SpecWriteOutcome[]>;
+}
+
+/** What became of one page's specs. */
+export interface SpecWriteOutcome {
+  written: number;
+  unchanged: number;
+  /** names without a definition in the product's category */
+  unmatched: string[];
+  /** values their definition refuses */
+  refused: { name: string; message: string }[];
 }
 
 type Outcome = 'created' | 'updated' | 'unchanged' | 'unmatched' | 'collected' | 'held';
+
+/** What a stored link identifies a page's product by. */
+interface LinkValues {
+  sellerProductCode: string | null;
+  gtin: string | null;
+  mpn: string | null;
+  url: string | null;
+}
+
+/** (a value missing from a stored item's JSON is null, as it was before it was stored) */
+const sameLink = (a: LinkValues, b: LinkValues) =>
+  (a.sellerProductCode ?? null) === (b.sellerProductCode ?? null) &&
+  (a.gtin ?? null) === (b.gtin ?? null) &&
+  (a.mpn ?? null) === (b.mpn ?? null) &&
+  (a.url ?? null) === (b.url ?? null);
+
+/** A run's spec recording: its definitions memo, and who is told what became of a page's specs. */
+interface SpecsListener {
+  definitions: Map<number, unknown>;
+  told(url: string, outcome: SpecWriteOutcome | CrawlError): void;
+}
+
+/** A run's note on a page's specs that were not (all) recorded; null when all were. */
+function specNote(url: string, outcome: SpecWriteOutcome | CrawlError): CrawlerItemError | null {
+  if (outcome instanceof CrawlError) {
+    return { url, errorClass: outcome.errorClass, kind: 'SPEC', message: outcome.message.slice(0, 500) };
+  }
+  if (outcome.unmatched.length === 0 && outcome.refused.length === 0) return null;
+  // the refusals first: a long list of unknown names is what the bound cuts
+  const parts = [
+    ...outcome.refused.map(({ name, message }) => `${JSON.stringify(name)} refused (${message})`),
+    ...(outcome.unmatched.length > 0
+      ? [`no definition named ${outcome.unmatched.map((name) => JSON.stringify(name)).join(', ')}`]
+      : []),
+  ];
+  return {
+    url,
+    errorClass: 'PARSE',
+    kind: 'SPEC',
+    message: `specs not recorded: ${parts.join('; ')}`.slice(0, 500),
+  };
+}
 
 interface Page {
   url: string;
@@ -87,6 +152,8 @@ interface Page {
 interface Collected {
   page: Page;
   item: CollectedItem;
+  /** the page's validators and item to store; null: forget the stored ones; absent: keep them */
+  store?: StoredPage | null;
 }
 
 export interface RunOutcome {
@@ -95,6 +162,8 @@ export interface RunOutcome {
   pages?: number;
   failed?: number;
   items?: number;
+  /** when the run collects specs: values written, already stored, names unmatched, values refused */
+  specs?: { written: number; unchanged: number; unmatchedNames: number; refused: number };
 }
 
 /**
@@ -185,8 +254,13 @@ export function crawlRuns(deps: CrawlRunDeps) {
     return { pages, selectors, errors };
   }
 
-  async function fetchPolitely(url: string, signal: AbortSignal, polite: PoliteRun = deps.politeness.run) {
-    const verdict = await deps.robots.check(url);
+  async function fetchPolitely(
+    url: string,
+    signal: AbortSignal,
+    polite: PoliteRun = deps.politeness.run,
+    conditions?: PageConditions,
+  ) {
+    const verdict = deps.robots.cached(url) ?? (await deps.robots.check(url));
     if (!verdict.allowed) {
       // robots.txt unreachable (network, timeout, 5xx) forbids the page too: reported as that cause
       throw new CrawlError(
@@ -194,24 +268,41 @@ export function crawlRuns(deps: CrawlRunDeps) {
         verdict.reason ?? 'robots.txt disallows it',
       );
     }
-    const host = new URL(url).host;
-    return fetchPage(deps.resilience, url, deps.fetch, signal, (attempt) =>
-      polite(host, verdict.crawlDelayMs, signal, attempt),
+    const { host } = authorityOf(url);
+    return fetchPage(
+      deps.resilience,
+      url,
+      deps.fetch,
+      signal,
+      (attempt) => polite(host, verdict.crawlDelayMs, signal, attempt),
+      conditions,
     );
   }
 
+  /**
+   * The page's offer: the stored item when the page answers 304 to its stored validators (read the
+   * same way), else the parsed one, with what to store about the page.
+   */
   async function collect(
-    url: string,
+    page: Page,
     selectors: CrawlerSelectors,
+    collectSpec: boolean,
+    reading: string,
+    stored: StoredPage | undefined,
     signal: AbortSignal,
     polite: PoliteRun,
-  ): Promise<CollectedItem[]> {
-    const page = await fetchPolitely(url, signal, polite);
-    const items = parseProductPage(page.body, selectors);
-    if (items.length === 0) {
+  ): Promise<Collected> {
+    const reusable = stored?.reading === reading && (stored.etag !== null || stored.lastModified !== null);
+    const fetched = await fetchPolitely(page.url, signal, polite, reusable ? stored : undefined);
+    if (fetched.status === 304 && reusable) return { page, item: stored.item };
+    const [item] = parseProductPage(fetched.body, selectors, { specs: collectSpec });
+    if (!item) {
       throw new CrawlError('PARSE', 'no offer on the page (no JSON-LD Product, microdata or selector match)');
     }
-    return items;
+    if (fetched.etag === null && fetched.lastModified === null) {
+      return stored ? { page, item, store: null } : { page, item };
+    }
+    return { page, item, store: { etag: fetched.etag, lastModified: fetched.lastModified, reading, item } };
   }
 
   /**
@@ -250,7 +341,7 @@ export function crawlRuns(deps: CrawlRunDeps) {
    * now names its page's product: another product's claim on it ends (within the batch, the last
    * page claiming it keeps it, as one page after another would leave it).
    */
-  async function linkAll(sellerId: number, entries: Collected[], known: Map<number, string>) {
+  async function linkAll(sellerId: number, entries: Collected[], known: Map<number, LinkValues>) {
     const links = new Map<
       number,
       { sellerProductCode: string | null; gtin: string | null; mpn: string | null; url: string }
@@ -264,7 +355,8 @@ export function crawlRuns(deps: CrawlRunDeps) {
         mpn: item.mpn,
         url: page.url,
       };
-      if (known.get(page.productId) === JSON.stringify(values)) continue;
+      const stored = known.get(page.productId);
+      if (stored && sameLink(stored, values)) continue;
       links.set(page.productId, values);
       if (item.sellerProductCode) claims.set(item.sellerProductCode, page.productId);
     }
@@ -297,7 +389,7 @@ export function crawlRuns(deps: CrawlRunDeps) {
           },
         });
     });
-    for (const [productId, values] of links) known.set(productId, JSON.stringify(values));
+    for (const [productId, values] of links) known.set(productId, values);
   }
 
   /**
@@ -375,28 +467,28 @@ export function crawlRuns(deps: CrawlRunDeps) {
   }
 
   /** The seller's stored links, by product, as `linkAll` compares them. */
-  async function knownLinks(sellerId: number): Promise<Map<number, string>> {
-    const rows = await db
-      .select({
-        productId: crawlerProductLinks.productId,
-        sellerProductCode: crawlerProductLinks.sellerProductCode,
-        gtin: crawlerProductLinks.gtin,
-        mpn: crawlerProductLinks.mpn,
-        url: crawlerProductLinks.url,
-      })
-      .from(crawlerProductLinks)
-      .where(eq(crawlerProductLinks.sellerId, sellerId));
-    return new Map(
-      rows.map((row) => [
-        row.productId,
-        JSON.stringify({
-          sellerProductCode: row.sellerProductCode,
-          gtin: row.gtin,
-          mpn: row.mpn,
-          url: row.url,
-        }),
-      ]),
-    );
+  async function knownLinks(sellerId: number): Promise<Map<number, LinkValues>> {
+    // every link of the seller each run: rows as the driver gives them (drizzle's mapping of each
+    // row was most of this read's CPU)
+    const rows = await db.execute<{
+      product_id: number;
+      seller_product_code: string | null;
+      gtin: string | null;
+      mpn: string | null;
+      url: string | null;
+    }>(sql`
+      select product_id, seller_product_code, gtin, mpn, url
+      from crawler_product_links where seller_id = ${sellerId}`);
+    const known = new Map<number, LinkValues>();
+    for (const row of rows) {
+      known.set(row.product_id, {
+        sellerProductCode: row.seller_product_code,
+        gtin: row.gtin,
+        mpn: row.mpn,
+        url: row.url,
+      });
+    }
+    return known;
   }
 
   /**
@@ -409,7 +501,8 @@ export function crawlRuns(deps: CrawlRunDeps) {
   async function recordBatch(
     run: typeof crawlerRuns.$inferSelect,
     batch: Collected[],
-    known: Map<number, string>,
+    known: Map<number, LinkValues>,
+    onSpecs: SpecsListener,
   ): Promise<(Outcome | 'deferred' | CrawlError)[]> {
     const outcomes: (Outcome | 'deferred' | CrawlError)[] = new Array(batch.length);
     const seen = new Set<number>();
@@ -478,6 +571,11 @@ export function crawlRuns(deps: CrawlRunDeps) {
       for (const at of unmatched) outcomes[at] = 'unmatched';
     }
     const priced = [...productOf.keys()].sort((a, b) => a - b);
+    if (run.collectSpec)
+      await recordSpecs(
+        priced.map((at) => [batch[at] as Collected, productOf.get(at) as number]),
+        onSpecs,
+      );
     if (!run.collectPrice) {
       for (const at of priced) outcomes[at] = 'collected';
       return outcomes;
@@ -520,10 +618,11 @@ export function crawlRuns(deps: CrawlRunDeps) {
   async function recordSplitting(
     run: typeof crawlerRuns.$inferSelect,
     batch: Collected[],
-    known: Map<number, string>,
+    known: Map<number, LinkValues>,
+    onSpecs: SpecsListener,
   ): Promise<(Outcome | 'deferred' | CrawlError)[]> {
     try {
-      return await recordBatch(run, batch, known);
+      return await recordBatch(run, batch, known, onSpecs);
     } catch (error) {
       // the database's own words (a failed query's wrapper repeats the statement and its parameters)
       const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
@@ -540,10 +639,50 @@ export function crawlRuns(deps: CrawlRunDeps) {
       logger.warn({ err: error, runId: run.id, entries: batch.length }, 'crawler batch not recorded; split');
       const half = Math.ceil(batch.length / 2);
       return [
-        ...(await recordSplitting(run, batch.slice(0, half), known)),
-        ...(await recordSplitting(run, batch.slice(half), known)),
+        ...(await recordSplitting(run, batch.slice(0, half), known, onSpecs)),
+        ...(await recordSplitting(run, batch.slice(half), known, onSpecs)),
       ];
     }
+  }
+
+  /**
+   * Records the specs of matched pages through the catalog (one call per batch); a failure of that
+   * write is told per page (DATABASE), not held against the offers.
+   */
+  async function recordSpecs(entries: [Collected, number][], onSpecs: SpecsListener): Promise<void> {
+    const withSpecs = entries.filter(([{ item }]) => item.specs !== null && item.specs.length > 0);
+    if (withSpecs.length === 0) return;
+    try {
+      const outcomes = await deps.catalog.writeSpecs(
+        withSpecs.map(([{ item }, productId]) => ({ productId, specs: item.specs as CollectedSpec[] })),
+        onSpecs.definitions,
+      );
+      withSpecs.forEach(([{ page }], at) => {
+        onSpecs.told(page.url, outcomes[at] as SpecWriteOutcome);
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      for (const [{ page }] of withSpecs) {
+        onSpecs.told(page.url, new CrawlError('DATABASE', `specs not recorded: ${message}`));
+      }
+    }
+  }
+
+  /**
+   * Stores the batch's pages' validators and items (a failure only costs full fetches next time).
+   * A deferred entry is stored again with its next batch: the same value.
+   */
+  async function storePages(sellerId: number, batch: Collected[]): Promise<void> {
+    if (!deps.validators) return;
+    const stored = new Map<string, StoredPage>();
+    const forgotten: string[] = [];
+    for (const entry of batch) {
+      if (entry.store) stored.set(entry.page.url, entry.store);
+      else if (entry.store === null) forgotten.push(entry.page.url);
+    }
+    await deps.validators
+      .save(sellerId, stored, forgotten)
+      .catch((error: unknown) => logger.warn({ err: error, sellerId }, 'crawler page validators not stored'));
   }
 
   /** Ends the run and keeps its job's failure streak (turning the job off past the limit). */
@@ -625,6 +764,10 @@ export function crawlRuns(deps: CrawlRunDeps) {
         const { pages, selectors, errors } = await pagesOf(started, signal);
         const total = pages.length + errors.length;
         const known = await knownLinks(started.sellerId);
+        const reading = readingOf(selectors, started.collectSpec);
+        const storedPage = deps.validators
+          ? await deps.validators.load(started.sellerId)
+          : (_url: string): StoredPage | undefined => undefined;
         const counts = {
           processed: 0,
           items: 0,
@@ -633,6 +776,24 @@ export function crawlRuns(deps: CrawlRunDeps) {
           unchanged: 0,
           unmatched: 0,
           held: 0,
+        };
+        // what became of the pages' specs (notes by page: a batch recorded again repeats them)
+        const specs = { written: 0, unchanged: 0, unmatchedNames: 0, refused: 0 };
+        const specNotes = new Map<string, CrawlerItemError>();
+        const onSpecs: SpecsListener = {
+          definitions: new Map(),
+          told(url, outcome) {
+            if (!(outcome instanceof CrawlError)) {
+              specs.written += outcome.written;
+              specs.unchanged += outcome.unchanged;
+              specs.unmatchedNames += outcome.unmatched.length;
+              specs.refused += outcome.refused.length;
+            }
+            // only the first are kept on the run
+            if (specNotes.size >= MAX_ITEM_ERRORS && !specNotes.has(url)) return;
+            const note = specNote(url, outcome);
+            if (note) specNotes.set(url, note);
+          },
         };
         const classes = new Map<ErrorClass, number>();
         for (const error of errors) classes.set(error.errorClass, (classes.get(error.errorClass) ?? 0) + 1);
@@ -646,7 +807,8 @@ export function crawlRuns(deps: CrawlRunDeps) {
         const drain = async (all: boolean) => {
           while (waiting.length >= RECORD_BATCH || (all && waiting.length > 0)) {
             const batch = waiting.splice(0, RECORD_BATCH);
-            const outcomes = await recordSplitting(started, batch, known);
+            const outcomes = await recordSplitting(started, batch, known, onSpecs);
+            await storePages(started.sellerId, batch);
             const deferred: Collected[] = [];
             outcomes.forEach((outcome, at) => {
               const entry = batch[at] as Collected;
@@ -665,9 +827,18 @@ export function crawlRuns(deps: CrawlRunDeps) {
             while (next < pages.length) {
               const page = pages[next++] as Page;
               try {
-                const [item] = await collect(page.url, selectors, signal, polite.run);
+                waiting.push(
+                  await collect(
+                    page,
+                    selectors,
+                    started.collectSpec,
+                    reading,
+                    storedPage(page.url),
+                    signal,
+                    polite.run,
+                  ),
+                );
                 counts.items += 1;
-                waiting.push({ page, item: item as CollectedItem });
               } catch (error) {
                 if (signal.aborted) throw error;
                 fail(
@@ -710,7 +881,8 @@ export function crawlRuns(deps: CrawlRunDeps) {
           itemsUnmatched: counts.unmatched,
           anomalyCount: counts.held,
           itemsFailed: failed,
-          itemErrors: errors.slice(0, MAX_ITEM_ERRORS),
+          // the failed items first; notes on specs not recorded (not failures) after them
+          itemErrors: [...errors, ...specNotes.values()].slice(0, MAX_ITEM_ERRORS),
           errorClass: status === 'SUCCESS' ? null : dominant,
           errorMessage:
             total === 0
@@ -719,11 +891,12 @@ export function crawlRuns(deps: CrawlRunDeps) {
                 ? null
                 : `${failed} of ${total} pages failed; first: ${errors[0]?.message ?? ''}`.slice(0, 1000),
         });
+        const specCounts = started.collectSpec ? { specs } : {};
         logger.info(
-          { runId: run.id, status, pages: pages.length, failed, ...counts },
+          { runId: run.id, status, pages: pages.length, failed, ...counts, ...specCounts },
           'crawler run finished',
         );
-        return { runId: run.id, status, pages: pages.length, failed, items: counts.items };
+        return { runId: run.id, status, pages: pages.length, failed, items: counts.items, ...specCounts };
       } catch (error) {
         // a shutdown: the job goes back to its queue and resumes this run
         if (signal.aborted) throw error;

@@ -1,7 +1,14 @@
 // Reading offers from seller pages: KRW strings, schema.org JSON-LD (graphs, arrays, AggregateOffer,
 // other currencies), microdata, the job's CSS selectors, listing links, and pages with nothing to read.
 import { describe, expect, it } from 'vitest';
-import { parseKrw, parseListingLinks, parseProductPage, parseStock } from '../src/parse.ts';
+import {
+  cleanSpecText,
+  MAX_SPECS_PER_PAGE,
+  parseKrw,
+  parseListingLinks,
+  parseProductPage,
+  parseStock,
+} from '../src/parse.ts';
 
 describe('parseKrw', () => {
   it.each([
@@ -64,6 +71,7 @@ describe('parseProductPage', () => {
         gtin: '8801234567890',
         mpn: 'NT950',
         source: 'json-ld',
+        specs: null,
       },
     ]);
   });
@@ -104,6 +112,7 @@ describe('parseProductPage', () => {
         stockState: 'OUT_OF_STOCK',
         sellerProductCode: 'M-27',
         source: 'microdata',
+        specs: null,
       },
     ]);
   });
@@ -131,6 +140,7 @@ describe('parseProductPage', () => {
         gtin: null,
         mpn: null,
         source: 'selectors',
+        specs: null,
       },
     ]);
     expect(parseProductPage(html)).toEqual([]);
@@ -159,6 +169,74 @@ describe('parseProductPage', () => {
       parseProductPage(page('<script type="application/ld+json">{"@type": "Product", </script>')),
     ).toEqual([]);
     expect(parseProductPage('')).toEqual([]);
+  });
+});
+
+describe('specs', () => {
+  const offer = { '@type': 'Offer', price: '10000', priceCurrency: 'KRW' };
+
+  it('JSON-LD additionalProperty (values with their unit), only when asked', () => {
+    const html = page(
+      ld({
+        '@type': 'Product',
+        name: 'A',
+        offers: offer,
+        additionalProperty: [
+          { '@type': 'PropertyValue', name: '화면 크기', value: 15.6, unitText: '인치' },
+          { '@type': 'PropertyValue', name: '무게', value: '1.2 kg' },
+          { '@type': 'PropertyValue', name: '터치', value: true },
+          { '@type': 'PropertyValue', name: '화면 크기', value: 17 },
+          { '@type': 'PropertyValue', value: 'no name' },
+        ],
+      }),
+    );
+    expect(parseProductPage(html)[0]?.specs).toBeNull();
+    expect(parseProductPage(html, {}, { specs: true })[0]?.specs).toEqual([
+      { name: '화면 크기', value: '15.6 인치' },
+      { name: '무게', value: '1.2 kg' },
+      { name: '터치', value: 'true' },
+    ]);
+  });
+
+  it('microdata properties, and an empty list when a page has none', () => {
+    const html = page(
+      '',
+      `<div itemscope itemtype="https://schema.org/Product"><span itemprop="name">B</span>
+        <div itemprop="offers" itemscope itemtype="https://schema.org/Offer"><meta itemprop="price" content="5000"></div>
+        <div itemprop="additionalProperty" itemscope itemtype="https://schema.org/PropertyValue">
+          <span itemprop="name">메모리</span><meta itemprop="value" content="16GB"></div></div>`,
+    );
+    expect(parseProductPage(html, {}, { specs: true })[0]?.specs).toEqual([
+      { name: '메모리', value: '16GB' },
+    ]);
+    const bare = page(ld({ '@type': 'Product', name: 'C', offers: offer }));
+    expect(parseProductPage(bare, {}, { specs: true })[0]?.specs).toEqual([]);
+  });
+
+  it("the job's spec table (rows or a definition list) when the page has no properties", () => {
+    const rows = page(
+      ld({ '@type': 'Product', name: 'D', offers: offer }),
+      '<table id="spec"><tr><th>CPU</th><td> i7 <b>13700H</b> </td></tr><tr><td>한 칸</td></tr><tr><td>RAM</td><td>32GB</td></tr></table>',
+    );
+    expect(parseProductPage(rows, { specTable: '#spec' }, { specs: true })[0]?.specs).toEqual([
+      { name: 'CPU', value: 'i7 13700H' },
+      { name: 'RAM', value: '32GB' },
+    ]);
+    const list = page('', '<h1>E</h1><b class="p">9,900원</b><dl class="s"><dt>색상</dt><dd>블랙</dd></dl>');
+    expect(parseProductPage(list, { price: '.p', specTable: 'dl.s' }, { specs: true })[0]?.specs).toEqual([
+      { name: '색상', value: '블랙' },
+    ]);
+  });
+
+  it('cleans markup and control characters and bounds names, values and their number', () => {
+    expect(cleanSpecText('<script>x</script>\u0000 A\u200b  <b>B</b>', 500)).toBe('x A B');
+    expect(cleanSpecText('가'.repeat(100_000), 500)).toBe('가'.repeat(500));
+    expect(cleanSpecText('<br>', 500)).toBeNull();
+    const many = Array.from({ length: 150 }, (_, at) => ({ name: `s${at}`, value: 'v'.repeat(1000) }));
+    const html = page(ld({ '@type': 'Product', name: 'F', offers: offer, additionalProperty: many }));
+    const specs = parseProductPage(html, {}, { specs: true })[0]?.specs ?? [];
+    expect(specs).toHaveLength(MAX_SPECS_PER_PAGE);
+    expect(specs.every((spec) => spec.value.length === 500)).toBe(true);
   });
 });
 

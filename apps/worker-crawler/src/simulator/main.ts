@@ -8,7 +8,7 @@ import { createLogger, loadEnvOrExit, onShutdownSignal } from '@pbshop/config';
 import { createDatabase, products } from '@pbshop/db';
 import { asc, isNull } from 'drizzle-orm';
 import { SIMULATED_PRODUCTS, simulatorStyles } from './main-settings.ts';
-import { listingPage, productPage, type SimulatedProduct } from './pages.ts';
+import { listingPage, productPage, type SimulatedProduct, sendPage } from './pages.ts';
 
 const DRIFT_MINUTES = 4;
 
@@ -63,8 +63,7 @@ async function main() {
         shippingFee: shop === 1 ? 3000 : 0,
         inStock: (row.id + shop) % 11 !== 0,
       };
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      response.end(productPage(style, item));
+      sendPage(request, response, productPage(style, item));
     });
     server.listen(port, '127.0.0.1', () => logger.info({ port, style }, 'simulated shop listening'));
     return server;

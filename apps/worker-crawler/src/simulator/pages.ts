@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
 // Seller product pages in the three styles the crawler reads: schema.org JSON-LD, schema.org
 // microdata, and plain markup for a job's CSS selectors. Used by the seller-site simulator that
 // dev.sh starts and by the crawler's tests (their fixture shops).
@@ -13,6 +16,8 @@ export interface SimulatedProduct {
   inStock: boolean;
   gtin?: string;
   mpn?: string;
+  /** the page's spec list: JSON-LD additionalProperty, microdata properties or a spec table */
+  specs?: { name: string; value: string }[];
 }
 
 export type PageStyle = 'json-ld' | 'microdata' | 'selectors';
@@ -42,6 +47,15 @@ export function productPage(style: PageStyle, product: SimulatedProduct): string
       sku: product.code,
       ...(product.gtin ? { gtin13: product.gtin } : {}),
       ...(product.mpn ? { mpn: product.mpn } : {}),
+      ...(product.specs
+        ? {
+            additionalProperty: product.specs.map(({ name, value }) => ({
+              '@type': 'PropertyValue',
+              name,
+              value,
+            })),
+          }
+        : {}),
       offers: {
         '@type': 'Offer',
         price: String(product.price),
@@ -73,6 +87,12 @@ export function productPage(style: PageStyle, product: SimulatedProduct): string
     <link itemprop="availability" href="https://schema.org/${product.inStock ? 'InStock' : 'OutOfStock'}">
     <span itemprop="shippingRate" content="${product.shippingFee}">배송비 ${won(product.shippingFee)}</span>
   </div>
+  ${(product.specs ?? [])
+    .map(
+      ({ name, value }) =>
+        `<div itemprop="additionalProperty" itemscope itemtype="https://schema.org/PropertyValue"><span itemprop="name">${escapeHtml(name)}</span>: <span itemprop="value">${escapeHtml(value)}</span></div>`,
+    )
+    .join('\n  ')}
 </div>`,
     );
   }
@@ -84,6 +104,7 @@ export function productPage(style: PageStyle, product: SimulatedProduct): string
   <strong class="sale-price">${won(product.price)}</strong>
   <span class="delivery">${product.shippingFee === 0 ? '무료배송' : `배송비 ${won(product.shippingFee)}`}</span>
   <span class="stock">${product.inStock ? '구매가능' : '품절'}</span>
+  ${product.specs ? `<table class="spec-table">${product.specs.map(({ name, value }) => `<tr><th>${escapeHtml(name)}</th><td>${escapeHtml(value)}</td></tr>`).join('')}</table>` : ''}
 </div>`,
   );
 }
@@ -95,6 +116,7 @@ export const simulatorSelectors = {
   shippingFee: '.delivery',
   stock: '.stock',
   sellerProductCode: '.goods-code',
+  specTable: '.spec-table',
 };
 
 /** A listing page linking product pages (plain links, and a schema.org ItemList). */
@@ -109,4 +131,26 @@ export function listingPage(links: string[]): string {
     `<ul>${links.map((url) => `<li><a class="product-link" href="${escapeHtml(url)}">${escapeHtml(url)}</a></li>`).join('')}</ul>`,
     `<script type="application/ld+json">${JSON.stringify(list)}</script>`,
   );
+}
+
+/** A strong ETag of a page: its content's hash. */
+export const etagOf = (html: string) => `"${createHash('sha1').update(html).digest('base64url')}"`;
+
+/**
+ * Answers a page as a real shop does: 200 with its ETag, or 304 without a body when the request's
+ * If-None-Match names it (the crawler's conditional re-fetch of an unchanged page).
+ */
+export function sendPage(
+  request: IncomingMessage,
+  response: ServerResponse,
+  html: string,
+  etag = etagOf(html),
+): void {
+  if (request.headers['if-none-match'] === etag) {
+    response.writeHead(304, { etag });
+    response.end();
+    return;
+  }
+  response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', etag });
+  response.end(html);
 }

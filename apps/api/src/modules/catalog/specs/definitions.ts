@@ -1,7 +1,7 @@
 // Spec definitions: what a category's products are described by (SPEC-01, SENG-02), listed with
 // their inherited ones, created, changed and deleted. Owns `spec_definitions`.
 import { createHash } from 'node:crypto';
-import { type Database, productSpecValues, specDefinitions } from '@pbshop/db';
+import { type Database, isUniqueViolation, productSpecValues, specDefinitions } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import type { SearchSyncSignal } from '@pbshop/queues';
 import { recordSpecDefinitionSearchChange } from '@pbshop/search';
@@ -15,11 +15,6 @@ import {
   overriddenDefinitions,
   requireCategory,
 } from './templates.ts';
-
-function pgError(error: unknown): { code?: string; constraint_name?: string } {
-  const cause = (error as { cause?: unknown }).cause ?? error;
-  return (cause ?? {}) as { code?: string; constraint_name?: string };
-}
 
 const dataTypes = { NUMBER: 'NUMBER', BOOLEAN: 'BOOLEAN', SELECT: 'STRING', TEXT: 'STRING' } as const;
 
@@ -126,8 +121,7 @@ export async function createDefinition(
     if (!row) throw new Error('spec definition insert returned no row');
     return (await toDefinitions(db, [row]))[0]!;
   } catch (error) {
-    const pg = pgError(error);
-    if (pg.code === '23505' && pg.constraint_name === 'spec_definitions_category_key') {
+    if (isUniqueViolation(error, 'spec_definitions_category_key')) {
       throw new AppError('CONFLICT', {
         details: [
           body.key === undefined

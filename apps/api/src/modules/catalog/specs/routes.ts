@@ -47,9 +47,11 @@ const errors = errorResponses(400, 401, 403, 404);
 export interface SpecRoutesDeps {
   specs: SpecsService;
   cache: Pick<CatalogCache, 'afterWrite' | 'invalidateList' | 'invalidateProduct'>;
+  /** after products' spec values changed: what else is computed from them (the PC builds' compatibility) */
+  specValuesChanged(): Promise<void>;
 }
 
-export function specRoutes({ specs, cache }: SpecRoutesDeps): FastifyPluginAsync {
+export function specRoutes({ specs, cache, specValuesChanged }: SpecRoutesDeps): FastifyPluginAsync {
   return async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
     const admin = { access: 'admin' as const };
@@ -134,7 +136,8 @@ export function specRoutes({ specs, cache }: SpecRoutesDeps): FastifyPluginAsync
       async (request) => {
         await cache.afterWrite(
           () => specs.removeDefinition(request.params.id),
-          () => cache.invalidateList(), // its product values go, spec filters of the list change
+          // its product values go, spec filters of the list change
+          () => Promise.all([cache.invalidateList(), specValuesChanged()]).then(() => {}),
         );
         return ok({ message: say(request, 'definitionDeleted') });
       },
@@ -174,7 +177,7 @@ export function specRoutes({ specs, cache }: SpecRoutesDeps): FastifyPluginAsync
         // spec values feed the list's spec filters
         await cache.afterWrite(
           () => specs.setProductSpecs(request.params.id, request.body),
-          () => cache.invalidateProduct(request.params.id),
+          () => Promise.all([cache.invalidateProduct(request.params.id), specValuesChanged()]).then(() => {}),
         );
         return ok(await specs.productSpecs(request.params.id));
       },

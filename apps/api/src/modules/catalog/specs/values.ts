@@ -5,7 +5,7 @@ import { type Database, productSpecValues, products, productThumbnail } from '@p
 import { AppError } from '@pbshop/errors';
 import type { SearchSyncSignal } from '@pbshop/queues';
 import { recordSearchChange } from '@pbshop/search';
-import { and, eq, inArray, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { ProductSpec, ProductSpecGroup, ProductSpecsBody, SpecValue, SpecValueItem } from './schemas.ts';
 import { MAX_SPEC_NUMBER } from './schemas.ts';
 import { type DefinitionRow, effectiveDefinitions } from './templates.ts';
@@ -212,4 +212,155 @@ export async function setProductSpecs(
     await recordSearchChange(tx, { eventType: 'PRODUCT_UPSERT', productIds: [productId] });
   });
   await searchSync.wake();
+}
+
+/** A spec name as matched against definitions: case, width, spaces and punctuation ignored. */
+const specNameKeyOf = (name: string) =>
+  name
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s_\-.:()[\]/]+/g, '');
+
+/** names seen lately with their keys: a crawler's pages repeat the same few names on every page */
+const specNameKeys = new Map<string, string>();
+function specNameKey(name: string): string {
+  let key = specNameKeys.get(name);
+  if (key === undefined) {
+    key = specNameKeyOf(name);
+    if (specNameKeys.size >= 10_000) specNameKeys.clear();
+    specNameKeys.set(name, key);
+  }
+  return key;
+}
+
+/** A product's specs as a crawler read them from a seller page (names as the page spells them). */
+export interface CollectedSpecs {
+  productId: number;
+  specs: { name: string; value: string }[];
+}
+
+/**
+ * Each category's definitions by matched name: a caller recording many batches (a crawler run)
+ * keeps one, so a category's definitions are read once (as of its first batch).
+ */
+export type SpecNamesMemo = Map<number, Map<string, DefinitionRow>>;
+
+/** What became of one product's collected specs. */
+export interface CollectedSpecsOutcome {
+  /** values stored (new or changed) */
+  written: number;
+  /** values already stored as collected */
+  unchanged: number;
+  /** names that are no effective definition of the product's category (by name or key) */
+  unmatched: string[];
+  /** values their definition refuses, with why */
+  refused: { name: string; message: string }[];
+}
+
+/**
+ * Records specs collected from seller pages (the crawler's path; SPEC-02's checks): each name is
+ * matched to an effective definition of the product's category by its name or key, each value
+ * checked by `encode`; matched, valid values are **merged** into the product's values (a spec the
+ * page does not name keeps its value), those already stored as collected are not rewritten. The
+ * changed products' search outbox rows are written in the same transaction, then search is woken.
+ * A product gone (deleted) records nothing: all its names are reported unmatched. `memo` keeps
+ * the categories' definitions between calls.
+ */
+export async function recordCollectedSpecs(
+  db: Database,
+  searchSync: SearchSyncSignal,
+  entries: CollectedSpecs[],
+  memo: SpecNamesMemo = new Map(),
+): Promise<{ outcomes: CollectedSpecsOutcome[]; changedProductIds: number[] }> {
+  const productIds = [...new Set(entries.map((entry) => entry.productId))];
+  // the live products' categories and stored values in one statement, the ids as one array
+  // parameter (drizzle's IN list of a crawler batch's 250 ids cost more CPU than the rest of it)
+  const rows =
+    productIds.length === 0
+      ? []
+      : await db.execute<{
+          product_id: number;
+          category_id: number;
+          spec_definition_id: number | null;
+          text_value: string | null;
+          number_value: string | null;
+        }>(sql`
+          select p.id as product_id, p.category_id, v.spec_definition_id, v.text_value, v.number_value
+          from products p left join product_spec_values v on v.product_id = p.id
+          where p.id = any(${sql.param(productIds)}::bigint[]) and p.deleted_at is null`);
+  // each live product's category and stored values by definition
+  const liveProducts = new Map<
+    number,
+    { categoryId: number; values: Map<number, Pick<ValueRow, 'textValue' | 'numberValue'>> }
+  >();
+  for (const row of rows) {
+    let product = liveProducts.get(row.product_id);
+    if (!product) {
+      product = { categoryId: row.category_id, values: new Map() };
+      liveProducts.set(row.product_id, product);
+    }
+    if (row.spec_definition_id === null) continue;
+    product.values.set(row.spec_definition_id, {
+      textValue: row.text_value,
+      numberValue: row.number_value === null ? null : Number(row.number_value),
+    });
+  }
+  const definitionsOf = memo;
+  for (const { categoryId } of liveProducts.values()) {
+    if (definitionsOf.has(categoryId)) continue;
+    const definitions = await effectiveDefinitions(db, categoryId);
+    const byName = new Map<string, DefinitionRow>();
+    for (const definition of definitions) byName.set(specNameKey(definition.key), definition);
+    // a name wins over another definition's key
+    for (const definition of definitions) byName.set(specNameKey(definition.name), definition);
+    definitionsOf.set(categoryId, byName);
+  }
+  const writes = new Map<string, typeof productSpecValues.$inferInsert>();
+  const outcomes = entries.map((entry): CollectedSpecsOutcome => {
+    const outcome: CollectedSpecsOutcome = { written: 0, unchanged: 0, unmatched: [], refused: [] };
+    const product = liveProducts.get(entry.productId);
+    const definitions = product === undefined ? undefined : definitionsOf.get(product.categoryId);
+    for (const spec of entry.specs) {
+      const definition = definitions?.get(specNameKey(spec.name));
+      if (!definition) {
+        outcome.unmatched.push(spec.name);
+        continue;
+      }
+      const encoded = encode(definition, { value: spec.value });
+      if (typeof encoded === 'string') {
+        outcome.refused.push({ name: spec.name, message: `${definition.key}: ${encoded}` });
+        continue;
+      }
+      const current = product?.values.get(definition.id);
+      if (current && current.textValue === encoded.textValue && current.numberValue === encoded.numberValue) {
+        outcome.unchanged += 1;
+        continue;
+      }
+      writes.set(`${entry.productId}:${definition.id}`, {
+        productId: entry.productId,
+        specDefinitionId: definition.id,
+        ...encoded,
+      });
+      outcome.written += 1;
+    }
+    return outcome;
+  });
+  if (writes.size === 0) return { outcomes, changedProductIds: [] };
+  const changedProductIds = [...new Set([...writes.values()].map((row) => row.productId))];
+  await db.transaction(async (tx) => {
+    await tx
+      .insert(productSpecValues)
+      .values([...writes.values()])
+      .onConflictDoUpdate({
+        target: [productSpecValues.productId, productSpecValues.specDefinitionId],
+        set: {
+          textValue: sql.raw('excluded.text_value'),
+          numberValue: sql.raw('excluded.number_value'),
+          updatedAt: new Date(),
+        },
+      });
+    await recordSearchChange(tx, { eventType: 'PRODUCT_UPSERT', productIds: changedProductIds });
+  });
+  await searchSync.wake();
+  return { outcomes, changedProductIds };
 }

@@ -56,6 +56,9 @@ export const crawlerSelectors = z.strictObject({
   gtin: selector,
   mpn: selector,
   productLinks: selector.describe('on a listing page: the links to product pages'),
+  specTable: selector.describe(
+    "the product page's spec table (<table> rows or a <dl>), read when the job collects specs and the page has no JSON-LD or microdata properties",
+  ),
 });
 
 const jobFields = {
@@ -163,7 +166,15 @@ export const crawlerJobResponse = z.object({
 });
 export type CrawlerJobResponse = z.infer<typeof crawlerJobResponse>;
 
-const itemError = z.object({ url: z.string(), errorClass: z.enum(errorClasses), message: z.string() });
+const itemError = z.object({
+  url: z.string(),
+  errorClass: z.enum(errorClasses),
+  message: z.string(),
+  kind: z
+    .literal('SPEC')
+    .optional()
+    .describe('a note on specs not recorded from a page whose offer was read (not a failed item)'),
+});
 
 export const crawlerRunResponse = z.object({
   id: z.number().int(),

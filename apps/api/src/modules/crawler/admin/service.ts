@@ -440,7 +440,7 @@ export function crawlerAdminService({ db, producers, logger, sellerExists }: Cra
           select error_class, sum(n)::int as failures from (
             select (e ->> 'errorClass') as error_class, 1 as n
             from crawler_runs r, jsonb_array_elements(r.item_errors) e
-            where r.created_at > now() - interval '24 hours'
+            where r.created_at > now() - interval '24 hours' and e ->> 'kind' is distinct from 'SPEC'
             union all
             select error_class::text, 1 from crawler_runs
             where created_at > now() - interval '24 hours' and status = 'FAILED'

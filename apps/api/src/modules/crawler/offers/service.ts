@@ -10,6 +10,7 @@ import type { Principal } from '../../../http/principal.ts';
 import { collectedShipping, writeOfferBatch } from '../../catalog/prices/batch.ts';
 import { type PricesService, pricesService } from '../../catalog/prices/service.ts';
 import { sellersService } from '../../catalog/sellers/service.ts';
+import { recordCollectedSpecs, type SpecNamesMemo } from '../../catalog/specs/values.ts';
 
 /** The crawler writes as the platform: an ADMIN principal that no member holds (id 0). */
 const crawlerPrincipal: Principal = { id: 0, role: 'ADMIN', tokenVersion: 0 };
@@ -33,7 +34,8 @@ function unchanged(current: OfferRow, offer: CollectedOffer, shipping: ReturnTyp
  * search wake-up); a run's offers through its batch (`writeOfferBatch`: the same results, one
  * transaction per batch of products). The products' catalog cache entries are invalidated after
  * the commit. An offer whose price, shipping, stock state and URL are as collected is counted
- * unchanged and not written.
+ * unchanged and not written. Collected specs go through the spec module's write
+ * (`recordCollectedSpecs`: matched to the category's definitions, checked, merged, search outbox).
  */
 export function crawlerOffers(
   db: Database,
@@ -76,6 +78,17 @@ export function crawlerOffers(
         // after a failure every product of the batch: a failure may follow a commit
         await invalidate(changed);
       }
+    },
+
+    async writeSpecs(entries, definitions) {
+      const { outcomes, changedProductIds } = await recordCollectedSpecs(
+        db,
+        searchSync,
+        entries,
+        definitions as SpecNamesMemo,
+      );
+      await invalidate(changedProductIds);
+      return outcomes;
     },
 
     async writeOffer(offer) {
