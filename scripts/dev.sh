@@ -52,7 +52,10 @@ trap stop_all INT TERM
 # first so the API's payment reconciler finds it at start
 (cd apps/payment-gateway-sim && exec node src/main.ts) &
 pids+=($!)
-for app in api worker-search worker-transcode worker-crawler; do
+# the API with a 1 MB young generation, as docker-compose.yml runs it (docs/runbook.md §21)
+(cd apps/api && NODE_OPTIONS="--max-semi-space-size=1 ${NODE_OPTIONS:-}" exec node src/main.ts) &
+pids+=($!)
+for app in worker-search worker-transcode worker-crawler; do
   (cd "apps/$app" && exec node src/main.ts) &
   pids+=($!)
 done

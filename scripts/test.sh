@@ -22,7 +22,7 @@ cd "$REPO_ROOT"
 export TURBO_TELEMETRY_DISABLED=1 TURBO_NO_UPDATE_NOTIFIER=1 CI="${CI:-}"
 # two cores: two packages' suites at a time (each runs two test files in parallel)
 set +e
-pnpm exec turbo run lint typecheck test --concurrency=2 --continue --output-logs=errors-only "$@"
+pnpm exec turbo run lint typecheck test --concurrency=2 --continue --output-logs=new-only "$@"
 status=$?
 set -e
 elapsed=$(($(date +%s) - started))
