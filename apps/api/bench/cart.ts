@@ -1,7 +1,8 @@
 // `pnpm bench:cart`: GET /cart of a member with BENCH_CART_LINES (default 10) lines, and GET
 // /cart/guest of a guest cart as large, each next to a bare Fastify route in the same process and
-// run (rounds alternating, bench/harness.ts), with GET /users/me of the same member as the floor of
-// any member route; then the EXPLAIN (ANALYZE, BUFFERS) plan of the member cart's query. Prints
+// run (rounds alternating, bench/harness.ts; both carts answer from the cache after their first
+// reads), with GET /users/me of the same member beside them (a member route that reads PostgreSQL
+// on each request); then the EXPLAIN (ANALYZE, BUFFERS) plan of the member cart's query. Prints
 // figures; asserts nothing.
 import { createLogger, parseEnv } from '@pbshop/config';
 import { createDatabase, offers } from '@pbshop/db';
@@ -115,7 +116,6 @@ const items = check.json().data as unknown[];
 if (items.length !== lineCount) throw new Error(`the cart holds ${items.length} lines, not ${lineCount}`);
 
 const rows = [
-  // the floor of any member route: the token checked and the member read, no more
   await paired('GET /users/me (the same member)', '/api/v1/users/me', shopper.headers),
   await paired(`GET /cart (member, ${lineCount} lines)`, '/api/v1/cart', shopper.headers),
   await paired(`GET /cart/guest (${lineCount} lines)`, '/api/v1/cart/guest', guestHeaders),

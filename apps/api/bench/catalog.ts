@@ -57,6 +57,7 @@ const env = parseEnv({
   DATABASE_URL: databaseUrl,
   LOG_LEVEL: 'warn',
   DATABASE_POOL_MAX: '10',
+  ...(process.env.BENCH_READ_POOL_MAX ? { DATABASE_READ_POOL_MAX: process.env.BENCH_READ_POOL_MAX } : {}),
   RATE_LIMIT_PER_MINUTE: '10000000',
 });
 const deps = createApiDeps(env, createLogger(env, 'bench'));
@@ -69,7 +70,27 @@ const listUrl = (query: Record<string, string | number>) =>
   `/api/v1/products?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)] as [string, string]))}`;
 // the storefront's hot products: 50 ids read over and over, as the cache sees them in practice
 const hot = pool.slice(0, 50);
-const runs: { key: string; name: string; url: string; path: () => string }[] = [
+// X-Currency: USD converts from a rate set the way an admin would; Accept-Language: en reads the
+// names of the translated products (the hot ones and the cached list's page) from their translations
+await deps.i18n.setExchangeRate({ baseCurrency: 'USD', targetCurrency: 'KRW', rate: 1380.25 });
+const listed = (await (await fetch(`${api}${listUrl(listQuery)}`)).json()) as { data: { id: number }[] };
+for (const id of new Set([...hot, ...listed.data.map((item) => item.id), ...pool.slice(50, 500)])) {
+  await deps.i18n.upsertTranslation({
+    locale: 'en',
+    namespace: 'product',
+    key: `${id}.name`,
+    value: `Product ${id}`,
+  });
+}
+const usd = { 'x-currency': 'USD' };
+const english = { 'accept-language': 'en-US,en;q=0.9' };
+const runs: {
+  key: string;
+  name: string;
+  url: string;
+  path: () => string;
+  headers?: Record<string, string>;
+}[] = [
   {
     key: 'list-cached',
     name: 'GET /products?categoryId&minPrice&maxPrice&sort=price_asc&page=3 (one query: cached)',
@@ -88,6 +109,20 @@ const runs: { key: string; name: string; url: string; path: () => string }[] = [
         page: 1 + Math.floor(Math.random() * 40),
       }),
   },
+  {
+    key: 'list-cached-usd',
+    name: 'GET /products?… (cached) with X-Currency: USD',
+    url: api,
+    path: () => listUrl(listQuery),
+    headers: usd,
+  },
+  {
+    key: 'list-cached-en',
+    name: 'GET /products?… (cached) with Accept-Language: en (names translated)',
+    url: api,
+    path: () => listUrl(listQuery),
+    headers: english,
+  },
   { key: 'detail', name: 'GET /products/:id', url: api, path: () => `/api/v1/products/${randomId()}` },
   {
     key: 'prices',
@@ -102,6 +137,20 @@ const runs: { key: string; name: string; url: string; path: () => string }[] = [
     path: () => `/api/v1/products/${hot[Math.floor(Math.random() * hot.length)]}/prices`,
   },
   {
+    key: 'prices-hot-usd',
+    name: 'GET /products/:id/prices (50 hot, cached) with X-Currency: USD',
+    url: api,
+    path: () => `/api/v1/products/${hot[Math.floor(Math.random() * hot.length)]}/prices`,
+    headers: usd,
+  },
+  {
+    key: 'detail-hot-en',
+    name: 'GET /products/:id (50 hot, cached) with Accept-Language: en',
+    url: api,
+    path: () => `/api/v1/products/${hot[Math.floor(Math.random() * hot.length)]}`,
+    headers: english,
+  },
+  {
     key: 'history',
     name: 'GET /products/:id/price-history?period=1y&type=weekly',
     url: api,
@@ -114,7 +163,13 @@ const rows: Row[] = [];
 for (const entry of runs) {
   if (!only || only.includes(entry.key)) {
     rows.push(
-      await measurePaired(bare, entry.name, { url: entry.url, path: entry.path, connections, seconds }),
+      await measurePaired(bare, entry.name, {
+        url: entry.url,
+        path: entry.path,
+        connections,
+        seconds,
+        headers: entry.headers,
+      }),
     );
   }
 }

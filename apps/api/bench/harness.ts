@@ -1,8 +1,8 @@
 // What the HTTP benchmarks share: the bare Fastify baseline, one autocannon run with a path drawn
 // per request, and the figures table (each route's rounds alternating with the bare route's).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import type { Role } from '../src/http/principal.ts';
@@ -24,17 +24,24 @@ export interface Measured {
 export interface Row extends Measured {
   /** the bare route's requests/s in the rounds alternating with this run's: the machine's pace at the time */
   baseline: number;
+  /** the bare route's p99 in those rounds (median of the rounds') */
+  baselineP99?: number;
+  /**
+   * a bare route answering one of this route's own responses (same bytes, status and content type)
+   * from memory, measured right after: the limit for a response of that size
+   */
+  sameBytes?: { requests: number; p99: number; bytes: number };
 }
 
-/** The baseline: a bare Fastify route answering a small envelope, in the same process. */
-export async function startBareRoute(): Promise<{
+/** The baseline: a bare Fastify route answering a small envelope, in the same process (any free port by default). */
+export async function startBareRoute(port = 0): Promise<{
   url: string;
   path: () => string;
   close: () => Promise<void>;
 }> {
   const bare = Fastify();
   bare.get('/bare', async () => ({ success: true, data: { ok: true } }));
-  const url = await bare.listen({ host: '127.0.0.1', port: 0 });
+  const url = await bare.listen({ host: '127.0.0.1', port });
   return { url, path: () => '/bare', close: () => bare.close() };
 }
 
@@ -48,6 +55,8 @@ export interface RunOptions {
   pauseMs?: number;
   /** an unmeasured run first (JIT, per-process memories) */
   warmUpSeconds?: number;
+  /** sent with every request, the bare route's too (X-Currency, Accept-Language) */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -66,6 +75,7 @@ export async function measure(name: string, options: RunOptions): Promise<Measur
       seconds: duration,
       script: 'request-path.cjs',
       environment: { BENCH_PATHS_FILE: pathsFile },
+      headers: options.headers,
     });
   try {
     if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
@@ -86,6 +96,7 @@ export function fireScripted(options: {
   seconds: number;
   script: string;
   environment: Record<string, string>;
+  headers?: Record<string, string>;
 }): Promise<autocannon.Result> {
   // the worker thread copies the environment when it starts
   Object.assign(process.env, options.environment);
@@ -94,6 +105,7 @@ export function fireScripted(options: {
     connections: options.connections,
     duration: options.seconds,
     workers: 1,
+    headers: options.headers,
     requests: [{ setupRequest: join(import.meta.dirname, options.script) as never }],
   });
 }
@@ -185,19 +197,70 @@ export async function measurePaired(
     p99: median(rounds.map((run) => run.p99)),
     non2xx: rounds.reduce((sum, run) => sum + run.non2xx, 0),
     baseline: mean(bareRounds),
+    baselineP99: median(bareRounds.map((run) => run.p99)),
+    sameBytes: await measureSameBytes({ ...options, seconds }),
   };
 }
 
-/** The table of runs, each next to the bare route's rounds it alternated with. */
+/** The same-bytes route's server (one per bench process) and the response it answers now. */
+let sameBytesServer: { url: string; answer: { status: number; type: string; body: Buffer } } | undefined;
+
+/**
+ * One of the route's responses served from memory by a bare Fastify route, measured as the route
+ * was (one round's length): what the route would do if producing its answer cost nothing.
+ */
+async function measureSameBytes(options: RunOptions): Promise<Row['sameBytes']> {
+  const response = await fetch(`${options.url}${options.path()}`, { headers: options.headers });
+  const answer = {
+    status: response.status,
+    type: response.headers.get('content-type') ?? 'application/json',
+    body: Buffer.from(await response.arrayBuffer()),
+  };
+  if (!sameBytesServer) {
+    const server = Fastify();
+    server.get('/same-bytes', (_request, reply) => {
+      const { status, type, body } = sameBytesServer!.answer;
+      reply.code(status).type(type).send(body);
+    });
+    sameBytesServer = { url: await server.listen({ host: '127.0.0.1', port: 0 }), answer };
+    process.once('beforeExit', () => void server.close());
+  }
+  sameBytesServer.answer = answer;
+  const run = await measure('same bytes from memory', {
+    ...options,
+    url: sameBytesServer.url,
+    path: () => '/same-bytes',
+    pauseMs: undefined,
+    warmUpSeconds: undefined,
+  });
+  return { requests: run.requests, p99: run.p99, bytes: answer.body.length };
+}
+
+/**
+ * The table of runs, each next to the bare route's rounds it alternated with and to the same bytes
+ * from memory. With BENCH_JSON_OUT set (pnpm bench), the rows are also appended to that file as one
+ * JSON line naming the bench, with the load average.
+ */
 export function printRows(rows: Row[]): void {
   console.log(
-    `(${PAIRED_ROUNDS} rounds per run alternating with the bare route; latencies: median of the rounds')\n`,
+    `(${PAIRED_ROUNDS} rounds per run alternating with the bare route; latencies: median of the rounds'; ` +
+      "same bytes: one of the route's responses answered from memory by a bare route)\n",
   );
-  console.log('| run | req/s | p50 ms | p99 ms | non-2xx | bare req/s | vs bare |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log(
+    '| run | req/s | p50 ms | p99 ms | non-2xx | bare req/s | vs bare | same-bytes req/s | vs same bytes |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const row of rows) {
+    const same = row.sameBytes
+      ? `${row.sameBytes.requests.toFixed(0)} | ${((row.requests / row.sameBytes.requests) * 100).toFixed(1)}%`
+      : '— | —';
     console.log(
-      `| ${row.name} | ${row.requests.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.non2xx} | ${row.baseline.toFixed(0)} | ${((row.requests / row.baseline) * 100).toFixed(1)}% |`,
+      `| ${row.name} | ${row.requests.toFixed(0)} | ${row.p50} | ${row.p99} | ${row.non2xx} | ${row.baseline.toFixed(0)} | ${((row.requests / row.baseline) * 100).toFixed(1)}% | ${same} |`,
     );
   }
+  if (process.env.BENCH_JSON_OUT)
+    appendFileSync(
+      process.env.BENCH_JSON_OUT,
+      `${JSON.stringify({ bench: basename(process.argv[1] ?? 'bench'), loadavg: loadavg(), rows })}\n`,
+    );
 }

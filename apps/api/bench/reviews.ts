@@ -242,8 +242,11 @@ const traced: Database = drizzle(handle.sql, {
   casing: 'snake_case',
   logger: { logQuery: (query, parameters) => captured.push({ query, parameters }) },
 });
-// the list reads none of the write path's options (reward, points, publishing)
-const tracedReviews = reviewsService({ db: traced } as Parameters<typeof reviewsService>[0]);
+// the list reads none of the write path's options (reward, points, publishing), only the image URLs' base
+const tracedReviews = reviewsService({
+  db: traced,
+  imageFilesBase: deps.images.fileUrl('images/'),
+} as Parameters<typeof reviewsService>[0]);
 const plans: string[] = [];
 for (const [sort, rating, pageNumber] of [
   ...reviewSorts.flatMap((sort) => [

@@ -1,12 +1,14 @@
 // `pnpm bench:upload`: upload throughput of one 100 MB file through POST /media/upload (multipart,
-// streamed to the local storage, typed, hashed, probed, recorded) next to a bare node:http server
-// writing the same bytes to disk, rounds alternating, each server its own process; and the API
-// process's memory (RSS, read from /proc) while it takes them: the intake must not hold files in
-// memory. The file is a real QuickTime movie (raw video made by FFmpeg), so probing passes.
-// Prints figures; asserts nothing.
+// streamed to the local storage, typed, probed, recorded) next to a bare node:http server writing
+// the same bytes to disk, rounds alternating, each server its own process; the API process's
+// memory (RSS, read from /proc) while it takes them (the intake must not hold files in memory);
+// and where its time goes: CPU seconds of each process and of the API's ffprobe per upload, and
+// the API's garbage collections (bench/gc-report.ts, preloaded). The file is a real QuickTime
+// movie (raw video made by FFmpeg), so probing passes. Prints figures; asserts nothing.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import os from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createLogger, parseEnv } from '@pbshop/config';
@@ -68,7 +70,8 @@ const api = spawnProcess(join(import.meta.dirname, '../src/main.ts'), {
   PORT: String(apiPort),
   HOST: '127.0.0.1',
   RATE_LIMIT_PER_MINUTE: '10000000',
-  ...(process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {}),
+  // production's young generation (docker-compose.yml, pnpm start, scripts/dev.sh), then any flags to try
+  NODE_OPTIONS: `--import ${join(import.meta.dirname, 'gc-report.ts')} --max-semi-space-size=1 ${process.env.BENCH_API_NODE_OPTIONS ?? ''}`,
 });
 await api.waitForLog((line) => String(line.msg ?? '').includes('Server listening'), 60_000);
 const raw = spawnProcess(join(import.meta.dirname, 'raw-upload-server.ts'), {
@@ -118,6 +121,21 @@ function upload(
   });
 }
 
+/**
+ * CPU seconds a process has used (user + system, Linux /proc), its own and, separately, its
+ * waited-for children's (the API's ffprobe): figures other load on the machine does not stretch.
+ */
+async function cpuOf(process: RunningProcess): Promise<{ own: number; children: number }> {
+  const stat = await readFile(`/proc/${process.child.pid}/stat`, 'utf8');
+  // the fields after the command name, which may hold spaces, in parentheses
+  const fields = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .map(Number);
+  const ticks = 100;
+  return { own: (fields[11]! + fields[12]!) / ticks, children: (fields[13]! + fields[14]!) / ticks };
+}
+
 /** The API process's resident memory, MB (Linux /proc). */
 async function rssOf(process: RunningProcess): Promise<number> {
   const status = await readFile(`/proc/${process.child.pid}/status`, 'utf8');
@@ -142,12 +160,24 @@ const sampler = setInterval(() => {
 
 const apiSeconds: number[] = [];
 const rawSeconds: number[] = [];
+const apiCpu: number[] = [];
+const probeCpu: number[] = [];
+const rawCpu: number[] = [];
+/** where each API upload's log lines start (its collections run until the next one's) */
+const apiLogStarts: number[] = [];
 for (let round = 0; round < rounds; round += 1) {
+  const rawCpuBefore = await cpuOf(raw);
   const raw1 = await upload(rawPort, '/', rawHeaders);
   rawSeconds.push(raw1.seconds);
+  rawCpu.push((await cpuOf(raw)).own - rawCpuBefore.own);
+  const apiCpuBefore = await cpuOf(api);
+  apiLogStarts.push(api.logs.length);
   const answer = await upload(apiPort, '/api/v1/media/upload', apiHeaders);
   if (answer.status !== 201) throw new Error(`the API refused the upload: ${answer.status} ${answer.body}`);
   apiSeconds.push(answer.seconds);
+  const apiCpuAfter = await cpuOf(api);
+  apiCpu.push(apiCpuAfter.own - apiCpuBefore.own);
+  probeCpu.push(apiCpuAfter.children - apiCpuBefore.children);
   // the stored copy goes, so the disk holds one at a time
   const id = JSON.parse(answer.body).data[0].id as number;
   await app.inject({
@@ -158,6 +188,16 @@ for (let round = 0; round < rounds; round += 1) {
 }
 clearInterval(sampler);
 const rssAfter = await rssOf(api);
+const gcOfRounds = apiLogStarts.map((start, round) => {
+  const lines = api.logs.slice(start, apiLogStarts[round + 1]).filter((line) => line.msg === 'bench gc');
+  const ms = (kind: string) =>
+    lines.filter((line) => line.kind === kind).reduce((sum, line) => sum + Number(line.ms), 0);
+  return {
+    majors: lines.filter((line) => line.kind === 'major').length,
+    minors: lines.filter((line) => line.kind === 'minor').length,
+    ms: ms('major') + ms('incremental') + ms('minor'),
+  };
+});
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const megabytes = form.payload.length / 1e6;
@@ -172,9 +212,22 @@ console.log(
 console.log(
   `  POST /media/upload         ${apiRate.toFixed(1)} MB/s  (${apiSeconds.map((s) => s.toFixed(2)).join(', ')} s)`,
 );
+console.log(
+  `  CPU per upload (median)    raw ${median(rawCpu).toFixed(2)} s, API ${median(apiCpu).toFixed(2)} s + its ffprobe ${median(probeCpu).toFixed(2)} s`,
+);
+console.log(
+  `  API garbage collection     ${gcOfRounds.map((gc) => `${gc.ms.toFixed(0)} ms (${gc.majors} major, ${gc.minors} minor)`).join(', ')}`,
+);
 console.log(`  ratio                      ${((apiRate / rawRate) * 100).toFixed(0)}% of raw (goal ≥ 70%)`);
 console.log(
   `  API RSS                    ${rssBefore.toFixed(0)} MB before, ${rssPeak.toFixed(0)} MB peak, ${rssAfter.toFixed(0)} MB after: growth ${(rssPeak - rssBefore).toFixed(1)} MB (goal < 50 MB)`,
+);
+
+console.log(
+  `  load average               ${os
+    .loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ')} (2 cores)`,
 );
 
 await api.stop();

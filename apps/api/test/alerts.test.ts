@@ -1,4 +1,4 @@
-// PRICE-05, ANLY-03: members' lowest-price alerts (TARGET_PRICE, DROP_FROM_LAST_WEEK), fired once
+// PRICE-05, ANLY-03: members' lowest-price alerts (TARGET_PRICE, DROP_FROM_LAST_WEEK, ALL_TIME_LOW), fired once
 // inside the offer transaction with one PRICE_ALERT notification; against real PostgreSQL and Redis.
 import { notifications, priceAlerts, priceHistory } from '@pbshop/db';
 import { eq, sql } from 'drizzle-orm';
@@ -212,6 +212,8 @@ describe('price alert endpoints', () => {
       { productId: product.id, kind: 'DROP_FROM_LAST_WEEK', dropPercent: 91 },
       { productId: product.id, kind: 'DROP_FROM_LAST_WEEK', dropPercent: 10, targetPrice: 1000 },
       { productId: product.id, kind: 'ALL_TIME_LOW', targetPrice: 1000 },
+      { productId: product.id, kind: 'ALL_TIME_LOW', dropPercent: 10 },
+      { productId: product.id, kind: 'LOWEST_EVER' },
       { productId: "' or 1=1 --", targetPrice: 1000 },
       { productId: 'x'.repeat(10_000), targetPrice: 1000 },
       { productId: [product.id], targetPrice: 1000 },
@@ -432,5 +434,40 @@ describe('firing (DROP_FROM_LAST_WEEK, ANLY-03)', () => {
     expect((await alertRow(nullReference.id))?.triggeredAt).toBeNull();
     expect(await notificationsFor(noHistory.id)).toHaveLength(0);
     expect(await notificationsFor(nullReference.id)).toHaveLength(0);
+  });
+});
+
+describe('firing (ALL_TIME_LOW)', () => {
+  it('fires once, strictly below every lowest recorded before; its own change does not count as history', async () => {
+    const { product, offerId } = await productWithOffer(100_000);
+    await api.deps.database.db.insert(priceHistory).values({
+      productId: product.id,
+      sellerId: shop.id,
+      price: null,
+      productLowestPrice: null, // a time without a buyable offer is no low
+      recordedAt: new Date(Date.now() - 86_400_000),
+    });
+    const alert = await createAlert(api.user, { productId: product.id, kind: 'ALL_TIME_LOW' });
+
+    await setPrice(offerId, 120_000);
+    await setPrice(offerId, 100_000); // equals the old low: not below it
+    expect((await alertRow(alert.id))?.triggeredAt).toBeNull();
+
+    // the history row of this very change holds 99,999: were it counted, nothing would be below it
+    await setPrice(offerId, 99_999);
+    expect((await alertRow(alert.id))?.triggeredPrice).toBe(99_999);
+    const sent = await notificationsFor(alert.id);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.payload).toMatchObject({ kind: 'ALL_TIME_LOW', price: 99_999, productId: product.id });
+
+    await setPrice(offerId, 50_000);
+    expect(await notificationsFor(alert.id)).toHaveLength(1);
+    const listed = await call('GET', alertsUrl, { headers: api.user.authHeader });
+    expect(listed.body.data.find((a: { id: number }) => a.id === alert.id)).toMatchObject({
+      kind: 'ALL_TIME_LOW',
+      targetPrice: null,
+      dropPercent: null,
+      isTriggered: true,
+    });
   });
 });

@@ -15,6 +15,7 @@ import {
   uniqueName,
 } from './helpers/catalog.ts';
 import { expectError, missingId } from './helpers/http.ts';
+import { addressOf } from './helpers/orders.ts';
 import { buildTestApp, uniqueEmail } from './helpers/users.ts';
 
 const api = setupApiTest({ members: { admin: { role: 'ADMIN' }, user: {}, other: {} } });
@@ -57,8 +58,19 @@ async function offerOf(productId: number, seller: SellerData, price: number, sto
   return { productId, sellerId: seller.id, offerId: offer.body.data.id as number, productName: '' };
 }
 
+/** The offer's stock set on its row, as a write of the catalog would: its product's cached reads go stale. */
 async function setStock(offerId: number, stock: number) {
-  await api.deps.database.db.update(offers).set({ stock }).where(eq(offers.id, offerId));
+  const [offer] = await stockBehindTheCache(offerId, stock);
+  await api.deps.cache.invalidateProduct(offer!.productId);
+}
+
+/** The offer's stock set on its row and nothing else: what no write of ours does. */
+function stockBehindTheCache(offerId: number, stock: number) {
+  return api.deps.database.db
+    .update(offers)
+    .set({ stock })
+    .where(eq(offers.id, offerId))
+    .returning({ productId: offers.productId });
 }
 
 const guestKey = () => `guest_${Date.now()}_${Math.random().toString(36).slice(2, 10)}`;
@@ -287,6 +299,49 @@ describe('member cart (CART-01..05)', () => {
     });
   });
 
+  it("shows the offer's stock and price exactly as they are after each order, cancel and price change", async () => {
+    const member = await api.member();
+    const buyer = await api.member();
+    const key = guestKey();
+    const offer = await productWithOffer(50_000, 6);
+    await call('POST', '/api/v1/cart', { headers: member.authHeader, body: line(offer, 2) });
+    await call('POST', '/api/v1/cart/guest', { headers: asGuest(key), body: line(offer, 2) });
+    const carts = async () => [
+      (await call('GET', '/api/v1/cart', { headers: member.authHeader })).body.data[0],
+      (await call('GET', '/api/v1/cart/guest', { headers: asGuest(key) })).body.data[0],
+    ];
+    // both carts read (and whatever keeps them) before every change
+    for (const item of await carts())
+      expect(item).toMatchObject({ stock: 6, available: true, priceChanged: false });
+
+    const order = async (quantity: number) => {
+      const placed = await call('POST', '/api/v1/orders', {
+        headers: buyer.authHeader,
+        body: {
+          addressId: await addressOf(api.deps, buyer.user.id),
+          items: [{ productId: offer.productId, sellerId: offer.sellerId, quantity }],
+        },
+      });
+      expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+      return placed.body.data.id as number;
+    };
+    await order(1);
+    for (const item of await carts()) expect(item).toMatchObject({ stock: 5, available: true });
+    const last = await order(5);
+    for (const item of await carts()) expect(item).toMatchObject({ stock: 0, available: false });
+    const cancelled = await call('POST', `/api/v1/orders/${last}/cancel`, { headers: buyer.authHeader });
+    expect(cancelled.status).toBe(200);
+    for (const item of await carts()) expect(item).toMatchObject({ stock: 5, available: true });
+    const repriced = await call('PATCH', `/api/v1/prices/${offer.offerId}`, {
+      headers: api.admin.authHeader,
+      body: { price: 47_000 },
+    });
+    expect(repriced.status).toBe(200);
+    for (const item of await carts()) {
+      expect(item).toMatchObject({ unitPrice: 47_000, unitPriceAtAdd: 50_000, priceChanged: true, stock: 5 });
+    }
+  });
+
   it("answers 404 for another member's line and changes nothing", async () => {
     const offer = await productWithOffer();
     const added = await call('POST', '/api/v1/cart', { headers: api.user.authHeader, body: line(offer, 2) });
@@ -345,6 +400,198 @@ describe('member cart (CART-01..05)', () => {
     await api.deps.database.db.transaction((tx) => api.deps.cart.removeLines(tx, member.user.id, ids));
     expect(await rowsOf(member.user.id)).toEqual([]);
     expect((await api.deps.cart.linesOf(api.other.user.id, [foreign.body.data.id])).length).toBe(1);
+  });
+});
+
+describe('the member cart, cached', () => {
+  /** the cart as GET /cart shows it, read until a read is answered from the cache (3 reads: see memberCart) */
+  const cartOf = async (member: { authHeader: Record<string, string> }) => {
+    const list = await call('GET', '/api/v1/cart', { headers: member.authHeader });
+    expect(list.status).toBe(200);
+    return list.body.data as {
+      id: number;
+      quantity: number;
+      stock: number;
+      unitPrice: number | null;
+      priceChanged: boolean;
+      available: boolean;
+      product: { id: number; thumbnailUrl: string | null } | null;
+      seller: { name: string } | null;
+    }[];
+  };
+  const warm = async (member: { authHeader: Record<string, string> }) => {
+    for (let read = 0; read < 3; read += 1) await cartOf(member);
+  };
+
+  it('is served from the cache, and shows every change made through the API at once', async () => {
+    const member = await api.member();
+    const seller = await createSeller(api.app, api.admin.authHeader);
+    const first = await productWithOffer(30_000, 8, seller);
+    const second = await productWithOffer(40_000, 8, seller);
+    const added = await call('POST', '/api/v1/cart', { headers: member.authHeader, body: line(first, 2) });
+    await warm(member);
+
+    // a row changed behind the API's back is not seen: the body comes from the cache
+    await stockBehindTheCache(first.offerId, 20);
+    expect((await cartOf(member))[0]).toMatchObject({ stock: 8 });
+
+    // the product's offer through the prices API
+    await call('PATCH', `/api/v1/prices/${first.offerId}`, {
+      headers: api.admin.authHeader,
+      body: { price: 27_000 },
+    });
+    expect((await cartOf(member))[0]).toMatchObject({ stock: 20, unitPrice: 27_000, priceChanged: true });
+    await warm(member);
+
+    // another member's order takes units without changing the offer's stock state: the exact
+    // units still show, and so does the cancel that gives them back
+    await warm(member);
+    const buyer = await api.member();
+    const bought = await call('POST', '/api/v1/orders', {
+      headers: buyer.authHeader,
+      body: {
+        addressId: await addressOf(api.deps, buyer.user.id),
+        items: [{ productId: first.productId, sellerId: seller.id, quantity: 1 }],
+      },
+    });
+    expect(bought.status).toBe(201);
+    expect((await cartOf(member))[0]).toMatchObject({ stock: 19 });
+    await warm(member);
+    expect(
+      (await call('POST', `/api/v1/orders/${bought.body.data.id}/cancel`, { headers: buyer.authHeader }))
+        .status,
+    ).toBe(200);
+    expect((await cartOf(member))[0]).toMatchObject({ stock: 20 });
+
+    // a line added: the cart's own version; then one of a product not in the cache's key
+    await call('POST', '/api/v1/cart', { headers: member.authHeader, body: line(second, 1) });
+    expect((await cartOf(member)).map((item) => item.product?.id)).toEqual([
+      second.productId,
+      first.productId,
+    ]);
+    await warm(member);
+    await call('PATCH', `/api/v1/prices/${second.offerId}`, {
+      headers: api.admin.authHeader,
+      body: { price: 39_000 },
+    });
+    expect((await cartOf(member))[0]).toMatchObject({ unitPrice: 39_000, priceChanged: true });
+
+    // the product's images, the seller's name
+    await call('POST', `/api/v1/products/${first.productId}/images`, {
+      headers: api.admin.authHeader,
+      body: { url: 'https://img.example.com/cached-cart.jpg' },
+    });
+    expect((await cartOf(member))[1]!.product?.thumbnailUrl).toBe('https://img.example.com/cached-cart.jpg');
+    await warm(member);
+    const renamed = uniqueName('Renamed shop');
+    expect(
+      (
+        await call('PATCH', `/api/v1/sellers/${seller.id}`, {
+          headers: api.admin.authHeader,
+          body: { name: renamed },
+        })
+      ).status,
+    ).toBe(200);
+    expect((await cartOf(member)).map((item) => item.seller?.name)).toEqual([renamed, renamed]);
+
+    // the quantity, a line removed
+    await warm(member);
+    await call('PATCH', `/api/v1/cart/${added.body.data.id}`, {
+      headers: member.authHeader,
+      body: { quantity: 3 },
+    });
+    expect((await cartOf(member))[1]).toMatchObject({ quantity: 3 });
+    await warm(member);
+    await call('DELETE', `/api/v1/cart/${added.body.data.id}`, { headers: member.authHeader });
+    expect((await cartOf(member)).map((item) => item.product?.id)).toEqual([second.productId]);
+
+    // an order placed from the cart: its lines leave in the order's transaction
+    await warm(member);
+    const [remaining] = await cartOf(member);
+    const order = await call('POST', '/api/v1/orders', {
+      headers: member.authHeader,
+      body: {
+        addressId: await addressOf(api.deps, member.user.id),
+        fromCart: true,
+        cartItemIds: [remaining!.id],
+        items: [],
+      },
+    });
+    expect(order.status).toBe(201);
+    expect(await cartOf(member)).toEqual([]);
+
+    // a guest cart merged in at login, and the cart emptied
+    const withPassword = await memberWithPassword();
+    const key = guestKey();
+    await call('POST', '/api/v1/cart/guest', { headers: asGuest(key), body: line(first, 1) });
+    await warm(withPassword);
+    const login = await call('POST', '/api/v1/auth/login', {
+      headers: asGuest(key),
+      body: { email: withPassword.email, password: strongPassword },
+    });
+    expect(login.status).toBe(200);
+    expect((await cartOf(withPassword)).map((item) => item.product?.id)).toEqual([first.productId]);
+    await warm(withPassword);
+    await call('DELETE', '/api/v1/cart', { headers: withPassword.authHeader });
+    expect(await cartOf(withPassword)).toEqual([]);
+  });
+
+  it('a guest cart too: cached, and current after each write to it, its offers, or a merge', async () => {
+    const key = guestKey();
+    const guestCart = async () => {
+      const list = await call('GET', '/api/v1/cart/guest', { headers: asGuest(key) });
+      expect(list.status).toBe(200);
+      return list.body.data as { id: number; quantity: number; stock: number; unitPrice: number }[];
+    };
+    const warmGuest = async () => {
+      for (let read = 0; read < 3; read += 1) await guestCart();
+    };
+    const offer = await productWithOffer(20_000, 6);
+    const added = await call('POST', '/api/v1/cart/guest', { headers: asGuest(key), body: line(offer, 1) });
+    expect(added.status).toBe(201);
+    await warmGuest();
+    await stockBehindTheCache(offer.offerId, 4);
+    expect((await guestCart())[0]).toMatchObject({ stock: 6 });
+    await call('PATCH', `/api/v1/prices/${offer.offerId}`, {
+      headers: api.admin.authHeader,
+      body: { price: 19_000 },
+    });
+    expect((await guestCart())[0]).toMatchObject({ stock: 4, unitPrice: 19_000 });
+    await warmGuest();
+    await call('PATCH', `/api/v1/cart/guest/${added.body.data.id}`, {
+      headers: asGuest(key),
+      body: { quantity: 2 },
+    });
+    expect((await guestCart())[0]).toMatchObject({ quantity: 2 });
+    await warmGuest();
+    const member = await memberWithPassword();
+    const merged = await call('POST', '/api/v1/cart/guest/merge', {
+      headers: { ...member.authHeader, ...asGuest(key) },
+    });
+    expect(merged.status).toBe(200);
+    expect(await guestCart()).toEqual([]);
+  });
+
+  it("a replica sees another replica's change at once", async () => {
+    const replica = await buildTestApp(api.ctx);
+    try {
+      const member = await api.member();
+      const offer = await productWithOffer(10_000, 4);
+      await call('POST', '/api/v1/cart', { headers: member.authHeader, body: line(offer, 1) });
+      const readThere = async () =>
+        (await replica.app.inject({ method: 'GET', url: '/api/v1/cart', headers: member.authHeader })).json()
+          .data;
+      for (let read = 0; read < 3; read += 1) await readThere();
+      await call('PATCH', `/api/v1/prices/${offer.offerId}`, {
+        headers: api.admin.authHeader,
+        body: { price: 9_000 },
+      });
+      expect((await readThere())[0]).toMatchObject({ unitPrice: 9_000, priceChanged: true });
+      await call('POST', '/api/v1/cart', { headers: member.authHeader, body: line(offer, 1) });
+      expect((await readThere())[0]).toMatchObject({ quantity: 2 });
+    } finally {
+      await replica.close();
+    }
   });
 });
 

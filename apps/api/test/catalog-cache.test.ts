@@ -114,7 +114,13 @@ describe('catalog cache', () => {
     expect(patched.status).toBe(200);
     const detail = await get(`/api/v1/products/${id}`);
     expect(detail.body.data.name).toBe('changed by sql');
-    expect(detail.unstamped).toBe(JSON.stringify({ success: true, data: patched.body.data }));
+    // the views of the reads above are flushed once a second, between the PATCH and this read or not
+    expect(detail.unstamped).toBe(
+      JSON.stringify({
+        success: true,
+        data: { ...patched.body.data, viewCount: detail.body.data.viewCount },
+      }),
+    );
     expect((await get(`/api/v1/products/${id}/prices`)).body.data.entries[0].price).toBe(1);
   });
 

@@ -5,7 +5,6 @@
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
 import { images, imageVariants, productImages } from '@pbshop/db';
 import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
@@ -13,6 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { IMMUTABLE_CACHE_CONTROL } from '../src/modules/media/images/routes.ts';
 import { setupApiTest } from './helpers/api-test.ts';
 import { createCategory, uniqueName } from './helpers/catalog.ts';
+import { testMedia } from './helpers/media-files.ts';
 import type { Member } from './helpers/users.ts';
 
 const PUBLIC_BASE_URL = 'http://cdn.pbshop.test:8000';
@@ -90,58 +90,6 @@ async function imageRowCount(uploaderId: number) {
   return (await api.deps.database.db.select().from(images).where(eq(images.uploaderId, uploaderId))).length;
 }
 
-/**
- * 4000×3000 pixels as stored, left half red and right half blue, with EXIF orientation 6 (shown
- * turned 90° clockwise: 3000×4000, red on top) and a GPS position.
- */
-async function cameraJpeg(): Promise<Buffer> {
-  const blue = await sharp({
-    create: { width: 2000, height: 3000, channels: 3, background: { r: 30, g: 30, b: 220 } },
-  })
-    .png()
-    .toBuffer();
-  return sharp({ create: { width: 4000, height: 3000, channels: 3, background: { r: 220, g: 30, b: 30 } } })
-    .composite([{ input: blue, left: 2000, top: 0 }])
-    .jpeg({ quality: 90 })
-    .withExif({
-      IFD0: { Make: 'PBShopCam' },
-      IFD3: {
-        GPSLatitudeRef: 'N',
-        GPSLatitude: '37/1 33/1 59/1',
-        GPSLongitudeRef: 'E',
-        GPSLongitude: '126/1 58/1 41/1',
-      },
-    })
-    .withMetadata({ orientation: 6 })
-    .toBuffer();
-}
-
-/** A real 30000×30000 one-bit PNG (900 megapixels, every row zero) of about 100 KB. */
-function pngBomb(): Buffer {
-  const side = 30_000;
-  const chunk = (type: string, data: Buffer) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(typed));
-    return Buffer.concat([length, typed, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(side, 0);
-  header.writeUInt32BE(side, 4);
-  header[8] = 1; // bit depth
-  header[9] = 0; // greyscale
-  // each row: filter byte 0 and side/8 zero bytes
-  const rows = Buffer.alloc((1 + side / 8) * side);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(rows, { level: 9 })),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
 const jpegPart = (data: Buffer): FilePart => ({ filename: 'photo.jpg', contentType: 'image/jpeg', data });
 const smallPng = () =>
   sharp({ create: { width: 100, height: 80, channels: 3, background: { r: 10, g: 160, b: 90 } } })
@@ -169,7 +117,7 @@ describe('POST /images/upload (IMG-01..05)', () => {
   };
 
   beforeAll(async () => {
-    camera = await cameraJpeg();
+    camera = await testMedia.cameraJpeg();
     const input = await sharp(camera).metadata();
     // the test image is what it claims: 12 MP, orientation 6, EXIF with the camera make and a GPS IFD
     expect(input.width! * input.height!).toBe(12_000_000);
@@ -302,7 +250,7 @@ describe('refused uploads leave no file and no row', () => {
   it.each([
     [
       'a 30000×30000 PNG bomb',
-      () => ({ filename: 'bomb.png', contentType: 'image/png', data: pngBomb() }),
+      () => ({ filename: 'bomb.png', contentType: 'image/png', data: testMedia.pngBomb() }),
       413,
       'IMAGE_DIMENSIONS_TOO_LARGE',
     ],
@@ -400,7 +348,7 @@ describe('DELETE /images/:id (admin)', () => {
 
 describe('POST /upload/image (legacy)', () => {
   it('answers { url }: the LARGE WebP variant, stored through the same path', async () => {
-    const { status, body } = await post('/upload/image', api.user, [jpegPart(await cameraJpeg())]);
+    const { status, body } = await post('/upload/image', api.user, [jpegPart(await testMedia.cameraJpeg())]);
     expect(status).toBe(201);
     expect(Object.keys(body.data)).toEqual(['url']);
     expect(body.data.url).toMatch(/\/files\/large\.webp$/);
@@ -426,7 +374,7 @@ describe('POST /products/:productId/images (PROD-07): multipart upload or JSON U
     const { status, body } = await post(
       `/products/${productId}/images`,
       api.admin,
-      [jpegPart(await cameraJpeg())],
+      [jpegPart(await testMedia.cameraJpeg())],
       {
         isMain: 'true',
         sortOrder: '2',
@@ -461,11 +409,18 @@ describe('POST /products/:productId/images (PROD-07): multipart upload or JSON U
 
   it('refuses bad fields before storing, and deletes the image when the product is gone (404)', async () => {
     const before = await storedImageFiles();
-    const badField = await post(`/products/${productId}/images`, api.admin, [jpegPart(await cameraJpeg())], {
-      sortOrder: 'first',
-    });
+    const badField = await post(
+      `/products/${productId}/images`,
+      api.admin,
+      [jpegPart(await testMedia.cameraJpeg())],
+      {
+        sortOrder: 'first',
+      },
+    );
     expect(badField.status).toBe(400);
-    const missing = await post('/products/999999999/images', api.admin, [jpegPart(await cameraJpeg())]);
+    const missing = await post('/products/999999999/images', api.admin, [
+      jpegPart(await testMedia.cameraJpeg()),
+    ]);
     expect(missing.status).toBe(404);
     expect(await storedImageFiles()).toEqual(before);
     const empty = await api.call('POST', `/api/v1/products/${productId}/images`, {
@@ -476,7 +431,9 @@ describe('POST /products/:productId/images (PROD-07): multipart upload or JSON U
 
   it('a user is refused (403) before anything is stored', async () => {
     const before = await storedImageFiles();
-    const refused = await post(`/products/${productId}/images`, api.user, [jpegPart(await cameraJpeg())]);
+    const refused = await post(`/products/${productId}/images`, api.user, [
+      jpegPart(await testMedia.cameraJpeg()),
+    ]);
     expect(refused.status).toBe(403);
     expect(await storedImageFiles()).toEqual(before);
   });

@@ -115,7 +115,7 @@ describe('GET /admin/ops-dashboard/summary', () => {
     expect(body.health?.status).toBe('up');
     expect(body.searchSync).toMatchObject({ failed: 0 });
     expect(body.crawler).toMatchObject({ totalRuns: expect.any(Number), failedRuns: 0 });
-    expect(body.queue?.total).toBe(4);
+    expect(body.queue?.total).toBe(5);
     expect(body.rollbackSignals.map((entry) => entry.key)).toEqual([
       'payment_order_failures',
       'search_error_rate',
@@ -274,7 +274,7 @@ describe('queue alerts and the failed-jobs rollback signal', () => {
       expect(body.crawler).toBeNull();
       expect(body.errors.crawler).toMatch(/crawler_runs/);
       expect(body.health?.status).toBe('up');
-      expect(body.queue?.total).toBe(4);
+      expect(body.queue?.total).toBe(5);
       expect(body.alerts).toContainEqual(
         expect.objectContaining({
           key: 'partial_failure',

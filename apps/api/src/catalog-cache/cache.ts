@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '@pbshop/config';
 import { withTimeout } from '@pbshop/config';
+import { defineScript } from '@pbshop/queues';
 import type { Redis } from 'ioredis';
 import { trackedVersions } from './tracking.ts';
 
@@ -18,12 +19,39 @@ export interface CatalogCache {
    * request): from the process or Redis on a hit, else loaded, serialized and stored
    */
   detail<T>(productId: number, load: () => Promise<T>, serialize: BodySerializer<T>): Promise<Buffer>;
-  comparison<T>(productId: number, load: () => Promise<T>, serialize: BodySerializer<T>): Promise<Buffer>;
+  /** `variant` names what else the body depends on (a deal's next window boundary), a key part of its own */
+  comparison<T>(
+    productId: number,
+    load: () => Promise<T>,
+    serialize: BodySerializer<T>,
+    variant?: string,
+  ): Promise<Buffer>;
   list<T>(query: unknown, load: () => Promise<T>, serialize: BodySerializer<T>): Promise<Buffer>;
   /** the number of products matching list filters (no page or sort): shared by every page of them */
   listCount<T>(filters: unknown, load: () => Promise<T>): Promise<T>;
+  /**
+   * A cart (`owner` names it: a member's or a guest key's), stored under the cart's version
+   * (`invalidateCart`), the seller version and the versions of each product in it (its own and
+   * its stock's, `invalidateStock`), as this process
+   * last saw it (`productIdsOf` of the last load): a body whose products are not the ones its key
+   * names is served but not stored, so the next read stores it under the right ones. The first
+   * read of a cart in this process loads.
+   */
+  cart<T>(
+    owner: string,
+    load: () => Promise<T>,
+    serialize: BodySerializer<T>,
+    productIdsOf: (value: T) => readonly number[],
+  ): Promise<Buffer>;
+  /** after a write to a cart's lines (committed or not: a failure may follow a commit) */
+  invalidateCart(owner: string): Promise<void>;
   /** after a committed write to the product, its offers or spec values: its detail, comparison and every list */
   invalidateProduct(productId: number): Promise<void>;
+  /**
+   * after committed stock takes and returns (orders) that left the stock state as it was: only
+   * what shows the exact units (the carts) is stale
+   */
+  invalidateStock(productIds: readonly number[]): Promise<void>;
   /** after a committed write that can change list results only */
   invalidateList(): Promise<void>;
   /** after a committed category create/update/delete: every list and every detail (category name) */
@@ -51,6 +79,7 @@ return { key, redis.call('GET', key), unpack(versions) }
 `;
 
 type CacheRedis = Redis & {
+  catalogCacheBumpCart(key: string, ttlSeconds: number): Promise<number>;
   /** ioredis's Buffer variant of the defined command: the entry comes back as bytes */
   catalogCacheReadBuffer(
     numberOfKeys: number,
@@ -62,6 +91,29 @@ type CacheRedis = Redis & {
 const LOCAL_BODY_BYTES = 64 * 1024 * 1024;
 /** versions kept in the process at most (a product's is one) */
 const LOCAL_VERSIONS = 200_000;
+/** carts whose products this process remembers; past it, it forgets them all and starts over */
+const LOCAL_CARTS = 100_000;
+/** bytes of cart bodies kept in the process at most */
+const LOCAL_CART_BODY_BYTES = 16 * 1024 * 1024;
+/**
+ * A cart's version lives this long after the last write to the cart (a key per cart ever written
+ * would otherwise stay forever; a guest cart lives as long). Such a version can go and start
+ * again, so CART_BUMP_SCRIPT starts it from the clock, past every value it had before, and a cart
+ * entry's key names its 5-minute window too: a body stored under a version that went (read as
+ * '0') is not served once the window is over, in Redis or in a process.
+ */
+const CART_VERSION_TTL_SECONDS = 24 * 60 * 60;
+
+/** INCR of a cart's version that starts a missing one from the server's clock (ms); then EXPIRE. */
+const CART_BUMP_SCRIPT = `
+local version = redis.call('INCR', KEYS[1])
+if version == 1 then
+  local now = redis.call('TIME')
+  version = redis.call('INCRBY', KEYS[1], tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000))
+end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return version
+`;
 
 /**
  * Response bodies by entry key, in two generations: a hit in the recent one is a plain Map lookup,
@@ -124,6 +176,8 @@ export function localBodies(maxBytes: number) {
   };
 }
 
+type LocalBodies = ReturnType<typeof localBodies>;
+
 /** A Redis call of the cache, bounded by REDIS_TIMEOUT_MS. */
 const bounded = <T>(call: Promise<T>) => withTimeout(call, REDIS_TIMEOUT_MS, 'redis cache call timed out');
 
@@ -155,13 +209,18 @@ function queryHash(query: unknown): string {
 export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): CatalogCache {
   const base = `${keyPrefix}:cache:`;
   const bodies = localBodies(LOCAL_BODY_BYTES);
+  // members' carts kept apart: many members' carts must not push the catalog's hot bodies out
+  const cartBodies = localBodies(LOCAL_CART_BODY_BYTES);
   // bodies and versions kept in this process too, current through Redis client-side caching: a
   // hit costs a share of one PING per event-loop turn, not a round trip of its own
   const local = trackedVersions(redis, logger, {
     prefix: `${base}v:`,
     timeoutMs: REDIS_TIMEOUT_MS,
     maxVersions: LOCAL_VERSIONS,
-    onReset: () => bodies.clear(),
+    onReset: () => {
+      bodies.clear();
+      cartBodies.clear();
+    },
   });
   const productVersion = (id: number) => `${base}v:product:${id}`;
   const listVersion = `${base}v:list`;
@@ -170,30 +229,49 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
   const sellerVersion = `${base}v:seller`;
   /** version keys whose INCR failed after a committed write */
   const pending = new Set<string>();
+  /** cart version keys whose bump failed after a write */
+  const pendingCarts = new Set<string>();
   const cacheRedis = redis as CacheRedis;
-  if (typeof cacheRedis.catalogCacheReadBuffer !== 'function') {
-    redis.defineCommand('catalogCacheRead', { lua: READ_SCRIPT });
-  }
+  /** resolved once the script may be called (defineScript) */
+  const scriptReady = defineScript(redis, 'catalogCacheRead', { lua: READ_SCRIPT });
+  const cartBumpReady = defineScript(redis, 'catalogCacheBumpCart', {
+    lua: CART_BUMP_SCRIPT,
+    numberOfKeys: 1,
+  });
 
-  /** Retries failed INCRs; false while one still fails (then the cache must be bypassed). */
+  const bumpCartVersion = async (key: string) => {
+    await cartBumpReady;
+    await bounded(cacheRedis.catalogCacheBumpCart(key, CART_VERSION_TTL_SECONDS));
+  };
+
+  /** Retries failed bumps; false while one still fails (then the cache must be bypassed). */
   async function flushPending(): Promise<boolean> {
-    if (pending.size === 0) return true;
-    for (const key of [...pending]) {
-      try {
+    if (pending.size === 0 && pendingCarts.size === 0) return true;
+    try {
+      for (const key of [...pending]) {
         await bounded(redis.incr(key));
         pending.delete(key);
-      } catch {
-        return false;
       }
+      for (const key of [...pendingCarts]) {
+        await bumpCartVersion(key);
+        pendingCarts.delete(key);
+      }
+    } catch {
+      return false;
     }
     return true;
   }
 
+  /**
+   * `storable`: whether a loaded value belongs under the key (default: always); `kept`: the bodies
+   * this process keeps of them (default: the catalog's)
+   */
   async function cached<T>(
     versionKeys: string[],
     entryKey: { prefix: string; suffix: string },
     load: () => Promise<T>,
     serialize: BodySerializer<T>,
+    { storable, kept = bodies }: { storable?: (value: T) => boolean; kept?: LocalBodies } = {},
   ): Promise<Buffer> {
     const loadBody = async () => Buffer.from(serialize(await load()));
     /** the versions this process knows, if it knows them all */
@@ -215,7 +293,7 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
       const versions = knownVersions();
       if (versions === undefined) return undefined;
       const held = entryKey.prefix + versions.join('.') + entryKey.suffix;
-      const heldBody = bodies.get(held);
+      const heldBody = kept.get(held);
       // a body held here waits for the barrier alone (no Promise.all of a settled value)
       const [confirmed, stored] =
         heldBody === undefined
@@ -223,11 +301,12 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
           : [await local.barrier(), heldBody];
       const unchanged = versionKeys.every((versionKey, index) => local.get(versionKey) === versions[index]);
       if (!confirmed || !unchanged) return undefined;
-      if (stored !== null && heldBody === undefined) bodies.set(held, stored);
+      if (stored !== null && heldBody === undefined) kept.set(held, stored);
       return { key: held, hit: stored };
     };
     /** The versions and the entry from Redis in one round trip (the script); the versions are kept. */
     const scriptLookup = async (): Promise<{ key: string; hit: Buffer | null }> => {
+      await scriptReady;
       const mark = local.mark();
       const [readKey, hit, ...versions] = await bounded(
         cacheRedis.catalogCacheReadBuffer(
@@ -242,7 +321,7 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
         mark,
         versionKeys.map((versionKey, index) => [versionKey, versions[index]!.toString()]),
       );
-      if (hit !== null) bodies.set(key, hit);
+      if (hit !== null) kept.set(key, hit);
       return { key, hit };
     };
     let key: string;
@@ -256,14 +335,22 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
       logger.warn({ err: error }, 'catalog cache unavailable; reading the database');
       return loadBody();
     }
-    const body = await loadBody();
-    bodies.set(key, body);
+    const value = await load();
+    const body = Buffer.from(serialize(value));
+    if (storable && !storable(value)) return body;
+    kept.set(key, body);
     // the response does not wait for the store: a store that lands late, or not at all, is a miss later
     bounded(redis.set(key, body, 'EX', CATALOG_CACHE_TTL_SECONDS)).catch((error: unknown) => {
       logger.warn({ err: error }, 'catalog cache entry not stored');
     });
     return body;
   }
+
+  const invalidationFailed = (error: unknown, keys: string[]) =>
+    logger.error(
+      { err: error, keys },
+      'catalog cache invalidation failed; this instance bypasses the cache until it succeeds, others may serve entries up to 5 min old',
+    );
 
   async function bump(keys: string[]): Promise<void> {
     local.forget(keys);
@@ -274,12 +361,19 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
       if (!results || results.some(([error]) => error)) throw new Error('INCR failed');
     } catch (error) {
       for (const key of keys) pending.add(key);
-      logger.error(
-        { err: error, keys },
-        'catalog cache invalidation failed; this instance bypasses the cache until it succeeds, others may serve entries up to 5 min old',
-      );
+      invalidationFailed(error, keys);
     }
   }
+
+  const cartVersion = (owner: string) => `${base}v:cart:${owner}`;
+  const stockVersion = (productId: number) => `${base}v:stock:${productId}`;
+  /**
+   * the products of each cart as this process last loaded it, with the version keys of an entry
+   * of it: its own, the sellers', and one per product
+   */
+  let carts = new Map<string, { productIds: string; versionKeys: string[] }>();
+  /** the 5-minute window a cart entry is stored in and served from (see CART_VERSION_TTL_SECONDS) */
+  const cartWindow = () => Math.floor(Date.now() / (CATALOG_CACHE_TTL_SECONDS * 1000));
 
   return {
     detail: (productId, load, serialize) =>
@@ -289,10 +383,10 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
         load,
         serialize,
       ),
-    comparison: (productId, load, serialize) =>
+    comparison: (productId, load, serialize, variant) =>
       cached(
         [productVersion(productId), sellerVersion],
-        { prefix: `${base}product:${productId}:prices:`, suffix: '' },
+        { prefix: `${base}product:${productId}:prices:`, suffix: variant === undefined ? '' : `:${variant}` },
         load,
         serialize,
       ),
@@ -309,7 +403,55 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
           )
         ).toString(),
       ),
+    async cart(owner, load, serialize, productIdsOf) {
+      /** the products of a loaded cart, remembered; whether they are the ones `known` named */
+      const see = (value: Parameters<typeof productIdsOf>[0], known?: string) => {
+        const productIds = [...new Set(productIdsOf(value))].sort((a, b) => a - b).join(',');
+        if (productIds === known) return true;
+        if (carts.size >= LOCAL_CARTS) carts = new Map();
+        carts.set(owner, {
+          productIds,
+          versionKeys: [
+            cartVersion(owner),
+            sellerVersion,
+            ...(productIds === ''
+              ? []
+              : productIds
+                  .split(',')
+                  .flatMap((id) => [productVersion(Number(id)), stockVersion(Number(id))])),
+          ],
+        });
+        return false;
+      };
+      const known = carts.get(owner);
+      if (known === undefined) {
+        const value = await load();
+        see(value);
+        return Buffer.from(serialize(value));
+      }
+      // the entry key names the products too: the same versions of other products are another body
+      return cached(
+        known.versionKeys,
+        { prefix: `${base}cart:${owner}:`, suffix: `:${known.productIds}:${cartWindow()}` },
+        load,
+        serialize,
+        { storable: (value) => see(value, known.productIds), kept: cartBodies },
+      );
+    },
+    async invalidateCart(owner) {
+      const key = cartVersion(owner);
+      local.forget([key]);
+      try {
+        await bumpCartVersion(key);
+      } catch (error) {
+        pendingCarts.add(key);
+        invalidationFailed(error, [key]);
+      }
+    },
     invalidateProduct: (productId) => bump([productVersion(productId), listVersion]),
+    invalidateStock: async (productIds) => {
+      if (productIds.length > 0) await bump(productIds.map(stockVersion));
+    },
     invalidateList: () => bump([listVersion]),
     invalidateCategories: () => bump([listVersion, categoryVersion]),
     invalidateSellers: () => bump([listVersion, sellerVersion]),

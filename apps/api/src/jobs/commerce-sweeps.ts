@@ -1,5 +1,11 @@
 import type { Logger } from '@pbshop/config';
 import type { DatabaseHandle } from '@pbshop/db';
+import {
+  type IntervalSweep,
+  type LockedRun,
+  runUnderAdvisoryLock,
+  startIntervalSweep,
+} from './interval-sweep.ts';
 
 /** Held (session level) by the API process running a sweep: one replica at a time. */
 export const COMMERCE_SWEEP_LOCK = 75_031_018;
@@ -14,73 +20,33 @@ export interface CommerceSweepDeps {
   logger: Logger;
 }
 
-export type CommerceSweepResult =
-  | { ran: false; reason: string }
-  | {
-      ran: true;
-      orders: { cancelled: number; skipped: number };
-      points: { members: number; points: number };
-    };
+export type CommerceSweepResult = LockedRun<{
+  orders: { cancelled: number; skipped: number };
+  points: { members: number; points: number };
+}>;
 
 /**
  * One sweep: unpaid orders past their deadline cancelled (stock and points released), then points
  * past their expiry expired. Skipped when another process holds the sweep lock. Each part works
  * in bounded batches; what is left is the next run's.
  */
-export async function runCommerceSweep(deps: CommerceSweepDeps): Promise<CommerceSweepResult> {
-  const reserved = await deps.database.sql.reserve();
-  try {
-    const [lock] = await reserved<
-      { locked: boolean }[]
-    >`select pg_try_advisory_lock(${COMMERCE_SWEEP_LOCK}) as locked`;
-    if (!lock?.locked) return { ran: false, reason: 'another process is sweeping' };
-    try {
-      const orders = await deps.expireUnpaidOrders();
-      const points = await deps.expirePoints();
-      if (orders.cancelled + orders.skipped + points.members > 0) {
-        deps.logger.info({ orders, points }, 'commerce sweep: unpaid orders cancelled, points expired');
-      } else {
-        deps.logger.debug({ orders, points }, 'commerce sweep: nothing due');
-      }
-      return { ran: true, orders, points };
-    } finally {
-      await reserved`select pg_advisory_unlock(${COMMERCE_SWEEP_LOCK})`.catch(() => {});
+export function runCommerceSweep(deps: CommerceSweepDeps): Promise<CommerceSweepResult> {
+  return runUnderAdvisoryLock(deps.database, COMMERCE_SWEEP_LOCK, async () => {
+    const orders = await deps.expireUnpaidOrders();
+    const points = await deps.expirePoints();
+    if (orders.cancelled + orders.skipped + points.members > 0) {
+      deps.logger.info({ orders, points }, 'commerce sweep: unpaid orders cancelled, points expired');
+    } else {
+      deps.logger.debug({ orders, points }, 'commerce sweep: nothing due');
     }
-  } finally {
-    reserved.release();
-  }
+    return { orders, points };
+  });
 }
 
-export interface CommerceSweeps {
-  /** stops scheduling and waits for a sweep under way */
-  stop(): Promise<void>;
-}
-
-/**
- * Runs the sweep every `intervalMs` in this process (the next run is scheduled when one ends, so
- * runs never overlap). A failed run is logged and the next one tries again.
- */
-export function startCommerceSweeps(deps: CommerceSweepDeps, intervalMs: number): CommerceSweeps {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = runCommerceSweep(deps)
-        .catch((error: unknown) =>
-          deps.logger.error({ err: error }, 'commerce sweep failed; retried next interval'),
-        )
-        .finally(schedule);
-    }, intervalMs);
-    timer.unref();
-  };
-  schedule();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+/** Runs the sweep every `intervalMs` in this process (runs never overlap; a failed one is logged). */
+export function startCommerceSweeps(deps: CommerceSweepDeps, intervalMs: number): IntervalSweep {
+  return startIntervalSweep('commerce sweep', () => runCommerceSweep(deps), {
+    intervalMs,
+    logger: deps.logger,
+  });
 }

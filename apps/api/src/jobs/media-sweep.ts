@@ -1,42 +1,45 @@
 import type { Logger } from '@pbshop/config';
+import { type IntervalSweep, startIntervalSweep } from './interval-sweep.ts';
 
 /** What the sweep asks of the media module (jobs/ imports no module: main.ts passes it). */
 export interface MediaSweepDeps {
   /** the media files service's `sweepPending`: pre-signed uploads never completed, rows and objects deleted */
   sweepPendingUploads(): Promise<{ removed: number }>;
-  logger: Logger;
+  /** the images service's `sweepStaleIncoming`: image uploads a crash left under `images/incoming/` */
+  sweepStaleIncomingImages(): Promise<{ removed: string[] }>;
+  logger: Pick<Logger, 'info' | 'error'>;
 }
 
 /**
- * Runs the sweep of abandoned pre-signed uploads every `intervalMs` (the next run is scheduled
- * when one ends). Replicas may run it at once: each row is deleted by one DELETE … RETURNING,
- * so two sweeps share the work rather than repeat it.
+ * Runs the sweeps every `intervalMs` (the next run is scheduled when one ends): abandoned
+ * pre-signed uploads, and stale image uploads under `images/incoming/`. Replicas may run them at
+ * once: each row is deleted by one DELETE … RETURNING, so two sweeps share the work rather than
+ * repeat it, and deleting an object another replica deleted is a no-op.
  */
-export function startMediaSweep(deps: MediaSweepDeps, intervalMs: number) {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = deps
-        .sweepPendingUploads()
-        .then(({ removed }) => {
-          if (removed > 0) deps.logger.info({ removed }, 'media sweep: abandoned pre-signed uploads deleted');
-        })
-        .catch((error: unknown) =>
-          deps.logger.error({ err: error }, 'media sweep failed; retried next interval'),
-        )
-        .finally(schedule);
-    }, intervalMs);
-    timer.unref();
-  };
-  schedule();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+export function startMediaSweep(deps: MediaSweepDeps, intervalMs: number): IntervalSweep {
+  // each sweep on its own: one failing does not hold the other back
+  const sweepPending = () =>
+    deps
+      .sweepPendingUploads()
+      .then(({ removed }) => {
+        if (removed > 0) deps.logger.info({ removed }, 'media sweep: abandoned pre-signed uploads deleted');
+      })
+      .catch((error: unknown) =>
+        deps.logger.error({ err: error }, 'media sweep of pre-signed uploads failed; retried next interval'),
+      );
+  const sweepIncoming = () =>
+    deps
+      .sweepStaleIncomingImages()
+      .then(({ removed }) => {
+        if (removed.length > 0) {
+          deps.logger.info({ removed }, 'media sweep: stale images/incoming uploads deleted');
+        }
+      })
+      .catch((error: unknown) =>
+        deps.logger.error({ err: error }, 'media sweep of images/incoming failed; retried next interval'),
+      );
+  return startIntervalSweep('media sweep', () => Promise.all([sweepPending(), sweepIncoming()]), {
+    intervalMs,
+    logger: deps.logger,
+  });
 }

@@ -54,7 +54,8 @@ export function alertRoutes({ alerts }: { alerts: AlertsService }): FastifyPlugi
         schema: {
           tags: ['prices'],
           summary:
-            'Create a lowest-price alert: TARGET_PRICE (targetPrice) or DROP_FROM_LAST_WEEK (dropPercent). ' +
+            'Create a lowest-price alert: TARGET_PRICE (targetPrice), DROP_FROM_LAST_WEEK (dropPercent) ' +
+            'or ALL_TIME_LOW (below every lowest price recorded before). ' +
             'It fires once, on the first offer change that makes it true (not at creation).',
           body: createAlertBody,
           response: { 201: envelope(priceAlert), ...errors, 404: errorBody, 409: errorBody },

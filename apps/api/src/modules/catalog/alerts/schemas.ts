@@ -2,7 +2,7 @@ import { entityId, entityIdText } from '@pbshop/config';
 import { z } from 'zod';
 import { pageQuery } from '../../../http/envelope.ts';
 
-export const alertKinds = ['TARGET_PRICE', 'DROP_FROM_LAST_WEEK'] as const;
+export const alertKinds = ['TARGET_PRICE', 'DROP_FROM_LAST_WEEK', 'ALL_TIME_LOW'] as const;
 export type AlertKind = (typeof alertKinds)[number];
 
 /** KRW amounts are whole won; 10^10 is far above any real offer and far below 2^53 (as prices). */
@@ -13,7 +13,7 @@ export const alertListQuery = pageQuery;
 
 /**
  * TARGET_PRICE (default) needs `targetPrice` and takes no `dropPercent`; DROP_FROM_LAST_WEEK
- * needs `dropPercent` (1..90) and takes no `targetPrice`.
+ * needs `dropPercent` (1..90) and takes no `targetPrice`; ALL_TIME_LOW takes neither.
  */
 export const createAlertBody = z
   .object({
@@ -23,29 +23,17 @@ export const createAlertBody = z
     dropPercent: z.number().int().min(1).max(90).optional(),
   })
   .superRefine((body, context) => {
-    if (body.kind === 'TARGET_PRICE') {
-      if (body.targetPrice === undefined) {
-        context.addIssue({ code: 'custom', path: ['targetPrice'], message: 'required for TARGET_PRICE' });
+    const onlyFor = (field: 'targetPrice' | 'dropPercent', kind: AlertKind) => {
+      const given = body[field] !== undefined;
+      if (body.kind === kind && !given) {
+        context.addIssue({ code: 'custom', path: [field], message: `required for ${kind}` });
       }
-      if (body.dropPercent !== undefined) {
-        context.addIssue({
-          code: 'custom',
-          path: ['dropPercent'],
-          message: 'only allowed for DROP_FROM_LAST_WEEK',
-        });
+      if (body.kind !== kind && given) {
+        context.addIssue({ code: 'custom', path: [field], message: `only allowed for ${kind}` });
       }
-    } else {
-      if (body.dropPercent === undefined) {
-        context.addIssue({
-          code: 'custom',
-          path: ['dropPercent'],
-          message: 'required for DROP_FROM_LAST_WEEK',
-        });
-      }
-      if (body.targetPrice !== undefined) {
-        context.addIssue({ code: 'custom', path: ['targetPrice'], message: 'only allowed for TARGET_PRICE' });
-      }
-    }
+    };
+    onlyFor('targetPrice', 'TARGET_PRICE');
+    onlyFor('dropPercent', 'DROP_FROM_LAST_WEEK');
   });
 export type CreateAlertBody = z.infer<typeof createAlertBody>;
 

@@ -1,17 +1,24 @@
-import { type Database, notifications, priceAlerts, products, type Transaction } from '@pbshop/db';
+import {
+  type Database,
+  isUniqueViolation,
+  notifications,
+  postgresError,
+  priceAlerts,
+  products,
+  type Transaction,
+} from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { and, count, desc, eq, isNull, or, sql } from 'drizzle-orm';
+import {
+  NOTIFICATION_TYPE_PRICE_ALERT,
+  NOTIFICATIONS_WRITTEN_CHANNEL,
+} from '../../realtime/notifications/service.ts';
 import type { AlertKind, CreateAlertBody, PriceAlert } from './schemas.ts';
 
 type Executor = Database | Transaction;
 type AlertRow = typeof priceAlerts.$inferSelect;
 
-export const NOTIFICATION_TYPE_PRICE_ALERT = 'PRICE_ALERT';
-
-/** The error a database call raised, looked for in drizzle's wrapper too. */
-function pgCode(error: unknown): { code?: string; constraint_name?: string } {
-  return ((error as { cause?: unknown }).cause ?? error) as { code?: string; constraint_name?: string };
-}
+export { NOTIFICATION_TYPE_PRICE_ALERT };
 
 function toAlert(row: AlertRow, product: { name: string; lowestPrice: number | null }): PriceAlert {
   return {
@@ -52,6 +59,11 @@ export async function fireAlerts(
     order by h.recorded_at desc, h.id desc
     limit 1
   )`;
+  // the lowest ever recorded before this transaction: its own history rows carry its now()
+  const previousAllTimeLowest = sql`(
+    select min(h.product_lowest_price) from price_history h
+    where h.product_id = ${productId} and h.recorded_at < now()
+  )`;
   const fired = await tx
     .update(priceAlerts)
     .set({ triggeredAt: sql`now()`, triggeredPrice: newLowestPrice, updatedAt: sql`now()` })
@@ -68,26 +80,37 @@ export async function fireAlerts(
             eq(priceAlerts.kind, 'DROP_FROM_LAST_WEEK'),
             sql`${newLowestPrice}::bigint * 100 <= ${lastWeekLowest} * (100 - ${priceAlerts.dropPercent})`,
           ),
+          and(
+            eq(priceAlerts.kind, 'ALL_TIME_LOW'),
+            sql`${newLowestPrice}::bigint < ${previousAllTimeLowest}`,
+          ),
         ),
       ),
     )
     .returning();
   if (fired.length === 0) return [];
   const [product] = await tx.select({ name: products.name }).from(products).where(eq(products.id, productId));
-  await tx.insert(notifications).values(
-    fired.map((alert) => ({
-      userId: alert.userId,
-      type: NOTIFICATION_TYPE_PRICE_ALERT,
-      payload: {
-        alertId: alert.id,
-        productId,
-        productName: product?.name ?? '',
-        price: newLowestPrice,
-        kind: alert.kind,
-        targetPrice: alert.targetPrice,
-        dropPercent: alert.dropPercent,
-      },
-    })),
+  const written = await tx
+    .insert(notifications)
+    .values(
+      fired.map((alert) => ({
+        userId: alert.userId,
+        type: NOTIFICATION_TYPE_PRICE_ALERT,
+        payload: {
+          alertId: alert.id,
+          productId,
+          productName: product?.name ?? '',
+          price: newLowestPrice,
+          kind: alert.kind,
+          targetPrice: alert.targetPrice,
+          dropPercent: alert.dropPercent,
+        },
+      })),
+    )
+    .returning({ id: notifications.id });
+  // delivered (socket, Web Push) once this transaction commits; a rollback notifies nobody
+  await tx.execute(
+    sql`select pg_notify(${NOTIFICATIONS_WRITTEN_CHANNEL}, ${written.map((row) => row.id).join(',')})`,
   );
   return fired.map((alert) => ({ alertId: alert.id, userId: alert.userId, kind: alert.kind }));
 }
@@ -138,13 +161,12 @@ export function alertsService(db: Database) {
           .returning();
         return toAlert(row!, product);
       } catch (error) {
-        const pg = pgCode(error);
         // the unique index decides, so two racing requests get one 201 and one 409
-        if (pg.code === '23505' && pg.constraint_name === 'price_alerts_user_product_kind_key') {
+        if (isUniqueViolation(error, 'price_alerts_user_product_kind_key')) {
           throw new AppError('ALERT_EXISTS');
         }
         // the product was hard-deleted in between
-        if (pg.code === '23503') throw new AppError('PRODUCT_NOT_FOUND');
+        if (postgresError(error).code === '23503') throw new AppError('PRODUCT_NOT_FOUND');
         throw error;
       }
     },

@@ -1,4 +1,11 @@
-import { categories, type Database, products, type Transaction } from '@pbshop/db';
+import {
+  categories,
+  type Database,
+  isUniqueViolation,
+  postgresError,
+  products,
+  type Transaction,
+} from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { noSearchSync, type SearchSyncSignal } from '@pbshop/queues';
 import { recordCategorySearchChange } from '@pbshop/search';
@@ -32,14 +39,8 @@ export interface CategoryChanges {
 // cycle, a child inserted during its parent's move cannot keep the old path)
 const TREE_LOCK = sql`select pg_advisory_xact_lock(hashtext('pbshop:categories:tree'))`;
 
-function pgError(error: unknown): { code?: string; constraint_name?: string } {
-  const cause = (error as { cause?: unknown }).cause ?? error;
-  return (cause ?? {}) as { code?: string; constraint_name?: string };
-}
-
 function duplicateName(error: unknown): AppError | undefined {
-  const pg = pgError(error);
-  if (pg.code === '23505' && pg.constraint_name === 'categories_parent_name_key') {
+  if (isUniqueViolation(error, 'categories_parent_name_key')) {
     return new AppError('CONFLICT', {
       details: [{ field: 'name', message: 'a category of this name already exists under the same parent' }],
       cause: error,
@@ -272,7 +273,7 @@ export function categoriesService(db: Database, searchSync: SearchSyncSignal = n
         });
       } catch (error) {
         // a product added meanwhile, or soft-deleted products still referencing it
-        const pg = pgError(error);
+        const pg = postgresError(error);
         if (pg.code === '23503') {
           if (pg.constraint_name?.startsWith('categories_parent_id')) {
             throw new AppError('CATEGORY_HAS_CHILDREN', { cause: error });

@@ -110,12 +110,18 @@ export async function writeOfferBatch(
   const changed = new Set<number>();
 
   for (const round of roundsOf(writes)) {
-    const shown = await db.execute<{ at: number }>(sql`
+    // the writes the offers do not show yet (none on a re-crawl of unchanged pages: no row to read)
+    const unshown = await db.execute<{ at: number }>(sql`
       select i.at from ${collectedRows(writes, round)}
-      join offers o on o.product_id = i.product_id and o.seller_id = i.seller_id
-      where ${showsCollected}`);
-    for (const { at } of shown) results[at] = 'unchanged';
-    const pending = round.filter((at) => results[at] === undefined);
+      left join offers o on o.product_id = i.product_id and o.seller_id = i.seller_id
+      where o.product_id is null or not coalesce(${showsCollected}, false)`);
+    const toWrite = new Set<number>();
+    for (const { at } of unshown) toWrite.add(at);
+    const pending = round.filter((at) => {
+      if (toWrite.has(at)) return true;
+      results[at] = 'unchanged';
+      return false;
+    });
     if (pending.length === 0) continue;
     const written = await db.transaction((tx) => writeLocked(tx, writes, pending, results));
     for (const productId of written) changed.add(productId);

@@ -40,9 +40,11 @@ const errors = errorResponses(400, 401, 403, 404);
 export interface PriceRoutesDeps {
   prices: PricesService;
   cache: CatalogCache;
+  /** the next start or end of a deal of the product: a cached comparison never outlives it */
+  dealBoundary?(productId: number): Promise<string>;
 }
 
-export function priceRoutes({ prices, cache }: PriceRoutesDeps): FastifyPluginAsync {
+export function priceRoutes({ prices, cache, dealBoundary }: PriceRoutesDeps): FastifyPluginAsync {
   // an offer's product never changes, so it can be read before the write to know what to invalidate
   const offerProductId = (offerId: number) => prices.productIdOfOffer(offerId);
   /** an offer write changes the product's prices (detail, comparison) and the list order/filters */
@@ -67,7 +69,12 @@ export function priceRoutes({ prices, cache }: PriceRoutesDeps): FastifyPluginAs
         const { id } = request.params;
         return sendJson(
           reply,
-          await cache.comparison(id, async () => ok(await prices.comparison(id)), comparisonBody),
+          await cache.comparison(
+            id,
+            async () => ok(await prices.comparison(id)),
+            comparisonBody,
+            await dealBoundary?.(id),
+          ),
         );
       },
     );

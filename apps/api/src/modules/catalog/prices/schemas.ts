@@ -180,6 +180,17 @@ export const priceComparison = z.object({
   highestPrice: z.number().int().nullable(),
   lowestRealPrice: z.number().int().nullable(),
   entries: z.array(priceEntry),
+  /** the running deal with the lowest deal price for this product (DEAL-01), beside the offers' prices */
+  deal: z
+    .object({
+      dealId: entityId,
+      title: z.string(),
+      discountRate: z.number().int(),
+      dealPrice: z.number().int(),
+      stock: z.number().int().nullable(),
+      endAt: z.string(),
+    })
+    .nullable(),
 });
 
 export const realPriceQuery = z.object({

@@ -206,6 +206,23 @@ export function offersJson(productId: number): SQL<OfferJson[]> {
   ), '[]'::json)`;
 }
 
+/**
+ * The running deal (active, inside its window) with the lowest deal price for the product `productId`
+ * (one not sold out first, as an order picks it), or null: a read join of the deals module's tables,
+ * so the comparison stays one query.
+ */
+function runningDealJson(productId: number): SQL<PriceComparison['deal']> {
+  return sql<PriceComparison['deal']>`(
+    select json_build_object('dealId', deal.id, 'title', deal.title, 'discountRate', deal.discount_rate,
+      'dealPrice', line.deal_price, 'stock', line.deal_stock, 'endAt', deal.ends_at)
+    from deal_products line
+    join deals deal on deal.id = line.deal_id
+    where line.product_id = ${productId} and deal.is_active and deal.starts_at <= now() and deal.ends_at > now()
+    order by line.deal_stock = 0, line.deal_price, deal.id
+    limit 1
+  )`;
+}
+
 /** The comparison entries of `offersJson`, cheapest delivered first (ties: price, then id). */
 export function toPriceEntries(rows: OfferJson[]): PriceEntry[] {
   return rows
@@ -434,6 +451,7 @@ export function pricesService(
         averagePrice: products.averagePrice,
         highestPrice: products.highestPrice,
         offers: offersJson(productId),
+        deal: runningDealJson(productId),
       })
       .from(products)
       .where(and(eq(products.id, productId), isNull(products.deletedAt)));
@@ -446,6 +464,7 @@ export function pricesService(
       highestPrice: product.highestPrice,
       lowestRealPrice: buyable.length === 0 ? null : Math.min(...buyable.map((entry) => entry.realPrice)),
       entries,
+      deal: product.deal && { ...product.deal, endAt: new Date(product.deal.endAt).toISOString() },
     };
   }
 

@@ -46,16 +46,19 @@ export interface TakenOffer {
 export interface StockChange {
   /** products whose offers changed stock state: their cached detail and comparison are stale */
   productIds: number[];
+  /** products whose offers' units moved, state or not: the carts that show them are stale */
+  stockMovedProductIds: number[];
   /** whether search outbox rows were written (worker-search should be woken) */
   searchChanged: boolean;
 }
 
-export const noStockChange: StockChange = { productIds: [], searchChanged: false };
+export const noStockChange: StockChange = { productIds: [], stockMovedProductIds: [], searchChanged: false };
 
 /** Two changes as one (a transaction that made both). */
 export function mergeStockChanges(a: StockChange, b: StockChange): StockChange {
   return {
     productIds: [...new Set([...a.productIds, ...b.productIds])],
+    stockMovedProductIds: [...new Set([...a.stockMovedProductIds, ...b.stockMovedProductIds])],
     searchChanged: a.searchChanged || b.searchChanged,
   };
 }
@@ -124,6 +127,7 @@ export function offerStock(prices: Pick<PricesService, 'afterOfferChange'>) {
     }
     return {
       productIds: [...new Set(changed.filter((o) => o.old_state !== o.new_state).map((o) => o.product_id))],
+      stockMovedProductIds: [...new Set(changed.map((o) => o.product_id))],
       searchChanged: crossed.size > 0,
     };
   }

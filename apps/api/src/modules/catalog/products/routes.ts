@@ -59,6 +59,8 @@ const errors = errorResponses(400, 401, 403, 404);
 export interface ProductRoutesDeps {
   products: ProductsService;
   productViews: ProductViewCounter;
+  /** a member's view of a product detail: queued for their recent views and the rankings' view signal */
+  memberViewed(userId: number, productId: number, requestId: string): void;
   cache: CatalogCache;
   /**
    * Stores a multipart image (`file`) as the Image API does (variants, no metadata) and answers
@@ -76,6 +78,7 @@ export interface ProductRoutesDeps {
 export function productRoutes({
   products,
   productViews: views,
+  memberViewed,
   cache,
   uploadImage,
   discardImage,
@@ -125,7 +128,8 @@ export function productRoutes({
     routes.get(
       '/products/:id',
       {
-        config: { access: 'public' },
+        // optional: a member's view also goes to their recent views (the body is the same for all)
+        config: { access: 'optional' },
         schema: {
           tags: ['products'],
           summary: 'Product detail with options, images and seller prices (PROD-02)',
@@ -137,6 +141,7 @@ export function productRoutes({
         const { id } = request.params;
         const body = await cache.detail(id, async () => ok(await products.detail(id)), detailBody);
         views.count(id);
+        if (request.principal) memberViewed(request.principal.id, id, request.id);
         return sendJson(reply, body);
       },
     );

@@ -1,4 +1,4 @@
-import { type Database, sellers } from '@pbshop/db';
+import { type Database, postgresError, sellers } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { and, asc, count, eq, ilike, isNull, type SQL } from 'drizzle-orm';
 
@@ -28,10 +28,7 @@ function escapeLike(value: string): string {
 
 /** The unique indexes of `sellers` as the 409 a client sees. */
 function conflict(error: unknown): AppError | undefined {
-  const cause = ((error as { cause?: unknown }).cause ?? error ?? {}) as {
-    code?: string;
-    constraint_name?: string;
-  };
+  const cause = postgresError(error);
   if (cause.code !== '23505') return undefined;
   if (cause.constraint_name === 'sellers_name_key') {
     return new AppError('CONFLICT', {

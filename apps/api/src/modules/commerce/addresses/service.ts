@@ -1,4 +1,4 @@
-import { addresses, type Database, type Transaction } from '@pbshop/db';
+import { addresses, type Database, isUniqueViolation, postgresError, type Transaction } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { and, count, desc, eq, ne, sql } from 'drizzle-orm';
 import { type Address, type CreateAddressBody, MAX_ADDRESSES, type UpdateAddressBody } from './schemas.ts';
@@ -29,10 +29,6 @@ function toAddress(row: AddressRow): Address {
 }
 
 /** The error a database call raised, looked for in drizzle's wrapper too. */
-function pgCode(error: unknown): { code?: string; constraint_name?: string } {
-  return ((error as { cause?: unknown }).cause ?? error) as { code?: string; constraint_name?: string };
-}
-
 const byDefaultThenNewest = [desc(addresses.isDefault), desc(addresses.createdAt), desc(addresses.id)];
 
 /**
@@ -50,14 +46,13 @@ export function addressesService(db: Database) {
         return work(tx);
       });
     } catch (error) {
-      const pg = pgCode(error);
-      if (pg.code === '23505' && pg.constraint_name === 'addresses_user_default_key') {
+      if (isUniqueViolation(error, 'addresses_user_default_key')) {
         throw new AppError('CONFLICT', {
           details: { reason: 'the default address changed meanwhile; try again' },
         });
       }
       // the member was deleted meanwhile
-      if (pg.code === '23503') throw new AppError('UNAUTHORIZED');
+      if (postgresError(error).code === '23503') throw new AppError('UNAUTHORIZED');
       throw error;
     }
   }

@@ -2,12 +2,13 @@ import { AppError } from '@pbshop/errors';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { envelope, errorBody, errorResponses, messageBody, ok } from '../../../http/envelope.ts';
+import { envelope, errorBody, errorResponses, messageBody, ok, sendJson } from '../../../http/envelope.ts';
 import { localizedMessages } from '../../../http/messages.ts';
 import { member } from '../../../http/principal.ts';
 import {
   addCartItemBody,
   CART_KEY_PATTERN,
+  type CartItem,
   cartItem,
   cartItemParams,
   cartKeyHeaders,
@@ -28,6 +29,8 @@ const say = localizedMessages({
     ja: 'カートを空にしました。',
   },
 });
+
+const cartJson = (items: CartItem[]) => JSON.stringify(ok(items));
 
 /** The request's guest cart key; 400 CART_KEY_REQUIRED when it is missing or malformed. */
 export function guestCartKey(request: FastifyRequest): string {
@@ -78,7 +81,11 @@ export function cartRoutes({ cart }: { cart: CartService }): FastifyPluginAsync 
             response: { 200: envelope(z.array(cartItem)), ...errors },
           },
         },
-        async (request) => ok(await cart.list(owner(request))),
+        // the lines are built to the schema by toCartItem (typed): sent as JSON without validating
+        // them again (zod's output check was about 7% of GET /cart's CPU profile at 10 lines)
+        async (request, reply) => {
+          return sendJson(reply, await cart.body(owner(request), cartJson));
+        },
       );
 
       routes.post(

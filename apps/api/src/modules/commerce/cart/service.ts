@@ -3,6 +3,7 @@ import { cartItems, type Database, type Transaction } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
+import type { CatalogCache } from '../../../catalog-cache/cache.ts';
 import { type GuestLine, type GuestWrite, guestCartStore } from './guest-store.ts';
 import { type AddCartItemBody, type CartItem, MAX_LINE_QUANTITY, type MergeResult } from './schemas.ts';
 import { cartReads, catalogFor, type LineCatalog, toCartItem } from './view.ts';
@@ -15,6 +16,8 @@ export interface CartServiceOptions {
   redis: Redis;
   keyPrefix: string;
   logger: Logger;
+  /** the carts' bodies, current with the catalog's versions of what they show */
+  cache: Pick<CatalogCache, 'cart' | 'invalidateCart' | 'afterWrite'>;
 }
 
 /** A member's cart line as the orders module reads it. */
@@ -30,6 +33,10 @@ export interface CartLine {
 export type CartOwner = { userId: number } | { guestKey: string };
 
 const isGuest = (owner: CartOwner): owner is { guestKey: string } => 'guestKey' in owner;
+
+/** The cart's name in the cache. */
+const cacheOwner = (owner: CartOwner) =>
+  isGuest(owner) ? `guest:${owner.guestKey}` : `member:${owner.userId}`;
 
 /** The product and the seller's offer a line is added from; 404 when either is not there. */
 function buyable(catalog: LineCatalog | undefined): { price: number; stock: number } {
@@ -66,9 +73,12 @@ function guestRefusal(write: Exclude<GuestWrite, { outcome: 'ok' }>, stock: numb
  * price when added), never past the offer's stock. Lines show today's price of the offer beside
  * the price when added. The guest cart is merged into the member's at login (`mergeGuest`).
  */
-export function cartService({ db, redis, keyPrefix, logger }: CartServiceOptions) {
+export function cartService({ db, redis, keyPrefix, logger, cache }: CartServiceOptions) {
   const guest = guestCartStore(redis, keyPrefix);
   const { memberLines, catalogOf } = cartReads(db);
+  /** a write to the cart's lines, then its cached body is stale */
+  const cartWrite = <T>(owner: CartOwner, work: () => Promise<T>) =>
+    cache.afterWrite(work, () => cache.invalidateCart(cacheOwner(owner)));
 
   async function guestItem(key: string, id: number): Promise<CartItem> {
     const line = await guest.line(key, id);
@@ -175,19 +185,40 @@ export function cartService({ db, redis, keyPrefix, logger }: CartServiceOptions
     `${line.productId}:${line.sellerId}:${line.selectedOptions ?? ''}`;
 
   return {
-    /** The cart, newest line first. */
-    async list(owner: CartOwner): Promise<CartItem[]> {
-      if (!isGuest(owner)) return memberList(owner.userId);
-      const lines = await guest.list(owner.guestKey);
-      const catalog = await catalogOf(lines);
-      return lines
-        .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id)
-        .map((line) => toCartItem(line, catalogFor(catalog, line)));
+    /**
+     * The cart, newest line first, as `serialize` writes it: from the cache while neither the
+     * lines nor what they show of the catalog (products, offers, sellers) changed.
+     */
+    body(owner: CartOwner, serialize: (items: CartItem[]) => string): Promise<Buffer> {
+      if (!isGuest(owner)) {
+        return cache.cart(
+          cacheOwner(owner),
+          () => memberLines(owner.userId),
+          (lines) => serialize(lines.map((line) => toCartItem(line, line))),
+          (lines) => lines.map((line) => line.productId),
+        );
+      }
+      return cache.cart(
+        cacheOwner(owner),
+        async () => {
+          const lines = await guest.list(owner.guestKey);
+          return { lines, catalog: await catalogOf(lines) };
+        },
+        ({ lines, catalog }) =>
+          serialize(
+            lines
+              .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id - a.id)
+              .map((line) => toCartItem(line, catalogFor(catalog, line))),
+          ),
+        ({ lines }) => lines.map((line) => line.productId),
+      );
     },
 
     /** Adds a line or sums into the same one; 404 PRODUCT_NOT_FOUND / OFFER_NOT_FOUND, 400 INSUFFICIENT_STOCK. */
     add(owner: CartOwner, body: AddCartItemBody): Promise<CartItem> {
-      return isGuest(owner) ? addForGuest(owner.guestKey, body) : addForMember(owner.userId, body);
+      return cartWrite(owner, () =>
+        isGuest(owner) ? addForGuest(owner.guestKey, body) : addForMember(owner.userId, body),
+      );
     },
 
     /** A quantity may always go down, up only within the offer's stock; 404 CART_ITEM_NOT_FOUND. */
@@ -197,18 +228,22 @@ export function cartService({ db, redis, keyPrefix, logger }: CartServiceOptions
         if (!line) throw new AppError('CART_ITEM_NOT_FOUND');
         const catalog = catalogFor(await catalogOf([line]), line);
         const stock = toCartItem(line, catalog).stock;
-        const write = await guest.setQuantity(owner.guestKey, itemId, quantity, stock);
+        const write = await cartWrite(owner, () =>
+          guest.setQuantity(owner.guestKey, itemId, quantity, stock),
+        );
         if (write.outcome !== 'ok') throw guestRefusal(write, stock, quantity);
         return toCartItem({ ...line, quantity }, catalog);
       }
-      const updated = await db.execute(sql`
+      const updated = await cartWrite(owner, () =>
+        db.execute(sql`
         update cart_items line set quantity = ${quantity}, updated_at = now()
         where line.id = ${itemId} and line.user_id = ${owner.userId}
           and (${quantity} <= line.quantity or ${quantity} <= coalesce((
             select offer.stock from offers offer
             join sellers seller on seller.id = offer.seller_id and seller.deleted_at is null
             where offer.product_id = line.product_id and offer.seller_id = line.seller_id), 0))
-        returning line.id`);
+        returning line.id`),
+      );
       const item = await memberItem(owner.userId, itemId);
       if (updated.length === 0) throw insufficientStock(item.stock, item.quantity, quantity);
       return item;
@@ -216,20 +251,24 @@ export function cartService({ db, redis, keyPrefix, logger }: CartServiceOptions
 
     /** 404 CART_ITEM_NOT_FOUND when the cart has no such line (another member's included). */
     async remove(owner: CartOwner, itemId: number): Promise<void> {
-      const removed = isGuest(owner)
-        ? await guest.remove(owner.guestKey, itemId)
-        : (
-            await db
-              .delete(cartItems)
-              .where(and(eq(cartItems.id, itemId), eq(cartItems.userId, owner.userId)))
-              .returning({ id: cartItems.id })
-          ).length > 0;
+      const removed = await cartWrite(owner, async () =>
+        isGuest(owner)
+          ? guest.remove(owner.guestKey, itemId)
+          : (
+              await db
+                .delete(cartItems)
+                .where(and(eq(cartItems.id, itemId), eq(cartItems.userId, owner.userId)))
+                .returning({ id: cartItems.id })
+            ).length > 0,
+      );
       if (!removed) throw new AppError('CART_ITEM_NOT_FOUND');
     },
 
     async clear(owner: CartOwner): Promise<void> {
-      if (isGuest(owner)) await guest.clear(owner.guestKey);
-      else await db.delete(cartItems).where(eq(cartItems.userId, owner.userId));
+      await cartWrite(owner, async () => {
+        if (isGuest(owner)) await guest.clear(owner.guestKey);
+        else await db.delete(cartItems).where(eq(cartItems.userId, owner.userId));
+      });
     },
 
     /**
@@ -238,13 +277,14 @@ export function cartService({ db, redis, keyPrefix, logger }: CartServiceOptions
      * writing them fails, it is put back for a later merge.
      */
     async mergeGuest(userId: number, guestKey: string): Promise<MergeResult> {
-      const lines = await guest.claim(guestKey);
+      // the guest cart is claimed (moved aside), then deleted or put back
+      const lines = await cartWrite({ guestKey }, () => guest.claim(guestKey));
       let written = new Set<string>();
       if (lines.length > 0) {
         try {
-          written = await mergeIntoMember(userId, lines);
+          written = await cartWrite({ userId }, () => mergeIntoMember(userId, lines));
         } catch (error) {
-          const restored = await guest.restore(guestKey).catch(() => false);
+          const restored = await cartWrite({ guestKey }, () => guest.restore(guestKey)).catch(() => false);
           if (!restored)
             logger.warn({ userId }, 'failed guest cart merge: the guest cart could not be put back');
           throw error;
@@ -289,8 +329,10 @@ export function cartService({ db, redis, keyPrefix, logger }: CartServiceOptions
         .where(and(eq(cartItems.userId, userId), inArray(cartItems.id, cartItemIds)));
     },
 
-    /** Deletes the member's lines among `cartItemIds` inside the caller's transaction (an order placed). */
-    /** Deletes the member's lines inside the caller's transaction; answers how many it deleted. */
+    /**
+     * Deletes the member's lines among `cartItemIds` inside the caller's transaction (an order
+     * placed); answers how many it deleted. The caller calls `linesRemoved` after the transaction.
+     */
     async removeLines(tx: Transaction, userId: number, cartItemIds: number[]): Promise<number> {
       if (cartItemIds.length === 0) return 0;
       const removed = await tx
@@ -298,6 +340,11 @@ export function cartService({ db, redis, keyPrefix, logger }: CartServiceOptions
         .where(and(eq(cartItems.userId, userId), inArray(cartItems.id, cartItemIds)))
         .returning({ id: cartItems.id });
       return removed.length;
+    },
+
+    /** after the transaction that removed lines (`removeLines`) ended, committed or not */
+    linesRemoved(userId: number): Promise<void> {
+      return cache.invalidateCart(cacheOwner({ userId }));
     },
   };
 }

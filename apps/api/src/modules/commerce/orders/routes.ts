@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { envelope, errorResponses, ok, page, pagedEnvelope } from '../../../http/envelope.ts';
 import {
@@ -26,10 +26,28 @@ export interface OrderRoutesDeps {
   /** the Idempotency-Key hooks of `POST /orders` */
   idempotentPlace: IdempotentRouteHooks;
   audit: RunAudited;
+  /** counts an order write answered 5xx for the ops rollback signal (payment_order_failures) */
+  recordFailure(route: string): Promise<void>;
 }
 
 /** Orders (ORD-01..06): the member's orders and the admin's order management. */
-export function orderRoutes({ orders, idempotentPlace, audit }: OrderRoutesDeps): FastifyPluginAsync {
+export function orderRoutes({
+  orders,
+  idempotentPlace,
+  audit,
+  recordFailure,
+}: OrderRoutesDeps): FastifyPluginAsync {
+  /**
+   * On the order writes (place, cancel, status change): an answer of 5xx is a failure an operator
+   * rolls back for, whatever raised it (a guard, the idempotency layer, the service); a 4xx is the
+   * caller's and is not counted.
+   */
+  const countFailure = {
+    onResponse: async (request: FastifyRequest, reply: FastifyReply) => {
+      if (reply.statusCode >= 500) await recordFailure(`${request.method} ${request.routeOptions.url}`);
+    },
+  };
+
   return async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
 
@@ -46,6 +64,7 @@ export function orderRoutes({ orders, idempotentPlace, audit }: OrderRoutesDeps)
           response: { 201: envelope(orderDetail), ...errors, ...idempotencyErrors },
         },
         ...idempotentPlace,
+        ...countFailure,
       },
       async (request, reply) => {
         const order = await orders.place(member(request).id, request.body);
@@ -95,6 +114,7 @@ export function orderRoutes({ orders, idempotentPlace, audit }: OrderRoutesDeps)
           params: orderIdParams,
           response: { 200: envelope(orderDetail), ...errors },
         },
+        ...countFailure,
       },
       async (request) => ok(await orders.cancel(member(request).id, request.params.id)),
     );
@@ -128,6 +148,7 @@ export function orderRoutes({ orders, idempotentPlace, audit }: OrderRoutesDeps)
           body: changeStatusBody,
           response: { 200: envelope(orderDetail), ...errors },
         },
+        ...countFailure,
       },
       async (request) => {
         const { id } = request.params;

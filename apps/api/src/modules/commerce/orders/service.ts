@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { type Database, orderItems, orders, payments, type Transaction } from '@pbshop/db';
+import { type Database, orderItems, orders, payments, postgresError, type Transaction } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { and, asc, count, desc, eq, gte, inArray, lt, lte, type SQL, sql } from 'drizzle-orm';
 import {
@@ -78,10 +78,6 @@ export function newOrderNumber(now = new Date()): string {
 
 const isOrderStatus = (value: string): value is OrderStatus =>
   (orderStatuses as readonly string[]).includes(value);
-
-function pgCode(error: unknown): string | undefined {
-  return ((error as { cause?: { code?: string } }).cause ?? (error as { code?: string })).code;
-}
 
 const iso = (value: Date | null) => value?.toISOString() ?? null;
 
@@ -202,7 +198,7 @@ export interface OrdersServiceOptions {
   db: Database;
   stock: OfferStock;
   points: Pick<PointsService, 'use' | 'refundUse' | 'earn'>;
-  cart: Pick<CartService, 'linesOf' | 'removeLines'>;
+  cart: Pick<CartService, 'linesOf' | 'removeLines' | 'linesRemoved'>;
   addresses: Pick<AddressesService, 'addressForOrder'>;
   /** after a committed change of products' stock states or sales: invalidates their cached pages, wakes worker-search */
   publishStockChange(change: StockChange): Promise<void>;
@@ -210,6 +206,24 @@ export interface OrdersServiceOptions {
   paymentTimeoutMinutes: number;
   /** how long an order held its stock locks (first lock to commit or rollback), in seconds */
   observeLockHold?(seconds: number): void;
+  /** after a committed purchase confirmation: the member's badges are evaluated (order_count, point_total) */
+  memberMetricsMoved?(userId: number): Promise<void>;
+  /** in the status change's transaction: the member's notification row (delivered once it commits) */
+  notifyMember?(
+    tx: Transaction,
+    userId: number,
+    type: 'ORDER_STATUS',
+    payload: Record<string, unknown>,
+  ): Promise<void>;
+  /** running deals (the deals module): their price and stock taken, and given back, in the order's transaction */
+  deals?: {
+    takeDealStock(
+      tx: Transaction,
+      lines: { productId: number; quantity: number }[],
+    ): Promise<Map<number, number>>;
+    /** the products whose deal stock came back */
+    restoreDealStock(tx: Transaction, orderId: number): Promise<number[]>;
+  };
 }
 
 /**
@@ -225,7 +239,8 @@ export interface OrdersServiceOptions {
  * safety here. Lock order, everywhere: order row, products (by id), offers, member row.
  */
 export function ordersService(options: OrdersServiceOptions) {
-  const { db, stock, points, cart, addresses, publishStockChange } = options;
+  const { db, stock, points, cart, addresses, publishStockChange, memberMetricsMoved, notifyMember } =
+    options;
 
   /** Runs `work` in a transaction, again when PostgreSQL broke a deadlock by aborting it. */
   async function inTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
@@ -233,7 +248,7 @@ export function ordersService(options: OrdersServiceOptions) {
       try {
         return await db.transaction(work);
       } catch (error) {
-        if (pgCode(error) !== '40P01' || attempt > DEADLOCK_RETRIES) throw error;
+        if (postgresError(error).code !== '40P01' || attempt > DEADLOCK_RETRIES) throw error;
       }
     }
   }
@@ -258,6 +273,16 @@ export function ordersService(options: OrdersServiceOptions) {
       .update(orders)
       .set({ status, ...extra, version: sql`${orders.version} + 1`, updatedAt: new Date() })
       .where(eq(orders.id, order.id));
+    // a step the member took themselves (ordering, starting a payment) is no news to them
+    if (status !== 'ORDER_PLACED' && status !== 'PAYMENT_PENDING') {
+      const change = {
+        orderId: order.id,
+        orderNumber: order.orderNumber,
+        status,
+        previousStatus: order.status,
+      };
+      await notifyMember?.(tx, order.userId, 'ORDER_STATUS', change);
+    }
   }
 
   const invalid = (from: OrderStatus, to: string, allowed: readonly string[] = []) =>
@@ -270,8 +295,10 @@ export function ordersService(options: OrdersServiceOptions) {
       .from(orderItems)
       .where(eq(orderItems.orderId, order.id));
     const change = await stock.returnStock(tx, lines);
+    const dealProductIds = (await options.deals?.restoreDealStock(tx, order.id)) ?? [];
     await points.refundUse(tx, order.id);
-    return change;
+    // a deal's stock shows in its product's cached comparison
+    return mergeStockChanges(change, { ...noStockChange, productIds: dealProductIds });
   }
 
   /**
@@ -319,7 +346,11 @@ export function ordersService(options: OrdersServiceOptions) {
       });
     }
     await setStatus(tx, order, 'CONFIRMED', { confirmedAt: new Date() });
-    return { productIds: [...new Set(lines.map((line) => line.productId))], searchChanged: true };
+    return {
+      ...noStockChange,
+      productIds: [...new Set(lines.map((line) => line.productId))],
+      searchChanged: true,
+    };
   }
 
   async function detailOf(orderId: number, userId?: number): Promise<OrderDetail> {
@@ -410,6 +441,16 @@ export function ordersService(options: OrdersServiceOptions) {
   }
 
   return {
+    /** Purchase-confirmed (CONFIRMED) orders per member, for the badges' order_count; a member without any is absent. */
+    async countConfirmedOrdersForUsers(userIds: readonly number[]): Promise<Map<number, number>> {
+      if (userIds.length === 0) return new Map();
+      const rows = await db.execute<{ user_id: number; orders: number }>(sql`
+        select user_id, count(*)::int as orders from orders
+        where user_id = any(${`{${userIds.join(',')}}`}::bigint[]) and status = 'CONFIRMED'
+        group by user_id`);
+      return new Map(rows.map((row) => [Number(row.user_id), Number(row.orders)]));
+    },
+
     /**
      * `POST /orders`: the lines (the body's, or the member's cart lines) at the offers' current
      * prices; stock taken, points used, order and lines written and the cart lines removed in one
@@ -442,8 +483,11 @@ export function ordersService(options: OrdersServiceOptions) {
       };
       const placed = await inTransaction(async (tx) => {
         const taken = await stock.takeStock(tx, lines, locked);
+        // a product in a running deal sells at the deal price while the deal's own stock lasts
+        const dealPrices = (await options.deals?.takeDealStock(tx, lines)) ?? new Map<number, number>();
         const items = lines.map((line) => {
           const offer = taken.offers.get(`${line.productId}:${line.sellerId}`)!;
+          const unitPrice = dealPrices.get(line.productId) ?? offer.price;
           return {
             productId: line.productId,
             sellerId: line.sellerId,
@@ -452,8 +496,8 @@ export function ordersService(options: OrdersServiceOptions) {
             sellerName: offer.sellerName,
             selectedOptions: line.selectedOptions ?? null,
             quantity: line.quantity,
-            unitPrice: offer.price,
-            totalPrice: offer.price * line.quantity,
+            unitPrice,
+            totalPrice: unitPrice * line.quantity,
           };
         });
         const totalAmount = items.reduce((sum, item) => sum + item.totalPrice, 0);
@@ -461,7 +505,11 @@ export function ordersService(options: OrdersServiceOptions) {
         if (usePoint > maxPoint) {
           throw new AppError('VALIDATION_ERROR', {
             details: [
-              { field: 'usePoint', message: `at most half of the total (${maxPoint} points)`, max: maxPoint },
+              {
+                field: 'usePoint',
+                message: `at most half of the total (${maxPoint} points)`,
+                max: maxPoint,
+              },
             ],
           });
         }
@@ -498,8 +546,14 @@ export function ordersService(options: OrdersServiceOptions) {
             });
           }
         }
-        return { detail: toDetail(order, rows, []), change: taken.change };
-      }).finally(observe);
+        // a deal's stock shows in its product's cached comparison
+        const dealChange = { ...noStockChange, productIds: [...dealPrices.keys()] };
+        return { detail: toDetail(order, rows, []), change: mergeStockChanges(taken.change, dealChange) };
+      }).finally(async () => {
+        observe();
+        // the cart lines' removal is known after the commit (or a failure that may follow one)
+        if (cartLines) await cart.linesRemoved(userId);
+      });
       await publishStockChange(placed.change);
       return placed.detail;
     },
@@ -563,7 +617,9 @@ export function ordersService(options: OrdersServiceOptions) {
         return noStockChange;
       });
       await publishStockChange(change);
-      return detailOf(orderId);
+      const detail = await detailOf(orderId);
+      if (next === 'CONFIRMED') await memberMetricsMoved?.(detail.userId);
+      return detail;
     },
 
     // --- for the payments module: each runs in the caller's transaction and locks the order row

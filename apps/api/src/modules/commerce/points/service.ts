@@ -46,7 +46,12 @@ export interface ExpirySweepResult {
  * this member's rows holds that lock, so the reads under it are as stable as REPEATABLE READ
  * would make them, without failing the orders' transactions these calls run in.
  */
-export function pointsService(db: Database) {
+export interface PointsServiceOptions {
+  /** after a committed admin grant: the member's badges are evaluated (point_total) */
+  memberMetricsMoved?(userId: number): Promise<void>;
+}
+
+export function pointsService(db: Database, { memberMetricsMoved }: PointsServiceOptions = {}) {
   /** The member's balance, the member row locked until the transaction ends; undefined when no such member. */
   async function lockBalance(tx: Transaction, userId: number): Promise<number | undefined> {
     const [row] = await tx
@@ -142,6 +147,19 @@ export function pointsService(db: Database) {
   }
 
   return {
+    /**
+     * Points earned and granted per member (EARN and ADMIN_GRANT credits, not refunds of spent
+     * points), for the badges' point_total; a member without any is absent.
+     */
+    async countEarnedPointsForUsers(userIds: readonly number[]): Promise<Map<number, number>> {
+      if (userIds.length === 0) return new Map();
+      const rows = await db.execute<{ user_id: number; earned: string }>(sql`
+        select user_id, sum(amount) as earned from point_transactions
+        where user_id = any(${`{${userIds.join(',')}}`}::bigint[]) and type in ('EARN', 'ADMIN_GRANT')
+        group by user_id`);
+      return new Map(rows.map((row) => [Number(row.user_id), Number(row.earned)]));
+    },
+
     /** Credits `amount` points as a new lot (EARN on confirmation or review, ADMIN_GRANT, REFUND). */
     earn: credit,
 
@@ -274,7 +292,7 @@ export function pointsService(db: Database) {
       amount: number,
       description: string | null,
     ): Promise<{ userId: number; grantedAmount: number; balance: number; transactionId: number }> {
-      return db.transaction(async (tx) => {
+      const granted = await db.transaction(async (tx) => {
         const [member] = await tx
           .select({ id: users.id })
           .from(users)
@@ -286,6 +304,8 @@ export function pointsService(db: Database) {
         });
         return { userId, grantedAmount: amount, ...change };
       });
+      await memberMetricsMoved?.(userId);
+      return granted;
     },
 
     /** The balance with what expires within EXPIRING_SOON_DAYS days and the earliest such expiry. */

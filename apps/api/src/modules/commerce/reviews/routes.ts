@@ -52,12 +52,12 @@ export interface ReviewRoutesDeps {
 export function reviewRoutes({ reviews, maxImageCount, audit }: ReviewRoutesDeps): FastifyPluginAsync {
   const bodies = reviewBodies();
   /** 400 for more images than the review policy allows now (it changes without a restart). */
-  const checkImageCount = async (imageUrls: readonly string[] | undefined) => {
-    if (!imageUrls) return;
+  const checkImageCount = async (body: { imageUrls?: readonly string[]; imageIds?: readonly number[] }) => {
+    if (!body.imageUrls && !body.imageIds) return;
     const most = await maxImageCount();
-    if (imageUrls.length > most) {
+    if ((body.imageUrls?.length ?? 0) + (body.imageIds?.length ?? 0) > most) {
       throw new AppError('VALIDATION_ERROR', {
-        details: [{ field: 'imageUrls', message: `at most ${most} images` }],
+        details: [{ field: body.imageIds ? 'imageIds' : 'imageUrls', message: `at most ${most} images` }],
       });
     }
   };
@@ -99,14 +99,14 @@ export function reviewRoutes({ reviews, maxImageCount, audit }: ReviewRoutesDeps
         schema: {
           tags,
           summary:
-            'Review a product of my purchase-confirmed (CONFIRMED) order, one review per order item; earns the review policy pointAmount (admin settings; 500 P by default). 404 ORDER_NOT_FOUND for an order not mine, 403 REVIEW_NOT_ALLOWED for one not confirmed or without the product, 409 REVIEW_ALREADY_EXISTS',
+            "Review a product of my purchase-confirmed (CONFIRMED) order, one review per order item; earns the review policy pointAmount (admin settings; 500 P by default). Images: imageIds of images I uploaded through POST /images/upload (400 ATTACHMENT_NOT_ALLOWED for anyone else's) and/or imageUrls. 404 ORDER_NOT_FOUND for an order not mine, 403 REVIEW_NOT_ALLOWED for one not confirmed or without the product, 409 REVIEW_ALREADY_EXISTS",
           params: productReviewParams,
           body: bodies.create,
           response: { 201: envelope(review), ...errors, ...errorResponses(409) },
         },
       },
       async (request, reply) => {
-        await checkImageCount(request.body.imageUrls);
+        await checkImageCount(request.body);
         const created = await reviews.create(
           member(request).id,
           request.params.id,
@@ -131,7 +131,7 @@ export function reviewRoutes({ reviews, maxImageCount, audit }: ReviewRoutesDeps
         },
       },
       async (request) => {
-        await checkImageCount(request.body.imageUrls);
+        await checkImageCount(request.body);
         return ok(
           await reviews.update(member(request).id, request.params.id, request.body, authorNames(request)),
         );
@@ -145,7 +145,7 @@ export function reviewRoutes({ reviews, maxImageCount, audit }: ReviewRoutesDeps
         schema: {
           tags,
           summary:
-            "Delete my review, or any as an ADMIN (audited): the product's count and average follow, and what is left unspent of the review's reward is taken back",
+            "Delete my review, or any as an ADMIN (audited): the product's count and average follow, what is left unspent of the review's reward is taken back, and the images uploaded for it (imageIds) are deleted",
           params: reviewIdParams,
           response: { 200: messageBody, ...errors },
         },

@@ -69,6 +69,15 @@ const imageUrls = z
   .max(REVIEW_IMAGE_CEILING)
   .describe("http(s) image URLs, at most the review policy's maxImageCount (admin settings; default 10)");
 
+const imageIds = z
+  .array(entityId)
+  .max(REVIEW_IMAGE_CEILING)
+  // the same image twice shows nothing more
+  .transform((values) => [...new Set(values)])
+  .describe(
+    "ids of images I uploaded through POST /images/upload (any category), shown in this order; another member's image, or one already on another review or post, is 400 ATTACHMENT_NOT_ALLOWED. With imageUrls, at most the review policy's maxImageCount. On an edit, the list replaces the review's images and the ones left out are deleted",
+  );
+
 /** The bodies of a review write; the route checks the image count against the current review policy. */
 export function reviewBodies() {
   return {
@@ -78,6 +87,7 @@ export function reviewBodies() {
       content,
       tags: tags.optional(),
       imageUrls: imageUrls.optional(),
+      imageIds: imageIds.optional(),
     }),
     update: z
       .object({
@@ -85,6 +95,7 @@ export function reviewBodies() {
         content: content.optional(),
         tags: tags.optional(),
         imageUrls: imageUrls.optional(),
+        imageIds: imageIds.optional(),
       })
       .refine((body) => Object.values(body).some((value) => value !== undefined), {
         message: 'send at least one field to change',
@@ -103,7 +114,24 @@ export const review = z.object({
   rating: z.number().int(),
   content: z.string(),
   tags: z.array(z.string()),
-  imageUrls: z.array(z.string()),
+  imageUrls: z.array(z.string()).describe('the image URLs given as URLs'),
+  images: z
+    .array(
+      z.object({
+        id: entityId,
+        variants: z
+          .array(
+            z.object({
+              type: z.enum(['THUMBNAIL', 'MEDIUM', 'LARGE']),
+              url: z.string(),
+              width: z.number().int(),
+              height: z.number().int(),
+            }),
+          )
+          .describe('WebP variants, smallest first'),
+      }),
+    )
+    .describe('the images uploaded through the image service, in their order'),
   isBest: z.boolean(),
   user: z.object({
     id: entityId,

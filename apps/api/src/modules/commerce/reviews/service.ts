@@ -1,3 +1,4 @@
+import type { Logger } from '@pbshop/config';
 import { type Database, products, reviews, type Transaction } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { and, eq, isNull, type Placeholder, type SQL, sql } from 'drizzle-orm';
@@ -34,6 +35,13 @@ export interface ReviewsServiceOptions {
   rewardPoints(): Promise<number>;
   /** after a change of a product's review count or rating: invalidates its cached pages, wakes worker-search */
   publishProductChange(productId: number): Promise<void>;
+  /** the images a review no longer shows (deleted with it, or left out on an edit): deleted, files too */
+  removeImage(imageId: number): Promise<unknown>;
+  /** what the image service puts before an image file key's `<id>/files/<name>` in its URLs */
+  imageFilesBase: string;
+  logger: Pick<Logger, 'error'>;
+  /** after a committed new review: the author's badges are evaluated (review_count, point_total) */
+  memberMetricsMoved?(userId: number): Promise<void>;
 }
 
 const isoText = (column: SQL) => sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -44,11 +52,21 @@ type NameValues = AuthorNames | { withdrawn: Placeholder; unnamed: Placeholder }
 /**
  * The `review` row joined with its `author` as the API's Review, a JSON object built by PostgreSQL.
  * The author's nickname gives way to a placeholder once they withdrew (or when they have none).
+ * Its uploaded images' variant URLs are the image service's: `filesBase` then the storage key
+ * `images/<id>/<name>` as `<id>/files/<name>` (ImagesService.fileUrl).
  */
-function reviewJson(names: NameValues): SQL {
+function reviewJson(names: NameValues, filesBase: string): SQL {
   return sql`json_build_object(
     'id', review.id, 'productId', review.product_id, 'orderId', review.order_id, 'rating', review.rating,
-    'content', review.content, 'tags', review.tags, 'imageUrls', review.image_urls, 'isBest', review.is_best,
+    'content', review.content, 'tags', review.tags, 'imageUrls', review.image_urls,
+    'images', coalesce((
+      select json_agg(json_build_object('id', shown.image_id, 'variants', coalesce((
+        select json_agg(json_build_object('type', variant.type,
+          'url', ${filesBase}::text || regexp_replace(substr(variant.storage_key, 8), '/', '/files/'),
+          'width', variant.width, 'height', variant.height) order by variant.width, variant.id)
+        from image_variants variant where variant.image_id = shown.image_id), '[]'::json)) order by shown.position)
+      from review_images shown where shown.review_id = review.id), '[]'::json),
+    'isBest', review.is_best,
     'user', json_build_object('id', author.id, 'nickname', case
       when author.deleted_at is not null then ${names.withdrawn}::text
       else coalesce(author.nickname, ${names.unnamed}::text) end),
@@ -87,8 +105,77 @@ function sortParts(sort: ReviewSort, ofRating: SQL | undefined): SQL[] {
  * them. Lock order: the review row, the product, the member (as orders: products before members).
  */
 export function reviewsService(options: ReviewsServiceOptions) {
-  const { db, points, rewardPoints, publishProductChange } = options;
+  const { db, points, rewardPoints, publishProductChange, memberMetricsMoved } = options;
   const reads = options.reads ?? db;
+  const filesBase = options.imageFilesBase;
+
+  /**
+   * Shows `imageIds` on the review, in their order, inside its transaction: each must be an image
+   * the author uploaded (processed, not deleted; held until commit) and not on another review or
+   * a post, else ATTACHMENT_NOT_ALLOWED and the transaction rolls back.
+   */
+  async function attachImages(tx: Transaction, userId: number, reviewId: number, imageIds: number[]) {
+    if (imageIds.length === 0) return;
+    const ids = `{${imageIds.join(',')}}`;
+    const owned = new Set(
+      (
+        await tx.execute<{ id: number }>(sql`
+          select id from images
+          where id = any(${ids}::bigint[]) and uploader_id = ${userId}
+            and processing_status = 'COMPLETED' and deleted_at is null
+          for key share`)
+      ).map((row) => Number(row.id)),
+    );
+    const foreign = imageIds.filter((id) => !owned.has(id));
+    if (foreign.length > 0) {
+      throw new AppError('ATTACHMENT_NOT_ALLOWED', {
+        details: { imageIds: foreign, reason: 'not an image you uploaded' },
+      });
+    }
+    const shownElsewhere = [
+      ...(await tx.execute<{ image_id: number }>(sql`
+        select image_id from review_images where image_id = any(${ids}::bigint[]) and review_id <> ${reviewId}
+        union
+        select image_id from post_attachments where image_id = any(${ids}::bigint[])`)),
+    ].map((row) => Number(row.image_id));
+    const alreadyShown = () =>
+      new AppError('ATTACHMENT_NOT_ALLOWED', {
+        details: { imageIds: shownElsewhere, reason: 'the image is shown by another review or a post' },
+      });
+    if (shownElsewhere.length > 0) throw alreadyShown();
+    try {
+      await tx.execute(sql`
+        insert into review_images (review_id, image_id, position)
+        select ${reviewId}, image.id, image.position - 1
+        from unnest(${ids}::bigint[]) with ordinality as image(id, position)`);
+    } catch (error) {
+      // another review took one of them meanwhile (the unique index decides)
+      const cause = (error as { cause?: { constraint_name?: string } }).cause;
+      if (cause?.constraint_name === 'review_images_image_key') throw alreadyShown();
+      throw error;
+    }
+  }
+
+  /** Takes the review's images off it inside its transaction; answers their ids. */
+  async function detachImages(tx: Transaction, reviewId: number): Promise<number[]> {
+    const rows = await tx.execute<{ image_id: number }>(
+      sql`delete from review_images where review_id = ${reviewId} returning image_id`,
+    );
+    return rows.map((row) => Number(row.image_id));
+  }
+
+  /**
+   * Deletes images a committed write took off a review. One that cannot be deleted now (storage
+   * down) is logged and stays as an image on no review, for an admin's DELETE /images/:id.
+   */
+  async function discardImages(imageIds: number[]) {
+    for (const imageId of imageIds) {
+      await options.removeImage(imageId).catch((error: unknown) => {
+        if (error instanceof AppError && error.code === 'IMAGE_NOT_FOUND') return;
+        options.logger.error({ err: error, imageId }, 'image of a review not deleted with it');
+      });
+    }
+  }
 
   /**
    * The list statement of one sort, with or without the rating filter: prepared once per shape
@@ -105,6 +192,7 @@ export function reviewsService(options: ReviewsServiceOptions) {
         limit ${value('scan')})`,
     );
     const names = { withdrawn: value('withdrawn'), unnamed: value('unnamed') };
+    const json = reviewJson(names, filesBase);
     return reads
       .select({
         total: sql<number>`(select count(*)::int from (
@@ -112,7 +200,7 @@ export function reviewsService(options: ReviewsServiceOptions) {
           where product_id = ${value('productId')} and deleted_at is null ${ofRating ? sql`and ${ofRating}` : sql``}
           limit ${REVIEW_COUNT_CAP + 1}
         ) matching)`,
-        page: sql<string>`(select coalesce(json_agg(${reviewJson(names)} order by page.part, page.created_at desc, page.id desc), '[]')::text
+        page: sql<string>`(select coalesce(json_agg(${json} order by page.part, page.created_at desc, page.id desc), '[]')::text
           from (
             select id, created_at, part from (${sql.join(candidates, sql` union all `)}) candidate
             order by part, created_at desc, id desc
@@ -129,7 +217,7 @@ export function reviewsService(options: ReviewsServiceOptions) {
 
   async function reviewOf(executor: Executor, reviewId: number, names: AuthorNames): Promise<Review> {
     const [row] = await executor.execute<{ json: string }>(sql`
-      select ${reviewJson(names)}::text as json
+      select ${reviewJson(names, filesBase)}::text as json
       from reviews review join users author on author.id = review.user_id
       where review.id = ${reviewId}`);
     if (!row) throw new AppError('REVIEW_NOT_FOUND');
@@ -155,6 +243,16 @@ export function reviewsService(options: ReviewsServiceOptions) {
   }
 
   return {
+    /** Live (not deleted) reviews per member, for the badges' review_count; a member without any is absent. */
+    async countReviewsForUsers(userIds: readonly number[]): Promise<Map<number, number>> {
+      if (userIds.length === 0) return new Map();
+      const rows = await db.execute<{ user_id: number; reviews: number }>(sql`
+        select user_id, count(*)::int as reviews from reviews
+        where user_id = any(${`{${userIds.join(',')}}`}::bigint[]) and deleted_at is null
+        group by user_id`);
+      return new Map(rows.map((row) => [Number(row.user_id), Number(row.reviews)]));
+    },
+
     /**
      * A product's live reviews, a page in the sort's order (newest first within each part), as a
      * JSON array built by PostgreSQL, with the count of matches (stopping past REVIEW_COUNT_CAP);
@@ -263,6 +361,7 @@ export function reviewsService(options: ReviewsServiceOptions) {
           select written.id, line.product_name, line.reviewed_before from written, line`);
         if (!written) throw new AppError('REVIEW_ALREADY_EXISTS');
         const id = Number(written.id);
+        await attachImages(tx, userId, id, body.imageIds ?? []);
         // the product was deleted since the check: no review of it
         if (!(await refreshReviewStats(tx, productId))) throw new AppError('PRODUCT_NOT_FOUND');
         changed(productId);
@@ -276,12 +375,14 @@ export function reviewsService(options: ReviewsServiceOptions) {
         }
         return id;
       });
+      await memberMetricsMoved?.(userId);
       return reviewOf(db, reviewId, names);
     },
 
     /**
      * The author's change of their review; REVIEW_NOT_FOUND for anyone else's (or a deleted one).
-     * A new rating recomputes the product's average in the same transaction.
+     * A new rating recomputes the product's average in the same transaction; `imageIds` replaces
+     * the uploaded images shown, and the ones left out are deleted once it committed.
      */
     async update(
       userId: number,
@@ -289,7 +390,8 @@ export function reviewsService(options: ReviewsServiceOptions) {
       body: UpdateReviewBody,
       names: AuthorNames,
     ): Promise<Review> {
-      return writing(async (tx, changed) => {
+      let leftOut: number[] = [];
+      const updated = await writing(async (tx, changed) => {
         const [row] = await tx
           .update(reviews)
           .set({
@@ -302,22 +404,32 @@ export function reviewsService(options: ReviewsServiceOptions) {
           .where(and(eq(reviews.id, reviewId), eq(reviews.userId, userId), isNull(reviews.deletedAt)))
           .returning({ productId: reviews.productId });
         if (!row) throw new AppError('REVIEW_NOT_FOUND');
+        if (body.imageIds !== undefined) {
+          const kept = new Set(body.imageIds);
+          const before = await detachImages(tx, reviewId);
+          await attachImages(tx, userId, reviewId, body.imageIds);
+          leftOut = before.filter((id) => !kept.has(id));
+        }
         if (body.rating !== undefined && (await refreshReviewStats(tx, row.productId)))
           changed(row.productId);
         return reviewOf(tx, reviewId, names);
       });
+      await discardImages(leftOut);
+      return updated;
     },
 
     /**
      * Soft delete by the author or an ADMIN (REVIEW_NOT_FOUND otherwise): the product's stats are
-     * recomputed and what is left of the author's reward is taken back, in one transaction.
-     * Answers the points taken back.
+     * recomputed, what is left of the author's reward is taken back and its uploaded images are
+     * taken off, in one transaction; then those images are deleted (rows and files). Answers the
+     * points taken back and the images deleted.
      */
     async remove(
       deleter: Deleter,
       reviewId: number,
-    ): Promise<{ productId: number; pointsTakenBack: number }> {
-      return writing(async (tx, changed) => {
+    ): Promise<{ productId: number; pointsTakenBack: number; imagesDeleted: number }> {
+      let shown: number[] = [];
+      const removed = await writing(async (tx, changed) => {
         const [row] = await tx
           .update(reviews)
           .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
@@ -332,8 +444,11 @@ export function reviewsService(options: ReviewsServiceOptions) {
         if (!row) throw new AppError('REVIEW_NOT_FOUND');
         if (await refreshReviewStats(tx, row.productId)) changed(row.productId);
         const pointsTakenBack = await points.takeBackReviewReward(tx, row.userId, reviewId);
-        return { productId: row.productId, pointsTakenBack };
+        shown = await detachImages(tx, reviewId);
+        return { productId: row.productId, pointsTakenBack, imagesDeleted: shown.length };
       });
+      await discardImages(shown);
+      return removed;
     },
 
     /** The ADMIN's best-review mark on or off; REVIEW_NOT_FOUND for a deleted or unknown review. */

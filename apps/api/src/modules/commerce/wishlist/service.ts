@@ -1,13 +1,9 @@
-import { type Database, products, productThumbnail, wishlistItems } from '@pbshop/db';
+import { type Database, postgresError, products, productThumbnail, wishlistItems } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
-import { and, count, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { WishlistItem } from './schemas.ts';
 
 /** The error a database call raised, looked for in drizzle's wrapper too. */
-function pgCode(error: unknown): { code?: string } {
-  return ((error as { cause?: unknown }).cause ?? error) as { code?: string };
-}
-
 /**
  * Members' wishlists (WISH-01..03). A toggle takes a transaction-scoped advisory lock on the
  * (member, product) pair, so toggles at once run one after the other: two of them leave the
@@ -52,6 +48,16 @@ export function wishlistService(db: Database) {
       return { items, totalCount: total?.value ?? 0 };
     },
 
+    /** Members whose wishlist holds any of `productIds` (for a push segment). */
+    async memberIdsWishingAny(productIds: number[]): Promise<number[]> {
+      if (productIds.length === 0) return [];
+      const rows = await db
+        .selectDistinct({ userId: wishlistItems.userId })
+        .from(wishlistItems)
+        .where(inArray(wishlistItems.productId, productIds));
+      return rows.map((row) => row.userId);
+    },
+
     /** In if it was out, out if it was in; 404 PRODUCT_NOT_FOUND for an unknown or deleted product. */
     async toggle(userId: number, productId: number): Promise<boolean> {
       try {
@@ -74,7 +80,7 @@ export function wishlistService(db: Database) {
         });
       } catch (error) {
         // the product was hard-deleted in between
-        if (pgCode(error).code === '23503') throw new AppError('PRODUCT_NOT_FOUND');
+        if (postgresError(error).code === '23503') throw new AppError('PRODUCT_NOT_FOUND');
         throw error;
       }
     },

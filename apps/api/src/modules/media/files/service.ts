@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import type { Logger } from '@pbshop/config';
 import { type Database, mediaFiles } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
@@ -54,12 +52,6 @@ const resolutionOf = (row: Pick<MediaRow, 'width' | 'height'>) =>
   row.width && row.height ? `${row.width}x${row.height}` : null;
 
 const secondsOf = (durationMs: number | null) => (durationMs === null ? null : durationMs / 1000);
-
-async function sha256Of(stream: Readable): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of stream) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 /**
  * Uploaded files (API §36, RES-01..04): rows of `media_files` over objects in the storage.
@@ -130,7 +122,6 @@ export function mediaFilesService(deps: MediaFilesDeps) {
               originalName: file.originalName.toWellFormed().replaceAll('\u0000', ''),
               size: file.size,
               storageKey: file.storageKey,
-              sha256: file.sha256,
               width: probed[index]!.width,
               height: probed[index]!.height,
               durationMs: probed[index]!.durationMs,
@@ -255,7 +246,6 @@ export function mediaFilesService(deps: MediaFilesDeps) {
       }
       const probed = await probe(detected.kind, fileKey);
       if (!probed) return refuse(unreadable(detected.kind));
-      const sha256 = await sha256Of(await storage.get(fileKey));
       const [ready] = await db
         .update(mediaFiles)
         .set({
@@ -264,7 +254,6 @@ export function mediaFilesService(deps: MediaFilesDeps) {
           mime: detected.mime,
           extension: detected.extension,
           size: stored.size,
-          sha256,
           width: probed.width,
           height: probed.height,
           durationMs: probed.durationMs,

@@ -1,5 +1,5 @@
 import { AppError } from '@pbshop/errors';
-import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
 
 /**
  * Refused before anything is decoded: a PNG of a few KB may declare 30000×30000 (a decompression
@@ -63,13 +63,10 @@ function decodeFailure(error: unknown): AppError {
 }
 
 /**
- * Decodes an uploaded image and makes what the Image API stores (IMG-01..05): the original
- * re-encoded without its metadata (a phone photo's GPS position must not be served), the 200 /
- * 600 / 1200 px WebP variants and the placeholder, all with EXIF orientation applied. The header
- * is read first, so a pixel bomb (413 IMAGE_DIMENSIONS_TOO_LARGE) is refused before any decoding;
- * damaged or truncated data is 400 INVALID_IMAGE; a format outside jpg/png/webp/gif 415.
+ * The image's header, read before anything is decoded: its format (one the Image API takes, else
+ * 415) and its size (a pixel bomb: 413 IMAGE_DIMENSIONS_TOO_LARGE; undecodable: 400 INVALID_IMAGE).
  */
-export async function processImage(input: Buffer): Promise<ProcessedImage> {
+async function acceptedHeader(input: Buffer): Promise<AcceptedFormat> {
   let metadata: Metadata;
   try {
     metadata = await sharp(input, decodeOptions).metadata();
@@ -89,22 +86,51 @@ export async function processImage(input: Buffer): Promise<ProcessedImage> {
       details: { width, height, maxPixels: IMAGE_MAX_INPUT_PIXELS },
     });
   }
-  const accepted = format as AcceptedFormat;
+  return format as AcceptedFormat;
+}
+
+/** The image with EXIF orientation applied, re-encoded in its own format without its metadata. */
+function encodedOriginal(input: Buffer, format: AcceptedFormat) {
+  const pipeline = sharp(input, decodeOptions).rotate();
+  return format === 'jpeg'
+    ? pipeline.jpeg({ quality: 90 })
+    : format === 'png'
+      ? pipeline.png()
+      : format === 'webp'
+        ? pipeline.webp({ quality: 90 })
+        : pipeline.gif();
+}
+
+/**
+ * An image kept as a file rather than through the Image API (a support ticket's attachment): the
+ * same header checks, then the original re-encoded without EXIF, GPS or XMP, orientation applied.
+ */
+export async function stripImageMetadata(input: Buffer): Promise<ProcessedFile & { mime: string }> {
+  const format = await acceptedHeader(input);
+  try {
+    const { data, info } = await encodedOriginal(input, format).toBuffer({ resolveWithObject: true });
+    return { bytes: data, width: info.width, height: info.height, mime: mimeOf[format].mime };
+  } catch (error) {
+    throw decodeFailure(error);
+  }
+}
+
+/**
+ * Decodes an uploaded image and makes what the Image API stores (IMG-01..05): the original
+ * re-encoded without its metadata (a phone photo's GPS position must not be served), the 200 /
+ * 600 / 1200 px WebP variants and the placeholder, all with EXIF orientation applied. The header
+ * is read first, so a pixel bomb (413 IMAGE_DIMENSIONS_TOO_LARGE) is refused before any decoding;
+ * damaged or truncated data is 400 INVALID_IMAGE; a format outside jpg/png/webp/gif 415.
+ */
+export async function processImage(input: Buffer): Promise<ProcessedImage> {
+  const accepted = await acceptedHeader(input);
   try {
     const oriented = () => sharp(input, decodeOptions).rotate();
-    const encodeOriginal = (pipeline: Sharp) =>
-      accepted === 'jpeg'
-        ? pipeline.jpeg({ quality: 90 })
-        : accepted === 'png'
-          ? pipeline.png()
-          : accepted === 'webp'
-            ? pipeline.webp({ quality: 90 })
-            : pipeline.gif();
     // the variants come from one decode at the LARGE size (a JPEG decodes straight at 1/2, 1/4 or
     // 1/8 scale), not one full decode each: the smaller ones are resized from its pixels
     const largeSide = VARIANT_LONGEST_SIDE.LARGE;
     const [original, large] = await Promise.all([
-      encodeOriginal(oriented()).toBuffer({ resolveWithObject: true }),
+      encodedOriginal(input, accepted).toBuffer({ resolveWithObject: true }),
       oriented()
         .resize({ width: largeSide, height: largeSide, fit: 'inside', withoutEnlargement: true })
         .raw()

@@ -3,14 +3,33 @@ import type { Logger } from '@pbshop/config';
 import { type Database, images, imageVariants } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import type { Storage } from '@pbshop/storage';
-import { asc, eq } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull } from 'drizzle-orm';
 import type { FastifyRequest } from 'fastify';
 
 import type { UploadIntake } from '../../../http/uploads.ts';
-import { type ImageVariantType, imageVariantTypes, processImage } from './process.ts';
+import { type ImageVariantType, imageVariantTypes, processImage, stripImageMetadata } from './process.ts';
 
 /** Where the intake streams an upload before it is decoded; always deleted once processed or refused. */
 export const IMAGE_INCOMING_FOLDER = 'images/incoming';
+
+/**
+ * An `images/incoming/` object older than this is what a process killed mid-upload left: an
+ * upload's bytes must arrive within the API's 30 s request timeout, and its decoding (at most 50
+ * megapixels) takes seconds, so no upload in flight owns a file this old.
+ */
+export const INCOMING_STALE_AFTER_MS = 60 * 60_000;
+
+/** Deletes the `images/incoming/` objects older than INCOMING_STALE_AFTER_MS; answers their keys. */
+export async function sweepStaleIncoming(storage: Storage, now = new Date()): Promise<{ removed: string[] }> {
+  const cutoff = now.getTime() - INCOMING_STALE_AFTER_MS;
+  const removed: string[] = [];
+  for await (const object of storage.list(`${IMAGE_INCOMING_FOLDER}/`)) {
+    if (object.modifiedAt.getTime() >= cutoff) continue;
+    await storage.delete(object.key);
+    removed.push(object.key);
+  }
+  return { removed };
+}
 
 /** The stored file names under `images/<id>/`: the original and one WebP per variant. */
 export const variantFileName: Readonly<Record<ImageVariantType, string>> = {
@@ -206,6 +225,17 @@ export function imagesService({ db, storage, uploads, publicBaseUrl, logger }: I
       return { imageId: image.id, url: large?.url ?? image.originalUrl, fields };
     },
 
+    /**
+     * An image the upload intake stored as a file (a support ticket's attachment), rewritten in
+     * place without its metadata (EXIF, GPS, XMP), orientation applied, after the Image API's
+     * checks (pixel bombs 413, undecodable 400, a format it does not take 415). Answers the new size.
+     */
+    async stripStoredImage(storageKey: string): Promise<{ size: number }> {
+      const stripped = await stripImageMetadata(await readAll(await storage.get(storageKey)));
+      await storage.put(storageKey, stripped.bytes, { contentType: stripped.mime });
+      return { size: stripped.bytes.length };
+    },
+
     /** The variants of a live image, smallest first (404 IMAGE_NOT_FOUND). */
     async variants(imageId: number): Promise<ImageVariantItem[]> {
       const rows = await db
@@ -216,6 +246,44 @@ export function imagesService({ db, storage, uploads, publicBaseUrl, logger }: I
         .orderBy(asc(imageVariants.width), asc(imageVariants.id));
       if (rows.length === 0) throw new AppError('IMAGE_NOT_FOUND');
       return rows.flatMap(({ variant }) => (variant ? [toVariant(variant)] : []));
+    },
+
+    /**
+     * Which of `imageIds` are live, processed images that `uploaderId` uploaded (what another
+     * module may attach on that member's behalf).
+     */
+    async uploadedBy(uploaderId: number, imageIds: readonly number[]): Promise<number[]> {
+      if (imageIds.length === 0) return [];
+      const rows = await db
+        .select({ id: images.id })
+        .from(images)
+        .where(
+          and(
+            inArray(images.id, [...imageIds]),
+            eq(images.uploaderId, uploaderId),
+            eq(images.processingStatus, 'COMPLETED'),
+            isNull(images.deletedAt),
+          ),
+        );
+      return rows.map((row) => row.id);
+    },
+
+    /** The variants of each of `imageIds` that is live, smallest first (an unknown id is left out). */
+    async variantsOf(imageIds: readonly number[]): Promise<Map<number, ImageVariantItem[]>> {
+      const found = new Map<number, ImageVariantItem[]>();
+      if (imageIds.length === 0) return found;
+      const rows = await db
+        .select({ variant: imageVariants })
+        .from(imageVariants)
+        .innerJoin(images, eq(images.id, imageVariants.imageId))
+        .where(and(inArray(imageVariants.imageId, [...imageIds]), isNull(images.deletedAt)))
+        .orderBy(asc(imageVariants.width), asc(imageVariants.id));
+      for (const { variant } of rows) {
+        const list = found.get(variant.imageId) ?? [];
+        list.push(toVariant(variant));
+        found.set(variant.imageId, list);
+      }
+      return found;
     },
 
     /**
@@ -232,6 +300,9 @@ export function imagesService({ db, storage, uploads, publicBaseUrl, logger }: I
 
     /** The public URL of a stored image file key (`images/<id>/<name>`). */
     fileUrl,
+
+    /** What crashed uploads left under `images/incoming/` (see `sweepStaleIncoming`). */
+    sweepStaleIncoming: (now?: Date) => sweepStaleIncoming(storage, now),
   };
   return service;
 }

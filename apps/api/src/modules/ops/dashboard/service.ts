@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
 import type { HealthReport } from '../health/schemas.ts';
 import type { RouteFigures, WindowSummary } from '../observability/request-window.ts';
+import type { OrderFailureLog } from './order-failures.ts';
 import type {
   CrawlerSummary,
   OpsAlert,
@@ -44,6 +45,8 @@ export interface OpsDashboardDeps {
   crawler: Source<CrawlerSummary> | null;
   /** the queue admin stats (BullMQ getJobCounts per queue, never job listings) */
   queue: Source<QueueStats>;
+  /** order requests answered 5xx, per minute (every replica) */
+  orderFailures: Pick<OrderFailureLog, 'perMinute'>;
   /** the request metrics of the observability window, every replica */
   requestMetrics: Source<WindowSummary>;
   /** how long each part may take */
@@ -237,16 +240,23 @@ export function opsDashboardService(deps: OpsDashboardDeps) {
   }
 
   /**
-   * Payment failures per minute over the last OPS_ROLLBACK_PAYMENT_WINDOW_MINUTES: payments that
-   * turned FAILED in the minute (declined or never charged), plus those still PENDING past
-   * PAYMENT_RECONCILE_AFTER_MS (the gateway could not be asked), counted in every minute they
-   * stayed so. Fires when every minute of the window has at least the threshold: failures
-   * sustained that long (ops runbook §6). Both counts read the (status, updated_at) index.
+   * Payment and order failures per minute over the last OPS_ROLLBACK_PAYMENT_WINDOW_MINUTES:
+   * payments that turned FAILED in the minute (declined or never charged), plus those still
+   * PENDING past PAYMENT_RECONCILE_AFTER_MS (the gateway could not be asked), counted in every
+   * minute they stayed so, plus the order requests (place, cancel, status change) answered 5xx in
+   * the minute (order-failures.ts). Fires when every minute of the window has at least the
+   * threshold: failures sustained that long (ops runbook §6). The payment counts read the
+   * (status, updated_at) index.
    */
-  async function paymentFailures(): Promise<RollbackSignal> {
+  async function paymentFailures(errors: Record<string, string>): Promise<RollbackSignal> {
     const perMinute = env.OPS_ROLLBACK_PAYMENT_FAILURES_PER_MINUTE;
     const minutes = env.OPS_ROLLBACK_PAYMENT_WINDOW_MINUTES;
     const stuckAfterSeconds = env.PAYMENT_RECONCILE_AFTER_MS / 1000;
+    // read beside the payments; unreadable (Redis down), the payments still judge, and errors says so
+    const orderFailures = deps.orderFailures.perMinute(minutes).catch((error: unknown) => {
+      errors['rollback:order_failures'] = error instanceof Error ? error.message : String(error);
+      return undefined;
+    });
     const rows = await deps.db.execute<{ failed: number; stuck: number }>(sql`
       select
         (select count(*)::int from payments p
@@ -255,9 +265,13 @@ export function opsDashboardService(deps: OpsDashboardDeps) {
           where p.status = 'PENDING' and p.updated_at <= b.to_at - make_interval(secs => ${stuckAfterSeconds})) as stuck
       from (select m, now() - make_interval(mins => m) as to_at from generate_series(${minutes - 1}, 0, -1) m) b
       order by b.m desc`);
-    const counts = [...rows].map((row) => row.failed + row.stuck);
+    const orderCounts = await orderFailures;
+    const counts = [...rows].map((row, minute) => row.failed + row.stuck + (orderCounts?.[minute] ?? 0));
     const stuckNow = rows[rows.length - 1]?.stuck ?? 0;
-    const shown = `failures per minute over the last ${minutes} min, oldest first: ${counts.join(', ')} (FAILED payments, and ${stuckNow} PENDING the gateway has not settled for over ${Math.round(stuckAfterSeconds)} s)`;
+    const orderPart = orderCounts
+      ? `order requests answered 5xx (place, cancel, status change) per minute: ${orderCounts.join(', ')}`
+      : 'order failures not read (see errors)';
+    const shown = `failures per minute over the last ${minutes} min, oldest first: ${counts.join(', ')} (FAILED payments, and ${stuckNow} PENDING the gateway has not settled for over ${Math.round(stuckAfterSeconds)} s; ${orderPart})`;
     if (perMinute <= 0) {
       return {
         key: 'payment_order_failures',
@@ -308,7 +322,7 @@ export function opsDashboardService(deps: OpsDashboardDeps) {
         bounded('rollback:request_metrics', deps.requestMetrics, timeout, errors),
         bounded('rollback:integrity_lowest_price', lowestPriceIntegrity, timeout, errors),
         bounded('rollback:integrity_outbox_stuck', outboxStuck, timeout, errors),
-        bounded('rollback:payment_order_failures', paymentFailures, timeout, errors),
+        bounded('rollback:payment_order_failures', () => paymentFailures(errors), timeout, errors),
         bounded('rollback:integrity_negative_stock', negativeStockGuards, timeout, errors),
       ]);
     if (!deps.crawler) errors.crawler = 'not available: no crawler area';
