@@ -1,3 +1,4 @@
+import './v8-flags.ts';
 import { createLogger, loadEnvOrExit, onShutdownSignal } from '@pbshop/config';
 import { crawlerProcessors } from '@pbshop/crawler';
 import { consumedQueues, instrumentProcessors, jobMetrics, registerQueueDepth } from '@pbshop/metrics';
@@ -7,10 +8,17 @@ import { buildTranscodeProcessors } from '@pbshop/worker-transcode/processor';
 import { buildApp } from './app.ts';
 import { createApiDeps } from './deps.ts';
 import { activityLogProcessor } from './jobs/activity-log.ts';
+import { startAuctionSweeps } from './jobs/auction-sweep.ts';
+import { startBadgeSweeps } from './jobs/badge-sweep.ts';
 import { startCommerceSweeps } from './jobs/commerce-sweeps.ts';
+import { startExchangeRateRefreshes } from './jobs/exchange-rate-refresh.ts';
 import { startMediaSweep } from './jobs/media-sweep.ts';
 import { startPaymentReconciler } from './jobs/payment-reconciler.ts';
+import { scheduleRankings } from './jobs/rankings-schedule.ts';
+import { startTrustSweeps } from './jobs/trust-sweep.ts';
+import { recordInHistory } from './modules/discovery/activity/service.ts';
 import { ensureFirstAdminInBackground } from './modules/identity/auth/admin.ts';
+import { pushDeliveryProcessor } from './modules/realtime/push/delivery-processor.ts';
 
 const env = loadEnvOrExit('api');
 const logger = createLogger(env, 'api');
@@ -23,7 +31,28 @@ const stopFirstAdmin = ensureFirstAdminInBackground(deps);
 // small install runs as one process.
 const workerDeps = { env, logger, redis: deps.workerRedis };
 const sets: ProcessorSet[] = [
-  { processors: env.ACTIVITY_LOG_CONSUMER ? [activityLogProcessor(deps.database.db)] : [] },
+  {
+    processors: env.ACTIVITY_LOG_CONSUMER
+      ? [
+          activityLogProcessor(deps.database.db, {
+            recordInHistory,
+            // the stored rankings change: the cached ranking and pick reads go with them
+            recalculateRankings: () =>
+              deps.cache.afterWrite(
+                () => deps.rankings.recalculate(),
+                () => deps.cache.invalidateList(),
+              ),
+          }),
+        ]
+      : [],
+  },
+  // push-delivery: the push module's own rows and VAPID keys live here, and a job is one HTTPS
+  // request, so the API replicas share it rather than a fourth worker app (PUSH_DELIVERY_CONSUMER)
+  {
+    processors: env.PUSH_DELIVERY_CONSUMER
+      ? [pushDeliveryProcessor({ push: deps.push, timeoutMs: env.PUSH_SEND_TIMEOUT_MS })]
+      : [],
+  },
 ];
 if (env.WORKERS === 'inline') {
   sets.push(
@@ -46,6 +75,9 @@ const processorSet = instrumentProcessors(
 const consumed = consumedQueues(processorSet, deps.workerRedis, env.REDIS_KEY_PREFIX);
 registerQueueDepth(deps.observability.registry, consumed.queues);
 const workers = startWorkers(env.WORKERS === 'inline' ? 'api-inline' : 'api', workerDeps, processorSet);
+// popular products and keywords recomputed every hour: every API declares the one schedule, an
+// activity-log consumer runs it
+void scheduleRankings(deps.producers.queues['activity-log'], logger);
 // unpaid orders past their deadline cancelled, points past their expiry expired (one replica at a time)
 const commerceSweeps = startCommerceSweeps(
   {
@@ -55,6 +87,32 @@ const commerceSweeps = startCommerceSweeps(
     logger,
   },
   env.COMMERCE_SWEEP_INTERVAL_MS,
+);
+
+// exchange rates from EXCHANGE_RATE_URL, at start and every interval (one replica at a time);
+// without the URL no refresh runs and the rate reads answer 503 until an admin sets a rate
+const exchangeRateRefreshes = env.EXCHANGE_RATE_URL
+  ? startExchangeRateRefreshes(
+      { database: deps.database, refreshRates: () => deps.i18n.refreshRates(), logger },
+      env.EXCHANGE_RATE_REFRESH_INTERVAL_MS,
+    )
+  : undefined;
+// AUTO badges granted to every member whose metric reached the threshold (one replica at a time)
+const badgeSweeps = startBadgeSweeps(
+  { database: deps.database, sweepBadges: () => deps.badges.sweep(), logger },
+  env.BADGE_SWEEP_INTERVAL_MS,
+);
+
+// every seller's trust score recomputed from the data (one replica at a time)
+const trustSweeps = startTrustSweeps(
+  { database: deps.database, recomputeTrust: () => deps.trust.recomputeAll(), logger },
+  env.TRUST_SWEEP_INTERVAL_MS,
+);
+
+// reverse auctions past their deadline expired, their owners and bidders notified (one replica at a time)
+const auctionSweeps = startAuctionSweeps(
+  { database: deps.database, expireAuctions: () => deps.auctions.expireOverdue(), logger },
+  env.AUCTION_SWEEP_INTERVAL_MS,
 );
 
 // payments left PENDING (a timed-out confirm, a process killed mid-payment) settled by asking the
@@ -69,9 +127,14 @@ const paymentReconciler = startPaymentReconciler(
   env.PAYMENT_RECONCILE_INTERVAL_MS,
 );
 
-// pre-signed uploads never completed within MEDIA_PENDING_UPLOAD_TTL_MINUTES: rows and objects deleted
+// pre-signed uploads never completed within MEDIA_PENDING_UPLOAD_TTL_MINUTES: rows and objects
+// deleted; image uploads a crash left under images/incoming/ (older than an hour) deleted
 const mediaSweep = startMediaSweep(
-  { sweepPendingUploads: () => deps.mediaFiles.sweepPending(), logger },
+  {
+    sweepPendingUploads: () => deps.mediaFiles.sweepPending(),
+    sweepStaleIncomingImages: () => deps.images.sweepStaleIncoming(),
+    logger,
+  },
   Math.min(env.MEDIA_PENDING_UPLOAD_TTL_MINUTES * 60_000, 5 * 60_000),
 );
 onShutdownSignal(logger, env.SHUTDOWN_GRACE_MS, async () => {
@@ -80,6 +143,10 @@ onShutdownSignal(logger, env.SHUTDOWN_GRACE_MS, async () => {
   await app.close();
   await paymentReconciler.stop();
   await commerceSweeps.stop();
+  await badgeSweeps.stop();
+  await exchangeRateRefreshes?.stop();
+  await trustSweeps.stop();
+  await auctionSweeps.stop();
   await mediaSweep.stop();
   await workers.close();
   await consumed.close();

@@ -23,6 +23,7 @@ import { type GatewaySimulatorProcess, startGatewaySimulator } from './helpers/p
 
 /** The areas our API has today: each of their calls must be served. */
 const builtAreas: readonly Area[] = [
+  'Chat',
   'Auth',
   'User',
   'Category',
@@ -54,6 +55,25 @@ const builtAreas: readonly Area[] = [
   'Admin Settings',
   'Image',
   'Shortform',
+  'Community',
+  'Inquiry',
+  'Support',
+  'Help (FAQ/Notice)',
+  'News',
+  'Badge',
+  'Friend',
+  'Deal',
+  'Compare Bar',
+  'Trust Score',
+  'Web Push',
+  'i18n',
+  'Activity',
+  'Ranking',
+  'Recommendation',
+  'Auto',
+  'Reverse Auction',
+  'PC Builder',
+  'Used Market',
 ];
 const builtCalls = clientCalls.filter((call) => builtAreas.includes(call.area));
 

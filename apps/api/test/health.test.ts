@@ -202,6 +202,7 @@ describe('GET /health', () => {
       'activity-log',
       'video-transcode',
       'search-index-sync',
+      'push-delivery',
     ]);
     await beat.stop();
   });

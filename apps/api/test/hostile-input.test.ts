@@ -1,7 +1,7 @@
 // Hostile and malformed input on every route of the route table: whatever arrives (bad path
-// parameters, query strings, bodies, content types, headers), the answer is never a 5xx — a 503
-// naming an unreachable dependency aside — and every refusal is the failure envelope with a
-// catalog code. Then every route again with PostgreSQL, then Redis, unreachable (a stopped proxy
+// parameters, query strings, bodies, content types, headers), the answer is never a 5xx (with
+// every dependency up, not even a 503) and every refusal is the failure envelope with a catalog
+// code. Then every route again with PostgreSQL, then Redis, unreachable (a stopped proxy
 // in front of the real database; a private Redis stopped): a 503, a 4xx or a success at once (within
 // OUTAGE_ANSWER_MS), never a 500. Bodies are built from each route's OpenAPI schema (see
 // helpers/hostile-values.ts), so a new route or field is covered without editing this file. One
@@ -92,6 +92,14 @@ beforeAll(async () => {
   // with the index in place searches reach OpenSearch, not the PostgreSQL fallback
   await ensureProductIndex(sweep.deps.search, ctx.indexPrefix);
   ids = await seedRows(sweep);
+  // with every dependency up, the exchange rates are there too (no provider here: an admin's rates)
+  for (const [baseCurrency, targetCurrency, rate] of [
+    ['USD', 'KRW', 1380],
+    ['JPY', 'KRW', 9.2],
+    ['USD', 'JPY', 150],
+  ] as const) {
+    await sweep.deps.i18n.setExchangeRate({ baseCurrency, targetCurrency, rate });
+  }
   hostile = schemaValues(ids.byName);
 });
 
@@ -290,8 +298,12 @@ function probesFor(route: RouteAccess): Probe[] {
 
 const dependencyCodes = ['SERVICE_UNAVAILABLE', 'SEARCH_UNAVAILABLE'];
 
-/** What is wrong with an answer, or undefined when it is an acceptable one. */
-function fault(status: number, rawBody: string): string | undefined {
+/**
+ * What is wrong with an answer, or undefined when it is an acceptable one. A 503 naming a
+ * dependency is acceptable only while `down` names one (the outage sweeps): with everything up,
+ * the hostile sweep's input must not make any route report its dependencies unavailable.
+ */
+function fault(status: number, rawBody: string, down: 'nothing' | 'a dependency'): string | undefined {
   let body: { success?: unknown; error?: { code?: unknown; message?: unknown }; requestId?: unknown };
   try {
     body = JSON.parse(rawBody);
@@ -299,8 +311,9 @@ function fault(status: number, rawBody: string): string | undefined {
     body = {};
   }
   const code = typeof body.error?.code === 'string' ? body.error.code : undefined;
-  if (status >= 500 && !(status === 503 && code && dependencyCodes.includes(code)))
-    return `${status} ${code ?? rawBody.slice(0, 100)}`;
+  const unavailableAllowed =
+    down === 'a dependency' && status === 503 && code && dependencyCodes.includes(code);
+  if (status >= 500 && !unavailableAllowed) return `${status} ${code ?? rawBody.slice(0, 100)}`;
   // success and redirects (a social login sends the browser to its provider) carry no envelope
   if (status < 400) return undefined;
   if (body.success !== false || !code || !isErrorCode(code) || typeof body.error?.message !== 'string')
@@ -353,7 +366,7 @@ async function probeRoute(route: RouteAccess, slice: Slice, failures: string[]):
   const { app, deps } = sweep;
   let admin = await createMember(deps, app, { role: 'ADMIN' });
   const report = (probe: Probe, status: number, body: string) => {
-    const problem = fault(status, body);
+    const problem = fault(status, body, 'nothing');
     if (problem)
       failures.push(`${route.method} ${route.url} [${probe.what}] → ${problem} (${probe.url.slice(0, 200)})`);
   };
@@ -396,7 +409,7 @@ async function sweepSlice(routes: RouteAccess[], slice: Slice) {
   return failures;
 }
 
-describe('hostile input on every route of the route table: no 5xx but an unreachable dependency, every refusal a catalog envelope', () => {
+describe('hostile input on every route of the route table, every dependency up: no 5xx, every refusal a catalog envelope', () => {
   for (let index = 0; index < SLICES; index++) {
     it(`every route but the deletions, probe slice ${index + 1} of ${SLICES}`, async () => {
       const routes = sweep.app.routeAccess.filter((route) => route.method !== 'DELETE');
@@ -458,7 +471,7 @@ async function sweepDuringOutage(dependency: { stop(): Promise<void>; start(): P
         const response = await send(app, route, probe, admins[index]!.authHeader);
         const tookMs = Math.round(performance.now() - started);
         const problem =
-          fault(response.statusCode, response.body) ??
+          fault(response.statusCode, response.body, 'a dependency') ??
           (tookMs > boundMs ? `${response.statusCode} after ${tookMs} ms (bound ${boundMs} ms)` : undefined);
         if (problem) failures.push(`${route.method} ${route.url} [${probe.what}] → ${problem}`);
       }

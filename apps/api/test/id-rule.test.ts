@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { shortforms } from '@pbshop/db';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { recordInHistory } from '../src/modules/discovery/activity/service.ts';
 import { setupApiTest } from './helpers/api-test.ts';
 import { createCategory, uniqueName } from './helpers/catalog.ts';
+import { createBoard, writePost } from './helpers/community.ts';
 import { expectError } from './helpers/http.ts';
 import { testMedia } from './helpers/media-files.ts';
 import { multipartBody } from './helpers/multipart.ts';
@@ -117,8 +119,30 @@ const ownerScoped: Record<
     again?: { status: number; code?: string };
     /** the body each call sends (PATCH routes) */
     body?: object;
+    /** the owner's answer to the first call (default 200) */
+    ownStatus?: number;
   }
 > = {
+  'GET /api/v1/support/tickets/:id': {
+    create: (headers) => ownedTicket(headers),
+    list: '/api/v1/support/tickets',
+    code: 'TICKET_NOT_FOUND',
+    again: { status: 200 },
+  },
+  'GET /api/v1/support/tickets/me/:id': {
+    create: (headers) => ownedTicket(headers),
+    list: '/api/v1/support/tickets/me',
+    code: 'TICKET_NOT_FOUND',
+    again: { status: 200 },
+  },
+  'POST /api/v1/support/tickets/:id/reply': {
+    create: (headers) => ownedTicket(headers),
+    list: '/api/v1/support/tickets/me',
+    code: 'TICKET_NOT_FOUND',
+    body: { content: '답변 기다립니다' },
+    ownStatus: 201,
+    again: { status: 201 },
+  },
   'DELETE /api/v1/price-alerts/:id': {
     create: async (headers) => {
       const category = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('Ids') });
@@ -144,6 +168,16 @@ const ownerScoped: Record<
     },
     list: '/api/v1/search/recent',
     code: 'NOT_FOUND',
+  },
+  'DELETE /api/v1/activity/searches/:id': {
+    create: () => ownedSearch(),
+    list: '/api/v1/activity/searches',
+    code: 'SEARCH_HISTORY_NOT_FOUND',
+  },
+  'DELETE /api/v1/activities/searches/:id': {
+    create: () => ownedSearch(),
+    list: '/api/v1/activities/searches',
+    code: 'SEARCH_HISTORY_NOT_FOUND',
   },
   'GET /api/v1/orders/:id': {
     create: () => ownedOrder(),
@@ -222,6 +256,67 @@ const ownerScoped: Record<
     owned: (id) => shortformReadable(id),
     code: 'SHORTFORM_NOT_FOUND',
   },
+  'PATCH /api/v1/posts/:id': {
+    create: (headers) => ownedPost(headers),
+    owned: (id) => postReadable(id),
+    code: 'POST_NOT_FOUND',
+    body: { title: '고친 제목' },
+    again: { status: 200 },
+  },
+  'DELETE /api/v1/posts/:id': {
+    create: (headers) => ownedPost(headers),
+    owned: (id) => postReadable(id),
+    code: 'POST_NOT_FOUND',
+  },
+  'DELETE /api/v1/comments/:id': {
+    create: (headers) => ownedComment(headers),
+    owned: (id) => commentListed(id),
+    code: 'COMMENT_NOT_FOUND',
+  },
+  'DELETE /api/v1/inquiries/:id': {
+    create: async (headers) => {
+      const shop = await createShop(api.app, api.admin.authHeader);
+      const offer = await stockedProduct(api.app, api.admin.authHeader, shop, { stock: 1 });
+      const asked = await api.call('POST', `/api/v1/products/${offer.productId}/inquiries`, {
+        headers,
+        body: { title: '문의', content: '내용', isSecret: true },
+      });
+      expect(asked.status).toBe(201);
+      return asked.body.data.id;
+    },
+    list: '/api/v1/inquiries/me',
+    code: 'INQUIRY_NOT_FOUND',
+  },
+  // a notification is read only by its member (the owner here); reading it twice keeps it read
+  'PATCH /api/v1/notifications/:id/read': {
+    create: async () => (await api.deps.notifications.notify(api.owner.user.id, 'DEAL', { id: 'rule' })).id,
+    list: '/api/v1/notifications?limit=100',
+    code: 'NOTIFICATION_NOT_FOUND',
+    again: { status: 200 },
+  },
+  // a friend request is answered only by its addressee (the owner here)
+  'PATCH /api/v1/friends/request/:friendshipId/accept': {
+    create: () => requestToOwner(),
+    owned: requestPending,
+    code: 'FRIEND_REQUEST_NOT_FOUND',
+  },
+  'PATCH /api/v1/friends/request/:friendshipId/reject': {
+    create: () => requestToOwner(),
+    owned: requestPending,
+    code: 'FRIEND_REQUEST_NOT_FOUND',
+  },
+  'PATCH /api/v1/seller-reviews/:id': {
+    create: (headers) => ownedSellerReview(headers),
+    owned: (id) => sellerReviewListed(id),
+    code: 'SELLER_REVIEW_NOT_FOUND',
+    body: { rating: 3 },
+    again: { status: 200 },
+  },
+  'DELETE /api/v1/seller-reviews/:id': {
+    create: (headers) => ownedSellerReview(headers),
+    owned: (id) => sellerReviewListed(id),
+    code: 'SELLER_REVIEW_NOT_FOUND',
+  },
 };
 
 /** A file the caller uploaded (a PNG made by sharp); its id. */
@@ -241,6 +336,16 @@ async function ownedMedia(headers: { authorization: string }): Promise<number> {
   return uploaded.json().data[0].id;
 }
 
+/** A support ticket the caller opened; its id. */
+async function ownedTicket(headers: { authorization: string }): Promise<number> {
+  const opened = await api.call('POST', '/api/v1/support/tickets', {
+    headers,
+    body: { category: 'ORDER', title: '내 문의', content: '내용' },
+  });
+  expect(opened.status).toBe(201);
+  return opened.body.data.id;
+}
+
 /**
  * `user` routes whose id names a public row (a product), not one of the member's: nothing of
  * another member's can be reached through them.
@@ -253,7 +358,56 @@ const publicRowIds = new Set([
   // any member likes and comments on any short-form
   'POST /api/v1/shortforms/:id/like',
   'POST /api/v1/shortforms/:id/comments',
+  // any member writes on any active board, comments on and likes any published post, asks about any product
+  'POST /api/v1/boards/:boardId/posts',
+  'POST /api/v1/posts/:id/comments',
+  'POST /api/v1/posts/:id/like',
+  'POST /api/v1/products/:id/inquiries',
+  // friend requests, removals and blocks name another member, not a row of mine
+  'POST /api/v1/friends/request/:userId',
+  'DELETE /api/v1/friends/:userId',
+  'POST /api/v1/friends/block/:userId',
+  'DELETE /api/v1/friends/block/:userId',
+  // a chat room is shared by its members: any member joins a public one; another member's private
+  // room answers 403 FORBIDDEN to everything (chat.test.ts), a room id is no row of one member
+  'POST /api/v1/chat/rooms/:roomId/join',
+  'GET /api/v1/chat/rooms/:roomId/messages',
+  'POST /api/v1/chat/rooms/:roomId/messages',
+  'PATCH /api/v1/chat/rooms/:roomId/close',
+  // a review of a seller: the order it names is checked to be the caller's (403 otherwise)
+  'POST /api/v1/sellers/:id/reviews',
+  // a reverse auction is public (GET /auctions/:id shows it and its bids): another member's cancel
+  // or selection answers 403 FORBIDDEN and changes nothing (auctions.test.ts)
+  'DELETE /api/v1/auctions/:id',
+  'PATCH /api/v1/auctions/:id/bids/:bidId/select',
+  // a product viewed, or taken out of the caller's own recent views (only the caller's rows are touched)
+  'POST /api/v1/activities/recent-products/:productId',
+  'DELETE /api/v1/activities/recent-products/:productId',
+  'DELETE /api/v1/activity/views/:productId',
+  // a PC build is public by id (the storefront reads any build without a token): another member's
+  // build answers 403 FORBIDDEN to its writes (pc-builder.test.ts), and any member may price one used
+  'PATCH /api/v1/pc-builds/:id',
+  'DELETE /api/v1/pc-builds/:id',
+  'POST /api/v1/pc-builds/:id/parts',
+  'DELETE /api/v1/pc-builds/:id/parts/:partId',
+  'GET /api/v1/pc-builds/:id/share',
+  'POST /api/v1/used-market/pc-builds/:buildId/estimate',
 ]);
+
+/** A search-history entry of the owner, written as the activity-log processor writes one (no worker runs here). */
+async function ownedSearch(): Promise<number> {
+  const keyword = uniqueName('검색');
+  await api.deps.database.db.transaction((tx) =>
+    recordInHistory(tx, {
+      type: 'search',
+      userId: api.owner.user.id,
+      data: { keyword },
+      occurredAt: new Date(),
+    }),
+  );
+  const listed = await api.call('GET', '/api/v1/activity/searches', { headers: api.owner.authHeader });
+  return listed.body.data.find((row: { keyword: string }) => row.keyword === keyword).id;
+}
 
 /** A short-form the caller uploaded (a 1 s vertical clip made with lavfi); its id. */
 async function ownedShortform(headers: { authorization: string }): Promise<number> {
@@ -346,10 +500,66 @@ async function ownedReview(headers: { authorization: string }): Promise<number> 
   return written.body.data.id;
 }
 
+const reviewedSellers = new Map<number, number>();
+
+/** A review of the seller of a paid order of the owner's; its id. */
+async function ownedSellerReview(headers: { authorization: string }): Promise<number> {
+  const orderId = await ownedOrder();
+  const order = await api.call('GET', `/api/v1/orders/${orderId}`, { headers });
+  const paid = await api.call('POST', '/api/v1/payments', {
+    headers,
+    body: { orderId, method: 'CARD', amount: order.body.data.finalAmount },
+  });
+  expect(paid.status).toBe(201);
+  const sellerId = order.body.data.items[0].sellerId;
+  const written = await api.call('POST', `/api/v1/sellers/${sellerId}/reviews`, {
+    headers,
+    body: { orderId, rating: 5, deliveryRating: 5, content: '빠른 배송, 꼼꼼한 포장' },
+  });
+  expect(written.status).toBe(201);
+  reviewedSellers.set(written.body.data.id, sellerId);
+  return written.body.data.id;
+}
+
+/** Seller reviews have no list of one's own: the review is still in its seller's list. */
+async function sellerReviewListed(id: number): Promise<boolean> {
+  const listed = await api.call('GET', `/api/v1/sellers/${reviewedSellers.get(id)}/reviews?limit=100`);
+  return listed.body.data.some((review: { id: number }) => review.id === id);
+}
+
 /** Reviews have no list of one's own: the review is still in its product's list. */
 async function reviewListed(id: number): Promise<boolean> {
   const listed = await api.call('GET', `/api/v1/products/${reviewedProducts.get(id)}/reviews`);
   return listed.body.data.some((review: { id: number }) => review.id === id);
+}
+
+/** A post of the caller's on a board made for this file; its id. */
+let boardId: number | undefined;
+async function ownedPost(headers: { authorization: string }): Promise<number> {
+  boardId ??= (await createBoard(api.app, api.admin.authHeader)).id;
+  return (await writePost(api.app, headers, boardId)).id;
+}
+
+const postReadable = async (id: number) => (await api.call('GET', `/api/v1/posts/${id}`)).status === 200;
+
+/** the post of each comment `ownedComment` wrote */
+const commentedPosts = new Map<number, number>();
+
+/** A comment of the caller's on another member's post; its id. */
+async function ownedComment(headers: { authorization: string }): Promise<number> {
+  const postId = await ownedPost(api.admin.authHeader);
+  const written = await api.call('POST', `/api/v1/posts/${postId}/comments`, {
+    headers,
+    body: { content: '댓글' },
+  });
+  expect(written.status).toBe(201);
+  commentedPosts.set(written.body.data.id, postId);
+  return written.body.data.id;
+}
+
+async function commentListed(id: number): Promise<boolean> {
+  const listed = await api.call('GET', `/api/v1/posts/${commentedPosts.get(id)}/comments`);
+  return listed.body.data.some((comment: { id: number }) => comment.id === id);
 }
 
 /** An order of the owner's (one unit of a product stocked for it). */
@@ -365,6 +575,27 @@ async function ownedOrder(): Promise<number> {
   });
   expect(placed.status).toBe(201);
   return placed.body.data.id;
+}
+
+/** A friend request from a new member to the owner; its friendship id. */
+async function requestToOwner(): Promise<number> {
+  const asker = await api.member();
+  const sent = await api.call('POST', `/api/v1/friends/request/${api.owner.user.id}`, {
+    headers: asker.authHeader,
+  });
+  expect(sent.status).toBe(200);
+  const received = await api.call('GET', '/api/v1/friends/requests/received?limit=100', {
+    headers: api.owner.authHeader,
+  });
+  return received.body.data.find((row: { userId: number }) => row.userId === asker.user.id).friendshipId;
+}
+
+/** The request is still pending in the owner's received list. */
+async function requestPending(id: number): Promise<boolean> {
+  const received = await api.call('GET', '/api/v1/friends/requests/received?limit=100', {
+    headers: api.owner.authHeader,
+  });
+  return received.body.data.some((row: { friendshipId: number }) => row.friendshipId === id);
 }
 
 describe("another member's id", () => {
@@ -390,7 +621,7 @@ describe("another member's id", () => {
       expect(mine.body.data.map((row: { id: number }) => row.id)).toContain(id);
     }
     const own = await api.call(method, target, { headers: api.owner.authHeader, body: scoped.body });
-    expect(own.status).toBe(200);
+    expect(own.status).toBe(scoped.ownStatus ?? 200);
     const again = await api.call(method, target, { headers: api.owner.authHeader, body: scoped.body });
     if (scoped.again) {
       expect({ status: again.status, code: again.body.error?.code }).toEqual(scoped.again);

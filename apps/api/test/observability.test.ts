@@ -305,6 +305,7 @@ describe('dashboard', () => {
     expect(data.queue.items.map((item: { queueName: string }) => item.queueName).sort()).toEqual([
       'activity-log',
       'crawler-collect',
+      'push-delivery',
       'search-index-sync',
       'video-transcode',
     ]);

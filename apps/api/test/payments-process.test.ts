@@ -1,9 +1,7 @@
 // The API as a real process killed (SIGKILL) after the payment gateway (the simulator, a real
 // process) recorded the charge but before the API committed it: the payment is left PENDING, and
 // the next API process's reconciler settles it COMPLETED with the order PAYMENT_CONFIRMED, charged once.
-import { orders, payments } from '@pbshop/db';
 import { pollUntil, type RunningProcess, spawnProcess } from '@pbshop/testing';
-import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setupApiTest } from './helpers/api-test.ts';
 import { addressOf, createShop, stockedProduct } from './helpers/orders.ts';
@@ -47,10 +45,13 @@ async function listening(child: RunningProcess): Promise<string> {
   return String(line.msg).replace('Server listening at ', '');
 }
 
+/** The order's and its payments' statuses in one snapshot (the reconciler settles both in one transaction). */
 async function state(orderId: number) {
-  const [order] = await api.deps.database.db.select().from(orders).where(eq(orders.id, orderId));
-  const rows = await api.deps.database.db.select().from(payments).where(eq(payments.orderId, orderId));
-  return { order: order!.status, payments: rows.map((row) => row.status) };
+  const [row] = await api.deps.database.sql<{ order: string; payments: string[] }[]>`
+    select o.status as order,
+           array(select p.status::text from payments p where p.order_id = o.id order by p.id) as payments
+    from orders o where o.id = ${orderId}`;
+  return { order: row!.order, payments: row!.payments };
 }
 
 describe('the API killed between the gateway approval and the commit', () => {

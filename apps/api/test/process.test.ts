@@ -11,6 +11,7 @@ import {
   startFixtureServer,
   startPrivateRedis,
   type TestContext,
+  waitFor,
 } from '@pbshop/testing';
 import { eq } from 'drizzle-orm';
 import type { Redis } from 'ioredis';
@@ -27,6 +28,8 @@ let producers: JobProducers;
 let database: DatabaseHandle;
 let seller: FixtureServer;
 let sellerDelayMs = 0;
+/** the paths the seller fixture has been asked for */
+const sellerRequests: string[] = [];
 const running: RunningProcess[] = [];
 
 function startApi(overrides: Record<string, string> = {}): RunningProcess {
@@ -47,7 +50,8 @@ beforeAll(async () => {
   redis = createRedis(ctx.env.REDIS_URL!, 'worker');
   producers = new JobProducers(redis, bullPrefix(ctx.redisPrefix));
   database = createDatabase(ctx.env.DATABASE_URL!);
-  seller = await startFixtureServer(async (_request, response) => {
+  seller = await startFixtureServer(async (request, response) => {
+    sellerRequests.push(request.url ?? '');
     await sleep(sellerDelayMs);
     response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     response.end('<html><body><span class="price">1,299,000원</span></body></html>');
@@ -78,7 +82,10 @@ describe('api process', () => {
     const api = startApi();
     await listening(api);
     const { code, ms } = await api.stop('SIGTERM');
-    expect(code).toBe(0);
+    expect(
+      code,
+      JSON.stringify(api.logs.filter((line) => Number(line.level) >= 40)) + api.stderr.join(''),
+    ).toBe(0);
     expect(ms).toBeLessThan(10_000);
   });
 
@@ -149,12 +156,12 @@ describe('api process', () => {
       requestId: 'req-inline-1',
       url: `${seller.url}/p/1`,
     });
-    await pollUntil(
-      () => job.isActive(),
-      (active) => active,
-    );
+    // mid-job: BullMQ holds the job as active and the processor's fetch has reached the seller
+    await waitFor('the job to be active', async () => (await job.isActive()) || undefined);
+    await waitFor('the processor to be fetching the page', () => sellerRequests.includes('/p/1'));
+    expect(await job.isActive()).toBe(true);
     const { code, ms } = await api.stop('SIGTERM');
-    expect(code).toBe(0);
+    expect(code, JSON.stringify(api.logs.slice(-5))).toBe(0);
     expect(ms).toBeLessThan(10_000);
 
     const released = await producers.queues['crawler-collect'].getJob(job.id!);

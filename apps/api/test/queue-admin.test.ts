@@ -57,7 +57,7 @@ async function auditOf(action: string, requestId: string): Promise<AuditRow> {
 }
 
 describe('queue admin API', () => {
-  it('lists the four supported queues', async () => {
+  it('lists the five supported queues', async () => {
     const { status, body } = await asAdmin('GET', `${base}/supported`);
     expect(status).toBe(200);
     expect(body.data).toEqual({ items: [...queueNames] });
@@ -102,7 +102,7 @@ describe('queue admin API', () => {
     await Promise.all(queueNames.map((queue) => settledJob(api.deps, queue, 'fail')));
     const { status, body } = await asAdmin('GET', `${base}/stats`);
     expect(status).toBe(200);
-    expect(body.data.total).toBe(4);
+    expect(body.data.total).toBe(queueNames.length);
     expect(body.data.items.map((item: { queueName: string }) => item.queueName)).toEqual([...queueNames]);
     for (const item of body.data.items) {
       expect(item.paused).toBe(false);
@@ -286,6 +286,7 @@ describe('queue admin API', () => {
       ['video-transcode', 2, 2],
       ['crawler-collect', 1, 1],
       ['search-index-sync', 0, 0],
+      ['push-delivery', 0, 0],
     ]);
     // the oldest failures of each queue
     expect(body.data.items[0].jobIds).toEqual(ids['activity-log']!.slice(0, 2));

@@ -90,31 +90,46 @@ it('rebuilds into v2 while writes continue and searches answer; every change is 
     .from(products)
     .where(sql`${products.name} like '미러리스 %'`)
     .orderBy(products.id);
+  // the products each successful write changed, and the writes by kind: each must succeed
   const changed: number[] = [];
-  let writes = 0;
+  const succeeded = { delete: 0, create: 0, price: 0, rename: 0 };
+  const failedWrites: string[] = [];
+  /** successful writes answered while the status still showed the run building v2 */
+  let writesWhileRunning = 0;
   const writing = (async () => {
     for (let step = 0; running && step < 40; step++) {
       const target = seeded[(step * 37) % seeded.length]!.id;
-      if (step % 4 === 0) {
-        await write('DELETE', `/api/v1/products/${target}`).catch(() => {});
-      } else if (step % 4 === 1) {
-        await write('POST', '/api/v1/products', { categoryId: category.id, name: `새 카메라 ${step}` });
-      } else if (step % 4 === 2) {
-        await write('POST', `/api/v1/products/${target}/prices`, {
-          sellerId: seller.id,
-          price: 1_000_000 + step,
-          url: `https://shop.example.com/c/${step}`,
-        }).catch(() => {});
-      } else {
-        const { version } = await write<{ version: number }>('GET', `/api/v1/products/${target}`).catch(
-          () => ({
-            version: 0,
-          }),
-        );
-        await write('PATCH', `/api/v1/products/${target}`, { name: `개명 ${step}`, version }).catch(() => {});
+      const kind = (['delete', 'create', 'price', 'rename'] as const)[step % 4]!;
+      try {
+        if (kind === 'delete') {
+          await write('DELETE', `/api/v1/products/${target}`);
+          changed.push(target);
+        } else if (kind === 'create') {
+          const created = await write<{ id: number }>('POST', '/api/v1/products', {
+            categoryId: category.id,
+            name: `새 카메라 ${step}`,
+          });
+          changed.push(created.id);
+        } else if (kind === 'price') {
+          await write('POST', `/api/v1/products/${target}/prices`, {
+            sellerId: seller.id,
+            price: 1_000_000 + step,
+            url: `https://shop.example.com/c/${step}`,
+          });
+          changed.push(target);
+        } else {
+          const { version } = await write<{ version: number }>('GET', `/api/v1/products/${target}`);
+          await write('PATCH', `/api/v1/products/${target}`, { name: `개명 ${step}`, version });
+          changed.push(target);
+        }
+        succeeded[kind]++;
+        const { body } = await call('GET', '/api/v1/search/admin/index/status', {
+          headers: api.admin.authHeader,
+        });
+        if (body.data.reindex?.status === 'RUNNING') writesWhileRunning++;
+      } catch (error) {
+        failedWrites.push(`${kind} ${target}: ${(error as Error).message}`);
       }
-      changed.push(target);
-      writes++;
       await new Promise((resolve) => setTimeout(resolve, 30));
     }
   })();
@@ -138,7 +153,10 @@ it('rebuilds into v2 while writes continue and searches answer; every change is 
   await Promise.all([searching, writing]);
   api.proxy.setDelay(0);
 
-  expect(writes).toBeGreaterThan(5);
+  // writes went through, of every kind, while the run was building v2
+  expect(failedWrites).toEqual([]);
+  expect(writesWhileRunning).toBeGreaterThan(5);
+  expect(Object.entries(succeeded).filter(([, count]) => count === 0)).toEqual([]);
   // searches answered throughout, from v1 and then from v2
   expect(searchStatuses.length).toBeGreaterThan(5);
   expect(searchStatuses.filter((status) => status !== 200)).toEqual([]);

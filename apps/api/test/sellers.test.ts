@@ -375,8 +375,11 @@ describe('permissions', () => {
       'DELETE /api/v1/sellers/:id admin',
       'GET /api/v1/sellers public',
       'GET /api/v1/sellers/:id public',
+      'GET /api/v1/sellers/:id/reviews public',
+      'GET /api/v1/sellers/:id/trust public',
       'PATCH /api/v1/sellers/:id admin',
       'POST /api/v1/sellers admin',
+      'POST /api/v1/sellers/:id/reviews user',
     ]);
   });
 });

@@ -3,12 +3,12 @@
 import { randomBytes } from 'node:crypto';
 import { access, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
 import { users } from '@pbshop/db';
 import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { setupApiTest } from './helpers/api-test.ts';
+import { pngDeclaring } from './helpers/media-files.ts';
 import type { Member } from './helpers/users.ts';
 
 const PUBLIC_BASE_URL = 'http://cdn.pbshop.test:8000';
@@ -84,29 +84,6 @@ const pngOf = (width: number, height: number) => solid(width, height).png().toBu
 const jpegOf = (width: number, height: number) => solid(width, height).jpeg().toBuffer();
 const gifOf = (width: number, height: number) => solid(width, height).gif().toBuffer();
 const webpOf = (width: number, height: number) => solid(width, height).webp().toBuffer();
-
-/** A PNG of a few hundred bytes that declares width × height (a decompression bomb's header). */
-function pngDeclaring(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(typed));
-    return Buffer.concat([length, typed, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 8; // bit depth
-  header[9] = 2; // RGB
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(Buffer.alloc(64 * 1024))),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
 
 describe('POST /users/me/profile-image (USER-08)', () => {
   it.each([

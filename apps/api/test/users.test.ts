@@ -612,6 +612,7 @@ describe('GET /users/:id/profile (USER-06, public)', () => {
       nickname,
       bio: 'hello',
       profileImageUrl: null,
+      badges: [],
       createdAt: member.user.createdAt.toISOString(),
     });
     expect(JSON.stringify(body)).not.toContain(member.user.email);
@@ -636,6 +637,7 @@ describe("GET /users/profile/:userId (the storefront's fetchPublicProfile)", () 
       nickname: '',
       bio: null,
       profileImageUrl: null,
+      badges: [],
       createdAt: member.user.createdAt.toISOString(),
     });
     const nickname = `alias_${member.user.id}`;
@@ -675,6 +677,7 @@ describe('PATCH /users/me/profile (USER-07)', () => {
       nickname,
       bio: '안녕하세요\nPC 조립 좋아합니다 🖥️',
       profileImageUrl: null,
+      badges: [],
       createdAt: member.user.createdAt.toISOString(),
     });
     const me = await call('GET', '/api/v1/users/me', { headers: member.authHeader });
@@ -847,6 +850,7 @@ describe('access declarations', () => {
       'PATCH /api/v1/users/:id/status': 'admin',
       'GET /api/v1/users/:id/profile': 'public',
       'GET /api/v1/users/profile/:id': 'public',
+      'GET /api/v1/users/:id/badges': 'public',
       'PATCH /api/v1/users/me/profile': 'user',
       'POST /api/v1/users/me/profile-image': 'user',
       'DELETE /api/v1/users/me/profile-image': 'user',

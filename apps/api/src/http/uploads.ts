@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { type Readable, Transform } from 'node:stream';
 import multipart from '@fastify/multipart';
 import { AppError } from '@pbshop/errors';
@@ -114,7 +114,6 @@ export interface ReceivedFile {
   mime: string;
   extension: string;
   size: number;
-  sha256: string;
   /** the client's file name (for display only) */
   originalName: string;
 }
@@ -270,7 +269,7 @@ export function uploadIntake({ storage, redis, keyPrefix, policy, quota }: Uploa
 
   /**
    * One file part into storage: its first bytes decide its type, then the rest streams through a
-   * counter (the kind's size limit, the day's quota) and a hash into an atomic `put`.
+   * counter (the kind's size limit, the day's quota) into an atomic `put`.
    */
   async function storeFile(
     field: string,
@@ -290,7 +289,6 @@ export function uploadIntake({ storage, redis, keyPrefix, policy, quota }: Uploa
       throw error;
     }
     const limit = maxBytesOf(currentPolicy, detected.kind);
-    const hash = createHash('sha256');
     let size = 0;
     const gate = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
@@ -307,7 +305,6 @@ export function uploadIntake({ storage, redis, keyPrefix, policy, quota }: Uploa
           callback(counter.exceeded({ bytesPerDay: quota.bytesPerDay }));
           return;
         }
-        hash.update(chunk);
         callback(null, chunk);
       },
     });
@@ -348,7 +345,6 @@ export function uploadIntake({ storage, redis, keyPrefix, policy, quota }: Uploa
       mime: detected.mime,
       extension: detected.extension,
       size,
-      sha256: hash.digest('hex'),
       originalName: originalName.slice(0, 255),
     };
   }

@@ -1,4 +1,5 @@
 import type { FastifyRateLimitOptions, FastifyRateLimitStore } from '@fastify/rate-limit';
+import { defineScript } from '@pbshop/queues';
 import type { Redis } from 'ioredis';
 
 /**
@@ -85,9 +86,8 @@ function answeredWithin(ms: number, callback: Callback): Callback {
 export function rateLimitStore(options: RateLimitStoreOptions) {
   const redis = options.redis as CountingRedis;
   const answerWithinMs = options.answerWithinMs ?? ANSWER_WITHIN_MS;
-  if (typeof redis.rateLimitCount !== 'function') {
-    redis.defineCommand('rateLimitCount', { numberOfKeys: 1, lua: COUNT_SCRIPT });
-  }
+  /** resolved once the script may be called (defineScript) */
+  const scriptReady = defineScript(redis, 'rateLimitCount', { numberOfKeys: 1, lua: COUNT_SCRIPT });
   const windows = new Map<string, Window>();
   /** keys with counts kept here: a sync visits these, not every client seen in the window */
   const dirty = new Set<string>();
@@ -95,7 +95,9 @@ export function rateLimitStore(options: RateLimitStoreOptions) {
   let lastSweep = Date.now();
 
   const count = (key: string, add: number, windowMs: number) =>
-    redis.rateLimitCount(key, add, windowMs).then(([current, ttl]) => ({ current, ttl }));
+    scriptReady
+      .then(() => redis.rateLimitCount(key, add, windowMs))
+      .then(([current, ttl]) => ({ current, ttl }));
 
   function strict(prefix: string): FastifyRateLimitStore {
     return {

@@ -3,7 +3,7 @@ import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import type { Env } from '@pbshop/config';
 import { AppError } from '@pbshop/errors';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
@@ -43,6 +43,19 @@ export function documentHeaders(directives: Record<string, string[] | null>): Re
 /** Route config for the auth routes' own, lower limit. */
 export function authRateLimit(env: Pick<Env, 'AUTH_RATE_LIMIT_PER_MINUTE'>) {
   return { max: env.AUTH_RATE_LIMIT_PER_MINUTE, timeWindow: 60_000 };
+}
+
+/**
+ * Route config for a member's writes that others read (posts, comments, likes, Q&A): counted per
+ * member (the access guard runs first and sets the principal), on each route apart.
+ */
+export function memberWriteRateLimit(env: Pick<Env, 'MEMBER_WRITE_RATE_LIMIT_PER_MINUTE'>) {
+  return {
+    max: env.MEMBER_WRITE_RATE_LIMIT_PER_MINUTE,
+    timeWindow: 60_000,
+    keyGenerator: (request: FastifyRequest) =>
+      request.principal ? `member:${request.principal.id}` : `ip:${request.ip}`,
+  };
 }
 
 /**

@@ -4,13 +4,20 @@
 //
 // Ids are kept exactly as the API answers them and only ever put back into paths and bodies:
 // nothing here parses or assumes their format (integers, sent as JSON numbers).
-import { crawlerUnmatchedItems } from '@pbshop/db';
+import {
+  carLeaseOffers,
+  carModels,
+  carOptions,
+  carTaxRates,
+  carTrims,
+  crawlerUnmatchedItems,
+} from '@pbshop/db';
 import type { App } from '../../src/app.ts';
 import type { ApiDeps } from '../../src/deps.ts';
 import { codeOf, strongPassword, type TestSmtpServer } from '../auth-helpers.ts';
 import { createCategory, createSeller, uniqueName } from '../helpers/catalog.ts';
 import { failedJob } from '../helpers/queues.ts';
-import type { Member } from '../helpers/users.ts';
+import type { Member, MemberOptions } from '../helpers/users.ts';
 import { apiBase } from './served.ts';
 
 /** An id as the API answered it. */
@@ -21,7 +28,7 @@ export interface ContractApi {
   deps: ApiDeps;
   admin: Member;
   user: Member;
-  member(): Promise<Member>;
+  member(options?: MemberOptions): Promise<Member>;
 }
 
 /** A member signed up through the auth routes (so with a password), code read from the mail. */
@@ -146,6 +153,78 @@ export async function createFixtures(api: ContractApi, smtp: TestSmtpServer) {
   }
   await send(app, 'POST', '/price-alerts', user, { productId: product.id, targetPrice: 1_200_000 });
 
+  // the auto vertical has no admin writes: its rows as the seed writes them, and the tax rates
+  const car = await carRows(api.deps);
+  // reverse auctions: a SELLER member who manages a shop bids on the user's auctions
+  const bidder = await api.member({ role: 'SELLER' });
+  await createSeller(app, admin.authHeader, { ownerUserId: bidder.user.id });
+  // PC parts: products whose part-type spec the PC builder checks, with offers and used listings,
+  // a compatibility rule, and the member's shared build of a CPU and a GPU
+  const pcCategory = await createCategory(app, admin.authHeader, { name: uniqueName('PC 부품') });
+  const partTypeSpec = await asAdmin('POST', '/specs/definitions', {
+    categoryId: pcCategory.id,
+    key: 'pc_part_type',
+    name: '부품 종류',
+    type: 'SELECT',
+    options: ['CPU', 'GPU'],
+  });
+  const pcPart = async (partType: 'CPU' | 'GPU', name: string, price: number): Promise<Id> => {
+    const created = await asAdmin('POST', '/products', {
+      categoryId: pcCategory.id,
+      name: uniqueName(name),
+      description: 'PC 부품',
+      status: 'ON_SALE',
+      price: Math.round(price * 1.15),
+      stock: 10,
+    });
+    await newOffer(created.id, seller.id, price);
+    await asAdmin('PUT', `/products/${created.id}/specs`, {
+      values: [{ specDefinitionId: partTypeSpec.id, value: partType }],
+    });
+    return created.id;
+  };
+  const cpu = await pcPart('CPU', 'AMD 라이젠7 7800X3D', 519_000);
+  const gpu = await pcPart('GPU', 'RTX 4070 SUPER', 849_000);
+  await api.deps.usedMarket.ingest({
+    name: 'contract-feed',
+    listings: () =>
+      [cpu, gpu].flatMap((productId, index) =>
+        [0, 1, 2].map((step) => ({
+          externalId: `contract-${String(productId)}-${step}`,
+          productId: Number(productId),
+          price: (index + 1) * 300_000 + step * 10_000,
+          condition: 'A' as const,
+          listedAt: new Date(Date.now() - (10 + step * 50) * 86_400_000),
+          soldAt: null,
+        })),
+      ),
+  });
+  await asAdmin('POST', '/admin/compatibility-rules', {
+    partType: 'CPU',
+    targetPartType: 'MOTHERBOARD',
+    title: uniqueName('CPU 소켓'),
+    description: 'CPU와 메인보드의 소켓이 같아야 합니다.',
+    severity: 'HIGH',
+    metadata: { operator: 'EQUALS', sourceSpec: 'socket', targetSpec: 'socket' },
+  });
+  const pcBuild = await send(app, 'POST', '/pc-builds', user, {
+    name: '게이밍 견적',
+    description: 'QHD 게임용',
+    purpose: 'GAMING',
+    budget: 2_000_000,
+  });
+  await send(app, 'POST', `/pc-builds/${pcBuild.id}/parts`, user, {
+    productId: cpu,
+    partType: 'CPU',
+    quantity: 1,
+  });
+  await send(app, 'POST', `/pc-builds/${pcBuild.id}/parts`, user, {
+    productId: gpu,
+    partType: 'GPU',
+    quantity: 1,
+  });
+  const { shareCode } = await send<{ shareCode: string }>(app, 'GET', `/pc-builds/${pcBuild.id}/share`, user);
+
   const auth = {
     /** POST /auth/signup and the code from the mail; the e-mail is not verified yet. */
     async signedUp(): Promise<SignedUp> {
@@ -215,7 +294,10 @@ export async function createFixtures(api: ContractApi, smtp: TestSmtpServer) {
     product,
     otherProduct,
     ramSpec,
+    car,
+    bidder,
     auth,
+    pc: { categoryId: pcCategory.id, cpu, gpu, buildId: pcBuild.id, shareCode },
     resilience: {
       /** A breaker name a live process holds: the API's own `search` (a search uses it), published at once. */
       async breaker(): Promise<string> {
@@ -272,4 +354,52 @@ export async function createFixtures(api: ContractApi, smtp: TestSmtpServer) {
       },
     },
   };
+}
+
+/** A sedan with one trim, an option and a lease offer, and the four car taxes (standing rates). */
+async function carRows(deps: ApiDeps) {
+  const { db } = deps.database;
+  await db.insert(carTaxRates).values(
+    (
+      [
+        ['INDIVIDUAL_CONSUMPTION_TAX', '0.05'],
+        ['EDUCATION_TAX', '0.3'],
+        ['VAT', '0.1'],
+        ['ACQUISITION_TAX', '0.07'],
+      ] as const
+    ).map(([code, rate]) => ({
+      code,
+      name: code,
+      rate,
+      source: 'contract fixture',
+      validFrom: '2018-01-01',
+    })),
+  );
+  const [model] = await db
+    .insert(carModels)
+    .values({
+      brand: '현대',
+      name: `아반떼 ${next()}`,
+      type: 'SEDAN',
+      fuelType: 'GASOLINE',
+      releaseYear: 2025,
+    })
+    .returning({ id: carModels.id });
+  const [trim] = await db
+    .insert(carTrims)
+    .values({ modelId: model!.id, name: '1.6 모던', basePrice: 19_520_000, engineDisplacementCc: 1598 })
+    .returning({ id: carTrims.id });
+  const [option] = await db
+    .insert(carOptions)
+    .values({ trimId: trim!.id, name: '현대 스마트센스', price: 690_000 })
+    .returning({ id: carOptions.id });
+  await db.insert(carLeaseOffers).values({
+    modelId: model!.id,
+    provider: '현대캐피탈',
+    offerType: 'LEASE',
+    monthlyPayment: 389_000,
+    termMonths: 48,
+    deposit: 6_000_000,
+  });
+  return { modelId: model!.id, trimId: trim!.id, optionId: option!.id };
 }

@@ -7,8 +7,11 @@
 // the path as they are, the query without empty values, `Content-Type: application/json` on every
 // call, a body only when there is one, Bearer only for calls that send it, and `data`/`meta`
 // unwrapped only from a body with both `success` and `data`.
+import { createECDH, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { activityLogs } from '@pbshop/db';
 import { waitFor } from '@pbshop/testing';
+import { recordInHistory } from '../../src/modules/discovery/activity/service.ts';
 import { uniqueName } from '../helpers/catalog.ts';
 import { testMedia } from '../helpers/media-files.ts';
 import { type FormPart, multipartBody } from '../helpers/multipart.ts';
@@ -742,7 +745,615 @@ export const clientRequests: Partial<Record<CallKey, RequestBuilder>> = {
     params: { userId: (await publishedShortform(fx)).owner.user.id },
     query: { page: 1, limit: 20 },
   }),
+
+  // Community (CommunityApiPage): boards, then a board's posts with page and limit (:89-94); a
+  // post's detail rendered whole; writes of { title, content } (:148, :169-172) and { content }
+  // (:238); the like's two fields (:206-207); the comment list's author and content (:225-248)
+  'GET /boards': async (fx) => {
+    await communityBoard(fx);
+    return {};
+  },
+  'GET /boards/:boardId/posts': async (fx) => {
+    const boardId = await communityBoard(fx);
+    await newPost(fx, await fx.member());
+    return { params: { boardId }, query: { page: 1, limit: 20, sort: 'newest' } };
+  },
+  'GET /posts/:id': async (fx) => ({ params: { id: await newPost(fx, await fx.member()) } }),
+  'POST /boards/:boardId/posts': async (fx) => ({
+    as: await fx.member(),
+    params: { boardId: await communityBoard(fx) },
+    body: { title: '노트북 추천 부탁드립니다', content: '100만원대 가벼운 모델이요.' },
+  }),
+  'PATCH /posts/:id': async (fx) => {
+    const author = await fx.member();
+    return {
+      as: author,
+      params: { id: await newPost(fx, author) },
+      body: { title: '제목 수정', content: '본문 수정' },
+    };
+  },
+  'DELETE /posts/:id': async (fx) => {
+    const author = await fx.member();
+    return { as: author, params: { id: await newPost(fx, author) } };
+  },
+  'POST /posts/:id/like': async (fx) => ({
+    as: fx.user,
+    params: { id: await newPost(fx, await fx.member()) },
+  }),
+  'GET /posts/:postId/comments': async (fx) => {
+    const postId = await newPost(fx, await fx.member());
+    await sent(fx, 'POST', `/posts/${postId}/comments`, { as: fx.user }, { content: '저도 궁금합니다' });
+    return { params: { postId } };
+  },
+  'POST /posts/:postId/comments': async (fx) => ({
+    as: fx.user,
+    params: { postId: await newPost(fx, await fx.member()) },
+    body: { content: '좋은 정보 감사합니다' },
+  }),
+  'DELETE /comments/:id': async (fx) => {
+    const postId = await newPost(fx, await fx.member());
+    const comment = await sent(
+      fx,
+      'POST',
+      `/posts/${postId}/comments`,
+      { as: fx.user },
+      { content: '지울 댓글' },
+    );
+    return { as: fx.user, params: { id: comment.id } };
+  },
+
+  // Inquiry (InquiryApiPage): lists with page 1 and limit 20 (:53-56, :132-135); the question
+  // form always sends isSecret as a boolean (:84-88); the answer form { content } (:114)
+  'GET /products/:productId/inquiries': async (fx) => {
+    await newInquiry(fx, await fx.member());
+    return { params: { productId: fx.product.id }, query: { page: 1, limit: 20 } };
+  },
+  'POST /products/:productId/inquiries': async (fx) => ({
+    as: await fx.member(),
+    params: { productId: fx.product.id },
+    body: { title: '배터리 문의', content: '배터리 사용 시간이 어떻게 되나요?', isSecret: false },
+  }),
+  'POST /inquiries/:inquiryId/answer': async (fx) => ({
+    as: fx.admin,
+    params: { inquiryId: await newInquiry(fx, await fx.member()) },
+    body: { content: '약 10시간입니다.' },
+  }),
+  'GET /inquiries/me': async (fx) => {
+    const asker = await fx.member();
+    await newInquiry(fx, asker);
+    return { as: asker, query: { page: 1, limit: 20 } };
+  },
+  'DELETE /inquiries/:inquiryId': async (fx) => {
+    const asker = await fx.member();
+    return { as: asker, params: { inquiryId: await newInquiry(fx, asker) } };
+  },
+
+  // Support (SupportApiPage): the create form's four fields (category free text, 'ORDER' by
+  // default), my list filtered by status when one is picked, the admin list and answer box
+  'POST /support/tickets': async ({ member }) => ({ as: await member(), body: ticketForm() }),
+  'GET /support/tickets/me': async (fx) => {
+    const owner = await fx.member();
+    await sent(fx, 'POST', '/support/tickets', { as: owner }, ticketForm());
+    return { as: owner, query: { status: 'OPEN' } };
+  },
+  'GET /support/tickets/me/:id': async (fx) => {
+    const owner = await fx.member();
+    const ticket = await sent(fx, 'POST', '/support/tickets', { as: owner }, ticketForm());
+    return { as: owner, params: { id: ticket.id } };
+  },
+  'POST /admin/support/tickets/:ticketId/answer': async (fx) => {
+    const ticket = await sent(fx, 'POST', '/support/tickets', { as: await fx.member() }, ticketForm());
+    return { as: fx.admin, params: { ticketId: ticket.id }, body: { content: '내일 출고됩니다.' } };
+  },
+  'GET /admin/support/tickets': async (fx) => {
+    await sent(fx, 'POST', '/support/tickets', { as: await fx.member() }, ticketForm());
+    return { as: fx.admin, query: { status: 'OPEN' } };
+  },
+
+  // Help (HelpApiPage): the FAQ list (1, 30) with category and keyword, the notice list, and the
+  // admin forms (all fields on create, only one on update)
+  'GET /faq': async (fx) => {
+    await sent(fx, 'POST', '/admin/faq', { as: fx.admin }, faqForm('배송 조회는 어디서 하나요?'));
+    return { query: { page: 1, limit: 30, category: 'DELIVERY', keyword: '배송' } };
+  },
+  'POST /admin/faq': ({ admin }) => ({ as: admin, body: faqForm('반품 기간은?') }),
+  'PATCH /admin/faq/:id': async (fx) => {
+    const faq = await sent(fx, 'POST', '/admin/faq', { as: fx.admin }, faqForm('고칠 질문'));
+    return { as: fx.admin, params: { id: faq.id }, body: { question: '고친 질문' } };
+  },
+  'DELETE /admin/faq/:id': async (fx) => {
+    const faq = await sent(fx, 'POST', '/admin/faq', { as: fx.admin }, faqForm('지울 질문'));
+    return { as: fx.admin, params: { id: faq.id } };
+  },
+  'GET /notices': async (fx) => {
+    await sent(fx, 'POST', '/admin/notices', { as: fx.admin }, noticeForm('점검 안내'));
+    return { query: { page: 1, limit: 20 } };
+  },
+  'POST /admin/notices': ({ admin }) => ({ as: admin, body: noticeForm('새 공지') }),
+  'PATCH /admin/notices/:id': async (fx) => {
+    const notice = await sent(fx, 'POST', '/admin/notices', { as: fx.admin }, noticeForm('고칠 공지'));
+    return { as: fx.admin, params: { id: notice.id }, body: { title: '고친 공지' } };
+  },
+  'DELETE /admin/notices/:id': async (fx) => {
+    const notice = await sent(fx, 'POST', '/admin/notices', { as: fx.admin }, noticeForm('지울 공지'));
+    return { as: fx.admin, params: { id: notice.id } };
+  },
+
+  // News (HomePage and PublicLandingPage list 4, NewsApiPage 10; its forms always send productIds)
+  'GET /news': async (fx) => {
+    await newsArticle(fx);
+    return { query: { page: 1, limit: 4 } };
+  },
+  'GET /news/categories': async (fx) => {
+    await newsTab(fx);
+    return {};
+  },
+  'GET /news/:id': async (fx) => ({ params: { id: await newsArticle(fx) } }),
+  'POST /news': async (fx) => ({
+    as: fx.admin,
+    body: {
+      title: '노트북 가격 동향',
+      content: '<p>이번 주 노트북 가격이 내렸습니다.</p>',
+      categoryId: await newsTab(fx),
+      thumbnailUrl: 'https://img.example.com/news-cover.jpg',
+      productIds: [fx.product.id],
+    },
+  }),
+  'PATCH /news/:id': async (fx) => ({
+    as: fx.admin,
+    params: { id: await newsArticle(fx) },
+    body: { title: '고친 제목', content: '<p>고친 본문</p>', categoryId: await newsTab(fx), productIds: [] },
+  }),
+  'DELETE /news/:id': async (fx) => ({ as: fx.admin, params: { id: await newsArticle(fx) } }),
+  'POST /news/categories': ({ admin }) => ({ as: admin, body: { name: '리뷰', slug: unique('review-') } }),
+  'DELETE /news/categories/:id': async (fx) => ({ as: fx.admin, params: { id: await newsTab(fx) } }),
+
+  // Badge (BadgeApiPage): the create form sends condition only for AUTO, the edit form all six
+  // fields, the grant form userId and reason
+  'GET /badges': async (fx) => {
+    await newBadge(fx);
+    return {};
+  },
+  'GET /badges/me': async (fx) => {
+    const holder = await fx.member();
+    await sent(
+      fx,
+      'POST',
+      `/admin/badges/${await newBadge(fx)}/grant`,
+      { as: fx.admin },
+      { userId: holder.user.id },
+    );
+    return { as: holder };
+  },
+  'GET /users/:userId/badges': async (fx) => {
+    const holder = await fx.member();
+    await sent(
+      fx,
+      'POST',
+      `/admin/badges/${await newBadge(fx)}/grant`,
+      { as: fx.admin },
+      { userId: holder.user.id },
+    );
+    return { params: { userId: holder.user.id } };
+  },
+  'POST /admin/badges': ({ admin }) => ({ as: admin, body: badgeForm('AUTO') }),
+  'PATCH /admin/badges/:id': async (fx) => ({
+    as: fx.admin,
+    params: { id: await newBadge(fx) },
+    body: badgeForm('AUTO'),
+  }),
+  'DELETE /admin/badges/:id': async (fx) => ({ as: fx.admin, params: { id: await newBadge(fx) } }),
+  'POST /admin/badges/:badgeId/grant': async (fx) => ({
+    as: fx.admin,
+    params: { badgeId: await newBadge(fx) },
+    body: { userId: (await fx.member()).user.id, reason: '이벤트 당첨' },
+  }),
+  'DELETE /admin/badges/:badgeId/revoke/:userId': async (fx) => {
+    const holder = await fx.member();
+    const badgeId = await newBadge(fx);
+    await sent(fx, 'POST', `/admin/badges/${badgeId}/grant`, { as: fx.admin }, { userId: holder.user.id });
+    return { as: fx.admin, params: { badgeId, userId: holder.user.id } };
+  },
+
+  // Chat (ChatApiPage): rooms and messages page 1 of 20; the room a member opens, a public one to join
+  'GET /chat/rooms': async (fx) => {
+    const owner = await fx.member();
+    await fx.deps.chat.createRoom(owner.user, { name: '배송 문의', isPrivate: true });
+    return { as: owner, query: { page: 1, limit: 20 } };
+  },
+  'POST /chat/rooms': async (fx) => ({ as: await fx.member(), body: { name: '배송 문의', isPrivate: true } }),
+  'POST /chat/rooms/:roomId/join': async (fx) => {
+    const room = await fx.deps.chat.createRoom((await fx.member()).user, {
+      name: '공개 상담',
+      isPrivate: false,
+    });
+    return { as: await fx.member(), params: { roomId: room.id } };
+  },
+  'GET /chat/rooms/:roomId/messages': async (fx) => {
+    const owner = await fx.member();
+    const room = await fx.deps.chat.createRoom(owner.user, { name: '배송 문의', isPrivate: true });
+    await fx.deps.chat.send(owner.user, room.id, '주문한 상품이 아직 안 왔어요');
+    return { as: owner, params: { roomId: room.id }, query: { page: 1, limit: 20 } };
+  },
+  'POST /chat/rooms/:roomId/messages': async (fx) => {
+    const owner = await fx.member();
+    const room = await fx.deps.chat.createRoom(owner.user, { name: '배송 문의', isPrivate: true });
+    return { as: owner, params: { roomId: room.id }, body: { message: '안녕하세요' } };
+  },
+
+  // Friend (FriendApiPage): the actions send no body; the lists page 1 of 20
+  'POST /friends/request/:userId': async (fx) => ({
+    as: await fx.member(),
+    params: { userId: (await fx.member()).user.id },
+  }),
+  'PATCH /friends/request/:friendshipId/accept': async (fx) => {
+    const { addressee, friendshipId } = await friendRequest(fx);
+    return { as: addressee, params: { friendshipId } };
+  },
+  'PATCH /friends/request/:friendshipId/reject': async (fx) => {
+    const { addressee, friendshipId } = await friendRequest(fx);
+    return { as: addressee, params: { friendshipId } };
+  },
+  'GET /friends': async (fx) => ({ as: (await friends(fx)).requester, query: { page: 1, limit: 20 } }),
+  'GET /friends/requests/received': async (fx) => ({
+    as: (await friendRequest(fx)).addressee,
+    query: { page: 1, limit: 20 },
+  }),
+  'GET /friends/requests/sent': async (fx) => ({
+    as: (await friendRequest(fx)).requester,
+    query: { page: 1, limit: 20 },
+  }),
+  'GET /friends/feed': async (fx) => {
+    const { requester, addressee } = await friends(fx);
+    // an entry of the activity log as its processor writes it: the friend earned a badge
+    await fx.deps.database.sql`
+      insert into activity_logs (job_id, type, user_id, payload, occurred_at)
+      values (${unique('contract-feed-')}, 'badge_granted', ${addressee.user.id},
+              ${JSON.stringify({ badgeId: 1, badgeName: 'Review Master' })}::jsonb, now())`;
+    return { as: requester, query: { page: 1, limit: 20 } };
+  },
+  'POST /friends/block/:userId': async (fx) => {
+    const { requester, addressee } = await friends(fx);
+    return { as: requester, params: { userId: addressee.user.id } };
+  },
+  'DELETE /friends/block/:userId': async (fx) => {
+    const blocker = await fx.member();
+    const blocked = await fx.member();
+    await sent(fx, 'POST', `/friends/block/${blocked.user.id}`, { as: blocker });
+    return { as: blocker, params: { userId: blocked.user.id } };
+  },
+  'DELETE /friends/:userId': async (fx) => {
+    const { requester, addressee } = await friends(fx);
+    return { as: requester, params: { userId: addressee.user.id } };
+  },
+
+  // Deal (DealApiPage): the list asks for `limit` and `activeOnly=true`; the admin form sends one
+  // product, ISO instants and a subset of fields on update
+  'GET /deals': async (fx) => {
+    await runningDeal(fx);
+    return { query: { limit: 6, activeOnly: true } };
+  },
+  'POST /deals/admin': (fx) => ({
+    as: fx.admin,
+    body: {
+      productId: fx.product.id,
+      title: unique('Spring deal '),
+      description: 'Ten percent off',
+      discountRate: 10,
+      startAt: new Date(Date.now() - 60_000).toISOString(),
+      endAt: new Date(Date.now() + 86_400_000).toISOString(),
+      isActive: true,
+    },
+  }),
+  'PATCH /deals/admin/:id': async (fx) => ({
+    as: fx.admin,
+    params: { id: await runningDeal(fx) },
+    body: { title: unique('Renamed deal '), discountRate: 15, isActive: false },
+  }),
+  'DELETE /deals/admin/:id': async (fx) => ({ as: fx.admin, params: { id: await runningDeal(fx) } }),
+
+  // Auto (AutoApiPage): the type filter as typed in its input; the estimate form sends the model,
+  // trim and the chosen option ids, nothing else
+  'GET /auto/models': () => ({ query: { brand: '현대', type: 'SEDAN' } }),
+  'GET /auto/models/:modelId/trims': (fx) => ({ params: { modelId: fx.car.modelId } }),
+  'POST /auto/estimate': (fx) => ({
+    body: { modelId: fx.car.modelId, trimId: fx.car.trimId, optionIds: [fx.car.optionId] },
+  }),
+  'GET /auto/models/:modelId/lease-offers': (fx) => ({ params: { modelId: fx.car.modelId } }),
+
+  // Reverse Auction (AuctionApiPage): the member posts, the SELLER member bids, the owner selects
+  // or cancels; the list sends no query
+  'POST /auctions': (fx) => ({ as: fx.user, body: auctionForm(fx) }),
+  'GET /auctions': async (fx) => {
+    await openAuction(fx);
+    return {};
+  },
+  'GET /auctions/:id': async (fx) => ({ params: { id: await openAuction(fx) } }),
+  'POST /auctions/:id/bids': async (fx) => ({
+    as: fx.bidder,
+    params: { id: await openAuction(fx) },
+    body: bidForm(),
+  }),
+  'PATCH /auctions/:id/bids/:bidId/select': async (fx) => ({ as: fx.user, params: await auctionBid(fx) }),
+  'DELETE /auctions/:id': async (fx) => ({ as: fx.user, params: { id: await openAuction(fx) } }),
+  'PATCH /auctions/:id/bids/:bidId': async (fx) => ({
+    as: fx.bidder,
+    params: await auctionBid(fx),
+    body: { price: 1_650_000, description: 'Two-year warranty included', deliveryDays: 3 },
+  }),
+  'DELETE /auctions/:id/bids/:bidId': async (fx) => ({ as: fx.bidder, params: await auctionBid(fx) }),
+
+  // Compare Bar (CompareApiPage): x-compare-key and no Bearer (§1.6)
+  'POST /compare/add': (fx) => ({
+    headers: { 'x-compare-key': unique('compare_') },
+    body: { productId: fx.product.id },
+  }),
+  'DELETE /compare/:productId': async (fx) => {
+    const headers = await compareBar(fx);
+    return { headers, params: { productId: fx.otherProduct.id } };
+  },
+  'GET /compare': async (fx) => ({ headers: await compareBar(fx) }),
+  'GET /compare/detail': async (fx) => ({ headers: await compareBar(fx) }),
+
+  // Trust Score (TrustApiPage): the recalculate form sends its five metrics (defaults 90, 90, 90, 90, 5)
+  'GET /trust/sellers/:sellerId': (fx) => ({ params: { sellerId: fx.seller.id } }),
+  'GET /trust/sellers/:sellerId/history': async (fx) => {
+    await sent(fx, 'POST', `/trust/admin/sellers/${fx.seller.id}/recalculate`, { as: fx.admin }, {});
+    return { params: { sellerId: fx.seller.id }, query: { limit: 20 } };
+  },
+  'POST /trust/admin/sellers/:sellerId/recalculate': (fx) => ({
+    as: fx.admin,
+    params: { sellerId: fx.seller.id },
+    body: { deliveryAccuracy: 90, priceAccuracy: 90, customerRating: 90, responseSpeed: 90, returnRate: 5 },
+  }),
+
+  // Web Push (PushApiPage): the form's endpoint and keys as the browser's PushSubscription gives
+  // them, expirationTime as the "epoch ms string" placeholder asks; the preference form sends all four
+  'POST /push/subscriptions': async (fx) => ({
+    as: await fx.member(),
+    body: { ...browserSubscription(), expirationTime: String(Date.now() + 7 * 86_400_000) },
+  }),
+  'POST /push/subscriptions/unsubscribe': async (fx) => {
+    const member = await fx.member();
+    const subscription = browserSubscription();
+    await sent(fx, 'POST', '/push/subscriptions', { as: member }, subscription);
+    return { as: member, body: { endpoint: subscription.endpoint } };
+  },
+  'GET /push/subscriptions': async (fx) => {
+    const member = await fx.member();
+    await sent(fx, 'POST', '/push/subscriptions', { as: member }, browserSubscription());
+    return { as: member };
+  },
+  'GET /push/preferences': async (fx) => ({ as: await fx.member() }),
+  'POST /push/preferences': async (fx) => ({
+    as: await fx.member(),
+    body: {
+      priceAlertEnabled: true,
+      orderStatusEnabled: false,
+      chatMessageEnabled: true,
+      dealEnabled: false,
+    },
+  }),
+
+  // i18n (I18nApiPage): the translation form's four fields (inputs default to 'en' and 'product'),
+  // the rate form's upper-cased codes and rate, the converter's amount and codes
+  'GET /i18n/translations': async (fx) => {
+    await sent(fx, 'POST', '/i18n/admin/translations', { as: fx.admin }, translationOf(fx));
+    return { query: { locale: 'en', namespace: 'product' } };
+  },
+  'POST /i18n/admin/translations': (fx) => ({ as: fx.admin, body: translationOf(fx) }),
+  'DELETE /i18n/admin/translations/:id': async (fx) => {
+    const created = await sent(fx, 'POST', '/i18n/admin/translations', { as: fx.admin }, translationOf(fx));
+    return { as: fx.admin, params: { id: created.id } };
+  },
+  'GET /i18n/exchange-rates': async (fx) => {
+    await sent(fx, 'POST', '/i18n/admin/exchange-rates', { as: fx.admin }, usdRate);
+    return {};
+  },
+  'POST /i18n/admin/exchange-rates': (fx) => ({ as: fx.admin, body: usdRate }),
+  'GET /i18n/convert': async (fx) => {
+    await sent(fx, 'POST', '/i18n/admin/exchange-rates', { as: fx.admin }, usdRate);
+    return { query: { amount: 12_345, from: 'KRW', to: 'USD' } };
+  },
+
+  // Activity (ActivityApiPage): the lists page 1 (searches by 30); the actions send no body but the keyword
+  'GET /activities': async (fx) => ({ as: await activeMember(fx) }),
+  'GET /activities/recent-products': async (fx) => ({
+    as: await activeMember(fx),
+    query: { page: 1, limit: 20 },
+  }),
+  'POST /activities/recent-products/:productId': (fx) => ({
+    as: fx.user,
+    params: { productId: fx.product.id },
+  }),
+  'GET /activities/searches': async (fx) => ({ as: await activeMember(fx), query: { page: 1, limit: 30 } }),
+  'POST /activities/searches': (fx) => ({ as: fx.user, body: { keyword: '노트북' } }),
+  'DELETE /activities/searches/:id': async (fx) => {
+    const member = await activeMember(fx);
+    const listed = await fx.app.inject({
+      method: 'GET',
+      url: `${apiBase}/activities/searches`,
+      headers: member.authHeader,
+    });
+    return { as: member, params: { id: listed.json().data[0].id } };
+  },
+  'DELETE /activities/searches': async (fx) => ({ as: await activeMember(fx) }),
+
+  // Ranking (HomePage, RankingApiPage): limits 6 and 10; the recalculation sends no body
+  'GET /rankings/products/popular': async (fx) => {
+    await activeMember(fx);
+    return { query: { limit: 6 } };
+  },
+  'GET /rankings/keywords/popular': async (fx) => {
+    await activeMember(fx);
+    return { query: { limit: 10 } };
+  },
+  'POST /rankings/admin/recalculate': (fx) => ({ as: fx.admin }),
+
+  // Recommendation (RecommendationApiPage): limit 20
+  'GET /recommendations/trending': () => ({ query: { limit: 20 } }),
+  'GET /recommendations/personal': async (fx) => ({ as: await activeMember(fx), query: { limit: 20 } }),
+
+  // PC Builder (PcBuilderApiPage): the create form sends all four fields, a part its quantity, the
+  // rule form `enabled: true` and `metadata: { required: true }`; the update sends four fields
+  'GET /pc-builds': (fx) => ({ as: fx.user, query: { page: 1, limit: 20 } }),
+  'POST /pc-builds': (fx) => ({ as: fx.user, body: pcBuildForm() }),
+  'GET /pc-builds/:id': (fx) => ({ params: { id: fx.pc.buildId } }),
+  'PATCH /pc-builds/:id': async (fx) => ({
+    as: fx.user,
+    params: { id: await pcBuildOf(fx) },
+    body: { name: '사무용 견적', description: '문서 작업용', purpose: 'OFFICE', budget: 800_000 },
+  }),
+  'DELETE /pc-builds/:id': async (fx) => ({ as: fx.user, params: { id: await pcBuildOf(fx) } }),
+  'POST /pc-builds/:id/parts': async (fx) => ({
+    as: fx.user,
+    params: { id: await pcBuildOf(fx) },
+    body: { productId: fx.pc.gpu, partType: 'GPU', sellerId: fx.seller.id, quantity: 1 },
+  }),
+  'DELETE /pc-builds/:id/parts/:partId': async (fx) => {
+    const id = await pcBuildOf(fx);
+    const withPart = (await sent(
+      fx,
+      'POST',
+      `/pc-builds/${id}/parts`,
+      { as: fx.user },
+      {
+        productId: fx.pc.cpu,
+        partType: 'CPU',
+        quantity: 1,
+      },
+    )) as unknown as { parts: { id: Id }[] };
+    return { as: fx.user, params: { id, partId: withPart.parts[0]!.id } };
+  },
+  'GET /pc-builds/:id/compatibility': (fx) => ({ params: { id: fx.pc.buildId } }),
+  'GET /pc-builds/:id/share': (fx) => ({ as: fx.user, params: { id: fx.pc.buildId } }),
+  'GET /pc-builds/shared/:shareCode': (fx) => ({ params: { shareCode: fx.pc.shareCode } }),
+  'GET /pc-builds/popular': () => ({ query: { page: 1, limit: 20 } }),
+  'GET /admin/compatibility-rules': (fx) => ({ as: fx.admin }),
+  'POST /admin/compatibility-rules': (fx) => ({ as: fx.admin, body: ruleForm() }),
+  'PATCH /admin/compatibility-rules/:id': async (fx) => ({
+    as: fx.admin,
+    params: { id: (await sent(fx, 'POST', '/admin/compatibility-rules', { as: fx.admin }, ruleForm())).id },
+    body: { title: unique('쿨러 필수 '), description: '쿨러를 고르세요.', severity: 'MEDIUM', enabled: true },
+  }),
+  'DELETE /admin/compatibility-rules/:id': async (fx) => ({
+    as: fx.admin,
+    params: { id: (await sent(fx, 'POST', '/admin/compatibility-rules', { as: fx.admin }, ruleForm())).id },
+  }),
+
+  // Used Market (UsedMarketApiPage)
+  'GET /used-market/products/:productId/price': (fx) => ({ params: { productId: fx.pc.gpu } }),
+  'GET /used-market/categories/:categoryId/prices': (fx) => ({
+    params: { categoryId: fx.pc.categoryId },
+    query: { page: 1, limit: 20 },
+  }),
+  'POST /used-market/pc-builds/:buildId/estimate': (fx) => ({
+    as: fx.user,
+    params: { buildId: fx.pc.buildId },
+  }),
 };
+
+/**
+ * A new member who viewed the fixture product and searched once, written as the activity-log
+ * processor writes them (no worker runs here), and the rankings recalculated through the admin API.
+ */
+async function activeMember(fx: Fixtures): Promise<Member> {
+  const member = await fx.member();
+  const occurredAt = new Date();
+  const entries = [
+    { type: 'product_view', data: { productId: fx.product.id } },
+    { type: 'search', data: { keyword: unique('노트북') } },
+  ];
+  for (const entry of entries) {
+    await fx.deps.database.db.transaction(async (tx) => {
+      await tx.insert(activityLogs).values({
+        jobId: unique('client-contract-'),
+        type: entry.type,
+        userId: member.user.id,
+        requestId: 'client-contract',
+        payload: entry.data,
+        occurredAt,
+      });
+      await recordInHistory(tx, { ...entry, userId: member.user.id, occurredAt });
+    });
+  }
+  await sent(fx, 'POST', '/rankings/admin/recalculate', { as: fx.admin });
+  return member;
+}
+
+/** The storefront's translation form for the fixture product's name. */
+const translationOf = (fx: Fixtures) => ({
+  locale: 'en',
+  namespace: 'product',
+  key: `${fx.product.id}.name`,
+  value: 'Gaming laptop',
+});
+/** The rate form as an admin fills it (an exchange rate set by hand). */
+const usdRate = { baseCurrency: 'USD', targetCurrency: 'KRW', rate: 1380.5 };
+
+/** A browser's push subscription at a real push service: a fresh P-256 key and auth secret. */
+function browserSubscription() {
+  const ecdh = createECDH('prime256v1');
+  ecdh.generateKeys();
+  return {
+    endpoint: `https://fcm.googleapis.com/fcm/send/${unique('contract-')}`,
+    p256dhKey: ecdh.getPublicKey().toString('base64url'),
+    authKey: randomBytes(16).toString('base64url'),
+  };
+}
+
+/** A deal of the fixture product running now, made through the admin route. */
+async function runningDeal(fx: Fixtures): Promise<Id> {
+  const deal = await sent(
+    fx,
+    'POST',
+    '/deals/admin',
+    { as: fx.admin },
+    {
+      productId: fx.product.id,
+      title: unique('Running deal '),
+      discountRate: 10,
+      startAt: new Date(Date.now() - 60_000).toISOString(),
+      endAt: new Date(Date.now() + 86_400_000).toISOString(),
+    },
+  );
+  return deal.id;
+}
+
+/** The auction form as AuctionApiPage sends it: `specs` parsed from its JSON text input. */
+function auctionForm(fx: Fixtures) {
+  return {
+    title: unique('Gaming laptop wanted '),
+    description: 'RTX 4070 or better, 32 GB RAM',
+    categoryId: fx.category.id,
+    specs: { gpu: 'RTX 4070', ram: '32GB' },
+    budget: 2_000_000,
+  };
+}
+
+/** The bid form as AuctionApiPage sends it. */
+const bidForm = () => ({ price: 1_700_000, description: 'In stock, ships tomorrow', deliveryDays: 1 });
+
+/** An open auction of the fixture user, posted through the API. */
+async function openAuction(fx: Fixtures): Promise<Id> {
+  return (await sent(fx, 'POST', '/auctions', { as: fx.user }, auctionForm(fx))).id;
+}
+
+/** An open auction of the fixture user with the fixture SELLER's bid: the path parameters. */
+async function auctionBid(fx: Fixtures): Promise<{ id: Id; bidId: Id }> {
+  const id = await openAuction(fx);
+  const bid = await sent(fx, 'POST', `/auctions/${id}/bids`, { as: fx.bidder }, bidForm());
+  return { id, bidId: bid.id };
+}
+
+/** A guest compare bar holding the two fixture products: its x-compare-key header. */
+async function compareBar(fx: Fixtures): Promise<Record<string, string>> {
+  const headers = { 'x-compare-key': unique('compare_') };
+  for (const productId of [fx.product.id, fx.otherProduct.id]) {
+    await sent(fx, 'POST', '/compare/add', { headers }, { productId });
+  }
+  return headers;
+}
 
 export interface ClientAnswer {
   status: number;
@@ -783,6 +1394,39 @@ function crawlerJobForm(sellerId: Id) {
   };
 }
 
+/** The support page's create form. */
+const ticketForm = () => ({
+  category: 'ORDER',
+  title: '배송 문의',
+  content: '주문한 노트북이 아직 오지 않았습니다.',
+  attachmentUrl: 'https://img.example.com/receipt.png',
+});
+const faqForm = (question: string) => ({
+  category: 'DELIVERY',
+  question,
+  answer: '<p>마이페이지에서 확인하세요.</p>',
+  isActive: true,
+});
+const noticeForm = (title: string) => ({ title, content: '<p>안내드립니다.</p>', isPublished: true });
+
+/** A news tab made by an admin; its id. */
+async function newsTab(fx: Fixtures): Promise<Id> {
+  return (
+    await sent(fx, 'POST', '/news/categories', { as: fx.admin }, { name: '소식', slug: unique('news-') })
+  ).id;
+}
+
+/** An article about the fixture product in a new tab; its id. */
+async function newsArticle(fx: Fixtures): Promise<Id> {
+  const body = {
+    title: '이번 주 특가',
+    content: '<p>노트북 특가 소식입니다.</p>',
+    categoryId: await newsTab(fx),
+    productIds: [fx.product.id],
+  };
+  return (await sent(fx, 'POST', '/news', { as: fx.admin }, body)).id;
+}
+
 /** A fixture call through the API (not the call under test); its `data`, or a throw unless 2xx. */
 async function sent(
   fx: Fixtures,
@@ -801,6 +1445,66 @@ async function sent(
     throw new Error(`fixture ${method} ${path} answered ${response.statusCode}: ${response.body}`);
   }
   return response.json().data;
+}
+
+/** The PC build form as PcBuilderApiPage sends it: all four fields. */
+const pcBuildForm = () => ({
+  name: unique('견적 '),
+  description: '게임과 작업용',
+  purpose: 'GAMING',
+  budget: 2_500_000,
+});
+
+/** A throwaway build of the fixture member; its id. */
+async function pcBuildOf(fx: Fixtures): Promise<Id> {
+  return (await sent(fx, 'POST', '/pc-builds', { as: fx.user }, pcBuildForm())).id;
+}
+
+/** The rule form as PcBuilderApiPage sends it. */
+const ruleForm = () => ({
+  partType: 'COOLER',
+  title: unique('쿨러 필수 '),
+  description: '견적에 CPU쿨러가 있어야 합니다.',
+  severity: 'HIGH',
+  enabled: true,
+  metadata: { required: true },
+});
+
+/** The badge form as BadgeApiPage sends it (condition only for AUTO). */
+function badgeForm(type: 'AUTO' | 'MANUAL') {
+  return {
+    name: unique('리뷰 마스터 '),
+    description: '리뷰 10개 작성',
+    iconUrl: 'https://img.example.com/badges/review.png',
+    type,
+    ...(type === 'AUTO' ? { condition: { metric: 'review_count', threshold: 10 } } : {}),
+    rarity: 'RARE',
+  };
+}
+
+async function newBadge(fx: Fixtures): Promise<Id> {
+  return (await sent(fx, 'POST', '/admin/badges', { as: fx.admin }, badgeForm('MANUAL'))).id;
+}
+
+/** A pending friend request between two new members, with its id from the addressee's list. */
+async function friendRequest(fx: Fixtures) {
+  const requester = await fx.member();
+  const addressee = await fx.member();
+  await sent(fx, 'POST', `/friends/request/${addressee.user.id}`, { as: requester });
+  const received = await fx.app.inject({
+    method: 'GET',
+    url: `${apiBase}/friends/requests/received`,
+    headers: addressee.authHeader,
+  });
+  const friendshipId: Id = received.json().data[0].friendshipId;
+  return { requester, addressee, friendshipId };
+}
+
+/** Two new members who are friends. */
+async function friends(fx: Fixtures) {
+  const request = await friendRequest(fx);
+  await sent(fx, 'PATCH', `/friends/request/${request.friendshipId}/accept`, { as: request.addressee });
+  return request;
 }
 
 /** The media page's form: one image for the fixture product. */
@@ -1006,6 +1710,50 @@ async function newReview(fx: Fixtures, author: Member): Promise<Id> {
         rating: 5,
         content: '처음 써 보는데 마음에 듭니다.',
       },
+    )
+  ).id;
+}
+
+/** The board the Community calls post on, made once per fixture set by its admin. */
+const communityBoards = new WeakMap<Fixtures, Promise<Id>>();
+function communityBoard(fx: Fixtures): Promise<Id> {
+  let board = communityBoards.get(fx);
+  if (!board) {
+    board = sent(
+      fx,
+      'POST',
+      '/admin/boards',
+      { as: fx.admin },
+      { slug: unique('board-'), name: '자유게시판' },
+    ).then((made) => made.id);
+    communityBoards.set(fx, board);
+  }
+  return board;
+}
+
+/** A post of `author` on the Community board; its id. */
+async function newPost(fx: Fixtures, author: Member): Promise<Id> {
+  const boardId = await communityBoard(fx);
+  return (
+    await sent(
+      fx,
+      'POST',
+      `/boards/${boardId}/posts`,
+      { as: author },
+      { title: '사용기', content: '한 달 써 봤어요' },
+    )
+  ).id;
+}
+
+/** A question of `asker` about the fixture product; its id. */
+async function newInquiry(fx: Fixtures, asker: Member): Promise<Id> {
+  return (
+    await sent(
+      fx,
+      'POST',
+      `/products/${fx.product.id}/inquiries`,
+      { as: asker },
+      { title: '재고 문의', content: '언제 입고되나요?', isSecret: false },
     )
   ).id;
 }

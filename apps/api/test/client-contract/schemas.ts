@@ -191,6 +191,38 @@ const cartItem = z.looseObject({
 
 const renderedWhole = z.unknown().refine((value) => value !== undefined, 'no data to render');
 
+/** CompareListItem (ty:743-753): what the compare bar lists read */
+const compareListItem = z.looseObject({ productId: id, name: text, price: money, averageRating: z.number() });
+
+/** PushPreferenceItem (ty:1172-1181): the four checkboxes */
+const pushPreference = z.looseObject({
+  priceAlertEnabled: z.boolean(),
+  orderStatusEnabled: z.boolean(),
+  chatMessageEnabled: z.boolean(),
+  dealEnabled: z.boolean(),
+});
+
+/** FriendListItem (ty:513-521): what the friend lists read */
+const friendListItem = z.looseObject({ friendshipId: id, userId: id, nickname: z.string().nullable() });
+
+/** SupportTicketItem (ty:1082-1096): what the ticket lists read */
+const supportTicketItem = z.looseObject({
+  id,
+  category: text,
+  title: text,
+  status: z.enum(['OPEN', 'ANSWERED']),
+});
+
+/** NewsDetailItem (ty:600-619): rendered whole; its related products as the type declares them */
+const newsDetailItem = z.looseObject({
+  id,
+  title: text,
+  viewCount: count,
+  relatedProducts: z
+    .array(z.looseObject({ id, name: text, thumbnailUrl: text.nullable(), lowestPrice: money.nullable() }))
+    .min(1),
+});
+
 const message = z.looseObject({ message: text });
 
 interface CategoryNode {
@@ -797,4 +829,351 @@ export const clientSchemas: Partial<Record<CallKey, ClientShape>> = {
   'GET /shortforms/:id/transcode-status': { data: renderedWhole },
   'POST /shortforms/:id/transcode/retry': { data: renderedWhole },
   'GET /shortforms/user/:userId': { data: z.array(renderedWhole).min(1) },
+
+  // Community (CommunityApiPage): the lists hold the fixture's board, post and comment
+  'GET /boards': { data: z.array(z.looseObject({ id, slug: text, name: text })).min(1) },
+  'GET /boards/:boardId/posts': {
+    data: z.array(z.looseObject({ id, title: text, likeCount: count, commentCount: count })).min(1),
+  },
+  'GET /posts/:id': { data: renderedWhole },
+  'POST /boards/:boardId/posts': { data: notRead },
+  'PATCH /posts/:id': { data: notRead },
+  'DELETE /posts/:id': { data: notRead },
+  'POST /posts/:id/like': { data: z.looseObject({ liked: z.boolean(), likeCount: count }) },
+  'GET /posts/:postId/comments': {
+    data: z
+      .array(
+        z.looseObject({
+          id,
+          content: text,
+          // the page shows `author?.nickname || author?.name`: one of them a text
+          author: z.looseObject({ nickname: text.nullable().optional(), name: text }),
+        }),
+      )
+      .min(1),
+  },
+  'POST /posts/:postId/comments': { data: notRead },
+  'DELETE /comments/:id': { data: notRead },
+
+  // Inquiry (InquiryApiPage): the lists hold the fixture's question
+  'GET /products/:productId/inquiries': {
+    data: z
+      .array(
+        z.looseObject({
+          id,
+          productId: id,
+          title: text,
+          isSecret: z.boolean(),
+          status: z.enum(['PENDING', 'ANSWERED']),
+        }),
+      )
+      .min(1),
+  },
+  'POST /products/:productId/inquiries': { data: notRead },
+  'POST /inquiries/:inquiryId/answer': { data: notRead },
+  'GET /inquiries/me': {
+    data: z
+      .array(z.looseObject({ id, title: text, status: z.enum(['PENDING', 'ANSWERED']), answer: z.unknown() }))
+      .min(1),
+  },
+  'DELETE /inquiries/:inquiryId': { data: notRead },
+
+  // Support (SupportApiPage; ty:1082-1096): both lists read id, category, title and status of each
+  // ticket, which the storefront knows as OPEN or ANSWERED; the rest is rendered whole
+  'POST /support/tickets': { data: renderedWhole },
+  'GET /support/tickets/me': { data: z.array(supportTicketItem).min(1) },
+  'GET /support/tickets/me/:id': { data: renderedWhole },
+  'POST /admin/support/tickets/:ticketId/answer': {
+    data: supportTicketItem.extend({
+      answer: z.looseObject({ content: text, answeredBy: id, answeredAt: text }),
+    }),
+  },
+  'GET /admin/support/tickets': { data: z.array(supportTicketItem).min(1) },
+
+  // Help (HelpApiPage; ty:1098-1115): the FAQ list reads id, category, question; notices id,
+  // title, isPublished; the admin writes are not read
+  'GET /faq': { data: z.array(z.looseObject({ id, category: text, question: text })).min(1) },
+  'POST /admin/faq': { data: notRead },
+  'PATCH /admin/faq/:id': { data: notRead },
+  'DELETE /admin/faq/:id': { data: notRead },
+  'GET /notices': { data: z.array(z.looseObject({ id, title: text, isPublished: z.boolean() })).min(1) },
+  'POST /admin/notices': { data: notRead },
+  'PATCH /admin/notices/:id': { data: notRead },
+  'DELETE /admin/notices/:id': { data: notRead },
+
+  // News (HomePage, PublicLandingPage, NewsApiPage; ty:579-619): the list reads id, title,
+  // summary, the tabs id, name, slug; the detail is rendered whole (its related products checked
+  // against NewsDetailItem), the deletes' { success, message } too
+  'GET /news': { data: z.array(z.looseObject({ id, title: text, summary: text })).min(1) },
+  'GET /news/categories': { data: z.array(z.looseObject({ id, name: text, slug: text })).min(1) },
+  'GET /news/:id': { data: newsDetailItem },
+  'POST /news': { data: newsDetailItem },
+  'PATCH /news/:id': { data: renderedWhole },
+  'DELETE /news/:id': { data: z.looseObject({ success: z.boolean(), message: text }) },
+  'POST /news/categories': { data: renderedWhole },
+  'DELETE /news/categories/:id': { data: z.looseObject({ success: z.boolean(), message: text }) },
+
+  // Badge (BadgeApiPage; ty:421-449): the list reads id, name, type, rarity, holderCount; the held
+  // lists id, userId, badgeId, grantedAt and badge?.name; the admin answers are rendered whole
+  'GET /badges': {
+    data: z
+      .array(
+        z.looseObject({
+          id,
+          name: text,
+          type: z.enum(['AUTO', 'MANUAL']),
+          rarity: z.enum(['COMMON', 'UNCOMMON', 'RARE', 'EPIC', 'LEGENDARY']),
+          holderCount: count,
+        }),
+      )
+      .min(1),
+  },
+  'GET /badges/me': {
+    data: z
+      .array(
+        z.looseObject({ id, badgeId: id, grantedAt: text, badge: z.looseObject({ name: text }).nullable() }),
+      )
+      .min(1),
+  },
+  'GET /users/:userId/badges': {
+    data: z
+      .array(z.looseObject({ id, userId: id, badgeId: id, badge: z.looseObject({ name: text }).nullable() }))
+      .min(1),
+  },
+  'POST /admin/badges': { data: renderedWhole },
+  'PATCH /admin/badges/:id': { data: renderedWhole },
+  'DELETE /admin/badges/:id': { data: renderedWhole },
+  'POST /admin/badges/:badgeId/grant': { data: renderedWhole },
+  'DELETE /admin/badges/:badgeId/revoke/:userId': { data: renderedWhole },
+
+  // Chat (ChatApiPage): the lists accept an array; rooms read id, name, isPrivate; messages id,
+  // senderId, message; the actions are rendered whole
+  'GET /chat/rooms': { data: z.array(z.looseObject({ id, name: text, isPrivate: z.boolean() })).min(1) },
+  'POST /chat/rooms': { data: renderedWhole },
+  'POST /chat/rooms/:roomId/join': { data: renderedWhole },
+  'GET /chat/rooms/:roomId/messages': {
+    data: z.array(z.looseObject({ id, senderId: id, message: text })).min(1),
+  },
+  'POST /chat/rooms/:roomId/messages': { data: renderedWhole },
+
+  // Friend (FriendApiPage; ty:513-532): the three lists read friendshipId, userId, nickname; the
+  // feed id, userId, type, message; the actions are rendered whole
+  'POST /friends/request/:userId': { data: renderedWhole },
+  'PATCH /friends/request/:friendshipId/accept': { data: renderedWhole },
+  'PATCH /friends/request/:friendshipId/reject': { data: renderedWhole },
+  'GET /friends': { data: z.array(friendListItem).min(1) },
+  'GET /friends/requests/received': { data: z.array(friendListItem).min(1) },
+  'GET /friends/requests/sent': { data: z.array(friendListItem).min(1) },
+  'GET /friends/feed': {
+    data: z.array(z.looseObject({ id, userId: id, type: text, message: text })).min(1),
+  },
+  'POST /friends/block/:userId': { data: renderedWhole },
+  'DELETE /friends/block/:userId': { data: renderedWhole },
+  'DELETE /friends/:userId': { data: renderedWhole },
+
+  // Deal (HomePage, PublicLandingPage, DealApiPage; ty:989-1006): the list reads id, title,
+  // description, productId, discountRate, isActive; the admin writes are rendered whole
+  'GET /deals': {
+    data: z
+      .array(
+        z.looseObject({
+          id,
+          title: text,
+          description: text.nullable(),
+          productId: id,
+          discountRate: count,
+          isActive: z.boolean(),
+        }),
+      )
+      .min(1),
+  },
+  'POST /deals/admin': { data: renderedWhole },
+  'PATCH /deals/admin/:id': { data: renderedWhole },
+  'DELETE /deals/admin/:id': { data: renderedWhole },
+
+  // Compare Bar (CompareApiPage; ty:743-765): the lists read productId, name, price, averageRating
+  // of `compareList` (an array inside an object); the detail is rendered whole
+  'POST /compare/add': { data: z.looseObject({ compareList: z.array(compareListItem).min(1) }) },
+  'DELETE /compare/:productId': { data: z.looseObject({ compareList: z.array(compareListItem).min(1) }) },
+  'GET /compare': { data: z.looseObject({ compareList: z.array(compareListItem).min(1) }) },
+  'GET /compare/detail': {
+    data: z.looseObject({
+      compareList: z.array(compareListItem).min(2),
+      differences: z.looseObject({
+        price: z.boolean(),
+        categoryId: z.boolean(),
+        averageRating: z.boolean(),
+        reviewCount: z.boolean(),
+        sellerCount: z.boolean(),
+        salesCount: z.boolean(),
+      }),
+    }),
+  },
+
+  // Trust Score (TrustApiPage; ty:355-376): rendered whole; the history list is checked for length
+  'GET /trust/sellers/:sellerId': { data: renderedWhole },
+  'GET /trust/sellers/:sellerId/history': { data: z.array(z.looseObject({ id, sellerId: id })).min(1) },
+  'POST /trust/admin/sellers/:sellerId/recalculate': { data: renderedWhole },
+
+  // Web Push (PushApiPage; ty:1163-1181): the list reads id, endpoint, isActive; the preference
+  // checkboxes the four booleans; the register and unsubscribe answers are rendered whole
+  'POST /push/subscriptions': { data: renderedWhole },
+  'POST /push/subscriptions/unsubscribe': { data: renderedWhole },
+  'GET /push/subscriptions': {
+    data: z.array(z.looseObject({ id, endpoint: z.string(), isActive: z.boolean() })).min(1),
+  },
+  'GET /push/preferences': { data: pushPreference },
+  'POST /push/preferences': { data: pushPreference },
+
+  // i18n (I18nApiPage; ty:378-401): the translation and rate tables read these columns; the
+  // upsert, delete and convert answers are rendered whole
+  'GET /i18n/translations': {
+    data: z
+      .array(
+        z.looseObject({ id, locale: z.string(), namespace: z.string(), key: z.string(), value: z.string() }),
+      )
+      .min(1),
+  },
+  'POST /i18n/admin/translations': { data: renderedWhole },
+  'DELETE /i18n/admin/translations/:id': { data: renderedWhole },
+  'GET /i18n/exchange-rates': {
+    data: z
+      .array(z.looseObject({ id, baseCurrency: z.string(), targetCurrency: z.string(), rate: z.number() }))
+      .min(1),
+  },
+  'POST /i18n/admin/exchange-rates': { data: renderedWhole },
+  'GET /i18n/convert': {
+    data: z.looseObject({
+      originalAmount: z.number(),
+      originalCurrency: z.string(),
+      convertedAmount: z.number(),
+      targetCurrency: z.string(),
+      rate: z.number(),
+    }),
+  },
+
+  // Activity (ActivityApiPage; ty:1117-1143): the summary is rendered whole; the lists read id,
+  // product.id/name and viewedAt, or id, keyword and createdAt; the actions are not read
+  'GET /activities': { data: renderedWhole },
+  'GET /activities/recent-products': {
+    data: z.array(z.looseObject({ id, product: z.looseObject({ id, name: text }), viewedAt: text })).min(1),
+  },
+  'POST /activities/recent-products/:productId': { data: notRead },
+  'GET /activities/searches': { data: z.array(z.looseObject({ id, keyword: text, createdAt: text })).min(1) },
+  'POST /activities/searches': { data: notRead },
+  'DELETE /activities/searches/:id': { data: notRead },
+  'DELETE /activities/searches': { data: notRead },
+
+  // Ranking (HomePage, RankingApiPage; ty:280-292): the arrays themselves
+  'GET /rankings/products/popular': {
+    data: z.array(z.looseObject({ rank: count, productId: id, name: text, popularityScore: count })).min(1),
+  },
+  'GET /rankings/keywords/popular': {
+    data: z.array(z.looseObject({ rank: count, keyword: text, count })).min(1),
+  },
+  'POST /rankings/admin/recalculate': { data: renderedWhole },
+
+  // Auto (AutoApiPage; ty:667-705): the model, trim and lease tables read these columns (a trim's
+  // `options.length` without a guard); the estimate is rendered whole
+  'GET /auto/models': {
+    data: z
+      .array(
+        z.looseObject({
+          id,
+          brand: text,
+          name: text,
+          type: z.enum(['SEDAN', 'SUV', 'EV']),
+          basePrice: money,
+        }),
+      )
+      .min(1),
+  },
+  'GET /auto/models/:modelId/trims': {
+    data: z.array(z.looseObject({ id, name: text, priceDelta: money, options: z.array(z.unknown()) })).min(1),
+  },
+  'POST /auto/estimate': { data: renderedWhole },
+  'GET /auto/models/:modelId/lease-offers': {
+    data: z
+      .array(z.looseObject({ provider: text, months: count, monthlyFee: money, downPayment: money }))
+      .min(1),
+  },
+
+  // Reverse Auction (AuctionApiPage; ty:707-741): the list reads id, title, status, budget; the
+  // rest is rendered whole
+  'POST /auctions': { data: renderedWhole },
+  'GET /auctions': {
+    data: z
+      .array(
+        z.looseObject({ id, title: text, status: z.enum(['OPEN', 'CLOSED', 'CANCELLED']), budget: money }),
+      )
+      .min(1),
+  },
+  'GET /auctions/:id': { data: renderedWhole },
+  'POST /auctions/:id/bids': { data: renderedWhole },
+  'PATCH /auctions/:id/bids/:bidId/select': { data: renderedWhole },
+  'DELETE /auctions/:id': { data: renderedWhole },
+  'PATCH /auctions/:id/bids/:bidId': { data: renderedWhole },
+  'DELETE /auctions/:id/bids/:bidId': { data: renderedWhole },
+
+  // Recommendation (RecommendationApiPage; ty:294-310): an object with `source` and `items`
+  'GET /recommendations/trending': {
+    data: z.looseObject({
+      source: text,
+      items: z
+        .array(z.looseObject({ rank: count, productId: id, name: text, lowestPrice: money.nullable() }))
+        .min(1),
+    }),
+  },
+  'GET /recommendations/personal': {
+    data: z.looseObject({
+      source: text,
+      items: z.array(z.looseObject({ rank: count, productId: id, name: text, averageRating: count })).min(1),
+    }),
+  },
+
+  // PC Builder (PcBuilderApiPage; ty:451-511): the two lists read these columns, the rest is rendered whole
+  'GET /pc-builds': {
+    data: z
+      .array(
+        z.looseObject({
+          id,
+          name: text,
+          purpose: z.enum(['GAMING', 'OFFICE', 'DESIGN', 'DEVELOPMENT', 'STREAMING']),
+          totalPrice: money,
+        }),
+      )
+      .min(1),
+  },
+  'POST /pc-builds': { data: renderedWhole },
+  'GET /pc-builds/:id': { data: renderedWhole },
+  'PATCH /pc-builds/:id': { data: notRead },
+  'DELETE /pc-builds/:id': { data: renderedWhole },
+  'POST /pc-builds/:id/parts': { data: renderedWhole },
+  'DELETE /pc-builds/:id/parts/:partId': { data: renderedWhole },
+  'GET /pc-builds/:id/compatibility': { data: renderedWhole },
+  'GET /pc-builds/:id/share': { data: renderedWhole },
+  'GET /pc-builds/shared/:shareCode': { data: renderedWhole },
+  'GET /pc-builds/popular': { data: z.array(z.looseObject({ id, name: text, viewCount: count })).min(1) },
+  'GET /admin/compatibility-rules': { data: renderedWhole },
+  'POST /admin/compatibility-rules': { data: renderedWhole },
+  'PATCH /admin/compatibility-rules/:id': { data: renderedWhole },
+  'DELETE /admin/compatibility-rules/:id': { data: renderedWhole },
+
+  // Used Market (UsedMarketApiPage; ty:650-665): the category table reads its columns
+  'GET /used-market/products/:productId/price': { data: renderedWhole },
+  'GET /used-market/categories/:categoryId/prices': {
+    data: z
+      .array(
+        z.looseObject({
+          productId: id,
+          productName: text,
+          averagePrice: money,
+          minPrice: money,
+          maxPrice: money,
+          trend: z.enum(['UP', 'DOWN', 'STABLE']),
+        }),
+      )
+      .min(1),
+  },
+  'POST /used-market/pc-builds/:buildId/estimate': { data: renderedWhole },
 };

@@ -30,6 +30,13 @@ export function payloadFor(queue: QueueName, requestId: string): JobInput<QueueN
       return { requestId, url: 'https://shop.example.com/items/1' };
     case 'search-index-sync':
       return { requestId, reason: 'sweep' };
+    case 'push-delivery':
+      return {
+        requestId,
+        subscriptionId: 1,
+        type: 'DEAL',
+        notification: { title: 'queue admin test', body: '' },
+      };
   }
 }
 

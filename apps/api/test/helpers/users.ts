@@ -56,6 +56,7 @@ export async function buildTestApp(
     ...ctx.env,
     RATE_LIMIT_PER_MINUTE: '100000',
     AUTH_RATE_LIMIT_PER_MINUTE: '100000',
+    MEMBER_WRITE_RATE_LIMIT_PER_MINUTE: '100000',
     ...overrides,
   });
   const deps = createApiDeps(env, createLogger(env, 'api-test'));

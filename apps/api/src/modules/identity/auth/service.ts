@@ -67,6 +67,8 @@ export interface AuthServiceDeps {
   mailer: Mailer;
   env: Pick<Env, 'JWT_SECRET'>;
   logger: Logger;
+  /** after a successful login: the login day (Seoul) for the badges' login streak; must not throw */
+  loggedIn?(userId: number): Promise<void>;
 }
 
 export interface SignupInput {
@@ -260,7 +262,9 @@ export function authService(deps: AuthServiceDeps) {
       const subject = subjectOf(user);
       if (subject === 'blocked') throw new AppError('USER_BLOCKED');
       if (!user.emailVerifiedAt) throw new AppError('EMAIL_NOT_VERIFIED');
-      return tokens.issue(subject);
+      const session = await tokens.issue(subject);
+      await deps.loggedIn?.(user.id);
+      return session;
     },
 
     /** AUTH-06: rotation with reuse detection (tokens.ts). */

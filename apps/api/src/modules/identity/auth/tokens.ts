@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Env } from '@pbshop/config';
 import { type Database, refreshTokens } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, gte, isNull } from 'drizzle-orm';
 import type { SignAccessToken } from '../../../http/access-token.ts';
 import type { Role } from '../../../http/principal.ts';
 
@@ -150,6 +150,18 @@ export function tokenService(
         .update(refreshTokens)
         .set({ revokedAt: new Date(), updatedAt: new Date() })
         .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+    },
+
+    /**
+     * Members active since `since`: a session issued or refreshed then (a refresh rotates the
+     * token at least every access-token lifetime while the member uses the site).
+     */
+    async activeMemberIdsSince(since: Date): Promise<number[]> {
+      const rows = await db
+        .selectDistinct({ userId: refreshTokens.userId })
+        .from(refreshTokens)
+        .where(gte(refreshTokens.createdAt, since));
+      return rows.map((row) => row.userId);
     },
   };
 }

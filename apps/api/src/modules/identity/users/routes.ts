@@ -17,6 +17,7 @@ import { localizedMessages } from '../../../http/messages.ts';
 import { member } from '../../../http/principal.ts';
 import { PROFILE_IMAGE_MAX_BYTES, type ProfileImageStore, toProfileWebp } from './profile-image.ts';
 import {
+  type Badge,
   imageUrlResponse,
   mediaParams,
   type ProfileResponse,
@@ -87,14 +88,17 @@ export interface UserRoutesDeps {
   profileImages: ProfileImageStore;
   /** ends every session of a member (the auth module's refresh tokens) */
   revokeSessions(userId: number): Promise<void>;
+  /** the badges each member holds (the badges module), one query for a page of members */
+  heldBadges(userIds: readonly number[]): Promise<Map<number, Badge[]>>;
 }
 
 export function userRoutes({
   users,
   profileImages: images,
   revokeSessions,
+  heldBadges,
 }: UserRoutesDeps): FastifyPluginAsync {
-  const toUser = (row: UserRow): UserResponse => ({
+  const toUser = (row: UserRow, badges: Badge[]): UserResponse => ({
     id: row.id,
     email: row.email,
     name: row.name,
@@ -106,18 +110,19 @@ export function userRoutes({
     role: row.role,
     status: row.status,
     point: row.point,
-    // no badges feature yet; the contract keeps the field
-    badges: [],
+    badges,
     emailVerified: row.emailVerifiedAt !== null,
     createdAt: row.createdAt.toISOString(),
   });
-  const toProfile = (row: UserRow): ProfileResponse => ({
+  const toProfile = (row: UserRow, badges: Badge[]): ProfileResponse => ({
     id: row.id,
     nickname: row.nickname ?? '',
     bio: row.bio,
     profileImageUrl: images.url(row.profileImagePath),
+    badges,
     createdAt: row.createdAt.toISOString(),
   });
+  const badgesOf = async (userId: number) => (await heldBadges([userId])).get(userId) ?? [];
 
   /** A file the row no longer points at; failing to delete it must not fail the committed change. */
   const removeQuietly = (request: FastifyRequest, path: string | null) =>
@@ -147,7 +152,7 @@ export function userRoutes({
         // read by authentication moments ago, in this request
         const row = principal.account ?? (await users.findById(principal.id));
         if (!row) throw new AppError('USER_NOT_FOUND');
-        return ok(toUser(row));
+        return ok(toUser(row, await badgesOf(row.id)));
       },
     );
 
@@ -166,7 +171,7 @@ export function userRoutes({
       handler: async (request) => {
         const row = await users.updateAccount(member(request).id, request.body);
         if (!row) throw new AppError('USER_NOT_FOUND');
-        return ok(toUser(row));
+        return ok(toUser(row, await badgesOf(row.id)));
       },
     });
 
@@ -203,7 +208,11 @@ export function userRoutes({
       },
       async (request) => {
         const { rows, totalCount } = await users.list(request.query);
-        return page(rows.map(toUser), { page: request.query.page, limit: request.query.limit, totalCount });
+        const held = await heldBadges(rows.map((row) => row.id));
+        return page(
+          rows.map((row) => toUser(row, held.get(row.id) ?? [])),
+          { page: request.query.page, limit: request.query.limit, totalCount },
+        );
       },
     );
 
@@ -228,7 +237,7 @@ export function userRoutes({
         const row = await users.setStatus(id, status);
         if (!row) throw new AppError('USER_NOT_FOUND');
         if (status !== 'ACTIVE') await revokeSessions(id);
-        return ok(toUser(row));
+        return ok(toUser(row, await badgesOf(row.id)));
       },
     );
 
@@ -252,7 +261,7 @@ export function userRoutes({
         async (request) => {
           const row = await users.findById(request.params.id);
           if (!row) throw new AppError('USER_NOT_FOUND');
-          return ok(toProfile(row));
+          return ok(toProfile(row, await badgesOf(row.id)));
         },
       );
     }
@@ -271,7 +280,7 @@ export function userRoutes({
       async (request) => {
         const row = await users.updateProfile(member(request).id, request.body);
         if (!row) throw new AppError('USER_NOT_FOUND');
-        return ok(toProfile(row));
+        return ok(toProfile(row, await badgesOf(row.id)));
       },
     );
 

@@ -120,7 +120,9 @@ export const statusBody = z.object({ status: z.enum(statuses) });
 
 export const userIdParams = z.object({ id: entityIdText });
 
-export const badge = z.object({ id: z.string(), name: z.string(), iconUrl: z.string().nullable() });
+/** A badge the member holds (the badges module's definitions), oldest grant first. */
+export const badge = z.object({ id: entityId, name: z.string(), iconUrl: z.string().nullable() });
+export type Badge = z.infer<typeof badge>;
 
 /** The storefront types `nickname` as `string` and reads it, so an unset one is ''. */
 const nicknameAnswer = z
@@ -148,6 +150,7 @@ export const profileResponse = z.object({
   nickname: nicknameAnswer,
   bio: z.string().nullable(),
   profileImageUrl: z.string().nullable(),
+  badges: z.array(badge),
   createdAt: z.string(),
 });
 

@@ -1,4 +1,4 @@
-import { type Database, type Transaction, users } from '@pbshop/db';
+import { type Database, isUniqueViolation, type Transaction, users } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { and, count, desc, eq, ilike, isNull, or, type SQL, sql } from 'drizzle-orm';
 import type { Principal, Role } from '../../../http/principal.ts';
@@ -32,12 +32,6 @@ export function escapeLike(value: string): string {
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
-}
-
-function isUniqueViolation(error: unknown, constraint: string): boolean {
-  const cause = (error as { cause?: { code?: string; constraint_name?: string } }).cause ?? error;
-  const pg = cause as { code?: string; constraint_name?: string };
-  return pg.code === '23505' && pg.constraint_name === constraint;
 }
 
 /** The users module owns the `users` table; auth and social reach it only through here. */
