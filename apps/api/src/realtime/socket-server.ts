@@ -51,6 +51,7 @@ export function createSocketServer(options: SocketServerOptions) {
   // the adapter's publisher (fails fast while Redis is down, like every request path) and its
   // subscriber, and the revocation listener: connections of their own; subscribers wait out an outage
   const adapterPub = createRedis(redisUrl, 'producer');
+  catchPublishFailures(adapterPub, logger);
   const adapterSub = createRedis(redisUrl, 'worker');
   const revocations = createRedis(redisUrl, 'worker');
   const io = new Server(options.httpServer, {
@@ -175,4 +176,20 @@ function whenReady(client: Redis, timeoutMs = 2_000): Promise<void> {
     const timer = setTimeout(done, timeoutMs);
     client.once('ready', done);
   });
+}
+
+/**
+ * The Redis adapter publishes every broadcast without awaiting it: a publish that fails (Redis
+ * down, or the connection closed while a notification was on its way at shutdown) would reject
+ * unhandled. Each publish gets a handler that logs it; the promise itself is returned unchanged,
+ * so the adapter's own awaits still see the failure. Nothing is lost: messages and notifications
+ * are stored before they are broadcast, and a client that reconnects asks for what it missed.
+ */
+function catchPublishFailures(client: Redis, logger: Logger): void {
+  const publish = client.publish.bind(client) as (...args: unknown[]) => Promise<number>;
+  client.publish = ((...args: unknown[]) => {
+    const sent = publish(...args);
+    sent.catch((error: unknown) => logger.warn({ err: error }, 'socket broadcast not published'));
+    return sent;
+  }) as Redis['publish'];
 }
