@@ -4,7 +4,13 @@
 import { crawlerJobs, createDatabase, type DatabaseHandle, offers, products } from '@pbshop/db';
 import { seedDatabase } from '@pbshop/db/seed';
 import { bullPrefix, createRedis, JobProducers } from '@pbshop/queues';
-import { createTestContext, freePort, spawnProcess, type TestContext, trackProcesses } from '@pbshop/testing';
+import {
+  createTestContext,
+  freePortRun,
+  spawnProcess,
+  type TestContext,
+  trackProcesses,
+} from '@pbshop/testing';
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finished, runJob } from './fixture-shops.ts';
@@ -26,7 +32,7 @@ beforeAll(async () => {
   database = createDatabase(ctx.env.DATABASE_URL!, { max: 2 });
   redis = createRedis(ctx.env.REDIS_URL!, 'worker');
   producers = new JobProducers(redis, bullPrefix(ctx.redisPrefix));
-  env = { ...ctx.env, LOG_LEVEL: 'info', CRAWLER_SIMULATOR_PORT: String(await freePort()) };
+  env = { ...ctx.env, LOG_LEVEL: 'info', CRAWLER_SIMULATOR_PORT: String(await freePortRun(3)) };
 });
 
 afterAll(async () => {
@@ -42,7 +48,6 @@ describe('the seller-site simulator and its seeded jobs', () => {
   it('seeds one scheduled job per shop, once; a run of each collects its pages', async () => {
     const db = database.db;
     await seedDatabase(ctx.env.DATABASE_URL!, { products: 30, log: () => {} });
-    // the simulator takes three ports from CRAWLER_SIMULATOR_PORT: make sure the next two are free
     const simulator = simulators.spawn(env);
     await simulator.waitForLog((line) => line.msg === 'ready');
 
@@ -68,8 +73,11 @@ describe('the seller-site simulator and its seeded jobs', () => {
       CRAWLER_HOST_CONCURRENCY: '4',
     });
     await worker.waitForLog((line) => line.msg === 'ready');
-    for (const job of jobs) {
-      const run = await finished(db, await runJob(db, producers, job), 60_000);
+    // the three shops are three hosts: their runs go at once (each page waits out the shop's
+    // Crawl-delay of 1 s, so a run of 20 pages takes about 20 s however busy the machine is)
+    const runIds = await Promise.all(jobs.map((job) => runJob(db, producers, job)));
+    for (const [index, job] of jobs.entries()) {
+      const run = await finished(db, runIds[index]!, 90_000);
       expect(run, `job ${job.name}`).toMatchObject({ status: 'SUCCESS', itemsFailed: 0 });
       expect(run.itemsCreated + run.itemsUpdated + run.itemsUnchanged).toBe(job.targets.length);
       const written = await db

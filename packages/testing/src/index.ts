@@ -10,7 +10,7 @@ export { createTestDatabase, type TestDatabase } from './database.ts';
 export { type FixtureServer, startFixtureServer } from './fixture-server.ts';
 export { makeTestClip } from './media.ts';
 export { opensearch } from './opensearch.ts';
-export { freePort } from './ports.ts';
+export { freePort, freePortRun } from './ports.ts';
 export { type MetricFamily, parseExposition, type Sample, samplesOf } from './prometheus.ts';
 export { type PrivateRedis, startPrivateRedis } from './redis-server.ts';
 export { serviceUrls } from './services.ts';

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import {
   createTestContext,
-  freePort,
+  freePortRun,
   type RunningProcess,
   serviceUrls,
   spawnProcess,
@@ -90,7 +90,8 @@ export async function startStack(): Promise<Stack> {
     password: 'E2e!Admin2026',
   };
   const gatewaySecret = `test_sk_${randomBytes(8).toString('hex')}`;
-  const simulatorPort = String(await freePort());
+  // the simulator's three shops listen on this port and the two after it
+  const simulatorPort = String(await freePortRun(3));
 
   const common: Record<string, string> = {
     ...ctx.env,
