@@ -250,7 +250,12 @@ export async function fetchPage(
               };
               return { status: response.statusCode, page };
             } catch (error) {
-              if (error instanceof AttemptFailure || attemptSignal.aborted) throw error;
+              if (error instanceof AttemptFailure || signal.aborted) throw error;
+              // the policy's timeout (a body trickling in under undici's per-chunk timeout): a
+              // failure the breaker counts and this loop retries, like undici's own timeouts; left
+              // as it was, the registry retried it too, within the same politeness slot
+              if (attemptSignal.aborted)
+                throw new AttemptFailure(new CrawlError('TIMEOUT', 'no answer in time'));
               if (error instanceof errors.ResponseExceededMaxSizeError) {
                 throw new AttemptFailure(
                   new CrawlError('PARSE', `page larger than ${settings.maxBytes} bytes`),

@@ -119,6 +119,33 @@ describe('fetchPage', () => {
     }
   });
 
+  it("a body trickling in past the policy's timeout is one TIMEOUT attempt per retry, counted by the breaker", async () => {
+    let asked = 0;
+    const shop = await site((_request, response) => {
+      asked += 1;
+      // a chunk every 100 ms: undici's per-chunk body timeout never fires, the policy's does
+      response.writeHead(200, { 'content-type': 'text/html' });
+      const timer = setInterval(() => response.write('<p>'), 100);
+      response.on('close', () => clearInterval(timer));
+    });
+    const resilience = new ResilienceRegistry({
+      service: 'crawler-fetch-test',
+      logger,
+      overrides: { crawler: { timeoutMs: 400, retries: 1 } },
+    });
+    registries.push(resilience);
+    const failure = await failureOf(
+      fetchPage(resilience, `${shop.url}/trickle`, { ...settings, retries: 1, backoffMs: 10 }, running()),
+    );
+    expect(failure).toBeInstanceOf(CrawlError);
+    expect(failure).toMatchObject({ errorClass: 'TIMEOUT' });
+    // the page's own retry only: the registry's policy did not retry the timed-out attempt as well
+    expect(asked).toBe(2);
+    const host = new URL(shop.url).host;
+    const [breaker] = resilience.snapshots().filter((snapshot) => snapshot.name === `crawler:${host}`);
+    expect(breaker).toMatchObject({ failureCount: 2 });
+  });
+
   it("a run's abort ends the request and is not held against the host's breaker", async () => {
     let asked = 0;
     const shop = await site((_request, response) => {
