@@ -395,7 +395,9 @@ export async function buildApp(deps: ApiDeps) {
         const audit: RunAudited = (action, work, summarize) => deps.auditLog.run(action, work, summarize);
         const writeLimit = memberWriteRateLimit(env);
         await v1.register(boardRoutes({ boards: deps.boards, audit }));
-        await v1.register(postRoutes({ posts: deps.posts, audit, writeLimit }));
+        await v1.register(
+          postRoutes({ posts: deps.posts, searches: deps.communityCache, audit, writeLimit }),
+        );
         await v1.register(commentRoutes({ comments: deps.comments, audit, writeLimit }));
         await v1.register(inquiryRoutes({ inquiries: deps.inquiries, audit, writeLimit }));
       }

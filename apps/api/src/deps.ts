@@ -251,6 +251,11 @@ export interface ApiDeps {
    * "category" version (bumped by rule writes and spec value writes)
    */
   pcBuildCache: CatalogCache;
+  /**
+   * searched community post lists: the catalog cache's mechanism under keys of their own, each
+   * under its board's version (bumped by the board's post writes) and a 10-second window
+   */
+  communityCache: CatalogCache;
   /** used-market prices from the listings sources deliver, and PC build buy-back estimates */
   usedMarket: UsedMarketService;
   /** 1:1 support tickets, their replies and files; the author is mailed an admin's answer */
@@ -303,6 +308,8 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
   const i18nCache = catalogCache(redis, `${env.REDIS_KEY_PREFIX}:i18n`, logger);
   const dealsCache = catalogCache(redis, `${env.REDIS_KEY_PREFIX}:deals`, logger);
   const pcBuildCache = catalogCache(redis, `${env.REDIS_KEY_PREFIX}:pc-builds`, logger);
+  // searched community post lists (boardSearch)
+  const communityCache = catalogCache(redis, `${env.REDIS_KEY_PREFIX}:community`, logger);
   const resilience = new ResilienceRegistry({
     service: 'api',
     logger,
@@ -612,8 +619,8 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     }),
     badges,
     push,
-    boards: boardsService(db),
-    posts: postsService({ db, reads: catalogReads.db, images, views: postViews }),
+    boards: boardsService(db, communityCache),
+    posts: postsService({ db, reads: catalogReads.db, images, views: postViews, searches: communityCache }),
     postViews,
     comments: commentsService(db),
     inquiries: inquiriesService(db),
@@ -660,6 +667,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
     trust: trustService({ db, sellers, trustScoreChanged: () => cache.invalidateSellers() }),
     pcBuilder,
     pcBuildCache,
+    communityCache,
     usedMarket: usedMarketService({ db, pcBuilder }),
     news: newsService({ db, productSummaries: catalogProductSummaries(products) }),
     supportTickets: supportTicketsService({
@@ -707,6 +715,7 @@ export function createApiDeps(env: Env, logger: Logger, options: ApiDepsOptions 
         i18nCache.close(),
         dealsCache.close(),
         pcBuildCache.close(),
+        communityCache.close(),
         storage.close(),
       ]);
       for (const connection of [redis, workerRedis, subscriberRedis]) connection.disconnect();

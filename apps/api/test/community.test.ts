@@ -5,10 +5,12 @@
 // made harmless on write, bad input writing nothing, and the per-member write limit.
 import { adminAuditLog, postAttachments, postLikes, posts } from '@pbshop/db';
 import * as schema from '@pbshop/db/schema';
+import { waitFor } from '@pbshop/testing';
 import { and, count, eq, sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BOARD_SEARCH_WINDOW_SECONDS } from '../src/catalog-cache/cache.ts';
 import { postListQuery } from '../src/modules/community/posts/schemas.ts';
 import { postsService } from '../src/modules/community/posts/service.ts';
 import { setupApiTest } from './helpers/api-test.ts';
@@ -388,6 +390,70 @@ describe('author edits and deletes (COMM-04, COMM-05), admin moderation', () => 
   });
 });
 
+describe('searched lists come from the cache', () => {
+  it('a change behind the API is not seen; every post write and moderation through it shows at once', async () => {
+    const board = (await createBoard(api.app, api.admin.authHeader, '캐시')).id;
+    const search = async () => {
+      const answer = await call(
+        'GET',
+        `/api/v1/boards/${board}/posts?search=${encodeURIComponent('캐시검색')}`,
+      );
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      return answer.body as { data: { id: number; likeCount: number }[]; meta: { totalCount: number } };
+    };
+    const ids = async () => (await search()).data.map((post) => post.id);
+    const first = await writePost(api.app, api.author.authHeader, board, { title: '캐시검색 하나' });
+    expect(await ids()).toEqual([first.id]);
+    const entryKeys = () =>
+      api.deps.redis.keys(`${api.deps.env.REDIS_KEY_PREFIX}:community:cache:board:${board}:search:*`);
+    // stored for its window only: a counter changed behind the API shows within BOARD_SEARCH_WINDOW_SECONDS
+    await waitFor('the entry to be stored', async () => (await entryKeys()).length > 0);
+    for (const key of await entryKeys()) {
+      expect(await api.deps.redis.ttl(key)).toBeLessThanOrEqual(BOARD_SEARCH_WINDOW_SECONDS);
+    }
+
+    await db().update(posts).set({ likeCount: 7 }).where(eq(posts.id, first.id));
+    expect((await search()).data[0]!.likeCount).toBe(0);
+
+    const second = await writePost(api.app, api.author.authHeader, board, { title: '캐시검색 둘' });
+    const afterWrite = await search();
+    expect(afterWrite.data.map((post) => post.id)).toEqual([second.id, first.id]);
+    expect(afterWrite.data[1]!.likeCount).toBe(7);
+    expect(afterWrite.meta.totalCount).toBe(2);
+
+    const edited = await call('PATCH', `/api/v1/posts/${second.id}`, {
+      headers: api.author.authHeader,
+      body: { title: '다른 제목' },
+    });
+    expect(edited.status).toBe(200);
+    expect(await ids()).toEqual([first.id]);
+
+    const moderate = (status: string) =>
+      call('PATCH', `/api/v1/admin/posts/${first.id}/status`, {
+        headers: api.admin.authHeader,
+        body: { status },
+      });
+    expect((await moderate('HIDDEN')).status).toBe(200);
+    expect(await ids()).toEqual([]);
+    expect((await moderate('PUBLISHED')).status).toBe(200);
+    expect(await ids()).toEqual([first.id]);
+    expect(
+      (await call('DELETE', `/api/v1/posts/${first.id}`, { headers: api.author.authHeader })).status,
+    ).toBe(200);
+    expect(await ids()).toEqual([]);
+
+    const third = await writePost(api.app, api.author.authHeader, board, { title: '캐시검색 셋' });
+    expect(await ids()).toEqual([third.id]);
+    const down = await call('DELETE', `/api/v1/admin/boards/${board}`, { headers: api.admin.authHeader });
+    expect(down.status).toBe(200);
+    expectError(
+      await call('GET', `/api/v1/boards/${board}/posts?search=${encodeURIComponent('캐시검색')}`),
+      404,
+      'BOARD_NOT_FOUND',
+    );
+  });
+});
+
 describe("the list's total is the board's counter", () => {
   it('follows every post write: API writes, moderation, deletes, bulk SQL, a move between boards', async () => {
     const board = (await createBoard(api.app, api.admin.authHeader, '카운터')).id;
@@ -578,6 +644,7 @@ describe('the list reads its indexes', () => {
     const service = postsService({
       db: traced,
       images: { uploadedBy: async () => [], variantsOf: async () => new Map() },
+      searches: api.deps.communityCache,
       views: { count: () => {} },
     });
     const planOf = async (query: Record<string, string>, settings: string[]) => {

@@ -45,6 +45,20 @@ export interface CatalogCache {
   ): Promise<Buffer>;
   /** after a write to a cart's lines (committed or not: a failure may follow a commit) */
   invalidateCart(owner: string): Promise<void>;
+  /**
+   * A board's searched post list (community), under the board's version (`invalidateBoard`) and
+   * a window of BOARD_SEARCH_WINDOW_SECONDS: a post written, edited, hidden or deleted shows at
+   * once; the counters a list shows (views, likes, comments), and the orders by them, may lag by
+   * up to the window. Stored for the window only.
+   */
+  boardSearch<T>(
+    boardId: number,
+    query: unknown,
+    load: () => Promise<T>,
+    serialize: BodySerializer<T>,
+  ): Promise<Buffer>;
+  /** after a write to a board's posts or to the board (committed or not) */
+  invalidateBoard(boardId: number): Promise<void>;
   /** after a committed write to the product, its offers or spec values: its detail, comparison and every list */
   invalidateProduct(productId: number): Promise<void>;
   /**
@@ -95,6 +109,8 @@ const LOCAL_VERSIONS = 200_000;
 const LOCAL_CARTS = 100_000;
 /** bytes of cart bodies kept in the process at most */
 const LOCAL_CART_BODY_BYTES = 16 * 1024 * 1024;
+/** how long a searched post list's counters may lag (see `boardSearch`) */
+export const BOARD_SEARCH_WINDOW_SECONDS = 10;
 /**
  * A cart's version lives this long after the last write to the cart (a key per cart ever written
  * would otherwise stay forever; a guest cart lives as long). Such a version can go and start
@@ -264,14 +280,18 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
 
   /**
    * `storable`: whether a loaded value belongs under the key (default: always); `kept`: the bodies
-   * this process keeps of them (default: the catalog's)
+   * this process keeps of them (default: the catalog's); `ttlSeconds`: how long Redis keeps it
    */
   async function cached<T>(
     versionKeys: string[],
     entryKey: { prefix: string; suffix: string },
     load: () => Promise<T>,
     serialize: BodySerializer<T>,
-    { storable, kept = bodies }: { storable?: (value: T) => boolean; kept?: LocalBodies } = {},
+    {
+      storable,
+      kept = bodies,
+      ttlSeconds = CATALOG_CACHE_TTL_SECONDS,
+    }: { storable?: (value: T) => boolean; kept?: LocalBodies; ttlSeconds?: number } = {},
   ): Promise<Buffer> {
     const loadBody = async () => Buffer.from(serialize(await load()));
     /** the versions this process knows, if it knows them all */
@@ -340,7 +360,7 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
     if (storable && !storable(value)) return body;
     kept.set(key, body);
     // the response does not wait for the store: a store that lands late, or not at all, is a miss later
-    bounded(redis.set(key, body, 'EX', CATALOG_CACHE_TTL_SECONDS)).catch((error: unknown) => {
+    bounded(redis.set(key, body, 'EX', ttlSeconds)).catch((error: unknown) => {
       logger.warn({ err: error }, 'catalog cache entry not stored');
     });
     return body;
@@ -374,6 +394,7 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
   let carts = new Map<string, { productIds: string; versionKeys: string[] }>();
   /** the 5-minute window a cart entry is stored in and served from (see CART_VERSION_TTL_SECONDS) */
   const cartWindow = () => Math.floor(Date.now() / (CATALOG_CACHE_TTL_SECONDS * 1000));
+  const boardVersion = (boardId: number) => `${base}v:board:${boardId}`;
 
   return {
     detail: (productId, load, serialize) =>
@@ -448,6 +469,18 @@ export function catalogCache(redis: Redis, keyPrefix: string, logger: Logger): C
         invalidationFailed(error, [key]);
       }
     },
+    boardSearch: (boardId, query, load, serialize) =>
+      cached(
+        [boardVersion(boardId)],
+        {
+          prefix: `${base}board:${boardId}:search:`,
+          suffix: `:${queryHash(query)}:${Math.floor(Date.now() / (BOARD_SEARCH_WINDOW_SECONDS * 1000))}`,
+        },
+        load,
+        serialize,
+        { ttlSeconds: BOARD_SEARCH_WINDOW_SECONDS },
+      ),
+    invalidateBoard: (boardId) => bump([boardVersion(boardId)]),
     invalidateProduct: (productId) => bump([productVersion(productId), listVersion]),
     invalidateStock: async (productIds) => {
       if (productIds.length > 0) await bump(productIds.map(stockVersion));

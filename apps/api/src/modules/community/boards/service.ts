@@ -1,6 +1,7 @@
 import { boards, type Database, isUniqueViolation } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { asc, eq } from 'drizzle-orm';
+import type { CatalogCache } from '../../../catalog-cache/cache.ts';
 import type { Board, CreateBoardBody, UpdateBoardBody } from './schemas.ts';
 
 const columns = {
@@ -23,7 +24,7 @@ function slugTaken(error: unknown): never {
  * never deleted with its posts: "deleting" one makes it inactive (gone from the list, its posts
  * unreadable), which an admin can undo.
  */
-export function boardsService(db: Database) {
+export function boardsService(db: Database, searches: Pick<CatalogCache, 'invalidateBoard'>) {
   return {
     /** Active boards, by sort order then id. */
     list(): Promise<Board[]> {
@@ -51,6 +52,8 @@ export function boardsService(db: Database) {
         .returning(columns)
         .catch(slugTaken);
       if (!row) throw new AppError('BOARD_NOT_FOUND');
+      // made active again: its searches answered 404 meanwhile
+      await searches.invalidateBoard(boardId);
       return row;
     },
 
@@ -62,6 +65,7 @@ export function boardsService(db: Database) {
         .where(eq(boards.id, boardId))
         .returning(columns);
       if (!row) throw new AppError('BOARD_NOT_FOUND');
+      await searches.invalidateBoard(boardId);
       return row;
     },
   };

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { CatalogCache } from '../../../catalog-cache/cache.ts';
 import {
   envelope,
   errorResponses,
@@ -33,13 +34,15 @@ const say = localizedMessages({
 
 export interface PostRoutesDeps {
   posts: PostsService;
+  /** searched lists are answered from it (`boardSearch`) */
+  searches: Pick<CatalogCache, 'boardSearch'>;
   audit: RunAudited;
   /** route config of the per-member write limit (`memberWriteRateLimit`) */
   writeLimit: object;
 }
 
 /** Board posts (API §15 COMM-02..06) and their moderation. */
-export function postRoutes({ posts, audit, writeLimit }: PostRoutesDeps): FastifyPluginAsync {
+export function postRoutes({ posts, searches, audit, writeLimit }: PostRoutesDeps): FastifyPluginAsync {
   return async (app) => {
     const routes = app.withTypeProvider<ZodTypeProvider>();
     const tags = ['community'];
@@ -51,7 +54,7 @@ export function postRoutes({ posts, audit, writeLimit }: PostRoutesDeps): Fastif
         schema: {
           tags,
           summary:
-            "A board's published posts: search in title and content (substring, any language, through trigram indexes), sorted newest (default), popular/likes, views or most_commented; the count stops past 1,000 (meta.totalCountCapped)",
+            "A board's published posts: search in title and content (substring, any language, through trigram indexes), sorted newest (default), popular/likes, views or most_commented; the count stops past 1,000 (meta.totalCountCapped); a searched list comes from a cache whose counters (and the orders by them) may lag by up to 10 s, while posts written, edited, hidden or deleted show at once",
           params: boardPostsParams,
           querystring: postListQuery,
           response: { 200: pagedEnvelope(postSummary), ...errorResponses(400, 404) },
@@ -59,14 +62,18 @@ export function postRoutes({ posts, audit, writeLimit }: PostRoutesDeps): Fastif
       },
       async (request, reply) => {
         const { query } = request;
-        const { pageJson, totalCount, totalCountCapped } = await posts.list(
-          request.params.boardId,
-          query,
-          authorNames(request),
-        );
+        const { boardId } = request.params;
+        const names = authorNames(request);
+        const body = async () => {
+          const { pageJson, totalCount, totalCountCapped } = await posts.list(boardId, query, names);
+          return pagedJson(pageJson, { page: query.page, limit: query.limit, totalCount, totalCountCapped });
+        };
+        // a search is planned and counted per call (see the service): repeated ones come from the cache
         return sendJson(
           reply,
-          pagedJson(pageJson, { page: query.page, limit: query.limit, totalCount, totalCountCapped }),
+          query.search
+            ? await searches.boardSearch(boardId, { query, names }, body, (json) => json)
+            : await body(),
         );
       },
     );

@@ -1,6 +1,7 @@
 import { boards, type Database, postAttachments, type Transaction } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { and, eq, type SQL, sql } from 'drizzle-orm';
+import type { CatalogCache } from '../../../catalog-cache/cache.ts';
 import type { BufferedCounts } from '../../../counting/buffered-counts.ts';
 import { type AuthorNames, authorJson, isoText, type NamesInSql } from '../author.ts';
 import {
@@ -38,6 +39,8 @@ export interface PostsServiceOptions {
   images: PostImages;
   /** buffered view counts (`postViewCounter`) */
   views: Pick<BufferedCounts, 'count'>;
+  /** the cached searched lists (`boardSearch`), told of each write to a board's posts */
+  searches: Pick<CatalogCache, 'invalidateBoard'>;
 }
 
 /**
@@ -92,7 +95,7 @@ type ListValue = 'boardId' | 'limit' | 'offset' | 'withdrawn' | 'unnamed';
  * exact: a like moves `like_count` in its transaction under the post's row lock; views are
  * buffered (`views`) and added in batches.
  */
-export function postsService({ db, reads = db, images, views }: PostsServiceOptions) {
+export function postsService({ db, reads = db, images, views, searches }: PostsServiceOptions) {
   async function checkImages(userId: number, imageIds: readonly number[] | undefined) {
     if (!imageIds || imageIds.length === 0) return;
     const mine = new Set(await images.uploadedBy(userId, imageIds));
@@ -244,23 +247,26 @@ export function postsService({ db, reads = db, images, views }: PostsServiceOpti
         await attach(tx, id, body.imageIds ?? []);
         return id;
       });
+      await searches.invalidateBoard(boardId);
       return detailOf(db, postId, { id: userId, role: 'USER' }, names);
     },
 
     /** The author's change of their post (POST_NOT_FOUND for anyone else's, or a deleted one). */
     async update(userId: number, postId: number, body: UpdatePostBody, names: AuthorNames) {
       await checkImages(userId, body.imageIds);
-      await db.transaction(async (tx) => {
-        const [row] = await tx.execute<{ id: number }>(sql`
+      const boardId = await db.transaction(async (tx) => {
+        const [row] = await tx.execute<{ board_id: number }>(sql`
           update posts set
             title = coalesce(${body.title ?? null}::text, title),
             content = coalesce(${body.content ?? null}::text, content),
             updated_at = now()
           where id = ${postId} and user_id = ${userId} and status <> 'DELETED'
-          returning id`);
+          returning board_id`);
         if (!row) throw new AppError('POST_NOT_FOUND');
         if (body.imageIds) await attach(tx, postId, body.imageIds);
+        return Number(row.board_id);
       });
+      await searches.invalidateBoard(boardId);
       return detailOf(db, postId, { id: userId, role: 'USER' }, names);
     },
 
@@ -269,23 +275,25 @@ export function postsService({ db, reads = db, images, views }: PostsServiceOpti
      * record) by its author, or any by an ADMIN; POST_NOT_FOUND otherwise. Answers its author.
      */
     async remove(deleter: Viewer, postId: number): Promise<{ authorId: number }> {
-      const [row] = await db.execute<{ user_id: number }>(sql`
+      const [row] = await db.execute<{ user_id: number; board_id: number }>(sql`
         update posts set status = 'DELETED', updated_at = now()
         where id = ${postId} and status <> 'DELETED'
           and (${deleter.role === 'ADMIN'} or user_id = ${deleter.id})
-        returning user_id`);
+        returning user_id, board_id`);
       if (!row) throw new AppError('POST_NOT_FOUND');
+      await searches.invalidateBoard(Number(row.board_id));
       return { authorId: Number(row.user_id) };
     },
 
     /** A moderator's status change (hide, unhide, delete); a deleted post stays deleted (POST_NOT_FOUND). */
     async setStatus(postId: number, status: 'PUBLISHED' | 'HIDDEN' | 'DELETED') {
-      const [row] = await db.execute<{ previous: string }>(sql`
+      const [row] = await db.execute<{ previous: string; board_id: number }>(sql`
         update posts set status = ${status}, updated_at = now()
         from (select id, status as previous from posts where id = ${postId} for no key update) old
         where posts.id = old.id and old.previous <> 'DELETED'
-        returning old.previous`);
+        returning old.previous, posts.board_id`);
       if (!row) throw new AppError('POST_NOT_FOUND');
+      await searches.invalidateBoard(Number(row.board_id));
       return { id: postId, previousStatus: row.previous, status };
     },
 
