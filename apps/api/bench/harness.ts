@@ -1,10 +1,15 @@
-// What the HTTP benchmarks share: the bare Fastify baseline, one autocannon run with a path drawn
-// per request, and the figures table (each route's rounds alternating with the bare route's).
+// What the HTTP benchmarks share: the API under test on its own test context, the bare Fastify
+// baseline, one autocannon run with a path drawn per request, and the figures table (each route's
+// rounds alternating with the bare route's).
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { createLogger, type Env, parseEnv } from '@pbshop/config';
+import { createTestContext, type TestContext } from '@pbshop/testing';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
+import { type App, buildApp } from '../src/app.ts';
+import { type ApiDeps, createApiDeps } from '../src/deps.ts';
 import type { Role } from '../src/http/principal.ts';
 import type { UsersService } from '../src/modules/identity/users/service.ts';
 
@@ -33,16 +38,106 @@ export interface Row extends Measured {
   sameBytes?: { requests: number; p99: number; bytes: number };
 }
 
-/** The baseline: a bare Fastify route answering a small envelope, in the same process (any free port by default). */
-export async function startBareRoute(port = 0): Promise<{
+/** The bare route's server: where it listens, its one path, its close. */
+export interface BareRoute {
   url: string;
   path: () => string;
   close: () => Promise<void>;
-}> {
+}
+
+/** The baseline: a bare Fastify route answering a small envelope, in the same process (any free port by default). */
+export async function startBareRoute(port = 0): Promise<BareRoute> {
   const bare = Fastify();
   bare.get('/bare', async () => ({ success: true, data: { ok: true } }));
   const url = await bare.listen({ host: '127.0.0.1', port });
   return { url, path: () => '/bare', close: () => bare.close() };
+}
+
+/** Something a bench opened on its test context (a database handle, a child process), closed before the context goes. */
+export interface Closable {
+  close(): Promise<unknown>;
+}
+
+/** The API under test, built in this process on a test context of its own, not listening yet. */
+export interface BenchApp {
+  ctx: TestContext;
+  env: Env;
+  deps: ApiDeps;
+  app: App;
+  /**
+   * Closes the app, the deps, then `others` in order, then cleans the context up: its database is
+   * dropped, so no handle on it may be open by then.
+   */
+  close(...others: Closable[]): Promise<void>;
+}
+
+export interface BenchAppOptions {
+  /**
+   * a context the bench created itself, to seed it or to derive overrides from it (its database URL)
+   * before the API starts; close() cleans it up as one of its own
+   */
+  ctx?: TestContext;
+  /** run once the deps exist and before the app is built (bench/query.ts times a rebuild with no app yet) */
+  beforeApp?: (deps: ApiDeps) => Promise<void>;
+  /** the logger's name (default `bench`) */
+  name?: string;
+}
+
+/**
+ * The env a bench runs the API with: its test context's, warnings only and the rate limit out of the
+ * way (the load comes from one address); `overrides` last, so a bench may set either.
+ */
+export function benchEnv(ctx: TestContext, overrides: Record<string, string> = {}): Env {
+  return parseEnv({ ...ctx.env, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000', ...overrides });
+}
+
+/** The read pool's size from BENCH_READ_POOL_MAX, as an env override (none: the API's default). */
+export function benchReadPool(): Record<string, string> {
+  return process.env.BENCH_READ_POOL_MAX ? { DATABASE_READ_POOL_MAX: process.env.BENCH_READ_POOL_MAX } : {};
+}
+
+/** The API's deps and app on a test context (a new one unless given), for a bench that listens later or not at all. */
+export async function buildBenchApp(
+  overrides: Record<string, string> = {},
+  options: BenchAppOptions = {},
+): Promise<BenchApp> {
+  const ctx = options.ctx ?? (await createTestContext());
+  const env = benchEnv(ctx, overrides);
+  const deps = createApiDeps(env, createLogger(env, options.name ?? 'bench'));
+  await options.beforeApp?.(deps);
+  const app = await buildApp(deps);
+  return { ctx, env, deps, app, close: (...others) => closeInOrder(ctx, [app, deps, ...others]) };
+}
+
+/** The API under test listening on a free port, and the bare route beside it. */
+export interface BenchApi extends BenchApp {
+  /** the API's URL */
+  api: string;
+  bare: BareRoute;
+  /** Closes the app, the bare route, the deps, then `others` in order, then cleans the context up. */
+  close(...others: Closable[]): Promise<void>;
+}
+
+/** The API built (as buildBenchApp), listening on a free port of 127.0.0.1, and the bare route started. */
+export async function startBenchApi(
+  overrides: Record<string, string> = {},
+  options: BenchAppOptions = {},
+): Promise<BenchApi> {
+  const built = await buildBenchApp(overrides, options);
+  const api = await built.app.listen({ host: '127.0.0.1', port: 0 });
+  const bare = await startBareRoute();
+  return {
+    ...built,
+    api,
+    bare,
+    close: (...others) => closeInOrder(built.ctx, [built.app, bare, built.deps, ...others]),
+  };
+}
+
+/** One after the other (the app stops taking requests before the pools it uses go), then the context. */
+async function closeInOrder(ctx: TestContext, closables: Closable[]): Promise<void> {
+  for (const closable of closables) await closable.close();
+  await ctx.cleanup();
 }
 
 export interface RunOptions {
@@ -142,6 +237,51 @@ export function createBenchAdmin(users: Pick<UsersService, 'create'>) {
 
 /** bare/route alternations a paired measurement is split into */
 const PAIRED_ROUNDS = 5;
+
+/** a paired run's pause first (the previous run's queued requests drain) and its unmeasured warm-up */
+const PAIRED_PAUSE_MS = 500;
+const PAIRED_WARM_UP_SECONDS = 1;
+
+/**
+ * Each named list of paths measured against the bare route (measurePaired), a path drawn from the
+ * list at random per request, after a pause and a warm-up: the storefront benches' cached reads.
+ */
+export async function measurePairedPaths(
+  target: { api: string; bare: { url: string; path: () => string } },
+  runs: readonly (readonly [name: string, paths: readonly string[]])[],
+  options: { connections: number; seconds: number },
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const [name, paths] of runs) {
+    rows.push(
+      await measurePaired(target.bare, name, {
+        url: target.api,
+        path: () => paths[Math.floor(Math.random() * paths.length)]!,
+        connections: options.connections,
+        seconds: options.seconds,
+        pauseMs: PAIRED_PAUSE_MS,
+        warmUpSeconds: PAIRED_WARM_UP_SECONDS,
+      }),
+    );
+  }
+  return rows;
+}
+
+/** The load average (1, 5 and 15 min, two decimals): how busy the machine was beside the figures. */
+export function loadAverage(): string {
+  return loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+}
+
+/** The line above a table of runs: their length and connections, then the load average or `detail` instead. */
+export function printRunsLine(
+  seconds: number,
+  connections: number,
+  detail = `load average ${loadAverage()}`,
+): void {
+  console.log(`\n${seconds} s per run, ${connections} connections; ${detail}\n`);
+}
 
 /** Nearest-rank percentile of sorted values. */
 export const percentile = (sorted: number[], p: number) =>
