@@ -5,21 +5,19 @@
 // home-page reads at 40% of the bare route or better. Seeds 40 products with two offers each and
 // 30 deals through the admin API (20 running, 5 not started, 5 paused). Prints figures and the load
 // average; asserts nothing.
-import { loadavg } from 'node:os';
-import { createLogger, parseEnv } from '@pbshop/config';
-import { createTestContext } from '@pbshop/testing';
-import { buildApp } from '../src/app.ts';
-import { createApiDeps } from '../src/deps.ts';
-import { bearerOf, createBenchAdmin, measurePaired, printRows, type Row, startBareRoute } from './harness.ts';
+import {
+  bearerOf,
+  createBenchAdmin,
+  measurePairedPaths,
+  printRows,
+  printRunsLine,
+  startBenchApi,
+} from './harness.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = 50;
-const ctx = await createTestContext();
-const env = parseEnv({ ...ctx.env, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000' });
-const deps = createApiDeps(env, createLogger(env, 'bench'));
-const app = await buildApp(deps);
-const api = await app.listen({ host: '127.0.0.1', port: 0 });
-const bare = await startBareRoute();
+const bench = await startBenchApi();
+const { deps, app } = bench;
 const admin = await createBenchAdmin(deps.users);
 const headers = { authorization: bearerOf(app, admin) };
 
@@ -64,35 +62,19 @@ for (let index = 0; index < 30; index += 1) {
   });
 }
 
-const pick = <T>(values: readonly T[]) => values[Math.floor(Math.random() * values.length)]!;
 const dealPaths = ['/api/v1/deals?limit=6&activeOnly=true', '/api/v1/deals?limit=4&activeOnly=true'];
 const comparisonPaths = productIds.slice(0, 20).map((id) => `/api/v1/products/${id}/prices`);
 
-const rows: Row[] = [];
-for (const [name, paths] of [
-  ['GET /deals (cached; the home pages\u2019 2 queries)', dealPaths],
-  ['GET /products/:id/prices (cached; 20 products in running deals)', comparisonPaths],
-] as const) {
-  rows.push(
-    await measurePaired(bare, name, {
-      url: api,
-      path: () => pick(paths),
-      connections,
-      seconds,
-      pauseMs: 500,
-      warmUpSeconds: 1,
-    }),
-  );
-}
-console.log(
-  `\n${seconds} s per run, ${connections} connections; load average ${loadavg()
-    .map((value) => value.toFixed(2))
-    .join(' ')}\n`,
+const rows = await measurePairedPaths(
+  bench,
+  [
+    ['GET /deals (cached; the home pages\u2019 2 queries)', dealPaths],
+    ['GET /products/:id/prices (cached; 20 products in running deals)', comparisonPaths],
+  ],
+  { connections, seconds },
 );
+printRunsLine(seconds, connections);
 printRows(rows);
 
-await app.close();
-await bare.close();
-await deps.close();
-await ctx.cleanup();
+await bench.close();
 process.exit(0);

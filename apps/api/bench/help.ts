@@ -4,21 +4,12 @@
 // categories and 40 notices (some pinned, some outside their window) through the help service;
 // each request draws one of a few storefront queries, every one cached after its first read.
 // Prints figures and the load average; asserts nothing.
-import { loadavg } from 'node:os';
-import { createLogger, parseEnv } from '@pbshop/config';
-import { createTestContext } from '@pbshop/testing';
-import { buildApp } from '../src/app.ts';
-import { createApiDeps } from '../src/deps.ts';
-import { measurePaired, printRows, type Row, startBareRoute } from './harness.ts';
+import { measurePairedPaths, printRows, printRunsLine, startBenchApi } from './harness.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = 50;
-const ctx = await createTestContext();
-const env = parseEnv({ ...ctx.env, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000' });
-const deps = createApiDeps(env, createLogger(env, 'bench'));
-const app = await buildApp(deps);
-const api = await app.listen({ host: '127.0.0.1', port: 0 });
-const bare = await startBareRoute();
+const bench = await startBenchApi();
+const { deps } = bench;
 
 const categories = ['ORDER', 'PAYMENT', 'DELIVERY', 'ACCOUNT', 'PRODUCT', 'OTHER'];
 for (let index = 0; index < 60; index += 1) {
@@ -44,7 +35,6 @@ for (let index = 0; index < 40; index += 1) {
   );
 }
 
-const pick = <T>(values: readonly T[]) => values[Math.floor(Math.random() * values.length)]!;
 const faqPaths = [
   '/api/v1/faq?page=1&limit=30',
   ...categories.map((category) => `/api/v1/faq?page=1&limit=30&category=${category}`),
@@ -52,31 +42,16 @@ const faqPaths = [
 ];
 const noticePaths = ['/api/v1/notices', '/api/v1/notices?page=1&limit=20', '/api/v1/notices?page=2&limit=20'];
 
-const rows: Row[] = [];
-for (const [name, paths] of [
-  ['GET /faq (cached; 8 queries)', faqPaths],
-  ['GET /notices (cached; 3 queries)', noticePaths],
-] as const) {
-  rows.push(
-    await measurePaired(bare, name, {
-      url: api,
-      path: () => pick(paths),
-      connections,
-      seconds,
-      pauseMs: 500,
-      warmUpSeconds: 1,
-    }),
-  );
-}
-console.log(
-  `\n${seconds} s per run, ${connections} connections; load average ${loadavg()
-    .map((value) => value.toFixed(2))
-    .join(' ')}\n`,
+const rows = await measurePairedPaths(
+  bench,
+  [
+    ['GET /faq (cached; 8 queries)', faqPaths],
+    ['GET /notices (cached; 3 queries)', noticePaths],
+  ],
+  { connections, seconds },
 );
+printRunsLine(seconds, connections);
 printRows(rows);
 
-await app.close();
-await bare.close();
-await deps.close();
-await ctx.cleanup();
+await bench.close();
 process.exit(0);

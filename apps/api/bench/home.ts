@@ -7,28 +7,27 @@
 // over 30 days, seeded with generate_series: wall seconds of the job and PostgreSQL's execution
 // time of each period's ranking statement (EXPLAIN ANALYZE, rolled back). Prints figures and the
 // load average; asserts nothing. BENCH_ONLY=http|job runs one part.
-import { loadavg } from 'node:os';
-import { createLogger, parseEnv } from '@pbshop/config';
-import { createTestContext } from '@pbshop/testing';
 import { sql } from 'drizzle-orm';
-import { buildApp } from '../src/app.ts';
-import { createApiDeps } from '../src/deps.ts';
-import { bearerOf, createBenchAdmin, measurePaired, printRows, type Row, startBareRoute } from './harness.ts';
+import {
+  bearerOf,
+  buildBenchApp,
+  createBenchAdmin,
+  loadAverage,
+  measurePairedPaths,
+  printRows,
+  printRunsLine,
+  startBareRoute,
+} from './harness.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const jobProducts = Number(process.env.BENCH_JOB_PRODUCTS ?? 100_000);
 const jobViews = Number(process.env.BENCH_JOB_VIEWS ?? 1_000_000);
 const only = process.env.BENCH_ONLY;
 const connections = 50;
-const ctx = await createTestContext();
-const env = parseEnv({ ...ctx.env, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000' });
-const deps = createApiDeps(env, createLogger(env, 'bench'));
-const app = await buildApp(deps);
+// built here, listening (with the bare route beside it) only for the HTTP part, once seeded
+const bench = await buildBenchApp();
+const { deps, app } = bench;
 const db = deps.database.db;
-const load = () =>
-  loadavg()
-    .map((value) => value.toFixed(2))
-    .join(' ');
 
 /** Products in 5 top categories of 4 subcategories each, and member views spread over 30 days. */
 async function seed(products: number, views: number) {
@@ -84,27 +83,22 @@ if (only !== 'job') {
   });
   const api = await app.listen({ host: '127.0.0.1', port: 0 });
   const bare = await startBareRoute();
-  const rows: Row[] = [];
-  for (const [name, path] of [
+  const rows = await measurePairedPaths(
+    { api, bare },
     [
-      'GET /rankings/products/popular?limit=6 (cached; HomePage)',
-      '/api/v1/rankings/products/popular?limit=6',
+      [
+        'GET /rankings/products/popular?limit=6 (cached; HomePage)',
+        ['/api/v1/rankings/products/popular?limit=6'],
+      ],
+      ['GET /rankings/keywords/popular?limit=10 (cached)', ['/api/v1/rankings/keywords/popular?limit=10']],
+      [
+        'GET /recommendations/today (cached; a slot, then the daily ranking)',
+        ['/api/v1/recommendations/today'],
+      ],
     ],
-    ['GET /rankings/keywords/popular?limit=10 (cached)', '/api/v1/rankings/keywords/popular?limit=10'],
-    ['GET /recommendations/today (cached; a slot, then the daily ranking)', '/api/v1/recommendations/today'],
-  ] as const) {
-    rows.push(
-      await measurePaired(bare, name, {
-        url: api,
-        path: () => path,
-        connections,
-        seconds,
-        pauseMs: 500,
-        warmUpSeconds: 1,
-      }),
-    );
-  }
-  console.log(`\n${seconds} s per run, ${connections} connections; load average ${load()}\n`);
+    { connections, seconds },
+  );
+  printRunsLine(seconds, connections);
   printRows(rows);
   await bare.close();
 }
@@ -122,7 +116,7 @@ if (only !== 'http') {
     const started = performance.now();
     const result = await deps.rankings.recalculate();
     console.log(
-      `ranking job, ${run}: ${((performance.now() - started) / 1000).toFixed(2)} s, ${result.updatedCount} rows; load average ${load()}`,
+      `ranking job, ${run}: ${((performance.now() - started) / 1000).toFixed(2)} s, ${result.updatedCount} rows; load average ${loadAverage()}`,
     );
   }
   // PostgreSQL's own time for each period's product statement, on the seeded data (rolled back)
@@ -132,7 +126,5 @@ if (only !== 'http') {
   }
 }
 
-await app.close();
-await deps.close();
-await ctx.cleanup();
+await bench.close();
 process.exit(0);

@@ -6,23 +6,23 @@
 // check's p99 ≤ 20 ms. Seeds the PC parts and default rules with
 // the demo seed, then 20 builds of 10 parts through the API (some compatible, some not, so every
 // rule runs). Prints figures and the load average; asserts nothing.
-import { loadavg } from 'node:os';
-import { createLogger, parseEnv } from '@pbshop/config';
 import { pcPartProductId, seedDatabase } from '@pbshop/db/seed';
 import { createTestContext } from '@pbshop/testing';
-import { buildApp } from '../src/app.ts';
-import { createApiDeps } from '../src/deps.ts';
-import { bearerOf, createBenchAdmin, measurePaired, printRows, type Row, startBareRoute } from './harness.ts';
+import {
+  bearerOf,
+  createBenchAdmin,
+  measurePairedPaths,
+  printRows,
+  printRunsLine,
+  startBenchApi,
+} from './harness.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = 50;
 const ctx = await createTestContext();
 await seedDatabase(ctx.env.DATABASE_URL!, { products: 0, log: () => {} });
-const env = parseEnv({ ...ctx.env, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000' });
-const deps = createApiDeps(env, createLogger(env, 'bench'));
-const app = await buildApp(deps);
-const api = await app.listen({ host: '127.0.0.1', port: 0 });
-const bare = await startBareRoute();
+const bench = await startBenchApi({}, { ctx });
+const { deps, app } = bench;
 const member = await createBenchAdmin(deps.users);
 const headers = { authorization: bearerOf(app, member) };
 
@@ -58,41 +58,26 @@ for (let index = 0; index < 20; index += 1) {
   buildIds.push(build.id);
 }
 
-const pick = <T>(values: readonly T[]) => values[Math.floor(Math.random() * values.length)]!;
-const rows: Row[] = [];
-for (const [name, path] of [
+// a build drawn per request
+const rows = await measurePairedPaths(
+  bench,
   [
-    'GET /pc-builds/:id/compatibility (10 parts, 7 rules, 20 builds; cached per build)',
-    (id: number) => `/api/v1/pc-builds/${id}/compatibility`,
+    [
+      'GET /pc-builds/:id/compatibility (10 parts, 7 rules, 20 builds; cached per build)',
+      buildIds.map((id) => `/api/v1/pc-builds/${id}/compatibility`),
+    ],
+    // the same check computed on every request, with the parts' current prices: the uncached cost
+    [
+      'GET /pc-builds/:id (detail: prices and the check, computed per request)',
+      buildIds.map((id) => `/api/v1/pc-builds/${id}`),
+    ],
   ],
-  // the same check computed on every request, with the parts' current prices: the uncached cost
-  [
-    'GET /pc-builds/:id (detail: prices and the check, computed per request)',
-    (id: number) => `/api/v1/pc-builds/${id}`,
-  ],
-] as const) {
-  rows.push(
-    await measurePaired(bare, name, {
-      url: api,
-      path: () => path(pick(buildIds)),
-      connections,
-      seconds,
-      pauseMs: 500,
-      warmUpSeconds: 1,
-    }),
-  );
-}
-console.log(
-  `\n${seconds} s per run, ${connections} connections; load average ${loadavg()
-    .map((value) => value.toFixed(2))
-    .join(' ')}\n`,
+  { connections, seconds },
 );
+printRunsLine(seconds, connections);
 printRows(rows);
 for (const row of rows)
   console.log(`bare route p99 in the rounds beside "${row.name}": ${row.baselineP99} ms`);
 
-await app.close();
-await bare.close();
-await deps.close();
-await ctx.cleanup();
+await bench.close();
 process.exit(0);
