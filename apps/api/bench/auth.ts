@@ -1,32 +1,19 @@
 // `pnpm bench:auth`: logins/s at the configured argon2id cost and GET /users/me, each next to a
 // bare Fastify route measured in the same process and run. Prints figures; asserts nothing.
-import { createLogger, parseEnv } from '@pbshop/config';
-import { createTestContext } from '@pbshop/testing';
 import autocannon from 'autocannon';
-import Fastify from 'fastify';
-import { buildApp } from '../src/app.ts';
-import { createApiDeps } from '../src/deps.ts';
 import { passwordHasher } from '../src/modules/identity/auth/passwords.ts';
+import { startBenchApi } from './harness.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-const ctx = await createTestContext();
 // production password cost (the test context lowers it), limits out of the way
-const env = parseEnv({
-  ...ctx.env,
-  LOG_LEVEL: 'warn',
+const bench = await startBenchApi({
   DATABASE_POOL_MAX: '10',
   ARGON2_MEMORY_KIB: '',
   ARGON2_TIME_COST: '',
-  RATE_LIMIT_PER_MINUTE: '10000000',
   AUTH_RATE_LIMIT_PER_MINUTE: '10000000',
 });
-const deps = createApiDeps(env, createLogger(env, 'bench'));
-const app = await buildApp(deps);
-const api = await app.listen({ host: '127.0.0.1', port: 0 });
-
-const bare = Fastify();
-bare.get('/bare', async () => ({ success: true, data: { ok: true } }));
-const bareUrl = await bare.listen({ host: '127.0.0.1', port: 0 });
+const { env, deps, app, api } = bench;
+const bareUrl = bench.bare.url;
 
 const password = 'Bench-pass-123!';
 const user = await deps.users.create({
@@ -91,8 +78,5 @@ for (const row of rows) {
   );
 }
 
-await app.close();
-await bare.close();
-await deps.close();
-await ctx.cleanup();
+await bench.close();
 process.exit(0);

@@ -4,33 +4,19 @@
 // reads), with GET /users/me of the same member beside them (a member route that reads PostgreSQL
 // on each request); then the EXPLAIN (ANALYZE, BUFFERS) plan of the member cart's query. Prints
 // figures; asserts nothing.
-import { createLogger, parseEnv } from '@pbshop/config';
 import { createDatabase, offers } from '@pbshop/db';
 import * as schema from '@pbshop/db/schema';
-import { createTestContext } from '@pbshop/testing';
 import autocannon from 'autocannon';
 import { drizzle } from 'drizzle-orm/postgres-js';
-import { buildApp } from '../src/app.ts';
-import { createApiDeps } from '../src/deps.ts';
 import { cartReads } from '../src/modules/commerce/cart/view.ts';
-import { type Measured, printRows, type Row, startBareRoute } from './harness.ts';
+import { type Measured, printRows, type Row, startBenchApi } from './harness.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const lineCount = Number(process.env.BENCH_CART_LINES ?? 10);
 const connections = 50;
 const rounds = 5;
-const ctx = await createTestContext();
-
-const env = parseEnv({
-  ...ctx.env,
-  LOG_LEVEL: 'warn',
-  DATABASE_POOL_MAX: '10',
-  RATE_LIMIT_PER_MINUTE: '10000000',
-});
-const deps = createApiDeps(env, createLogger(env, 'bench'));
-const app = await buildApp(deps);
-const api = await app.listen({ host: '127.0.0.1', port: 0 });
-const bare = await startBareRoute();
+const bench = await startBenchApi({ DATABASE_POOL_MAX: '10' });
+const { ctx, deps, app, api, bare } = bench;
 
 // the catalogue and the carts, through the API as a client makes them
 async function post(url: string, headers: Record<string, string>, payload: object): Promise<{ id: number }> {
@@ -141,9 +127,5 @@ console.log(
   `\nGET /cart query:\n\n${captured[0]!.query}\n\n${plan.map((row) => row['QUERY PLAN']).join('\n')}\n`,
 );
 
-await app.close();
-await bare.close();
-await deps.close();
-await handle.close();
-await ctx.cleanup();
+await bench.close(handle);
 process.exit(0);

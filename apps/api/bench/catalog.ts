@@ -2,20 +2,17 @@
 // 100000), each next to a bare Fastify route measured in the same process and run, then the
 // EXPLAIN (ANALYZE, BUFFERS) plans of the list and the price-history queries. Prints figures;
 // asserts nothing. Ids are drawn at random from a pool per request so caches do not flatter it.
-import { createLogger, parseEnv } from '@pbshop/config';
 import { createDatabase } from '@pbshop/db';
 import * as schema from '@pbshop/db/schema';
 import { seedDatabase } from '@pbshop/db/seed';
 import { createTestContext } from '@pbshop/testing';
 import { drizzle } from 'drizzle-orm/postgres-js';
-import { buildApp } from '../src/app.ts';
-import { createApiDeps } from '../src/deps.ts';
 import { categoriesService } from '../src/modules/catalog/categories/service.ts';
 import { pricesService } from '../src/modules/catalog/prices/service.ts';
 import { productListQuery } from '../src/modules/catalog/products/schemas.ts';
 import { productsService } from '../src/modules/catalog/products/service.ts';
 import { sellersService } from '../src/modules/catalog/sellers/service.ts';
-import { measurePaired, printRows, type Row, startBareRoute } from './harness.ts';
+import { benchReadPool, measurePaired, printRows, type Row, startBenchApi } from './harness.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const productCount = Number(process.env.BENCH_PRODUCTS ?? 100_000);
@@ -52,19 +49,11 @@ const listQuery = {
   page: 3,
 };
 
-const env = parseEnv({
-  ...ctx.env,
-  DATABASE_URL: databaseUrl,
-  LOG_LEVEL: 'warn',
-  DATABASE_POOL_MAX: '10',
-  ...(process.env.BENCH_READ_POOL_MAX ? { DATABASE_READ_POOL_MAX: process.env.BENCH_READ_POOL_MAX } : {}),
-  RATE_LIMIT_PER_MINUTE: '10000000',
-});
-const deps = createApiDeps(env, createLogger(env, 'bench'));
-const app = await buildApp(deps);
-const api = await app.listen({ host: '127.0.0.1', port: 0 });
-
-const bare = await startBareRoute();
+const bench = await startBenchApi(
+  { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '10', ...benchReadPool() },
+  { ctx },
+);
+const { deps, api, bare } = bench;
 
 const listUrl = (query: Record<string, string | number>) =>
   `/api/v1/products?${new URLSearchParams(Object.entries(query).map(([k, v]) => [k, String(v)] as [string, string]))}`;
@@ -206,9 +195,5 @@ printRows(rows);
 console.log(`\nlist query (${listUrl(listQuery)}):\n\n${listSql.query}\n\n${listPlan}\n`);
 console.log(`price-history query (1y, weekly):\n\n${historySql.query}\n\n${historyPlan}\n`);
 
-await app.close();
-await bare.close();
-await deps.close();
-await handle.close();
-await ctx.cleanup();
+await bench.close(handle);
 process.exit(0);

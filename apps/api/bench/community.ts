@@ -6,35 +6,29 @@
 // (the plan an unsearched list's prepared statement runs; a search runs unprepared, planned for
 // its values). The posts are one INSERT … SELECT generate_series.
 // Prints figures and the load average; asserts nothing.
-import { loadavg } from 'node:os';
-import { createLogger, parseEnv } from '@pbshop/config';
 import { createDatabase, type Database } from '@pbshop/db';
 import * as schema from '@pbshop/db/schema';
-import { createTestContext } from '@pbshop/testing';
 import { drizzle } from 'drizzle-orm/postgres-js';
-import { buildApp } from '../src/app.ts';
-import { createApiDeps } from '../src/deps.ts';
 import { postListQuery } from '../src/modules/community/posts/schemas.ts';
 import { postsService } from '../src/modules/community/posts/service.ts';
-import { bearerOf, createBenchAdmin, measurePaired, printRows, type Row, startBareRoute } from './harness.ts';
+import {
+  bearerOf,
+  benchReadPool,
+  createBenchAdmin,
+  loadAverage,
+  measurePaired,
+  printRows,
+  type Row,
+  startBenchApi,
+} from './harness.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const postCount = Number(process.env.BENCH_POSTS ?? 100_000);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const memberCount = 200;
 
-const ctx = await createTestContext();
-const env = parseEnv({
-  ...ctx.env,
-  LOG_LEVEL: 'warn',
-  DATABASE_POOL_MAX: '10',
-  ...(process.env.BENCH_READ_POOL_MAX ? { DATABASE_READ_POOL_MAX: process.env.BENCH_READ_POOL_MAX } : {}),
-  RATE_LIMIT_PER_MINUTE: '10000000',
-});
-const deps = createApiDeps(env, createLogger(env, 'bench'));
-const app = await buildApp(deps);
-const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-const bare = await startBareRoute();
+const bench = await startBenchApi({ DATABASE_POOL_MAX: '10', ...benchReadPool() });
+const { ctx, env, deps, app, api: apiUrl, bare } = bench;
 const sql = deps.database.sql;
 
 const admin = await createBenchAdmin(deps.users);
@@ -102,11 +96,7 @@ for (const [name, path] of runs.filter(([name]) => name.includes(process.env.BEN
       warmUpSeconds: 1,
     }),
   );
-  loads.push(
-    `${name}: ${loadavg()
-      .map((value) => value.toFixed(2))
-      .join(' ')}`,
-  );
+  loads.push(`${name}: ${loadAverage()}`);
 }
 
 // each list statement, captured through a drizzle logger, explained with its values
@@ -177,9 +167,5 @@ console.log(
   `\nthe list statement, EXPLAIN ANALYZE on ${postCount} posts:\n\n| query | planned for the values | generic plan |\n|---|---|---|\n${plans.join('\n')}`,
 );
 
-await app.close();
-await bare.close();
-await deps.close();
-await handle.close();
-await ctx.cleanup();
+await bench.close(handle);
 process.exit(0);

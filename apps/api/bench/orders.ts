@@ -6,10 +6,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, parseEnv } from '@pbshop/config';
-import { createTestContext } from '@pbshop/testing';
-import { buildApp } from '../src/app.ts';
-import { createApiDeps } from '../src/deps.ts';
 import { addressOf, createShop, type StockedOffer, stockedProduct } from '../test/helpers/orders.ts';
 import {
   bearerOf,
@@ -18,7 +14,7 @@ import {
   type Measured,
   measure,
   measuredOf,
-  startBareRoute,
+  startBenchApi,
 } from './harness.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -28,19 +24,12 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const ROUNDS = 5;
 const METRICS_TOKEN = 'bench-metrics-token-0123456789';
 
-const ctx = await createTestContext();
-const env = parseEnv({
-  ...ctx.env,
-  LOG_LEVEL: 'warn',
+const bench = await startBenchApi({
   DATABASE_POOL_MAX: '10',
-  RATE_LIMIT_PER_MINUTE: '10000000',
   AUTH_RATE_LIMIT_PER_MINUTE: '10000000',
   METRICS_TOKEN,
 });
-const deps = createApiDeps(env, createLogger(env, 'bench'));
-const app = await buildApp(deps);
-const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-const bare = await startBareRoute();
+const { env, deps, app, api: apiUrl, bare } = bench;
 
 const token = (user: { id: number; role: 'USER' | 'SELLER' | 'ADMIN'; tokenVersion: number }) =>
   bearerOf(app, user);
@@ -184,8 +173,5 @@ console.log(
 console.log('|---|---|---|---|---|---|---|---|---|');
 for (const row of rows) console.log(row);
 
-await app.close();
-await bare.close();
-await deps.close();
-await ctx.cleanup();
+await bench.close();
 process.exit(0);

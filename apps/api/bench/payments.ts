@@ -7,10 +7,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, parseEnv } from '@pbshop/config';
-import { createTestContext } from '@pbshop/testing';
-import { buildApp } from '../src/app.ts';
-import { createApiDeps } from '../src/deps.ts';
 import { addressOf, createShop, type StockedOffer, stockedProduct } from '../test/helpers/orders.ts';
 import { startGatewaySimulator } from '../test/helpers/payment-gateway.ts';
 import {
@@ -20,7 +16,7 @@ import {
   type Measured,
   measure,
   measuredOf,
-  startBareRoute,
+  startBenchApi,
 } from './harness.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -29,19 +25,12 @@ const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const ROUNDS = 5;
 
 const gateway = await startGatewaySimulator();
-const ctx = await createTestContext();
-const env = parseEnv({
-  ...ctx.env,
+const bench = await startBenchApi({
   ...gateway.env,
-  LOG_LEVEL: 'warn',
   DATABASE_POOL_MAX: '10',
-  RATE_LIMIT_PER_MINUTE: '10000000',
   AUTH_RATE_LIMIT_PER_MINUTE: '10000000',
 });
-const deps = createApiDeps(env, createLogger(env, 'bench'));
-const app = await buildApp(deps);
-const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-const bare = await startBareRoute();
+const { env, deps, app, api: apiUrl, bare } = bench;
 
 const token = (user: { id: number; role: 'USER' | 'SELLER' | 'ADMIN'; tokenVersion: number }) =>
   bearerOf(app, user);
@@ -182,9 +171,5 @@ console.log('| run | req/s | p50 ms | p99 ms | non-2xx | bare req/s | vs bare |'
 console.log('|---|---|---|---|---|---|---|');
 for (const row of rows) console.log(row);
 
-await app.close();
-await bare.close();
-await deps.close();
-await gateway.stop();
-await ctx.cleanup();
+await bench.close({ close: () => gateway.stop() });
 process.exit(0);

@@ -3,18 +3,15 @@
 // random pages) and GET /query/products/:productId, each next to a bare Fastify route measured in
 // the same process and run, then the EXPLAIN (ANALYZE, BUFFERS) plan of each sort's page and of the
 // count. Prints figures; asserts nothing.
-import { createLogger, parseEnv } from '@pbshop/config';
 import { createDatabase } from '@pbshop/db';
 import * as schema from '@pbshop/db/schema';
 import { seedDatabase } from '@pbshop/db/seed';
 import { createTestContext } from '@pbshop/testing';
 import { drizzle } from 'drizzle-orm/postgres-js';
-import { buildApp } from '../src/app.ts';
-import { createApiDeps } from '../src/deps.ts';
 import { categoriesService } from '../src/modules/catalog/categories/service.ts';
 import { productQueryListQuery, productQuerySorts } from '../src/modules/catalog/query/schemas.ts';
 import { productQueryService } from '../src/modules/catalog/query/service.ts';
-import { measurePaired, printRows, type Row, startBareRoute } from './harness.ts';
+import { measurePaired, printRows, type Row, startBenchApi } from './harness.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const productCount = Number(process.env.BENCH_PRODUCTS ?? 100_000);
@@ -27,22 +24,22 @@ const seeded = await seedDatabase(databaseUrl, { products: productCount, batchSi
 const handle = createDatabase(databaseUrl, { max: 1, applicationName: 'bench' });
 const admin = handle.sql;
 
-const env = parseEnv({
-  ...ctx.env,
-  DATABASE_URL: databaseUrl,
-  LOG_LEVEL: 'warn',
-  DATABASE_POOL_MAX: '10',
-  RATE_LIMIT_PER_MINUTE: '10000000',
-});
-const deps = createApiDeps(env, createLogger(env, 'bench'));
-const rebuildStarted = performance.now();
-const rebuilt = await deps.productQuery.rebuild({ info: () => {} });
-const rebuildMs = performance.now() - rebuildStarted;
-await admin`vacuum analyze product_query_view`;
-
-const app = await buildApp(deps);
-const api = await app.listen({ host: '127.0.0.1', port: 0 });
-const bare = await startBareRoute();
+// the read model rebuilt (and timed) once the deps exist, before the app is built
+let rebuilt = { syncedCount: 0 };
+let rebuildMs = 0;
+const bench = await startBenchApi(
+  { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: '10' },
+  {
+    ctx,
+    beforeApp: async (deps) => {
+      const rebuildStarted = performance.now();
+      rebuilt = await deps.productQuery.rebuild({ info: () => {} });
+      rebuildMs = performance.now() - rebuildStarted;
+      await admin`vacuum analyze product_query_view`;
+    },
+  },
+);
+const { api, bare } = bench;
 
 const pool = (await admin<{ id: number }[]>`select id from products order by random() limit 5000`).map(
   (row) => row.id,
@@ -124,9 +121,5 @@ console.log(
 printRows(rows);
 console.log(`\n${plans.join('\n')}`);
 
-await app.close();
-await bare.close();
-await deps.close();
-await handle.close();
-await ctx.cleanup();
+await bench.close(handle);
 process.exit(0);

@@ -8,13 +8,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, parseEnv } from '@pbshop/config';
 import { createDatabase, type Database } from '@pbshop/db';
 import * as schema from '@pbshop/db/schema';
-import { createTestContext } from '@pbshop/testing';
 import { drizzle } from 'drizzle-orm/postgres-js';
-import { buildApp } from '../src/app.ts';
-import { createApiDeps } from '../src/deps.ts';
 import { refreshReviewStats } from '../src/modules/catalog/products/service.ts';
 import { type ReviewSort, reviewSorts } from '../src/modules/commerce/reviews/schemas.ts';
 import { reviewsService } from '../src/modules/commerce/reviews/service.ts';
@@ -29,7 +25,7 @@ import {
   measurePaired,
   printRows,
   type Row,
-  startBareRoute,
+  startBenchApi,
 } from './harness.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -40,17 +36,8 @@ const productCount = 300;
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);
 const ROUNDS = 5;
 
-const ctx = await createTestContext();
-const env = parseEnv({
-  ...ctx.env,
-  LOG_LEVEL: 'warn',
-  DATABASE_POOL_MAX: '10',
-  RATE_LIMIT_PER_MINUTE: '10000000',
-});
-const deps = createApiDeps(env, createLogger(env, 'bench'));
-const app = await buildApp(deps);
-const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
-const bare = await startBareRoute();
+const bench = await startBenchApi({ DATABASE_POOL_MAX: '10' });
+const { ctx, env, deps, app, api: apiUrl, bare } = bench;
 const sql = deps.database.sql;
 
 const token = (user: { id: number; role: 'USER' | 'SELLER' | 'ADMIN'; tokenVersion: number }) =>
@@ -298,9 +285,5 @@ console.log(
   `\nthe list statement, EXPLAIN ANALYZE on ${reviewCount} reviews:\n\n| sort | page | planned for the values | generic plan |\n|---|---|---|---|\n${plans.join('\n')}`,
 );
 
-await app.close();
-await bare.close();
-await deps.close();
-await handle.close();
-await ctx.cleanup();
+await bench.close(handle);
 process.exit(0);
