@@ -7,14 +7,10 @@
 // bound in sharp, not the HTTP path. Prints figures; asserts nothing but that every upload was 201.
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { createLogger, parseEnv } from '@pbshop/config';
-import { createTestContext } from '@pbshop/testing';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
-import { buildApp } from '../src/app.ts';
-import { createApiDeps } from '../src/deps.ts';
 import { imageVariantTypes, processImage } from '../src/modules/media/images/process.ts';
-import { percentile } from './harness.ts';
+import { buildBenchApp, percentile } from './harness.ts';
 
 const imagesPerRun = Number(process.env.BENCH_IMAGES ?? 24);
 const parallel = Number(process.env.BENCH_PARALLEL ?? 2);
@@ -87,16 +83,12 @@ line('sharp, one at a time', imagesPerRun, alone.wallMs, alone.each);
 const together = await timed(imagesPerRun, parallel, () => processImage(jpeg));
 line(`sharp, ${parallel} at a time`, imagesPerRun, together.wallMs, together.each);
 
-const ctx = await createTestContext();
-const env = parseEnv({
-  ...ctx.env,
-  LOG_LEVEL: 'warn',
-  RATE_LIMIT_PER_MINUTE: '10000000',
+// no bare route beside it: the upload is CPU bound in sharp
+const bench = await buildBenchApp({
   UPLOAD_QUOTA_FILES_PER_HOUR: '1000000',
   UPLOAD_QUOTA_MB_PER_DAY: '10000000',
 });
-const deps = createApiDeps(env, createLogger(env, 'bench'));
-const app = await buildApp(deps);
+const { deps, app } = bench;
 const apiUrl = await app.listen({ host: '127.0.0.1', port: 0 });
 const member = await deps.users.create({
   email: 'bench-images@example.com',
@@ -139,6 +131,4 @@ console.log(
 );
 if (uploaded !== imagesPerRun) process.exitCode = 1;
 
-await app.close();
-await deps.close();
-await ctx.cleanup();
+await bench.close();

@@ -6,13 +6,12 @@
 // figures; asserts nothing.
 // BENCH_DATABASE_URL reuses a migrated database seeded by an earlier run (it must hold the demo
 // seed's products); otherwise a fresh test database is seeded with BENCH_PRODUCTS (default 10000).
-import { createLogger, parseEnv } from '@pbshop/config';
 import { createDatabase } from '@pbshop/db';
 import { seedDatabase } from '@pbshop/db/seed';
 import { createTestContext } from '@pbshop/testing';
-import { type App, buildApp } from '../src/app.ts';
-import { type ApiDeps, createApiDeps } from '../src/deps.ts';
-import { type Measured, measure } from './harness.ts';
+import type { App } from '../src/app.ts';
+import type { ApiDeps } from '../src/deps.ts';
+import { buildBenchApp, type Measured, measure } from './harness.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 6);
@@ -32,17 +31,16 @@ await handle.close();
 if (hot.length === 0) throw new Error(`no product with offers in ${databaseUrl}: seed it first`);
 
 async function start(enabled: boolean): Promise<{ app: App; deps: ApiDeps; url: string }> {
-  const env = parseEnv({
-    ...ctx.env,
-    DATABASE_URL: databaseUrl,
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_MINUTE: '10000000',
-    OBS_ENABLED: String(enabled),
-    // each app its own keys: the two do not share request counts
-    REDIS_KEY_PREFIX: `${ctx.redisPrefix}:${enabled ? 'on' : 'off'}`,
-  });
-  const deps = createApiDeps(env, createLogger(env, `bench-obs-${enabled ? 'on' : 'off'}`));
-  const app = await buildApp(deps);
+  // on the shared context, closed by the caller (app, then deps)
+  const { deps, app } = await buildBenchApp(
+    {
+      DATABASE_URL: databaseUrl,
+      OBS_ENABLED: String(enabled),
+      // each app its own keys: the two do not share request counts
+      REDIS_KEY_PREFIX: `${ctx.redisPrefix}:${enabled ? 'on' : 'off'}`,
+    },
+    { ctx, name: `bench-obs-${enabled ? 'on' : 'off'}` },
+  );
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, deps, url };
 }

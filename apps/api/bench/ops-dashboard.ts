@@ -4,26 +4,18 @@
 // weigh on it. Measured twice: OPS_DASHBOARD_CACHE_MS=0 (every request evaluates every part and
 // signal) and the default (concurrent calls share one evaluation, reused for the cache time).
 // Prints figures; asserts nothing.
-import { createLogger, parseEnv } from '@pbshop/config';
 import { type AnyQueueProcessor, queueNames, startWorkers } from '@pbshop/queues';
 import { createTestContext } from '@pbshop/testing';
 import autocannon from 'autocannon';
-import { buildApp } from '../src/app.ts';
-import { createApiDeps } from '../src/deps.ts';
+import { buildBenchApp } from './harness.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const failedJobs = Number(process.env.BENCH_FAILED_JOBS ?? 10_000);
 const ctx = await createTestContext();
 
+/** An API on the shared context (its failed jobs serve both), closed by the caller (app, then deps). */
 async function start(cacheMs: string) {
-  const env = parseEnv({
-    ...ctx.env,
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_MINUTE: '10000000',
-    OPS_DASHBOARD_CACHE_MS: cacheMs,
-  });
-  const deps = createApiDeps(env, createLogger(env, 'bench'));
-  const app = await buildApp(deps);
+  const { env, deps, app } = await buildBenchApp({ OPS_DASHBOARD_CACHE_MS: cacheMs }, { ctx });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   const admin = await deps.users.create({
     email: `bench-admin-${cacheMs}-${Date.now()}@example.com`,

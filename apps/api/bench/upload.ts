@@ -8,20 +8,17 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import os from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createLogger, parseEnv } from '@pbshop/config';
 import { createTestContext, freePort, type RunningProcess, spawnProcess } from '@pbshop/testing';
-import { buildApp } from '../src/app.ts';
-import { createApiDeps } from '../src/deps.ts';
 import { multipartBody } from '../test/helpers/multipart.ts';
+import { benchEnv, buildBenchApp, loadAverage } from './harness.ts';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const run = promisify(execFile);
 
 const ctx = await createTestContext();
-const env = parseEnv({ ...ctx.env, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000' });
+const env = benchEnv(ctx);
 
 // 100 MB of raw 320x240 video (UYVY, which QuickTime stores uncompressed) in a .mov: no encoding to wait for, and a file ffprobe reads
 const moviePath = join(ctx.storageDir, 'bench.mov');
@@ -50,8 +47,8 @@ const form = multipartBody([
 
 // a member and the video limit raised, through the API's own services (the API process reads the
 // settings from PostgreSQL and Redis like any replica)
-const deps = createApiDeps(env, createLogger(env, 'bench'));
-const app = await buildApp(deps);
+const bench = await buildBenchApp({}, { ctx });
+const { deps, app } = bench;
 const admin = await deps.users.create({
   email: 'bench-admin@example.test',
   name: 'Bench',
@@ -223,16 +220,9 @@ console.log(
   `  API RSS                    ${rssBefore.toFixed(0)} MB before, ${rssPeak.toFixed(0)} MB peak, ${rssAfter.toFixed(0)} MB after: growth ${(rssPeak - rssBefore).toFixed(1)} MB (goal < 50 MB)`,
 );
 
-console.log(
-  `  load average               ${os
-    .loadavg()
-    .map((load) => load.toFixed(2))
-    .join(' ')} (2 cores)`,
-);
+console.log(`  load average               ${loadAverage()} (2 cores)`);
 
 await api.stop();
 await raw.stop();
-await app.close();
-await deps.close();
-await ctx.cleanup();
+await bench.close();
 process.exit(0);
