@@ -7,14 +7,11 @@
 // own process, product writes through the API's services at BENCH_WRITES_PER_SECOND (default 200)
 // for BENCH_SECONDS, and how long each takes to become searchable.
 // BENCH_RUNS=http or BENCH_RUNS=outbox-lag measures only that part (default: both).
-import { createLogger, parseEnv } from '@pbshop/config';
 import { createDatabase, type Database } from '@pbshop/db';
 import { seedDatabase } from '@pbshop/db/seed';
 import { ensureProductIndex, loadProductDocuments, productAlias, type SearchClient } from '@pbshop/search';
 import { createTestContext } from '@pbshop/testing';
-import { buildApp } from '../src/app.ts';
-import { createApiDeps } from '../src/deps.ts';
-import { measure, measurePaired, printRows, type Row, startBareRoute } from './harness.ts';
+import { buildBenchApp, measure, measurePaired, printRows, type Row, startBareRoute } from './harness.ts';
 import { measureOutboxLag } from './outbox-lag.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -37,14 +34,6 @@ const seeded = await seedDatabase(ctx.env.DATABASE_URL!, {
 const handle = createDatabase(ctx.env.DATABASE_URL!, { max: 4, applicationName: 'bench' });
 // as after autovacuum's first pass over the seeded rows (bench/catalog.ts says why)
 await handle.sql`vacuum analyze`;
-
-const env = parseEnv({
-  ...ctx.env,
-  LOG_LEVEL: 'warn',
-  DATABASE_POOL_MAX: '10',
-  RATE_LIMIT_PER_MINUTE: '10000000',
-});
-const deps = createApiDeps(env, createLogger(env, 'bench'));
 
 /**
  * Fills the index from PostgreSQL: documents built by @pbshop/search's `loadProductDocuments`
@@ -96,14 +85,26 @@ async function indexCatalog(db: Database, client: SearchClient, indexPrefix: str
   return indexed;
 }
 
-const indexStarted = performance.now();
-const indexed = await indexCatalog(handle.db, deps.search, ctx.indexPrefix);
-const indexSeconds = (performance.now() - indexStarted) / 1000;
+// the catalogue indexed (and timed) and the names drawn once the deps exist, before the app is built
+let indexed = 0;
+let indexSeconds = 0;
+let names: string[] = [];
+const { deps, app: api } = await buildBenchApp(
+  { DATABASE_POOL_MAX: '10' },
+  {
+    ctx,
+    beforeApp: async (deps) => {
+      const indexStarted = performance.now();
+      indexed = await indexCatalog(handle.db, deps.search, ctx.indexPrefix);
+      indexSeconds = (performance.now() - indexStarted) / 1000;
+      names = (
+        await handle.sql<{ name: string }[]>`select name from products order by random() limit 2000`
+      ).map((row) => row.name);
+    },
+  },
+);
 
 // words of the seeded names: what shoppers type, and the same words with two letters swapped
-const names = (
-  await handle.sql<{ name: string }[]>`select name from products order by random() limit 2000`
-).map((row) => row.name);
 const words = [
   ...new Set(
     names.flatMap((name) => name.split(/\s+/)).filter((word) => word.length >= 2 && !/^\d+$/.test(word)),
@@ -121,19 +122,13 @@ const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)]!
 const bigCategory = seeded.categoryIds['가전/디지털']!;
 const encode = (value: string) => encodeURIComponent(value);
 
-const api = await buildApp(deps);
 const apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
 
 // the same app with OpenSearch unreachable: the PostgreSQL fallback
-const downEnv = parseEnv({
-  ...ctx.env,
-  LOG_LEVEL: 'error',
-  DATABASE_POOL_MAX: '10',
-  RATE_LIMIT_PER_MINUTE: '10000000',
-  OPENSEARCH_URL: 'http://127.0.0.1:1',
-});
-const downDeps = createApiDeps(downEnv, createLogger(downEnv, 'bench-down'));
-const down = await buildApp(downDeps);
+const { deps: downDeps, app: down } = await buildBenchApp(
+  { LOG_LEVEL: 'error', DATABASE_POOL_MAX: '10', OPENSEARCH_URL: 'http://127.0.0.1:1' },
+  { ctx, name: 'bench-down' },
+);
 const downUrl = await down.listen({ host: '127.0.0.1', port: 0 });
 
 const bare = await startBareRoute();
@@ -201,6 +196,7 @@ if (!only || only.includes('outbox-lag')) {
   for (const row of lag.rows) console.log(`| ${row.figure} | ${row.value} |`);
 }
 
+// closed here, not by buildBenchApp's close(): both apps at once, their deps once abandoned handlers end
 await Promise.all([api.close(), down.close(), bare.close()]);
 // handlers of requests autocannon abandoned at the end of a run (the slow degraded ones) still run
 // after close() returns: let them finish before their pools go away
