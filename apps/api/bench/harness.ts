@@ -1,4 +1,4 @@
-// What the HTTP benchmarks share: the API under test on its own test context, the bare Fastify
+// What the HTTP benchmarks share: the API under test on a test context, the bare Fastify
 // baseline, one autocannon run with a path drawn per request, and the figures table (each route's
 // rounds alternating with the bare route's).
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -58,7 +58,7 @@ export interface Closable {
   close(): Promise<unknown>;
 }
 
-/** The API under test, built in this process on a test context of its own, not listening yet. */
+/** The API under test, built in this process on a test context, not listening yet. */
 export interface BenchApp {
   ctx: TestContext;
   env: Env;
