@@ -29,8 +29,8 @@ const bench = await buildBenchApp();
 const { deps, app } = bench;
 const db = deps.database.db;
 
-/** Products in 5 top categories of 4 subcategories each, and member views spread over 30 days. */
-async function seed(products: number, views: number) {
+/** The 1,000 viewers and 5 top categories of 4 subcategories each, once (both parts use them). */
+async function seedViewersAndCategories() {
   await db.execute(sql`insert into users (email, name, role)
     select 'home-bench-' || n || '@example.test', 'Bench viewer', 'USER' from generate_series(1, 1000) n`);
   await db.execute(sql`insert into categories (name, path)
@@ -43,6 +43,11 @@ async function seed(products: number, views: number) {
     where parent.name like 'Home bench %' and parent.parent_id is null`);
   await db.execute(sql`update categories c set path = p.path || '/' || c.id
     from categories p where c.parent_id = p.id and c.name like 'Home bench sub %'`);
+}
+await seedViewersAndCategories();
+
+/** Products in the bench's subcategories, and member views and searches spread over 30 days. */
+async function seed(products: number, views: number) {
   await db.execute(sql`insert into products (category_id, name, lowest_price)
     select (select array_agg(id) from categories where name like 'Home bench sub %')[1 + n % 20],
            'Home bench product ' || n, 10000 + n % 5000
