@@ -137,20 +137,27 @@ const mediaSweep = startMediaSweep(
   },
   Math.min(env.MEDIA_PENDING_UPLOAD_TTL_MINUTES * 60_000, 5 * 60_000),
 );
-onShutdownSignal(logger, env.SHUTDOWN_GRACE_MS, async () => {
-  // stop accepting requests first, then let the jobs finish, then close the pools
-  stopFirstAdmin();
-  await app.close();
-  await paymentReconciler.stop();
-  await commerceSweeps.stop();
-  await badgeSweeps.stop();
-  await exchangeRateRefreshes?.stop();
-  await trustSweeps.stop();
-  await auctionSweeps.stop();
-  await mediaSweep.stop();
-  await workers.close();
-  await consumed.close();
-  await deps.close();
+onShutdownSignal(logger, env.SHUTDOWN_GRACE_MS, async (_signal, progress) => {
+  // stop accepting requests first, then let the jobs finish, then close the pools; each step is
+  // named, so a shutdown that overruns its grace says which one held it
+  const steps: [string, () => Promise<void> | void][] = [
+    ['stopping the first-admin watch', stopFirstAdmin],
+    ['closing the HTTP server and its sockets', () => app.close()],
+    ['waiting for the payment reconciler', () => paymentReconciler.stop()],
+    ['waiting for the commerce sweeps', () => commerceSweeps.stop()],
+    ['waiting for the badge sweep', () => badgeSweeps.stop()],
+    ['waiting for the exchange-rate refresh', () => exchangeRateRefreshes?.stop()],
+    ['waiting for the trust sweep', () => trustSweeps.stop()],
+    ['waiting for the auction sweep', () => auctionSweeps.stop()],
+    ['waiting for the media sweep', () => mediaSweep.stop()],
+    ['finishing or releasing in-flight jobs', () => workers.close()],
+    ['closing the queue-depth readers', () => consumed.close()],
+    ['closing the database, Redis, OpenSearch and storage clients', () => deps.close()],
+  ];
+  for (const [step, run] of steps) {
+    progress(step);
+    await run();
+  }
 });
 
 try {

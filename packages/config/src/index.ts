@@ -15,5 +15,5 @@ export {
 } from './env.ts';
 export { compareEnvFiles, type EnvFileComparison, readEnvFileKeys } from './env-file.ts';
 export { entityId, entityIdText } from './ids.ts';
-export { onShutdownSignal } from './lifecycle.ts';
+export { onShutdownSignal, type ShutdownProgress } from './lifecycle.ts';
 export { createLogger, type Logger } from './logger.ts';

@@ -65,8 +65,10 @@ export async function runWorkerProcess(
   const redis = createRedis(env.REDIS_URL, 'worker');
   const deps = { env, logger, redis };
   const running = startWorkers(service, deps, await buildProcessors(deps));
-  onShutdownSignal(logger, env.SHUTDOWN_GRACE_MS, async () => {
+  onShutdownSignal(logger, env.SHUTDOWN_GRACE_MS, async (_signal, progress) => {
+    progress('finishing or releasing in-flight jobs');
     await running.close();
+    progress('closing the Redis connection');
     await redis.quit().catch(() => redis.disconnect());
   });
   logger.info('ready');
