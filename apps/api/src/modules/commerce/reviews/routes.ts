@@ -12,7 +12,7 @@ import {
 } from '../../../http/envelope.ts';
 import { localizedMessages } from '../../../http/messages.ts';
 import { member } from '../../../http/principal.ts';
-import type { RunAudited } from '../../ops/audit/service.ts';
+import { auditedWhenAdmin, type RunAudited } from '../../ops/audit/service.ts';
 import {
   bestMarkBody,
   productReviewParams,
@@ -153,16 +153,13 @@ export function reviewRoutes({ reviews, maxImageCount, audit }: ReviewRoutesDeps
       async (request) => {
         const deleter = member(request);
         const { id } = request.params;
-        const remove = () => reviews.remove(deleter, id);
-        if (deleter.role === 'ADMIN') {
-          await audit(
-            { actorId: deleter.id, action: 'review.delete', target: String(id), requestId: request.id },
-            remove,
-            (removed) => removed,
-          );
-        } else {
-          await remove();
-        }
+        await auditedWhenAdmin(
+          audit,
+          deleter,
+          { action: 'review.delete', target: String(id), requestId: request.id },
+          () => reviews.remove(deleter, id),
+          (removed) => removed,
+        );
         return ok({ message: say(request, 'deleted') });
       },
     );

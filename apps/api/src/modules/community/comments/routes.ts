@@ -11,7 +11,7 @@ import {
 } from '../../../http/envelope.ts';
 import { localizedMessages } from '../../../http/messages.ts';
 import { member } from '../../../http/principal.ts';
-import type { RunAudited } from '../../ops/audit/service.ts';
+import { auditedWhenAdmin, type RunAudited } from '../../ops/audit/service.ts';
 import { authorNames } from '../author.ts';
 import {
   comment,
@@ -104,15 +104,13 @@ export function commentRoutes({ comments, audit, writeLimit }: CommentRoutesDeps
       async (request) => {
         const deleter = member(request);
         const { id } = request.params;
-        if (deleter.role === 'ADMIN') {
-          await audit(
-            { actorId: deleter.id, action: 'comment.delete', target: String(id), requestId: request.id },
-            () => comments.remove(deleter, id),
-            (removed) => removed,
-          );
-        } else {
-          await comments.remove(deleter, id);
-        }
+        await auditedWhenAdmin(
+          audit,
+          deleter,
+          { action: 'comment.delete', target: String(id), requestId: request.id },
+          () => comments.remove(deleter, id),
+          (removed) => removed,
+        );
         return ok({ message: say(request, 'deleted') });
       },
     );

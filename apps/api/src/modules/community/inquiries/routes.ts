@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { envelope, errorResponses, messageBody, ok, page, pagedEnvelope } from '../../../http/envelope.ts';
 import { localizedMessages } from '../../../http/messages.ts';
 import { member } from '../../../http/principal.ts';
-import type { RunAudited } from '../../ops/audit/service.ts';
+import { auditedWhenAdmin, type RunAudited } from '../../ops/audit/service.ts';
 import { authorNames } from '../author.ts';
 import {
   answerBody,
@@ -152,15 +152,13 @@ export function inquiryRoutes({ inquiries, audit, writeLimit }: InquiryRoutesDep
       async (request) => {
         const deleter = member(request);
         const { id } = request.params;
-        if (deleter.role === 'ADMIN') {
-          await audit(
-            { actorId: deleter.id, action: 'inquiry.delete', target: String(id), requestId: request.id },
-            () => inquiries.remove(deleter, id),
-            (removed) => removed,
-          );
-        } else {
-          await inquiries.remove(deleter, id);
-        }
+        await auditedWhenAdmin(
+          audit,
+          deleter,
+          { action: 'inquiry.delete', target: String(id), requestId: request.id },
+          () => inquiries.remove(deleter, id),
+          (removed) => removed,
+        );
         return ok({ message: say(request, 'deleted') });
       },
     );

@@ -12,7 +12,7 @@ import {
 } from '../../../http/envelope.ts';
 import { localizedMessages } from '../../../http/messages.ts';
 import { member } from '../../../http/principal.ts';
-import type { RunAudited } from '../../ops/audit/service.ts';
+import { auditedWhenAdmin, type RunAudited } from '../../ops/audit/service.ts';
 import { authorNames } from '../author.ts';
 import {
   boardPostsParams,
@@ -147,15 +147,13 @@ export function postRoutes({ posts, searches, audit, writeLimit }: PostRoutesDep
       async (request) => {
         const deleter = member(request);
         const { id } = request.params;
-        if (deleter.role === 'ADMIN') {
-          await audit(
-            { actorId: deleter.id, action: 'post.delete', target: String(id), requestId: request.id },
-            () => posts.remove(deleter, id),
-            (removed) => removed,
-          );
-        } else {
-          await posts.remove(deleter, id);
-        }
+        await auditedWhenAdmin(
+          audit,
+          deleter,
+          { action: 'post.delete', target: String(id), requestId: request.id },
+          () => posts.remove(deleter, id),
+          (removed) => removed,
+        );
         return ok({ message: say(request, 'deleted') });
       },
     );

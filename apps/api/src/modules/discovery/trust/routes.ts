@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { envelope, errorResponses, messageBody, ok, page, pagedEnvelope } from '../../../http/envelope.ts';
 import { localizedMessages } from '../../../http/messages.ts';
 import { member } from '../../../http/principal.ts';
-import type { AdminAuditService } from '../../ops/audit/service.ts';
+import { type AdminAuditService, auditedWhenAdmin } from '../../ops/audit/service.ts';
 import {
   createSellerReviewBody,
   recalculateBody,
@@ -185,20 +185,16 @@ export function trustRoutes({
       },
       async (request) => {
         const principal = member(request);
-        const remove = () => trust.deleteReview(principal, request.params.id);
-        if (principal.role === 'ADMIN') {
-          await audit(
-            {
-              actorId: principal.id,
-              action: 'seller-review.delete',
-              target: `seller-review/${request.params.id}`,
-              requestId: request.id,
-            },
-            remove,
-          );
-        } else {
-          await remove();
-        }
+        await auditedWhenAdmin(
+          audit,
+          principal,
+          {
+            action: 'seller-review.delete',
+            target: `seller-review/${request.params.id}`,
+            requestId: request.id,
+          },
+          () => trust.deleteReview(principal, request.params.id),
+        );
         return ok({ message: say(request, 'deleted') });
       },
     );

@@ -156,3 +156,17 @@ export function adminAuditService(db: Database, logger: Logger) {
 export type AdminAuditService = ReturnType<typeof adminAuditService>;
 /** What an area that audits its actions needs of the trail. */
 export type RunAudited = AdminAuditService['run'];
+
+/**
+ * Runs `work` for `actor`: through the trail when the actor is an ADMIN (a moderator acting on
+ * someone else's content), plainly when a member acts on their own (nothing to account for).
+ */
+export function auditedWhenAdmin<T>(
+  audit: RunAudited,
+  actor: { id: number; role: string },
+  action: Omit<AuditedAction, 'actorId'>,
+  work: () => Promise<T>,
+  summarize?: (result: T) => Record<string, unknown>,
+): Promise<T> {
+  return actor.role === 'ADMIN' ? audit({ ...action, actorId: actor.id }, work, summarize) : work();
+}
