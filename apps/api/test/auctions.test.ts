@@ -415,7 +415,7 @@ describe('selection, cancel and the deadline (AUCT-02)', () => {
     const overdue = await openAuction();
     const running = await openAuction();
     const a = await bidId(api.sellerA, overdue);
-    const { db, sql } = api.deps.database;
+    const { db } = api.deps.database;
     await db
       .update(reverseAuctions)
       .set({ deadline: new Date(Date.now() - 1000) })
@@ -428,14 +428,11 @@ describe('selection, cancel and the deadline (AUCT-02)', () => {
       expireAuctions: () => api.deps.auctions.expireOverdue(),
       logger: api.deps.logger,
     };
-    const holder = await sql.reserve();
-    try {
-      await holder`select pg_advisory_lock(${AUCTION_SWEEP_LOCK})`;
-      expect(await runAuctionSweep(sweepDeps)).toEqual({ ran: false, reason: 'another process is sweeping' });
-      await holder`select pg_advisory_unlock(${AUCTION_SWEEP_LOCK})`;
-    } finally {
-      holder.release();
-    }
+    // another process holding the lock: this one skips
+    const held = await api.deps.database.withSessionLock(AUCTION_SWEEP_LOCK, () =>
+      runAuctionSweep(sweepDeps),
+    );
+    expect(held).toEqual({ acquired: true, value: { ran: false, reason: 'another process is sweeping' } });
     expect(await runAuctionSweep(sweepDeps)).toMatchObject({ ran: true, expired: 1 });
     const rows = await db
       .select({ id: reverseAuctions.id, status: reverseAuctions.status })

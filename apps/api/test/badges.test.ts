@@ -372,15 +372,9 @@ describe('AUTO grants (BADGE-02/05)', () => {
       values (${board!.id}, ${member.user.id}, 'three', 'c', 'PUBLISHED')`);
 
     // another process holding the sweep lock: this one skips
-    const holder = await api.deps.database.sql.reserve();
-    try {
-      await holder`select pg_advisory_lock(${BADGE_SWEEP_LOCK})`;
-      expect(await sweep()).toEqual({ ran: false, reason: 'another process is sweeping' });
-      expect(await holdings(poster.id)).toEqual({ rows: 0, holderCount: 0 });
-    } finally {
-      await holder`select pg_advisory_unlock(${BADGE_SWEEP_LOCK})`;
-      holder.release();
-    }
+    const held = await api.deps.database.withSessionLock(BADGE_SWEEP_LOCK, sweep);
+    expect(held).toEqual({ acquired: true, value: { ran: false, reason: 'another process is sweeping' } });
+    expect(await holdings(poster.id)).toEqual({ rows: 0, holderCount: 0 });
     expect(await sweep()).toMatchObject({ ran: true });
     expect(await holdings(poster.id)).toEqual({ rows: 1, holderCount: 1 });
   });

@@ -226,14 +226,8 @@ describe('exchange rates from the provider (I18N-04)', () => {
       await refreshes.stop();
     }
     // a process holding the lock makes the others skip
-    const holder = await api.deps.database.sql.reserve();
-    try {
-      await holder`select pg_advisory_lock(75031130)`;
-      expect(await refresh()).toEqual({ ran: false, reason: 'another process is refreshing' });
-      await holder`select pg_advisory_unlock(75031130)`;
-    } finally {
-      holder.release();
-    }
+    const held = await api.deps.database.withSessionLock(75031130, refresh);
+    expect(held).toEqual({ acquired: true, value: { ran: false, reason: 'another process is refreshing' } });
   });
 });
 

@@ -40,4 +40,33 @@ describe('startIntervalSweep', () => {
     await sleep(50);
     expect(runs).toBe(stoppedAt);
   });
+
+  it('runs at the start when asked, and a run outliving warnAfterMs is logged once while the next waits for it', async () => {
+    const logger = createLogger({ LOG_LEVEL: 'silent' }, 'interval-sweep-test');
+    const warnings = vi.spyOn(logger, 'warn');
+    let runs = 0;
+    let release: () => void = () => {};
+    const sweep = startIntervalSweep(
+      'stuck sweep',
+      async () => {
+        runs += 1;
+        if (runs === 1) await new Promise<void>((resolve) => (release = resolve));
+      },
+      { intervalMs: 5, logger, runAtStart: true, warnAfterMs: 40 },
+    );
+    // the first run began at once, before any interval passed
+    expect(runs).toBe(1);
+    await waitFor('the stuck run reported', () => warnings.mock.calls.length > 0);
+    await sleep(60);
+    expect(runs).toBe(1);
+    expect(warnings).toHaveBeenCalledTimes(1);
+    expect(warnings).toHaveBeenCalledWith(
+      expect.objectContaining({ sweep: 'stuck sweep', runningMs: expect.any(Number) }),
+      'stuck sweep still running; the next run waits for it (runbook §2: restart the process if it stays stuck)',
+    );
+    release();
+    await waitFor('runs go on', () => runs >= 3);
+    await sweep.stop();
+    expect(warnings).toHaveBeenCalledTimes(1);
+  });
 });

@@ -49,7 +49,10 @@ describe('media sweep: images/incoming', () => {
     const record = (fields: object, msg: string) => {
       lines.push({ ...fields, msg });
     };
-    const logger = { info: record, error: record } as unknown as Pick<Logger, 'info' | 'error'>;
+    const logger = { info: record, warn: record, error: record } as unknown as Pick<
+      Logger,
+      'info' | 'warn' | 'error'
+    >;
     const sweep = startMediaSweep(
       {
         sweepPendingUploads: async () => ({ removed: 0 }),

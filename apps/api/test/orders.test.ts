@@ -711,20 +711,15 @@ describe('the unpaid-order sweep', () => {
   });
 
   it('runs in one process at a time', async () => {
-    const reserved = await api.deps.database.sql.reserve();
-    try {
-      await reserved`select pg_advisory_lock(75031018)`;
-      const result = await runCommerceSweep({
+    const held = await api.deps.database.withSessionLock(75031018, () =>
+      runCommerceSweep({
         database: api.deps.database,
         expireUnpaidOrders: () => api.deps.orders.expireUnpaid(),
         expirePoints: () => api.deps.points.expireDue(),
         logger: api.deps.logger,
-      });
-      expect(result).toEqual({ ran: false, reason: 'another process is sweeping' });
-    } finally {
-      await reserved`select pg_advisory_unlock(75031018)`;
-      reserved.release();
-    }
+      }),
+    );
+    expect(held).toEqual({ acquired: true, value: { ran: false, reason: 'another process is sweeping' } });
   });
 });
 

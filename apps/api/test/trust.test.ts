@@ -232,19 +232,14 @@ describe('seller trust (TRUST-01..05)', () => {
           .where(eq(sellerTrustHistory.sellerId, offer.sellerId))
       )[0]!.value;
     const before = await rows();
-    const holder = await api.deps.database.sql.reserve();
-    try {
-      await holder`select pg_advisory_lock(${TRUST_SWEEP_LOCK})`;
-      const skipped = await runTrustSweep({
+    const held = await api.deps.database.withSessionLock(TRUST_SWEEP_LOCK, () =>
+      runTrustSweep({
         database: api.deps.database,
         recomputeTrust: () => api.deps.trust.recomputeAll(),
         logger: api.deps.logger,
-      });
-      expect(skipped.ran).toBe(false);
-      await holder`select pg_advisory_unlock(${TRUST_SWEEP_LOCK})`;
-    } finally {
-      holder.release();
-    }
+      }),
+    );
+    expect(held).toMatchObject({ acquired: true, value: { ran: false } });
     const swept = await runTrustSweep({
       database: api.deps.database,
       recomputeTrust: () => api.deps.trust.recomputeAll(),

@@ -2,13 +2,15 @@ import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { reachabilityGateOf } from './reachability.ts';
 import * as schema from './schema/index.ts';
+import { type SessionLocks, sessionLocks } from './session-lock.ts';
 
 export type Database = PostgresJsDatabase<typeof schema>;
 /** What `db.transaction` hands its callback: the type of a service function's `tx`. */
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
-export interface DatabaseHandle {
+export interface DatabaseHandle extends SessionLocks {
   db: Database;
+  /** the pool itself; never its `reserve()` (see session-lock.ts): a session lock has its own */
   sql: postgres.Sql;
   close(): Promise<void>;
 }
@@ -17,6 +19,8 @@ export interface DatabaseOptions {
   max?: number;
   /** seconds a connection attempt may take; keeps health probes and start-up bounded */
   connectTimeoutSeconds?: number;
+  /** seconds an unused pooled connection stays open (default 30) */
+  idleTimeoutSeconds?: number;
   applicationName?: string;
 }
 
@@ -71,7 +75,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
   const sql = postgres(url, {
     max: options.max ?? 10,
     connect_timeout: options.connectTimeoutSeconds ?? 5,
-    idle_timeout: 30,
+    idle_timeout: options.idleTimeoutSeconds ?? 30,
     // seconds before a connection that failed tries again with the next queued query.
     // postgres.js's default grows to 20 s: the queries queued when the server went away waited
     // one such delay after another, and a server back went unnoticed that long. Retrying at once
@@ -108,5 +112,10 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
       property === 'unsafe' ? unsafe : property === 'begin' ? begin : Reflect.get(target, property, receiver),
   });
   const db = drizzle(client, { schema, casing: 'snake_case' });
-  return { db, sql, close: () => sql.end({ timeout: 5 }) };
+  return {
+    db,
+    sql,
+    ...sessionLocks(url, options.applicationName ?? 'pbshop'),
+    close: () => sql.end({ timeout: 5 }),
+  };
 }

@@ -20,3 +20,4 @@ export { isUniqueViolation, postgresError } from './postgres-error.ts';
 export { productThumbnail } from './product-thumbnail.ts';
 export { DATABASE_UNREACHABLE, isDatabaseUnreachable, isSocketFailure } from './reachability.ts';
 export * from './schema/index.ts';
+export type { SessionLockRun, SessionLocks } from './session-lock.ts';

@@ -1,4 +1,4 @@
-import type { DatabaseHandle } from '@pbshop/db';
+import type { SessionLocks } from '@pbshop/db';
 import { sql } from 'drizzle-orm';
 import { indexNumber, liveIndexInfo } from './index-info.ts';
 import { outboxProductsAfter, outboxWatermark, requeueFailedOutboxRowsAfter } from './outbox.ts';
@@ -18,8 +18,8 @@ export interface ReindexLogger {
 }
 
 export interface ReindexContext extends SyncContext {
-  /** the pool, for the session lock that marks a run as being worked on */
-  sql: DatabaseHandle['sql'];
+  /** the session lock that marks a run as being worked on */
+  locks: SessionLocks;
   indexPrefix: string;
   logger: ReindexLogger;
 }
@@ -39,15 +39,8 @@ const RUN_LOCK = 75_031_002;
 const NO_ID = 0;
 
 /** Whether some worker is running a full reindex right now (holds the run lock). */
-export async function reindexLockHeld(pool: DatabaseHandle['sql']): Promise<boolean> {
-  const reserved = await pool.reserve();
-  try {
-    const [row] = await reserved<{ locked: boolean }[]>`select pg_try_advisory_lock(${RUN_LOCK}) as locked`;
-    if (row?.locked) await reserved`select pg_advisory_unlock(${RUN_LOCK})`;
-    return !row?.locked;
-  } finally {
-    reserved.release();
-  }
+export function reindexLockHeld(locks: SessionLocks): Promise<boolean> {
+  return locks.sessionLockHeld(RUN_LOCK);
 }
 
 /**
@@ -63,24 +56,17 @@ export async function runFullReindex(
   runId: number,
   options: ReindexOptions,
 ): Promise<ReindexOutcome> {
-  const reserved = await context.sql.reserve();
-  try {
-    const [lock] = await reserved<{ locked: boolean }[]>`select pg_try_advisory_lock(${RUN_LOCK}) as locked`;
-    if (!lock?.locked)
-      return { status: 'SKIPPED', runId, reason: 'another worker is running a full reindex' };
-    try {
-      const run = await reindexRun(context.db, runId);
-      if (!run) return { status: 'SKIPPED', runId, reason: 'no such run' };
-      if (run.status === 'COMPLETED' || run.status === 'FAILED') {
-        return { status: 'SKIPPED', runId, reason: `the run is ${run.status} already` };
-      }
-      return await runLocked(context, run, options);
-    } finally {
-      await reserved`select pg_advisory_unlock(${RUN_LOCK})`.catch(() => {});
+  const locked = await context.locks.withSessionLock(RUN_LOCK, async (): Promise<ReindexOutcome> => {
+    const run = await reindexRun(context.db, runId);
+    if (!run) return { status: 'SKIPPED', runId, reason: 'no such run' };
+    if (run.status === 'COMPLETED' || run.status === 'FAILED') {
+      return { status: 'SKIPPED', runId, reason: `the run is ${run.status} already` };
     }
-  } finally {
-    reserved.release();
-  }
+    return runLocked(context, run, options);
+  });
+  return locked.acquired
+    ? locked.value
+    : { status: 'SKIPPED', runId, reason: 'another worker is running a full reindex' };
 }
 
 async function runLocked(

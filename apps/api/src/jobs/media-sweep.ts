@@ -7,7 +7,7 @@ export interface MediaSweepDeps {
   sweepPendingUploads(): Promise<{ removed: number }>;
   /** the images service's `sweepStaleIncoming`: image uploads a crash left under `images/incoming/` */
   sweepStaleIncomingImages(): Promise<{ removed: string[] }>;
-  logger: Pick<Logger, 'info' | 'error'>;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Logger } from '@pbshop/config';
 import type { DatabaseHandle } from '@pbshop/db';
+import { type IntervalSweep, runUnderAdvisoryLock, startIntervalSweep } from './interval-sweep.ts';
 
 /** Held (session level) by the API process reconciling payments: one replica at a time. */
 export const PAYMENT_RECONCILER_LOCK = 75_031_019;
@@ -14,7 +15,7 @@ export interface ReconcileCounts {
 
 /** What a round asks of the payments module and the key store (jobs/ imports no module: main.ts passes these). */
 export interface PaymentReconcilerDeps {
-  database: DatabaseHandle;
+  database: Pick<DatabaseHandle, 'withSessionLock'>;
   /** the payments service's `reconcile`: PENDING payments and refunds under way settled by asking the gateway */
   reconcilePayments(): Promise<ReconcileCounts>;
   /** the Idempotency-Key store's `sweepExpired` */
@@ -32,13 +33,10 @@ export type PaymentReconcileRun =
  * Idempotency-Key rows past their 24 hours are deleted. Skipped when another process holds the lock.
  */
 export async function runPaymentReconciliation(deps: PaymentReconcilerDeps): Promise<PaymentReconcileRun> {
-  const reserved = await deps.database.sql.reserve();
-  try {
-    const [lock] = await reserved<
-      { locked: boolean }[]
-    >`select pg_try_advisory_lock(${PAYMENT_RECONCILER_LOCK}) as locked`;
-    if (!lock?.locked) return { ran: false, reason: 'another process is reconciling' };
-    try {
+  return runUnderAdvisoryLock(
+    deps.database,
+    PAYMENT_RECONCILER_LOCK,
+    async () => {
       const payments = await deps.reconcilePayments();
       const expiredKeys = await deps.sweepExpiredKeys();
       const settled = payments.completed + payments.failed + payments.refunded;
@@ -50,47 +48,20 @@ export async function runPaymentReconciliation(deps: PaymentReconcilerDeps): Pro
       } else {
         deps.logger.debug({ payments, expiredKeys }, 'payment reconciliation: nothing pending');
       }
-      return { ran: true, payments, expiredKeys };
-    } finally {
-      await reserved`select pg_advisory_unlock(${PAYMENT_RECONCILER_LOCK})`.catch(() => {});
-    }
-  } finally {
-    reserved.release();
-  }
-}
-
-export interface PaymentReconciler {
-  /** stops scheduling and waits for a round under way */
-  stop(): Promise<void>;
+      return { payments, expiredKeys };
+    },
+    'another process is reconciling',
+  );
 }
 
 /**
  * Reconciles at start (a payment left PENDING by the process this one replaces is settled at once)
- * and then every `intervalMs`; the next round is scheduled when one ends, so rounds never overlap.
- * A failed round is logged and the next one tries again.
+ * and then every `intervalMs`; rounds never overlap, and a failed one is logged and retried.
  */
-export function startPaymentReconciler(deps: PaymentReconcilerDeps, intervalMs: number): PaymentReconciler {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = false;
-  const round = () => {
-    running = runPaymentReconciliation(deps)
-      .catch((error: unknown) =>
-        deps.logger.error({ err: error }, 'payment reconciliation failed; retried next interval'),
-      )
-      .finally(schedule);
-  };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(round, intervalMs);
-    timer.unref();
-  };
-  round();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+export function startPaymentReconciler(deps: PaymentReconcilerDeps, intervalMs: number): IntervalSweep {
+  return startIntervalSweep('payment reconciliation', () => runPaymentReconciliation(deps), {
+    intervalMs,
+    logger: deps.logger,
+    runAtStart: true,
+  });
 }

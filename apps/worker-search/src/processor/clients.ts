@@ -68,7 +68,7 @@ export function searchContext(
 ): ReindexContext {
   return {
     db: clients.database.db,
-    sql: clients.database.sql,
+    locks: clients.database,
     client: clients.client,
     call: (call) => clients.resilience.execute('search', call, signal),
     indexPrefix: clients.env.OPENSEARCH_INDEX_PREFIX,

@@ -53,7 +53,7 @@ async function reconcileReindexRuns(
   for (const run of await activeReindexRuns(database.db)) {
     if (Date.now() - run.createdAt.getTime() < RUN_ENQUEUE_GRACE_MS) continue;
     const state = await queue.getJobState(reindexJobId(run.id));
-    if (liveJobStates.has(state) || (await reindexLockHeld(database.sql))) continue;
+    if (liveJobStates.has(state) || (await reindexLockHeld(database))) continue;
     await failReindexRun(
       database.db,
       run.id,
