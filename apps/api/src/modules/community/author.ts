@@ -40,14 +40,18 @@ export type Author = z.infer<typeof author>;
 /** The placeholder names as values, or as SQL (literals, for a statement that holds its values). */
 export type NamesInSql = AuthorNames | { withdrawn: SQL; unnamed: SQL };
 
-/** `member` (a users row alias) as the JSON `author`, built by PostgreSQL. */
-export function authorJson(member: string, names: NamesInSql): SQL {
+/**
+ * `member` (a users row alias) as the JSON `author`, built by PostgreSQL; its badges looked up
+ * here, or `heldBadges` (a JSON column the caller joined, null for none: see `heldBadgesByMember`).
+ */
+export function authorJson(member: string, names: NamesInSql, heldBadges?: SQL): SQL {
   const row = sql.raw(member);
+  const badges = heldBadges ? sql`coalesce(${heldBadges}, '[]'::json)` : heldBadgesJson(sql`${row}.id`);
   return sql`json_build_object('id', ${row}.id,
     'name', case when ${row}.deleted_at is not null then ${names.withdrawn}::text
                  else coalesce(${row}.nickname, ${names.unnamed}::text) end,
     'nickname', case when ${row}.deleted_at is null then ${row}.nickname end,
-    'badges', case when ${row}.deleted_at is null then ${heldBadgesJson(sql`${row}.id`)} else '[]'::json end)`;
+    'badges', case when ${row}.deleted_at is null then ${badges} else '[]'::json end)`;
 }
 
 /** A timestamptz column as ISO 8601 text in UTC, as `Date.toISOString` writes it. */
