@@ -273,7 +273,10 @@ describe('queue alerts and the failed-jobs rollback signal', () => {
       expect(body.overallStatus).toBe('degraded');
       expect(body.crawler).toBeNull();
       expect(body.errors.crawler).toMatch(/crawler_runs/);
-      expect(body.health?.status).toBe('up');
+      // the other parts are read as ever (health's own status depends on this machine's load:
+      // an FFmpeg or OpenSearch probe past its 1.5 s under a busy full run makes it degraded)
+      expect(body.health?.checks.database?.status).toBe('up');
+      expect(body.errors).not.toHaveProperty('health');
       expect(body.queue?.total).toBe(5);
       expect(body.alerts).toContainEqual(
         expect.objectContaining({
