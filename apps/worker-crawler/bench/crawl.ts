@@ -5,7 +5,8 @@
 //  - the raw fetch rate of those pages (undici, same concurrency, bodies read), before and after
 //    each crawl it is compared with, so the ratio sees the machine's pace of the moment;
 //  - crawler runs over them with politeness off (interval 0, host concurrency = concurrency):
-//    1. the first crawl (every offer created or updated), 2. the same pages again (all unchanged:
+//    1. the first crawl (every offer created or updated), an unmeasured unchanged crawl (warm-up),
+//    2. the same pages again (all unchanged:
 //    pages per second through robots, a conditional fetch answered 304, the stored item, link and
 //    the unchanged check, next to the raw rate of full GETs), 3. every price changed on the shop (every offer updated), 4. unchanged again;
 //  - where an unchanged page's time goes, in the same window as the raw rate: the raw fetch inside
