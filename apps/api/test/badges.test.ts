@@ -236,25 +236,35 @@ describe('manual grants (BADGE-03/04)', () => {
 });
 
 describe('badges beside the author in the community', () => {
-  it("a post's author carries the badges held, in the list and the detail; none once withdrawn", async () => {
+  it("a post's and a comment's author carry the badges held, in the lists and the detail; none once withdrawn", async () => {
     const badge = await createBadge({ name: 'Community Star', type: 'MANUAL' });
     const writer = await api.member();
     const board = await createBoard(api.app, api.admin.authHeader);
     const post = await writePost(api.app, writer.authHeader, board.id);
+    const commented = await call('POST', `/api/v1/posts/${post.id}/comments`, {
+      headers: writer.authHeader,
+      body: { content: 'my own comment' },
+    });
+    expect(commented.status, JSON.stringify(commented.body)).toBe(201);
     const authorBadges = async () => {
       const listed = await call('GET', `/api/v1/boards/${board.id}/posts`);
       const detail = await call('GET', `/api/v1/posts/${post.id}`);
-      return [listed.body.data[0].author.badges, detail.body.data.author.badges];
+      const comments = await call('GET', `/api/v1/posts/${post.id}/comments`);
+      return [
+        listed.body.data[0].author.badges,
+        detail.body.data.author.badges,
+        comments.body.data[0].author.badges,
+      ];
     };
-    expect(await authorBadges()).toEqual([[], []]);
+    expect(await authorBadges()).toEqual([[], [], []]);
     await call('POST', `/api/v1/admin/badges/${badge.id}/grant`, {
       headers: api.admin.authHeader,
       body: { userId: writer.user.id },
     });
     const held = [{ id: badge.id, name: 'Community Star' }];
-    expect(await authorBadges()).toEqual([held, held]);
+    expect(await authorBadges()).toEqual([held, held, held]);
     await db().execute(sql`update users set deleted_at = now() where id = ${writer.user.id}`);
-    expect(await authorBadges()).toEqual([[], []]);
+    expect(await authorBadges()).toEqual([[], [], []]);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { Database, Transaction } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import { type SQL, sql } from 'drizzle-orm';
+import { heldBadgesByMember } from '../../social/badges/held-json.ts';
 import { type AuthorNames, authorJson, isoText } from '../author.ts';
 import type { Comment, CommentListQuery, CreateCommentBody } from './schemas.ts';
 
@@ -14,11 +15,12 @@ export interface Deleter {
 
 type CommentStatus = 'VISIBLE' | 'HIDDEN' | 'DELETED';
 
-function commentJson(names: AuthorNames): SQL {
+/** The comment `c` (its author `member`) as JSON; `heldBadges` as in `authorJson`. */
+function commentJson(names: AuthorNames, heldBadges?: SQL): SQL {
   return sql`json_build_object('id', c.id, 'postId', c.post_id, 'parentId', c.parent_id,
     'threadId', c.thread_id, 'depth', c.depth, 'status', c.status, 'isDeleted', c.status = 'DELETED',
     'content', case when c.status = 'VISIBLE' then c.content else '' end,
-    'author', case when c.status = 'VISIBLE' then ${authorJson('member', names)} end,
+    'author', case when c.status = 'VISIBLE' then ${authorJson('member', names, heldBadges)} end,
     'createdAt', ${isoText(sql`c.created_at`)}, 'updatedAt', ${isoText(sql`c.updated_at`)})`;
 }
 
@@ -115,14 +117,18 @@ export function commentsService(db: Database) {
       const [row] = await db.execute<{ total: number; page: string }>(sql`
         select
           (select count(*)::int from post_comments where post_id = ${postId}) as total,
-          (select coalesce(json_agg(${commentJson(names)} order by c.thread_id, c.created_at, c.id), '[]')::text
-           from (
-             select id from post_comments where post_id = ${postId}
-             order by thread_id, created_at, id
-             limit ${query.limit} offset ${(query.page - 1) * query.limit}
-           ) page
-           join post_comments c on c.id = page.id
-           join users member on member.id = c.user_id) as page
+          (with page_comments as (
+             select c.* from (
+               select id from post_comments where post_id = ${postId}
+               order by thread_id, created_at, id
+               limit ${query.limit} offset ${(query.page - 1) * query.limit}
+             ) page
+             join post_comments c on c.id = page.id),
+           held as (${heldBadgesByMember(sql`array(select user_id from page_comments)`)})
+           select coalesce(json_agg(${commentJson(names, sql`held.badges`)} order by c.thread_id, c.created_at, c.id), '[]')::text
+           from page_comments c
+           join users member on member.id = c.user_id
+           left join held on held.user_id = member.id) as page
         from posts post join boards board on board.id = post.board_id
         where post.id = ${postId} and post.status = 'PUBLISHED' and board.is_active`);
       if (!row) throw new AppError('POST_NOT_FOUND');
