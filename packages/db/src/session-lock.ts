@@ -32,27 +32,21 @@ export function sessionLocks(url: string, applicationName: string): SessionLocks
       onnotice: () => {},
       connection: { application_name: `${applicationName}-lock` },
     });
-  const tryLock = async (connection: postgres.Sql, key: number) => {
-    const [row] = await connection<{ locked: boolean }[]>`select pg_try_advisory_lock(${key}) as locked`;
-    return row?.locked === true;
+  /** Tries the lock on a new session, runs `then` with the answer, and closes the session. */
+  const tryingLock = async <T>(key: number, then: (locked: boolean) => Promise<T>): Promise<T> => {
+    const connection = session();
+    try {
+      const [row] = await connection<{ locked: boolean }[]>`select pg_try_advisory_lock(${key}) as locked`;
+      return await then(row?.locked === true);
+    } finally {
+      await connection.end({ timeout: 5 });
+    }
   };
   return {
-    async withSessionLock(key, work) {
-      const connection = session();
-      try {
-        if (!(await tryLock(connection, key))) return { acquired: false };
-        return { acquired: true, value: await work() };
-      } finally {
-        await connection.end({ timeout: 5 });
-      }
-    },
-    async sessionLockHeld(key) {
-      const connection = session();
-      try {
-        return !(await tryLock(connection, key));
-      } finally {
-        await connection.end({ timeout: 5 });
-      }
-    },
+    withSessionLock: (key, work) =>
+      tryingLock(key, async (locked) =>
+        locked ? { acquired: true as const, value: await work() } : { acquired: false as const },
+      ),
+    sessionLockHeld: (key) => tryingLock(key, async (locked) => !locked),
   };
 }

@@ -1,6 +1,11 @@
 import type { Logger } from '@pbshop/config';
 import type { DatabaseHandle } from '@pbshop/db';
-import { type IntervalSweep, runUnderAdvisoryLock, startIntervalSweep } from './interval-sweep.ts';
+import {
+  type IntervalSweep,
+  type LockedRun,
+  runUnderAdvisoryLock,
+  startIntervalSweep,
+} from './interval-sweep.ts';
 
 /** Held (session level) by the API process refreshing the exchange rates: one replica fetches at a time. */
 export const EXCHANGE_RATE_REFRESH_LOCK = 75_031_130;
@@ -15,9 +20,9 @@ export interface ExchangeRateRefreshDeps {
   logger: Logger;
 }
 
-export type ExchangeRateRefreshResult =
-  | { ran: false; reason: string }
-  | ({ ran: true } & Awaited<ReturnType<ExchangeRateRefreshDeps['refreshRates']>>);
+export type ExchangeRateRefreshResult = LockedRun<
+  Awaited<ReturnType<ExchangeRateRefreshDeps['refreshRates']>>
+>;
 
 /** One refresh, skipped when another process holds the lock (it is refreshing the same table). */
 export function runExchangeRateRefresh(deps: ExchangeRateRefreshDeps): Promise<ExchangeRateRefreshResult> {

@@ -1,6 +1,11 @@
 import type { Logger } from '@pbshop/config';
 import type { DatabaseHandle } from '@pbshop/db';
-import { type IntervalSweep, runUnderAdvisoryLock, startIntervalSweep } from './interval-sweep.ts';
+import {
+  type IntervalSweep,
+  type LockedRun,
+  runUnderAdvisoryLock,
+  startIntervalSweep,
+} from './interval-sweep.ts';
 
 /** Held (session level) by the API process reconciling payments: one replica at a time. */
 export const PAYMENT_RECONCILER_LOCK = 75_031_019;
@@ -23,9 +28,7 @@ export interface PaymentReconcilerDeps {
   logger: Logger;
 }
 
-export type PaymentReconcileRun =
-  | { ran: false; reason: string }
-  | { ran: true; payments: ReconcileCounts; expiredKeys: number };
+export type PaymentReconcileRun = LockedRun<{ payments: ReconcileCounts; expiredKeys: number }>;
 
 /**
  * One round: payments left PENDING (a confirm that timed out, a process that died between the
