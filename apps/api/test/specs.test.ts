@@ -4,6 +4,7 @@
 import { products } from '@pbshop/db';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { effectiveDefinitionsOf } from '../src/modules/catalog/specs/templates.ts';
 import { setupApiTest } from './helpers/api-test.ts';
 import { type CategoryData, createCategory, uniqueName } from './helpers/catalog.ts';
 import { expectError, type Method, missingId } from './helpers/http.ts';
@@ -206,6 +207,35 @@ describe('definitions and templates (SPEC-01, SENG-01/02)', () => {
     });
     const deep = await call('GET', `/api/v1/specs/definitions?categoryId=${ultra.id}`);
     expect(deep.body.data).toHaveLength(7);
+  });
+
+  it("reads several categories' effective definitions at once, each with its own chain", async () => {
+    const read = await effectiveDefinitionsOf(api.deps.database.db, [
+      ultra.id,
+      laptop.id,
+      gaming.id,
+      missingId,
+    ]);
+    const keysOf = (categoryId: number) => read.get(categoryId)?.map((definition) => definition.key);
+    expect(keysOf(laptop.id)).toEqual(['ram', 'cpu_score', 'weight', 'screen_size', 'touch', 'note']);
+    expect(read.get(laptop.id)?.every((definition) => !definition.inherited)).toBe(true);
+    for (const categoryId of [gaming.id, ultra.id]) {
+      expect(keysOf(categoryId)).toEqual([
+        'gpu',
+        'ram',
+        'cpu_score',
+        'weight',
+        'screen_size',
+        'touch',
+        'note',
+      ]);
+      const ram = read.get(categoryId)?.find((definition) => definition.key === 'ram');
+      // the nearest definition of a key wins: gaming's RAM, for gaming and for ultra
+      expect(ram).toMatchObject({ id: defs.gamingRam!.id, inherited: categoryId !== gaming.id });
+    }
+    expect(read.get(ultra.id)?.every((definition) => definition.inherited)).toBe(true);
+    // a category without definitions (or without a row) has none
+    expect(read.get(missingId)).toEqual([]);
   });
 
   it('refuses template cycles, direct and indirect, with 409 SPEC_TEMPLATE_CYCLE', async () => {

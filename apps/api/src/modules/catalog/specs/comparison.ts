@@ -3,7 +3,7 @@
 // also what the scored comparison scores.
 import type { Database } from '@pbshop/db';
 import type { CompareResult, NumericCompareResult, SpecValue } from './schemas.ts';
-import { type DefinitionRow, type EffectiveDefinition, effectiveDefinitions } from './templates.ts';
+import { type DefinitionRow, type EffectiveDefinition, effectiveDefinitionsOf } from './templates.ts';
 import { decode, productsById, valuesOf } from './values.ts';
 
 /** Numbers for comparison: NUMBER as is, BOOLEAN as 1/0; others none. */
@@ -21,8 +21,10 @@ export function numeric(definition: DefinitionRow, value: SpecValue | null): num
 export async function comparison(db: Database, productIds: number[]) {
   const rows = await productsById(db, productIds);
   const byCategory = new Map<number, Map<string, EffectiveDefinition>>();
-  for (const categoryId of new Set(rows.map((row) => row.categoryId))) {
-    const definitions = await effectiveDefinitions(db, categoryId);
+  for (const [categoryId, definitions] of await effectiveDefinitionsOf(
+    db,
+    rows.map((row) => row.categoryId),
+  )) {
     byCategory.set(categoryId, new Map(definitions.map((definition) => [definition.key, definition])));
   }
   const keys = new Map<string, EffectiveDefinition>();

@@ -8,7 +8,7 @@ import type { CategoriesService } from '../categories/service.ts';
 import { comparison, numeric } from './comparison.ts';
 import { requireDefinition } from './definitions.ts';
 import type { CategoryScoreResult, ScoredCompareResult, ScoresBody, SpecScore } from './schemas.ts';
-import { chainOf, type DefinitionRow, requireCategory } from './templates.ts';
+import { chainsOf, type DefinitionRow, requireCategory } from './templates.ts';
 import { numberOf, productsById } from './values.ts';
 
 const toScore = (row: typeof specScores.$inferSelect): SpecScore => ({
@@ -260,11 +260,13 @@ export async function scoreInCategory(
 ): Promise<CategoryScoreResult> {
   await requireCategory(categoryService, categoryId);
   const rows = await productsById(db, productIds);
-  const chains = new Map<number, number[]>();
+  const chains = await chainsOf(
+    db,
+    rows.map((row) => row.categoryId),
+  );
   const problems: Problem[] = [];
   for (const [index, row] of rows.entries()) {
-    if (!chains.has(row.categoryId)) chains.set(row.categoryId, await chainOf(db, row.categoryId));
-    if (!chains.get(row.categoryId)!.includes(categoryId)) {
+    if (!chains.get(row.categoryId)?.includes(categoryId)) {
       problems.push({
         field: `body.productIds.${index}`,
         message: `product ${row.id} is not of category ${categoryId} (nor of one inheriting its specs)`,

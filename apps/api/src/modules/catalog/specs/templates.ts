@@ -20,38 +20,72 @@ export async function requireCategory(categoryService: CategoriesService, id: nu
 
 /** The category, then the categories its template inherits from, nearest first. */
 export async function chainOf(db: Database, categoryId: number): Promise<number[]> {
-  const rows = await db.execute<{ category_id: number }>(sql`
-    with recursive chain(category_id, depth) as (
-      select ${categoryId}::bigint, 0
+  return (await chainsOf(db, [categoryId])).get(categoryId) ?? [categoryId];
+}
+
+/** `chainOf` of each category, in one statement. */
+export async function chainsOf(db: Database, categoryIds: readonly number[]): Promise<Map<number, number[]>> {
+  const chains = new Map<number, number[]>();
+  if (categoryIds.length === 0) return chains;
+  const rows = await db.execute<{ root: number; category_id: number }>(sql`
+    with recursive chain(root, category_id, depth) as (
+      select id, id, 0 from unnest(${sql.param([...new Set(categoryIds)])}::bigint[]) as id
       union all
-      select template.inherits_from_category_id, chain.depth + 1
+      select chain.root, template.inherits_from_category_id, chain.depth + 1
       from spec_templates template
       join chain on template.category_id = chain.category_id
       where template.inherits_from_category_id is not null and chain.depth < ${MAX_TEMPLATE_DEPTH}
     )
-    select category_id from chain order by depth`);
-  const seen: number[] = [];
-  for (const row of rows) if (!seen.includes(row.category_id)) seen.push(row.category_id);
-  return seen;
+    select root, category_id from chain order by root, depth`);
+  for (const row of rows) {
+    const chain = chains.get(row.root) ?? [];
+    if (!chain.includes(row.category_id)) chain.push(row.category_id);
+    chains.set(row.root, chain);
+  }
+  return chains;
 }
 
 /** Own definitions plus inherited ones; the nearest definition of a key wins (SENG-01). */
 export async function effectiveDefinitions(db: Database, categoryId: number): Promise<EffectiveDefinition[]> {
-  const chain = await chainOf(db, categoryId);
-  const rows = await db.select().from(specDefinitions).where(inArray(specDefinitions.categoryId, chain));
-  const byKey = new Map<string, EffectiveDefinition>();
-  for (const categoryIdInChain of chain) {
-    for (const row of rows) {
-      if (row.categoryId !== categoryIdInChain || byKey.has(row.key)) continue;
-      byKey.set(row.key, { ...row, inherited: row.categoryId !== categoryId });
-    }
+  return (await effectiveDefinitionsOf(db, [categoryId])).get(categoryId) ?? [];
+}
+
+/** `effectiveDefinitions` of each category, in two statements whatever their number. */
+export async function effectiveDefinitionsOf(
+  db: Database,
+  categoryIds: readonly number[],
+): Promise<Map<number, EffectiveDefinition[]>> {
+  const chains = await chainsOf(db, categoryIds);
+  const inChains = [...new Set([...chains.values()].flat())];
+  const rows =
+    inChains.length === 0
+      ? []
+      : await db.select().from(specDefinitions).where(inArray(specDefinitions.categoryId, inChains));
+  const byCategory = new Map<number, DefinitionRow[]>();
+  for (const row of rows) {
+    const own = byCategory.get(row.categoryId) ?? [];
+    own.push(row);
+    byCategory.set(row.categoryId, own);
   }
-  return [...byKey.values()].sort(
-    (a, b) =>
-      a.sortOrder - b.sortOrder ||
-      (a.groupName ?? '').localeCompare(b.groupName ?? '') ||
-      a.key.localeCompare(b.key),
-  );
+  const effective = new Map<number, EffectiveDefinition[]>();
+  for (const [categoryId, chain] of chains) {
+    const byKey = new Map<string, EffectiveDefinition>();
+    for (const categoryIdInChain of chain) {
+      for (const row of byCategory.get(categoryIdInChain) ?? []) {
+        if (!byKey.has(row.key)) byKey.set(row.key, { ...row, inherited: row.categoryId !== categoryId });
+      }
+    }
+    effective.set(
+      categoryId,
+      [...byKey.values()].sort(
+        (a, b) =>
+          a.sortOrder - b.sortOrder ||
+          (a.groupName ?? '').localeCompare(b.groupName ?? '') ||
+          a.key.localeCompare(b.key),
+      ),
+    );
+  }
+  return effective;
 }
 
 /**

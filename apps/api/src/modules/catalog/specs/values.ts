@@ -8,7 +8,7 @@ import { recordSearchChange } from '@pbshop/search';
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { ProductSpec, ProductSpecGroup, ProductSpecsBody, SpecValue, SpecValueItem } from './schemas.ts';
 import { MAX_SPEC_NUMBER } from './schemas.ts';
-import { type DefinitionRow, effectiveDefinitions } from './templates.ts';
+import { type DefinitionRow, effectiveDefinitions, effectiveDefinitionsOf } from './templates.ts';
 
 export type ValueRow = {
   productId: number;
@@ -306,9 +306,11 @@ export async function recordCollectedSpecs(
     });
   }
   const definitionsOf = memo;
-  for (const { categoryId } of liveProducts.values()) {
-    if (definitionsOf.has(categoryId)) continue;
-    const definitions = await effectiveDefinitions(db, categoryId);
+  const unread = new Set<number>();
+  for (const { categoryId } of liveProducts.values())
+    if (!definitionsOf.has(categoryId)) unread.add(categoryId);
+  // a run's first batch meets most of the catalogue's categories: read at once, not one by one
+  for (const [categoryId, definitions] of await effectiveDefinitionsOf(db, [...unread])) {
     const byName = new Map<string, DefinitionRow>();
     for (const definition of definitions) byName.set(specNameKey(definition.key), definition);
     // a name wins over another definition's key
