@@ -6,9 +6,10 @@
 //    each crawl it is compared with, so the ratio sees the machine's pace of the moment;
 //  - crawler runs over them with politeness off (interval 0, host concurrency = concurrency):
 //    1. the first crawl (every offer created or updated), an unmeasured unchanged crawl (warm-up),
-//    2. the same pages again (all unchanged:
-//    pages per second through robots, a conditional fetch answered 304, the stored item, link and
-//    the unchanged check, next to the raw rate of full GETs), 3. every price changed on the shop (every offer updated), 4. unchanged again;
+//    2. the same pages again, three times (all unchanged: pages per second through robots, a
+//    conditional fetch answered 304, the stored item, link and the unchanged checks, next to the
+//    raw rate of full GETs), 3. every price changed on the shop (every offer updated), 4. unchanged
+//    three times again; the ratio's median over the six;
 //  - where an unchanged page's time goes, in the same window as the raw rate: the raw fetch inside
 //    the host's breaker (the resilience registry's policies), the crawler's fetch (fetchPage: the
 //    breaker, undici with its options, the run's abort, redirects), then with the parse, and the
@@ -43,6 +44,8 @@ import { etagOf, productPage, sendPage } from '../src/simulator/pages.ts';
 
 const pages = Number(process.argv[2] ?? 10_000);
 const concurrency = Number(process.argv[3] ?? 16);
+/** unchanged crawls measured before the shop reprices, and as many after */
+const UNCHANGED_ROUNDS = 3;
 
 const ctx = await createTestContext();
 const env = parseEnv({ ...process.env, ...ctx.env, LOG_LEVEL: 'warn' });
@@ -284,16 +287,28 @@ try {
   // the unchanged path's warm-up (JIT), as the raw fetch has its own above: without it the first
   // measured crawl compiled the conditional-fetch and stored-page code while it was being timed
   await crawl();
-  const unchanged = await unchangedCrawl();
+  // one unchanged crawl's ratio moves by ±0.1 with the machine's other work (a crawl is ~1 s):
+  // several, before and after the shop reprices, and their median
+  const unchanged: Awaited<ReturnType<typeof unchangedCrawl>>[] = [];
+  for (let round = 0; round < UNCHANGED_ROUNDS; round += 1) unchanged.push(await unchangedCrawl());
   shift += 1000;
   reprice();
   const changedCrawl = await crawl();
-  const unchangedAgain = await unchangedCrawl();
+  const unchangedAgain: typeof unchanged = [];
+  for (let round = 0; round < UNCHANGED_ROUNDS; round += 1) unchangedAgain.push(await unchangedCrawl());
   const unchangedStages = await stages();
   shift += 1000;
   const catalogChanged = await catalogWrites();
   const catalogUnchanged = await catalogWrites();
-  const ratios = [unchanged.crawlToRaw, unchangedAgain.crawlToRaw].sort((a, b) => a - b);
+  const allUnchanged = [...unchanged, ...unchangedAgain];
+  const ratios = allUnchanged.map((run) => run.crawlToRaw).sort((a, b) => a - b);
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = sorted.length / 2;
+    return sorted.length % 2 === 1
+      ? (sorted[Math.floor(middle)] as number)
+      : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  };
   console.log(
     JSON.stringify(
       {
@@ -302,23 +317,26 @@ try {
         recordBatch: RECORD_BATCH,
         loadavg: os.loadavg().map((load) => Number(load.toFixed(2))),
         firstCrawl,
-        unchangedCrawl: unchanged,
+        unchangedCrawls: unchanged,
         changedCrawl,
-        unchangedCrawlAgain: unchangedAgain,
+        unchangedCrawlsAgain: unchangedAgain,
         unchangedPageStages: unchangedStages,
         catalogBatchWrite: { changed: catalogChanged, unchanged: catalogUnchanged },
         summary: {
-          crawlToRawRatio: ratios,
+          crawlToRawRatio: { median: Number(median(ratios).toFixed(2)), all: ratios },
           // where an unchanged page's CPU goes (this process: client, shop and crawler)
           cpuMicrosPerPage: {
             ...Object.fromEntries(
               Object.entries(unchangedStages).map(([kind, stage]) => [kind, stage.cpuMicrosPerPage]),
             ),
-            crawl: Math.min(unchanged.cpuMicrosPerPage, unchangedAgain.cpuMicrosPerPage),
+            crawl: median(allUnchanged.map((run) => run.cpuMicrosPerPage)),
+            rawBesideTheCrawls: median(
+              allUnchanged.flatMap((run) => run.raw.map((raw) => raw.cpuMicrosPerPage)),
+            ),
           },
           offerWritesPerSecond: {
             changed: changedCrawl.pagesPerSecond,
-            unchanged: Math.min(unchanged.pagesPerSecond, unchangedAgain.pagesPerSecond),
+            unchanged: median(allUnchanged.map((run) => run.pagesPerSecond)),
           },
         },
       },
