@@ -151,23 +151,19 @@ beforeAll(async () => {
 });
 
 describe('definitions and templates (SPEC-01, SENG-01/02)', () => {
+  // the laptop's keys in sort order; the gaming laptop adds its GPU first and overrides RAM
+  const laptopKeys = ['ram', 'cpu_score', 'weight', 'screen_size', 'touch', 'note'];
+  const gamingKeys = ['gpu', ...laptopKeys];
   it('a category gets its own definitions plus the inherited ones; the child overrides a key', async () => {
     const own = await call('GET', `/api/v1/specs/definitions?categoryId=${laptop.id}`);
     expect(own.status).toBe(200);
-    expect(own.body.data.map((item: { key: string }) => item.key)).toEqual([
-      'ram',
-      'cpu_score',
-      'weight',
-      'screen_size',
-      'touch',
-      'note',
-    ]);
+    expect(own.body.data.map((item: { key: string }) => item.key)).toEqual(laptopKeys);
     const result = await call('GET', `/api/v1/specs/definitions?categoryId=${gaming.id}`);
     expect(result.status).toBe(200);
     const byKey = Object.fromEntries(
       result.body.data.map((item: { key: string }) => [item.key, item]),
     ) as Record<string, Record<string, unknown>>;
-    expect(Object.keys(byKey)).toEqual(['gpu', 'ram', 'cpu_score', 'weight', 'screen_size', 'touch', 'note']);
+    expect(Object.keys(byKey)).toEqual(gamingKeys);
     // the gaming RAM overrides the laptop's: that is its parentDefinitionId
     expect(byKey.ram).toMatchObject({
       id: defs.gamingRam!.id,
@@ -217,18 +213,10 @@ describe('definitions and templates (SPEC-01, SENG-01/02)', () => {
       missingId,
     ]);
     const keysOf = (categoryId: number) => read.get(categoryId)?.map((definition) => definition.key);
-    expect(keysOf(laptop.id)).toEqual(['ram', 'cpu_score', 'weight', 'screen_size', 'touch', 'note']);
+    expect(keysOf(laptop.id)).toEqual(laptopKeys);
     expect(read.get(laptop.id)?.every((definition) => !definition.inherited)).toBe(true);
     for (const categoryId of [gaming.id, ultra.id]) {
-      expect(keysOf(categoryId)).toEqual([
-        'gpu',
-        'ram',
-        'cpu_score',
-        'weight',
-        'screen_size',
-        'touch',
-        'note',
-      ]);
+      expect(keysOf(categoryId)).toEqual(gamingKeys);
       const ram = read.get(categoryId)?.find((definition) => definition.key === 'ram');
       // the nearest definition of a key wins: gaming's RAM, for gaming and for ultra
       expect(ram).toMatchObject({ id: defs.gamingRam!.id, inherited: categoryId !== gaming.id });
