@@ -34,12 +34,17 @@ async function viewAll(who: Member, productIds: number[]) {
     });
     expect(tracked.status).toBe(200);
   }
-  await waitFor('the views in the history', async () => {
-    const [row] = await db().execute<{ n: number }>(
-      sql`select count(*)::int as n from recent_views where user_id = ${who.user.id}`,
-    );
-    return row!.n === productIds.length;
-  });
+  // (a worker whose fetch of the next job failed tries again after BullMQ's runRetryDelay, 15 s)
+  await waitFor(
+    'the views in the history',
+    async () => {
+      const [row] = await db().execute<{ n: number }>(
+        sql`select count(*)::int as n from recent_views where user_id = ${who.user.id}`,
+      );
+      return row!.n === productIds.length;
+    },
+    45_000,
+  );
 }
 
 const personalized = async (who: Member, limit = 20) => {

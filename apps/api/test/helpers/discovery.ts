@@ -17,7 +17,9 @@ type AuthHeader = { authorization: string };
 export function withActivityWorker<M extends Record<string, MemberOptions>>(api: ApiTest<M>) {
   let worker: RunningWorkers | undefined;
   beforeAll(() => {
-    const logger = createLogger({ LOG_LEVEL: 'silent' }, 'activity-log-test');
+    // its failures and worker errors show in the test output: a wait for its writes that times out
+    // then says why
+    const logger = createLogger({ LOG_LEVEL: 'warn' }, 'activity-log-test');
     worker = startWorkers(
       'discovery-test',
       { env: api.deps.env, logger, redis: api.deps.workerRedis },
