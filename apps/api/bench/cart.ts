@@ -6,6 +6,7 @@
 // figures; asserts nothing.
 import { createDatabase, offers } from '@pbshop/db';
 import * as schema from '@pbshop/db/schema';
+import { median } from '@pbshop/testing';
 import autocannon from 'autocannon';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { cartReads } from '../src/modules/commerce/cart/view.ts';
@@ -86,7 +87,6 @@ async function paired(name: string, path: string, headers: Record<string, string
     runs.push(await run(`${api}${path}`, headers, each));
   }
   const mean = (list: Measured[]) => list.reduce((sum, item) => sum + item.requests, 0) / list.length;
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   return {
     name,
     requests: mean(runs),

@@ -5,7 +5,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createLogger, type Env, parseEnv } from '@pbshop/config';
-import { createTestContext, type TestContext } from '@pbshop/testing';
+import { createTestContext, median, type TestContext } from '@pbshop/testing';
 import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { type App, buildApp } from '../src/app.ts';
@@ -282,15 +282,6 @@ export function printRunsLine(
 ): void {
   console.log(`\n${seconds} s per run, ${connections} connections; ${detail}\n`);
 }
-
-/** Nearest-rank percentile of sorted values. */
-export const percentile = (sorted: number[], p: number) =>
-  sorted.length === 0 ? Number.NaN : sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
-const median = (values: number[]) =>
-  percentile(
-    [...values].sort((a, b) => a - b),
-    0.5,
-  );
 
 /**
  * A route against the bare route, the baseline of its ratio, in PAIRED_ROUNDS alternations of the

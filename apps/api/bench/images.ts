@@ -7,10 +7,11 @@
 // bound in sharp, not the HTTP path. Prints figures; asserts nothing but that every upload was 201.
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { percentile } from '@pbshop/testing';
 import autocannon from 'autocannon';
 import sharp from 'sharp';
 import { imageVariantTypes, processImage } from '../src/modules/media/images/process.ts';
-import { buildBenchApp, percentile } from './harness.ts';
+import { buildBenchApp } from './harness.ts';
 
 const imagesPerRun = Number(process.env.BENCH_IMAGES ?? 24);
 const parallel = Number(process.env.BENCH_PARALLEL ?? 2);

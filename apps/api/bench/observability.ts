@@ -8,7 +8,7 @@
 // seed's products); otherwise a fresh test database is seeded with BENCH_PRODUCTS (default 10000).
 import { createDatabase } from '@pbshop/db';
 import { seedDatabase } from '@pbshop/db/seed';
-import { createTestContext } from '@pbshop/testing';
+import { createTestContext, median } from '@pbshop/testing';
 import type { App } from '../src/app.ts';
 import type { ApiDeps } from '../src/deps.ts';
 import { buildBenchApp, type Measured, measure } from './harness.ts';
@@ -66,10 +66,6 @@ for (let round = 0; round < rounds; round++) {
 }
 
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.ceil(sorted.length / 2) - 1]!;
-};
 const summary = (key: 'on' | 'off') => ({
   requests: sum(runs[key].map((run) => run.requests)) / runs[key].length,
   p50: median(runs[key].map((run) => run.p50)),

@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { median } from '@pbshop/testing';
 import { addressOf, createShop, type StockedOffer, stockedProduct } from '../test/helpers/orders.ts';
 import {
   bearerOf,
@@ -150,7 +151,6 @@ try {
     }
     const after = await lockHoldBuckets();
     const mean = (list: Measured[]) => list.reduce((sum, run) => sum + run.requests, 0) / list.length;
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const ms = (value: number) => (value * 1000).toFixed(2);
     const placed = mean(runs);
     rows.push(

@@ -14,12 +14,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { SearchSyncSignal } from '@pbshop/queues';
 import { listWorkerBeats } from '@pbshop/queues';
-import { type RunningProcess, spawnProcess, waitFor } from '@pbshop/testing';
+import { percentile, type RunningProcess, spawnProcess, waitFor } from '@pbshop/testing';
 import type { ApiDeps } from '../src/deps.ts';
 import type { Principal } from '../src/http/principal.ts';
 import { pricesService } from '../src/modules/catalog/prices/service.ts';
 import { productsService } from '../src/modules/catalog/products/service.ts';
-import { percentile } from './harness.ts';
 
 const workerEntry = fileURLToPath(import.meta.resolve('@pbshop/worker-search/main'));
 /** a followed write still not searchable after this long counts as a timeout */

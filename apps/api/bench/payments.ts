@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { median } from '@pbshop/testing';
 import { addressOf, createShop, type StockedOffer, stockedProduct } from '../test/helpers/orders.ts';
 import { startGatewaySimulator } from '../test/helpers/payment-gateway.ts';
 import {
@@ -126,7 +127,6 @@ async function scenario(name: string, entries: Entry[], random: boolean): Promis
     if (remaining.length === 0) throw new Error(`${name}: out of unpaid orders; raise BENCH_ORDERS`);
   }
   const mean = (list: Measured[]) => list.reduce((sum, run) => sum + run.requests, 0) / list.length;
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const rate = mean(runs);
   return `| ${name} | ${rate.toFixed(0)} | ${median(runs.map((run) => run.p50))} | ${median(runs.map((run) => run.p99))} | ${runs.reduce((sum, run) => sum + run.non2xx, 0)} | ${mean(bareRuns).toFixed(0)} | ${((rate / mean(bareRuns)) * 100).toFixed(1)}% |`;
 }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDatabase, type Database } from '@pbshop/db';
 import * as schema from '@pbshop/db/schema';
+import { median } from '@pbshop/testing';
 import { drizzle } from 'drizzle-orm/postgres-js';
 import { refreshReviewStats } from '../src/modules/catalog/products/service.ts';
 import { type ReviewSort, reviewSorts } from '../src/modules/commerce/reviews/schemas.ts';
@@ -197,7 +198,6 @@ try {
       runs.push(await postReviews(files[round]!, roundSeconds));
     }
     const mean = (list: Measured[]) => list.reduce((sum, run) => sum + run.requests, 0) / list.length;
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     rows.push({
       name,
       requests: mean(runs),

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createTestContext, freePort, type RunningProcess, spawnProcess } from '@pbshop/testing';
+import { createTestContext, freePort, median, type RunningProcess, spawnProcess } from '@pbshop/testing';
 import { multipartBody } from '../test/helpers/multipart.ts';
 import { benchEnv, buildBenchApp, loadAverage } from './harness.ts';
 
@@ -196,7 +196,6 @@ const gcOfRounds = apiLogStarts.map((start, round) => {
   };
 });
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const megabytes = form.payload.length / 1e6;
 const apiRate = megabytes / median(apiSeconds);
 const rawRate = megabytes / median(rawSeconds);

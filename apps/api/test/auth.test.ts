@@ -1,5 +1,5 @@
 // AUTH-01..09 end to end: real PostgreSQL, Redis and a real SMTP server the codes are read from.
-import { createTestContext, freePort, type TestContext } from '@pbshop/testing';
+import { createTestContext, freePort, median, type TestContext } from '@pbshop/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildTestApp,
@@ -468,7 +468,6 @@ describe('login timing (AUTH-04)', () => {
       unknown.push(await time({ email: `ghost${i}@example.com`, password: 'Wrong#pass1' }));
       wrong.push(await time({ email, password: `Wrong#pass${i}` }));
     }
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
     const ratio = median(unknown) / median(wrong);
     expect(ratio).toBeGreaterThan(0.5);
     expect(ratio).toBeLessThan(2);

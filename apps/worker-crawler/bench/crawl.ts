@@ -36,7 +36,7 @@ import { crawlerJobs, crawlerRuns, createDatabase, products, sellers, specDefini
 import { seedDatabase } from '@pbshop/db/seed';
 import { bullPrefix, createRedis, JobProducers, noSearchSync } from '@pbshop/queues';
 import { ResilienceRegistry } from '@pbshop/resilience';
-import { createTestContext } from '@pbshop/testing';
+import { createTestContext, median } from '@pbshop/testing';
 import { type Job, Queue } from 'bullmq';
 import { asc, eq } from 'drizzle-orm';
 import { Agent, request } from 'undici';
@@ -302,13 +302,6 @@ try {
   const catalogUnchanged = await catalogWrites();
   const allUnchanged = [...unchanged, ...unchangedAgain];
   const ratios = allUnchanged.map((run) => run.crawlToRaw).sort((a, b) => a - b);
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const middle = sorted.length / 2;
-    return sorted.length % 2 === 1
-      ? (sorted[Math.floor(middle)] as number)
-      : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-  };
   console.log(
     JSON.stringify(
       {

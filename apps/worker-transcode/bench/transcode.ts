@@ -18,7 +18,7 @@ import { promisify } from 'node:util';
 import { createLogger, loadRepoEnvFile, parseEnvSubset } from '@pbshop/config';
 import { createDatabase, shortforms, users } from '@pbshop/db';
 import { localStorage } from '@pbshop/storage';
-import { createTestContext } from '@pbshop/testing';
+import { createTestContext, median } from '@pbshop/testing';
 import { encodeRenditions } from '../src/processor/renditions.ts';
 import { shortformRows } from '../src/processor/shortform-row.ts';
 import { transcodeShortform } from '../src/processor.ts';
@@ -87,7 +87,6 @@ try {
     return (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
   };
 
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const line = (label: string, seconds: number[]) => {
     const middle = median(seconds);
     console.log(

@@ -14,5 +14,6 @@ export { freePort, freePortRun } from './ports.ts';
 export { type MetricFamily, parseExposition, type Sample, samplesOf } from './prometheus.ts';
 export { type PrivateRedis, startPrivateRedis } from './redis-server.ts';
 export { serviceUrls } from './services.ts';
+export { median, percentile } from './stats.ts';
 export { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 export { pollUntil, waitFor } from './wait.ts';

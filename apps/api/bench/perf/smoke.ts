@@ -12,8 +12,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { percentile } from '@pbshop/testing';
 import autocannon from 'autocannon';
-import { percentile } from '../harness.ts';
 import { PERF_ADMIN_EMAIL, PERF_BARE_PORT, PERF_MEMBER_EMAIL, PERF_PASSWORD } from './accounts.ts';
 
 interface Limits {
