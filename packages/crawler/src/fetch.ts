@@ -176,13 +176,13 @@ export async function fetchPage(
       const answer = await around(() =>
         resilience.execute(
           `crawler:${host}`,
-          async (attemptSignal) => {
+          async (attemptSignal, attemptAbort) => {
             try {
               const get = (target: string) =>
                 request(target, {
                   method: 'GET',
                   dispatcher: agentFor(settings.maxBytes),
-                  signal: attemptSignal,
+                  signal: attemptAbort,
                   // undici's own timeouts fire just before the policy's, so a slow host is one attempt
                   headersTimeout: Math.max(50, settings.timeoutMs - 50),
                   bodyTimeout: Math.max(50, settings.timeoutMs - 50),

@@ -1,4 +1,5 @@
 export {
+  AttemptAbort,
   AttemptTimedOut,
   attemptWithTimeout,
   type BreakerTuning,

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import {
   BrokenCircuitError,
   type CircuitBreakerPolicy,
@@ -185,50 +186,80 @@ export function createRetryPolicy(settings: PolicySettings): IPolicy {
 }
 
 /**
+ * An attempt's abort as an EventEmitter (`aborted`, `reason`, one 'abort' event): undici takes one
+ * as a request's `signal` as it takes an AbortSignal. A listener added to an AbortSignal and removed
+ * again for each request cost the crawler's unchanged pages ~10 µs each (its bench: 78 → 68 µs of
+ * CPU a page); on an emitter it is a property write.
+ */
+export class AttemptAbort extends EventEmitter {
+  readonly #signal: AbortSignal;
+
+  constructor(signal: AbortSignal) {
+    super();
+    this.#signal = signal;
+  }
+
+  get aborted(): boolean {
+    return this.#signal.aborted;
+  }
+
+  get reason(): unknown {
+    return this.#signal.reason;
+  }
+}
+
+/**
  * The attempts under way per caller signal: one abort listener per signal (a run's, a request's)
  * aborts them all, instead of a listener added and removed per attempt.
  */
-const attemptsOf = new WeakMap<AbortSignal, Set<AbortController>>();
+const attemptsOf = new WeakMap<AbortSignal, Set<(reason: unknown) => void>>();
 
-function follow(callerSignal: AbortSignal, attempt: AbortController): void {
+function follow(callerSignal: AbortSignal, abortAttempt: (reason: unknown) => void): void {
   let attempts = attemptsOf.get(callerSignal);
   if (!attempts) {
-    const following = new Set<AbortController>();
+    const following = new Set<(reason: unknown) => void>();
     attempts = following;
     attemptsOf.set(callerSignal, following);
     callerSignal.addEventListener(
       'abort',
       () => {
-        for (const controller of following) controller.abort(callerSignal.reason);
+        for (const abort of following) abort(callerSignal.reason);
       },
       { once: true },
     );
   }
-  attempts.add(attempt);
+  attempts.add(abortAttempt);
 }
 
 /**
  * Runs one attempt with a cooperative timeout: `fn` gets a signal that aborts when `timeoutMs`
- * passes or when the caller's signal aborts. Nothing is aborted and no error is built unless the
- * timer fires (cockatiel's timeout aborted its controller after every call, building a stack-traced
- * error each time). A failure after the timer fired is an `AttemptTimedOut` (unless it is a
- * PermanentFailure); after the caller's abort, a `CallerAborted`.
+ * passes or when the caller's signal aborts, and the same abort as an `AttemptAbort` (for undici).
+ * Nothing is aborted and no error is built unless the timer fires (cockatiel's timeout aborted its
+ * controller after every call, building a stack-traced error each time). A failure after the timer
+ * fired is an `AttemptTimedOut` (unless it is a PermanentFailure); after the caller's abort, a
+ * `CallerAborted`.
  */
 export async function attemptWithTimeout<T>(
   timeoutMs: number,
-  fn: (signal: AbortSignal) => Promise<T>,
+  fn: (signal: AbortSignal, abort: AttemptAbort) => Promise<T>,
   callerSignal?: AbortSignal,
 ): Promise<T> {
   if (callerSignal?.aborted) throw new CallerAborted(callerSignal.reason);
   const controller = new AbortController();
+  const attemptAbort = new AttemptAbort(controller.signal);
+  const abortAttempt = (reason: unknown) => {
+    if (controller.signal.aborted) return;
+    controller.abort(reason);
+    attemptAbort.emit('abort');
+  };
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    controller.abort(new AttemptTimedOut(timeoutMs, undefined));
+    abortAttempt(new AttemptTimedOut(timeoutMs, undefined));
   }, timeoutMs);
-  if (callerSignal) follow(callerSignal, controller);
+  if (callerSignal) follow(callerSignal, abortAttempt);
   try {
-    return await fn(controller.signal);
+    return await fn(controller.signal, attemptAbort);
   } catch (error) {
     // the caller's own abort must neither open the breaker nor be retried
     if (callerSignal?.aborted) throw new CallerAborted(callerSignal.reason);
@@ -239,6 +270,6 @@ export async function attemptWithTimeout<T>(
     throw error;
   } finally {
     clearTimeout(timer);
-    if (callerSignal) attemptsOf.get(callerSignal)?.delete(controller);
+    if (callerSignal) attemptsOf.get(callerSignal)?.delete(abortAttempt);
   }
 }

@@ -3,6 +3,7 @@ import type { Logger } from '@pbshop/config';
 import { BrokenCircuitError, type CircuitBreakerPolicy, CircuitState, type IPolicy } from 'cockatiel';
 import type { Redis } from 'ioredis';
 import {
+  type AttemptAbort,
   AttemptTimedOut,
   attemptWithTimeout,
   createBreaker,
@@ -180,7 +181,7 @@ export class ResilienceRegistry {
   /** Runs `fn` under the named policy: retries around a breaker around a per-attempt timeout. */
   async execute<T>(
     name: string,
-    fn: (signal: AbortSignal) => Promise<T>,
+    fn: (signal: AbortSignal, abort: AttemptAbort) => Promise<T>,
     callerSignal?: AbortSignal,
   ): Promise<T> {
     const guard = this.guard(name);

@@ -4,6 +4,7 @@ import { createTestContext, startPrivateRedis, type TestContext } from '@pbshop/
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type AttemptAbort,
   CallerAborted,
   PermanentFailure,
   policySettings,
@@ -76,6 +77,42 @@ describe('named policies', () => {
     // classified as a timeout, with the attempt's own failure as its cause
     expect(guard.isTimeoutError(error)).toBe(true);
     expect((error as Error).cause).toEqual(new Error('aborted'));
+    await guard.close();
+  });
+
+  it("tells an attempt's abort as an emitter too (what undici takes), on a timeout and on the caller's abort", async () => {
+    const guard = registry('attempt-abort-test');
+    /** the emitter an attempt got, whether it said 'abort', and what it held then */
+    const watch = () => {
+      const seen: { abort?: AttemptAbort; events: number; reason?: unknown } = { events: 0 };
+      const attempt = (_signal: AbortSignal, abort: AttemptAbort) =>
+        new Promise<never>((_, reject) => {
+          seen.abort = abort;
+          expect(abort.aborted).toBe(false);
+          abort.once('abort', () => {
+            seen.events += 1;
+            seen.reason = abort.reason;
+            reject(new Error('aborted'));
+          });
+        });
+      return { seen, attempt };
+    };
+    const timedOut = watch();
+    const error = await guard
+      .execute('crawler:slow.example', timedOut.attempt)
+      .catch((caught: unknown) => caught);
+    expect(guard.isTimeoutError(error)).toBe(true);
+    expect(timedOut.seen).toMatchObject({ events: 1 });
+    expect(timedOut.seen.abort?.aborted).toBe(true);
+    expect(guard.isTimeoutError(timedOut.seen.reason)).toBe(true);
+
+    const stopped = watch();
+    const caller = new AbortController();
+    const pending = guard.execute('crawler:fine.example', stopped.attempt, caller.signal);
+    const shutdown = new Error('shutting down');
+    caller.abort(shutdown);
+    await expect(pending).rejects.toBeInstanceOf(CallerAborted);
+    expect(stopped.seen).toMatchObject({ events: 1, reason: shutdown });
     await guard.close();
   });
 
