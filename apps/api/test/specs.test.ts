@@ -2,9 +2,11 @@
 // side-by-side and scored comparison, similar products and the product list's spec filter;
 // against real PostgreSQL and Redis.
 import { products } from '@pbshop/db';
+import { noSearchSync } from '@pbshop/queues';
 import { eq } from 'drizzle-orm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { effectiveDefinitionsOf } from '../src/modules/catalog/specs/templates.ts';
+import { recordCollectedSpecs } from '../src/modules/catalog/specs/values.ts';
 import { setupApiTest } from './helpers/api-test.ts';
 import { type CategoryData, createCategory, uniqueName } from './helpers/catalog.ts';
 import { expectError, type Method, missingId } from './helpers/http.ts';
@@ -375,6 +377,45 @@ describe('product spec values (SPEC-02)', () => {
       'screen_size',
     ]);
     expectError(await call('GET', `/api/v1/products/${missingId}/specs`), 404, 'PRODUCT_NOT_FOUND');
+  });
+
+  it("records a crawler batch's collected specs: unchanged counted, changed and new written, a deleted product untouched", async () => {
+    const shop = await createCategory(api.app, api.admin.authHeader, { name: uniqueName('Collected') });
+    await define(shop.id, { key: 'colour', name: '색상', type: 'TEXT' });
+    await define(shop.id, { key: 'mass', name: '무게', type: 'NUMBER', unit: 'kg' });
+    for (const key of ['kept', 'bare', 'gone']) await product(key, shop.id, null);
+    await setSpecs('kept', [
+      { key: 'colour', value: '블랙' },
+      { key: 'mass', value: 1.2 },
+    ]);
+    await setSpecs('gone', [{ key: 'colour', value: '블랙' }]);
+    const deleted = await call('DELETE', `/api/v1/products/${ids.gone}`, { headers: api.admin.authHeader });
+    expect(deleted.status, JSON.stringify(deleted.body)).toBeLessThan(300);
+    const page = [
+      { name: '색상', value: '블랙' },
+      { name: '무게', value: '1.5 kg' },
+      { name: '제조국', value: '대한민국' },
+    ];
+    const { outcomes, changedProductIds } = await recordCollectedSpecs(api.deps.database.db, noSearchSync, [
+      { productId: Number(ids.kept), specs: page },
+      { productId: Number(ids.bare), specs: page },
+      { productId: Number(ids.gone), specs: page },
+    ]);
+    expect(outcomes).toEqual([
+      { written: 1, unchanged: 1, unmatched: ['제조국'], refused: [] },
+      { written: 2, unchanged: 0, unmatched: ['제조국'], refused: [] },
+      { written: 0, unchanged: 0, unmatched: ['색상', '무게', '제조국'], refused: [] },
+    ]);
+    expect(changedProductIds.sort()).toEqual([Number(ids.kept), Number(ids.bare)].sort());
+    for (const key of ['kept', 'bare']) {
+      const stored = await call('GET', `/api/v1/products/${ids[key]}/specs`);
+      expect(stored.body.data.map((item: { key: string; value: unknown }) => [item.key, item.value])).toEqual(
+        [
+          ['colour', '블랙'],
+          ['mass', '1.5 kg'],
+        ],
+      );
+    }
   });
 
   it('the gaming product uses its own RAM options and the inherited specs', async () => {

@@ -274,7 +274,10 @@ export async function recordCollectedSpecs(
 ): Promise<{ outcomes: CollectedSpecsOutcome[]; changedProductIds: number[] }> {
   const productIds = [...new Set(entries.map((entry) => entry.productId))];
   // the live products' categories and stored values in one statement, the ids as one array
-  // parameter (drizzle's IN list of a crawler batch's 250 ids cost more CPU than the rest of it)
+  // parameter (drizzle's IN list of a crawler batch's 250 ids cost more CPU than the rest of it),
+  // looked up by key id by id: `id = any(ids)` cost PostgreSQL ~5 ms a batch to plan (an estimate
+  // per element), and on a small catalogue it hashed every stored value instead (~8 ms); OFFSET 0
+  // keeps each lateral lookup a lookup (0.2 ms planning, 0.7 ms running for 250 products)
   const rows =
     productIds.length === 0
       ? []
@@ -285,9 +288,15 @@ export async function recordCollectedSpecs(
           text_value: string | null;
           number_value: string | null;
         }>(sql`
-          select p.id as product_id, p.category_id, v.spec_definition_id, v.text_value, v.number_value
-          from products p left join product_spec_values v on v.product_id = p.id
-          where p.id = any(${sql.param(productIds)}::bigint[]) and p.deleted_at is null`);
+          select i.id as product_id, p.category_id, v.spec_definition_id, v.text_value, v.number_value
+          from unnest(${sql.param(productIds)}::bigint[]) as i(id)
+          join lateral (
+            select category_id from products where id = i.id and deleted_at is null offset 0
+          ) p on true
+          left join lateral (
+            select spec_definition_id, text_value, number_value from product_spec_values
+            where product_id = i.id offset 0
+          ) v on true`);
   // each live product's category and stored values by definition
   const liveProducts = new Map<
     number,
