@@ -761,13 +761,18 @@ export function crawlRuns(deps: CrawlRunDeps) {
       // the batch being recorded while the fetch loops go on (one at a time)
       let writer: Promise<void> | undefined;
       try {
-        const { pages, selectors, errors } = await pagesOf(started, signal);
+        // the seller's links are first needed by the first batch: read while the first pages are fetched
+        const knownLoading = knownLinks(started.sellerId);
+        // (a failure is thrown where the first batch awaits it)
+        knownLoading.catch(() => {});
+        const [{ pages, selectors, errors }, storedPage] = await Promise.all([
+          pagesOf(started, signal),
+          deps.validators
+            ? deps.validators.load(started.sellerId)
+            : (_url: string): StoredPage | undefined => undefined,
+        ]);
         const total = pages.length + errors.length;
-        const known = await knownLinks(started.sellerId);
         const reading = readingOf(selectors, started.collectSpec);
-        const storedPage = deps.validators
-          ? await deps.validators.load(started.sellerId)
-          : (_url: string): StoredPage | undefined => undefined;
         const counts = {
           processed: 0,
           items: 0,
@@ -807,7 +812,7 @@ export function crawlRuns(deps: CrawlRunDeps) {
         const drain = async (all: boolean) => {
           while (waiting.length >= RECORD_BATCH || (all && waiting.length > 0)) {
             const batch = waiting.splice(0, RECORD_BATCH);
-            const outcomes = await recordSplitting(started, batch, known, onSpecs);
+            const outcomes = await recordSplitting(started, batch, await knownLoading, onSpecs);
             await storePages(started.sellerId, batch);
             const deferred: Collected[] = [];
             outcomes.forEach((outcome, at) => {
