@@ -391,7 +391,7 @@ async function probeRoute(route: RouteAccess, slice: Slice, failures: string[]):
  * others (/health runs ffmpeg and asks every dependency on each request), so a cut by route would
  * leave one test with all of theirs.
  */
-const SLICES = 8;
+const SLICES = 24;
 /** the deletions run last, in slices of their own */
 const DELETION_SLICES = 2;
 
