@@ -416,6 +416,16 @@ describe('product spec values (SPEC-02)', () => {
         ],
       );
     }
+    // the same page again (a re-crawl): the stored text and number values read back equal, nothing written
+    const again = await recordCollectedSpecs(api.deps.database.db, noSearchSync, [
+      { productId: Number(ids.kept), specs: page },
+      { productId: Number(ids.bare), specs: page },
+    ]);
+    expect(again.outcomes).toEqual([
+      { written: 0, unchanged: 2, unmatched: ['제조국'], refused: [] },
+      { written: 0, unchanged: 2, unmatched: ['제조국'], refused: [] },
+    ]);
+    expect(again.changedProductIds).toEqual([]);
   });
 
   it('the gaming product uses its own RAM options and the inherited specs', async () => {

@@ -468,25 +468,24 @@ export function crawlRuns(deps: CrawlRunDeps) {
 
   /** The seller's stored links, by product, as `linkAll` compares them. */
   async function knownLinks(sellerId: number): Promise<Map<number, LinkValues>> {
-    // every link of the seller each run: rows as the driver gives them (drizzle's mapping of each
-    // row was most of this read's CPU)
-    const rows = await db.execute<{
-      product_id: number;
-      seller_product_code: string | null;
-      gtin: string | null;
-      mpn: string | null;
-      url: string | null;
+    // every link of the seller each run, as one JSON array: decoding 10,000 rows of five columns
+    // cost this process ~11 ms of CPU a read, the array ~7 ms (the map built from either included)
+    const [read] = await db.execute<{
+      links:
+        | [
+            productId: number,
+            code: string | null,
+            gtin: string | null,
+            mpn: string | null,
+            url: string | null,
+          ][]
+        | null;
     }>(sql`
-      select product_id, seller_product_code, gtin, mpn, url
+      select json_agg(json_build_array(product_id, seller_product_code, gtin, mpn, url)) as links
       from crawler_product_links where seller_id = ${sellerId}`);
     const known = new Map<number, LinkValues>();
-    for (const row of rows) {
-      known.set(row.product_id, {
-        sellerProductCode: row.seller_product_code,
-        gtin: row.gtin,
-        mpn: row.mpn,
-        url: row.url,
-      });
+    for (const [productId, sellerProductCode, gtin, mpn, url] of read?.links ?? []) {
+      known.set(productId, { sellerProductCode, gtin, mpn, url });
     }
     return known;
   }
