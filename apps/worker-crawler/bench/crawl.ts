@@ -17,6 +17,8 @@
 //  - the catalog's batch write alone (no fetching) for the same offers, changed and unchanged.
 // Each figure comes with this process's CPU time per page (client, shop and crawler share it):
 // unlike the rates, it hardly moves when other processes load the machine.
+// the worker's V8 settings, first as in src/main.ts: the crawls and the raw fetches run under them
+import '../src/gc-tuning.ts';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';

@@ -1,3 +1,4 @@
+import './gc-tuning.ts';
 import { withWorkerMetrics } from '@pbshop/metrics';
 import { runWorkerProcess } from '@pbshop/queues';
 import { buildCrawlerProcessors } from './processor.ts';
