@@ -1,7 +1,8 @@
 // The crawler's page fetch against real HTTP servers on loopback ports: redirects followed (at
-// most 3), connections kept alive across pages and across answers we drop (4xx, 5xx), the page cap
-// for declared and chunked bodies, a run's abort ending the request without counting against the
-// host's breaker; and robots.txt with and without rules to match.
+// most 3), connections kept alive across pages and across answers we drop (4xx, 5xx) or do not read
+// (a 304 to the page's validators), the page cap for declared and chunked bodies, a run's abort
+// ending the request without counting against the host's breaker; and robots.txt with and without
+// rules to match.
 import type { Server } from 'node:http';
 import { createLogger } from '@pbshop/config';
 import { createRedis } from '@pbshop/queues';
@@ -92,6 +93,39 @@ describe('fetchPage', () => {
     }
     // undici opens a second connection when the next request comes before the first is free
     // again; a dropped answer closing its connection would open one per 404 and 500
+    expect(accepted.value).toBeLessThanOrEqual(2);
+  });
+
+  it('asks with the validators; a 304 answers the page unchanged and frees its connection unread', async () => {
+    const etag = '"v1"';
+    const asked: (string | undefined)[] = [];
+    const shop = await site((request, response) => {
+      asked.push(request.headers['if-none-match']);
+      if (request.headers['if-none-match'] === etag) {
+        response.writeHead(304, { etag });
+        response.end();
+        return;
+      }
+      response.writeHead(200, {
+        'content-type': 'text/html',
+        etag,
+        'last-modified': 'Mon, 07 Dec 2026 00:00:00 GMT',
+      });
+      response.end('<p>page</p>');
+    });
+    const accepted = connectionsOf(shop.server);
+    const resilience = registry();
+    const first = await fetchPage(resilience, `${shop.url}/p`, settings, running());
+    expect(first).toMatchObject({ status: 200, body: '<p>page</p>', etag });
+    for (let round = 0; round < 40; round += 1) {
+      const again = await fetchPage(resilience, `${shop.url}/p`, settings, running(), undefined, {
+        etag: first.etag,
+        lastModified: first.lastModified,
+      });
+      expect(again).toMatchObject({ status: 304, body: '', etag, lastModified: first.lastModified });
+    }
+    expect(asked).toEqual([undefined, ...Array(40).fill(etag)]);
+    // one keep-alive connection for all 41: a 304 left holding its connection would open one each
     expect(accepted.value).toBeLessThanOrEqual(2);
   });
 
