@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type AttemptAbort,
+  attemptWithTimeout,
   CallerAborted,
   PermanentFailure,
   policySettings,
@@ -114,6 +115,43 @@ describe('named policies', () => {
     await expect(pending).rejects.toBeInstanceOf(CallerAborted);
     expect(stopped.seen).toMatchObject({ events: 1, reason: shutdown });
     await guard.close();
+  });
+
+  it("a caller's abort ends exactly the attempts still under way, each once", async () => {
+    const caller = new AbortController();
+    const attempts = Array.from({ length: 6 }, () => {
+      const state: { abort?: AttemptAbort; events: number; finish?: () => void } = { events: 0 };
+      const done = attemptWithTimeout(
+        10_000,
+        (_signal, abort) =>
+          new Promise<string>((resolve, reject) => {
+            state.abort = abort;
+            state.finish = () => resolve('done');
+            abort.on('abort', () => {
+              state.events += 1;
+              reject(new Error('aborted'));
+            });
+          }),
+        caller.signal,
+      ).catch((error: unknown) => error);
+      return { state, done };
+    });
+    // the newest, one in the middle and the oldest finish first (each end of the followers and between)
+    for (const at of [5, 2, 0]) {
+      attempts[at]!.state.finish!();
+      expect(await attempts[at]!.done).toBe('done');
+    }
+    caller.abort(new Error('shutting down'));
+    for (const [at, { state, done }] of attempts.entries()) {
+      const finished = [5, 2, 0].includes(at);
+      if (!finished) expect(await done).toBeInstanceOf(CallerAborted);
+      expect(state.events, `attempt ${at}`).toBe(finished ? 0 : 1);
+      expect(state.abort!.aborted).toBe(!finished);
+    }
+    // a later attempt on the aborted signal is refused before it starts
+    await expect(attemptWithTimeout(10_000, async () => 'late', caller.signal)).rejects.toBeInstanceOf(
+      CallerAborted,
+    );
   });
 
   it('retries a safe call before giving up', async () => {
