@@ -21,3 +21,4 @@ export { productThumbnail } from './product-thumbnail.ts';
 export { DATABASE_UNREACHABLE, isDatabaseUnreachable, isSocketFailure } from './reachability.ts';
 export * from './schema/index.ts';
 export type { SessionLockRun, SessionLocks } from './session-lock.ts';
+export { selectTuples } from './tuples.ts';

@@ -252,7 +252,6 @@ export class AttemptAbort extends EventEmitter {
       );
     }
     this.#followers = followers;
-    this.#previous = undefined;
     this.#next = followers.first;
     if (followers.first) followers.first.#previous = this;
     followers.first = this;

@@ -1,7 +1,7 @@
 // Product spec values (SPEC-02): a value checked against its definition and stored by type, read
 // back as the client sees it; a product's values read and replaced, with the search outbox row of
 // the replacement. Owns `product_spec_values`.
-import { type Database, productSpecValues, products, productThumbnail } from '@pbshop/db';
+import { type Database, productSpecValues, products, productThumbnail, selectTuples } from '@pbshop/db';
 import { AppError } from '@pbshop/errors';
 import type { SearchSyncSignal } from '@pbshop/queues';
 import { recordSearchChange } from '@pbshop/search';
@@ -277,17 +277,22 @@ export async function recordCollectedSpecs(
   // parameter (drizzle's IN list of a crawler batch's 250 ids cost more CPU than the rest of it),
   // looked up by key id by id: `id = any(ids)` cost PostgreSQL ~5 ms a batch to plan (an estimate
   // per element), and on a small catalogue it hashed every stored value instead (~8 ms); OFFSET 0
-  // keeps each lateral lookup a lookup (0.2 ms planning, 0.7 ms running for 250 products). The
-  // answer is one JSON array, not a row per stored value: decoding a batch's 500 rows of five
-  // columns cost the crawler's process ~1.5 µs of CPU a product more than the JSON.parse
-  const [read] =
+  // keeps each lateral lookup a lookup (0.2 ms planning, 0.7 ms running for 250 products)
+  const stored =
     productIds.length === 0
       ? []
-      : await db.execute<{
-          products: [number, number, number | null, string | null, number | null][] | null;
-        }>(sql`
-          select json_agg(json_build_array(i.id, p.category_id, v.spec_definition_id, v.text_value, v.number_value))
-            as products
+      : await selectTuples<
+          [
+            productId: number,
+            categoryId: number,
+            definitionId: number | null,
+            text: string | null,
+            number: number | null,
+          ]
+        >(
+          db,
+          sql`i.id, p.category_id, v.spec_definition_id, v.text_value, v.number_value`,
+          sql`
           from unnest(${sql.param(productIds)}::bigint[]) as i(id)
           join lateral (
             select category_id from products where id = i.id and deleted_at is null offset 0
@@ -295,13 +300,14 @@ export async function recordCollectedSpecs(
           left join lateral (
             select spec_definition_id, text_value, number_value from product_spec_values
             where product_id = i.id offset 0
-          ) v on true`);
+          ) v on true`,
+        );
   // each live product's category and stored values by definition
   const liveProducts = new Map<
     number,
     { categoryId: number; values: Map<number, Pick<ValueRow, 'textValue' | 'numberValue'>> }
   >();
-  for (const [productId, categoryId, definitionId, textValue, numberValue] of read?.products ?? []) {
+  for (const [productId, categoryId, definitionId, textValue, numberValue] of stored) {
     let product = liveProducts.get(productId);
     if (!product) {
       product = { categoryId, values: new Map() };
